@@ -1,0 +1,16 @@
+//! entrasim simulates the Microsoft Entra ID provisioning service and drives it against any SCIM 2.0
+//! endpoint: Test Connection, initial and incremental sync cycles, soft and hard deletes, groups,
+//! provision on demand, steady-state checks and deterministic transcripts for snapshot tests.
+//!
+//! The layout and the contracts between modules are described in `docs/ARCHITECTURE.md`.
+
+pub mod diagnostic;
+pub mod directory;
+pub mod engine;
+pub mod exit;
+pub mod mapping;
+pub mod report;
+pub mod scenario;
+pub mod scim;
+pub mod server;
+pub mod snapshot;
