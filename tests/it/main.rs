@@ -1,0 +1,8 @@
+//! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
+
+mod cli;
+mod client;
+mod mapping;
+mod scenarios;
+mod server;
+mod support;
