@@ -1,1 +1,3 @@
-//! (being written)
+//! The shared SCIM model (being written).
+
+pub mod client;

@@ -1,0 +1,214 @@
+//! Values of source attributes and of expressions, and the source object that mappings read.
+//!
+//! Entra's source attributes are strings, booleans, integers, references (the `objectId` of another
+//! object, e.g. `manager`) and multi-valued strings (`proxyAddresses`, `otherMails`). Expressions produce
+//! the same kinds. `Null` is an absent attribute: Entra never provisions nulls (ENTRA.md 3.1).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A source attribute or expression value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Value {
+    /// Absent.
+    #[default]
+    Null,
+    /// A string (also how Entra carries references and dates).
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A multi-valued attribute.
+    Multi(Vec<Value>),
+}
+
+impl Value {
+    /// True for `Null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// True for `Null`, the empty string and an empty multi-value.
+    pub fn is_null_or_empty(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::Multi(v) => v.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as Entra would print it in a string context: booleans as `True`/`False`, integers in
+    /// decimal, multi-values joined by `,`. `None` for `Null`.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Str(s) => Some(s.clone()),
+            Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Multi(v) => Some(v.iter().filter_map(Value::to_text).collect::<Vec<_>>().join(",")),
+        }
+    }
+
+    /// The JSON form: `Null` → `null`, strings, booleans and integers as themselves, multi-values as arrays.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Multi(v) => serde_json::Value::Array(v.iter().map(Value::to_json).collect()),
+        }
+    }
+
+    /// From JSON: `null` → `Null`, arrays → `Multi`, numbers that fit `i64` → `Int` (others → their text),
+    /// objects → their compact JSON text (Entra carries complex source values such as app role
+    /// assignments as JSON strings).
+    pub fn from_json(json: &serde_json::Value) -> Self {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n.as_i64().map_or_else(|| Value::Str(n.to_string()), Value::Int),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(items) => Value::Multi(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(_) => Value::Str(json.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            other => write!(f, "{}", other.to_json()),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+/// A source object as mappings see it: attribute name → value. Lookups try the exact name first, then
+/// a case-insensitive match (Entra's attribute names are case-insensitive except directory extensions,
+/// whose exact spelling wins when both exist).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceObject {
+    attrs: BTreeMap<String, Value>,
+}
+
+impl SourceObject {
+    /// An object with no attributes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of `name`, `Null` when absent.
+    pub fn get(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        if let Some(v) = self.attrs.get(name) {
+            return v;
+        }
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or(&NULL, |(_, v)| v)
+    }
+
+    /// True when `name` is present (exactly or case-insensitively) and not `Null`.
+    pub fn has(&self, name: &str) -> bool {
+        !self.get(name).is_null()
+    }
+
+    /// Sets `name`; setting `Null` removes it.
+    pub fn set(&mut self, name: impl Into<String>, value: Value) {
+        let name = name.into();
+        if value.is_null() {
+            self.attrs.remove(&name);
+        } else {
+            self.attrs.insert(name, value);
+        }
+    }
+
+    /// Removes `name` (exact spelling).
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.attrs.remove(name)
+    }
+
+    /// Attribute names and values, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.attrs.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// From a JSON object of Entra attributes (`{"userPrincipalName": "...", ...}`); anything that is not
+    /// an object gives an empty source object.
+    pub fn from_json(json: &serde_json::Value) -> Self {
+        let mut obj = SourceObject::new();
+        if let Some(map) = json.as_object() {
+            for (k, v) in map {
+                obj.set(k.clone(), Value::from_json(v));
+            }
+        }
+        obj
+    }
+
+    /// The JSON object form, attributes sorted by name.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    }
+}
+
+impl FromIterator<(String, Value)> for SourceObject {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        let mut obj = SourceObject::new();
+        for (k, v) in iter {
+            obj.set(k, v);
+        }
+        obj
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_prefers_exact_then_case_insensitive() {
+        let mut o = SourceObject::new();
+        o.set("givenName", "Alice".into());
+        assert_eq!(o.get("givenName"), &Value::from("Alice"));
+        assert_eq!(o.get("GIVENNAME"), &Value::from("Alice"));
+        assert!(o.get("surname").is_null());
+    }
+
+    #[test]
+    fn json_round_trip_keeps_kinds() {
+        let json = serde_json::json!({"a": "x", "b": true, "c": 3, "d": ["p", "q"], "e": null});
+        let o = SourceObject::from_json(&json);
+        assert_eq!(o.to_json(), serde_json::json!({"a": "x", "b": true, "c": 3, "d": ["p", "q"]}));
+    }
+
+    #[test]
+    fn text_form_matches_entra() {
+        assert_eq!(Value::Bool(false).to_text().as_deref(), Some("False"));
+        assert_eq!(Value::Null.to_text(), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! HTTP client: the only module that sends HTTP (being written).
