@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod directory;
 pub mod engine;
 pub mod exit;
+pub mod logs;
 pub mod mapping;
 pub mod report;
 pub mod scenario;

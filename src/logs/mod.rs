@@ -1,0 +1,1 @@
+//! Entra provisioning logs: reading, summarising and replaying them (being written).
