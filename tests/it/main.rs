@@ -2,6 +2,7 @@
 
 mod cli;
 mod client;
+mod logs;
 mod mapping;
 mod scenarios;
 mod server;
