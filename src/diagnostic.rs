@@ -232,7 +232,7 @@ mod tests {
         let file = SourceFile::new("x", "é = 1\nab");
         assert_eq!(file.line_col(0), (1, 1));
         assert_eq!(file.line_col(2), (1, 2));
-        assert_eq!(file.line_col(9), (2, 2));
+        assert_eq!(file.line_col(8), (2, 2));
         assert_eq!(file.line_col(1000), (2, 3));
     }
 

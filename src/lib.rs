@@ -4,9 +4,13 @@
 //!
 //! The layout and the contracts between modules are described in `docs/ARCHITECTURE.md`.
 
+pub mod app;
+pub mod cli;
+pub mod cmd;
 pub mod diagnostic;
 pub mod directory;
 pub mod engine;
+pub mod error;
 pub mod exit;
 pub mod logs;
 pub mod mapping;

@@ -1,0 +1,350 @@
+//! Command-line types (clap derive). The doc comments are the help text; dispatch lives in `app`.
+//!
+//! Doc comments here are `--help` text that people read in a terminal, so they are written as prose, not
+//! rustdoc markdown.
+#![allow(clippy::doc_markdown)]
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Behaves like the Microsoft Entra ID provisioning service and drives it against a SCIM 2.0 endpoint.
+///
+/// With no target, entrasim starts its embedded in-memory SCIM endpoint on 127.0.0.1, so `entrasim run`
+/// shows a full provisioning run with nothing else installed.
+#[derive(Debug, Parser)]
+#[command(name = "entrasim", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// When to colour output: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+
+    /// What to do; `run` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios (files or directories; the bundled suite when none) against a target.
+    Run(RunArgs),
+    /// Provision one user or group on demand and show Entra's step-by-step report.
+    Provision(ProvisionArgs),
+    /// Check an endpoint against everything Entra's provisioning needs (an offline SCIM Validator).
+    Check(CheckArgs),
+    /// Start the embedded reference SCIM endpoint and serve until interrupted.
+    Serve(ServeArgs),
+    /// Check or explain an attribute mapping (a preset, a mapping TOML or a Graph schema JSON).
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+    /// Evaluate one Entra attribute-mapping expression.
+    Expr(ExprArgs),
+    /// Turn a customer's Entra provisioning logs into a runnable scenario.
+    Replay(ReplayArgs),
+    /// Read Entra provisioning logs.
+    #[command(subcommand)]
+    Logs(LogsCommand),
+    /// Measure cycles over a large synthetic directory (requests/s, latency, memory).
+    Bench(BenchArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The PATCH dialect to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// The default `scim` job: capitalised ops, `"False"` strings, one op per attribute.
+    Legacy,
+    /// The `aadOptscim062020` behaviour: lowercase ops, booleans, folded path-less replace.
+    Compliant,
+}
+
+/// Where requests go and how they authenticate.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Tenant URL of the SCIM endpoint (may carry `?aadOptscim062020`); the embedded endpoint when omitted.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+
+    /// Bearer token for the target. Prefer --token-env: a token on the command line lands in shell history.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_env")]
+    pub token: Option<String>,
+
+    /// Read the bearer token from this environment variable (default: ENTRASIM_TOKEN when set).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// Report files written after a run or check.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ReportArgs {
+    /// Write a JUnit XML report (one testsuite per scenario or check group).
+    #[arg(long, value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
+
+    /// Write a JSON report (schema documented in docs/report-json.md).
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+}
+
+/// `entrasim run`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunArgs {
+    /// Scenario files or directories (searched for `**/*.toml`); the bundled suite when none.
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+
+    /// Connection to the endpoint.
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Speak this dialect whatever the tenant URL and the scenarios say.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+
+    /// After each scenario, check that the endpoint reaches a steady state.
+    #[arg(long)]
+    pub steady: bool,
+
+    /// Compare each scenario's transcript with the snapshot stored in DIR; drift is a finding.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+
+    /// With --snapshots: record the transcripts as the new snapshots instead of comparing.
+    #[arg(long, requires = "snapshots")]
+    pub accept: bool,
+
+    /// Run only part K of N of the scenarios (deterministic split for parallel CI jobs), e.g. 2/4.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<String>,
+
+    /// Reports to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+
+    /// Print every request and response as it happens.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl Default for TargetArgs {
+    fn default() -> Self {
+        TargetArgs { target: None, token: None, token_env: None, timeout: 30 }
+    }
+}
+
+/// `entrasim provision`.
+#[derive(Debug, Clone, Args)]
+pub struct ProvisionArgs {
+    /// The user (or group) alias in the scenario to provision.
+    #[arg(value_name = "USER")]
+    pub user: String,
+
+    /// The scenario that describes the directory and the mapping.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: PathBuf,
+
+    /// Connection to the endpoint.
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `entrasim check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Connection to the endpoint.
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Which dialect(s) to exercise.
+    #[arg(long, value_enum, default_value_t = CheckDialect::Both)]
+    pub dialect: CheckDialect,
+
+    /// Mapping whose steady state is checked (preset name or file).
+    #[arg(long, value_name = "MAPPING", default_value = "entra-default")]
+    pub mapping: String,
+
+    /// Skip the group checks (for endpoints without /Groups).
+    #[arg(long)]
+    pub no_groups: bool,
+
+    /// Reports to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// `--dialect` for `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckDialect {
+    /// Only the legacy dialect.
+    Legacy,
+    /// Only the compliant dialect.
+    Compliant,
+    /// Both dialects.
+    Both,
+}
+
+/// `entrasim serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Bearer token clients must send; generated and printed once when omitted.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Compatibility hazards and fault injection, as a TOML file with the same keys as a scenario's
+    /// `[embedded]` table (see `docs/serve-switches.md`).
+    #[arg(long, value_name = "FILE")]
+    pub switches: Option<PathBuf>,
+
+    /// One switch as KEY=VALUE (TOML value), e.g. `--switch error_rate=0.2`; repeatable, wins over --switches.
+    #[arg(long = "switch", value_name = "KEY=VALUE")]
+    pub switch: Vec<String>,
+}
+
+/// `entrasim mapping …`.
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// Parse and check a mapping; prints every problem with file:line:col.
+    Check {
+        /// A preset name (`entra-default`, `unleash`), a mapping TOML or a Graph synchronizationSchema JSON.
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Show what the mapping makes of one source user: scope, matching, every attribute and the POST body.
+    Explain {
+        /// A preset name, a mapping TOML or a Graph synchronizationSchema JSON.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// A JSON object of Entra user attributes.
+        #[arg(long, value_name = "USER.json")]
+        user: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `entrasim expr`.
+#[derive(Debug, Clone, Args)]
+pub struct ExprArgs {
+    /// The expression, e.g. `Join(" ", [givenName], [surname])`.
+    #[arg(value_name = "EXPRESSION")]
+    pub expression: String,
+
+    /// A JSON object of Entra user attributes.
+    #[arg(long, value_name = "USER.json", conflicts_with = "set")]
+    pub user: Option<PathBuf>,
+
+    /// An attribute value as NAME=VALUE; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `entrasim replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Provisioning logs: Graph JSON, the admin-center JSON download or its CSV download.
+    #[arg(value_name = "LOGS")]
+    pub logs: PathBuf,
+
+    /// The app's synchronizationSchema JSON (the customer's mapping).
+    #[arg(long, value_name = "SCHEMA.json")]
+    pub schema: Option<PathBuf>,
+
+    /// Write the reconstructed scenario here (printed to stdout when omitted).
+    #[arg(long, value_name = "OUT.toml")]
+    pub emit_scenario: Option<PathBuf>,
+
+    /// Replace names, emails and ids with consistent pseudonyms.
+    #[arg(long)]
+    pub anonymize: bool,
+
+    /// Run the reconstructed scenario against this target (the embedded endpoint with `--run`).
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Run the reconstructed scenario after writing it.
+    #[arg(long)]
+    pub run: bool,
+}
+
+/// `entrasim logs …`.
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Per cycle: counts by action and status, top error codes with their meaning and usual fix.
+    Summarize {
+        /// Provisioning logs: Graph JSON, the admin-center JSON download or its CSV download.
+        #[arg(value_name = "LOGS")]
+        logs: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `entrasim bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Number of synthetic users.
+    #[arg(long, default_value_t = 100_000)]
+    pub users: usize,
+
+    /// Number of synthetic groups.
+    #[arg(long, default_value_t = 0)]
+    pub groups: usize,
+
+    /// Seed of the synthetic directory.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Requests in flight against the endpoint.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+
+    /// Connection to the endpoint.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `entrasim completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

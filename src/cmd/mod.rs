@@ -1,0 +1,32 @@
+//! One module per subcommand: each turns parsed arguments into library calls, prints the result and
+//! returns the exit code.
+
+pub mod completions;
+
+use crate::app::Context;
+use crate::cli::Command;
+use crate::error::Error;
+
+/// Runs one subcommand.
+pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
+    let _ = ctx;
+    match command {
+        Command::Completions(args) => completions::run(&args),
+        other => Err(Error::Other(format!("`{}` is not available in this build yet", command_name(&other)))),
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Run(_) => "run",
+        Command::Provision(_) => "provision",
+        Command::Check(_) => "check",
+        Command::Serve(_) => "serve",
+        Command::Mapping(_) => "mapping",
+        Command::Expr(_) => "expr",
+        Command::Replay(_) => "replay",
+        Command::Logs(_) => "logs",
+        Command::Bench(_) => "bench",
+        Command::Completions(_) => "completions",
+    }
+}
