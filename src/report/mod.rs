@@ -1,1 +1,15 @@
-//! (being written)
+//! Reports of a `run` or `check`: pure renderers of a [`Report`] (hyperfine's exporter shape). `cmd/`
+//! converts engine and check results into a [`Report`] and writes the files; nothing here does IO.
+//!
+//! ```text
+//! ScenarioResult / CheckResult ──(cmd)──▶ Report ──▶ junit::render   → JUnit XML
+//!                                              ├──▶ json::render    → versioned JSON (docs/report-json.md)
+//!                                              └──▶ terminal::render → the closing summary on stdout
+//! ```
+
+pub mod json;
+pub mod junit;
+mod model;
+pub mod terminal;
+
+pub use model::{Case, Evidence, Finding, Outcome, Report, Severity, Suite};

@@ -1,0 +1,83 @@
+//! The JSON report (`--report-json FILE`). The wire format is versioned by `schema_version`; additions
+//! keep the version, removals or renames bump it. The JSON Schema is `docs/report-json.schema.json` and
+//! the field reference `docs/report-json.md`.
+//!
+//! ```json
+//! {
+//!   "schema_version": 1,
+//!   "tool": {"name": "entrasim", "version": "0.1.0"},
+//!   "command": "run",
+//!   "target": "embedded",
+//!   "outcome": "fail",
+//!   "totals": {"passed": 1, "failed": 1, "errored": 0, "skipped": 0},
+//!   "suites": [{"name": "...", "outcome": "fail", "dialect": "legacy", "duration_ms": 20,
+//!               "cases": [{"name": "steady", "outcome": "fail", "detail": "...", "duration_ms": 20,
+//!                          "findings": [{"severity": "error", "kind": "not_steady", "message": "...",
+//!                                        "hint": "...", "evidence": {"request": "PATCH /Users/...", "status": 200}}]}]}]
+//! }
+//! ```
+
+use serde::Serialize;
+
+use super::model::{Outcome, Report, Suite, Totals};
+
+/// The version of the JSON wire format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool,
+    command: &'a str,
+    target: &'a str,
+    outcome: Outcome,
+    totals: Totals,
+    suites: Vec<SuiteDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct SuiteDoc<'a> {
+    outcome: Outcome,
+    #[serde(flatten)]
+    suite: &'a Suite,
+}
+
+/// Renders the report as pretty JSON.
+pub fn render(report: &Report) -> String {
+    let totals = report.totals();
+    let outcome = if totals.errored > 0 {
+        Outcome::Error
+    } else if totals.failed > 0 {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    };
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "entrasim", version: env!("CARGO_PKG_VERSION") },
+        command: &report.command,
+        target: &report.target,
+        outcome,
+        totals,
+        suites: report.suites.iter().map(|suite| SuiteDoc { outcome: suite.outcome(), suite }).collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("invariant: the report is made of strings, numbers and enums")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::sample;
+
+    #[test]
+    fn json_report_has_version_totals_and_findings() {
+        let json = render(&sample::report());
+        insta::assert_snapshot!(json.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    }
+}
