@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
 
+mod check;
 mod cli;
 mod client;
 mod logs;

@@ -1,0 +1,1 @@
+//! The conformance checks behind `entrasim check` (being written).
