@@ -340,7 +340,31 @@ fn apply_to_shadow(
                 .and_then(|a| refs.iter().rev().find(|(r, _)| r == a).map(|(_, s)| *s))
                 .unwrap_or(action_span);
             reference_error(sink, &e, span, shadow);
+            add_despite_bad_references(mutation, shadow);
         }
+    }
+}
+
+/// After an `add`/`add_group` failed on a reference (manager, member), adds the object without it, so
+/// later steps naming it are not reported as well: one mistake, one error.
+fn add_despite_bad_references(mutation: &Mutation, shadow: &mut Directory) {
+    match mutation {
+        Mutation::AddUser(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut new = new.clone();
+            new.manager = None;
+            let _ = shadow.apply(&Mutation::AddUser(new));
+        }
+        Mutation::AddGroup(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut bare = new.clone();
+            bare.members.clear();
+            if shadow.apply(&Mutation::AddGroup(bare)).is_ok() {
+                for member in &new.members {
+                    let add = Mutation::AddMember { group: new.alias.clone(), member: member.clone() };
+                    let _ = shadow.apply(&add);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
