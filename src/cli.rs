@@ -215,14 +215,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
 
-    /// Compatibility hazards and fault injection, as a TOML file with the same keys as a scenario's
-    /// `[embedded]` table (see `docs/serve-switches.md`).
-    #[arg(long, value_name = "FILE")]
-    pub switches: Option<PathBuf>,
+    /// Largest accepted request body in bytes (larger bodies get 413).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::server::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
 
-    /// One switch as KEY=VALUE (TOML value), e.g. `--switch error_rate=0.2`; repeatable, wins over --switches.
-    #[arg(long = "switch", value_name = "KEY=VALUE")]
-    pub switch: Vec<String>,
+    /// Compatibility hazards and fault injection (all off: a faithful RFC 7643/7644 endpoint).
+    #[command(flatten, next_help_heading = "Switches")]
+    pub switches: crate::server::Switches,
 }
 
 /// `entrasim mapping …`.

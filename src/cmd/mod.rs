@@ -2,6 +2,8 @@
 //! returns the exit code.
 
 pub mod completions;
+pub mod mapping;
+pub mod serve;
 
 use crate::app::Context;
 use crate::cli::Command;
@@ -9,9 +11,11 @@ use crate::error::Error;
 
 /// Runs one subcommand.
 pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
-    let _ = ctx;
     match command {
         Command::Completions(args) => completions::run(&args),
+        Command::Serve(args) => serve::run(args, ctx),
+        Command::Mapping(command) => mapping::run(command, ctx),
+        Command::Expr(args) => mapping::expr(args, ctx),
         other => Err(Error::Other(format!("`{}` is not available in this build yet", command_name(&other)))),
     }
 }
