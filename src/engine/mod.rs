@@ -13,9 +13,19 @@
 //!                                  ScenarioResult (findings are data)
 //! ```
 
+pub mod action;
+pub mod cds;
+mod cycle;
 pub mod dialect;
 pub mod diff;
+mod groups;
+pub mod log;
+pub mod matching;
+pub mod resource;
 pub mod result;
+pub mod source;
+pub mod state;
+pub mod users;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
