@@ -21,10 +21,12 @@ pub mod diff;
 mod groups;
 pub mod log;
 pub mod matching;
+pub mod probe;
 pub mod resource;
 pub mod result;
 pub mod source;
 pub mod state;
+pub mod steady;
 pub mod users;
 
 pub use dialect::Dialect;
