@@ -21,6 +21,7 @@ pub mod diff;
 mod groups;
 pub mod log;
 pub mod matching;
+mod on_demand;
 pub mod probe;
 pub mod resource;
 pub mod result;
