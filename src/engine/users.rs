@@ -431,7 +431,29 @@ impl Engine {
                     if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
                         entry.manager = desired;
                     }
-                    log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
+                    // The reference export belongs to the object's entry of this cycle when it has one.
+                    let earlier = log.events.iter_mut().rev().find(|e| {
+                        e.object.source_id == x.object_id
+                            && matches!(e.action, LogAction::Create | LogAction::Update | LogAction::Enable)
+                    });
+                    match earlier {
+                        Some(event) => {
+                            event.modified.extend(modified);
+                            event.requests.extend(requests);
+                        }
+                        None => {
+                            // An "already in sync" skip of this object becomes the update.
+                            let skipped = log
+                                .events
+                                .iter()
+                                .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
+                            if let Some(i) = skipped {
+                                log.events.remove(i);
+                                log.counts.skips -= 1;
+                            }
+                            log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
+                        }
+                    }
                 }
                 _ => {
                     let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
