@@ -400,3 +400,17 @@ fn unreadable_files_are_a_diagnostic() {
     assert_eq!(diags.len(), 1);
     assert!(diags[0].message.starts_with("cannot read `"), "{}", diags[0].message);
 }
+
+#[test]
+fn example_scenarios_load_without_warnings() {
+    for name in ["group_assignment", "drift_on_generated_tenant"] {
+        let loaded = load(&fixture(&format!("valid/{name}.toml")))
+            .unwrap_or_else(|d| panic!("{name}: {}", render_all(&d, false)));
+        assert!(loaded.warnings.is_empty(), "{name}: {}", render_all(&loaded.warnings, false));
+    }
+    let generated = load(&fixture("valid/drift_on_generated_tenant.toml")).unwrap().scenario;
+    assert_eq!(generated.directory.user_count(), 501);
+    let auditor = generated.directory.user_id("auditor").unwrap();
+    let manager = generated.directory.source_object(auditor).get("manager").to_text();
+    assert_eq!(manager, Some(crate::directory::ObjectId::derive("u000001").to_string()));
+}
