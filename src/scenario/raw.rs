@@ -19,6 +19,8 @@ pub(crate) fn parse_document<'i>(file: &SourceFile, text: &'i str) -> Result<Spa
     if errors.is_empty() {
         return Ok(doc);
     }
+    let mut errors = errors;
+    errors.sort_by_key(|e| e.span().map_or(0, |r| r.start));
     let diags = errors
         .iter()
         .map(|e| {

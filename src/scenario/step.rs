@@ -49,7 +49,14 @@ const COMPANIONS: &[(&str, &[&str])] = &[
 
 /// Reads every step, checking references against `dir` as changed by the steps before.
 pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) -> Vec<Step> {
-    let Some(node) = get(root, "steps") else { return Vec::new() };
+    let Some(node) = get(root, "steps") else {
+        sink.warning(
+            Span::new(0, 0),
+            "the scenario has no steps",
+            "add `[[steps]]` tables, e.g. `cycle = \"initial\"`",
+        );
+        return Vec::new();
+    };
     let mut shadow = dir.clone();
     let mut steps = Vec::new();
     for (i, (table, span)) in raw::table_list(sink, node, "steps").into_iter().enumerate() {
@@ -340,7 +347,31 @@ fn apply_to_shadow(
                 .and_then(|a| refs.iter().rev().find(|(r, _)| r == a).map(|(_, s)| *s))
                 .unwrap_or(action_span);
             reference_error(sink, &e, span, shadow);
+            add_despite_bad_references(mutation, shadow);
         }
+    }
+}
+
+/// After an `add`/`add_group` failed on a reference (manager, member), adds the object without it, so
+/// later steps naming it are not reported as well: one mistake, one error.
+fn add_despite_bad_references(mutation: &Mutation, shadow: &mut Directory) {
+    match mutation {
+        Mutation::AddUser(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut new = new.clone();
+            new.manager = None;
+            let _ = shadow.apply(&Mutation::AddUser(new));
+        }
+        Mutation::AddGroup(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut bare = new.clone();
+            bare.members.clear();
+            if shadow.apply(&Mutation::AddGroup(bare)).is_ok() {
+                for member in &new.members {
+                    let add = Mutation::AddMember { group: new.alias.clone(), member: member.clone() };
+                    let _ = shadow.apply(&add);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
