@@ -49,7 +49,14 @@ const COMPANIONS: &[(&str, &[&str])] = &[
 
 /// Reads every step, checking references against `dir` as changed by the steps before.
 pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) -> Vec<Step> {
-    let Some(node) = get(root, "steps") else { return Vec::new() };
+    let Some(node) = get(root, "steps") else {
+        sink.warning(
+            Span::new(0, 0),
+            "the scenario has no steps",
+            "add `[[steps]]` tables, e.g. `cycle = \"initial\"`",
+        );
+        return Vec::new();
+    };
     let mut shadow = dir.clone();
     let mut steps = Vec::new();
     for (i, (table, span)) in raw::table_list(sink, node, "steps").into_iter().enumerate() {
