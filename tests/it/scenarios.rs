@@ -3,7 +3,26 @@
 use entrasim::engine::result::{LogAction, Outcome, StepDetail};
 use entrasim::engine::{Dialect, RunOptions};
 
-use crate::support::{problems, run_text, DirectMapper};
+use crate::support::{problems, run_scenario_file, run_text, DirectMapper};
+
+/// Every bundled scenario runs against the embedded endpoint, passes its own expectations, and its
+/// redacted transcript matches the snapshot in `snapshots/` (and is identical on a second run).
+#[test]
+fn bundled_scenarios() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../../scenarios", "**/*.toml", |path| {
+            let (result, transcript) = runtime.block_on(run_scenario_file(path));
+            assert!(result.passed(), "{}: {}\n{transcript}", path.display(), problems(&result));
+            let (_, again) = runtime.block_on(run_scenario_file(path));
+            assert_eq!(transcript, again, "{}: two runs differ", path.display());
+            insta::assert_snapshot!(transcript);
+        });
+    });
+}
 
 const JOINER_MOVER_LEAVER: &str = r#"
 description = "joiner, mover, leaver"
