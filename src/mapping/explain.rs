@@ -164,7 +164,6 @@ impl Explanation {
             );
         }
         let _ = writeln!(out, "{}", head("attributes (on create):"));
-        let width = self.attributes.iter().map(|a| a.target.to_string().len()).max().unwrap_or(0);
         for a in &self.attributes {
             let result = match a.outcome {
                 "flow" => format!("= {}", a.value),
@@ -173,10 +172,9 @@ impl Explanation {
                 "notApplied" => "not applied".to_string(),
                 _ => format!("error: {}", a.error.as_deref().unwrap_or("")),
             };
-            let _ = writeln!(out, "  {:<width$} <- {}  {result}", a.target.to_string(), a.source);
-            for n in &a.notes {
-                let _ = writeln!(out, "  {:<width$}    ({n})", "");
-            }
+            let _ = writeln!(out, "  {} {result}", a.target);
+            let notes = if a.notes.is_empty() { String::new() } else { format!("  ({})", a.notes.join("; ")) };
+            let _ = writeln!(out, "      <- {}{notes}", a.source);
         }
         let _ = writeln!(out, "{}", head("create body (POST):"));
         let body = serde_json::to_string_pretty(&self.create_body).unwrap_or_default();

@@ -216,17 +216,23 @@ fn object_mapping(cx: &mut Cx, table: &DeTable<'_>, span: Range<usize>, kind: Ob
         om.actions = actions(cx, v);
     }
     let mut spans = Vec::new();
+    let mut failed = false;
     for (t, s) in f.tables(cx, "attributes") {
-        if let Some(m) = attribute_mapping(cx, t, s.clone(), kind) {
-            om.attributes.push(m);
-            spans.push(s);
+        match attribute_mapping(cx, t, s.clone(), kind) {
+            Some(m) => {
+                om.attributes.push(m);
+                spans.push(s);
+            }
+            None => failed = true,
         }
     }
     om.scope = ScopingFilters {
         filters: f.tables(cx, "scope").into_iter().filter_map(|(t, s)| filter(cx, t, s, kind)).collect(),
     };
     f.finish(cx, OBJECT_KEYS, &format!("`[{name}]`"));
-    for p in rules::check_object_mapping(&om) {
+    // Rules about the whole mapping are only meaningful once every attribute mapping was understood.
+    let rule_problems = if failed { Vec::new() } else { rules::check_object_mapping(&om) };
+    for p in rule_problems {
         let at = p.attribute.and_then(|i| spans.get(i)).cloned().unwrap_or(span.clone());
         let d = match p.severity {
             Severity::Error => Diagnostic::error(p.message),
