@@ -297,3 +297,16 @@ proptest! {
         prop_assert_eq!(printed, reprinted);
     }
 }
+
+#[test]
+fn the_documented_example_mapping_file_loads() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping-format.md")).expect("doc");
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + doc[start..].find("```").expect("closed block");
+    let loaded = mapping::load_source(&SourceFile::new("mapping-format.md", &doc[start..end]))
+        .unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    assert_eq!(loaded.set.users.scope.filters.len(), 2);
+    assert!(loaded.set.groups.is_some());
+    assert!(loaded.warnings.is_empty(), "{}", render_all(&loaded.warnings, false));
+}
