@@ -34,6 +34,7 @@
 mod ast;
 mod catalog;
 mod check;
+mod compare;
 mod compile;
 mod eval;
 mod explain;
