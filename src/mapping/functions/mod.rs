@@ -10,6 +10,7 @@
 //!   evaluation errors naming the function and the parameter.
 
 mod dates;
+mod dotnet_regex;
 mod netfmt;
 mod roles;
 mod text;
@@ -20,6 +21,7 @@ use super::eval::{EvalEnv, EvalError};
 use super::value::Value;
 
 pub use dates::{entra_text as entra_date_text, parse_any as parse_date};
+pub use dotnet_regex::dotnet_regex;
 pub use netfmt::{format_datetime, parse_datetime_exact};
 
 /// Calls the eager function `name` with evaluated `args`.
