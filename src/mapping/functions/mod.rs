@@ -173,6 +173,38 @@ mod tests {
         ("Word([x], 1, \" \")", "\"\"", "\"\""),
     ];
 
+    /// Functions given a multi-valued `[m]` = `["Ä b", "c"]`: string functions work element by element,
+    /// list functions on the whole list.
+    const MULTI: &[(&str, &str)] = &[
+        ("Append([m], \"!\")", "[\"Ä b!\",\"c!\"]"),
+        ("Prepend(\"!\", [m])", "[\"!Ä b\",\"!c\"]"),
+        ("ToLower([m])", "[\"ä b\",\"c\"]"),
+        ("ToUpper([m])", "[\"Ä B\",\"C\"]"),
+        ("StripSpaces([m])", "[\"Äb\",\"c\"]"),
+        ("NormalizeDiacritics([m])", "[\"A b\",\"c\"]"),
+        ("PCase([m])", "[\"Ä B\",\"C\"]"),
+        ("Mid([m], 1, 1)", "[\"Ä\",\"c\"]"),
+        ("Replace([m], \"c\", , , \"d\", , )", "[\"Ä b\",\"d\"]"),
+        ("ConvertToUTF8Hex([m])", "[\"C3842062\",\"63\"]"),
+        ("Join(\"|\", [m])", "\"Ä b|c\""),
+        ("Count([m])", "2"),
+        ("Item([m], 2)", "\"c\""),
+        ("RemoveDuplicates(Split(\"a,b,a\", \",\"))", "[\"a\",\"b\"]"),
+        ("CStr([m])", "\"Ä b,c\""),
+        ("IsPresent([m])", "true"),
+        ("SingleAppRoleAssignment([m])", "\"Ä b\""),
+        ("Left([m], 1)", "[\"Ä\",\"c\"]"),
+        ("Word([m], 2, \" \")", "[\"b\",\"\"]"),
+    ];
+
+    #[test]
+    fn multi_valued_inputs_for_string_and_list_functions() {
+        let src: SourceObject = [("m".to_string(), Value::Multi(vec!["Ä b".into(), "c".into()]))].into_iter().collect();
+        for (text, expected) in MULTI {
+            assert_eq!(&outcome(text, &src), expected, "{text}");
+        }
+    }
+
     fn outcome(text: &str, src: &SourceObject) -> String {
         let (expr, errors) = parse_expression(text);
         assert!(errors.is_empty(), "{text}: {errors:?}");
