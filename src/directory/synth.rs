@@ -12,7 +12,7 @@
 //!   members, every tenth 50 to 500.
 //! - Everyone is enabled and assigned to the application, and every group is assigned.
 //!
-//! Generated users are stored compactly (a [`Persona`] of small indexes, about 24 bytes) and their
+//! Generated users are stored compactly (a `Persona` of small indexes, about 24 bytes) and their
 //! attributes are spelled out only when [`Directory::source_object`] is asked for them, so a 100,000-user
 //! tenant takes a few megabytes.
 
