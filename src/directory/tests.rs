@@ -169,3 +169,17 @@ fn rename_and_delete_group() {
     assert_eq!(aliases(&dir, &dir.changed_since(mark)), (strs(&["bob"]), strs(&["eng"])));
     assert_eq!(dir.group_count(), 0);
 }
+
+#[test]
+fn a_first_delta_query_reports_everything_and_the_next_only_changes() {
+    for mut dir in [tenant(), generate(5, 2, 1)] {
+        let first = dir.changed_since(Watermark::default());
+        assert_eq!((first.users.len(), first.groups.len()), (dir.user_count(), dir.group_count()));
+        let mark = dir.watermark();
+        assert!(dir.changed_since(mark).is_empty());
+        let (_, someone) = dir.users().next().unwrap();
+        let alias = someone.alias().to_string();
+        dir.apply(&Mutation::Disable(alias)).unwrap();
+        assert_eq!(dir.changed_since(mark).users.len(), 1);
+    }
+}
