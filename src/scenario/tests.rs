@@ -458,3 +458,38 @@ fn expect_may_be_a_sub_table() {
     let loaded = parse(text).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
     assert_eq!(loaded.scenario.steps[0].expect.as_ref().unwrap().creates.as_ref().unwrap().value, 2);
 }
+
+#[test]
+fn update_sets_and_companions_are_checked() {
+    let text = r#"
+embedded = 3
+[generate]
+users = 2000000
+[target]
+users = 1
+[[users]]
+id = "alice"
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+[[steps]]
+update = "alice"
+set = { jobTitel = "x", assigned = true, IsSoftDeleted = true, accountEnabled = "no" }
+unset = ["objectId", "department"]
+[[steps]]
+update = "alice"
+[[steps]]
+add_member = "eng"
+[[steps]]
+target_edit = "alice"
+expect = { updates = 1 }
+[[steps]]
+delete_group = "eng"
+[[steps]]
+on_demand = "eng"
+[[steps]]
+steady = true
+to = "x"
+"#;
+    insta::assert_snapshot!(errors(text));
+}
