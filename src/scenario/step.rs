@@ -79,7 +79,7 @@ fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, s
     let actions: Vec<_> = entries(table).into_iter().filter(|(k, _, _)| ACTION_KEYS.contains(k)).collect();
     let (key, action_key_span, node) = match actions.as_slice() {
         // A misspelt action key was reported as unknown: saying the step has no action would repeat it.
-        [] if unknown > 0 => return None,
+        [] if unknown.iter().any(|k| did_you_mean(k, ACTION_KEYS.iter().copied()).is_some()) => return None,
         [] => {
             let example = "expected one action key, e.g. `cycle`, `update` or `test_connection`";
             sink.error(span, format!("step {number} has no action"), example);
@@ -170,6 +170,7 @@ fn parse_action(
 fn parse_add_user(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Option<Mutation> {
     let t = raw::table(sink, input.node, input.key)?;
     let entry = parse_user(sink, t, raw::span_of(input.node))?;
+    refs.push((entry.new.alias.clone(), entry.id_span));
     if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
         refs.push((m.clone(), span));
     }
@@ -179,6 +180,7 @@ fn parse_add_user(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Op
 fn parse_add_group(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory, refs: &mut Refs) -> Option<Mutation> {
     let t = raw::table(sink, input.node, input.key)?;
     let entry = parse_group(sink, t, raw::span_of(input.node))?;
+    refs.push((entry.new.alias.clone(), entry.id_span));
     for (member, span) in entry.new.members.iter().zip(&entry.member_spans) {
         if shadow.group_id(member).is_some() && *member != entry.new.alias {
             nested_group_warning(sink, *span, member);
@@ -391,7 +393,8 @@ fn error_alias(e: &DirectoryError) -> Option<&str> {
         | DirectoryError::SoftDeleted(a)
         | DirectoryError::GroupDeleted(a)
         | DirectoryError::SelfManager(a)
-        | DirectoryError::SelfMember(a) => Some(a),
+        | DirectoryError::SelfMember(a)
+        | DirectoryError::DuplicateAlias(a) => Some(a),
         _ => None,
     }
 }

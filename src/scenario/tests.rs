@@ -493,3 +493,21 @@ to = "x"
 "#;
     insta::assert_snapshot!(errors(text));
 }
+
+#[test]
+fn adding_an_existing_id_in_a_step_is_an_error() {
+    let text = "[[users]]\nid = \"alice\"\n[[steps]]\nadd = { id = \"alice\" }\n[[steps]]\nadd_group = { id = \"alice\", displayName = \"A\" }\n";
+    insta::assert_snapshot!(errors(text), @r#"
+    error: id `alice` is already used
+     --> test.toml:4:14
+      |
+    4 | add = { id = "alice" }
+      |              ^^^^^^^ ids are unique across users and groups
+
+    error: id `alice` is already used
+     --> test.toml:6:20
+      |
+    6 | add_group = { id = "alice", displayName = "A" }
+      |                    ^^^^^^^ ids are unique across users and groups
+    "#);
+}
