@@ -43,6 +43,19 @@ impl AttrRef {
     pub fn new(name: impl Into<String>) -> Self {
         AttrRef { urn: None, name: name.into(), sub: None }
     }
+
+    /// Parses `[urn:]name[.sub]`.
+    pub fn parse(text: &str) -> Result<Self, FilterError> {
+        split_attr(text, 0)
+    }
+}
+
+impl Filter {
+    /// `attr eq "value"` — the query Entra sends to match an object (ENTRA.md 1.2), e.g.
+    /// `Filter::eq("userName", "alice@contoso.com")?.to_string()`.
+    pub fn eq(attr: &str, value: &str) -> Result<Filter, FilterError> {
+        Ok(Filter::Compare { attr: AttrRef::parse(attr)?, op: CompareOp::Eq, value: Literal::Str(value.to_string()) })
+    }
 }
 
 impl fmt::Display for AttrRef {
@@ -830,6 +843,13 @@ mod tests {
         assert!(parse(&deep).expect_err("too deep").message.contains("nested deeper"));
         let nots = "not (".repeat(500);
         assert!(parse(&nots).is_err());
+    }
+
+    #[test]
+    fn eq_builder_quotes_and_escapes() {
+        let f = Filter::eq("userName", "a\"b@contoso.com").expect("valid attribute");
+        assert_eq!(f.to_string(), r#"userName eq "a\"b@contoso.com""#);
+        assert!(Filter::eq("bad name", "x").is_err());
     }
 
     #[test]

@@ -506,6 +506,32 @@ async fn discovery_documents() {
     assert!(!schemas.to_string().contains("null"), "no null values in /Schemas");
 }
 
+#[tokio::test]
+async fn etag_preconditions() {
+    let api = api().await;
+    let id = api.user("etag").await;
+    let path = format!("/Users/{id}");
+    let send = |method: Method, header: &'static str, tag: &'static str, body: Option<Value>| {
+        let mut req = api.http.request(method, api.url(&path)).bearer_auth(api.server.token()).header(header, tag);
+        if let Some(b) = body {
+            req = req.header("content-type", SCIM).body(b.to_string());
+        }
+        req.send()
+    };
+    let a = read(send(Method::GET, "if-none-match", "W/\"1\"", None).await.expect("sent")).await;
+    assert_eq!(a.status, StatusCode::NOT_MODIFIED);
+    let ops = json!({"Operations": [{"op": "replace", "path": "title", "value": "x"}]});
+    let a = read(send(Method::PATCH, "if-match", "W/\"7\"", Some(ops.clone())).await.expect("sent")).await;
+    assert_error(&a, 412, None);
+    let a = read(send(Method::PATCH, "if-match", "W/\"1\"", Some(ops)).await.expect("sent")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.headers["etag"], "W/\"2\"");
+    let a = read(send(Method::DELETE, "if-match", "W/\"1\"", None).await.expect("sent")).await;
+    assert_error(&a, 412, None);
+    let a = read(send(Method::DELETE, "if-match", "*", None).await.expect("sent")).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_are_not_lost() {
     let api = std::sync::Arc::new(api().await);
@@ -792,12 +818,13 @@ fn handlers_never_fail_on_arbitrary_input() {
         .expect("no input makes the server fail");
 }
 
-/// A rough throughput figure: `cargo test --release --test it server::throughput -- --ignored --nocapture`.
+/// A rough throughput figure (client and server share the machine):
+/// `ENTRASIM_BENCH_N=20000 cargo test --release --test it server::throughput -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement, not a test"]
 async fn throughput() {
     let api = std::sync::Arc::new(api().await);
-    let n = 20_000;
+    let n: usize = std::env::var("ENTRASIM_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let workers = 16;
     let t = Instant::now();
     let tasks: Vec<_> = (0..workers)
