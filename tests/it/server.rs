@@ -734,6 +734,25 @@ async fn switch_html_errors() {
 }
 
 #[tokio::test]
+async fn handle_inserts_and_lists_resources_in_process() {
+    let api = api().await;
+    let u = api
+        .server
+        .insert(server::ResourceType::User, json!({"userName": "seeded", "active": "False"}))
+        .expect("stored");
+    assert_eq!(u["active"], false);
+    let e = api.server.insert(server::ResourceType::User, json!({"userName": "SEEDED"})).expect_err("duplicate");
+    assert_eq!((e.status.as_str(), e.scim_type.as_deref()), ("409", Some("uniqueness")));
+    let found = api.get(&format!("/Users?filter={}", q(r#"userName eq "seeded""#))).await.json();
+    assert_eq!(found["totalResults"], 1, "seeded users are visible over HTTP");
+    api.user("over-http").await;
+    let names: Vec<Value> =
+        api.server.resources(server::ResourceType::User).iter().map(|u| u["userName"].clone()).collect();
+    assert_eq!(names, [json!("seeded"), json!("over-http")]);
+    assert!(api.server.resources(server::ResourceType::Group).is_empty());
+}
+
+#[tokio::test]
 async fn invalid_switches_are_rejected() {
     let r = server::start(ServerConfig {
         switches: Switches { error_rate: 2.0, ..Switches::default() },
@@ -788,14 +807,19 @@ fn handlers_never_fail_on_arbitrary_input() {
             .replace(']', "%5D")),
         "[a-zA-Z \"\\[\\]().:]{0,30}".prop_map(|f| format!("/Users?filter={}", q(&f))),
     ];
-    let bodies = prop_oneof![
-        "\\PC{0,40}",
-        Just(r#"{"Operations":[{"op":"add","path":"members","value":[{"value":"x"}]}]}"#.to_string()),
-        "[a-z\"\\[\\]. ]{0,20}"
-            .prop_map(|p| json!({"Operations": [{"op": "replace", "path": p, "value": {"a": [1, null, "True"]}}]})
-                .to_string()),
-        "[a-zA-Z.:\"]{0,20}".prop_map(|k| json!({"userName": "u", "displayName": "d", k: "False"}).to_string()),
-    ];
+    let bodies: BoxedStrategy<Vec<u8>> = prop_oneof![
+        "\\PC{0,40}".prop_map(String::into_bytes),
+        proptest::collection::vec(any::<u8>(), 0..64),
+        Just(br#"{"Operations":[{"op":"add","path":"members","value":[{"value":"x"}]}]}"#.to_vec()),
+        "[a-z\"\\[\\]. ]{0,20}".prop_map(|p| {
+            json!({"Operations": [{"op": "replace", "path": p, "value": {"a": [1, null, "True"]}}]})
+                .to_string()
+                .into_bytes()
+        }),
+        "[a-zA-Z.:\"]{0,20}"
+            .prop_map(|k| json!({"userName": "u", "displayName": "d", k: "False"}).to_string().into_bytes()),
+    ]
+    .boxed();
     let methods = prop_oneof![
         Just(Method::GET),
         Just(Method::POST),
