@@ -28,5 +28,5 @@ mod store;
 mod switches;
 
 pub use error::ServerError;
-pub use handle::{start, ServerConfig, ServerHandle, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESULTS};
+pub use handle::{start, ResourceType, ServerConfig, ServerHandle, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESULTS};
 pub use switches::Switches;
