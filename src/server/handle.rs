@@ -18,6 +18,7 @@ use crate::scim::filter::EvalOptions;
 use crate::scim::model::ScimError;
 use crate::scim::patch::ApplyOptions;
 use crate::server::error::ServerError;
+use crate::server::lenient::LenientListener;
 use crate::server::routes::{self, AppState, BASE_PATH};
 use crate::server::store::{Kind, Store, StoreOptions};
 use crate::server::switches::Switches;
@@ -187,7 +188,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         };
         // A serve error (the listener failing) ends the task; there is no one to report it to but the handle,
         // whose next request will fail to connect.
-        let _ = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        let _ = axum::serve(LenientListener(listener), app).with_graceful_shutdown(signal).await;
     });
     Ok(ServerHandle { url, token, addr, state, stop, task: Some(task) })
 }

@@ -532,6 +532,29 @@ async fn etag_preconditions() {
     assert_eq!(a.status, StatusCode::NO_CONTENT);
 }
 
+#[tokio::test]
+async fn literal_quotes_in_the_query_string_are_accepted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // See: ENTRA.md 1.0 item 6, captures show `filter=userName+eq+"dale.mohr%40romaguera.uk"`.
+    let api = api().await;
+    api.user("dale.mohr@romaguera.uk").await;
+    let token = api.server.token();
+    let mut stream = tokio::net::TcpStream::connect(api.server.addr()).await.expect("connects");
+    let body = r#"{"userName":"quote\"d"}"#;
+    let request = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n{body}\
+         GET /scim/v2/Users?filter=userName+eq+\"dale.mohr%40romaguera.uk\" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("written");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.contains(r#""userName":"quote\"d""#), "the body is not rewritten: {answer}");
+    let second = answer.find("HTTP/1.1 200").expect("second answer on the same connection");
+    assert!(answer[second..].contains("\"totalResults\":1"), "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_are_not_lost() {
     let api = std::sync::Arc::new(api().await);
