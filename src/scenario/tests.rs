@@ -60,6 +60,9 @@ fn every_step_kind_parses() {
     assert_eq!(s.settings, expected);
     let embedded = s.embedded.as_ref().unwrap();
     assert_eq!(embedded.table["remove_all_members_on_remove"], toml::Value::Boolean(true));
+    let key = embedded.span_of_key("remove_all_members_on_remove");
+    assert_eq!(&s.file.text[key.start..key.end], "remove_all_members_on_remove");
+    assert_eq!(embedded.span_of_key("missing"), embedded.span);
     assert_eq!(s.target.users[0].value["emails"][0]["type"], "work");
     assert_eq!(s.target.groups[0].value, serde_json::json!({"displayName": "Legacy"}));
     let actions: Vec<String> = s.steps.iter().map(|st| st.action.to_string()).collect();
