@@ -246,3 +246,36 @@ mod properties {
         }
     }
 }
+#[test]
+fn update_sets_and_removes_attributes_manager_and_account_enabled() {
+    let mut dir = tenant();
+    let bob = dir.user_id("bob").unwrap();
+    let update = Mutation::Update {
+        user: "bob".into(),
+        set: vec![("department".into(), Value::from("Sales")), ("accountEnabled".into(), Value::Bool(false))],
+        unset: vec!["manager".into(), "userPrincipalName".into()],
+    };
+    let applied = dir.apply(&update).unwrap();
+    assert_eq!(applied.changed, vec![(ObjectRef::User(bob), ChangeKind::UserUpdated)]);
+    let obj = dir.source_object(bob);
+    assert_eq!(obj.get("department"), &Value::from("Sales"));
+    assert_eq!(obj.get("accountEnabled"), &Value::Bool(false));
+    assert!(obj.get("manager").is_null() && obj.get("userPrincipalName").is_null());
+}
+
+#[test]
+fn updating_a_generated_user_spells_out_its_attributes_once() {
+    let mut dir = generate(3, 0, 9);
+    let id = dir.user_id("u000002").unwrap();
+    let before = dir.source_object(id);
+    assert!(dir.user(id).unwrap().is_generated());
+    let set = vec![("city".to_string(), Value::from("Oslo"))];
+    dir.apply(&Mutation::Update { user: "u000002".into(), set, unset: vec![] }).unwrap();
+    assert!(!dir.user(id).unwrap().is_generated());
+    let after = dir.source_object(id);
+    assert_eq!(after.get("city"), &Value::from("Oslo"));
+    let unchanged = |o: &crate::mapping::SourceObject| {
+        o.iter().filter(|(k, _)| *k != "city").map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(unchanged(&after), unchanged(&before));
+}
