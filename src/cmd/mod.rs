@@ -3,6 +3,10 @@
 
 pub mod completions;
 pub mod mapping;
+pub mod outputs;
+pub mod provision;
+pub mod reportconv;
+pub mod run;
 pub mod serve;
 
 use crate::app::Context;
@@ -13,6 +17,8 @@ use crate::error::Error;
 pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
     match command {
         Command::Completions(args) => completions::run(&args),
+        Command::Run(args) => run::run(args, ctx),
+        Command::Provision(args) => provision::run(args, ctx),
         Command::Serve(args) => serve::run(args, ctx),
         Command::Mapping(command) => mapping::run(command, ctx),
         Command::Expr(args) => mapping::expr(args, ctx),
