@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios (files or directories; the bundled suite when none) against a target.
     Run(RunArgs),
+    /// Check scenario files and their mappings without sending anything; every problem with file:line:col.
+    Validate(ValidateArgs),
     /// Provision one user or group on demand and show Entra's step-by-step report.
     Provision(ProvisionArgs),
     /// Check an endpoint against everything Entra's provisioning needs (an offline SCIM Validator).
@@ -147,6 +149,14 @@ impl Default for TargetArgs {
     fn default() -> Self {
         TargetArgs { target: None, token: None, token_env: None, timeout: 30 }
     }
+}
+
+/// `entrasim validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Scenario files or directories; the bundled suite when none.
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// `entrasim provision`.

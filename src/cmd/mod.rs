@@ -19,6 +19,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Completions(args) => completions::run(&args),
         Command::Run(args) => run::run(args, ctx),
         Command::Provision(args) => provision::run(args, ctx),
+        Command::Validate(args) => run::validate(args),
         Command::Serve(args) => serve::run(args, ctx),
         Command::Mapping(command) => mapping::run(command, ctx),
         Command::Expr(args) => mapping::expr(args, ctx),
@@ -30,6 +31,7 @@ fn command_name(command: &Command) -> &'static str {
     match command {
         Command::Run(_) => "run",
         Command::Provision(_) => "provision",
+        Command::Validate(_) => "validate",
         Command::Check(_) => "check",
         Command::Serve(_) => "serve",
         Command::Mapping(_) => "mapping",

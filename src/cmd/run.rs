@@ -88,6 +88,17 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     Ok(report.exit_code())
 }
 
+/// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.
+pub fn validate(args: crate::cli::ValidateArgs) -> Result<u8, Error> {
+    let paths = discover(&args.scenarios)?;
+    let prepared = prepare(&paths)?;
+    for p in &prepared {
+        println!("ok  {}", p.path.display());
+    }
+    println!("{} scenario(s) valid", prepared.len());
+    Ok(crate::exit::OK)
+}
+
 /// The scenario files to run: the named files and directories, or the bundled suite.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let roots = if paths.is_empty() { vec![bundled_dir()] } else { paths.to_vec() };
