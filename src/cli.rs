@@ -91,6 +91,30 @@ pub struct TargetArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+
+    /// OAuth 2.0 client credentials instead of a fixed token: the token endpoint URL.
+    #[arg(long, value_name = "URL", requires = "client_id", conflicts_with_all = ["token", "token_env"])]
+    pub oauth_token_url: Option<String>,
+
+    /// OAuth client id (with --oauth-token-url).
+    #[arg(long, value_name = "ID", requires = "oauth_token_url")]
+    pub client_id: Option<String>,
+
+    /// Environment variable holding the OAuth client secret (default: ENTRASIM_CLIENT_SECRET).
+    #[arg(long, value_name = "VAR", requires = "oauth_token_url")]
+    pub client_secret_env: Option<String>,
+
+    /// OAuth scope to request (with --oauth-token-url).
+    #[arg(long, value_name = "SCOPE", requires = "oauth_token_url")]
+    pub scope: Option<String>,
+
+    /// Trust this PEM CA certificate (or bundle) in addition to the system roots, for private CAs.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate. Only for local experiments: it disables the protection TLS gives.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Report files written after a run or check.
@@ -147,7 +171,18 @@ pub struct RunArgs {
 
 impl Default for TargetArgs {
     fn default() -> Self {
-        TargetArgs { target: None, token: None, token_env: None, timeout: 30 }
+        TargetArgs {
+            target: None,
+            token: None,
+            token_env: None,
+            timeout: 30,
+            oauth_token_url: None,
+            client_id: None,
+            client_secret_env: None,
+            scope: None,
+            ca_cert: None,
+            insecure: false,
+        }
     }
 }
 
