@@ -144,3 +144,96 @@ fn token_env_naming_an_unset_variable_is_a_clear_error() {
     assert!(out.stderr.contains("ENTRASIM_TEST_UNSET_VAR"), "{}", out.stderr);
     assert_ne!(out.code, 0);
 }
+
+/// A scenario exercising every output path: cycles, a failing expectation, on-demand and steady state.
+const SECRET_SCENARIO: &str = r#"
+description = "outputs never carry the token"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+displayName = "Alice Doe"
+mailNickname = "alice"
+
+[[steps]]
+test_connection = true
+
+[[steps]]
+cycle = "initial"
+expect = { creates = 2 }
+
+[[steps]]
+on_demand = "alice"
+
+[[steps]]
+steady = true
+"#;
+
+/// Starts the embedded endpoint with a planted token in a background thread with its own runtime.
+fn serve_with_token(token: &str) -> (String, std::sync::mpsc::Sender<()>) {
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let token = token.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let config = entrasim::server::ServerConfig { token: Some(token), ..Default::default() };
+            let handle = entrasim::server::start(config).await.unwrap();
+            url_tx.send(handle.url().to_string()).unwrap();
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+            handle.shutdown().await;
+        });
+    });
+    (url_rx.recv().unwrap(), stop_tx)
+}
+
+fn assert_no_secret(out: &Output, secret: &str) {
+    assert!(!out.stdout.contains(secret), "stdout leaks the token:\n{}", out.stdout);
+    assert!(!out.stderr.contains(secret), "stderr leaks the token:\n{}", out.stderr);
+    for entry in walk(&out.dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert!(!text.contains(secret), "{} leaks the token", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+// See: issue 6 ("a test greps every output for a planted secret").
+#[test]
+fn a_planted_token_appears_in_no_output_report_or_snapshot() {
+    let secret = "planted-7f3a9c1e5b2d4f60-secret";
+    let (url, stop) = serve_with_token(secret);
+    let out = Cli::new()
+        .file("s.toml", SECRET_SCENARIO)
+        .env("PLANTED", secret)
+        .args(["run", "s.toml", "--verbose", "--target", &url, "--token-env", "PLANTED"])
+        .args(["--report-json", "out/r.json", "--report-junit", "out/r.xml", "--snapshots", "snaps"])
+        .run();
+    assert_eq!(out.code, 1, "the failing expectation makes exit 1\n{}\n{}", out.stdout, out.stderr);
+    assert!(out.path("out/r.json").exists() && out.path("out/r.xml").exists());
+    assert!(out.path("snaps").is_dir());
+    assert_no_secret(&out, secret);
+
+    // A wrong token: refused, reported, and still not echoed (neither the wrong one nor the right one).
+    let wrong = "wrong-token-0c4e8a2f9d1b7e35";
+    let out = Cli::new()
+        .file("s.toml", SECRET_SCENARIO)
+        .env("WRONG", wrong)
+        .args(["run", "s.toml", "--target", &url, "--token-env", "WRONG", "--report-json", "r.json"])
+        .run();
+    assert_eq!(out.code, 4, "a refused token is exit 4\n{}\n{}", out.stdout, out.stderr);
+    assert_no_secret(&out, wrong);
+    assert_no_secret(&out, secret);
+    let _ = stop.send(());
+}
