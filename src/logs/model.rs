@@ -302,6 +302,12 @@ fn detail<'a>(details: &'a [(String, String)], key: &str) -> Option<&'a str> {
     details.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
 }
 
+/// Graph's camelCase spelling of an error category (`NonServiceFailure` → `nonServiceFailure`).
+pub(crate) fn normalize_category(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
 /// Serialises a timestamp as RFC 3339 (chrono's serde feature is not enabled in this crate).
 pub(crate) fn serialize_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use csv::{ReaderBuilder, StringRecord};
 
-use super::model::{parse_time, Action, ErrorInfo, Identity, LogRecord, ModifiedProperty, Status, Step, StepType};
+use super::model::{
+    normalize_category, parse_time, Action, ErrorInfo, Identity, LogRecord, ModifiedProperty, Status, Step, StepType,
+};
 use super::parse_json::details;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
@@ -102,11 +104,13 @@ pub(crate) fn parse(files: &CsvFiles<'_>) -> Result<Vec<LogRecord>, Vec<Diagnost
     }
 
     let mut records = Vec::new();
-    for (n, row) in main.rows.iter().enumerate() {
+    for row in &main.rows {
+        let change = main.get(row, CHANGE);
+        let record = if change.is_empty() { format!("line {}", row.line) } else { format!("record `{change}`") };
         let mut missing = |names: &[&str], what: &str| {
             let v = main.get(row, names);
             if v.is_empty() {
-                diagnostics.push(main.error(row, None, format!("row {}: missing {what}", n + 1), "this row"));
+                diagnostics.push(main.error(row, None, format!("{record}: missing {what}"), "this row"));
             }
             v
         };
@@ -117,12 +121,12 @@ pub(crate) fn parse(files: &CsvFiles<'_>) -> Result<Vec<LogRecord>, Vec<Diagnost
         let status_text = missing(STATUS, "`Status`");
         let time = parse_time(&time_text);
         if time.is_none() && !time_text.is_empty() {
-            let msg = format!("row {}: `{time_text}` is not a timestamp", n + 1);
+            let msg = format!("{record}: `{time_text}` is not a timestamp");
             diagnostics.push(main.error(row, Some(&time_text), msg, "expected e.g. 2026-11-20T08:00:05Z"));
         }
         let status = Status::parse(&status_text);
         if status.is_none() && !status_text.is_empty() {
-            let msg = format!("row {}: unknown status `{status_text}`", n + 1);
+            let msg = format!("{record}: unknown status `{status_text}`");
             diagnostics.push(main.error(row, Some(&status_text), msg, "expected Success, Failure, Skipped or Warning"));
         }
         let (Some(activity_date_time), Some(status)) = (time, status) else { continue };
@@ -135,7 +139,7 @@ pub(crate) fn parse(files: &CsvFiles<'_>) -> Result<Vec<LogRecord>, Vec<Diagnost
         let error = (!code.is_empty() || reason.is_some()).then(|| ErrorInfo {
             code,
             reason,
-            category: opt(&["errorcategory"]),
+            category: opt(&["errorcategory"]).map(|c| normalize_category(&c)),
             recommended_action: opt(&["recommendedaction"]),
             additional_details: opt(&["additionaldetails"]),
         });
@@ -169,6 +173,8 @@ struct Row {
     fields: StringRecord,
     /// Byte offset of the row in the file text.
     offset: usize,
+    /// 1-based line of the row.
+    line: u64,
 }
 
 struct Table<'a> {
@@ -199,7 +205,8 @@ impl<'a> Table<'a> {
             match result {
                 Ok(fields) => {
                     let offset = fields.position().map_or(0, |p| p.byte() as usize) + bom;
-                    rows.push(Row { fields, offset });
+                    let line = fields.position().map_or(0, |p| p.line());
+                    rows.push(Row { fields, offset, line });
                 }
                 Err(e) => diagnostics.push(csv_error(file, bom, &e)),
             }

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::model::{
-    parse_time, Action, ErrorInfo, Identity, LogFormat, LogRecord, ModifiedProperty, Status, Step, StepType,
+    normalize_category, parse_time, Action, ErrorInfo, Identity, LogFormat, LogRecord, ModifiedProperty, Status, Step,
+    StepType,
 };
 use super::scan::value_spans;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
@@ -232,7 +233,7 @@ fn status_of(map: &Map<String, Value>) -> (Option<Result<Status, String>>, Optio
         let info = ErrorInfo {
             code,
             reason: opt(&["reason", "resultDescription"]),
-            category: opt(&["errorCategory"]),
+            category: opt(&["errorCategory"]).map(|c| normalize_category(&c)),
             recommended_action: opt(&["recommendedAction"]),
             additional_details: opt(&["additionalDetails"]),
         };

@@ -305,7 +305,9 @@ impl Planner<'_> {
             }
             Action::Update => {
                 if first {
-                    self.initial(i, &old);
+                    // In the first cycle the source already had the new values and the target the old
+                    // ones; later, the source changed from the old values since the previous cycle.
+                    self.initial(i, if k == 0 { &new } else { &old });
                     self.pre_existing(i, r);
                 }
                 self.changes(k, i, &new);
@@ -315,7 +317,7 @@ impl Planner<'_> {
             }
             Action::Disable => {
                 if first {
-                    self.initial(i, &old);
+                    self.initial(i, if k == 0 { &new } else { &old });
                     self.pre_existing(i, r);
                 }
                 self.changes(k, i, &new);
@@ -537,6 +539,18 @@ impl Planner<'_> {
                 if let (Source::Direct(src), Some(owner)) = (&m.source, owner) {
                     if let Some(v) = owner.attributes.get(src) {
                         t.attributes.insert(m.target.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        // Attributes the logs do not show as changed were in sync: the target holds their mapped values.
+        for t in &mut self.plan.target {
+            let Some(owner) = self.states.get(t.owner) else { continue };
+            let list = if t.group { &self.view.groups } else { &self.view.users };
+            for m in list {
+                if let Source::Direct(src) = &m.source {
+                    if let Some(v) = owner.object.attributes.get(src) {
+                        t.attributes.entry(m.target.clone()).or_insert_with(|| v.clone());
                     }
                 }
             }
