@@ -105,6 +105,31 @@ fn replay_without_schema_uses_the_preset_and_says_so() {
     insta::assert_snapshot!("replay_without_schema", replay.scenario_toml);
 }
 
+/// Every emitted scenario must load with the scenario parser (errors fail; warnings are allowed).
+fn assert_scenario_parses(toml: &str) {
+    let base = fixture("");
+    if let Err(d) = entrasim::scenario::parse_str("replay.toml", toml, &base) {
+        panic!("emitted scenario does not parse:\n{}\n{toml}", render_all(&d, false));
+    }
+}
+
+#[test]
+fn emitted_scenarios_parse_as_scenarios() {
+    let schema = fixture("schema.json");
+    for format in ["graph.json", "admin-center.json", "csv/ProvisioningLogs_2026-11-20.csv"] {
+        let records = read(format);
+        for schema in [Some(schema.as_path()), None] {
+            let replay = replay::build(&records, schema, &replay::ReplayOptions::default()).expect("replay builds");
+            assert_scenario_parses(&replay.scenario_toml);
+        }
+        let mut anonymizer = Anonymizer::default();
+        let anon = anonymizer.anonymize_records(&records);
+        let options = replay::ReplayOptions { anonymizer: Some(&anonymizer), ..Default::default() };
+        let replay = replay::build(&anon, Some(&schema), &options).expect("replay builds");
+        assert_scenario_parses(&replay.scenario_toml);
+    }
+}
+
 #[test]
 fn replay_of_no_records_is_an_error() {
     let err = replay::build(&[], None, &replay::ReplayOptions::default()).err();

@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde_json::{Map, Value};
+
 use super::plan::{Change, Cycle, Object, Plan};
+use crate::directory::{self, AttributeName};
 
 /// What goes in the header.
 pub(crate) struct Header<'a> {
@@ -44,7 +47,9 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
         let _ = writeln!(out);
         comment(&mut out, "", &t.comment);
         let _ = writeln!(out, "[[target.{}]]", if t.group { "groups" } else { "users" });
-        table(&mut out, &t.attributes);
+        for (k, v) in scim_resource(&t.attributes) {
+            let _ = writeln!(out, "{} = {}", key(&k), toml_value(&v));
+        }
     }
     for o in plan.objects.iter().filter(|o| !o.group) {
         object(&mut out, o, "users");
@@ -65,7 +70,10 @@ fn object(out: &mut String, o: &Object, kind: &str) {
     }
     let _ = writeln!(out, "[[{kind}]]");
     let _ = writeln!(out, "id = {}", string(&o.alias));
-    table(out, &o.attributes);
+    if is_guid(&o.object_id) {
+        let _ = writeln!(out, "objectId = {}", string(&o.object_id));
+    }
+    attributes(out, o.group, &o.attributes);
     if !o.assigned {
         let _ = writeln!(out, "assigned = false");
     }
@@ -80,12 +88,9 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
         if let Some(why) = why {
             comment(out, "", why);
         }
-        let _ = writeln!(out, "[[steps]]");
         let (key, alias) = match change {
             Change::Update { alias, set } => {
-                let _ = writeln!(out, "update = {}", string(alias));
-                let pairs: Vec<String> = set.iter().map(|(k, v)| format!("{} = {}", key(k), string(v))).collect();
-                let _ = writeln!(out, "set = {{ {} }}", pairs.join(", "));
+                update(out, alias, set);
                 continue;
             }
             Change::Assign(a) => ("assign", a),
@@ -97,24 +102,23 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
             Change::UnassignGroup(a) => ("unassign_group", a),
             Change::DeleteGroup(a) => ("delete_group", a),
         };
+        let _ = writeln!(out, "[[steps]]");
         let _ = writeln!(out, "{key} = {}", string(alias));
     }
     let _ = writeln!(out);
-    comment(
-        out,
-        "",
-        &format!("cycle {} of the logs: {} ({})", k + 1, c.cycle_id, c.start.format("%Y-%m-%d %H:%M:%S UTC")),
-    );
     for note in &c.comments {
         comment(out, "", note);
     }
     let _ = writeln!(out, "[[steps]]");
+    let name = format!("logged cycle {}: {} at {}", k + 1, c.cycle_id, c.start.format("%Y-%m-%d %H:%M:%S UTC"));
+    let _ = writeln!(out, "name = {}", string(&name));
     let _ = writeln!(out, "cycle = {}", string(if k == 0 { "initial" } else { "incremental" }));
     let e = &c.expect;
     let counts = [
         ("creates", e.creates),
         ("updates", e.updates),
         ("disables", e.disables),
+        ("enables", e.enables),
         ("deletes", e.deletes),
         ("skips", e.skips),
         ("failures", e.failures),
@@ -123,9 +127,140 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
     let _ = writeln!(out, "expect = {{ {} }}", pairs.join(", "));
 }
 
-fn table(out: &mut String, attrs: &BTreeMap<String, String>) {
+/// An `update` step; attributes that are not Entra attributes are shown as comments only.
+fn update(out: &mut String, alias: &str, set: &BTreeMap<String, String>) {
+    let mut pairs = Vec::new();
+    for (k, v) in set {
+        match source_name(false, k) {
+            Some(name) => pairs.push(format!("{} = {}", key(&name), string(v))),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "# {alias}: {} = {}  (target name, not an Entra attribute: not replayed)",
+                    key(k),
+                    string(v)
+                );
+            }
+        }
+    }
+    if !pairs.is_empty() {
+        let _ = writeln!(out, "[[steps]]");
+        let _ = writeln!(out, "update = {}", string(alias));
+        let _ = writeln!(out, "set = {{ {} }}", pairs.join(", "));
+    }
+}
+
+/// Source attributes; names the directory does not know stay visible as comments.
+fn attributes(out: &mut String, group: bool, attrs: &BTreeMap<String, String>) {
     for (k, v) in attrs {
-        let _ = writeln!(out, "{} = {}", key(k), string(v));
+        match source_name(group, k) {
+            Some(name) => {
+                let _ = writeln!(out, "{} = {}", key(&name), string(v));
+            }
+            None => {
+                let _ =
+                    writeln!(out, "# {} = {}  (target name, not an Entra attribute: not replayed)", key(k), string(v));
+            }
+        }
+    }
+}
+
+/// The canonical Entra attribute name, when `name` is one (or a directory extension).
+fn source_name(group: bool, name: &str) -> Option<String> {
+    let class =
+        if group { directory::classify_group_attribute(name) } else { directory::classify_user_attribute(name) };
+    match class {
+        AttributeName::Known(n) => Some(n.to_string()),
+        AttributeName::Extension(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn is_guid(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Logged SCIM paths and values → a SCIM resource: `name.givenName` nests, `emails[type eq "work"].value`
+/// becomes a typed list entry, `urn:…:User:department` goes under its schema URN, `active` is a boolean.
+pub(crate) fn scim_resource(attrs: &BTreeMap<String, String>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (path, value) in attrs {
+        let (container, rest) = match path.strip_prefix("urn:").and_then(|_| path.rsplit_once(':')) {
+            Some((urn, attr)) => (Some(urn), attr),
+            None => (None, path.as_str()),
+        };
+        let json = match value.to_ascii_lowercase().as_str() {
+            "true" if rest == "active" => Value::Bool(true),
+            "false" if rest == "active" => Value::Bool(false),
+            _ => Value::String(value.clone()),
+        };
+        let target = match container {
+            Some(urn) => match out.entry(urn.to_string()).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(m) => m,
+                _ => continue,
+            },
+            None => &mut out,
+        };
+        put(target, rest, json);
+    }
+    out
+}
+
+fn put(map: &mut Map<String, Value>, path: &str, value: Value) {
+    if let Some((attr, rest)) = path.split_once('[') {
+        let Some((filter, sub)) = rest.split_once(']') else { return };
+        let sub = sub.trim_start_matches('.');
+        let mut words = filter.splitn(3, ' ');
+        let (fattr, _op, fval) = (words.next().unwrap_or(""), words.next(), words.next().unwrap_or(""));
+        let fval = fval.trim_matches('"').to_string();
+        let Value::Array(list) = map.entry(attr.to_string()).or_insert_with(|| Value::Array(Vec::new())) else {
+            return;
+        };
+        let pos = list.iter().position(|e| e.get(fattr).and_then(Value::as_str) == Some(fval.as_str()));
+        let index = pos.unwrap_or_else(|| {
+            let mut entry = Map::new();
+            entry.insert(fattr.to_string(), Value::String(fval.clone()));
+            list.push(Value::Object(entry));
+            list.len() - 1
+        });
+        if let Some(Value::Object(entry)) = list.get_mut(index) {
+            if sub.is_empty() {
+                entry.insert("value".to_string(), value);
+            } else {
+                put(entry, sub, value);
+            }
+        }
+    } else if let Some((head, tail)) = path.split_once('.') {
+        if let Value::Object(inner) = map.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new())) {
+            put(inner, tail, value);
+        }
+    } else if path == "manager" {
+        let mut m = Map::new();
+        m.insert("value".to_string(), value);
+        map.insert(path.to_string(), Value::Object(m));
+    } else {
+        map.insert(path.to_string(), value);
+    }
+}
+
+/// Inline TOML for a JSON value.
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::Null => string(""),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string(s),
+        Value::Array(items) => format!("[{}]", items.iter().map(toml_value).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{} = {}", key(k), toml_value(v))).collect();
+            if pairs.is_empty() {
+                "{}".to_string()
+            } else {
+                format!("{{ {} }}", pairs.join(", "))
+            }
+        }
     }
 }
 

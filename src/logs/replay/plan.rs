@@ -69,6 +69,7 @@ pub(crate) struct Expect {
     pub creates: usize,
     pub updates: usize,
     pub disables: usize,
+    pub enables: usize,
     pub deletes: usize,
     pub skips: usize,
     pub failures: usize,
@@ -289,6 +290,12 @@ impl Planner<'_> {
             a => a,
         };
         self.count(k, action, r.status);
+        if reactivates && r.status != Status::Failure {
+            // Entra logs a re-enable as an update; the engine counts it as an enable.
+            let e = &mut self.plan.cycles[k].expect;
+            e.updates = e.updates.saturating_sub(1);
+            e.enables += 1;
+        }
         let name = display_name(r);
         match action {
             Action::Create => {
