@@ -143,8 +143,15 @@ fn replay_reports_a_located_error_for_a_bad_schema() {
     let path = dir.join("bad-schema.json");
     std::fs::write(&path, "{\n  \"synchronizationRules\": [\n    {\"objectMappings\": ]\n}\n").expect("write");
     let err = replay::build(&graph(), Some(&path), &replay::ReplayOptions::default()).expect_err("fails");
-    let position = err.diagnostic().and_then(|d| d.position()).expect("located");
+    let position = err.diagnostics().first().and_then(|d| d.position()).expect("located");
     assert!(position.ends_with(":3:24"), "{position}");
+}
+
+#[test]
+fn the_schema_fixture_loads_as_a_mapping() {
+    let loaded = entrasim::mapping::load("schema.json", &fixture("")).map_err(|d| render_all(&d, false));
+    let loaded = loaded.expect("schema fixture loads");
+    assert!(loaded.set.users.attributes.iter().any(|a| a.target.to_string() == "userName"));
 }
 
 #[test]

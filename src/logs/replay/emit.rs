@@ -14,7 +14,6 @@ pub(crate) struct Header<'a> {
     pub mapping: &'a str,
     pub source: &'a str,
     pub records: usize,
-    pub actions: Option<Vec<&'static str>>,
 }
 
 pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
@@ -39,10 +38,6 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "[settings]");
     let _ = writeln!(out, "scope = {}", string(if plan.sync_all { "all" } else { "assigned" }));
-    if let Some(actions) = &header.actions {
-        let list: Vec<String> = actions.iter().map(|a| string(a)).collect();
-        let _ = writeln!(out, "actions = [{}]", list.join(", "));
-    }
     for t in &plan.target {
         let _ = writeln!(out);
         comment(&mut out, "", &t.comment);

@@ -7,8 +7,9 @@
 //!   pre-existing target objects, changes before each cycle, expected counts, notes } ─▶ scenario TOML
 //! ```
 //!
-//! With a schema, the emitted scenario says `mapping = "<copy of the schema>"`; without one it uses the
-//! `entra-default` preset and inverts through that preset's mappings.
+//! With a schema (a Graph `synchronizationSchema` JSON, or a mapping TOML), the emitted scenario says
+//! `mapping = "<copy of it>"`; without one it uses the `entra-default` preset. Either way the mapping is
+//! loaded with `mapping::load`, so replay inverts exactly the mappings the engine will apply.
 
 mod emit;
 mod plan;
@@ -23,12 +24,13 @@ use thiserror::Error;
 use super::anonymize::Anonymizer;
 use super::model::{LogFormat, LogRecord};
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::mapping;
 
 /// Options for [`build`].
 #[derive(Debug, Clone)]
 pub struct ReplayOptions<'a> {
-    /// File name of the schema copy written next to the emitted scenario (default `schema.json`).
-    pub schema_copy_name: String,
+    /// File name of the schema copy written next to the emitted scenario (default: the schema's own name).
+    pub schema_copy_name: Option<String>,
     /// The format the records came from, for the header comment.
     pub format: Option<LogFormat>,
     /// Applied to the schema copy so it carries the same pseudonyms as the (already anonymised) records.
@@ -39,7 +41,7 @@ pub struct ReplayOptions<'a> {
 
 impl Default for ReplayOptions<'_> {
     fn default() -> Self {
-        ReplayOptions { schema_copy_name: "schema.json".to_string(), format: None, anonymizer: None, description: None }
+        ReplayOptions { schema_copy_name: None, format: None, anonymizer: None, description: None }
     }
 }
 
@@ -70,17 +72,22 @@ pub enum ReplayError {
         #[source]
         source: std::io::Error,
     },
-    /// The schema file is not a synchronization schema.
-    #[error("{}", .0.message)]
-    Schema(Box<Diagnostic>),
+    /// The schema (or mapping TOML) does not load; the diagnostics are located in it.
+    #[error("the mapping in `{path}` does not load")]
+    Mapping {
+        /// The path given.
+        path: PathBuf,
+        /// What `mapping::load` reported.
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 impl ReplayError {
-    /// The located diagnostic, for schema errors.
-    pub fn diagnostic(&self) -> Option<&Diagnostic> {
+    /// The located diagnostics, for mapping errors.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
-            ReplayError::Schema(d) => Some(d),
-            _ => None,
+            ReplayError::Mapping { diagnostics, .. } => diagnostics,
+            _ => &[],
         }
     }
 }
@@ -94,12 +101,15 @@ pub fn build(records: &[LogRecord], schema: Option<&Path>, options: &ReplayOptio
         Some(path) => {
             let text = fs::read_to_string(path)
                 .map_err(|source| ReplayError::SchemaIo { path: path.to_path_buf(), source })?;
-            let file = SourceFile::new(path.display().to_string(), text.as_str());
-            let view = schema::read(&file).map_err(ReplayError::Schema)?;
+            let loaded = mapping::load_source(&SourceFile::new(path.display().to_string(), text.as_str()))
+                .map_err(|diagnostics| ReplayError::Mapping { path: path.to_path_buf(), diagnostics })?;
             let contents = options.anonymizer.map_or(text.clone(), |a| a.scrub(&text));
-            (view, Some((options.schema_copy_name.clone(), contents)))
+            let name = options.schema_copy_name.clone().unwrap_or_else(|| {
+                path.file_name().map_or_else(|| "schema.json".to_string(), |n| n.to_string_lossy().into_owned())
+            });
+            (schema::SchemaView::from_set(&loaded.set), Some((name, contents)))
         }
-        None => (schema::SchemaView::entra_default(), None),
+        None => (schema::SchemaView::preset(), None),
     };
     let mut plan = plan::plan(records, &view, schema.is_some());
     if schema.is_none() {
@@ -119,24 +129,12 @@ pub fn build(records: &[LogRecord], schema: Option<&Path>, options: &ReplayOptio
         _ => "replay of Entra provisioning logs".to_string(),
     });
     let mapping = schema_copy.as_ref().map_or("entra-default".to_string(), |(name, _)| name.clone());
-    let actions = view.user_flow_types.as_deref().map(flow_actions);
     let header = emit::Header {
         description: &description,
         mapping: &mapping,
         source: options.format.map_or("provisioning logs", LogFormat::describe),
         records: records.len(),
-        actions,
     };
     let scenario_toml = emit::emit(&plan, &header);
     Ok(Replay { scenario_toml, notes: plan.notes, schema_copy })
-}
-
-/// `Add, Update, Delete` → `["create", "update", "delete"]`.
-fn flow_actions(flow: &str) -> Vec<&'static str> {
-    let lower = flow.to_ascii_lowercase();
-    [("add", "create"), ("update", "update"), ("delete", "delete")]
-        .iter()
-        .filter(|(f, _)| lower.split(',').any(|p| p.trim() == *f))
-        .map(|(_, a)| *a)
-        .collect()
 }
