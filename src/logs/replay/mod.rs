@@ -27,7 +27,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::mapping;
 
 /// Options for [`build`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReplayOptions<'a> {
     /// File name of the schema copy written next to the emitted scenario (default: the schema's own name).
     pub schema_copy_name: Option<String>,
@@ -37,12 +37,6 @@ pub struct ReplayOptions<'a> {
     pub anonymizer: Option<&'a Anonymizer>,
     /// The scenario's `description`; default: derived from the logs.
     pub description: Option<String>,
-}
-
-impl Default for ReplayOptions<'_> {
-    fn default() -> Self {
-        ReplayOptions { schema_copy_name: None, format: None, anonymizer: None, description: None }
-    }
 }
 
 /// The emitted scenario and what goes with it.
