@@ -130,6 +130,58 @@ fn emitted_scenarios_parse_as_scenarios() {
     }
 }
 
+/// A Graph record, for small hand-written logs.
+fn record(cycle: &str, time: &str, kind: &str, id: &str, name: &str, action: &str, status: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("{cycle}-{id}-{action}"), "activityDateTime": time, "jobId": "scim.job", "cycleId": cycle,
+        "changeId": format!("{cycle}-{id}"), "provisioningAction": action,
+        "provisioningStatusInfo": {"status": status},
+        "sourceIdentity": {"id": id, "displayName": name, "identityType": kind, "details": {}},
+        "targetIdentity": {"id": format!("t-{id}"), "displayName": "", "identityType": kind, "details": {}},
+        "modifiedProperties": [], "provisioningSteps": []
+    })
+}
+
+#[test]
+fn replay_rebuilds_group_membership_and_staged_deletes() {
+    let user = |cycle: &str, time: &str, id: &str, name: &str, action: &str, upn: &str| {
+        let mut r = record(cycle, time, "User", id, name, action, "success");
+        r["modifiedProperties"] = serde_json::json!([{"displayName": "userName", "oldValue": null, "newValue": upn}]);
+        r
+    };
+    let mut eng = record("c1", "2026-11-20T08:00:09Z", "Group", "g1", "Engineering", "create", "success");
+    eng["modifiedProperties"] = serde_json::json!([
+        {"displayName": "displayName", "oldValue": null, "newValue": "Engineering"},
+        {"displayName": "members", "oldValue": null, "newValue": "[\"t-u1\",\"t-u2\"]"}
+    ]);
+    let mut eng2 = record("c2", "2026-11-20T08:40:09Z", "Group", "g1", "Engineering", "update", "success");
+    eng2["modifiedProperties"] = serde_json::json!([{"displayName": "members", "oldValue": "t-u2", "newValue": null}]);
+    let mut staged = record("c2", "2026-11-20T08:40:12Z", "User", "u1", "Ann Lee", "stagedDelete", "skipped");
+    staged["provisioningSteps"] = serde_json::json!([{"name": "EntrySynchronizationScoping", "provisioningStepType": "scoping",
+        "status": "success", "description": "", "details": {"Assigned to the application": "False"}}]);
+    let log = serde_json::json!({"value": [
+        user("c1", "2026-11-20T08:00:01Z", "u1", "Ann Lee", "create", "ann@contoso.com"),
+        user("c1", "2026-11-20T08:00:02Z", "u2", "Ben Ode", "create", "ben@contoso.com"),
+        eng, eng2, staged,
+    ]});
+    let records =
+        logs::parse_str("small.json", &log.to_string()).map_err(|d| render_all(&d, false)).expect("parses").records;
+    let replay = replay::build(&records, None, &replay::ReplayOptions::default()).expect("replay builds");
+    let toml = &replay.scenario_toml;
+    assert!(toml.contains("members = [\"ann\", \"ben\"]"), "{toml}");
+    assert!(toml.contains("remove_member = \"engineering\"\nuser = \"ben\""), "{toml}");
+    assert!(toml.contains("deletion_threshold = 1"), "{toml}");
+    assert!(toml.contains("unassign = \"ann\""), "{toml}");
+    assert_scenario_parses(toml);
+}
+
+#[test]
+fn replay_reproduces_a_create_conflict_with_a_case_shifted_target_object() {
+    let toml = replay::build(&graph(), None, &replay::ReplayOptions::default()).expect("replay builds").scenario_toml;
+    assert!(toml.contains("case_exact_filters = true"), "{toml}");
+    assert!(toml.contains("userName = \"DAN.BROWN@CONTOSO.COM\""), "{toml}");
+}
+
 #[test]
 fn replay_of_no_records_is_an_error() {
     let err = replay::build(&[], None, &replay::ReplayOptions::default()).err();

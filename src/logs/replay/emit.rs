@@ -38,6 +38,15 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "[settings]");
     let _ = writeln!(out, "scope = {}", string(if plan.sync_all { "all" } else { "assigned" }));
+    if let Some(n) = plan.deletion_threshold {
+        let _ = writeln!(out, "deletion_threshold = {n}");
+    }
+    if plan.case_exact_filters {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "# reproduces the logged create conflicts (see the target objects below)");
+        let _ = writeln!(out, "[embedded]");
+        let _ = writeln!(out, "case_exact_filters = true");
+    }
     for t in &plan.target {
         let _ = writeln!(out);
         comment(&mut out, "", &t.comment);
@@ -75,6 +84,10 @@ fn object(out: &mut String, o: &Object, kind: &str) {
     if !o.enabled && !o.group {
         let _ = writeln!(out, "accountEnabled = false");
     }
+    if o.group && !o.members.is_empty() {
+        let list: Vec<String> = o.members.iter().map(|m| string(m)).collect();
+        let _ = writeln!(out, "members = [{}]", list.join(", "));
+    }
 }
 
 fn cycle(out: &mut String, k: usize, c: &Cycle) {
@@ -86,6 +99,13 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
         let (key, alias) = match change {
             Change::Update { alias, set } => {
                 update(out, alias, set);
+                continue;
+            }
+            Change::AddMember { group, user } | Change::RemoveMember { group, user } => {
+                let key = if matches!(change, Change::AddMember { .. }) { "add_member" } else { "remove_member" };
+                let _ = writeln!(out, "[[steps]]");
+                let _ = writeln!(out, "{key} = {}", string(group));
+                let _ = writeln!(out, "user = {}", string(user));
                 continue;
             }
             Change::Assign(a) => ("assign", a),

@@ -36,6 +36,8 @@ pub(crate) struct Object {
     pub enabled: bool,
     /// Comments to print above the object.
     pub comments: Vec<String>,
+    /// Groups: member aliases before the first cycle.
+    pub members: Vec<String>,
 }
 
 /// An object the target held before the first cycle.
@@ -53,6 +55,8 @@ pub(crate) struct TargetObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Change {
     Update { alias: String, set: BTreeMap<String, String> },
+    AddMember { group: String, user: String },
+    RemoveMember { group: String, user: String },
     Assign(String),
     Unassign(String),
     Disable(String),
@@ -84,6 +88,8 @@ pub(crate) struct Cycle {
     pub before: Vec<(Change, Option<String>)>,
     pub expect: Expect,
     pub comments: Vec<String>,
+    /// Deletes/disables held back by accidental-deletion prevention.
+    pub staged: usize,
 }
 
 /// The whole replay.
@@ -95,10 +101,18 @@ pub(crate) struct Plan {
     pub cycles: Vec<Cycle>,
     pub notes: Vec<String>,
     pub sync_all: bool,
+    /// `[settings] deletion_threshold` that makes the logged staged deletes staged again.
+    pub deletion_threshold: Option<usize>,
+    /// `[embedded] case_exact_filters`: set to reproduce create conflicts (see [`Planner::conflict`]).
+    pub case_exact_filters: bool,
 }
 
 struct State {
     object: Object,
+    /// Target id, once logged.
+    target_id: String,
+    /// Groups: current member aliases.
+    members: Vec<String>,
     current: BTreeMap<String, String>,
     seen: bool,
     assigned: bool,
@@ -124,6 +138,7 @@ pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool)
             before: Vec::new(),
             expect: Expect::default(),
             comments: Vec::new(),
+            staged: 0,
         });
         for r in recs {
             p.record(k, r);
@@ -156,7 +171,20 @@ impl Planner<'_> {
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
-        let upn = r.source.detail("UserPrincipalName").map(str::to_string);
+        let upn = r
+            .source
+            .detail("UserPrincipalName")
+            .or_else(|| r.step(StepType::Import).and_then(|s| s.detail("userPrincipalName")))
+            .map(str::to_string)
+            .or_else(|| {
+                r.modified_properties.iter().find_map(|p| match self.view.find(false, &p.name).map(|m| &m.source) {
+                    Some(Source::Direct(src)) if src.eq_ignore_ascii_case("userPrincipalName") => {
+                        p.new_value.clone().or_else(|| p.old_value.clone())
+                    }
+                    _ => None,
+                })
+            })
+            .filter(|u| !u.is_empty());
         let base =
             upn.as_deref().and_then(|u| u.split('@').next()).map(str::to_string).unwrap_or_else(|| display_name(r));
         let alias = self.unique_alias(&slug(&base));
@@ -175,10 +203,13 @@ impl Planner<'_> {
             assigned: true,
             enabled: true,
             comments: Vec::new(),
+            members: Vec::new(),
         };
         self.states.push(State {
             current: object.attributes.clone(),
             object,
+            target_id: String::new(),
+            members: Vec::new(),
             seen: false,
             assigned: true,
             enabled: true,
@@ -274,6 +305,12 @@ impl Planner<'_> {
         let group = self.states[i].object.group;
         let first = !self.states[i].seen;
         self.states[i].seen = true;
+        if !r.target.id.is_empty() {
+            self.states[i].target_id = r.target.id.clone();
+        }
+        if group {
+            self.members(k, i, r, first);
+        }
         let v = verdict(r);
         if v.sync_all == Some(true) {
             self.plan.sync_all = true;
@@ -342,9 +379,12 @@ impl Planner<'_> {
                 self.before(k, change, comment);
             }
             Action::StagedDelete => {
-                self.plan.cycles[k].comments.push(format!(
-                    "{name}: a delete/disable was staged by accidental-deletion prevention; the threshold is not replayed"
-                ));
+                if first {
+                    self.initial(i, &new);
+                    self.pre_existing(i, r);
+                }
+                self.take_out_of_scope(k, i, &v, &name);
+                self.plan.cycles[k].staged += 1;
             }
             Action::Other => {
                 if first {
@@ -352,6 +392,9 @@ impl Planner<'_> {
                     self.apply_verdict_initially(i, &v, &name);
                 }
             }
+        }
+        if r.status == Status::Failure && action == Action::Create && first && is_conflict(r.error_code()) {
+            self.conflict(i, r, &name);
         }
         if r.status == Status::Failure {
             let code = r.error_code().unwrap_or("an error");
@@ -522,7 +565,89 @@ impl Planner<'_> {
         self.plan.target.push(TargetObject { group, attributes: attrs, comment, owner: i });
     }
 
+    /// A create that failed with a uniqueness conflict: the target held an object with the same unique value
+    /// that matching did not find. Replayed as a target object whose matching value differs only in case,
+    /// with the embedded endpoint filtering case-sensitively: the query misses it, the POST conflicts.
+    fn conflict(&mut self, i: usize, r: &LogRecord, name: &str) {
+        let group = self.states[i].object.group;
+        let Some(m) = self.view.matching(group).cloned() else { return };
+        let value = r
+            .modified_properties
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(&m.target))
+            .and_then(|p| p.new_value.clone());
+        let Some(value) = value else { return };
+        let shifted = flip_case(&value);
+        if shifted == value {
+            return;
+        }
+        let mut attributes = BTreeMap::new();
+        attributes.insert(m.target.clone(), shifted);
+        let comment = format!("{name}: the create conflicted ({}); this object holds the same `{}` in another case, and the embedded endpoint filters case-sensitively, so matching misses it and the POST conflicts (one way to get this log; the customer's cause may differ)", r.error_code().unwrap_or("conflict"), m.target);
+        self.plan.target.push(TargetObject { group, attributes, comment, owner: usize::MAX });
+        self.plan.case_exact_filters = true;
+    }
+
+    /// Group membership from a `members` modified property: new members are added, old ones removed.
+    fn members(&mut self, k: usize, i: usize, r: &LogRecord, first: bool) {
+        let Some(prop) = r.modified_properties.iter().find(|p| p.name.eq_ignore_ascii_case("members")) else { return };
+        let resolve = |this: &Self, text: Option<&str>| -> (Vec<String>, Vec<String>) {
+            let mut found = Vec::new();
+            let mut unknown = Vec::new();
+            for id in member_ids(text.unwrap_or("")) {
+                match this.states.iter().find(|s| {
+                    !s.object.group && (s.target_id == id || s.object.object_id == id || s.object.alias == id)
+                }) {
+                    Some(s) => found.push(s.object.alias.clone()),
+                    None => unknown.push(id),
+                }
+            }
+            (found, unknown)
+        };
+        let (added, unknown_new) = resolve(self, prop.new_value.as_deref());
+        let (removed, unknown_old) = resolve(self, prop.old_value.as_deref());
+        let group_alias = self.states[i].object.alias.clone();
+        if !unknown_new.is_empty() || !unknown_old.is_empty() {
+            let n = unknown_new.len() + unknown_old.len();
+            self.note(format!("{n} member reference(s) of group `{group_alias}` name objects that never appear in the logs; they are not replayed"));
+        }
+        let created = first && matches!(r.action, Action::Create);
+        for user in added {
+            if self.states[i].members.contains(&user) {
+                continue;
+            }
+            self.states[i].members.push(user.clone());
+            if created {
+                self.states[i].object.members.push(user);
+            } else {
+                self.before(k, Change::AddMember { group: group_alias.clone(), user }, None);
+            }
+        }
+        for user in removed {
+            if let Some(pos) = self.states[i].members.iter().position(|m| *m == user) {
+                self.states[i].members.remove(pos);
+                self.before(k, Change::RemoveMember { group: group_alias.clone(), user }, None);
+            } else if first && !created {
+                // Removed in the first logged action: it was a member before.
+                self.states[i].object.members.push(user.clone());
+                self.before(k, Change::RemoveMember { group: group_alias.clone(), user }, None);
+            }
+        }
+    }
+
     fn finish(mut self) -> Plan {
+        let staged: Vec<usize> = self.plan.cycles.iter().map(|c| c.staged).filter(|s| *s > 0).collect();
+        if let Some(&min) = staged.iter().min() {
+            let threshold = min.saturating_sub(1).max(1);
+            self.plan.deletion_threshold = Some(threshold);
+            self.note(format!("deletes were staged by accidental-deletion prevention; the threshold is not in the logs and is replayed as {threshold} (one less than the fewest staged in a cycle, at least 1)"));
+            if min == 1 {
+                self.note(
+                    "a cycle staged a single delete: with the smallest threshold (1) the replay does not stage it"
+                        .to_string(),
+                );
+            }
+        }
         for s in &mut self.states {
             let o = &mut s.object;
             if !o.group && !o.attributes.contains_key("userPrincipalName") {
@@ -565,6 +690,38 @@ impl Planner<'_> {
         self.plan.objects = self.states.into_iter().map(|s| s.object).collect();
         self.plan
     }
+}
+
+fn is_conflict(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.to_ascii_lowercase().ends_with("conflict"))
+}
+
+/// `dan.brown@contoso.com` → `DAN.BROWN@CONTOSO.COM` (mostly-upper text goes lower instead).
+fn flip_case(s: &str) -> String {
+    let upper = s.chars().filter(|c| c.is_uppercase()).count();
+    let lower = s.chars().filter(|c| c.is_lowercase()).count();
+    if upper > lower {
+        s.to_lowercase()
+    } else {
+        s.to_uppercase()
+    }
+}
+
+/// Member ids from a logged `members` value: a JSON array (of ids or `{"value": id}`), or ids separated by
+/// commas, semicolons or whitespace.
+fn member_ids(text: &str) -> Vec<String> {
+    if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(text) {
+        return items
+            .iter()
+            .filter_map(|i| {
+                i.as_str().map(str::to_string).or_else(|| i.get("value").and_then(|v| v.as_str()).map(str::to_string))
+            })
+            .collect();
+    }
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Lowercase letters, digits, `-` and `_`; other runs become `-`.
