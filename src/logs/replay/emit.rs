@@ -101,6 +101,12 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
                 update(out, alias, set);
                 continue;
             }
+            Change::RenameGroup { alias, to } => {
+                let _ = writeln!(out, "[[steps]]");
+                let _ = writeln!(out, "rename_group = {}", string(alias));
+                let _ = writeln!(out, "to = {}", string(to));
+                continue;
+            }
             Change::AddMember { group, user } | Change::RemoveMember { group, user } => {
                 let key = if matches!(change, Change::AddMember { .. }) { "add_member" } else { "remove_member" };
                 let _ = writeln!(out, "[[steps]]");

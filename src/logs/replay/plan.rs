@@ -55,6 +55,7 @@ pub(crate) struct TargetObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Change {
     Update { alias: String, set: BTreeMap<String, String> },
+    RenameGroup { alias: String, to: String },
     AddMember { group: String, user: String },
     RemoveMember { group: String, user: String },
     Assign(String),
@@ -117,6 +118,8 @@ struct State {
     seen: bool,
     assigned: bool,
     enabled: bool,
+    /// Deleted by an earlier replayed step.
+    deleted: bool,
 }
 
 struct Planner<'a> {
@@ -213,6 +216,7 @@ impl Planner<'_> {
             seen: false,
             assigned: true,
             enabled: true,
+            deleted: false,
         });
         self.index.insert(key, self.states.len() - 1);
         self.states.len() - 1
@@ -327,6 +331,13 @@ impl Planner<'_> {
             a => a,
         };
         self.count(k, action, r.status);
+        if self.states[i].deleted {
+            let alias = self.states[i].object.alias.clone();
+            if action != Action::Delete {
+                self.note(format!("`{alias}` is logged again after its delete; those later events are not replayed"));
+            }
+            return;
+        }
         if reactivates && r.status != Status::Failure {
             // Entra logs a re-enable as an update; the engine counts it as an enable.
             let e = &mut self.plan.cycles[k].expect;
@@ -372,6 +383,7 @@ impl Planner<'_> {
                     self.pre_existing(i, r);
                 }
                 let alias = self.states[i].object.alias.clone();
+                self.states[i].deleted = true;
                 let change = if group { Change::DeleteGroup(alias) } else { Change::HardDelete(alias) };
                 let comment = (!group).then(|| {
                     format!("{name}: logged as a delete; replayed as a hard delete in Entra (the logs do not say why)")
@@ -447,8 +459,25 @@ impl Planner<'_> {
             s.current.insert(attr.clone(), v.clone());
         }
         if !set.is_empty() {
-            let alias = self.states[i].object.alias.clone();
-            self.before(k, Change::Update { alias, set }, None);
+            self.update(k, i, set, None);
+        }
+    }
+
+    /// An attribute change: `update` for users; for groups only a rename can be replayed.
+    fn update(&mut self, k: usize, i: usize, set: BTreeMap<String, String>, why: Option<String>) {
+        let alias = self.states[i].object.alias.clone();
+        if !self.states[i].object.group {
+            self.before(k, Change::Update { alias, set }, why);
+            return;
+        }
+        for (attr, value) in set {
+            if attr.eq_ignore_ascii_case("displayName") {
+                self.before(k, Change::RenameGroup { alias: alias.clone(), to: value }, why.clone());
+            } else {
+                self.note(format!(
+                    "group `{alias}`: change of `{attr}` is not replayed (scenarios can only rename groups)"
+                ));
+            }
         }
     }
 
@@ -464,7 +493,7 @@ impl Planner<'_> {
             };
             self.before(k, change, why);
         }
-        if !self.states[i].enabled {
+        if !self.states[i].enabled && !group {
             self.states[i].enabled = true;
             self.before(k, Change::Enable(alias), None);
         }
@@ -473,7 +502,11 @@ impl Planner<'_> {
     fn take_out_of_scope(&mut self, k: usize, i: usize, v: &Verdict, name: &str) {
         let alias = self.states[i].object.alias.clone();
         let group = self.states[i].object.group;
-        if v.active == Some(false) {
+        if group {
+            self.states[i].assigned = false;
+            let why = format!("{name}: left scope; replayed as an unassignment of the group");
+            self.before(k, Change::UnassignGroup(alias), Some(why));
+        } else if v.active == Some(false) {
             self.states[i].enabled = false;
             let why = format!("{name}: scoping says not active in the source; replayed as accountEnabled = false");
             self.before(k, Change::Disable(alias), Some(why));
@@ -496,7 +529,7 @@ impl Planner<'_> {
                     )),
                 );
             } else {
-                self.before(k, Change::Update { alias, set }, Some(why));
+                self.update(k, i, set, Some(why));
             }
         } else {
             self.states[i].assigned = false;
