@@ -183,6 +183,32 @@ fn replay_reproduces_a_create_conflict_with_a_case_shifted_target_object() {
 }
 
 #[test]
+fn replay_of_a_never_steady_endpoint_drops_the_flapping_attributes() {
+    // See: ticket "everyone is re-provisioned every cycle"
+    let update = |cycle: &str, time: &str| {
+        let mut r = record(cycle, time, "User", "u1", "Ann Lee", "update", "success");
+        r["modifiedProperties"] = serde_json::json!([{"displayName": "emails[type eq \"work\"].value", "oldValue": null, "newValue": "ann@contoso.com"}]);
+        r
+    };
+    let mut create = record("c1", "2026-11-20T08:00:01Z", "User", "u1", "Ann Lee", "create", "success");
+    create["modifiedProperties"] = serde_json::json!([
+        {"displayName": "userName", "oldValue": null, "newValue": "ann@contoso.com"},
+        {"displayName": "emails[type eq \"work\"].value", "oldValue": null, "newValue": "ann@contoso.com"}
+    ]);
+    let log = serde_json::json!({"value": [create, update("c2", "2026-11-20T08:40:01Z"), update("c3", "2026-11-20T09:20:01Z")]});
+    let records =
+        logs::parse_str("flap.json", &log.to_string()).map_err(|d| render_all(&d, false)).expect("parses").records;
+    let summary = logs::summarize(&records);
+    assert!(summary.hints.iter().any(|h| h.kind == logs::HintKind::NotSteady), "{:?}", summary.hints);
+    let toml = replay::build(&records, None, &replay::ReplayOptions::default()).expect("builds").scenario_toml;
+    assert!(toml.contains("keep_attributes = ["), "{toml}");
+    let keep = toml.lines().find(|l| l.starts_with("keep_attributes")).unwrap_or_default();
+    assert!(keep.contains("\"userName\"") && !keep.contains("\"emails\""), "{keep}");
+    assert!(toml.contains("updates = 1"), "{toml}");
+    assert_scenario_parses(&toml);
+}
+
+#[test]
 fn replay_of_no_records_is_an_error() {
     let err = replay::build(&[], None, &replay::ReplayOptions::default()).err();
     assert!(matches!(err, Some(replay::ReplayError::NoRecords)));

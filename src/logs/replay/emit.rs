@@ -41,11 +41,22 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
     if let Some(n) = plan.deletion_threshold {
         let _ = writeln!(out, "deletion_threshold = {n}");
     }
-    if plan.case_exact_filters {
+    if plan.case_exact_filters || plan.keep_attributes.is_some() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "# reproduces the logged create conflicts (see the target objects below)");
         let _ = writeln!(out, "[embedded]");
+    }
+    if plan.case_exact_filters {
+        let _ = writeln!(out, "# reproduces the logged create conflicts (see the target objects below)");
         let _ = writeln!(out, "case_exact_filters = true");
+    }
+    if let Some(keep) = &plan.keep_attributes {
+        let _ = writeln!(
+            out,
+            "# the logs show {} written again every cycle: the endpoint drops them",
+            plan.flapping.join(", ")
+        );
+        let list: Vec<String> = keep.iter().map(|k| string(k)).collect();
+        let _ = writeln!(out, "keep_attributes = [{}]", list.join(", "));
     }
     for t in &plan.target {
         let _ = writeln!(out);

@@ -106,6 +106,11 @@ pub(crate) struct Plan {
     pub deletion_threshold: Option<usize>,
     /// `[embedded] case_exact_filters`: set to reproduce create conflicts (see [`Planner::conflict`]).
     pub case_exact_filters: bool,
+    /// `[embedded] keep_attributes`: set when the same update repeats in several cycles, so the embedded
+    /// endpoint drops those attributes and Entra re-sends them, as the customer's endpoint did.
+    pub keep_attributes: Option<Vec<String>>,
+    /// The target attributes that repeat (for the comment).
+    pub flapping: Vec<String>,
 }
 
 struct State {
@@ -124,6 +129,8 @@ struct State {
 
 struct Planner<'a> {
     view: &'a SchemaView,
+    /// (object, user target attribute, new value) → number of cycles it was written in.
+    writes: BTreeMap<(usize, String, String), usize>,
     schema_given: bool,
     states: Vec<State>,
     index: HashMap<String, usize>,
@@ -132,7 +139,14 @@ struct Planner<'a> {
 
 /// Builds the plan. `schema_given` says whether `view` is the customer's schema or the preset.
 pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool) -> Plan {
-    let mut p = Planner { view, schema_given, states: Vec::new(), index: HashMap::new(), plan: Plan::default() };
+    let mut p = Planner {
+        view,
+        writes: BTreeMap::new(),
+        schema_given,
+        states: Vec::new(),
+        index: HashMap::new(),
+        plan: Plan::default(),
+    };
     for (k, (id, recs)) in group_cycles(records).into_iter().enumerate() {
         let start = recs.first().map(|r| r.activity_date_time).unwrap_or_default();
         p.plan.cycles.push(Cycle {
@@ -331,6 +345,12 @@ impl Planner<'_> {
             a => a,
         };
         self.count(k, action, r.status);
+        if !group && r.status != Status::Failure && matches!(action, Action::Create | Action::Update) {
+            for p in &r.modified_properties {
+                let key = (i, p.name.clone(), p.new_value.clone().unwrap_or_default());
+                *self.writes.entry(key).or_default() += 1;
+            }
+        }
         if self.states[i].deleted {
             let alias = self.states[i].object.alias.clone();
             if action != Action::Delete {
@@ -668,7 +688,35 @@ impl Planner<'_> {
         }
     }
 
+    /// Attributes written with the same value in several cycles never stuck at the target: keep every other
+    /// user attribute the logs or the mapping mention, drop these.
+    fn flapping(&mut self) {
+        let mut flapping: Vec<String> =
+            self.writes.iter().filter(|(_, n)| **n >= 2).map(|((_, name, _), _)| top_level(name)).collect();
+        flapping.sort();
+        flapping.dedup();
+        if flapping.is_empty() {
+            return;
+        }
+        let mut keep: Vec<String> = self
+            .writes
+            .keys()
+            .map(|(_, name, _)| top_level(name))
+            .chain(self.view.users.iter().map(|m| top_level(&m.target)))
+            .filter(|a| !flapping.contains(a))
+            .collect();
+        keep.sort();
+        keep.dedup();
+        self.note(format!(
+            "the same values of {} were written in several cycles: the endpoint did not keep them; the embedded endpoint is set to drop them too",
+            flapping.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        ));
+        self.plan.keep_attributes = Some(keep);
+        self.plan.flapping = flapping;
+    }
+
     fn finish(mut self) -> Plan {
+        self.flapping();
         let staged: Vec<usize> = self.plan.cycles.iter().map(|c| c.staged).filter(|s| *s > 0).collect();
         if let Some(&min) = staged.iter().min() {
             let threshold = min.saturating_sub(1).max(1);
@@ -723,6 +771,15 @@ impl Planner<'_> {
         self.plan.objects = self.states.into_iter().map(|s| s.object).collect();
         self.plan
     }
+}
+
+/// The name `keep_attributes` understands: the top-level core attribute (`emails` for
+/// `emails[type eq "work"].value`), or the full path of an extension attribute.
+fn top_level(path: &str) -> String {
+    if path.starts_with("urn:") {
+        return path.split(['[', '.']).next().unwrap_or(path).to_string();
+    }
+    path.split(['[', '.']).next().unwrap_or(path).to_string()
 }
 
 fn is_conflict(code: Option<&str>) -> bool {
