@@ -777,9 +777,31 @@ impl Planner<'_> {
 /// `emails[type eq "work"].value`), or the full path of an extension attribute.
 fn top_level(path: &str) -> String {
     if path.starts_with("urn:") {
-        return path.split(['[', '.']).next().unwrap_or(path).to_string();
+        // The URN itself contains dots (`2.0`): keep the whole extension path.
+        return path.split('[').next().unwrap_or(path).to_string();
     }
     path.split(['[', '.']).next().unwrap_or(path).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_attribute_names_are_top_level_or_extension_paths() {
+        assert_eq!(top_level(r#"emails[type eq "work"].value"#), "emails");
+        assert_eq!(top_level("name.givenName"), "name");
+        let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+        assert_eq!(top_level(ext), ext);
+    }
+
+    #[test]
+    fn member_values_are_read_from_json_or_lists() {
+        assert_eq!(member_ids(r#"["a", {"value": "b"}]"#), vec!["a", "b"]);
+        assert_eq!(member_ids("a, b;c"), vec!["a", "b", "c"]);
+        assert_eq!(flip_case("dan@x.com"), "DAN@X.COM");
+        assert_eq!(slug("Dan.Brown O'Neil"), "dan-brown-o-neil");
+    }
 }
 
 fn is_conflict(code: Option<&str>) -> bool {
