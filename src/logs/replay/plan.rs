@@ -783,27 +783,6 @@ fn top_level(path: &str) -> String {
     path.split(['[', '.']).next().unwrap_or(path).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keep_attribute_names_are_top_level_or_extension_paths() {
-        assert_eq!(top_level(r#"emails[type eq "work"].value"#), "emails");
-        assert_eq!(top_level("name.givenName"), "name");
-        let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
-        assert_eq!(top_level(ext), ext);
-    }
-
-    #[test]
-    fn member_values_are_read_from_json_or_lists() {
-        assert_eq!(member_ids(r#"["a", {"value": "b"}]"#), vec!["a", "b"]);
-        assert_eq!(member_ids("a, b;c"), vec!["a", "b", "c"]);
-        assert_eq!(flip_case("dan@x.com"), "DAN@X.COM");
-        assert_eq!(slug("Dan.Brown O'Neil"), "dan-brown-o-neil");
-    }
-}
-
 fn is_conflict(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.to_ascii_lowercase().ends_with("conflict"))
 }
@@ -847,4 +826,25 @@ fn slug(s: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_attribute_names_are_top_level_or_extension_paths() {
+        assert_eq!(top_level(r#"emails[type eq "work"].value"#), "emails");
+        assert_eq!(top_level("name.givenName"), "name");
+        let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+        assert_eq!(top_level(ext), ext);
+    }
+
+    #[test]
+    fn member_values_are_read_from_json_or_lists() {
+        assert_eq!(member_ids(r#"["a", {"value": "b"}]"#), vec!["a", "b"]);
+        assert_eq!(member_ids("a, b;c"), vec!["a", "b", "c"]);
+        assert_eq!(flip_case("dan@x.com"), "DAN@X.COM");
+        assert_eq!(slug("Dan.Brown O'Neil"), "dan-brown-o-neil");
+    }
 }
