@@ -430,10 +430,12 @@ impl Planner<'_> {
         }
         if r.status == Status::Failure {
             let code = r.error_code().unwrap_or("an error");
-            self.plan.cycles[k].comments.push(format!(
-                "{name}: {} failed with {code}; this reproduces only when the endpoint fails the same way",
-                action.as_str()
-            ));
+            let how = if is_conflict(r.error_code()) && self.plan.case_exact_filters {
+                "reproduced by the case-shifted target object"
+            } else {
+                "this reproduces only when the endpoint fails the same way"
+            };
+            self.plan.cycles[k].comments.push(format!("{name}: {} failed with {code}; {how}", action.as_str()));
         }
     }
 
