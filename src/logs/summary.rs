@@ -20,6 +20,8 @@ const AUTH_CODES: [&str; 4] = ["Unauthorized", "InsufficientRights", "NotPermitt
 /// What the logs say, cycle by cycle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// Version of this JSON shape ([`Summary::SCHEMA_VERSION`]).
+    pub schema_version: u32,
     /// Number of records.
     pub records: usize,
     /// Distinct job ids, sorted.
@@ -130,7 +132,14 @@ pub fn summarize(records: &[LogRecord]) -> Summary {
     }
     threshold_hints(&all, &mut hints);
     steady_hints(&cycles, &mut hints);
-    Summary { records: records.len(), jobs, cycles: summaries, errors: error_counts(&all), hints }
+    Summary {
+        schema_version: Summary::SCHEMA_VERSION,
+        records: records.len(),
+        jobs,
+        cycles: summaries,
+        errors: error_counts(&all),
+        hints,
+    }
 }
 
 /// Records grouped by cycle id; cycles and records ordered by time.
@@ -372,6 +381,9 @@ fn tally(codes: &[&str]) -> String {
 }
 
 impl Summary {
+    /// The current JSON shape: bumped when a field changes meaning or goes away.
+    pub const SCHEMA_VERSION: u32 = 1;
+
     /// Renders the summary as text; `color` adds ANSI styles to the same text.
     pub fn render(&self, color: bool) -> String {
         let bold = |s: &str| if color { s.bold().to_string() } else { s.to_string() };

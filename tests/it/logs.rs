@@ -77,6 +77,7 @@ fn summary_counts_cycles_errors_and_hints() {
     let summary = logs::summarize(&graph());
     insta::assert_snapshot!("summary", summary.render(false));
     assert_eq!(summary.cycles.len(), 3);
+    insta::assert_json_snapshot!("summary_json", summary.cycles[2]);
     let json = serde_json::to_value(&summary).expect("summary serialises");
     assert_eq!(json["cycles"][0]["actions"][0]["action"], "create");
     let ansi = regex::Regex::new("\u{1b}\\[[0-9;]*m").expect("regex");
