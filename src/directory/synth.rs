@@ -12,7 +12,7 @@
 //!   members, every tenth 50 to 500.
 //! - Everyone is enabled and assigned to the application, and every group is assigned.
 //!
-//! Generated users are stored compactly (a [`Persona`] of small indexes, about 24 bytes) and their
+//! Generated users are stored compactly (a `Persona` of small indexes, about 24 bytes) and their
 //! attributes are spelled out only when [`Directory::source_object`] is asked for them, so a 100,000-user
 //! tenant takes a few megabytes.
 
@@ -129,8 +129,8 @@ impl Rng {
     }
 }
 
-/// A deterministic synthetic directory (see the module docs). The change log is empty: the generated
-/// state is the starting point.
+/// A deterministic synthetic directory (see the module docs), with a [baseline](Directory::baseline): the
+/// generated state is the starting point.
 pub fn generate(users: usize, groups: usize, seed: u64) -> Directory {
     let mut dir = Directory::new();
     let users = users.min(u32::MAX as usize / 2);
@@ -141,6 +141,7 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Directory {
     let mut rng = Rng(seed);
     let departments = generate_users(&mut dir, users, &mut rng);
     generate_groups(&mut dir, groups, &departments, &mut rng);
+    dir.baseline();
     dir
 }
 
@@ -263,5 +264,79 @@ fn generate_groups(dir: &mut Directory, groups: usize, departments: &[u8], rng: 
             user.assigned_groups = user.assigned_groups.saturating_add(1);
         }
         let _: GroupId = dir.push_group(group);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn same_seed_same_directory_and_other_seeds_differ() {
+        let a = generate(300, 30, 7);
+        assert_eq!(a, generate(300, 30, 7));
+        assert_ne!(a, generate(300, 30, 8));
+    }
+
+    #[test]
+    fn generated_users_look_like_an_entra_tenant() {
+        let dir = generate(40, 14, 1);
+        let ceo = dir.source_object(dir.user_id("u000001").unwrap());
+        assert_eq!(ceo.get("jobTitle"), &Value::from("Chief Executive Officer"));
+        assert!(ceo.get("manager").is_null());
+        let vp = dir.source_object(dir.user_id("u000002").unwrap());
+        assert_eq!(vp.get("manager"), &Value::Str(ObjectId::derive("u000001").to_string()));
+        assert_eq!(vp.get("jobTitle"), &Value::from("Vice President, Engineering"));
+        let text: String =
+            dir.users().take(3).map(|(id, _)| format!("{}\n", dir.source_object(id).to_json())).collect();
+        insta::assert_snapshot!(text);
+        let (_, eng) = dir.groups().next().unwrap();
+        assert_eq!(eng.display_name().as_deref(), Some("Engineering"));
+        assert!(dir.users().all(|(id, _)| dir.is_assigned_directly(id)));
+    }
+
+    /// One 100,000-user tenant serves every large-scale assertion (building it is the slow part).
+    #[test]
+    fn hundred_thousand_users_are_unique_hierarchical_and_grouped() {
+        let dir = generate(100_000, 1_000, 42);
+        assert_eq!(dir.user_count(), 100_000);
+        assert_eq!(dir.group_count(), 1_000);
+        let mut upns = HashSet::new();
+        let mut nicknames = HashSet::new();
+        for (id, user) in dir.users().step_by(7) {
+            let obj = dir.source_object(id);
+            assert!(upns.insert(obj.get("userPrincipalName").to_text().unwrap()));
+            assert!(nicknames.insert(obj.get("mailNickname").to_text().unwrap()));
+            if id.index() > 0 {
+                let manager = user.manager().unwrap();
+                assert!(manager < id, "managers come before their reports");
+            }
+        }
+        let names: HashSet<_> = dir.groups().map(|(_, g)| g.display_name().unwrap()).collect();
+        assert_eq!(names.len(), 1_000);
+        let sizes: Vec<usize> = dir.groups().map(|(_, g)| g.member_count()).collect();
+        assert!(sizes[..11].iter().all(|&s| s > 1_000), "department groups are big: {:?}", &sizes[..11]);
+        let small = sizes[11..].iter().filter(|&&s| s <= 25).count();
+        assert!(small > 800, "most project groups are small: {small}");
+    }
+
+    #[test]
+    fn all_user_principal_names_are_unique() {
+        let dir = generate(20_000, 0, 3);
+        let mut seen = HashSet::new();
+        for (id, _) in dir.users() {
+            let upn = dir.source_object(id).get("userPrincipalName").to_text().unwrap();
+            assert!(seen.insert(upn.clone()), "duplicate {upn}");
+        }
+    }
+
+    #[test]
+    fn tiny_and_empty_tenants_work() {
+        assert_eq!(generate(0, 0, 1).user_count(), 0);
+        let dir = generate(1, 20, 1);
+        assert_eq!(dir.group_count(), 20);
+        assert!(dir.groups().all(|(_, g)| g.member_count() <= 1));
     }
 }

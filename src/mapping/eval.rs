@@ -207,7 +207,13 @@ fn switch(args: &[Option<Expr>], span: Span, src: &SourceObject, env: &mut EvalE
     let source_text = source.to_text().unwrap_or_default();
     for pair in (2..args.len()).step_by(2) {
         let key = arg(args, pair, src, env)?.to_text().unwrap_or_default();
-        if key == source_text {
+        // A boolean source compares like .NET `Boolean.Parse` (case-insensitive): this is why both
+        // `"False"` keys (Entra's default) and `"false"` keys (Unleash's guide) match `[IsSoftDeleted]`.
+        let matched = match source {
+            Value::Bool(_) => key.eq_ignore_ascii_case(&source_text),
+            _ => key == source_text,
+        };
+        if matched {
             return arg(args, pair + 1, src, env);
         }
     }
@@ -316,6 +322,13 @@ mod tests {
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(false))])), Ok("True".into()));
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("False".into()));
         assert_eq!(run(expr, &user(&[])), Ok(Value::Null), "no key matches null and the default is omitted");
+        let lower = r#"Switch([IsSoftDeleted], , "false", "true", "true", "false")"#;
+        assert_eq!(run(lower, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("false".into()));
+        assert_eq!(
+            run(lower, &user(&[("IsSoftDeleted", "False".into())])),
+            Ok(Value::Null),
+            "strings stay case-sensitive"
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@
 mod ast;
 mod catalog;
 mod check;
+mod compare;
 mod compile;
 mod eval;
 mod explain;
@@ -59,7 +60,7 @@ pub use check::check_expression;
 pub use compile::{compile_expression, eval_expression_text};
 pub use eval::{evaluate, fixed_now, EvalEnv, EvalError, UniquenessOracle};
 pub use explain::{explain, explain_object, AttributeOutcome, Explanation, MatchingStep};
-pub use functions::{entra_date_text, format_datetime, parse_date, parse_datetime_exact};
+pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{
     Apply, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource, ObjectMapping, Operation,

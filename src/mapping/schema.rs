@@ -46,8 +46,7 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
         return (None, cx.diags);
     };
     let (mut users, mut groups) = (None, None);
-    for (ri, rule) in rules.iter().enumerate() {
-        let rule_name = rule.get("name").and_then(Json::as_str).unwrap_or("");
+    for rule in rules {
         for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
             let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
             let kind = match source.to_ascii_lowercase().as_str() {
@@ -65,7 +64,7 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
                 }
             };
             let slot = if kind == ObjectKind::User { &mut users } else { &mut groups };
-            if slot.is_some() || ri > 0 && rule_name.is_empty() {
+            if slot.is_some() {
                 cx.diag(
                     Severity::Warning,
                     &format!("a second {} object mapping was ignored", kind.as_str().to_lowercase()),
@@ -201,7 +200,9 @@ fn object_mapping(cx: &mut Cx, om: &Json, kind: ObjectKind) -> Option<Imported> 
         }
     }
     out.scope = scope(cx, om.get("scope"), kind);
-    for p in rules::check_object_mapping(&out) {
+    // Rules about the whole mapping are only meaningful once every attribute mapping was understood.
+    let rule_problems = if failed || !enabled { Vec::new() } else { rules::check_object_mapping(&out) };
+    for p in rule_problems {
         let at = p.attribute.and_then(|i| located.get(i)).copied().unwrap_or(cx.cursor);
         let d = match p.severity {
             Severity::Error => Diagnostic::error(p.message),
@@ -231,7 +232,6 @@ fn attribute_mapping(cx: &mut Cx, am: &Json, kind: ObjectKind) -> Option<Attribu
     if let Some(span) = cx.find(&target_text) {
         cx.cursor = span.start;
     }
-    warn_unknown_keys(cx, am, ATTRIBUTE_KEYS, &format!("the mapping of `{target_text}`"));
     let target = match TargetAttr::parse(&target_text) {
         Ok(t) => Some(t),
         Err(e) => {
@@ -243,13 +243,14 @@ fn attribute_mapping(cx: &mut Cx, am: &Json, kind: ObjectKind) -> Option<Attribu
             None
         }
     };
+    // Keys of this mapping may come before its target: search from the previous mapping onwards.
     let here = cx.cursor;
     cx.cursor = previous;
+    warn_unknown_keys(cx, am, ATTRIBUTE_KEYS, &format!("the mapping of `{target_text}`"));
     let source = match am.get("source") {
         None | Some(Json::Null) => Some(MappingSource::None),
         Some(src) => mapping_source(cx, src, kind),
     };
-    cx.cursor = here;
     let apply = match am.get("flowType").and_then(Json::as_str).unwrap_or("Always") {
         "Always" => Apply::Always,
         "ObjectAddOnly" => Apply::OnCreate,
@@ -276,6 +277,7 @@ fn attribute_mapping(cx: &mut Cx, am: &Json, kind: ObjectKind) -> Option<Attribu
     let matching_priority =
         am.get("matchingPriority").and_then(Json::as_u64).filter(|p| *p > 0).and_then(|p| u32::try_from(p).ok());
     let default = am.get("defaultValue").and_then(Json::as_str).filter(|d| !d.is_empty()).map(str::to_string);
+    cx.cursor = here;
     Some(AttributeMapping {
         target: target?,
         source: source?,

@@ -292,6 +292,10 @@ pub(crate) fn reference_error(sink: &mut Sink, e: &DirectoryError, span: Span, d
         DirectoryError::NotAGroup(_) => "a user".to_string(),
         DirectoryError::HardDeleted(_) | DirectoryError::GroupDeleted(_) => "deleted by an earlier step".to_string(),
         DirectoryError::SoftDeleted(_) => "in the recycle bin".to_string(),
+        DirectoryError::DuplicateAlias(_) => "ids are unique across users and groups".to_string(),
+        DirectoryError::DuplicateObjectId { .. } => "objectIds must be unique".to_string(),
+        DirectoryError::SelfManager(_) => "the user itself".to_string(),
+        DirectoryError::SelfMember(_) => "the group itself".to_string(),
         _ => "here".to_string(),
     };
     sink.error(span, e.to_string(), label);

@@ -4,8 +4,9 @@
 //! - The path is relative to the target's base URL and compared segment by segment after percent-decoding;
 //!   a segment written `*` or `{anything}` (e.g. `/Users/{id}`) matches any one segment.
 //! - Without a query, any query matches. With one, every `name=value` pair written must be present in the
-//!   request's decoded query (other parameters may be present too); a value `*` matches any value.
-//!   Write values unencoded: `GET /Users?filter=userName eq "alice@contoso.com"`.
+//!   request's decoded query (other parameters may be present too); `*` in a value matches any run of
+//!   characters. Write values unencoded: `GET /Users?filter=userName eq "alice@contoso.com"`, or
+//!   `GET /Users?filter=userName eq "*"` for Test Connection's random probe.
 
 use crate::diagnostic::{did_you_mean, Span};
 
@@ -93,10 +94,24 @@ impl RequestPattern {
                 (percent_decode(k, true), percent_decode(v, true))
             })
             .collect();
-        self.query
-            .iter()
-            .all(|(k, v)| params.iter().any(|(pk, pv)| pk.eq_ignore_ascii_case(k) && (v == "*" || pv == v)))
+        self.query.iter().all(|(k, v)| params.iter().any(|(pk, pv)| pk.eq_ignore_ascii_case(k) && glob(v, pv)))
     }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else { return rest.is_empty() };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -161,6 +176,17 @@ mod tests {
         assert_eq!(RequestPattern::parse("PTCH /Users", Span::default()).unwrap_err().1, "did you mean `PATCH`?");
         assert!(RequestPattern::parse("POST", Span::default()).is_err());
         assert!(RequestPattern::parse("POST Users", Span::default()).is_err());
+    }
+
+    #[test]
+    fn stars_in_query_values_match_any_text() {
+        assert!(glob("*", ""));
+        assert!(glob(r#"userName eq "*""#, r#"userName eq "8c2b-41""#));
+        assert!(!glob(r#"userName eq "*""#, r#"externalId eq "x""#));
+        assert!(glob("a*b*c", "aXbYc"));
+        assert!(!glob("a*b*c", "aXbY"));
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
     }
 
     #[test]
