@@ -66,14 +66,14 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
             let _ = writeln!(out, "{} = {}", key(&k), toml_value(&v));
         }
     }
-    for o in plan.objects.iter().filter(|o| !o.group) {
+    for o in plan.objects.iter().filter(|o| !o.group && o.added_in.is_none()) {
         object(&mut out, o, "users");
     }
-    for o in plan.objects.iter().filter(|o| o.group) {
+    for o in plan.objects.iter().filter(|o| o.group && o.added_in.is_none()) {
         object(&mut out, o, "groups");
     }
     for (k, c) in plan.cycles.iter().enumerate() {
-        cycle(&mut out, k, c);
+        cycle(&mut out, k, c, &plan.objects);
     }
     out
 }
@@ -101,7 +101,7 @@ fn object(out: &mut String, o: &Object, kind: &str) {
     }
 }
 
-fn cycle(out: &mut String, k: usize, c: &Cycle) {
+fn cycle(out: &mut String, k: usize, c: &Cycle, objects: &[Object]) {
     for (change, why) in &c.before {
         let _ = writeln!(out);
         if let Some(why) = why {
@@ -110,6 +110,34 @@ fn cycle(out: &mut String, k: usize, c: &Cycle) {
         let (key, alias) = match change {
             Change::Update { alias, set } => {
                 update(out, alias, set);
+                continue;
+            }
+            Change::Add(alias) | Change::AddGroup(alias) => {
+                let Some(o) = objects.iter().find(|o| o.alias == *alias) else { continue };
+                for c in &o.comments {
+                    comment(out, "", c);
+                }
+                let mut pairs = vec![format!("id = {}", string(&o.alias))];
+                if is_guid(&o.object_id) {
+                    pairs.push(format!("objectId = {}", string(&o.object_id)));
+                }
+                for (k, v) in &o.attributes {
+                    match source_name(o.group, k) {
+                        Some(name) => pairs.push(format!("{} = {}", key(&name), string(v))),
+                        None => comment(
+                            out,
+                            "",
+                            &format!("{} = {}  (target name, not an Entra attribute: not replayed)", key(k), string(v)),
+                        ),
+                    }
+                }
+                if o.group && !o.members.is_empty() {
+                    let list: Vec<String> = o.members.iter().map(|m| string(m)).collect();
+                    pairs.push(format!("members = [{}]", list.join(", ")));
+                }
+                let _ = writeln!(out, "[[steps]]");
+                let step = if o.group { "add_group" } else { "add" };
+                let _ = writeln!(out, "{step} = {{ {} }}", pairs.join(", "));
                 continue;
             }
             Change::RenameGroup { alias, to } => {

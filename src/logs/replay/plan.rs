@@ -36,8 +36,10 @@ pub(crate) struct Object {
     pub enabled: bool,
     /// Comments to print above the object.
     pub comments: Vec<String>,
-    /// Groups: member aliases before the first cycle.
+    /// Groups: member aliases before the first cycle (or when added).
     pub members: Vec<String>,
+    /// Set when the object joins the directory by an `add`/`add_group` step before this cycle.
+    pub added_in: Option<usize>,
 }
 
 /// An object the target held before the first cycle.
@@ -54,10 +56,26 @@ pub(crate) struct TargetObject {
 /// A directory change made before a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Change {
-    Update { alias: String, set: BTreeMap<String, String> },
-    RenameGroup { alias: String, to: String },
-    AddMember { group: String, user: String },
-    RemoveMember { group: String, user: String },
+    Update {
+        alias: String,
+        set: BTreeMap<String, String>,
+    },
+    /// `add`: the object (looked up by alias in [`Plan::objects`]) joins the directory.
+    Add(String),
+    /// `add_group`.
+    AddGroup(String),
+    RenameGroup {
+        alias: String,
+        to: String,
+    },
+    AddMember {
+        group: String,
+        user: String,
+    },
+    RemoveMember {
+        group: String,
+        user: String,
+    },
     Assign(String),
     Unassign(String),
     Disable(String),
@@ -221,6 +239,7 @@ impl Planner<'_> {
             enabled: true,
             comments: Vec::new(),
             members: Vec::new(),
+            added_in: None,
         };
         self.states.push(State {
             current: object.attributes.clone(),
@@ -370,8 +389,19 @@ impl Planner<'_> {
                 if first {
                     self.initial(i, &new);
                     if k > 0 {
-                        self.states[i].object.assigned = false;
-                        self.states[i].assigned = false;
+                        // A joiner: added to the directory just before the cycle that creates it.
+                        self.states[i].object.added_in = Some(k);
+                        let alias = self.states[i].object.alias.clone();
+                        let why = format!("{name} first appears in this cycle; replayed as a new object");
+                        // Users are added before groups, so a new group can list new members.
+                        let before = &mut self.plan.cycles[k].before;
+                        let leading = |f: fn(&Change) -> bool| before.iter().take_while(|(c, _)| f(c)).count();
+                        let (change, at) = if group {
+                            (Change::AddGroup(alias), leading(|c| matches!(c, Change::Add(_) | Change::AddGroup(_))))
+                        } else {
+                            (Change::Add(alias), leading(|c| matches!(c, Change::Add(_))))
+                        };
+                        before.insert(at, (change, Some(why)));
                     }
                 } else {
                     self.changes(k, i, &new);
@@ -611,6 +641,10 @@ impl Planner<'_> {
             if let Some(old) = &p.old_value {
                 attrs.entry(p.name.clone()).or_insert_with(|| old.clone());
             }
+        }
+        // The logs show an update, not an enable: the target object was active.
+        if !group && self.view.find(false, "active").is_some() {
+            attrs.entry("active".to_string()).or_insert_with(|| "True".to_string());
         }
         let comment = format!(
             "{}: matched an existing target object (its first logged action is `{}`)",
