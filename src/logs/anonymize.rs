@@ -84,6 +84,71 @@ impl Anonymizer {
         .into_owned()
     }
 
+    /// Scrubs a `synchronizationSchema` JSON (or any mapping text) without touching its structure: only
+    /// string literals inside expressions, constants, default values and scoping-filter values are
+    /// scrubbed, so an attribute named like a learned value (`manager`, `department`) survives. Text that is
+    /// not JSON is scrubbed as a whole.
+    pub fn scrub_schema(&self, text: &str) -> String {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(mut json) => {
+                self.scrub_json(&mut json, false);
+                serde_json::to_string_pretty(&json).map(|t| t + "\n").unwrap_or_else(|_| text.to_string())
+            }
+            Err(_) => self.scrub(text),
+        }
+    }
+
+    fn scrub_json(&self, v: &mut serde_json::Value, free: bool) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) if free => *s = self.scrub(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.scrub_json(i, free)),
+            Value::Object(map) => {
+                let constant =
+                    map.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("Constant"));
+                for (k, v) in map.iter_mut() {
+                    match (k.as_str(), v) {
+                        ("expression", Value::String(s)) => *s = self.scrub_literals(s),
+                        ("name", Value::String(s)) if constant => *s = self.scrub(s),
+                        ("defaultValue" | "values", v) => self.scrub_json(v, true),
+                        (_, v) => self.scrub_json(v, false),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Scrubs only the `"…"` string literals of an expression, not its `[attribute]` references.
+    fn scrub_literals(&self, expr: &str) -> String {
+        let mut out = String::new();
+        let mut literal = String::new();
+        let mut in_string = false;
+        let mut chars = expr.chars().peekable();
+        while let Some(c) = chars.next() {
+            if in_string {
+                if c == '\\' {
+                    literal.push(c);
+                    if let Some(n) = chars.next() {
+                        literal.push(n);
+                    }
+                } else if c == '"' {
+                    out.push_str(&self.scrub(&literal));
+                    literal.clear();
+                    out.push(c);
+                    in_string = false;
+                } else {
+                    literal.push(c);
+                }
+            } else {
+                out.push(c);
+                in_string = c == '"';
+            }
+        }
+        out.push_str(&literal);
+        out
+    }
+
     /// The original → pseudonym table, sorted by original (for a private lookup file).
     pub fn table(&self) -> BTreeMap<String, String> {
         self.map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -250,6 +315,24 @@ mod tests {
         let mut c = Anonymizer::new(b"other key");
         c.learn("alice.smith@contoso.com");
         assert_ne!(a.map.get("alice.smith@contoso.com"), c.map.get("alice.smith@contoso.com"));
+    }
+
+    #[test]
+    fn schema_scrubbing_keeps_attribute_names() {
+        let mut a = Anonymizer::default();
+        a.learn("Manager");
+        a.learn("Contoso Ltd");
+        a.compile();
+        let schema = r#"{"attributeMappings": [
+            {"targetAttributeName": "manager", "source": {"expression": "[manager]", "name": "manager", "type": "Attribute"}},
+            {"targetAttributeName": "organization", "defaultValue": "Contoso Ltd",
+             "source": {"expression": "IIF([title] = \"Manager\", \"Contoso Ltd\", [manager])", "name": "IIF", "type": "Function"}}
+        ], "scope": {"groups": [{"clauses": [{"sourceOperandName": "jobTitle", "targetOperand": {"values": ["Manager"]}}]}]}}"#;
+        let out = a.scrub_schema(schema);
+        assert!(out.contains(r#""[manager]""#), "{out}");
+        assert!(out.contains("[manager])"), "{out}");
+        assert!(!out.contains("Contoso"), "{out}");
+        assert!(!out.contains("\"Manager\""), "{out}");
     }
 
     #[test]

@@ -407,11 +407,11 @@ proptest! {
 }
 
 /// Runs a replayed scenario against the embedded endpoint; returns the expectations that did not hold.
-fn run_replay(records: &[LogRecord], dir_name: &str) -> Vec<String> {
+fn run_replay(records: &[LogRecord], dir_name: &str, anonymizer: Option<&Anonymizer>) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("entrasim-{dir_name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let replay =
-        replay::build(records, Some(&fixture("schema.json")), &replay::ReplayOptions::default()).expect("builds");
+    let options = replay::ReplayOptions { anonymizer, ..Default::default() };
+    let replay = replay::build(records, Some(&fixture("schema.json")), &options).expect("builds");
     let (schema_name, schema) = replay.schema_copy.clone().expect("schema copy");
     std::fs::write(dir.join(schema_name), schema).expect("write schema");
     let path = dir.join("replay.toml");
@@ -454,6 +454,11 @@ fn a_replay_run_on_the_embedded_endpoint_reproduces_the_logged_actions() {
         .into_iter()
         .filter(|r| !matches!(r.error_code(), Some("InternalServerError" | "Unauthorized")))
         .collect();
-    let failed = run_replay(&records, "replay-run");
+    let failed = run_replay(&records, "replay-run", None);
     assert!(failed.is_empty(), "expectations that did not hold:\n{}", failed.join("\n"));
+
+    let mut anonymizer = Anonymizer::new(b"run key");
+    let anon = anonymizer.anonymize_records(&records);
+    let failed = run_replay(&anon, "replay-run-anon", Some(&anonymizer));
+    assert!(failed.is_empty(), "anonymised: expectations that did not hold:\n{}", failed.join("\n"));
 }

@@ -97,7 +97,7 @@ pub fn build(records: &[LogRecord], schema: Option<&Path>, options: &ReplayOptio
                 .map_err(|source| ReplayError::SchemaIo { path: path.to_path_buf(), source })?;
             let loaded = mapping::load_source(&SourceFile::new(path.display().to_string(), text.as_str()))
                 .map_err(|diagnostics| ReplayError::Mapping { path: path.to_path_buf(), diagnostics })?;
-            let contents = options.anonymizer.map_or(text.clone(), |a| a.scrub(&text));
+            let contents = options.anonymizer.map_or(text.clone(), |a| a.scrub_schema(&text));
             let name = options.schema_copy_name.clone().unwrap_or_else(|| {
                 path.file_name().map_or_else(|| "schema.json".to_string(), |n| n.to_string_lossy().into_owned())
             });
