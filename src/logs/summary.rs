@@ -128,7 +128,7 @@ pub fn summarize(records: &[LogRecord]) -> Summary {
     let all: Vec<&LogRecord> = cycles.iter().flat_map(|(_, r)| r.iter().copied()).collect();
     let mut hints = Vec::new();
     for (i, (_, recs)) in cycles.iter().enumerate() {
-        cycle_hints(i + 1, recs, &mut hints);
+        cycle_hints(i + 1, recs, &cycles[i + 1..], &mut hints);
     }
     threshold_hints(&all, &mut hints);
     steady_hints(&cycles, &mut hints);
@@ -230,25 +230,44 @@ pub(crate) fn display_name(r: &LogRecord) -> String {
         .unwrap_or_else(|| r.change_id.clone())
 }
 
+fn same_object(a: &LogRecord, b: &LogRecord) -> bool {
+    if a.source.id.is_empty() || b.source.id.is_empty() {
+        display_name(a) == display_name(b)
+    } else {
+        a.source.id == b.source.id
+    }
+}
+
 fn is_auth(code: &str) -> bool {
     AUTH_CODES.iter().any(|a| code.to_ascii_lowercase().ends_with(&a.to_ascii_lowercase()))
 }
 
-fn cycle_hints(n: usize, recs: &[&LogRecord], hints: &mut Vec<Hint>) {
+fn cycle_hints(n: usize, recs: &[&LogRecord], later: &[(String, Vec<&LogRecord>)], hints: &mut Vec<Hint>) {
     let failed: Vec<&&LogRecord> = recs.iter().filter(|r| r.status == Status::Failure).collect();
-    let transient: Vec<&str> = failed
+    let escrowed: Vec<&&&LogRecord> = failed
         .iter()
-        .filter_map(|r| r.error_code())
-        .filter(|c| lookup(c).is_some_and(|i| i.retry == Retry::Transient))
+        .filter(|r| r.error_code().and_then(lookup).is_some_and(|i| i.retry == Retry::Transient))
         .collect();
-    if !transient.is_empty() {
+    if !escrowed.is_empty() {
+        let codes: Vec<&str> = escrowed.iter().filter_map(|r| r.error_code()).collect();
+        let recovered = escrowed
+            .iter()
+            .filter(|r| {
+                later.iter().flat_map(|(_, c)| c.iter()).any(|l| same_object(l, r) && l.status == Status::Success)
+            })
+            .count();
+        let outcome = if later.is_empty() {
+            String::new()
+        } else {
+            format!("; {recovered} of them succeeded in a later logged cycle")
+        };
         hints.push(Hint {
             kind: HintKind::Escrow,
             cycle: Some(n),
             message: format!(
-                "{} object(s) escrowed after transient errors ({}); Entra retries them in the next cycle, about 40 minutes later",
-                transient.len(),
-                tally(&transient)
+                "{} object(s) escrowed after transient errors ({}): Entra retries them in the next cycle, about 40 minutes later{outcome}",
+                escrowed.len(),
+                tally(&codes)
             ),
         });
     }
@@ -260,10 +279,10 @@ fn cycle_hints(n: usize, recs: &[&LogRecord], hints: &mut Vec<Hint>) {
             kind: HintKind::Quarantine,
             cycle: Some(n),
             message: format!(
-                "every one of the {} attempted operations failed ({}){}: Entra quarantines a job whose calls consistently fail (reason EncounteredQuarantineException); cycles then slow to once a day until the cause is fixed",
+                "all {} attempted operations failed ({}): Entra quarantines a job whose calls consistently fail (EncounteredQuarantineException) and slows its cycles to once a day until the cause is fixed{}",
                 failed.len(),
                 tally(&codes),
-                if auth { ", an authorisation problem: check the secret token and Test Connection" } else { "" }
+                if auth { "; these are authorisation errors: renew the secret token and run Test Connection" } else { "" }
             ),
         });
     }
