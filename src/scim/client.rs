@@ -1,1 +1,731 @@
-//! HTTP client: the only module that sends HTTP (being written).
+//! The SCIM HTTP client: the only module in entrasim that sends HTTP.
+//!
+//! It speaks to the target the way Entra's provisioning service does (ENTRA.md 1.0, 2.1):
+//!
+//! - the tenant URL may carry the `aadOptscim062020` (compliant dialect) or `AzureAdScimPatch2017`
+//!   (legacy dialect) flag as a query token; [`TenantUrl::parse`] detects it and strips it, unless the
+//!   client is told to forward it for robustness testing;
+//! - resource paths are appended to the base with a single `/`;
+//! - every request carries `Accept` and (with a body) `Content-Type: application/scim+json`, a
+//!   `User-Agent: entrasim/<version>` and, when configured, `Authorization: Bearer <token>`;
+//! - filter queries are form-encoded as Entra sends them: `filter=userName+eq+%22alice%40contoso.com%22`.
+//!
+//! Every exchange, including transport failures, is appended to a shared [`Transcript`]. Secrets never
+//! reach the transcript or an error message: [`Secret`] prints as `***`. Response bodies are read up to
+//! [`ClientConfig::max_body`] bytes; a longer body is recorded as [`Body::TooLarge`] so the engine can
+//! report it as a finding. An HTTP error status is still an [`Exchange`]; [`ClientError`] is only for
+//! requests that got no HTTP answer (connection refused, timeout, a broken stream).
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// The media type Entra sends and expects.
+pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+/// The query token that selects the compliant PATCH dialect (ENTRA.md 2.1).
+pub const COMPLIANT_FLAG: &str = "aadOptscim062020";
+/// The query token that pins the legacy PATCH dialect (ENTRA.md 2.1).
+pub const LEGACY_FLAG: &str = "AzureAdScimPatch2017";
+/// Default bound on a response body.
+pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
+/// Response headers kept in the transcript.
+const HEADERS_OF_INTEREST: [&str; 4] = ["content-type", "retry-after", "location", "etag"];
+
+/// A secret (bearer token). Its `Debug` and `Display` forms are `***`, so it cannot leak into logs,
+/// transcripts or error messages by formatting.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; only the client's header code and redaction should call this.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How the client authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// No `Authorization` header.
+    None,
+    /// `Authorization: Bearer <token>` (ENTRA.md 1.0 item 2).
+    Bearer(Secret),
+}
+
+/// The dialect flag found in a tenant URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UrlFlag {
+    /// No flag: the legacy dialect of the `scim` job.
+    None,
+    /// `aadOptscim062020`: the compliant dialect.
+    Compliant,
+    /// `AzureAdScimPatch2017`: explicitly legacy.
+    Legacy,
+}
+
+/// A tenant URL split into the base Entra calls and the dialect flag it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantUrl {
+    /// The base URL without the flag and without a trailing `/`.
+    pub base: String,
+    /// The flag found in the query, if any.
+    pub flag: UrlFlag,
+    /// The flag token exactly as written (`aadOptscim062020=true` included), for forwarding.
+    pub flag_token: Option<String>,
+    /// Query parameters other than the flag, kept and sent with every request.
+    pub extra_query: Vec<String>,
+}
+
+impl TenantUrl {
+    /// Parses a tenant URL: it must be `http` or `https` with a host. A query token
+    /// `aadOptscim062020[=...]` or `AzureAdScimPatch2017[=...]` (case-insensitive) sets the flag and is
+    /// removed from the base.
+    pub fn parse(url: &str) -> Result<TenantUrl, ClientError> {
+        let parsed = reqwest::Url::parse(url.trim())
+            .map_err(|e| ClientError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(ClientError::InvalidUrl { url: url.to_string(), reason: "expected an http(s) URL".into() });
+        }
+        let (mut flag, mut flag_token, mut extra_query) = (UrlFlag::None, None, Vec::new());
+        for part in parsed.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let name = part.split('=').next().unwrap_or(part);
+            if name.eq_ignore_ascii_case(COMPLIANT_FLAG) {
+                flag = UrlFlag::Compliant;
+                flag_token = Some(part.to_string());
+            } else if name.eq_ignore_ascii_case(LEGACY_FLAG) {
+                flag = UrlFlag::Legacy;
+                flag_token = Some(part.to_string());
+            } else {
+                extra_query.push(part.to_string());
+            }
+        }
+        let mut base = parsed.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        let base = base.as_str().trim_end_matches('/').to_string();
+        Ok(TenantUrl { base, flag, flag_token, extra_query })
+    }
+}
+
+/// Client configuration.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The tenant URL as an admin would enter it (may carry the dialect flag).
+    pub base_url: String,
+    /// Authentication.
+    pub auth: Auth,
+    /// Per-request timeout (connect + response + body).
+    pub timeout: Duration,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Forward the dialect flag to the endpoint instead of stripping it.
+    pub forward_flag: bool,
+    /// Largest response body read, in bytes.
+    pub max_body: usize,
+}
+
+impl ClientConfig {
+    /// A configuration with Entra-like defaults: 30 s timeout, `entrasim/<version>` user agent, the flag
+    /// stripped, bodies bounded at 8 MiB.
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            auth,
+            timeout: Duration::from_secs(30),
+            user_agent: format!("entrasim/{}", env!("CARGO_PKG_VERSION")),
+            forward_flag: false,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// HTTP method of a SCIM request (Entra never uses PUT: ENTRA.md 1.0 item 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    /// The method as written in a request line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who sent a request: Entra's own traffic, or a request entrasim makes only to verify the endpoint
+/// (for example reading a group with its members in a steady-state check), which Entra never sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A request Entra sends.
+    #[default]
+    Entra,
+    /// A verification request that Entra does not send.
+    Verification,
+}
+
+/// One request to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Method.
+    pub method: Method,
+    /// Resource path relative to the base, such as `/Users` or `Users/123`.
+    pub path: String,
+    /// Query parameters in order, unencoded.
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<serde_json::Value>,
+    /// Entra traffic or verification.
+    pub origin: Origin,
+}
+
+impl Request {
+    /// A request without query or body.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Request { method, path: path.into(), query: Vec::new(), body: None, origin: Origin::Entra }
+    }
+
+    /// `GET path?filter=<filter>` (after any query already added).
+    pub fn get_filtered(path: impl Into<String>, filter: impl Into<String>) -> Self {
+        Request::new(Method::Get, path).query("filter", filter)
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Marks the request as a verification request (not Entra traffic).
+    pub fn verification(mut self) -> Self {
+        self.origin = Origin::Verification;
+        self
+    }
+}
+
+/// A response body as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// A JSON body.
+    Json {
+        /// The parsed JSON.
+        value: serde_json::Value,
+    },
+    /// A body that is not JSON (an HTML error page, a truncated document, plain text).
+    Text {
+        /// The text (lossy UTF-8).
+        text: String,
+        /// Why it did not parse as JSON.
+        error: String,
+    },
+    /// A body longer than the configured bound; reading stopped there.
+    TooLarge {
+        /// The bound in bytes.
+        limit: usize,
+    },
+}
+
+impl Body {
+    /// The JSON value, if the body was JSON.
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        match self {
+            Body::Json { value } => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Why a request got no HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The request or the body read took longer than the timeout.
+    Timeout,
+    /// The connection could not be established.
+    Connect,
+    /// The connection broke while reading or writing.
+    Io,
+    /// Anything else reqwest reports.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Io => "connection broken",
+            TransportErrorKind::Other => "transport error",
+        })
+    }
+}
+
+/// A SCIM error body (`urn:ietf:params:scim:api:messages:2.0:Error`) parsed into fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScimErrorBody {
+    /// `status` as sent (a string in RFC 7644, sometimes a number).
+    pub status: Option<String>,
+    /// `scimType`, such as `uniqueness` or `invalidFilter`.
+    pub scim_type: Option<String>,
+    /// `detail`.
+    pub detail: Option<String>,
+}
+
+/// One request and what came back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exchange {
+    /// Position in the transcript, from 0.
+    pub index: usize,
+    /// Entra traffic or verification.
+    pub origin: Origin,
+    /// Method.
+    pub method: Method,
+    /// Path as sent, relative to the base (always starting with `/`).
+    pub path: String,
+    /// Encoded query string as sent (without `?`); empty when none.
+    pub query: String,
+    /// Request body.
+    pub request_body: Option<serde_json::Value>,
+    /// HTTP status; `None` when the transport failed.
+    pub status: Option<u16>,
+    /// Response headers of interest (`content-type`, `retry-after`, `location`, `etag`), lowercase names.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body.
+    pub response_body: Body,
+    /// Wall-clock duration.
+    #[serde(serialize_with = "serialize_millis")]
+    pub duration: Duration,
+    /// Set when the request got no HTTP answer.
+    pub error: Option<TransportErrorKind>,
+}
+
+fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Exchange {
+    /// `METHOD /path?query`, as in a request line.
+    pub fn request_line(&self) -> String {
+        if self.query.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            format!("{} {}?{}", self.method, self.path, self.query)
+        }
+    }
+
+    /// True for a 2xx status.
+    pub fn is_success(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// A response header of interest (lowercase name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.response_headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is not honoured and gives `None`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.header("retry-after")?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    }
+
+    /// The SCIM error body, when the response is an error status with a JSON object body.
+    pub fn scim_error(&self) -> Option<ScimErrorBody> {
+        if self.is_success() {
+            return None;
+        }
+        let obj = self.response_body.json()?.as_object()?;
+        let text = |key: &str| {
+            obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).and_then(|(_, v)| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        };
+        Some(ScimErrorBody { status: text("status"), scim_type: text("scimType"), detail: text("detail") })
+    }
+
+    /// A short excerpt of the response body for messages (at most 200 characters).
+    pub fn body_excerpt(&self) -> String {
+        let text = match &self.response_body {
+            Body::Empty => return String::new(),
+            Body::Json { value } => value.to_string(),
+            Body::Text { text, .. } => text.clone(),
+            Body::TooLarge { limit } => return format!("<body larger than {limit} bytes>"),
+        };
+        let trimmed: String = text.chars().take(200).collect();
+        if trimmed.len() < text.len() {
+            format!("{trimmed}…")
+        } else {
+            trimmed
+        }
+    }
+}
+
+/// Every exchange of a run, shared between the client and the engine. Cheap to clone (shared storage).
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    inner: Arc<Mutex<Vec<Exchange>>>,
+}
+
+impl Transcript {
+    /// An empty transcript.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&self, mut exchange: Exchange) -> Exchange {
+        let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        exchange.index = guard.len();
+        guard.push(exchange.clone());
+        exchange
+    }
+
+    /// A copy of the exchanges so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Number of exchanges so far.
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
+
+    /// True when nothing was sent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Failures of the client itself: a bad URL, or a request that got no HTTP answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The tenant URL is not usable.
+    #[error("invalid tenant URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client")]
+    Build(#[source] reqwest::Error),
+    /// The request got no HTTP answer; the exchange is in the transcript with [`Exchange::error`] set.
+    #[error("{method} {url} {kind}")]
+    Transport {
+        /// Method.
+        method: Method,
+        /// Full URL (no credentials: tenant URLs carry none).
+        url: String,
+        /// Classification.
+        kind: TransportErrorKind,
+        /// The exchange as recorded.
+        exchange: Box<Exchange>,
+        /// Cause.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+impl ClientError {
+    /// The recorded exchange of a transport failure.
+    pub fn exchange(&self) -> Option<&Exchange> {
+        match self {
+            ClientError::Transport { exchange, .. } => Some(exchange),
+            _ => None,
+        }
+    }
+}
+
+/// The SCIM client. Cheap to clone; clones share the transcript.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    tenant: TenantUrl,
+    config: ClientConfig,
+    transcript: Transcript,
+}
+
+impl Client {
+    /// Builds a client for a tenant URL.
+    pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
+        let tenant = TenantUrl::parse(&config.base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ClientError::Build)?;
+        Ok(Client { http, tenant, config, transcript: Transcript::new() })
+    }
+
+    /// The parsed tenant URL (base and dialect flag).
+    pub fn tenant(&self) -> &TenantUrl {
+        &self.tenant
+    }
+
+    /// The shared transcript.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// The full URL for a path and encoded query (path joined with a single `/`).
+    pub fn url_for(&self, path: &str, query: &str) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.config.forward_flag {
+            parts.extend(self.tenant.flag_token.clone());
+        }
+        parts.extend(self.tenant.extra_query.iter().cloned());
+        if !query.is_empty() {
+            parts.push(query.to_string());
+        }
+        let path = normalize_path(path);
+        if parts.is_empty() {
+            format!("{}{}", self.tenant.base, path)
+        } else {
+            format!("{}{}?{}", self.tenant.base, path, parts.join("&"))
+        }
+    }
+
+    /// Sends a request and records the exchange. HTTP error statuses are `Ok`; only a missing HTTP
+    /// answer is `Err` (and is recorded too).
+    pub async fn send(&self, request: Request) -> Result<Exchange, ClientError> {
+        let path = normalize_path(&request.path);
+        let query = encode_query(&request.query);
+        let url = self.url_for(&path, &query);
+        let mut builder = self.http.request(request.method.to_reqwest(), &url).header("Accept", SCIM_MEDIA_TYPE);
+        if let Auth::Bearer(token) = &self.config.auth {
+            builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        if let Some(body) = &request.body {
+            builder = builder.header("Content-Type", SCIM_MEDIA_TYPE).body(body.to_string());
+        }
+        let started = Instant::now();
+        let mut exchange = Exchange {
+            index: 0,
+            origin: request.origin,
+            method: request.method,
+            path,
+            query,
+            request_body: request.body.clone(),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: Body::Empty,
+            duration: Duration::ZERO,
+            error: None,
+        };
+        let outcome = self.exchange(builder, &mut exchange).await;
+        exchange.duration = started.elapsed();
+        match outcome {
+            Ok(()) => Ok(self.transcript.push(exchange)),
+            Err(source) => {
+                let kind = classify(&source);
+                exchange.error = Some(kind);
+                let exchange = self.transcript.push(exchange);
+                Err(ClientError::Transport { method: request.method, url, kind, exchange: Box::new(exchange), source })
+            }
+        }
+    }
+
+    async fn exchange(&self, builder: reqwest::RequestBuilder, exchange: &mut Exchange) -> Result<(), reqwest::Error> {
+        let mut response = builder.send().await?;
+        exchange.status = Some(response.status().as_u16());
+        exchange.response_headers = HEADERS_OF_INTEREST
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?;
+                Some((name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            })
+            .collect();
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if bytes.len() + chunk.len() > self.config.max_body {
+                exchange.response_body = Body::TooLarge { limit: self.config.max_body };
+                return Ok(());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        exchange.response_body = parse_body(&bytes);
+        Ok(())
+    }
+}
+
+fn classify(error: &reqwest::Error) -> TransportErrorKind {
+    if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        TransportErrorKind::Io
+    } else {
+        TransportErrorKind::Other
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> Body {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Body::Empty;
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => Body::Json { value },
+        Err(e) => Body::Text { text: String::from_utf8_lossy(bytes).into_owned(), error: e.to_string() },
+    }
+}
+
+/// `Users` → `/Users`; `//Users/` → `/Users/`: exactly one leading `/`.
+fn normalize_path(path: &str) -> String {
+    format!("/{}", path.trim_start_matches('/'))
+}
+
+/// Form-encodes query parameters the way Entra does: space as `+`, everything but `A-Za-z0-9-._*`
+/// percent-encoded (`"` → `%22`, `@` → `%40`).
+pub fn encode_query(params: &[(String, String)]) -> String {
+    params.iter().map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Form-encodes one component (`application/x-www-form-urlencoded`).
+pub fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(byte as char),
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes a form-encoded component (`+` → space, `%XX` → byte); malformed escapes are kept as text.
+pub fn form_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compliant_flag_is_detected_and_stripped() {
+        let t = TenantUrl::parse("https://api.contoso.com/scim/v2/?aadOptscim062020").unwrap();
+        assert_eq!(t.base, "https://api.contoso.com/scim/v2");
+        assert_eq!(t.flag, UrlFlag::Compliant);
+        assert_eq!(t.flag_token.as_deref(), Some("aadOptscim062020"));
+        let t = TenantUrl::parse("https://x.test/scim?AzureAdScimPatch2017&tenant=7").unwrap();
+        assert_eq!((t.flag, t.extra_query.clone()), (UrlFlag::Legacy, vec!["tenant=7".to_string()]));
+        let t = TenantUrl::parse("https://x.test/scim?aadOptscim062020=true").unwrap();
+        assert_eq!(t.flag, UrlFlag::Compliant);
+        assert_eq!(TenantUrl::parse("https://x.test").unwrap().flag, UrlFlag::None);
+    }
+
+    #[test]
+    fn non_http_urls_are_rejected() {
+        assert!(TenantUrl::parse("ftp://x.test/scim").is_err());
+        assert!(TenantUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn filter_is_encoded_as_entra_sends_it() {
+        let q = encode_query(&[("filter".into(), "userName eq \"alice@contoso.com\"".into())]);
+        assert_eq!(q, "filter=userName+eq+%22alice%40contoso.com%22");
+        assert_eq!(form_decode("userName+eq+%22alice%40contoso.com%22"), "userName eq \"alice@contoso.com\"");
+        assert_eq!(form_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn paths_are_joined_with_one_slash() {
+        let c = Client::new(ClientConfig::new("http://127.0.0.1:1/scim/v2/?aadOptscim062020", Auth::None)).unwrap();
+        assert_eq!(c.url_for("Users", ""), "http://127.0.0.1:1/scim/v2/Users");
+        assert_eq!(c.url_for("//Users/7", "a=b"), "http://127.0.0.1:1/scim/v2/Users/7?a=b");
+        let mut cfg = ClientConfig::new("http://127.0.0.1:1/scim?aadOptscim062020", Auth::None);
+        cfg.forward_flag = true;
+        let c = Client::new(cfg).unwrap();
+        assert_eq!(c.url_for("/Users", "x=1"), "http://127.0.0.1:1/scim/Users?aadOptscim062020&x=1");
+    }
+
+    #[test]
+    fn secrets_never_format() {
+        let auth = Auth::Bearer(Secret::new("s3cr3t"));
+        assert!(!format!("{auth:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,586 @@
+//! What a run produced: per-step results, provisioning-log style events, findings and a summary.
+//!
+//! Findings are data (STYLE C2.1): an endpoint that answers differently from what Entra expects gives a
+//! [`Finding`] here, never an `Err`. Reporters are pure functions of a [`ScenarioResult`]; every type
+//! serialises with serde for the JSON report.
+
+use serde::Serialize;
+
+use crate::engine::dialect::Dialect;
+use crate::exit;
+use crate::scim::client::Exchange;
+
+/// The result of running one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    /// Scenario name (its path as given, or its file stem).
+    pub name: String,
+    /// The scenario's description.
+    pub description: String,
+    /// The dialect Entra would use for cycles (on-demand always uses legacy).
+    pub dialect: Dialect,
+    /// `embedded` or the tenant URL without credentials.
+    pub target: String,
+    /// One result per scenario step, in order.
+    pub steps: Vec<StepResult>,
+    /// Findings that belong to the run rather than one step (e.g. the target became unreachable).
+    pub findings: Vec<Finding>,
+    /// Set when the run stopped early because the target could not be used.
+    pub aborted: Option<Abort>,
+    /// Portal-style current status.
+    pub summary: Summary,
+    /// Target ids and probe values with the stable alias each is shown as in transcripts.
+    pub aliases: Vec<IdAlias>,
+    /// Every exchange of the run (not serialised; the snapshot module renders it).
+    #[serde(skip)]
+    pub transcript: Vec<Exchange>,
+}
+
+impl ScenarioResult {
+    /// True when every step passed, no finding is an error and the run was not aborted.
+    pub fn passed(&self) -> bool {
+        self.aborted.is_none()
+            && self.steps.iter().all(|s| s.outcome == Outcome::Passed)
+            && !self.findings.iter().any(Finding::is_error)
+    }
+
+    /// Every finding: run-level ones, then each step's in order.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().chain(self.steps.iter().flat_map(|s| s.findings.iter()))
+    }
+
+    /// The exit code this result calls for: [`exit::RUNTIME`] when aborted, [`exit::FINDINGS`] when
+    /// anything failed, else [`exit::OK`].
+    pub fn exit_code(&self) -> u8 {
+        if self.aborted.is_some() {
+            exit::RUNTIME
+        } else if self.passed() {
+            exit::OK
+        } else {
+            exit::FINDINGS
+        }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Abort {
+    /// Classification.
+    pub kind: AbortKind,
+    /// One line, lowercase.
+    pub message: String,
+}
+
+/// Classification of an early stop (both map to exit code 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AbortKind {
+    /// No HTTP answer (connection refused, DNS, TLS, timeouts on every request).
+    Unreachable,
+    /// The endpoint refused the credentials (401/403 on Test Connection).
+    AuthRefused,
+}
+
+/// A target id (or probe value) and the alias transcripts show instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdAlias {
+    /// The raw value as the endpoint returned it.
+    pub id: String,
+    /// The alias, such as `user:alice`, `group:eng`, `probe:1`.
+    pub alias: String,
+}
+
+/// Whether a step (or a run) met its expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every expectation held and no error finding was raised.
+    Passed,
+    /// An expectation failed or an error finding was raised.
+    Failed,
+}
+
+/// The result of one scenario step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// Position in the scenario, from 1.
+    pub index: usize,
+    /// Short label such as `cycle initial`, `update alice`, `steady`.
+    pub label: String,
+    /// Simulated wall-clock time of the step (ISO 8601).
+    pub at: String,
+    /// Passed or failed.
+    pub outcome: Outcome,
+    /// What the step did, by kind.
+    pub detail: StepDetail,
+    /// Each expectation with what was observed.
+    pub expectations: Vec<ExpectationResult>,
+    /// Findings raised by the step.
+    pub findings: Vec<Finding>,
+    /// Transcript indices of the requests the step sent (`start..end`).
+    pub requests: std::ops::Range<usize>,
+}
+
+/// Step-specific detail.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StepDetail {
+    /// A directory change (add, update, assign, ...): no traffic.
+    Directory {
+        /// What changed, one line.
+        change: String,
+    },
+    /// Test Connection.
+    TestConnection(TestConnectionResult),
+    /// A provisioning cycle.
+    Cycle(CycleResult),
+    /// Provision on demand.
+    OnDemand(OnDemandResult),
+    /// A steady-state check.
+    Steady(SteadyResult),
+}
+
+/// One expectation of a step, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectationResult {
+    /// What was checked (`creates`, `requests`, `steady`, ...).
+    pub what: String,
+    /// Expected value, as text.
+    pub expected: String,
+    /// Observed value, as text.
+    pub actual: String,
+    /// Whether it held.
+    pub passed: bool,
+}
+
+/// Result of Test Connection (ENTRA.md 1.1).
+#[derive(Debug, Clone, Serialize)]
+pub struct TestConnectionResult {
+    /// Whether Entra would report success.
+    pub passed: bool,
+    /// The portal's message on failure (`You appear to have entered invalid credentials`, ...).
+    pub message: Option<String>,
+    /// The probe requests.
+    pub probes: Vec<RequestRef>,
+}
+
+/// Kind of cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleKind {
+    /// Every in-scope object is evaluated.
+    Initial,
+    /// Only objects changed since the watermark are evaluated.
+    Incremental,
+}
+
+/// One provisioning cycle.
+#[derive(Debug, Clone, Serialize)]
+pub struct CycleResult {
+    /// Cycle number in the run, from 1.
+    pub number: u32,
+    /// Initial or incremental.
+    pub kind: CycleKind,
+    /// Simulated start time (ISO 8601); cycles are 40 minutes apart.
+    pub started_at: String,
+    /// Provisioning-log entries, in processing order.
+    pub events: Vec<ProvisioningEvent>,
+    /// Counts by action.
+    pub counts: Counts,
+    /// Set when the cycle quarantined the job (e.g. the accidental-deletion threshold).
+    pub quarantine: Option<String>,
+}
+
+/// Action counts of a cycle (successful actions only, except `failures`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Objects created.
+    pub creates: usize,
+    /// Objects updated (attribute `PATCH`es, manager links, membership changes).
+    pub updates: usize,
+    /// Users disabled.
+    pub disables: usize,
+    /// Users re-enabled.
+    pub enables: usize,
+    /// Objects deleted.
+    pub deletes: usize,
+    /// Objects skipped (out of scope, already in sync, import skipped).
+    pub skips: usize,
+    /// Objects whose action failed.
+    pub failures: usize,
+    /// Requests sent.
+    pub requests: usize,
+    /// Write requests sent (POST, PATCH, DELETE).
+    pub writes: usize,
+}
+
+/// Provisioning-log action (ENTRA.md 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum LogAction {
+    /// Object created.
+    Create,
+    /// Object updated.
+    Update,
+    /// User disabled.
+    Disable,
+    /// User re-enabled (logged by Entra as an update).
+    Enable,
+    /// Object deleted.
+    Delete,
+    /// Nothing to do, or not allowed.
+    Skip,
+    /// A disable/delete held back by the accidental-deletion threshold.
+    StagedDelete,
+    /// Anything else.
+    Other,
+}
+
+/// Provisioning-log status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LogStatus {
+    /// Done.
+    Success,
+    /// The endpoint refused or broke.
+    Failure,
+    /// Not done on purpose.
+    Skipped,
+    /// Done, with a caveat.
+    Warning,
+}
+
+/// Entra's error and reason codes (ENTRA.md 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Uniqueness conflict (409).
+    EntryConflict,
+    /// 429.
+    TooManyRequests,
+    /// 5xx.
+    InternalServerError,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    InsufficientRights,
+    /// 405.
+    MethodNotAllowed,
+    /// 422.
+    UnprocessableEntity,
+    /// 501.
+    NotImplemented,
+    /// Protocol error without a better code.
+    WebExceptionProtocolError,
+    /// The linked target object is gone (404 on its id).
+    InvalidAnchor,
+    /// No HTTP answer in time.
+    Timeout,
+    /// More than one target object matched.
+    DuplicateTargetEntries,
+    /// The source object lacks every matching attribute.
+    ImportSkipped,
+    /// Out of scope, or already in sync.
+    EntrySynchronizationSkipped,
+    /// Several resources where one was expected.
+    SystemForCrossDomainIdentityManagementMultipleEntriesInResponse,
+    /// The response could not be deserialised.
+    SystemForCrossDomainIdentityManagementServiceIncompatible,
+    /// 400 from the endpoint.
+    SystemForCrossDomainIdentityManagementBadRequest,
+    /// Held back by the accidental-deletion threshold.
+    StagedAction,
+}
+
+/// Source object kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// A user.
+    User,
+    /// A group.
+    Group,
+}
+
+/// A source object as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    /// User or group.
+    pub kind: ObjectKind,
+    /// The scenario alias (`alice`).
+    pub alias: String,
+    /// The source `objectId`.
+    pub source_id: String,
+    /// The target `id`, once known.
+    pub target_id: Option<String>,
+}
+
+/// A request a report can point at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestRef {
+    /// Index in the transcript.
+    pub index: usize,
+    /// `METHOD /path?query`.
+    pub line: String,
+    /// HTTP status, `None` on a transport failure.
+    pub status: Option<u16>,
+}
+
+impl RequestRef {
+    /// A reference to an exchange.
+    pub fn of(exchange: &Exchange) -> Self {
+        RequestRef { index: exchange.index, line: exchange.request_line(), status: exchange.status }
+    }
+}
+
+/// One attribute change as the provisioning log's "Modified Properties" shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModifiedProperty {
+    /// Target attribute path.
+    pub name: String,
+    /// Value in the target before (none when absent).
+    pub old: Option<serde_json::Value>,
+    /// Value exported.
+    pub new: Option<serde_json::Value>,
+}
+
+/// One provisioning-log entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvisioningEvent {
+    /// The object.
+    pub object: ObjectRef,
+    /// What was done.
+    pub action: LogAction,
+    /// How it went.
+    pub status: LogStatus,
+    /// Error or reason code.
+    pub code: Option<ErrorCode>,
+    /// One line explaining the status.
+    pub message: String,
+    /// Attributes exported (or attempted).
+    pub modified: Vec<ModifiedProperty>,
+    /// Requests sent for this object.
+    pub requests: Vec<RequestRef>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The endpoint does not work with Entra (or an expectation failed).
+    Error,
+    /// Works, but something is off.
+    Warning,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// The endpoint violates what Entra requires (wrong status, missing `id`, not a `ListResponse`).
+    NonCompliance,
+    /// A response Entra cannot parse.
+    Incompatible,
+    /// An object operation failed (escrowed and retried).
+    ObjectFailure,
+    /// The endpoint does not reach steady state.
+    NotSteady,
+    /// The endpoint's view of group membership differs from Entra's connector data store.
+    MembershipDrift,
+    /// A scenario expectation did not hold.
+    Expectation,
+    /// The job was quarantined.
+    Quarantine,
+    /// No HTTP answer.
+    Transport,
+}
+
+/// A compatibility finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// What it is about.
+    pub kind: FindingKind,
+    /// Error or warning.
+    pub severity: Severity,
+    /// Entra's code, when one applies.
+    pub code: Option<ErrorCode>,
+    /// One line, lowercase, naming the request.
+    pub message: String,
+    /// The object concerned.
+    pub object: Option<ObjectRef>,
+    /// The request concerned.
+    pub request: Option<RequestRef>,
+}
+
+impl Finding {
+    /// An error finding.
+    pub fn error(kind: FindingKind, message: impl Into<String>) -> Self {
+        Finding { kind, severity: Severity::Error, code: None, message: message.into(), object: None, request: None }
+    }
+
+    /// A warning finding.
+    pub fn warning(kind: FindingKind, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, ..Finding::error(kind, message) }
+    }
+
+    /// Sets the code.
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sets the object.
+    pub fn with_object(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
+    }
+
+    /// Sets the request.
+    pub fn with_request(mut self, exchange: &Exchange) -> Self {
+        self.request = Some(RequestRef::of(exchange));
+        self
+    }
+
+    /// True for error severity.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// On-demand step names (ENTRA.md 6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDemandStepKind {
+    /// Test connection (shown only when it fails).
+    TestConnection,
+    /// Import user.
+    ImportUser,
+    /// Determine if user is in scope.
+    DetermineScope,
+    /// Match user between source and target.
+    MatchUser,
+    /// Perform action.
+    PerformAction,
+}
+
+/// One on-demand step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnDemandStep {
+    /// Which step.
+    pub kind: OnDemandStepKind,
+    /// Title as the portal shows it.
+    pub title: String,
+    /// Success, failure or skipped.
+    pub status: LogStatus,
+    /// "View details": name/value rows (source properties, scope conditions, matched users, ...).
+    pub details: Vec<Detail>,
+    /// Requests of this step.
+    pub requests: Vec<RequestRef>,
+}
+
+/// One row of an on-demand step's details.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detail {
+    /// Row name (attribute, condition, query).
+    pub name: String,
+    /// Row value.
+    pub value: serde_json::Value,
+    /// For conditions: whether it passed.
+    pub passed: Option<bool>,
+}
+
+/// Result of provisioning one object on demand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnDemandResult {
+    /// The object.
+    pub object: ObjectRef,
+    /// The steps shown, in order.
+    pub steps: Vec<OnDemandStep>,
+    /// The action performed (Create, Update, Delete/Disable, Skip).
+    pub action: LogAction,
+    /// Final status.
+    pub status: LogStatus,
+    /// Attributes exported, old → new.
+    pub modified: Vec<ModifiedProperty>,
+}
+
+/// Result of a steady-state check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SteadyResult {
+    /// True when a pass sent no writes.
+    pub steady: bool,
+    /// Writes sent by each pass.
+    pub writes_per_pass: Vec<usize>,
+    /// Attributes re-sent in every pass.
+    pub flapping: Vec<Flap>,
+}
+
+/// An attribute Entra re-sends on every pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flap {
+    /// The object.
+    pub object: ObjectRef,
+    /// Target attribute path.
+    pub attribute: String,
+    /// Value Entra sent.
+    pub sent: serde_json::Value,
+    /// Value the endpoint returned afterwards (none when absent).
+    pub returned: Option<serde_json::Value>,
+    /// Likely cause (ENTRA.md 3.3).
+    pub cause: String,
+}
+
+/// Portal-style "Current status".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Cycles run.
+    pub cycles: u32,
+    /// Whether an initial cycle completed.
+    pub initial_cycle_complete: bool,
+    /// Users linked in the connector data store at the end.
+    pub users_provisioned: usize,
+    /// Groups linked in the connector data store at the end.
+    pub groups_provisioned: usize,
+    /// Quarantine reason, if the job is quarantined.
+    pub quarantine: Option<String>,
+    /// Result of the last steady-state check, if any.
+    pub steady_state: Option<bool>,
+    /// Requests sent.
+    pub requests: usize,
+    /// Error findings.
+    pub errors: usize,
+    /// Warning findings.
+    pub warnings: usize,
+    /// Failed expectations.
+    pub failed_expectations: usize,
+}
+
+/// A live progress event (provisioning-log style) the CLI may print while the run goes on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A step starts.
+    StepStarted {
+        /// Step index.
+        index: usize,
+        /// Step label.
+        label: String,
+    },
+    /// An object was processed in a cycle.
+    Object {
+        /// Cycle number.
+        cycle: u32,
+        /// The log entry.
+        event: ProvisioningEvent,
+    },
+    /// A step ended.
+    StepFinished {
+        /// Step index.
+        index: usize,
+        /// Outcome.
+        outcome: Outcome,
+    },
+}
