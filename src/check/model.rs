@@ -258,3 +258,161 @@ pub fn evidence(exchange: &Exchange) -> report::Evidence {
         response_body,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::client::{Method, Origin};
+    use serde_json::json;
+
+    fn exchange(method: Method, path: &str, query: &str, status: u16, body: Body) -> Exchange {
+        Exchange {
+            index: 0,
+            origin: Origin::Entra,
+            method,
+            path: path.into(),
+            query: query.into(),
+            request_body: None,
+            status: Some(status),
+            response_headers: vec![("content-type".into(), "application/scim+json".into())],
+            response_body: body,
+            duration: Duration::ZERO,
+            error: None,
+        }
+    }
+
+    fn check(group: &str, name: &str, status: CheckStatus, detail: &str, problems: Vec<Problem>) -> Check {
+        Check {
+            group: group.into(),
+            name: name.into(),
+            status,
+            detail: detail.into(),
+            problems,
+            exchanges: vec![],
+            duration: Duration::from_millis(2),
+        }
+    }
+
+    /// A hand-built result: one pass, one warning, one failure with evidence, one skip.
+    fn sample() -> CheckResult {
+        let conflict = exchange(
+            Method::Post,
+            "/Users",
+            "",
+            409,
+            Body::Json { value: json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409"}) },
+        );
+        let mut manager = exchange(
+            Method::Get,
+            "/Users/<user:2>",
+            "",
+            200,
+            Body::Json {
+                value: json!({"id": "<user:2>", (crate::engine::dialect::ENTERPRISE_URN): {"manager": "<user:1>"}}),
+            },
+        );
+        manager.origin = Origin::Verification;
+        let html = exchange(
+            Method::Post,
+            "/Groups",
+            "",
+            500,
+            Body::Text {
+                text: "<html><body>Internal Server Error</body></html>".into(),
+                error: "expected value".into(),
+            },
+        );
+        CheckResult {
+            target: "http://127.0.0.1:8080/scim/v2".into(),
+            run_tag: "0000abcd".into(),
+            checks: vec![
+                check(
+                    "connection",
+                    "test-connection-users",
+                    CheckStatus::Pass,
+                    "GET /Users?filter=… → 200, empty ListResponse",
+                    vec![],
+                ),
+                check(
+                    "users",
+                    "duplicate-create",
+                    CheckStatus::Warning,
+                    "POST /Users → 409",
+                    vec![Problem::warning(
+                        "scim_type",
+                        "409 without scimType",
+                        "add `\"scimType\": \"uniqueness\"`",
+                        Some(&conflict),
+                    )],
+                ),
+                check(
+                    "users/legacy",
+                    "manager",
+                    CheckStatus::Fail,
+                    "manager returned as a bare string",
+                    vec![Problem::error(
+                        "manager_not_complex",
+                        "GET /Users/<user:2> returned the manager as the bare string \"<user:1>\"",
+                        "return `manager` as `{\"value\": \"<id>\"}`",
+                        Some(&manager),
+                    )],
+                ),
+                check(
+                    "groups",
+                    "create",
+                    CheckStatus::Fail,
+                    "POST /Groups answered 500",
+                    vec![Problem::error(
+                        "not_scim_json",
+                        "POST /Groups answered 500 without a SCIM JSON object",
+                        "answer with SCIM JSON",
+                        Some(&html),
+                    )],
+                ),
+                check("groups", "delete", CheckStatus::Skipped, "needs the group from `groups/create`", vec![]),
+            ],
+            end: RunEnd::Completed,
+            left_behind: vec![],
+        }
+    }
+
+    #[test]
+    fn groups_become_suites_and_statuses_become_outcomes() {
+        let report = sample().to_report();
+        let names: Vec<&str> = report.suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["connection", "users", "users/legacy", "groups"]);
+        assert_eq!(report.suites[2].dialect.as_deref(), Some("legacy"));
+        assert_eq!(report.suites[1].cases[0].outcome, report::Outcome::Pass);
+        assert_eq!(report.suites[1].cases[0].findings[0].severity, report::Severity::Warning);
+        assert_eq!(report.suites[3].cases[1].outcome, report::Outcome::Skipped);
+        assert_eq!(report.exit_code(), crate::exit::FINDINGS);
+        let evidence = report.suites[3].cases[0].findings[0].evidence.clone().unwrap();
+        assert_eq!(evidence.request, "POST /Groups");
+        assert_eq!(evidence.response_body, Some(json!("<html><body>Internal Server Error</body></html>")));
+    }
+
+    #[test]
+    fn interrupted_and_leftovers_make_the_run_an_error() {
+        let mut result = sample();
+        result.end = RunEnd::Interrupted;
+        result.left_behind = vec!["/Users/u1".into()];
+        let report = result.to_report();
+        let errors: Vec<&str> = report.suites.iter().filter_map(|s| s.error.as_deref()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[1].contains("/Users/u1"));
+        assert_eq!(report.exit_code(), crate::exit::RUNTIME);
+        assert!(!result.passed());
+    }
+
+    #[test]
+    fn junit_rendering_of_a_check_result() {
+        let xml = report::junit::render(&sample().to_report()).unwrap();
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn json_rendering_of_a_check_result() {
+        let json = report::json::render(&sample().to_report());
+        insta::assert_snapshot!(json.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    }
+}
