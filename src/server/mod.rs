@@ -1,1 +1,32 @@
-//! (being written)
+//! The embedded SCIM endpoint entrasim runs against when no `--target` is given: a faithful RFC 7643/7644
+//! service provider for `/Users` and `/Groups` (with the enterprise User extension) that Entra's provisioning
+//! service would accept, plus switches that reproduce the compatibility hazards and failures of real endpoints.
+//!
+//! ```text
+//! start(ServerConfig) ─▶ ServerHandle { url: http://127.0.0.1:PORT/scim/v2, token }
+//!   request ─▶ routes (auth, faults, content type, routing) ─▶ query (filter check, paging, projection)
+//!                                                         └─▶ store (documents, indexes) ─▶ scim::{patch, filter}
+//! ```
+//!
+//! Behaviour the engine and users can rely on:
+//! - queries with no match answer 200 and an empty `ListResponse`; filters naming attributes the resource type
+//!   does not have answer 400 `invalidFilter`;
+//! - `userName` and group `displayName` are unique case-insensitively (409 `uniqueness`), also on renames;
+//! - group members must be ids of existing users or groups (400 `invalidValue` otherwise); deleting a resource
+//!   removes it from every group;
+//! - user PATCH answers 200 with the user, group PATCH answers 204;
+//! - request bodies are limited (default 4 MiB, 413 beyond) and must be `application/scim+json` or
+//!   `application/json` (415 otherwise);
+//! - a failed write changes nothing; concurrent writes are serialised, none is lost.
+
+mod discovery;
+mod error;
+mod handle;
+mod query;
+mod routes;
+mod store;
+mod switches;
+
+pub use error::ServerError;
+pub use handle::{start, ServerConfig, ServerHandle, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESULTS};
+pub use switches::Switches;

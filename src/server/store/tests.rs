@@ -1,0 +1,142 @@
+use super::*;
+use crate::scim::filter;
+use serde_json::json;
+
+fn store() -> Store {
+    Store::new("http://h/scim/v2".into(), StoreOptions::default())
+}
+
+fn user(s: &mut Store, name: &str) -> String {
+    let doc = s.create(Kind::User, json!({"userName": name, "externalId": format!("ext-{name}")})).expect("created");
+    doc["id"].as_str().expect("id").to_string()
+}
+
+fn ids(s: &Store, kind: Kind, f: &str) -> Vec<String> {
+    let f = filter::parse(f).expect("filter parses");
+    let (_, page) = s.query(kind, Some(&f), EvalOptions::default(), 1, 100);
+    page.iter().filter_map(|d| d["id"].as_str().map(str::to_string)).collect()
+}
+
+fn op(v: Value) -> Vec<PatchOperation> {
+    serde_json::from_value(v).expect("ops")
+}
+
+#[test]
+fn create_stamps_id_meta_and_schemas() {
+    let mut s = store();
+    let doc = s
+        .create(Kind::User, json!({"userName": "a", "id": "mine", "meta": {"resourceType": "User"}, "active": "True"}))
+        .expect("created");
+    let id = doc["id"].as_str().expect("id");
+    assert_ne!(id, "mine", "client ids are ignored");
+    assert_eq!(doc["schemas"], json!([model::USER_SCHEMA]));
+    assert_eq!(doc["active"], true);
+    assert_eq!(doc["meta"]["version"], "W/\"1\"");
+    assert_eq!(doc["meta"]["location"], format!("http://h/scim/v2/Users/{id}"));
+    assert_eq!(doc["meta"]["resourceType"], "User");
+}
+
+#[test]
+fn indexes_answer_equality_queries_case_insensitively() {
+    let mut s = store();
+    let a = user(&mut s, "Alice@Contoso.com");
+    let _b = user(&mut s, "bob@contoso.com");
+    assert_eq!(ids(&s, Kind::User, r#"userName eq "alice@contoso.com""#), vec![a.clone()]);
+    assert_eq!(ids(&s, Kind::User, r#"externalId eq "ext-Alice@Contoso.com""#), vec![a.clone()]);
+    assert!(ids(&s, Kind::User, r#"externalId eq "EXT-alice@contoso.com""#).is_empty(), "externalId is caseExact");
+    assert_eq!(ids(&s, Kind::User, &format!(r#"id eq "{a}" and userName eq "ALICE@contoso.com""#)), vec![a.clone()]);
+    assert!(ids(&s, Kind::User, &format!(r#"id eq "{a}" and userName eq "bob@contoso.com""#)).is_empty());
+    assert_eq!(ids(&s, Kind::User, r#"userName sw "a""#), [a], "scan path");
+}
+
+#[test]
+fn renames_move_the_index_and_keep_uniqueness() {
+    let mut s = store();
+    let a = user(&mut s, "a");
+    user(&mut s, "b");
+    let e =
+        s.patch(Kind::User, &a, &op(json!([{"op": "replace", "path": "userName", "value": "B"}]))).expect_err("dup");
+    assert_eq!(e.status, 409);
+    s.patch(Kind::User, &a, &op(json!([{"op": "replace", "path": "userName", "value": "c"}]))).expect("renamed");
+    assert!(ids(&s, Kind::User, r#"userName eq "a""#).is_empty());
+    assert_eq!(ids(&s, Kind::User, r#"userName eq "C""#), vec![a.clone()]);
+    user(&mut s, "a");
+    let e = s.replace(Kind::User, &a, json!({"userName": "A"})).expect_err("dup on PUT");
+    assert_eq!(e.status, 409);
+}
+
+#[test]
+fn version_bumps_on_change_only() {
+    let mut s = store();
+    let a = user(&mut s, "a");
+    let d = s.patch(Kind::User, &a, &op(json!([{"op": "replace", "path": "title", "value": "x"}]))).expect("ok");
+    assert_eq!(d["meta"]["version"], "W/\"2\"");
+    let d = s.patch(Kind::User, &a, &op(json!([{"op": "replace", "path": "title", "value": "x"}]))).expect("ok");
+    assert_eq!(d["meta"]["version"], "W/\"2\"");
+}
+
+#[test]
+fn failed_patch_changes_nothing() {
+    let mut s = store();
+    let a = user(&mut s, "a");
+    let before = s.get(Kind::User, &a).cloned();
+    let e = s
+        .patch(
+            Kind::User,
+            &a,
+            &op(json!([{"op": "replace", "path": "title", "value": "x"}, {"op": "remove", "path": "userName"}])),
+        )
+        .expect_err("userName is required");
+    assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+    assert_eq!(s.get(Kind::User, &a).cloned(), before);
+}
+
+#[test]
+fn members_must_exist_and_leave_groups_on_delete() {
+    let mut s = store();
+    let a = user(&mut s, "a");
+    let b = user(&mut s, "b");
+    let g = s.create(Kind::Group, json!({"displayName": "g", "members": [{"value": a}]})).expect("group");
+    let gid = g["id"].as_str().expect("id").to_string();
+    let e = s.patch(Kind::Group, &gid, &op(json!([{"op": "add", "path": "members", "value": [{"value": "nope"}]}])));
+    assert_eq!(e.expect_err("unknown member").scim_type, Some(ScimType::InvalidValue));
+    s.patch(Kind::Group, &gid, &op(json!([{"op": "add", "path": "members", "value": [{"value": b}]}]))).expect("added");
+    s.delete(Kind::User, &a).expect("deleted");
+    let g = s.get(Kind::Group, &gid).expect("group");
+    assert_eq!(g["members"], json!([{"value": b}]));
+    assert_eq!(g["meta"]["version"], "W/\"3\"");
+    assert_eq!(s.len(Kind::User), 1);
+    assert_eq!(s.delete(Kind::User, &a).expect_err("gone").status, 404);
+}
+
+#[test]
+fn keep_attributes_drops_the_rest() {
+    let opts = StoreOptions {
+        keep_attributes: Some(vec!["userName".into(), format!("{}:department", model::ENTERPRISE_USER_SCHEMA)]),
+        ..StoreOptions::default()
+    };
+    let mut s = Store::new("http://h".into(), opts);
+    let d = s
+        .create(
+            Kind::User,
+            json!({"userName": "a", "title": "t", model::ENTERPRISE_USER_SCHEMA: {"department": "d", "employeeNumber": "1"}}),
+        )
+        .expect("created");
+    assert!(d.get("title").is_none());
+    assert_eq!(d[model::ENTERPRISE_USER_SCHEMA], json!({"department": "d"}));
+    let id = d["id"].as_str().expect("id").to_string();
+    let d = s.patch(Kind::User, &id, &op(json!([{"op": "add", "path": "nickName", "value": "n"}]))).expect("ok");
+    assert!(d.get("nickName").is_none());
+}
+
+#[test]
+fn manager_gets_a_ref() {
+    let mut s = store();
+    let d =
+        s.create(Kind::User, json!({"userName": "a", model::ENTERPRISE_USER_SCHEMA: {"manager": "m1"}})).expect("ok");
+    assert_eq!(
+        d[model::ENTERPRISE_USER_SCHEMA]["manager"],
+        json!({"value": "m1", "$ref": "http://h/scim/v2/Users/m1"})
+    );
+    assert_eq!(d["schemas"], json!([model::USER_SCHEMA, model::ENTERPRISE_USER_SCHEMA]));
+}

@@ -1,0 +1,184 @@
+//! The embedded endpoint's switches: compatibility hazards real SCIM endpoints have (each one a documented
+//! Entra failure mode) and fault injection. Scenario files set them in an `[embedded]` table; `entrasim serve`
+//! takes them as flags (the field docs below are that help text).
+
+use serde::Deserialize;
+
+/// Behaviours of the embedded endpoint. All off by default: the endpoint is then a faithful RFC 7643/7644
+/// service provider that Entra accepts.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct Switches {
+    /// Accept but silently drop every user attribute not in this list on POST, PUT and PATCH (`id`, `schemas`
+    /// and `meta` are always kept; an extension attribute is kept when its full URN path or the extension URN
+    /// is listed). Shows an endpoint that never reaches steady state: Entra re-sends the dropped attributes on
+    /// every cycle.
+    #[arg(long, value_delimiter = ',', value_name = "ATTR,...")]
+    pub keep_attributes: Option<Vec<String>>,
+
+    /// Treat a legacy `Remove` of path `members` with a value array as "remove all members", as an RFC-literal
+    /// server does (the documented hazard, ENTRA.md 1.7 and 8.4).
+    #[arg(long)]
+    pub remove_all_members_on_legacy_remove: bool,
+
+    /// Return the enterprise `manager` as a bare id string instead of `{"value": id}`; Entra then fails to parse
+    /// every user with a manager (ENTRA.md 1.8).
+    #[arg(long)]
+    pub manager_as_string: bool,
+
+    /// Answer a query with no match with 404 instead of 200 and an empty `ListResponse` (a quarantine cause,
+    /// ENTRA.md 1.1).
+    #[arg(long)]
+    pub not_found_on_empty_query: bool,
+
+    /// Answer 200 to path-less `replace` operations but ignore them (ENTRA.md 8.3): the compliant dialect's
+    /// updates never land.
+    #[arg(long)]
+    pub ignore_pathless_patch: bool,
+
+    /// Compare `userName` and `displayName` case-sensitively in filters (SCIM says they are case-insensitive).
+    #[arg(long)]
+    pub case_exact_filters: bool,
+
+    /// Answer group PATCH with 200 and the group (members included) instead of 204 No Content.
+    #[arg(long)]
+    pub group_patch_returns_resource: bool,
+
+    /// Delay every response by this many milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+
+    /// Fraction (0.0–1.0) of requests answered 500 Internal Server Error; a failed write is not applied.
+    #[arg(long, default_value_t = 0.0, value_name = "FRACTION")]
+    pub error_rate: f64,
+
+    /// Fraction (0.0–1.0) of requests answered 429 Too Many Requests with a `Retry-After` header; nothing is
+    /// applied.
+    #[arg(long, default_value_t = 0.0, value_name = "FRACTION")]
+    pub rate_limit_rate: f64,
+
+    /// `Retry-After` seconds sent with simulated 429 answers.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub retry_after_secs: u64,
+
+    /// Fraction (0.0–1.0) of requests that hang without an answer until the client gives up (at most 120 s,
+    /// then 503); nothing is applied.
+    #[arg(long, default_value_t = 0.0, value_name = "FRACTION")]
+    pub timeout_rate: f64,
+
+    /// Fraction (0.0–1.0) of requests answered 200 with a truncated, unparseable JSON body. Writes are applied
+    /// first, like a half-broken server: the client cannot tell that its POST created the user.
+    #[arg(long, default_value_t = 0.0, value_name = "FRACTION")]
+    pub malformed_rate: f64,
+
+    /// Render error answers as `text/html` pages instead of SCIM error JSON (a reverse proxy or framework
+    /// error page in front of the endpoint).
+    #[arg(long)]
+    pub html_errors: bool,
+
+    /// Seed for the fault-injection draws: the same seed and request order give the same faults.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// The simulated fault picked for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Hang, then 503.
+    Timeout,
+    /// 429 with Retry-After.
+    RateLimit,
+    /// 500.
+    Error,
+    /// 200 with a truncated body (after applying the request).
+    Malformed,
+}
+
+impl Switches {
+    /// Checks the rates: each in 0.0–1.0 and together at most 1.0.
+    pub fn validate(&self) -> Result<(), String> {
+        let rates = [
+            ("error_rate", self.error_rate),
+            ("rate_limit_rate", self.rate_limit_rate),
+            ("timeout_rate", self.timeout_rate),
+            ("malformed_rate", self.malformed_rate),
+        ];
+        for (name, r) in rates {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(format!("`{name}` must be between 0.0 and 1.0, got {r}"));
+            }
+        }
+        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
+        if sum > 1.0 + 1e-9 {
+            return Err(format!("the fault rates add up to {sum}, more than 1.0"));
+        }
+        Ok(())
+    }
+
+    /// The fault for request number `n` (0-based, in arrival order), deterministic in `seed`.
+    pub(crate) fn fault(&self, n: u64) -> Option<Fault> {
+        let total = self.timeout_rate + self.rate_limit_rate + self.error_rate + self.malformed_rate;
+        if total <= 0.0 {
+            return None;
+        }
+        let r = unit(splitmix64(self.seed ^ splitmix64(n)));
+        let mut edge = self.timeout_rate;
+        if r < edge {
+            return Some(Fault::Timeout);
+        }
+        edge += self.rate_limit_rate;
+        if r < edge {
+            return Some(Fault::RateLimit);
+        }
+        edge += self.error_rate;
+        if r < edge {
+            return Some(Fault::Error);
+        }
+        edge += self.malformed_rate;
+        (r < edge).then_some(Fault::Malformed)
+    }
+}
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A uniform draw in [0, 1) from 53 random bits.
+fn unit(x: u64) -> f64 {
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_table_uses_snake_case_and_rejects_unknown_keys() {
+        let s: Switches =
+            toml::from_str("keep_attributes = [\"userName\"]\nerror_rate = 0.5\nseed = 7").expect("parses");
+        assert_eq!(s.keep_attributes, Some(vec!["userName".to_string()]));
+        assert_eq!(s.seed, 7);
+        assert!(toml::from_str::<Switches>("no_such_switch = true").is_err());
+    }
+
+    #[test]
+    fn faults_are_deterministic_and_near_the_rate() {
+        let s = Switches { error_rate: 0.25, seed: 42, ..Switches::default() };
+        let a: Vec<_> = (0..1000).map(|n| s.fault(n)).collect();
+        let b: Vec<_> = (0..1000).map(|n| s.fault(n)).collect();
+        assert_eq!(a, b);
+        let errors = a.iter().filter(|f| **f == Some(Fault::Error)).count();
+        assert!((200..300).contains(&errors), "{errors}");
+        assert!(Switches::default().fault(3).is_none());
+    }
+
+    #[test]
+    fn rates_are_validated() {
+        assert!(Switches { error_rate: 1.5, ..Switches::default() }.validate().is_err());
+        assert!(Switches { error_rate: 0.6, timeout_rate: 0.6, ..Switches::default() }.validate().is_err());
+        assert!(Switches { error_rate: 0.5, timeout_rate: 0.5, ..Switches::default() }.validate().is_ok());
+    }
+}
