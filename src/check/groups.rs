@@ -191,13 +191,17 @@ async fn remove_member(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
         }
         Dialect::Compliant => "support `{\"op\":\"remove\",\"path\":\"members[value eq \\\"<id>\\\"]\"}`",
     };
+    let (before, listed) = members(ctx, &gid).await?;
+    let listed = listed.is_some_and(|l| l.contains(&first) && l.contains(&second));
     let ex =
         patch_group(ctx, &gid, dialect::members_remove_ops(dialect, std::slice::from_ref(&first), 50), hint).await?;
-    let (get, list) = members(ctx, &gid).await?;
-    let Some(list) = list else {
-        unverifiable(ctx, &get);
+    if !listed {
+        unverifiable(ctx, &before);
         return Ok(format!("{} → {}", ex.request_line(), ex.status.unwrap_or(0)));
-    };
+    }
+    // The endpoint lists members: a group without `members` now has none.
+    let (get, list) = members(ctx, &gid).await?;
+    let list = list.unwrap_or_default();
     let problem = match (list.contains(&first), list.contains(&second)) {
         (false, true) => {
             return Ok(format!("{} → {}; the other member remains", ex.request_line(), ex.status.unwrap_or(0)))
@@ -205,8 +209,9 @@ async fn remove_member(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
         (false, false) => Problem::error(
             "removed_all_members",
             format!(
-                "{} removed every member, not only `{first}`: Entra would silently empty groups",
-                ex.request_line()
+                "{} removed every member, not only `{first}` ({} lists none): Entra would silently empty groups",
+                ex.request_line(),
+                get.request_line()
             ),
             hint,
             Some(&get),

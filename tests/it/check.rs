@@ -174,3 +174,114 @@ async fn interruption_still_deletes_what_was_created() {
     );
     assert_eq!(result.to_report().exit_code(), entrasim::exit::RUNTIME);
 }
+
+mod embedded {
+    //! Against the embedded endpoint over real HTTP.
+
+    use super::*;
+    use entrasim::scim::client::{Method, Request};
+    use entrasim::server::{self, ServerConfig, Switches};
+
+    async fn run_against(switches: Switches) -> (CheckResult, Vec<serde_json::Value>) {
+        let config = ServerConfig { switches, ..ServerConfig::default() };
+        let server = server::start(config).await.expect("embedded endpoint starts");
+        let mut cfg = ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())));
+        cfg.timeout = Duration::from_secs(10);
+        let client = Client::new(cfg).expect("client builds");
+        let result = check::run(&client, &CheckOptions::default()).await.expect("check runs");
+        let mut left = Vec::new();
+        for collection in ["/Users", "/Groups"] {
+            let ex = client.send(Request::new(Method::Get, collection)).await.expect("list answers");
+            let body = ex.response_body.json().cloned().expect("list is JSON");
+            left.extend(body["Resources"].as_array().cloned().unwrap_or_default());
+        }
+        server.shutdown().await;
+        (result, left)
+    }
+
+    #[tokio::test]
+    async fn a_faithful_endpoint_passes_everything_in_both_dialects_and_nothing_is_left() {
+        let (result, left) = run_against(Switches::default()).await;
+        let not_passed: Vec<String> = result
+            .checks
+            .iter()
+            .filter(|c| c.status != CheckStatus::Pass)
+            .map(|c| format!("{} {:?}: {} {:?}", c.id(), c.status, c.detail, c.problems.first().map(|p| &p.message)))
+            .collect();
+        assert!(not_passed.is_empty(), "{not_passed:#?}");
+        assert_eq!(result.end, RunEnd::Completed);
+        assert!(result.left_behind.is_empty());
+        assert!(left.is_empty(), "left behind: {left:#?}");
+        let groups: Vec<&str> = {
+            let mut g: Vec<&str> = result.checks.iter().map(|c| c.group.as_str()).collect();
+            g.dedup();
+            g
+        };
+        assert_eq!(
+            groups,
+            [
+                "connection",
+                "users",
+                "users/legacy",
+                "users/compliant",
+                "groups",
+                "groups/legacy",
+                "groups/compliant",
+                "steady-state"
+            ]
+        );
+        assert!(result.passed());
+        assert_eq!(result.to_report().exit_code(), entrasim::exit::OK);
+    }
+
+    fn keep_all_but_title() -> Vec<String> {
+        ["userName", "active", "displayName", "emails", "externalId", "preferredLanguage", "name", "addresses"]
+            .into_iter()
+            .chain(["phoneNumbers", "roles", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"])
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn one_defect_fails_exactly_the_matching_checks_with_evidence() {
+        type Case = (&'static str, fn(&mut Switches), &'static [&'static str]);
+        let cases: [Case; 6] = [
+            ("manager_as_string", |s| s.manager_as_string = true, &["users/legacy/manager", "users/compliant/manager"]),
+            (
+                "not_found_on_empty_query",
+                |s| s.not_found_on_empty_query = true,
+                &["connection/test-connection-users", "connection/test-connection-groups", "users/filter-no-match"],
+            ),
+            ("ignore_pathless_patch", |s| s.ignore_pathless_patch = true, &["users/compliant/pathless-replace"]),
+            (
+                "case_exact_filters",
+                |s| s.case_exact_filters = true,
+                &["users/filter-username-different-case", "groups/filter-different-case"],
+            ),
+            (
+                "remove_all_members_on_legacy_remove",
+                |s| s.remove_all_members_on_legacy_remove = true,
+                &["groups/legacy/remove-member"],
+            ),
+            (
+                "keep_attributes without title",
+                |s| s.keep_attributes = Some(keep_all_but_title()),
+                &["users/legacy/update-simple", "users/compliant/update-simple", "steady-state/entra-default"],
+            ),
+        ];
+        for (label, set, expected) in cases {
+            let mut switches = Switches::default();
+            set(&mut switches);
+            let (result, left) = run_against(switches).await;
+            assert_eq!(ids(&result, CheckStatus::Fail), expected, "{label}");
+            assert!(ids(&result, CheckStatus::Skipped).is_empty(), "{label}: {:?}", ids(&result, CheckStatus::Skipped));
+            for failed in result.with_status(CheckStatus::Fail) {
+                let problem = &failed.problems[0];
+                let exchange = problem.exchange.as_deref().unwrap_or_else(|| panic!("{label}: no evidence"));
+                assert!(problem.message.contains(&exchange.request_line()), "{label}: {}", problem.message);
+                assert!(problem.hint.is_some(), "{label}");
+            }
+            assert!(left.is_empty() && result.left_behind.is_empty(), "{label}: left behind {left:#?}");
+        }
+    }
+}
