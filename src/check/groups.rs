@@ -133,6 +133,15 @@ async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str)
     let ex =
         ctx.send(Request::new(Method::Patch, format!("/Groups/{id}")).body(dialect::patch_body(operations))).await?;
     expect_status(&ex, &[204, 200], "patch_status", hint)?;
+    let listed = ex.response_body.json().and_then(|g| get_ci(g, "members")).and_then(Json::as_array);
+    if listed.is_some_and(|members| !members.is_empty()) {
+        ctx.warn(Problem::warning(
+            "patch_returns_members",
+            format!("{} answered 200 with the group's members", ex.request_line()),
+            "answer group PATCH with 204 No Content: returning the member list is costly for large groups",
+            Some(&ex),
+        ));
+    }
     Ok(ex)
 }
 

@@ -14,9 +14,14 @@ use crate::engine::dialect::{self, quote, AttrChange, Dialect, OpKind, ENTERPRIS
 use crate::scim::client::{Exchange, Method, Request};
 
 /// The attribute-kind checks: (name, hint, changes).
-fn kinds(tag: &str) -> Vec<(&'static str, &'static str, Vec<AttrChange>)> {
+fn kinds(tag: &str, dialect: Dialect) -> Vec<(&'static str, &'static str, Vec<AttrChange>)> {
     let change = |path: &str, op: OpKind, value: Json| AttrChange { path: path.to_string(), op, value, old: None };
     vec![
+        (
+            "update-username",
+            "accept `Replace userName` (a rename in Entra) and return the new `userName`",
+            vec![change("userName", OpKind::Replace, json!(format!("renamed-{tag}-{}@example.com", dialect.name())))],
+        ),
         (
             "update-simple",
             "store simple attributes (`title`, `displayName`) as sent and return them on GET",
@@ -76,7 +81,7 @@ fn kinds(tag: &str) -> Vec<(&'static str, &'static str, Vec<AttrChange>)> {
 pub async fn run(ctx: &mut Ctx, dialect: Dialect) {
     let group = format!("users/{}", dialect.name());
     let tag = ctx.tag.clone();
-    for (name, hint, changes) in kinds(&tag) {
+    for (name, hint, changes) in kinds(&tag, dialect) {
         let mark = ctx.mark();
         let outcome = update_kind(ctx, dialect, name, &changes, hint).await;
         ctx.record(&group, name, mark, outcome);

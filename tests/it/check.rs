@@ -242,40 +242,65 @@ mod embedded {
             .collect()
     }
 
+    /// One switch of the embedded endpoint, the checks it must fail and the checks it must warn about.
+    type Defect = (&'static str, fn(&mut Switches), &'static [&'static str], &'static [&'static str]);
+
+    const DEFECTS: [Defect; 8] = [
+        (
+            "manager_as_string",
+            |s| s.manager_as_string = true,
+            &["users/legacy/manager", "users/compliant/manager"],
+            &[],
+        ),
+        (
+            "not_found_on_empty_query",
+            |s| s.not_found_on_empty_query = true,
+            &["connection/test-connection-users", "connection/test-connection-groups", "users/filter-no-match"],
+            &[],
+        ),
+        ("ignore_pathless_patch", |s| s.ignore_pathless_patch = true, &["users/compliant/pathless-replace"], &[]),
+        (
+            "case_exact_filters",
+            |s| s.case_exact_filters = true,
+            &["users/filter-username-different-case", "groups/filter-different-case"],
+            &[],
+        ),
+        (
+            "remove_all_members_on_legacy_remove",
+            |s| s.remove_all_members_on_legacy_remove = true,
+            &["groups/legacy/remove-member"],
+            &[],
+        ),
+        (
+            "keep_attributes without title",
+            |s| s.keep_attributes = Some(keep_all_but_title()),
+            &["users/legacy/update-simple", "users/compliant/update-simple", "steady-state/entra-default"],
+            &[],
+        ),
+        (
+            "group_patch_returns_resource",
+            |s| s.group_patch_returns_resource = true,
+            &[],
+            &[
+                "groups/legacy/add-member",
+                "groups/legacy/remove-member",
+                "groups/compliant/add-member",
+                "groups/compliant/remove-member",
+            ],
+        ),
+        ("html_errors", |s| s.html_errors = true, &[], &["users/duplicate-create"]),
+    ];
+
     #[tokio::test]
     async fn one_defect_fails_exactly_the_matching_checks_with_evidence() {
-        type Case = (&'static str, fn(&mut Switches), &'static [&'static str]);
-        let cases: [Case; 6] = [
-            ("manager_as_string", |s| s.manager_as_string = true, &["users/legacy/manager", "users/compliant/manager"]),
-            (
-                "not_found_on_empty_query",
-                |s| s.not_found_on_empty_query = true,
-                &["connection/test-connection-users", "connection/test-connection-groups", "users/filter-no-match"],
-            ),
-            ("ignore_pathless_patch", |s| s.ignore_pathless_patch = true, &["users/compliant/pathless-replace"]),
-            (
-                "case_exact_filters",
-                |s| s.case_exact_filters = true,
-                &["users/filter-username-different-case", "groups/filter-different-case"],
-            ),
-            (
-                "remove_all_members_on_legacy_remove",
-                |s| s.remove_all_members_on_legacy_remove = true,
-                &["groups/legacy/remove-member"],
-            ),
-            (
-                "keep_attributes without title",
-                |s| s.keep_attributes = Some(keep_all_but_title()),
-                &["users/legacy/update-simple", "users/compliant/update-simple", "steady-state/entra-default"],
-            ),
-        ];
-        for (label, set, expected) in cases {
+        for (label, set, fails, warns) in DEFECTS {
             let mut switches = Switches::default();
             set(&mut switches);
             let (result, left) = run_against(switches).await;
-            assert_eq!(ids(&result, CheckStatus::Fail), expected, "{label}");
+            assert_eq!(ids(&result, CheckStatus::Fail), fails, "{label}");
+            assert_eq!(ids(&result, CheckStatus::Warning), warns, "{label}");
             assert!(ids(&result, CheckStatus::Skipped).is_empty(), "{label}: {:?}", ids(&result, CheckStatus::Skipped));
-            for failed in result.with_status(CheckStatus::Fail) {
+            for failed in result.with_status(CheckStatus::Fail).chain(result.with_status(CheckStatus::Warning)) {
                 let problem = &failed.problems[0];
                 let exchange = problem.exchange.as_deref().unwrap_or_else(|| panic!("{label}: no evidence"));
                 assert!(problem.message.contains(&exchange.request_line()), "{label}: {}", problem.message);
