@@ -175,6 +175,52 @@ async fn interruption_still_deletes_what_was_created() {
     assert_eq!(result.to_report().exit_code(), entrasim::exit::RUNTIME);
 }
 
+#[tokio::test]
+async fn a_post_without_a_usable_answer_is_found_by_its_unique_name_and_deleted() {
+    let server = MockServer::start().await;
+    let ours = "entrasim-t1-user1";
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(wiremock::matchers::query_param("filter", format!("externalId eq \"{ours}\"")))
+        .respond_with(scim(
+            200,
+            json!({"totalResults": 2, "Resources": [
+                {"id": "u-9", "externalId": ours},
+                {"id": "x-1", "externalId": "entrasim-t1-user1-not-quite"}
+            ]}),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).respond_with(scim(200, empty_list())).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"id\": \"u-9\", \"userNa", "application/scim+json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/Users/u-9"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/Users/x-1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let options = CheckOptions {
+        groups: false,
+        run_tag: Some("t1".into()),
+        dialects: vec![entrasim::engine::Dialect::Legacy],
+        ..CheckOptions::default()
+    };
+    let result = check::run(&client_for(&server.uri()), &options).await.unwrap();
+    let create = result.checks.iter().find(|c| c.id() == "users/create").unwrap();
+    assert_eq!(create.status, CheckStatus::Fail);
+    assert!(result.left_behind.is_empty());
+}
+
 mod embedded {
     //! Against the embedded endpoint over real HTTP.
 
@@ -182,18 +228,47 @@ mod embedded {
     use entrasim::scim::client::{Method, Request};
     use entrasim::server::{self, ServerConfig, Switches};
 
+    /// Runs the check against a fresh embedded endpoint that already holds one user and one group that are
+    /// not the check's; returns the result and what is left on the endpoint besides those two, after
+    /// asserting that they are untouched.
     async fn run_against(switches: Switches) -> (CheckResult, Vec<serde_json::Value>) {
         let config = ServerConfig { switches, ..ServerConfig::default() };
         let server = server::start(config).await.expect("embedded endpoint starts");
         let mut cfg = ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())));
         cfg.timeout = Duration::from_secs(10);
         let client = Client::new(cfg).expect("client builds");
+        let mut foreign = Vec::new();
+        for (collection, body) in [
+            (
+                "/Users",
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "someone@else.test", "active": true}),
+            ),
+            ("/Groups", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Not ours"})),
+        ] {
+            let ex = client.send(Request::new(Method::Post, collection).body(body)).await.expect("setup POST answers");
+            let created = ex.response_body.json().cloned().expect("created resource");
+            foreign.push((collection, created));
+        }
+        let setup = client.transcript().len();
         let result = check::run(&client, &CheckOptions::default()).await.expect("check runs");
+        let touched: Vec<String> = client.transcript().exchanges()[setup..]
+            .iter()
+            .filter(|e| e.method != Method::Get)
+            .map(|e| e.path.clone())
+            .filter(|p| foreign.iter().any(|(c, f)| *p == format!("{c}/{}", f["id"].as_str().unwrap_or("-"))))
+            .collect();
+        assert!(touched.is_empty(), "the check wrote to objects that are not its own: {touched:?}");
         let mut left = Vec::new();
-        for collection in ["/Users", "/Groups"] {
-            let ex = client.send(Request::new(Method::Get, collection)).await.expect("list answers");
+        for (collection, original) in &foreign {
+            let ex = client.send(Request::new(Method::Get, *collection)).await.expect("list answers");
             let body = ex.response_body.json().cloned().expect("list is JSON");
-            left.extend(body["Resources"].as_array().cloned().unwrap_or_default());
+            for resource in body["Resources"].as_array().cloned().unwrap_or_default() {
+                if resource["id"] == original["id"] {
+                    assert_eq!(&resource, original, "an object that is not the check's changed");
+                } else {
+                    left.push(resource);
+                }
+            }
         }
         server.shutdown().await;
         (result, left)
