@@ -374,9 +374,12 @@ impl AttrPath {
                                     }
                                 }
                             }
+                            // An element emptied of its `value` (or left with only its filter attributes) is gone.
+                            let value_removed = sub.eq_ignore_ascii_case("value");
                             a.retain(|e| match e {
                                 Value::Object(o) => {
-                                    o.keys().any(|k| !keep_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
+                                    (!value_removed || model::get_ci(o, "value").is_some())
+                                        && o.keys().any(|k| !keep_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
                                 }
                                 _ => true,
                             });

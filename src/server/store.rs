@@ -368,6 +368,7 @@ impl Store {
             out.insert("schemas".into(), s);
         }
         out.insert("id".into(), json!(id));
+        obj.shift_remove("meta");
         out.extend(std::mem::take(obj));
         out.insert(
             "meta".into(),

@@ -1,0 +1,184 @@
+//! `explain`: how a mapping set treats one source object, step by step like Entra's provision on demand
+//! (scope, matching, each attribute's value) and the resulting creation body. A pure value with a JSON
+//! form (`--json`) and a text rendering.
+
+use std::fmt::Write as _;
+
+use colored::Colorize;
+use serde::Serialize;
+
+use super::catalog::ObjectKind;
+use super::eval::EvalEnv;
+use super::model::{Apply, Evaluated, MappingSet, MappingSource, ObjectMapping, Operation};
+use super::resource::build_resource;
+use super::scope::ScopeVerdict;
+use super::target::TargetAttr;
+use super::value::SourceObject;
+
+/// Everything `explain` found for one object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// User or group.
+    pub kind: ObjectKind,
+    /// Scoping filter outcome.
+    pub scope: ScopeVerdict,
+    /// Matching attributes in precedence order with the filter Entra would send.
+    pub matching: Vec<MatchingStep>,
+    /// Every attribute mapping's outcome on creation.
+    pub attributes: Vec<AttributeOutcome>,
+    /// The POST body (references such as `manager` are linked afterwards and not included).
+    pub create_body: serde_json::Value,
+}
+
+/// One matching attribute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchingStep {
+    /// Matching precedence.
+    pub priority: u32,
+    /// Target attribute.
+    pub target: TargetAttr,
+    /// The query filter (`userName eq "alice@contoso.com"`), `None` when the source value is null.
+    pub filter: Option<String>,
+}
+
+/// One attribute mapping's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeOutcome {
+    /// Target attribute.
+    pub target: TargetAttr,
+    /// The source as written (`[mail]`, an expression, a constant).
+    pub source: String,
+    /// `flow`, `null`, `ignore`, `notApplied` or `error`.
+    pub outcome: &'static str,
+    /// The typed value sent (`"[Redact]"` when the expression uses `Redact`).
+    pub value: serde_json::Value,
+    /// The evaluation error, for `error`.
+    pub error: Option<String>,
+    /// Remarks: create-only, reference linked later, never steady…
+    pub notes: Vec<String>,
+}
+
+/// Explains `src` with the user mapping, or the group mapping when `src` looks like a group (it has
+/// `members` or `securityEnabled` and no `userPrincipalName`) and a group mapping exists.
+pub fn explain(set: &MappingSet, src: &SourceObject, env: &mut EvalEnv) -> Explanation {
+    let looks_like_group = !src.has("userPrincipalName") && (src.has("members") || src.has("securityEnabled"));
+    match (&set.groups, looks_like_group) {
+        (Some(groups), true) => explain_object(groups, src, env),
+        _ => explain_object(&set.users, src, env),
+    }
+}
+
+/// Explains `src` against one object mapping.
+pub fn explain_object(om: &ObjectMapping, src: &SourceObject, env: &mut EvalEnv) -> Explanation {
+    let mut attributes = Vec::new();
+    let mut body_values = Vec::new();
+    for m in &om.attributes {
+        let mut notes = Vec::new();
+        if m.apply == Apply::OnCreate {
+            notes.push("only during object creation".to_string());
+        }
+        if m.matching_priority.is_some() {
+            notes.push(format!("matching precedence {}", m.matching_priority.unwrap_or_default()));
+        }
+        if m.is_volatile() && m.apply == Apply::Always {
+            notes.push("changes on every evaluation: never reaches steady state".to_string());
+        }
+        if let Some(d) = &m.default {
+            notes.push(format!("default if null: \"{d}\""));
+        }
+        let redacted = matches!(&m.source, MappingSource::Expression(e) if e.ast.calls("Redact"));
+        let (outcome, value, error) = match m.evaluate_for(src, env, Operation::Create) {
+            Ok(Evaluated::Flow(v)) => {
+                let json = m.target.scim_value(&v);
+                if m.target.is_reference() {
+                    notes.push("reference: linked by a PATCH after the referenced object is provisioned".to_string());
+                } else {
+                    body_values.push((m.target.clone(), json.clone()));
+                }
+                ("flow", if redacted { serde_json::json!("[Redact]") } else { json }, None)
+            }
+            Ok(Evaluated::Null) => ("null", serde_json::Value::Null, None),
+            Ok(Evaluated::Ignore) => ("ignore", serde_json::Value::Null, None),
+            Ok(Evaluated::NotApplied) => ("notApplied", serde_json::Value::Null, None),
+            Err(e) => ("error", serde_json::Value::Null, Some(e.message)),
+        };
+        attributes.push(AttributeOutcome {
+            target: m.target.clone(),
+            source: m.source_text(),
+            outcome,
+            value,
+            error,
+            notes,
+        });
+    }
+    let matching = om
+        .matching_attributes()
+        .into_iter()
+        .map(|m| {
+            let value = attributes.iter().find(|a| a.target == m.target).map(|a| &a.value).filter(|v| !v.is_null());
+            let filter = value.map(|v| match v {
+                serde_json::Value::String(s) => format!("{} eq {}", m.target, serde_json::Value::String(s.clone())),
+                other => format!("{} eq {other}", m.target),
+            });
+            MatchingStep { priority: m.matching_priority.unwrap_or_default(), target: m.target.clone(), filter }
+        })
+        .collect();
+    Explanation {
+        kind: om.kind,
+        scope: om.scope.evaluate(src),
+        matching,
+        attributes,
+        create_body: build_resource(om.kind, &body_values),
+    }
+}
+
+impl Explanation {
+    /// Human-readable text; `color` adds ANSI styles.
+    pub fn render(&self, color: bool) -> String {
+        let head = |s: &str| if color { s.bold().to_string() } else { s.to_string() };
+        let mark = |ok: bool| match (ok, color) {
+            (true, true) => "pass".green().to_string(),
+            (false, true) => "fail".red().to_string(),
+            (true, false) => "pass".to_string(),
+            (false, false) => "fail".to_string(),
+        };
+        let mut out = String::new();
+        let _ = writeln!(out, "{} {}", head("object:"), self.kind.as_str());
+        let verdict = if self.scope.in_scope { "in scope" } else { "out of scope" };
+        let _ = writeln!(
+            out,
+            "{} {verdict}{}",
+            head("scope:"),
+            if self.scope.clauses.is_empty() { " (no scoping filters)" } else { "" }
+        );
+        for c in &self.scope.clauses {
+            let _ = writeln!(out, "  [{}] {}: {} {} {:?}", mark(c.passed), c.title, c.attribute, c.operator, c.value);
+        }
+        let _ = writeln!(out, "{}", head("matching:"));
+        for m in &self.matching {
+            let _ = writeln!(
+                out,
+                "  {}. {}",
+                m.priority,
+                m.filter.as_deref().unwrap_or(&format!("{} (no value: not matchable)", m.target))
+            );
+        }
+        let _ = writeln!(out, "{}", head("attributes (on create):"));
+        for a in &self.attributes {
+            let result = match a.outcome {
+                "flow" => format!("= {}", a.value),
+                "null" => "null: not provisioned".to_string(),
+                "ignore" => "dropped by IgnoreFlowIfNullOrEmpty".to_string(),
+                "notApplied" => "not applied".to_string(),
+                _ => format!("error: {}", a.error.as_deref().unwrap_or("")),
+            };
+            let _ = writeln!(out, "  {} {result}", a.target);
+            let notes = if a.notes.is_empty() { String::new() } else { format!("  ({})", a.notes.join("; ")) };
+            let _ = writeln!(out, "      <- {}{notes}", a.source);
+        }
+        let _ = writeln!(out, "{}", head("create body (POST):"));
+        let body = serde_json::to_string_pretty(&self.create_body).unwrap_or_default();
+        let _ = writeln!(out, "{body}");
+        out
+    }
+}

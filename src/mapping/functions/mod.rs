@@ -1,0 +1,112 @@
+//! The eagerly evaluated expression functions (everything except the lazy ones in
+//! [`super::eval`]): each receives its evaluated arguments, omitted arguments as `Null`.
+//!
+//! Conventions shared by all functions, following Entra where it documents them (ENTRA.md 5.3) and
+//! `docs/mapping-notes.md` where it does not:
+//! - a `Null` source gives `Null` (the attribute does not flow) unless the function documents another
+//!   result (`Left`/`Word` give `""`, `Count` gives 0, `Is*` give booleans);
+//! - string functions applied to a multi-valued source transform each element;
+//! - bad arguments (a non-number where a number is needed, an unparsable date, an invalid regex) are
+//!   evaluation errors naming the function and the parameter.
+
+mod dates;
+mod netfmt;
+mod roles;
+mod text;
+
+use crate::diagnostic::Span;
+
+use super::eval::{EvalEnv, EvalError};
+use super::value::Value;
+
+pub use dates::{entra_text as entra_date_text, parse_any as parse_date};
+pub use netfmt::{format_datetime, parse_datetime_exact};
+
+/// Calls the eager function `name` with evaluated `args`.
+pub(crate) fn call(name: &str, args: Vec<Value>, span: Span, env: &mut EvalEnv) -> Result<Value, EvalError> {
+    let cx = Cx { name, span };
+    let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    match name {
+        "Append" => text::append(&a(0), &a(1)),
+        "Prepend" => text::append_before(&a(0), &a(1)),
+        "BitAnd" => Ok(Value::Int(cx.int(&a(0), "value1")? & cx.int(&a(1), "value2")?)),
+        "CStr" => Ok(a(0).to_text().map_or(Value::Null, Value::Str)),
+        "ConvertToBase64" => Ok(text::map_text(&a(0), text::base64_utf16)),
+        "ConvertToUTF8Hex" => Ok(text::map_text(&a(0), text::utf8_hex)),
+        "Count" => Ok(Value::Int(match a(0) {
+            Value::Null => 0,
+            Value::Multi(items) => items.len() as i64,
+            _ => 1,
+        })),
+        "IsNull" | "IsNothing" => Ok(Value::Bool(a(0).is_null())),
+        "IsNullOrEmpty" => Ok(Value::Bool(a(0).is_null_or_empty())),
+        "IsPresent" => Ok(Value::Bool(!a(0).is_null_or_empty())),
+        "IsString" => Ok(Value::Bool(matches!(a(0), Value::Str(_)))),
+        "Item" => text::item(&cx, &a(0), &a(1)),
+        "Join" => Ok(text::join(&a(0), &args[1.min(args.len())..])),
+        "Left" => text::left(&cx, &a(0), &a(1)),
+        "Mid" => text::mid(&cx, &a(0), &a(1), &a(2)),
+        "NormalizeDiacritics" => Ok(text::map_text(&a(0), text::normalize_diacritics)),
+        "Not" => Ok(Value::Bool(
+            !matches!(a(0), Value::Bool(true))
+                && !a(0).to_text().is_some_and(|t| t.trim().eq_ignore_ascii_case("true")),
+        )),
+        "PCase" => Ok(text::pcase(&a(0), &a(1))),
+        "Redact" => Ok(a(0)),
+        "RemoveDuplicates" => Ok(text::remove_duplicates(a(0))),
+        "Replace" => text::replace(&cx, &args),
+        "Split" => Ok(text::split(&a(0), &a(1))),
+        "StripSpaces" => Ok(text::map_text(&a(0), |s| s.replace(' ', ""))),
+        "ToLower" => Ok(text::change_case(&a(0), &a(1), false)),
+        "ToUpper" => Ok(text::change_case(&a(0), &a(1), true)),
+        "Word" => text::word(&cx, &a(0), &a(1), &a(2)),
+        "InStr" => text::instr(&cx, &a(0), &a(1), &a(2), &a(3)),
+        "CDate" => dates::cdate(&cx, &a(0)),
+        "DateAdd" => dates::date_add(&cx, &a(0), &a(1), &a(2)),
+        "DateDiff" => dates::date_diff(&cx, &a(0), &a(1), &a(2)),
+        "DateFromNum" => dates::date_from_num(&cx, &a(0)),
+        "NumFromDate" => dates::num_from_date(&cx, &a(0)),
+        "FormatDateTime" => dates::format_date_time(&cx, &args),
+        "Now" => Ok(Value::Str(dates::entra_text(env.now()))),
+        "Guid" => Ok(Value::Str(env.guid())),
+        "DefaultDomain" => Ok(Value::Str(env.default_domain.clone())),
+        "RandomString" => roles::random_string(&cx, &args, env),
+        "SingleAppRoleAssignment" => Ok(roles::single(&a(0))),
+        "AppRoleAssignments" => Ok(roles::values(&a(0))),
+        "AppRoleAssignmentsComplex" | "AssertiveAppRoleAssignmentsComplex" => Ok(roles::complex(&a(0))),
+        other => Err(EvalError::new(span, format!("unknown function `{other}`"))),
+    }
+}
+
+/// The function being evaluated, for error messages.
+pub(crate) struct Cx<'a> {
+    name: &'a str,
+    span: Span,
+}
+
+impl Cx<'_> {
+    fn err(&self, message: impl std::fmt::Display) -> EvalError {
+        EvalError::new(self.span, format!("`{}`: {message}", self.name))
+    }
+
+    /// An integer argument: integers, numeric strings and booleans (1/0).
+    fn int(&self, v: &Value, param: &str) -> Result<i64, EvalError> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(i64::from(*b)),
+            Value::Str(s) => {
+                s.trim().parse().map_err(|_| self.err(format_args!("`{param}` must be a number, got \"{s}\"")))
+            }
+            Value::Null => Err(self.err(format_args!("`{param}` is missing"))),
+            Value::Multi(_) => Err(self.err(format_args!("`{param}` must be a single number, got several values"))),
+        }
+    }
+
+    /// An optional integer argument.
+    fn opt_int(&self, v: &Value, param: &str) -> Result<Option<i64>, EvalError> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        self.int(v, param).map(Some)
+    }
+}

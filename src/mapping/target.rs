@@ -1,0 +1,456 @@
+//! The target side of a mapping: a SCIM attribute path as Entra writes it in the mapping and in PATCH
+//! `path`s (`userName`, `name.givenName`, `emails[type eq "work"].value`, `roles[primary eq "True"].value`,
+//! `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`, custom extension URNs, group
+//! `members`), plus the small RFC 7643 schema table that gives each path its SCIM type.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::value::Value;
+
+/// The enterprise user extension URN.
+pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A target attribute path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TargetAttr {
+    /// Extension schema URN for extension attributes (`None` for core attributes).
+    pub schema: Option<String>,
+    /// Top-level attribute name (`emails`, `name`, `userName`, `employeeNumber`).
+    pub attribute: String,
+    /// Value filter selecting one element of a multi-valued attribute (`[type eq "work"]`).
+    pub filter: Option<ValueFilter>,
+    /// Sub-attribute (`value`, `givenName`, `streetAddress`).
+    pub sub_attribute: Option<String>,
+}
+
+/// `[attr eq "value"]` inside a target path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ValueFilter {
+    /// The element attribute tested (`type` or `primary`).
+    pub attribute: String,
+    /// The compared value as written (`work`, `True`).
+    pub value: String,
+}
+
+/// Why a target path did not parse; `offset` is a byte offset into the path text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TargetError {
+    /// Where in the path text.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// SCIM attribute types (RFC 7643 section 2.3) as far as mappings need them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ScimType {
+    /// A string.
+    String,
+    /// A JSON boolean.
+    Boolean,
+    /// A JSON integer.
+    Integer,
+    /// A date-time string.
+    DateTime,
+    /// A reference to another resource (sent as the referenced resource's `id`).
+    Reference,
+    /// A complex attribute.
+    Complex,
+}
+
+/// (attribute, sub-attributes with types, type of the attribute itself, multi-valued)
+type SchemaRow = (&'static str, &'static [(&'static str, ScimType)], ScimType, bool);
+
+const MULTI_SUBS: &[(&str, ScimType)] = &[
+    ("value", ScimType::String),
+    ("display", ScimType::String),
+    ("type", ScimType::String),
+    ("primary", ScimType::Boolean),
+];
+const ADDRESS_SUBS: &[(&str, ScimType)] = &[
+    ("formatted", ScimType::String),
+    ("streetAddress", ScimType::String),
+    ("locality", ScimType::String),
+    ("region", ScimType::String),
+    ("postalCode", ScimType::String),
+    ("country", ScimType::String),
+    ("type", ScimType::String),
+    ("primary", ScimType::Boolean),
+];
+const NAME_SUBS: &[(&str, ScimType)] = &[
+    ("formatted", ScimType::String),
+    ("familyName", ScimType::String),
+    ("givenName", ScimType::String),
+    ("middleName", ScimType::String),
+    ("honorificPrefix", ScimType::String),
+    ("honorificSuffix", ScimType::String),
+];
+const MANAGER_SUBS: &[(&str, ScimType)] =
+    &[("value", ScimType::Reference), ("$ref", ScimType::Reference), ("displayName", ScimType::String)];
+
+/// RFC 7643 core User and Group attributes.
+const CORE: &[SchemaRow] = &[
+    ("id", &[], ScimType::String, false),
+    ("externalId", &[], ScimType::String, false),
+    ("userName", &[], ScimType::String, false),
+    ("name", NAME_SUBS, ScimType::Complex, false),
+    ("displayName", &[], ScimType::String, false),
+    ("nickName", &[], ScimType::String, false),
+    ("profileUrl", &[], ScimType::Reference, false),
+    ("title", &[], ScimType::String, false),
+    ("userType", &[], ScimType::String, false),
+    ("preferredLanguage", &[], ScimType::String, false),
+    ("locale", &[], ScimType::String, false),
+    ("timezone", &[], ScimType::String, false),
+    ("active", &[], ScimType::Boolean, false),
+    ("password", &[], ScimType::String, false),
+    ("emails", MULTI_SUBS, ScimType::Complex, true),
+    ("phoneNumbers", MULTI_SUBS, ScimType::Complex, true),
+    ("ims", MULTI_SUBS, ScimType::Complex, true),
+    ("photos", MULTI_SUBS, ScimType::Complex, true),
+    ("addresses", ADDRESS_SUBS, ScimType::Complex, true),
+    ("groups", MULTI_SUBS, ScimType::Complex, true),
+    ("entitlements", MULTI_SUBS, ScimType::Complex, true),
+    ("roles", MULTI_SUBS, ScimType::Complex, true),
+    ("x509Certificates", MULTI_SUBS, ScimType::Complex, true),
+    ("members", MULTI_SUBS, ScimType::Reference, true),
+];
+
+/// RFC 7643 enterprise User extension attributes.
+const ENTERPRISE: &[SchemaRow] = &[
+    ("employeeNumber", &[], ScimType::String, false),
+    ("costCenter", &[], ScimType::String, false),
+    ("organization", &[], ScimType::String, false),
+    ("division", &[], ScimType::String, false),
+    ("department", &[], ScimType::String, false),
+    ("manager", MANAGER_SUBS, ScimType::Reference, false),
+];
+
+impl TargetAttr {
+    /// Parses a target path. Known attribute names are normalised to their RFC 7643 spelling (SCIM
+    /// names are case-insensitive); unknown names are kept as written.
+    pub fn parse(text: &str) -> Result<TargetAttr, TargetError> {
+        let err = |offset: usize, message: &str| TargetError { offset, message: message.to_string() };
+        let trimmed = text.trim();
+        let lead = text.len() - text.trim_start().len();
+        if trimmed.is_empty() {
+            return Err(err(0, "empty target attribute"));
+        }
+        let (schema, rest, rest_at) = if trimmed.len() > 4 && trimmed[..4].eq_ignore_ascii_case("urn:") {
+            let head_end = trimmed.find('[').unwrap_or(trimmed.len());
+            let colon = trimmed[..head_end].rfind(':').ok_or_else(|| err(lead, "extension path without attribute"))?;
+            let urn = &trimmed[..colon];
+            let urn =
+                if urn.eq_ignore_ascii_case(ENTERPRISE_USER) { ENTERPRISE_USER.to_string() } else { urn.to_string() };
+            (Some(urn), &trimmed[colon + 1..], lead + colon + 1)
+        } else {
+            (None, trimmed, lead)
+        };
+        let name_end = rest.find(['[', '.']).unwrap_or(rest.len());
+        let attribute = &rest[..name_end];
+        if !is_name(attribute) {
+            return Err(err(rest_at, "expected an attribute name"));
+        }
+        let mut tail = &rest[name_end..];
+        let mut at = rest_at + name_end;
+        let mut filter = None;
+        if let Some(inner) = tail.strip_prefix('[') {
+            let close = inner.find(']').ok_or_else(|| err(at, "expected `]` to close the value filter"))?;
+            filter = Some(parse_filter(&inner[..close]).map_err(|m| err(at + 1, &m))?);
+            tail = &inner[close + 1..];
+            at += close + 2;
+        }
+        let sub_attribute = match tail.strip_prefix('.') {
+            Some(sub) if is_name(sub) => Some(sub.to_string()),
+            Some(_) => return Err(err(at + 1, "expected a sub-attribute name after `.`")),
+            None if tail.is_empty() => None,
+            None => return Err(err(at, "unexpected text after the attribute")),
+        };
+        if filter.is_some() && sub_attribute.is_none() {
+            return Err(err(at, "a value filter must be followed by a sub-attribute, e.g. `.value`"));
+        }
+        let mut t = TargetAttr { schema, attribute: attribute.to_string(), filter, sub_attribute };
+        t.normalise();
+        Ok(t)
+    }
+
+    fn normalise(&mut self) {
+        if let Some((name, subs, _, _)) = self.row() {
+            self.attribute = name.to_string();
+            if let Some(sub) = &mut self.sub_attribute {
+                if let Some((s, _)) = subs.iter().find(|(s, _)| s.eq_ignore_ascii_case(sub)) {
+                    *sub = s.to_string();
+                }
+            }
+            if let Some(f) = &mut self.filter {
+                if let Some((s, _)) = subs.iter().find(|(s, _)| s.eq_ignore_ascii_case(&f.attribute)) {
+                    f.attribute = s.to_string();
+                }
+            }
+        }
+    }
+
+    fn row(&self) -> Option<&'static SchemaRow> {
+        let table = match self.schema.as_deref() {
+            None => CORE,
+            Some(ENTERPRISE_USER) => ENTERPRISE,
+            Some(_) => return None,
+        };
+        table.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&self.attribute))
+    }
+
+    /// True for the enterprise extension.
+    pub fn is_enterprise(&self) -> bool {
+        self.schema.as_deref() == Some(ENTERPRISE_USER)
+    }
+
+    /// True for attributes whose value is another object's target `id` (`manager`, `members`).
+    pub fn is_reference(&self) -> bool {
+        self.sub_attribute.is_none() && self.row().is_some_and(|(_, _, t, _)| *t == ScimType::Reference)
+    }
+
+    /// True for value-filtered paths (`emails[type eq "work"].value`).
+    pub fn is_filtered(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// True for multi-valued attributes (the whole attribute, not one filtered element).
+    pub fn is_multi_valued(&self) -> bool {
+        self.filter.is_none() && self.sub_attribute.is_none() && self.row().is_some_and(|r| r.3)
+    }
+
+    /// The SCIM type of the value at this path (unknown attributes are strings).
+    pub fn scim_type(&self) -> ScimType {
+        let Some((_, subs, ty, _)) = self.row() else { return ScimType::String };
+        match &self.sub_attribute {
+            None => *ty,
+            Some(sub) => subs.iter().find(|(s, _)| s == sub).map_or(ScimType::String, |(_, t)| *t),
+        }
+    }
+
+    /// The typed JSON Entra sends for `v` on POST: booleans (from `true`/`false` in any case) for boolean
+    /// attributes, integers for integer attributes, role objects for unfiltered complex multi-valued
+    /// attributes fed with JSON texts, strings otherwise. `Null` gives `null`.
+    pub fn scim_value(&self, v: &Value) -> serde_json::Value {
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Multi(items) if self.is_multi_valued() || !self.is_filtered() => {
+                serde_json::Value::Array(items.iter().map(|i| self.scim_element(i)).collect())
+            }
+            Value::Multi(items) => items.first().map_or(serde_json::Value::Null, |i| self.scim_value(i)),
+            single if self.is_multi_valued() => serde_json::Value::Array(vec![self.scim_element(single)]),
+            single => self.scalar(single),
+        }
+    }
+
+    fn scim_element(&self, v: &Value) -> serde_json::Value {
+        if self.is_multi_valued() {
+            if let Some(obj) = v.to_text().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()) {
+                if obj.is_object() {
+                    return obj;
+                }
+            }
+            return serde_json::json!({ "value": v.to_text().unwrap_or_default() });
+        }
+        self.scalar(v)
+    }
+
+    fn scalar(&self, v: &Value) -> serde_json::Value {
+        let text = v.to_text().unwrap_or_default();
+        match self.scim_type() {
+            ScimType::Boolean => match v {
+                Value::Bool(b) => serde_json::Value::Bool(*b),
+                _ if text.trim().eq_ignore_ascii_case("true") => serde_json::Value::Bool(true),
+                _ if text.trim().eq_ignore_ascii_case("false") => serde_json::Value::Bool(false),
+                _ => serde_json::Value::String(text),
+            },
+            ScimType::Integer => {
+                text.trim().parse::<i64>().map_or(serde_json::Value::String(text), serde_json::Value::from)
+            }
+            _ => serde_json::Value::String(text),
+        }
+    }
+
+    /// The value at this path in a SCIM resource returned by an endpoint: names compared
+    /// case-insensitively, typed elements found by their filter, extension values inside the URN object,
+    /// and a complex `manager` read as its `value`.
+    pub fn lookup<'a>(&self, resource: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+        let container = match &self.schema {
+            Some(urn) => get_ci(resource, urn)?,
+            None => resource,
+        };
+        let mut v = get_ci(container, &self.attribute)?;
+        if let Some(f) = &self.filter {
+            v = v.as_array()?.iter().find(|el| f.matches(el))?;
+        }
+        if let Some(sub) = &self.sub_attribute {
+            v = get_ci(v, sub)?;
+        } else if self.is_reference() && v.is_object() {
+            v = get_ci(v, "value")?;
+        }
+        (!v.is_null()).then_some(v)
+    }
+}
+
+impl ValueFilter {
+    /// True when a multi-valued element matches: strings compare exactly (Entra does not find `Work`
+    /// for `work`), booleans match `"True"`/`"False"` in any case.
+    pub fn matches(&self, element: &serde_json::Value) -> bool {
+        match get_ci(element, &self.attribute) {
+            Some(serde_json::Value::String(s)) => s == &self.value,
+            Some(serde_json::Value::Bool(b)) => self.value.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+            _ => false,
+        }
+    }
+
+    /// The filter value as JSON (booleans for `primary`).
+    pub fn json_value(&self) -> serde_json::Value {
+        match self.value.to_ascii_lowercase().as_str() {
+            "true" if self.attribute == "primary" => serde_json::Value::Bool(true),
+            "false" if self.attribute == "primary" => serde_json::Value::Bool(false),
+            _ => serde_json::Value::String(self.value.clone()),
+        }
+    }
+}
+
+fn get_ci<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    let obj = v.as_object()?;
+    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '$' || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+}
+
+fn parse_filter(inner: &str) -> Result<ValueFilter, String> {
+    let mut parts = inner.trim().splitn(3, char::is_whitespace).filter(|p| !p.is_empty());
+    let attribute = parts.next().unwrap_or_default();
+    let op = parts.next().unwrap_or_default();
+    let value = parts.next().unwrap_or_default().trim();
+    if !is_name(attribute) || !op.eq_ignore_ascii_case("eq") || value.is_empty() {
+        return Err(format!("expected a filter like `type eq \"work\"`, found `{inner}`"));
+    }
+    let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+    Ok(ValueFilter { attribute: attribute.to_string(), value: value.to_string() })
+}
+
+impl fmt::Display for TargetAttr {
+    /// The canonical path text (`emails[type eq "work"].value`, `urn:…:User:employeeNumber`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(urn) = &self.schema {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(&self.attribute)?;
+        if let Some(filter) = &self.filter {
+            write!(f, "[{} eq \"{}\"]", filter.attribute, filter.value)?;
+        }
+        if let Some(sub) = &self.sub_attribute {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for TargetAttr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(s: &str) -> TargetAttr {
+        TargetAttr::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn parses_and_prints_every_documented_shape() {
+        for path in [
+            "userName",
+            "name.givenName",
+            r#"emails[type eq "work"].value"#,
+            r#"addresses[type eq "work"].streetAddress"#,
+            r#"roles[primary eq "True"].value"#,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:badgeId",
+            "members",
+        ] {
+            assert_eq!(t(path).to_string(), path);
+        }
+        assert_eq!(t(r#"addresses[type eq "other"].Formatted"#).to_string(), r#"addresses[type eq "other"].formatted"#);
+        assert_eq!(t("USERNAME").to_string(), "userName");
+    }
+
+    #[test]
+    fn rejects_malformed_paths_with_offsets() {
+        assert_eq!(TargetAttr::parse(r#"emails[type eq "work"]"#).unwrap_err().offset, 22);
+        assert_eq!(TargetAttr::parse(r#"emails[type "work"].value"#).unwrap_err().offset, 7);
+        assert!(TargetAttr::parse("name..givenName").is_err());
+        assert!(TargetAttr::parse("").is_err());
+        assert!(TargetAttr::parse("emails[type eq \"work\".value").unwrap_err().message.contains("`]`"));
+    }
+
+    #[test]
+    fn types_come_from_the_schema_table() {
+        assert_eq!(t("active").scim_type(), ScimType::Boolean);
+        assert_eq!(t(r#"emails[type eq "work"].primary"#).scim_type(), ScimType::Boolean);
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").scim_type(),
+            ScimType::Reference
+        );
+        assert!(t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").is_reference());
+        assert!(t("members").is_reference());
+        assert!(!t("userName").is_reference());
+        assert!(t(r#"emails[type eq "work"].value"#).is_filtered());
+        assert_eq!(t("custom").scim_type(), ScimType::String);
+    }
+
+    #[test]
+    fn scim_values_are_typed() {
+        assert_eq!(t("active").scim_value(&"True".into()), json!(true));
+        assert_eq!(t("active").scim_value(&"false".into()), json!(false));
+        assert_eq!(t("active").scim_value(&Value::Bool(true)), json!(true));
+        assert_eq!(t("displayName").scim_value(&Value::Bool(true)), json!("True"));
+        assert_eq!(t("displayName").scim_value(&Value::Int(3)), json!("3"));
+        assert_eq!(t("displayName").scim_value(&Value::Null), json!(null));
+        let role = Value::Multi(vec![Value::Str(r#"{"primary":false,"value":"Admin"}"#.into())]);
+        assert_eq!(t("roles").scim_value(&role), json!([{"primary": false, "value": "Admin"}]));
+    }
+
+    #[test]
+    fn lookup_reads_endpoint_resources() {
+        let user = json!({
+            "UserName": "alice@contoso.com",
+            "name": {"givenName": "Alice"},
+            "emails": [{"type": "home", "value": "a@home"}, {"type": "work", "value": "alice@contoso.com", "primary": true}],
+            "roles": [{"primary": true, "value": "Admin"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "1234", "manager": {"value": "m-1"}},
+            "phoneNumbers": [{"type": "Work", "value": "1"}]
+        });
+        assert_eq!(t("userName").lookup(&user), Some(&json!("alice@contoso.com")));
+        assert_eq!(t("name.givenName").lookup(&user), Some(&json!("Alice")));
+        assert_eq!(t(r#"emails[type eq "work"].value"#).lookup(&user), Some(&json!("alice@contoso.com")));
+        assert_eq!(t(r#"roles[primary eq "True"].value"#).lookup(&user), Some(&json!("Admin")));
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber").lookup(&user),
+            Some(&json!("1234"))
+        );
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").lookup(&user),
+            Some(&json!("m-1"))
+        );
+        assert_eq!(t(r#"phoneNumbers[type eq "work"].value"#).lookup(&user), None, "type values compare exactly");
+        assert_eq!(t("title").lookup(&user), None);
+    }
+}
