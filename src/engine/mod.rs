@@ -13,9 +13,27 @@
 //!                                  ScenarioResult (findings are data)
 //! ```
 
+pub mod action;
+pub mod cds;
+mod check;
+mod cycle;
 pub mod dialect;
 pub mod diff;
+mod groups;
+pub mod log;
+pub mod matching;
+mod on_demand;
+pub mod probe;
+pub mod resource;
 pub mod result;
+mod run;
+pub mod source;
+pub mod state;
+pub mod steady;
+pub mod users;
+mod view;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
+pub use run::{run_with_mapper, switches, EngineError, RunOptions, Target};
+pub use view::snapshot;

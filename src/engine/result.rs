@@ -177,7 +177,7 @@ pub enum CycleKind {
 }
 
 /// One provisioning cycle.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CycleResult {
     /// Cycle number in the run, from 1.
     pub number: u32,
@@ -443,6 +443,12 @@ impl Finding {
         self
     }
 
+    /// Sets the request from a reference.
+    pub fn with_request_ref(mut self, request: RequestRef) -> Self {
+        self.request = Some(request);
+        self
+    }
+
     /// True for error severity.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
@@ -515,6 +521,8 @@ pub struct SteadyResult {
     pub writes_per_pass: Vec<usize>,
     /// Attributes re-sent in every pass.
     pub flapping: Vec<Flap>,
+    /// The passes, as cycles.
+    pub passes: Vec<CycleResult>,
 }
 
 /// An attribute Entra re-sends on every pass.

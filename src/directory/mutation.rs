@@ -1,0 +1,516 @@
+//! Mutations of the [`Directory`]: the changes a scenario step makes to the tenant. Each one checks its
+//! references, applies, and records the objects it changed in the change log (nothing when it changed
+//! nothing, so an incremental cycle sees exactly what Graph's delta query would report).
+
+use super::attributes::{classify_user_attribute, AttributeName};
+use super::change::ChangeKind;
+use super::model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
+use super::tenant::{index_u32, Directory};
+use crate::mapping::Value;
+
+/// A change to the directory, as a scenario step describes it (objects named by alias).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Mutation {
+    /// Add a user.
+    AddUser(NewUser),
+    /// Set and remove attributes of a user (`manager` takes an alias, `accountEnabled` a boolean).
+    Update {
+        /// The user.
+        user: String,
+        /// Attributes to set.
+        set: Vec<(String, Value)>,
+        /// Attributes to remove.
+        unset: Vec<String>,
+    },
+    /// Assign the user to the application.
+    Assign(String),
+    /// Remove the user's direct assignment.
+    Unassign(String),
+    /// Set `accountEnabled` to false.
+    Disable(String),
+    /// Set `accountEnabled` to true.
+    Enable(String),
+    /// Move the user to the recycle bin.
+    SoftDelete(String),
+    /// Restore the user from the recycle bin.
+    Restore(String),
+    /// Delete the user permanently.
+    HardDelete(String),
+    /// Add a group.
+    AddGroup(NewGroup),
+    /// Change a group's `displayName`.
+    RenameGroup {
+        /// The group.
+        group: String,
+        /// The new `displayName`.
+        to: String,
+    },
+    /// Add a direct member (a user; a group becomes a nested group that Entra does not provision).
+    AddMember {
+        /// The group.
+        group: String,
+        /// The user (or group) to add.
+        member: String,
+    },
+    /// Remove a direct member.
+    RemoveMember {
+        /// The group.
+        group: String,
+        /// The user (or group) to remove.
+        member: String,
+    },
+    /// Assign the group to the application (its direct members come into scope).
+    AssignGroup(String),
+    /// Remove the group's assignment.
+    UnassignGroup(String),
+    /// Delete the group.
+    DeleteGroup(String),
+}
+
+/// What a mutation changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applied {
+    /// Sequence number in the change log; `None` when nothing changed.
+    pub seq: Option<u64>,
+    /// The objects changed and how.
+    pub changed: Vec<(ObjectRef, ChangeKind)>,
+}
+
+impl Applied {
+    /// True when the mutation changed nothing (e.g. disabling a user that is already disabled).
+    pub fn is_noop(&self) -> bool {
+        self.changed.is_empty()
+    }
+}
+
+/// Why a mutation could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectoryError {
+    /// No user has this alias.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
+    /// No group has this alias.
+    #[error("unknown group `{0}`")]
+    UnknownGroup(String),
+    /// No user or group has this alias.
+    #[error("unknown user or group `{0}`")]
+    UnknownObject(String),
+    /// A user was expected.
+    #[error("`{0}` is a group, not a user")]
+    NotAUser(String),
+    /// A group was expected.
+    #[error("`{0}` is a user, not a group")]
+    NotAGroup(String),
+    /// The alias is already used by a user or group.
+    #[error("id `{0}` is already used")]
+    DuplicateAlias(String),
+    /// The objectId is already used.
+    #[error("objectId `{object_id}` of `{alias}` is already used by `{other}`")]
+    DuplicateObjectId {
+        /// The object being added.
+        alias: String,
+        /// The objectId.
+        object_id: String,
+        /// The object that has it.
+        other: String,
+    },
+    /// The user was hard-deleted.
+    #[error("user `{0}` was hard-deleted")]
+    HardDeleted(String),
+    /// The user is in the recycle bin.
+    #[error("user `{0}` is soft-deleted; restore it first")]
+    SoftDeleted(String),
+    /// The group was deleted.
+    #[error("group `{0}` was deleted")]
+    GroupDeleted(String),
+    /// The attribute cannot be set or removed.
+    #[error("`{name}` cannot be changed: {reason}")]
+    ReadOnlyAttribute {
+        /// The attribute.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The value has the wrong kind for the attribute.
+    #[error("`{name}` must be {expected}")]
+    InvalidValue {
+        /// The attribute.
+        name: String,
+        /// What it takes.
+        expected: &'static str,
+    },
+    /// A user named as their own manager.
+    #[error("user `{0}` cannot be their own manager")]
+    SelfManager(String),
+    /// A group named as its own member.
+    #[error("group `{0}` cannot be a member of itself")]
+    SelfMember(String),
+    /// The directory is full (more than `u32::MAX` objects).
+    #[error("too many objects")]
+    TooManyObjects,
+}
+
+type Changes = Vec<(ObjectRef, ChangeKind)>;
+
+impl Directory {
+    /// Applies a mutation and records it in the change log.
+    pub fn apply(&mut self, mutation: &Mutation) -> Result<Applied, DirectoryError> {
+        let changed = match mutation {
+            Mutation::AddUser(new) => self.add_user_changes(new)?,
+            Mutation::Update { user, set, unset } => self.update_changes(user, set, unset)?,
+            Mutation::Assign(u) => self.user_flag(u, ChangeKind::Assigned, |u| &mut u.assigned, true)?,
+            Mutation::Unassign(u) => self.user_flag(u, ChangeKind::Unassigned, |u| &mut u.assigned, false)?,
+            Mutation::Disable(u) => self.user_flag(u, ChangeKind::Disabled, |u| &mut u.account_enabled, false)?,
+            Mutation::Enable(u) => self.user_flag(u, ChangeKind::Enabled, |u| &mut u.account_enabled, true)?,
+            Mutation::SoftDelete(u) => self.soft_delete_changes(u)?,
+            Mutation::Restore(u) => self.restore_changes(u)?,
+            Mutation::HardDelete(u) => self.hard_delete_changes(u)?,
+            Mutation::AddGroup(new) => self.add_group_changes(new)?,
+            Mutation::RenameGroup { group, to } => self.rename_group_changes(group, to)?,
+            Mutation::AddMember { group, member } => self.membership_changes(group, member, true)?,
+            Mutation::RemoveMember { group, member } => self.membership_changes(group, member, false)?,
+            Mutation::AssignGroup(g) => self.group_assignment_changes(g, true)?,
+            Mutation::UnassignGroup(g) => self.group_assignment_changes(g, false)?,
+            Mutation::DeleteGroup(g) => self.delete_group_changes(g)?,
+        };
+        let seq = self.log.record(&changed);
+        Ok(Applied { seq, changed })
+    }
+
+    /// Adds a user; returns its id.
+    pub fn add_user(&mut self, new: NewUser) -> Result<UserId, DirectoryError> {
+        let alias = new.alias.clone();
+        self.apply(&Mutation::AddUser(new))?;
+        self.user_id(&alias).ok_or(DirectoryError::UnknownUser(alias))
+    }
+
+    /// Adds a group; returns its id.
+    pub fn add_group(&mut self, new: NewGroup) -> Result<GroupId, DirectoryError> {
+        let alias = new.alias.clone();
+        self.apply(&Mutation::AddGroup(new))?;
+        self.group_id(&alias).ok_or(DirectoryError::UnknownGroup(alias))
+    }
+
+    /// A user that exists and is not hard-deleted (soft-deleted users are returned: callers decide).
+    pub(crate) fn resolve_user(&self, alias: &str) -> Result<UserId, DirectoryError> {
+        match self.lookup(alias) {
+            None => Err(DirectoryError::UnknownUser(alias.to_string())),
+            Some(ObjectRef::Group(_)) => Err(DirectoryError::NotAUser(alias.to_string())),
+            Some(ObjectRef::User(id)) if self.users[id.index()].hard_deleted => {
+                Err(DirectoryError::HardDeleted(alias.to_string()))
+            }
+            Some(ObjectRef::User(id)) => Ok(id),
+        }
+    }
+
+    /// A user that exists and is neither hard- nor soft-deleted.
+    fn resolve_active_user(&self, alias: &str) -> Result<UserId, DirectoryError> {
+        let id = self.resolve_user(alias)?;
+        if self.users[id.index()].soft_deleted {
+            return Err(DirectoryError::SoftDeleted(alias.to_string()));
+        }
+        Ok(id)
+    }
+
+    fn resolve_group(&self, alias: &str) -> Result<GroupId, DirectoryError> {
+        match self.lookup(alias) {
+            None => Err(DirectoryError::UnknownGroup(alias.to_string())),
+            Some(ObjectRef::User(_)) => Err(DirectoryError::NotAGroup(alias.to_string())),
+            Some(ObjectRef::Group(id)) if self.groups[id.index()].deleted => {
+                Err(DirectoryError::GroupDeleted(alias.to_string()))
+            }
+            Some(ObjectRef::Group(id)) => Ok(id),
+        }
+    }
+
+    fn check_new_object(&self, alias: &str, object_id: ObjectId) -> Result<(), DirectoryError> {
+        if self.aliases.contains_key(alias) {
+            return Err(DirectoryError::DuplicateAlias(alias.to_string()));
+        }
+        if let Some(other) = self.by_object_id(object_id) {
+            let other = match other {
+                ObjectRef::User(id) => self.users[id.index()].alias.to_string(),
+                ObjectRef::Group(id) => self.groups[id.index()].alias.to_string(),
+            };
+            return Err(DirectoryError::DuplicateObjectId {
+                alias: alias.to_string(),
+                object_id: object_id.to_string(),
+                other,
+            });
+        }
+        if self.users.len() + self.groups.len() >= u32::MAX as usize {
+            return Err(DirectoryError::TooManyObjects);
+        }
+        Ok(())
+    }
+
+    fn add_user_changes(&mut self, new: &NewUser) -> Result<Changes, DirectoryError> {
+        let object_id = new.object_id.unwrap_or_else(|| ObjectId::derive(&new.alias));
+        self.check_new_object(&new.alias, object_id)?;
+        let manager = match &new.manager {
+            Some(m) if *m == new.alias => return Err(DirectoryError::SelfManager(m.clone())),
+            Some(m) => Some(self.resolve_user(m)?),
+            None => None,
+        };
+        let user = User {
+            alias: new.alias.as_str().into(),
+            object_id,
+            attrs: new.attrs.clone(),
+            persona: None,
+            manager,
+            assigned: new.assigned,
+            account_enabled: new.account_enabled,
+            soft_deleted: new.soft_deleted,
+            hard_deleted: false,
+            assigned_groups: 0,
+        };
+        Ok(vec![(ObjectRef::User(self.push_user(user)), ChangeKind::UserAdded)])
+    }
+
+    /// Appends a user whose alias and objectId were checked.
+    pub(crate) fn push_user(&mut self, user: User) -> UserId {
+        let id = UserId(index_u32(self.users.len()));
+        self.aliases.insert(user.alias.clone(), ObjectRef::User(id));
+        self.object_ids.insert(user.object_id, ObjectRef::User(id));
+        self.users.push(user);
+        id
+    }
+
+    fn update_changes(
+        &mut self,
+        alias: &str,
+        set: &[(String, Value)],
+        unset: &[String],
+    ) -> Result<Changes, DirectoryError> {
+        let id = self.resolve_active_user(alias)?;
+        let mut manager = self.users[id.index()].manager;
+        let mut enabled = self.users[id.index()].account_enabled;
+        let mut plain = Vec::new();
+        let names = set.iter().map(|(n, v)| (n, Some(v))).chain(unset.iter().map(|n| (n, None)));
+        for (name, value) in names {
+            match classify_user_attribute(name) {
+                AttributeName::Structural("manager") => {
+                    manager = match value {
+                        None => None,
+                        Some(Value::Str(m)) if m == alias => return Err(DirectoryError::SelfManager(m.clone())),
+                        Some(Value::Str(m)) => Some(self.resolve_user(m)?),
+                        Some(_) => return Err(invalid(name, "the alias of a user")),
+                    }
+                }
+                AttributeName::Structural("accountEnabled") => match value {
+                    Some(Value::Bool(b)) => enabled = *b,
+                    _ => return Err(invalid(name, "a boolean (use `disable`/`enable` steps)")),
+                },
+                AttributeName::Structural(n) => return Err(read_only(n, "objectId never changes")),
+                AttributeName::Computed(n) => return Err(read_only(n, "the provisioning engine computes it")),
+                AttributeName::Known(n) => plain.push((n.to_string(), value.cloned().unwrap_or_default())),
+                _ => plain.push((name.clone(), value.cloned().unwrap_or_default())),
+            }
+        }
+        let before = self.source_object(id);
+        let user = &mut self.users[id.index()];
+        if let Some(p) = user.persona.take() {
+            user.attrs = p.attributes();
+        }
+        for (name, value) in plain {
+            user.attrs.set(name, value);
+        }
+        user.manager = manager;
+        user.account_enabled = enabled;
+        let changed = self.source_object(id) != before;
+        Ok(if changed { vec![(ObjectRef::User(id), ChangeKind::UserUpdated)] } else { Vec::new() })
+    }
+
+    fn user_flag(
+        &mut self,
+        alias: &str,
+        kind: ChangeKind,
+        field: fn(&mut User) -> &mut bool,
+        value: bool,
+    ) -> Result<Changes, DirectoryError> {
+        let id = self.resolve_active_user(alias)?;
+        let flag = field(&mut self.users[id.index()]);
+        if *flag == value {
+            return Ok(Vec::new());
+        }
+        *flag = value;
+        Ok(vec![(ObjectRef::User(id), kind)])
+    }
+
+    fn soft_delete_changes(&mut self, alias: &str) -> Result<Changes, DirectoryError> {
+        let id = self.resolve_user(alias)?;
+        let user = &mut self.users[id.index()];
+        if user.soft_deleted {
+            return Ok(Vec::new());
+        }
+        user.soft_deleted = true;
+        Ok(vec![(ObjectRef::User(id), ChangeKind::SoftDeleted)])
+    }
+
+    fn restore_changes(&mut self, alias: &str) -> Result<Changes, DirectoryError> {
+        let id = self.resolve_user(alias)?;
+        let user = &mut self.users[id.index()];
+        if !user.soft_deleted {
+            return Ok(Vec::new());
+        }
+        user.soft_deleted = false;
+        Ok(vec![(ObjectRef::User(id), ChangeKind::Restored)])
+    }
+
+    fn hard_delete_changes(&mut self, alias: &str) -> Result<Changes, DirectoryError> {
+        let id = self.resolve_user(alias)?;
+        let mut changes = vec![(ObjectRef::User(id), ChangeKind::HardDeleted)];
+        for (gid, group) in self.groups.iter_mut().enumerate() {
+            if group.members.remove(&id) && !group.deleted {
+                changes.push((ObjectRef::Group(GroupId(index_u32(gid))), ChangeKind::MemberRemoved));
+            }
+        }
+        for (uid, user) in self.users.iter_mut().enumerate() {
+            if user.manager == Some(id) {
+                user.manager = None;
+                if !user.hard_deleted {
+                    changes.push((ObjectRef::User(UserId(index_u32(uid))), ChangeKind::ManagerRemoved));
+                }
+            }
+        }
+        let user = &mut self.users[id.index()];
+        user.hard_deleted = true;
+        user.assigned_groups = 0;
+        Ok(changes)
+    }
+
+    fn add_group_changes(&mut self, new: &NewGroup) -> Result<Changes, DirectoryError> {
+        let object_id = new.object_id.unwrap_or_else(|| ObjectId::derive(&new.alias));
+        self.check_new_object(&new.alias, object_id)?;
+        let mut group = Group {
+            alias: new.alias.as_str().into(),
+            object_id,
+            attrs: new.attrs.clone(),
+            members: Default::default(),
+            nested: Default::default(),
+            assigned: new.assigned,
+            deleted: false,
+        };
+        for member in &new.members {
+            match self.lookup(member) {
+                Some(ObjectRef::User(_)) => group.members.insert(self.resolve_active_user(member)?),
+                Some(ObjectRef::Group(_)) if *member == new.alias => {
+                    return Err(DirectoryError::SelfMember(member.clone()))
+                }
+                Some(ObjectRef::Group(_)) => group.nested.insert(self.resolve_group(member)?),
+                None if *member == new.alias => return Err(DirectoryError::SelfMember(member.clone())),
+                None => return Err(DirectoryError::UnknownObject(member.clone())),
+            };
+        }
+        let gid = self.push_group(group);
+        let mut changes = vec![(ObjectRef::Group(gid), ChangeKind::GroupAdded)];
+        if new.assigned {
+            let members: Vec<UserId> = self.groups[gid.index()].members.iter().copied().collect();
+            for user in members {
+                self.adjust_group_count(user, true, &mut changes);
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Appends a group whose alias, objectId and members were checked (assignment counts not updated).
+    pub(crate) fn push_group(&mut self, group: Group) -> GroupId {
+        let id = GroupId(index_u32(self.groups.len()));
+        self.aliases.insert(group.alias.clone(), ObjectRef::Group(id));
+        self.object_ids.insert(group.object_id, ObjectRef::Group(id));
+        self.groups.push(group);
+        id
+    }
+
+    fn rename_group_changes(&mut self, alias: &str, to: &str) -> Result<Changes, DirectoryError> {
+        let gid = self.resolve_group(alias)?;
+        let group = &mut self.groups[gid.index()];
+        if group.attrs.get("displayName").to_text().as_deref() == Some(to) {
+            return Ok(Vec::new());
+        }
+        group.attrs.set("displayName", Value::Str(to.to_string()));
+        Ok(vec![(ObjectRef::Group(gid), ChangeKind::GroupRenamed)])
+    }
+
+    fn membership_changes(&mut self, alias: &str, member: &str, add: bool) -> Result<Changes, DirectoryError> {
+        let gid = self.resolve_group(alias)?;
+        let kind = if add { ChangeKind::MemberAdded } else { ChangeKind::MemberRemoved };
+        let mut changes = Vec::new();
+        match self.lookup(member) {
+            None => return Err(DirectoryError::UnknownObject(member.to_string())),
+            Some(ObjectRef::Group(_)) => {
+                let nested = self.resolve_group(member)?;
+                if nested == gid {
+                    return Err(DirectoryError::SelfMember(member.to_string()));
+                }
+                let set = &mut self.groups[gid.index()].nested;
+                if if add { set.insert(nested) } else { set.remove(&nested) } {
+                    changes.push((ObjectRef::Group(gid), kind));
+                }
+            }
+            Some(ObjectRef::User(_)) => {
+                let user = self.resolve_active_user(member)?;
+                let group = &mut self.groups[gid.index()];
+                if if add { group.members.insert(user) } else { group.members.remove(&user) } {
+                    changes.push((ObjectRef::Group(gid), kind));
+                    if group.assigned {
+                        self.adjust_group_count(user, add, &mut changes);
+                    }
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    fn group_assignment_changes(&mut self, alias: &str, assign: bool) -> Result<Changes, DirectoryError> {
+        let gid = self.resolve_group(alias)?;
+        let group = &mut self.groups[gid.index()];
+        if group.assigned == assign {
+            return Ok(Vec::new());
+        }
+        group.assigned = assign;
+        let kind = if assign { ChangeKind::GroupAssigned } else { ChangeKind::GroupUnassigned };
+        let mut changes = vec![(ObjectRef::Group(gid), kind)];
+        let members: Vec<UserId> = group.members.iter().copied().collect();
+        for user in members {
+            self.adjust_group_count(user, assign, &mut changes);
+        }
+        Ok(changes)
+    }
+
+    fn delete_group_changes(&mut self, alias: &str) -> Result<Changes, DirectoryError> {
+        let gid = self.resolve_group(alias)?;
+        let mut changes = vec![(ObjectRef::Group(gid), ChangeKind::GroupDeleted)];
+        let group = &mut self.groups[gid.index()];
+        group.deleted = true;
+        if group.assigned {
+            let members: Vec<UserId> = group.members.iter().copied().collect();
+            for user in members {
+                self.adjust_group_count(user, false, &mut changes);
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Counts one more (or one less) assigned group for `user`; records the user when that flips whether
+    /// it is assigned at all (directly or through a group).
+    fn adjust_group_count(&mut self, user: UserId, up: bool, changes: &mut Changes) {
+        let u = &mut self.users[user.index()];
+        let before = u.assigned || u.assigned_groups > 0;
+        u.assigned_groups = if up { u.assigned_groups.saturating_add(1) } else { u.assigned_groups.saturating_sub(1) };
+        let after = u.assigned || u.assigned_groups > 0;
+        if before != after && !u.hard_deleted {
+            changes.push((ObjectRef::User(user), ChangeKind::AssignmentViaGroup));
+        }
+    }
+}
+
+fn invalid(name: &str, expected: &'static str) -> DirectoryError {
+    DirectoryError::InvalidValue { name: name.to_string(), expected }
+}
+
+fn read_only(name: &str, reason: &'static str) -> DirectoryError {
+    DirectoryError::ReadOnlyAttribute { name: name.to_string(), reason }
+}

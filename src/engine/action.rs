@@ -1,0 +1,211 @@
+//! Executing requests: the only engine code that calls [`Client`]. Honours `429 Retry-After`
+//! (ENTRA.md 6.6: the failed request is retried after the delay, bounded here so runs stay fast), and
+//! turns responses into the shapes cycles need — a `ListResponse`, a resource with an `id` — or into a
+//! [`Finding`] that names the request.
+
+// Findings are built only on the error path; boxing them would only add noise at every call site.
+#![allow(clippy::result_large_err)]
+
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::engine::result::{ErrorCode, Finding, FindingKind};
+use crate::scim::client::{Body, Client, Exchange, Request, TransportErrorKind};
+
+/// How many times a 429 is retried before the object fails with `TooManyRequests`.
+const RETRIES_ON_429: u32 = 2;
+
+/// What came back for a request.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// An HTTP answer (any status).
+    Answer(Exchange),
+    /// No HTTP answer.
+    NoAnswer(Exchange, TransportErrorKind),
+}
+
+impl Sent {
+    /// The recorded exchange.
+    pub fn exchange(&self) -> &Exchange {
+        match self {
+            Sent::Answer(e) | Sent::NoAnswer(e, _) => e,
+        }
+    }
+}
+
+/// Sends requests for the engine.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    client: Client,
+    max_retry_wait: Duration,
+    answered: bool,
+    unreachable: bool,
+    /// Simulated time spent waiting for `Retry-After`, added to the simulated clock.
+    pub waited: Duration,
+}
+
+impl Actor {
+    /// Wraps a client; `max_retry_wait` bounds the real sleep for one `Retry-After`.
+    pub fn new(client: Client, max_retry_wait: Duration) -> Self {
+        Actor { client, max_retry_wait, answered: false, unreachable: false, waited: Duration::ZERO }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// True when a connection failed before the endpoint ever answered: the target is unusable.
+    pub fn unreachable(&self) -> bool {
+        self.unreachable
+    }
+
+    /// Sends a request; retries 429 after `Retry-After` (default 1 s), at most [`RETRIES_ON_429`] times.
+    pub async fn send(&mut self, request: Request) -> Sent {
+        let mut attempt = 0;
+        loop {
+            let sent = match self.client.send(request.clone()).await {
+                Ok(exchange) => {
+                    self.answered = true;
+                    Sent::Answer(exchange)
+                }
+                Err(err) => {
+                    let exchange = err.exchange().cloned();
+                    let kind = match &err {
+                        crate::scim::client::ClientError::Transport { kind, .. } => *kind,
+                        _ => TransportErrorKind::Other,
+                    };
+                    if kind == TransportErrorKind::Connect && !self.answered {
+                        self.unreachable = true;
+                    }
+                    match exchange {
+                        Some(e) => Sent::NoAnswer(e, kind),
+                        None => return Sent::NoAnswer(placeholder(&request), kind),
+                    }
+                }
+            };
+            if let Sent::Answer(e) = &sent {
+                if e.status == Some(429) && attempt < RETRIES_ON_429 {
+                    attempt += 1;
+                    let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
+                    self.waited += wait;
+                    tokio::time::sleep(wait.min(self.max_retry_wait)).await;
+                    continue;
+                }
+            }
+            return sent;
+        }
+    }
+}
+
+fn placeholder(request: &Request) -> Exchange {
+    Exchange {
+        index: usize::MAX,
+        origin: request.origin,
+        method: request.method,
+        path: request.path.clone(),
+        query: String::new(),
+        request_body: request.body.clone(),
+        status: None,
+        response_headers: Vec::new(),
+        response_body: Body::Empty,
+        duration: Duration::ZERO,
+        error: Some(TransportErrorKind::Other),
+    }
+}
+
+/// Entra's code for a failed request (ENTRA.md 6.3).
+pub fn failure_code(sent: &Sent) -> ErrorCode {
+    match sent {
+        Sent::NoAnswer(_, TransportErrorKind::Timeout) => ErrorCode::Timeout,
+        Sent::NoAnswer(..) => ErrorCode::WebExceptionProtocolError,
+        Sent::Answer(e) => match e.status.unwrap_or(0) {
+            400 => ErrorCode::SystemForCrossDomainIdentityManagementBadRequest,
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::InsufficientRights,
+            404 => ErrorCode::InvalidAnchor,
+            405 => ErrorCode::MethodNotAllowed,
+            409 => ErrorCode::EntryConflict,
+            422 => ErrorCode::UnprocessableEntity,
+            429 => ErrorCode::TooManyRequests,
+            501 => ErrorCode::NotImplemented,
+            s if s >= 500 => ErrorCode::InternalServerError,
+            _ => ErrorCode::WebExceptionProtocolError,
+        },
+    }
+}
+
+/// A one-line description of a failed request: method, path, status and a body excerpt (SCIM error
+/// fields when present).
+pub fn describe_failure(sent: &Sent) -> String {
+    let e = sent.exchange();
+    match sent {
+        Sent::NoAnswer(_, kind) => format!("{} {} {kind}", e.method, e.path),
+        Sent::Answer(_) => {
+            let status = e.status.unwrap_or(0);
+            let detail = match e.scim_error() {
+                Some(err) => {
+                    let t = err.scim_type.map(|t| format!(" ({t})")).unwrap_or_default();
+                    format!("{}{t}", err.detail.unwrap_or_default())
+                }
+                None => e.body_excerpt(),
+            };
+            format!("target returned {status} for {} {}: {}", e.method, e.path, detail.trim())
+        }
+    }
+}
+
+/// The resources of a `ListResponse` answer to a filter query (ENTRA.md 1.0 item 11, 1.1).
+pub fn list_resources(e: &Exchange) -> Result<Vec<Json>, Finding> {
+    let line = e.request_line();
+    if e.status == Some(404) {
+        return Err(Finding::error(
+            FindingKind::NonCompliance,
+            format!("{line} returned 404 rather than the expected 200 with an empty ListResponse"),
+        )
+        .with_request(e));
+    }
+    if e.status != Some(200) {
+        return Err(Finding::error(
+            FindingKind::ObjectFailure,
+            format!("target returned {} for {line}: {}", e.status.unwrap_or(0), e.body_excerpt()),
+        )
+        .with_request(e));
+    }
+    let json = body_json(e)?;
+    let resources = json
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Resources")).map(|(_, v)| v.clone()));
+    match resources {
+        Some(Json::Array(items)) => Ok(items),
+        None if json.get("totalResults").and_then(Json::as_u64) == Some(0) => Ok(Vec::new()),
+        _ => Err(incompatible(e, "the response is not a ListResponse with a `Resources` array")),
+    }
+}
+
+/// The resource and its `id` from a POST or GET-by-id answer.
+pub fn resource_with_id(e: &Exchange) -> Result<(String, Json), Finding> {
+    let json = body_json(e)?;
+    match json.get("id") {
+        Some(Json::String(id)) if !id.is_empty() => Ok((id.clone(), json.clone())),
+        Some(Json::Number(n)) => Ok((n.to_string(), json.clone())),
+        _ => Err(incompatible(e, "the returned resource has no `id`")),
+    }
+}
+
+fn body_json(e: &Exchange) -> Result<&Json, Finding> {
+    match &e.response_body {
+        Body::Json { value } => Ok(value),
+        Body::Empty => Err(incompatible(e, "the response has no body")),
+        Body::Text { error, .. } => Err(incompatible(e, &format!("the response body is not JSON ({error})"))),
+        Body::TooLarge { limit } => Err(incompatible(e, &format!("the response body is larger than {limit} bytes"))),
+    }
+}
+
+/// A `SystemForCrossDomainIdentityManagementServiceIncompatible` finding for an exchange.
+pub fn incompatible(e: &Exchange, why: &str) -> Finding {
+    Finding::error(FindingKind::Incompatible, format!("{}: {why}; Entra cannot deserialise it", e.request_line()))
+        .with_code(ErrorCode::SystemForCrossDomainIdentityManagementServiceIncompatible)
+        .with_request(e)
+}

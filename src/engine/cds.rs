@@ -1,0 +1,65 @@
+//! The connector data store (ENTRA.md 3.1, 6.1, Appendix A.3): what Entra remembers between cycles.
+//! Per source object: the linked target id, whether Entra still manages it, the last exported values,
+//! the manager it linked and, for groups, the members it exported. Plus escrows (failed objects retried
+//! next cycle) and the fingerprints that emulate delta queries.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A linked user.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserEntry {
+    /// Scenario alias.
+    pub alias: String,
+    /// Target `id`.
+    pub target_id: String,
+    /// Disabled by Entra (soft delete, accountEnabled=false).
+    pub disabled: bool,
+    /// Last exported value per target path.
+    pub exported: BTreeMap<String, serde_json::Value>,
+    /// The manager target id Entra linked.
+    pub manager: Option<String>,
+}
+
+/// A linked group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupEntry {
+    /// Scenario alias.
+    pub alias: String,
+    /// Target `id`.
+    pub target_id: String,
+    /// Members Entra exported: source objectId → target id.
+    pub members: BTreeMap<String, String>,
+}
+
+/// The store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cds {
+    /// Linked users by source objectId.
+    pub users: BTreeMap<String, UserEntry>,
+    /// Linked groups by source objectId.
+    pub groups: BTreeMap<String, GroupEntry>,
+    /// Source objectIds whose last operation failed, retried next cycle.
+    pub escrows: BTreeSet<String>,
+    /// Source fingerprints seen at the last cycle (delta emulation).
+    pub fingerprints: BTreeMap<String, String>,
+    /// Whether an initial cycle completed since the last restart.
+    pub initialized: bool,
+}
+
+impl Cds {
+    /// The target id of a linked user.
+    pub fn user_target(&self, object_id: &str) -> Option<&str> {
+        self.users.get(object_id).map(|e| e.target_id.as_str())
+    }
+
+    /// Restart: new initial cycle, escrows and watermark cleared; links kept unless `full`.
+    pub fn restart(&mut self, full: bool) {
+        self.escrows.clear();
+        self.fingerprints.clear();
+        self.initialized = false;
+        if full {
+            self.users.clear();
+            self.groups.clear();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Checking a step's `expect` table against what the step did, and deciding the step's outcome: a step
+//! fails when an expectation fails or when it raised an error finding the scenario did not expect.
+
+use crate::engine::result::{
+    Counts, ExpectationResult, Finding, FindingKind, LogAction, LogStatus, Outcome, ProvisioningEvent, StepDetail,
+};
+use crate::scenario::{Expect, OnDemandAction, Outcome as ExpectedOutcome};
+use crate::scim::client::{Exchange, Origin};
+
+fn result(what: &str, expected: impl ToString, actual: impl ToString) -> ExpectationResult {
+    let (expected, actual) = (expected.to_string(), actual.to_string());
+    ExpectationResult { what: what.to_string(), passed: expected == actual, expected, actual }
+}
+
+/// The status the provisioning log would show for a step.
+pub fn step_status(detail: &StepDetail, findings: &[Finding]) -> ExpectedOutcome {
+    let events: &[ProvisioningEvent] = match detail {
+        StepDetail::Cycle(c) => &c.events,
+        StepDetail::Steady(s) => return if s.steady { ExpectedOutcome::Success } else { ExpectedOutcome::Failure },
+        StepDetail::TestConnection(t) => {
+            return if t.passed { ExpectedOutcome::Success } else { ExpectedOutcome::Failure };
+        }
+        StepDetail::OnDemand(o) => {
+            return match o.status {
+                LogStatus::Success => ExpectedOutcome::Success,
+                LogStatus::Failure => ExpectedOutcome::Failure,
+                LogStatus::Skipped => ExpectedOutcome::Skipped,
+                LogStatus::Warning => ExpectedOutcome::Warning,
+            };
+        }
+        StepDetail::Directory { .. } => &[],
+    };
+    if events.iter().any(|e| e.status == LogStatus::Failure) || findings.iter().any(Finding::is_error) {
+        ExpectedOutcome::Failure
+    } else if !findings.is_empty() {
+        ExpectedOutcome::Warning
+    } else if !events.is_empty() && events.iter().all(|e| e.status == LogStatus::Skipped) {
+        ExpectedOutcome::Skipped
+    } else {
+        ExpectedOutcome::Success
+    }
+}
+
+fn outcome_name(o: ExpectedOutcome) -> &'static str {
+    match o {
+        ExpectedOutcome::Success => "success",
+        ExpectedOutcome::Failure => "failure",
+        ExpectedOutcome::Skipped => "skipped",
+        ExpectedOutcome::Warning => "warning",
+    }
+}
+
+fn action_name(a: LogAction) -> &'static str {
+    match a {
+        LogAction::Create => "create",
+        LogAction::Update => "update",
+        LogAction::Disable => "disable",
+        LogAction::Enable => "enable",
+        LogAction::Delete => "delete",
+        LogAction::Skip | LogAction::StagedDelete | LogAction::Other => "skip",
+    }
+}
+
+fn on_demand_name(a: OnDemandAction) -> &'static str {
+    match a {
+        OnDemandAction::Create => "create",
+        OnDemandAction::Update => "update",
+        OnDemandAction::Disable => "disable",
+        OnDemandAction::Enable => "enable",
+        OnDemandAction::Delete => "delete",
+        OnDemandAction::Skip => "skip",
+    }
+}
+
+/// Whether a finding matches an `expect.findings` entry: its kind, its code or part of its message.
+pub fn finding_matches(finding: &Finding, wanted: &str) -> bool {
+    let kind = serde_json::to_value(finding.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let code = finding.code.map(|c| format!("{c:?}")).unwrap_or_default();
+    kind.eq_ignore_ascii_case(wanted)
+        || code.eq_ignore_ascii_case(wanted)
+        || finding.message.to_lowercase().contains(&wanted.to_lowercase())
+}
+
+fn counts_checks(expect: &Expect, counts: &Counts, out: &mut Vec<ExpectationResult>) {
+    let pairs = [
+        ("creates", &expect.creates, counts.creates),
+        ("updates", &expect.updates, counts.updates),
+        ("disables", &expect.disables, counts.disables),
+        ("enables", &expect.enables, counts.enables),
+        ("deletes", &expect.deletes, counts.deletes),
+        ("skips", &expect.skips, counts.skips),
+        ("failures", &expect.failures, counts.failures),
+    ];
+    for (what, wanted, actual) in pairs {
+        if let Some(w) = wanted {
+            out.push(result(what, w.value, actual));
+        }
+    }
+}
+
+fn requests_checks(
+    expect: &Expect,
+    exchanges: &[&Exchange],
+    line_of: &dyn Fn(&Exchange) -> String,
+    out: &mut Vec<ExpectationResult>,
+) {
+    let entra: Vec<&&Exchange> = exchanges.iter().filter(|e| e.origin == Origin::Entra).collect();
+    let target = |e: &Exchange| if e.query.is_empty() { e.path.clone() } else { format!("{}?{}", e.path, e.query) };
+    let mut next = 0;
+    for pattern in &expect.requests {
+        let found = entra[next.min(entra.len())..].iter().position(|e| pattern.matches(e.method.as_str(), &target(e)));
+        match found {
+            Some(i) => {
+                next += i + 1;
+                out.push(result("requests", &pattern.text, &pattern.text));
+            }
+            None => {
+                let sent: Vec<String> = entra.iter().map(|e| line_of(e)).collect();
+                let actual = if sent.is_empty() { "no requests".to_string() } else { sent.join(", ") };
+                out.push(result("requests", format!("{} (in order)", pattern.text), actual));
+            }
+        }
+    }
+    for pattern in &expect.no_requests {
+        let hit = entra.iter().find(|e| pattern.matches(e.method.as_str(), &target(e)));
+        let actual = hit.map_or_else(|| "absent".to_string(), |e| format!("sent: {}", line_of(e)));
+        out.push(result("no_requests", "absent", actual).with_what(&format!("no_requests {}", pattern.text)));
+    }
+}
+
+trait WithWhat {
+    fn with_what(self, what: &str) -> Self;
+}
+
+impl WithWhat for ExpectationResult {
+    fn with_what(mut self, what: &str) -> Self {
+        self.what = what.to_string();
+        self
+    }
+}
+
+/// Checks a step's expectations.
+pub fn check(
+    expect: &Expect,
+    detail: &StepDetail,
+    findings: &[Finding],
+    exchanges: &[&Exchange],
+    line_of: &dyn Fn(&Exchange) -> String,
+) -> Vec<ExpectationResult> {
+    let mut out = Vec::new();
+    if let StepDetail::Cycle(c) = detail {
+        counts_checks(expect, &c.counts, &mut out);
+    }
+    requests_checks(expect, exchanges, line_of, &mut out);
+    if let Some(o) = &expect.outcome {
+        out.push(result("outcome", outcome_name(o.value), outcome_name(step_status(detail, findings))));
+    }
+    if let (Some(a), StepDetail::OnDemand(od)) = (&expect.action, detail) {
+        out.push(result("action", on_demand_name(a.value), action_name(od.action)));
+    }
+    if let StepDetail::Steady(s) = detail {
+        if let Some(w) = &expect.steady {
+            out.push(result("steady", w.value, s.steady));
+        }
+        for attr in &expect.flapping {
+            let hit = s.flapping.iter().any(|f| f.attribute.eq_ignore_ascii_case(&attr.value));
+            let actual = if hit {
+                attr.value.clone()
+            } else {
+                let names: Vec<&str> = s.flapping.iter().map(|f| f.attribute.as_str()).collect();
+                format!("flapping: [{}]", names.join(", "))
+            };
+            out.push(result("flapping", &attr.value, actual));
+        }
+    }
+    for wanted in &expect.findings {
+        let hit = findings.iter().any(|f| finding_matches(f, &wanted.value));
+        let actual = if hit { wanted.value.clone() } else { format!("no finding matching `{}`", wanted.value) };
+        out.push(result("findings", &wanted.value, actual));
+    }
+    out
+}
+
+/// Passed unless an expectation failed or an error finding was not expected.
+pub fn outcome(expect: Option<&Expect>, findings: &[Finding], expectations: &[ExpectationResult]) -> Outcome {
+    if expectations.iter().any(|x| !x.passed) {
+        return Outcome::Failed;
+    }
+    let covered = |f: &Finding| {
+        let Some(e) = expect else { return false };
+        e.outcome.as_ref().is_some_and(|o| o.value == ExpectedOutcome::Failure)
+            || (f.kind == FindingKind::NotSteady && e.steady.as_ref().is_some_and(|s| !s.value))
+            || (f.kind == FindingKind::ObjectFailure && e.failures.as_ref().is_some_and(|n| n.value > 0))
+            || e.findings.iter().any(|w| finding_matches(f, &w.value))
+    };
+    if findings.iter().any(|f| f.is_error() && !covered(f)) {
+        Outcome::Failed
+    } else {
+        Outcome::Passed
+    }
+}

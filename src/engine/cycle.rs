@@ -1,0 +1,149 @@
+//! One provisioning cycle (ENTRA.md 1.2, 1.3, 4.5): pick the objects to evaluate (all on an initial
+//! cycle, changed and escrowed ones on an incremental cycle), decide per user whether to export,
+//! disable, delete or skip, hold back deprovisioning above the accidental-deletion threshold, export,
+//! link managers, then process groups.
+
+use crate::engine::log::CycleLog;
+use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
+use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
+use crate::engine::state::Engine;
+use crate::engine::users::user_ref;
+
+/// What a cycle decides for one user before sending anything.
+#[derive(Debug, Clone, PartialEq)]
+enum Plan {
+    Export,
+    /// Disable (or delete without an `active` mapping); `unmanage` for unassign / out of scope.
+    Deprovision {
+        unmanage: bool,
+    },
+    Skip(&'static str),
+}
+
+impl Engine {
+    fn plan_user(&self, user: &SourceUser, mapper: &dyn Mapper) -> Plan {
+        let linked = self.cds.users.get(&user.object_id);
+        let assigned = self.settings.scope_all || user.assigned;
+        let in_scope = assigned && mapper.scope(ObjectKind::User, &user.attrs).in_scope;
+        if !in_scope {
+            return match linked {
+                Some(_) if self.settings.skip_out_of_scope_deletions => {
+                    Plan::Skip("out of scope; not disabled because SkipOutOfScopeDeletions is set")
+                }
+                Some(_) => Plan::Deprovision { unmanage: true },
+                None => Plan::Skip("out of scope"),
+            };
+        }
+        if user.soft_deleted || !user.enabled() {
+            return match linked {
+                Some(e) if !e.disabled => Plan::Deprovision { unmanage: false },
+                Some(_) => Plan::Skip("already disabled in the target"),
+                None => Plan::Skip("disabled in the source; disabled users are not created"),
+            };
+        }
+        Plan::Export
+    }
+
+    /// The users a cycle evaluates, in source order, then linked users missing from the source.
+    fn candidates<'a>(&self, kind: CycleKind, snapshot: &'a SourceSnapshot) -> (Vec<&'a SourceUser>, Vec<String>) {
+        let full = kind == CycleKind::Initial || !self.cds.initialized;
+        let users = snapshot
+            .users
+            .iter()
+            .filter(|u| {
+                full || self.cds.escrows.contains(&u.object_id)
+                    || self.cds.fingerprints.get(&u.object_id) != Some(&user_fingerprint(u))
+            })
+            .collect();
+        let gone = self.cds.users.keys().filter(|id| snapshot.user(id).is_none()).cloned().collect();
+        (users, gone)
+    }
+
+    /// Runs one cycle.
+    pub async fn run_cycle(
+        &mut self,
+        kind: CycleKind,
+        snapshot: &SourceSnapshot,
+        mapper: &dyn Mapper,
+    ) -> (CycleResult, CycleLog) {
+        self.cycles += 1;
+        let number = self.cycles;
+        let started_at = self.clock.now();
+        let first_request = self.transcript_len();
+        let mut log = CycleLog::default();
+        let (users, gone) = self.candidates(kind, snapshot);
+        let plans: Vec<(&SourceUser, Plan)> = users.iter().map(|u| (*u, self.plan_user(u, mapper))).collect();
+        let deletions = plans.iter().filter(|(_, p)| matches!(p, Plan::Deprovision { .. })).count()
+            + gone.len()
+            + self.planned_group_deletions(snapshot, mapper);
+        let staged = self.settings.deletion_threshold.is_some_and(|t| deletions > t);
+        let mut quarantine = None;
+        if staged {
+            let reason = format!(
+                "TooManyDeletes: {deletions} disables/deletes exceed the accidental-deletion threshold of {}",
+                self.settings.deletion_threshold.unwrap_or(0)
+            );
+            self.quarantine = Some(reason.clone());
+            quarantine = Some(reason);
+        }
+        let mut exported = Vec::new();
+        for (user, plan) in &plans {
+            let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
+            match plan {
+                Plan::Skip(why) => log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, why),
+                Plan::Deprovision { .. } if staged => stage(&mut log, obj),
+                Plan::Deprovision { unmanage } => {
+                    self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), *unmanage, &mut log).await
+                }
+                Plan::Export => exported.extend(self.export_user(user, mapper, &mut log).await),
+            }
+            if self.actor.unreachable() {
+                break;
+            }
+        }
+        for object_id in &gone {
+            if staged {
+                let alias = self.cds.users.get(object_id).map(|e| e.alias.clone()).unwrap_or_default();
+                stage(&mut log, user_ref(&alias, object_id, self.cds.user_target(object_id)));
+            } else {
+                self.deprovision_user(object_id, mapper, None, false, &mut log).await;
+            }
+        }
+        self.link_managers(&exported, &mut log).await;
+        if self.settings.provision_groups && !mapper.specs(ObjectKind::Group).is_empty() {
+            self.run_groups(kind, snapshot, mapper, staged, &mut log).await;
+        }
+        for user in &users {
+            if !log.failed.contains(&user.object_id) {
+                self.cds.fingerprints.insert(user.object_id.clone(), user_fingerprint(user));
+            }
+        }
+        self.cds.escrows = log.failed.clone();
+        if kind == CycleKind::Initial {
+            self.cds.initialized = true;
+        }
+        let exchanges = self.actor.client().transcript().exchanges();
+        log.counts.requests = exchanges.len() - first_request;
+        log.counts.writes =
+            exchanges[first_request..].iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
+        for event in &log.events {
+            self.emit(Event::Object { cycle: number, event: event.clone() });
+        }
+        let result =
+            CycleResult { number, kind, started_at, events: log.events.clone(), counts: log.counts, quarantine };
+        (result, log)
+    }
+}
+
+fn stage(log: &mut CycleLog, obj: crate::engine::result::ObjectRef) {
+    log.counts.skips += 1;
+    log.events.push(ProvisioningEvent {
+        object: obj,
+        action: LogAction::StagedDelete,
+        status: crate::engine::result::LogStatus::Skipped,
+        code: Some(ErrorCode::StagedAction),
+        message: "held back by the accidental-deletion threshold".into(),
+        modified: Vec::new(),
+        requests: Vec::new(),
+    });
+}

@@ -1,0 +1,98 @@
+//! The provisioning log of one cycle as it is written: events, findings, counts and the objects that
+//! failed (escrowed for the next cycle).
+
+use std::collections::BTreeSet;
+
+use crate::engine::result::{
+    Counts, ErrorCode, Finding, LogAction, LogStatus, ModifiedProperty, ObjectRef, ProvisioningEvent, RequestRef,
+};
+
+/// Marker returned when an object failed and the failure is already logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failed;
+
+/// The log of one cycle (or one on-demand run).
+#[derive(Debug, Clone, Default)]
+pub struct CycleLog {
+    /// Entries in processing order.
+    pub events: Vec<ProvisioningEvent>,
+    /// Findings raised.
+    pub findings: Vec<Finding>,
+    /// Counts by action.
+    pub counts: Counts,
+    /// Source objectIds that failed.
+    pub failed: BTreeSet<String>,
+}
+
+impl CycleLog {
+    /// Logs a skip.
+    pub fn skip(&mut self, obj: &ObjectRef, code: ErrorCode, message: &str) {
+        self.counts.skips += 1;
+        self.events.push(ProvisioningEvent {
+            object: obj.clone(),
+            action: LogAction::Skip,
+            status: LogStatus::Skipped,
+            code: Some(code),
+            message: message.to_string(),
+            modified: Vec::new(),
+            requests: Vec::new(),
+        });
+    }
+
+    /// Logs a success.
+    pub fn success(
+        &mut self,
+        obj: &ObjectRef,
+        action: LogAction,
+        message: &str,
+        modified: Vec<ModifiedProperty>,
+        requests: Vec<RequestRef>,
+    ) {
+        match action {
+            LogAction::Create => self.counts.creates += 1,
+            LogAction::Update => self.counts.updates += 1,
+            LogAction::Disable => self.counts.disables += 1,
+            LogAction::Enable => self.counts.enables += 1,
+            LogAction::Delete => self.counts.deletes += 1,
+            LogAction::Skip | LogAction::StagedDelete => self.counts.skips += 1,
+            LogAction::Other => {}
+        }
+        self.events.push(ProvisioningEvent {
+            object: obj.clone(),
+            action,
+            status: LogStatus::Success,
+            code: None,
+            message: message.to_string(),
+            modified,
+            requests,
+        });
+    }
+
+    /// Logs a failure with its finding; the object is escrowed.
+    pub fn fail(&mut self, obj: &ObjectRef, requests: &[RequestRef], finding: Finding) -> Failed {
+        self.fail_with(obj, requests, finding, Vec::new());
+        Failed
+    }
+
+    /// Logs a failure with the attributes that were attempted.
+    pub fn fail_with(
+        &mut self,
+        obj: &ObjectRef,
+        requests: &[RequestRef],
+        finding: Finding,
+        modified: Vec<ModifiedProperty>,
+    ) {
+        self.counts.failures += 1;
+        self.failed.insert(obj.source_id.clone());
+        self.events.push(ProvisioningEvent {
+            object: obj.clone(),
+            action: LogAction::Other,
+            status: LogStatus::Failure,
+            code: finding.code,
+            message: finding.message.clone(),
+            modified,
+            requests: requests.to_vec(),
+        });
+        self.findings.push(finding.with_object(obj.clone()));
+    }
+}

@@ -1,0 +1,156 @@
+//! Provision on demand (ENTRA.md 6.2): one user, the five steps the portal shows — test connection
+//! (only when it fails), import user, determine scope, match user, perform action. Always the legacy
+//! dialect: the `aadOptscim062020` flag is not honoured on demand (ENTRA.md 2.1).
+
+use serde_json::{json, Value as Json};
+
+use crate::engine::dialect::Dialect;
+use crate::engine::log::CycleLog;
+use crate::engine::result::{
+    Detail, ErrorCode, Finding, LogAction, LogStatus, ModifiedProperty, ObjectKind, OnDemandResult, OnDemandStep,
+    OnDemandStepKind, RequestRef,
+};
+use crate::engine::source::{Mapper, SourceUser};
+use crate::engine::state::Engine;
+use crate::engine::users::{evaluate, user_ref};
+use crate::scim::client::Method;
+
+fn step(
+    kind: OnDemandStepKind,
+    title: &str,
+    status: LogStatus,
+    details: Vec<Detail>,
+    requests: Vec<RequestRef>,
+) -> OnDemandStep {
+    OnDemandStep { kind, title: title.to_string(), status, details, requests }
+}
+
+fn detail(name: impl Into<String>, value: Json, passed: Option<bool>) -> Detail {
+    Detail { name: name.into(), value, passed }
+}
+
+impl Engine {
+    /// Provisions one user on demand. Returns the result and the findings raised.
+    pub async fn provision_on_demand(
+        &mut self,
+        user: &SourceUser,
+        mapper: &dyn Mapper,
+    ) -> (OnDemandResult, Vec<Finding>) {
+        let saved = self.dialect;
+        self.dialect = Dialect::Legacy;
+        let outcome = self.on_demand_steps(user, mapper).await;
+        self.dialect = saved;
+        outcome
+    }
+
+    async fn on_demand_steps(&mut self, user: &SourceUser, mapper: &dyn Mapper) -> (OnDemandResult, Vec<Finding>) {
+        let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
+        let mut steps = Vec::new();
+        let mut findings = Vec::new();
+        let finish = |steps, action, status, modified, findings| {
+            (OnDemandResult { object: obj.clone(), steps, action, status, modified }, findings)
+        };
+        let probe = self.test_connection(mapper).await;
+        if !probe.result.passed {
+            let details = vec![detail("error", json!(probe.result.message.clone().unwrap_or_default()), Some(false))];
+            steps.push(step(
+                OnDemandStepKind::TestConnection,
+                "Test connection",
+                LogStatus::Failure,
+                details,
+                probe.result.probes,
+            ));
+            findings.extend(probe.findings);
+            return finish(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
+        }
+        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
+        let imported: Vec<Detail> = user.attrs.iter().map(|(k, v)| detail(k, v.to_json(), None)).collect();
+        let import_ok = !eval.matching().is_empty() || self.cds.user_target(&user.object_id).is_some();
+        let import_status = if import_ok { LogStatus::Success } else { LogStatus::Failure };
+        steps.push(step(OnDemandStepKind::ImportUser, "Import user", import_status, imported, Vec::new()));
+        if !import_ok {
+            return finish(steps, LogAction::Skip, LogStatus::Skipped, Vec::new(), findings);
+        }
+        let scope = mapper.scope(ObjectKind::User, &user.attrs);
+        let active = user.enabled() && !user.soft_deleted;
+        let assigned = self.settings.scope_all || user.assigned;
+        let mut conditions = vec![
+            detail("Active in source system", json!(active), Some(active)),
+            detail("Assigned to application", json!(user.assigned), Some(assigned)),
+            detail("Scope sync all", json!(self.settings.scope_all), None),
+        ];
+        conditions.extend(
+            scope
+                .clauses
+                .iter()
+                .map(|c| detail(format!("Scoping filter: {}", c.text), json!(c.passed), Some(c.passed))),
+        );
+        let in_scope = assigned && scope.in_scope;
+        let scope_status = if in_scope && active { LogStatus::Success } else { LogStatus::Skipped };
+        steps.push(step(
+            OnDemandStepKind::DetermineScope,
+            "Determine if user is in scope",
+            scope_status,
+            conditions,
+            Vec::new(),
+        ));
+        let mut log = CycleLog::default();
+        let linked = self.cds.users.contains_key(&user.object_id);
+        let export = in_scope && active;
+        if !export && !linked {
+            return finish(steps, LogAction::Skip, LogStatus::Skipped, Vec::new(), findings);
+        }
+        if export {
+            let exported = self.export_user(user, mapper, &mut log).await;
+            self.link_managers(&exported.into_iter().collect::<Vec<_>>(), &mut log).await;
+        } else {
+            self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), !in_scope, &mut log).await;
+        }
+        let requests: Vec<RequestRef> = log.events.iter().flat_map(|e| e.requests.clone()).collect();
+        let (match_requests, action_requests): (Vec<RequestRef>, Vec<RequestRef>) =
+            requests.into_iter().partition(|r| r.line.starts_with("GET "));
+        let exchanges = self.actor.client().transcript().exchanges();
+        let hits: Vec<Detail> = match_requests
+            .iter()
+            .map(|r| {
+                let found = exchanges
+                    .get(r.index)
+                    .and_then(|e| e.response_body.json().cloned())
+                    .map(|b| b.get("Resources").cloned().unwrap_or(b))
+                    .unwrap_or(Json::Null);
+                detail(r.line.clone(), found, None)
+            })
+            .collect();
+        let failed = log.events.iter().any(|e| e.status == LogStatus::Failure);
+        let match_status = if failed && action_requests.is_empty() { LogStatus::Failure } else { LogStatus::Success };
+        if !match_requests.is_empty() {
+            steps.push(step(
+                OnDemandStepKind::MatchUser,
+                "Match user between source and target system",
+                match_status,
+                hits,
+                match_requests,
+            ));
+        }
+        let main = log.events.iter().find(|e| e.status == LogStatus::Failure).or_else(|| log.events.first());
+        let (action, status) = main.map_or((LogAction::Skip, LogStatus::Skipped), |e| (e.action, e.status));
+        let modified: Vec<ModifiedProperty> = log.events.iter().flat_map(|e| e.modified.clone()).collect();
+        let mut action_details: Vec<Detail> =
+            modified.iter().map(|m| detail(m.name.clone(), json!({"old": m.old, "new": m.new}), None)).collect();
+        for r in &action_requests {
+            if let Some(e) = exchanges.get(r.index) {
+                action_details.push(detail(
+                    format!("{} → {}", r.line, e.status.map_or("no answer".to_string(), |s| s.to_string())),
+                    json!({"request": e.request_body, "response": e.response_body.json()}),
+                    Some(e.is_success() || e.method == Method::Get),
+                ));
+            }
+        }
+        if let Some(e) = main.filter(|e| e.code == Some(ErrorCode::EntrySynchronizationSkipped)) {
+            action_details.push(detail("reason", json!(e.message), None));
+        }
+        steps.push(step(OnDemandStepKind::PerformAction, "Perform action", status, action_details, action_requests));
+        findings.extend(log.findings);
+        finish(steps, action, status, modified, findings)
+    }
+}

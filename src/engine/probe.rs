@@ -1,0 +1,118 @@
+//! Test Connection (ENTRA.md 1.1): query the endpoint for a user that cannot exist — a random GUID as
+//! the value of the precedence-1 matching attribute — and, when groups are provisioned, for a group
+//! with `excludedAttributes=members`. The right answer is 200 with an empty `ListResponse`.
+
+use crate::engine::action::{list_resources, Sent};
+use crate::engine::matching;
+use crate::engine::result::{Abort, AbortKind, Finding, FindingKind, ObjectKind, RequestRef, TestConnectionResult};
+use crate::engine::source::Mapper;
+use crate::engine::state::Engine;
+use crate::scim::client::{Method, Request};
+
+/// The portal's message for 401/403.
+pub const INVALID_CREDENTIALS: &str = "You appear to have entered invalid credentials";
+
+/// The precedence-1 matching attribute of a kind, or Entra's default (`userName` / `displayName`).
+pub fn primary_matching(mapper: &dyn Mapper, kind: ObjectKind) -> String {
+    let mut specs: Vec<_> = mapper.specs(kind).into_iter().filter(|s| s.matching_priority.is_some()).collect();
+    specs.sort_by_key(|s| s.matching_priority);
+    specs.into_iter().next().map(|s| s.target).unwrap_or_else(|| {
+        match kind {
+            ObjectKind::User => "userName",
+            ObjectKind::Group => "displayName",
+        }
+        .to_string()
+    })
+}
+
+/// What Test Connection found.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The result as the portal would show it.
+    pub result: TestConnectionResult,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// Set when the target cannot be used.
+    pub abort: Option<Abort>,
+}
+
+impl Engine {
+    /// Runs Test Connection.
+    pub async fn test_connection(&mut self, mapper: &dyn Mapper) -> Probe {
+        let mut kinds = vec![ObjectKind::User];
+        if self.settings.provision_groups && !mapper.specs(ObjectKind::Group).is_empty() {
+            kinds.push(ObjectKind::Group);
+        }
+        let mut probe = Probe {
+            result: TestConnectionResult { passed: true, message: None, probes: Vec::new() },
+            findings: Vec::new(),
+            abort: None,
+        };
+        for kind in kinds {
+            let guid = self.guid();
+            self.aliases.add_probe(&guid);
+            let filter = matching::filter(&primary_matching(mapper, kind), &guid);
+            let request = match kind {
+                ObjectKind::User => Request::get_filtered("/Users", filter),
+                ObjectKind::Group => {
+                    Request::new(Method::Get, "/Groups").query("excludedAttributes", "members").query("filter", filter)
+                }
+            };
+            let sent = self.actor.send(request).await;
+            probe.result.probes.push(RequestRef::of(sent.exchange()));
+            self.judge_probe(&sent, &mut probe);
+            if probe.abort.is_some() {
+                break;
+            }
+        }
+        probe
+    }
+
+    fn judge_probe(&self, sent: &Sent, probe: &mut Probe) {
+        let e = sent.exchange();
+        let line = e.request_line();
+        let (message, finding, abort) = match sent {
+            Sent::NoAnswer(_, kind) => {
+                let msg = format!("{line} {kind}");
+                let abort =
+                    self.actor.unreachable().then(|| Abort { kind: AbortKind::Unreachable, message: msg.clone() });
+                (msg.clone(), Some(Finding::error(FindingKind::Transport, msg)), abort)
+            }
+            Sent::Answer(_) => match e.status {
+                Some(401) | Some(403) => {
+                    let msg = format!("{INVALID_CREDENTIALS} ({line} returned {})", e.status.unwrap_or(0));
+                    let abort = Some(Abort { kind: AbortKind::AuthRefused, message: msg.clone() });
+                    (INVALID_CREDENTIALS.to_string(), Some(Finding::error(FindingKind::NonCompliance, msg)), abort)
+                }
+                Some(400) => {
+                    let msg =
+                        format!("{line} returned 400 for a zero-result query; return 200 with zero results instead");
+                    (msg.clone(), Some(Finding::error(FindingKind::NonCompliance, msg)), None)
+                }
+                _ => match list_resources(e) {
+                    Ok(hits) if hits.is_empty() => return,
+                    Ok(hits) => {
+                        let msg = format!("{line} matched {} resources for a random GUID", hits.len());
+                        (msg.clone(), Some(Finding::error(FindingKind::NonCompliance, msg)), None)
+                    }
+                    Err(f) => {
+                        let msg = if e.status == Some(404) {
+                            "HTTP/404 Not Found was returned rather than the expected HTTP/200 OK".to_string()
+                        } else {
+                            f.message.clone()
+                        };
+                        (msg, Some(Finding { kind: FindingKind::NonCompliance, ..f }), None)
+                    }
+                },
+            },
+        };
+        probe.result.passed = false;
+        probe.result.message.get_or_insert(message);
+        if let Some(f) = finding {
+            probe.findings.push(f.with_request_ref(RequestRef::of(e)));
+        }
+        if probe.abort.is_none() {
+            probe.abort = abort;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The engine's mutable state across steps: the actor (client), the connector data store, the dialect,
+//! settings, the simulated clock and the id aliases used by transcripts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::engine::action::Actor;
+use crate::engine::cds::Cds;
+use crate::engine::dialect::Dialect;
+use crate::engine::result::{Event, IdAlias};
+
+/// Job settings that shape a cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// "Sync all users and groups" instead of "assigned only".
+    pub scope_all: bool,
+    /// `SkipOutOfScopeDeletions`.
+    pub skip_out_of_scope_deletions: bool,
+    /// Group provisioning enabled.
+    pub provision_groups: bool,
+    /// Accidental-deletion threshold: more disables/deletes than this in one cycle quarantine the job.
+    pub deletion_threshold: Option<usize>,
+    /// Members per `members` operation (Entra's batch size is undocumented; 50 here).
+    pub member_batch: usize,
+    /// Legacy dialect: send `active` as the string `"True"` on POST (ENTRA.md 1.2, MS staff 2020).
+    pub string_booleans_on_post: bool,
+    /// Upper bound of one real wait for `Retry-After`.
+    pub max_retry_wait: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            scope_all: false,
+            skip_out_of_scope_deletions: false,
+            provision_groups: true,
+            deletion_threshold: None,
+            member_batch: 50,
+            string_booleans_on_post: false,
+            max_retry_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Target ids and the aliases transcripts show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aliases {
+    /// In order of registration.
+    pub list: Vec<IdAlias>,
+    probes: usize,
+}
+
+impl Aliases {
+    /// Registers `id` as `alias` (first registration wins).
+    pub fn add(&mut self, id: &str, alias: String) {
+        if !id.is_empty() && !self.list.iter().any(|a| a.id == id) {
+            self.list.push(IdAlias { id: id.to_string(), alias });
+        }
+    }
+
+    /// Registers a probe GUID as `probe:N`.
+    pub fn add_probe(&mut self, value: &str) {
+        self.probes += 1;
+        let alias = format!("probe:{}", self.probes);
+        self.add(value, alias);
+    }
+}
+
+/// The simulated clock: cycles are 40 minutes apart and nothing waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimClock {
+    now: DateTime<Utc>,
+}
+
+impl Default for SimClock {
+    fn default() -> Self {
+        SimClock { now: DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default() }
+    }
+}
+
+impl SimClock {
+    /// Current simulated time, ISO 8601.
+    pub fn now(&self) -> String {
+        self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// Moves on.
+    pub fn advance(&mut self, by: Duration) {
+        self.now += TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
+    }
+}
+
+/// Everything the engine keeps between steps.
+#[derive(Debug)]
+pub struct Engine {
+    /// Sends requests.
+    pub actor: Actor,
+    /// Dialect of sync cycles.
+    pub dialect: Dialect,
+    /// Settings.
+    pub settings: Settings,
+    /// Connector data store.
+    pub cds: Cds,
+    /// Aliases for transcripts.
+    pub aliases: Aliases,
+    /// Cycles run so far.
+    pub cycles: u32,
+    /// Quarantine reason.
+    pub quarantine: Option<String>,
+    /// Simulated clock.
+    pub clock: SimClock,
+    /// Source of probe GUIDs (seeded: runs are reproducible).
+    pub rng: StdRng,
+    /// Live events.
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    /// Target ids of groups to which a legacy `Remove members` was sent (remove-all hazard check).
+    pub legacy_member_removals: std::collections::BTreeSet<String>,
+}
+
+impl Engine {
+    /// A fresh engine.
+    pub fn new(actor: Actor, dialect: Dialect, settings: Settings, seed: u64) -> Self {
+        Engine {
+            actor,
+            dialect,
+            settings,
+            cds: Cds::default(),
+            aliases: Aliases::default(),
+            cycles: 0,
+            quarantine: None,
+            clock: SimClock::default(),
+            rng: StdRng::seed_from_u64(seed),
+            events: None,
+            legacy_member_removals: Default::default(),
+        }
+    }
+
+    /// A random GUID for probes (from the seeded generator).
+    pub fn guid(&mut self) -> String {
+        let bytes: [u8; 16] = self.rng.random();
+        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    }
+
+    /// Sends a live event, if someone listens.
+    pub fn emit(&self, event: Event) {
+        if let Some(tx) = &self.events {
+            // A closed receiver only means nobody watches progress any more.
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Number of exchanges recorded so far.
+    pub fn transcript_len(&self) -> usize {
+        self.actor.client().transcript().len()
+    }
+}

@@ -1,0 +1,550 @@
+//! Exporting one user (ENTRA.md 1.2–1.6): evaluate the mapping, find the target object (cached id, or
+//! filter queries in matching precedence), then create, update only the differing attributes, disable,
+//! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
+use crate::engine::cds::UserEntry;
+use crate::engine::dialect::{self, Dialect, OpKind, ENTERPRISE_URN};
+use crate::engine::diff::{self, Desired};
+use crate::engine::log::{CycleLog, Failed};
+use crate::engine::matching;
+use crate::engine::resource::{self, TargetPath};
+use crate::engine::result::{
+    ErrorCode, Finding, FindingKind, LogAction, ModifiedProperty, ObjectKind, ObjectRef, RequestRef,
+};
+use crate::engine::source::{AttrSpec, Mapper, SourceUser};
+use crate::engine::state::Engine;
+use crate::mapping::{SourceObject, Value};
+use crate::scim::client::{Method, Request};
+
+/// The core User schema URN.
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// A user's mapping, evaluated.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// Specs in mapping order.
+    pub specs: Vec<AttrSpec>,
+    /// Values (`Null` when the source value is null).
+    pub values: Vec<Json>,
+    /// Evaluation errors.
+    pub errors: Vec<String>,
+}
+
+impl Evaluated {
+    /// The value of the spec targeting `path` (case-insensitive).
+    pub fn value_of(&self, path: &str) -> Option<&Json> {
+        self.specs.iter().position(|s| s.target.eq_ignore_ascii_case(path)).map(|i| &self.values[i])
+    }
+
+    /// The manager spec's value: the manager's source objectId.
+    pub fn manager(&self) -> Option<Option<String>> {
+        let i = self.specs.iter().position(|s| TargetPath::parse(&s.target).is_some_and(|p| p.is_manager()))?;
+        Some(self.values[i].as_str().map(str::to_string).filter(|s| !s.is_empty()))
+    }
+
+    /// Matching attributes with a value, lowest precedence first.
+    pub fn matching(&self) -> Vec<(String, String)> {
+        let mut m: Vec<(u32, String, String)> = self
+            .specs
+            .iter()
+            .zip(&self.values)
+            .filter_map(|(s, v)| {
+                let text = match v {
+                    Json::String(s) => s.clone(),
+                    Json::Number(n) => n.to_string(),
+                    Json::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((s.matching_priority?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
+            })
+            .collect();
+        m.sort_by_key(|t| t.0);
+        m.into_iter().map(|(_, a, v)| (a, v)).collect()
+    }
+}
+
+/// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given.
+pub fn evaluate(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, soft_deleted: bool) -> Evaluated {
+    let mut source = attrs.clone();
+    if kind == ObjectKind::User {
+        source.set("IsSoftDeleted", Value::Bool(soft_deleted));
+    }
+    let specs = mapper.specs(kind);
+    let mut values = Vec::with_capacity(specs.len());
+    let mut errors = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        match mapper.evaluate(kind, i, &source) {
+            Ok(v) => values.push(v.to_json()),
+            Err(e) => {
+                errors.push(format!("`{}`: {e}", spec.target));
+                values.push(Json::Null);
+            }
+        }
+    }
+    Evaluated { specs, values, errors }
+}
+
+/// The object reference of a user.
+pub fn user_ref(user_alias: &str, object_id: &str, target_id: Option<&str>) -> ObjectRef {
+    ObjectRef {
+        kind: ObjectKind::User,
+        alias: user_alias.to_string(),
+        source_id: object_id.to_string(),
+        target_id: target_id.map(str::to_string),
+    }
+}
+
+/// Builds the POST body Entra sends (ENTRA.md 1.2): `schemas`, every non-null mapped attribute in
+/// mapping order (defaults applied, manager left for the reference pass), `meta.resourceType`, `roles: []`.
+pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Json {
+    let mut body = Map::new();
+    let mut attrs = Map::new();
+    let mut enterprise = false;
+    for (spec, value) in eval.specs.iter().zip(&eval.values) {
+        let Some(path) = TargetPath::parse(&spec.target) else { continue };
+        if path.is_manager() {
+            continue;
+        }
+        let mut value = value.clone();
+        if diff::is_empty(&value) {
+            match &spec.default {
+                Some(d) => value = Json::String(d.clone()),
+                None => continue,
+            }
+        }
+        if spec.target.eq_ignore_ascii_case("active") {
+            value = match (dialect, string_booleans) {
+                (Dialect::Legacy, true) => value,
+                _ => dialect::active_value(Dialect::Compliant, &value),
+            };
+        }
+        enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
+        resource::set(&mut attrs, &path, value);
+    }
+    let mut schemas = vec![json!(USER_URN)];
+    if enterprise {
+        schemas.push(json!(ENTERPRISE_URN));
+    }
+    body.insert("schemas".into(), Json::Array(schemas));
+    body.extend(attrs);
+    body.insert("meta".into(), json!({"resourceType": "User"}));
+    body.insert("roles".into(), json!([]));
+    Json::Object(body)
+}
+
+/// What export did with a user, for the manager pass.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// Source objectId.
+    pub object_id: String,
+    /// The manager's source objectId (outer `None`: no manager mapping).
+    pub manager: Option<Option<String>>,
+    /// The manager target id the endpoint returned.
+    pub current_manager: Option<String>,
+}
+
+impl Engine {
+    /// Finds the user's target object: by cached id, or by filter queries in precedence order.
+    /// `Ok(None)` means no match; `Err(())` means the object failed (already logged).
+    async fn find_user(
+        &mut self,
+        user: &SourceUser,
+        eval: &Evaluated,
+        log: &mut CycleLog,
+        obj: &ObjectRef,
+        requests: &mut Vec<RequestRef>,
+    ) -> Result<Option<(String, Json)>, Failed> {
+        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string) {
+            let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
+            requests.push(RequestRef::of(sent.exchange()));
+            return match &sent {
+                Sent::Answer(e) if e.status == Some(200) => match resource_with_id(e) {
+                    Ok(found) => Ok(Some(found)),
+                    Err(f) => Err(log.fail(obj, requests, f)),
+                },
+                _ => {
+                    let code = failure_code(&sent);
+                    let msg = if code == ErrorCode::InvalidAnchor {
+                        format!(
+                            "linked target object {target_id} no longer exists ({} returned 404)",
+                            sent.exchange().request_line()
+                        )
+                    } else {
+                        describe_failure(&sent)
+                    };
+                    Err(log.fail(
+                        obj,
+                        requests,
+                        Finding::error(FindingKind::ObjectFailure, msg).with_code(code).with_request(sent.exchange()),
+                    ))
+                }
+            };
+        }
+        for (attr, value) in eval.matching() {
+            let sent = self.actor.send(Request::get_filtered("/Users", matching::filter(&attr, &value))).await;
+            requests.push(RequestRef::of(sent.exchange()));
+            let Sent::Answer(e) = &sent else {
+                let f =
+                    Finding::error(FindingKind::ObjectFailure, describe_failure(&sent)).with_code(failure_code(&sent));
+                return Err(log.fail(obj, requests, f.with_request(sent.exchange())));
+            };
+            let hits = match list_resources(e) {
+                Ok(hits) => hits,
+                Err(f) => return Err(log.fail(obj, requests, f)),
+            };
+            match hits.len() {
+                0 => continue,
+                1 => match hits[0].get("id").and_then(Json::as_str) {
+                    Some(id) => return Ok(Some((id.to_string(), hits[0].clone()))),
+                    None => return Err(log.fail(obj, requests, incompatible(e, "the matched resource has no `id`"))),
+                },
+                n => {
+                    let f = Finding::error(
+                        FindingKind::ObjectFailure,
+                        format!("{} matched {n} target objects", e.request_line()),
+                    )
+                    .with_code(ErrorCode::DuplicateTargetEntries)
+                    .with_request(e);
+                    return Err(log.fail(obj, requests, f));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Exports an in-scope, enabled user: create, update or skip. Returns what the manager pass needs.
+    pub async fn export_user(
+        &mut self,
+        user: &SourceUser,
+        mapper: &dyn Mapper,
+        log: &mut CycleLog,
+    ) -> Option<Exported> {
+        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
+        let mut obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
+        for e in &eval.errors {
+            log.findings.push(
+                Finding::warning(FindingKind::ObjectFailure, format!("mapping of {}: {e}", user.alias))
+                    .with_object(obj.clone()),
+            );
+        }
+        if eval.matching().is_empty() && self.cds.user_target(&user.object_id).is_none() {
+            log.skip(&obj, ErrorCode::ImportSkipped, "the source object has no value for any matching attribute");
+            return None;
+        }
+        let mut requests = Vec::new();
+        let found = self.find_user(user, &eval, log, &obj, &mut requests).await.ok()?;
+        let (target_id, resource, created) = match found {
+            Some((id, res)) => (id, res, false),
+            None => {
+                if !mapper.actions(ObjectKind::User).create {
+                    log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, "no match and the Create action is off");
+                    return None;
+                }
+                let body = post_body(self.dialect, &eval, self.settings.string_booleans_on_post);
+                let sent = self.actor.send(Request::new(Method::Post, "/Users").body(body.clone())).await;
+                requests.push(RequestRef::of(sent.exchange()));
+                let e = match &sent {
+                    Sent::Answer(e) if e.status == Some(201) || e.status == Some(200) => e.clone(),
+                    _ => {
+                        let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                            .with_code(failure_code(&sent))
+                            .with_request(sent.exchange());
+                        log.fail(&obj, &requests, f);
+                        return None;
+                    }
+                };
+                if e.status == Some(200) {
+                    log.findings.push(
+                        Finding::warning(
+                            FindingKind::NonCompliance,
+                            format!("{} returned 200; Entra expects 201 Created", e.request_line()),
+                        )
+                        .with_request(&e),
+                    );
+                }
+                let (id, res) = match resource_with_id(&e) {
+                    Ok(x) => x,
+                    Err(f) => {
+                        log.fail(&obj, &requests, f);
+                        return None;
+                    }
+                };
+                let modified = created_properties(&body);
+                self.link_user(user, &id);
+                obj.target_id = Some(id.clone());
+                log.success(&obj, LogAction::Create, "created", modified, requests.clone());
+                (id, res, true)
+            }
+        };
+        if !created {
+            self.link_user(user, &target_id);
+            obj.target_id = Some(target_id.clone());
+        }
+        let current_manager = match self.manager_of(&resource, &obj, log, &requests) {
+            Ok(m) => m,
+            Err(Failed) => return None,
+        };
+        if !created {
+            self.update_user(&eval, &resource, &target_id, mapper, &obj, requests, log).await?;
+        }
+        if let Some(entry) = self.cds.users.get_mut(&user.object_id) {
+            entry.disabled = false;
+        }
+        Some(Exported { object_id: user.object_id.clone(), manager: eval.manager(), current_manager })
+    }
+
+    fn link_user(&mut self, user: &SourceUser, target_id: &str) {
+        let entry = self.cds.users.entry(user.object_id.clone()).or_insert_with(|| UserEntry {
+            alias: user.alias.clone(),
+            target_id: target_id.to_string(),
+            ..UserEntry::default()
+        });
+        entry.target_id = target_id.to_string();
+        self.aliases.add(target_id, format!("user:{}", user.alias));
+    }
+
+    /// The manager id in a returned resource; a bare string fails the object (ENTRA.md 1.8).
+    fn manager_of(
+        &self,
+        resource: &Json,
+        obj: &ObjectRef,
+        log: &mut CycleLog,
+        requests: &[RequestRef],
+    ) -> Result<Option<String>, Failed> {
+        let path = TargetPath::parse(&format!("{ENTERPRISE_URN}:manager")).ok_or(Failed)?;
+        let Some(value) = resource::get(resource, &path) else { return Ok(None) };
+        match resource::manager_id(&value) {
+            Some((id, true)) => {
+                let mut f = Finding::error(
+                    FindingKind::Incompatible,
+                    format!("the endpoint returned `manager` of {} as a bare string ({id}); Entra expects {{\"value\": \"…\"}} and cannot deserialise the user", obj.alias),
+                )
+                .with_code(ErrorCode::SystemForCrossDomainIdentityManagementServiceIncompatible);
+                f.request = requests.last().cloned();
+                Err(log.fail(obj, requests, f))
+            }
+            Some((id, false)) => Ok(Some(id)),
+            None => Ok(None),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn update_user(
+        &mut self,
+        eval: &Evaluated,
+        resource: &Json,
+        target_id: &str,
+        mapper: &dyn Mapper,
+        obj: &ObjectRef,
+        mut requests: Vec<RequestRef>,
+        log: &mut CycleLog,
+    ) -> Option<()> {
+        let desired: Vec<Desired> = eval
+            .specs
+            .iter()
+            .zip(&eval.values)
+            .filter(|(s, _)| !s.on_create_only)
+            .filter_map(|(s, v)| {
+                let path = TargetPath::parse(&s.target)?;
+                if path.is_manager() {
+                    return None;
+                }
+                let value = if s.target.eq_ignore_ascii_case("active") {
+                    dialect::active_value(self.dialect, v)
+                } else {
+                    v.clone()
+                };
+                Some(Desired {
+                    path: s.target.clone(),
+                    value,
+                    case_exact: s.case_exact,
+                    current: resource::get(resource, &path),
+                })
+            })
+            .collect();
+        let changes = diff::plan_update(&desired);
+        if changes.is_empty() {
+            log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "already in sync; no changes required");
+            return Some(());
+        }
+        if !mapper.actions(ObjectKind::User).update {
+            log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "changes pending but the Update action is off");
+            return Some(());
+        }
+        let body = dialect::patch_body(dialect::attribute_ops(self.dialect, &changes));
+        let sent = self.actor.send(Request::new(Method::Patch, format!("/Users/{target_id}")).body(body)).await;
+        requests.push(RequestRef::of(sent.exchange()));
+        let modified: Vec<ModifiedProperty> = changes
+            .iter()
+            .map(|c| ModifiedProperty { name: c.path.clone(), old: c.old.clone(), new: Some(c.value.clone()) })
+            .collect();
+        match &sent {
+            Sent::Answer(e) if e.status == Some(200) || e.status == Some(204) => {
+                let enabled = changes.iter().any(|c| {
+                    c.path.eq_ignore_ascii_case("active") && diff::values_equal(&c.value, &json!(true), false)
+                });
+                let action = if enabled { LogAction::Enable } else { LogAction::Update };
+                log.success(obj, action, "updated", modified, requests);
+                Some(())
+            }
+            _ => {
+                let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                    .with_code(failure_code(&sent))
+                    .with_request(sent.exchange());
+                log.fail_with(obj, &requests, f, modified);
+                None
+            }
+        }
+    }
+
+    /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
+    pub async fn link_managers(&mut self, exported: &[Exported], log: &mut CycleLog) {
+        for x in exported {
+            let Some(desired_source) = &x.manager else { continue };
+            let Some(entry) = self.cds.users.get(&x.object_id).cloned() else { continue };
+            let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
+            let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
+            let op = match (&desired, &x.current_manager) {
+                (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
+                    let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
+                    dialect::manager_set_op(self.dialect, kind, d)
+                }
+                (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
+                    dialect::manager_remove_op(self.dialect, cur)
+                }
+                _ => continue,
+            };
+            let body = dialect::patch_body(vec![op]);
+            let sent =
+                self.actor.send(Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body)).await;
+            let requests = vec![RequestRef::of(sent.exchange())];
+            let modified = vec![ModifiedProperty {
+                name: format!("{ENTERPRISE_URN}:manager"),
+                old: x.current_manager.clone().map(Json::String),
+                new: desired.clone().map(Json::String),
+            }];
+            match &sent {
+                Sent::Answer(e) if e.is_success() => {
+                    if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
+                        entry.manager = desired;
+                    }
+                    // The reference export belongs to the object's entry of this cycle when it has one.
+                    let earlier = log.events.iter_mut().rev().find(|e| {
+                        e.object.source_id == x.object_id
+                            && matches!(e.action, LogAction::Create | LogAction::Update | LogAction::Enable)
+                    });
+                    match earlier {
+                        Some(event) => {
+                            event.modified.extend(modified);
+                            event.requests.extend(requests);
+                        }
+                        None => {
+                            // An "already in sync" skip of this object becomes the update.
+                            let skipped = log
+                                .events
+                                .iter()
+                                .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
+                            if let Some(i) = skipped {
+                                log.events.remove(i);
+                                log.counts.skips -= 1;
+                            }
+                            log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
+                        }
+                    }
+                }
+                _ => {
+                    let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                        .with_code(failure_code(&sent))
+                        .with_request(sent.exchange());
+                    log.fail_with(&obj, &requests, f, modified);
+                }
+            }
+        }
+    }
+
+    /// Disables (PATCH `active` only) or deletes a linked user; `unmanage` drops the link afterwards
+    /// (unassigned / out of scope: Entra stops managing the user).
+    pub async fn deprovision_user(
+        &mut self,
+        object_id: &str,
+        mapper: &dyn Mapper,
+        attrs: Option<&SourceObject>,
+        unmanage: bool,
+        log: &mut CycleLog,
+    ) {
+        let Some(entry) = self.cds.users.get(object_id).cloned() else { return };
+        let obj = user_ref(&entry.alias, object_id, Some(&entry.target_id));
+        let specs = mapper.specs(ObjectKind::User);
+        let has_active = specs.iter().any(|s| s.target.eq_ignore_ascii_case("active"));
+        let actions = mapper.actions(ObjectKind::User);
+        let (request, action, modified) = match (attrs, has_active) {
+            (Some(attrs), true) => {
+                if !actions.update {
+                    log.skip(
+                        &obj,
+                        ErrorCode::EntrySynchronizationSkipped,
+                        "disable pending but the Update action is off",
+                    );
+                    return;
+                }
+                let eval = evaluate(mapper, ObjectKind::User, attrs, true);
+                let mapped = eval.value_of("active").cloned().filter(|v| !v.is_null()).unwrap_or(json!("False"));
+                let body = dialect::patch_body(dialect::active_ops(self.dialect, &mapped));
+                let modified = vec![ModifiedProperty {
+                    name: "active".into(),
+                    old: None,
+                    new: Some(dialect::active_value(self.dialect, &mapped)),
+                }];
+                (
+                    Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body),
+                    LogAction::Disable,
+                    modified,
+                )
+            }
+            _ => {
+                if !actions.delete {
+                    log.skip(
+                        &obj,
+                        ErrorCode::EntrySynchronizationSkipped,
+                        "delete pending but the Delete action is off",
+                    );
+                    return;
+                }
+                (Request::new(Method::Delete, format!("/Users/{}", entry.target_id)), LogAction::Delete, Vec::new())
+            }
+        };
+        let sent = self.actor.send(request).await;
+        let requests = vec![RequestRef::of(sent.exchange())];
+        match &sent {
+            Sent::Answer(e) if e.is_success() => {
+                if action == LogAction::Delete || unmanage {
+                    self.cds.users.remove(object_id);
+                } else if let Some(entry) = self.cds.users.get_mut(object_id) {
+                    entry.disabled = true;
+                }
+                let why = if action == LogAction::Delete { "deleted" } else { "disabled" };
+                log.success(&obj, action, why, modified, requests);
+            }
+            _ => {
+                let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                    .with_code(failure_code(&sent))
+                    .with_request(sent.exchange());
+                log.fail_with(&obj, &requests, f, modified);
+            }
+        }
+    }
+}
+
+fn created_properties(body: &Json) -> Vec<ModifiedProperty> {
+    body.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "schemas" | "meta" | "roles"))
+                .map(|(k, v)| ModifiedProperty { name: k.clone(), old: None, new: Some(v.clone()) })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,410 @@
+//! `[[steps]]`: one action key per step, its companion keys, `name` and `expect`. Each directory change
+//! is applied to a shadow copy of the directory as it is read, so a step may name a user added by an
+//! earlier `add`, and naming one removed by an earlier `hard_delete` is an error with a position.
+
+use toml::de::{DeTable, DeValue};
+
+use super::entity::{check_unset_name, parse_group, parse_user, parse_user_set};
+use super::expect::parse_expect;
+use super::model::{Action, CycleKind, ObjectAlias, Restart, Step, TargetEdit};
+use super::parse::{choice, joined, nested_group_warning, quoted_list, reference_error};
+use super::raw::{self, entries, get, key_span, Node, Sink};
+use crate::diagnostic::{did_you_mean, Span};
+use crate::directory::{Directory, DirectoryError, Mutation, ObjectRef};
+use crate::mapping::Value;
+
+/// Keys that say what a step does: exactly one per step.
+pub(crate) const ACTION_KEYS: &[&str] = &[
+    "test_connection",
+    "cycle",
+    "add",
+    "update",
+    "assign",
+    "unassign",
+    "disable",
+    "enable",
+    "soft_delete",
+    "restore",
+    "hard_delete",
+    "on_demand",
+    "restart",
+    "steady",
+    "add_group",
+    "rename_group",
+    "add_member",
+    "remove_member",
+    "assign_group",
+    "unassign_group",
+    "delete_group",
+    "target_edit",
+];
+
+/// Keys that complete an action, and the actions they go with.
+const COMPANIONS: &[(&str, &[&str])] = &[
+    ("set", &["update", "target_edit"]),
+    ("unset", &["update", "target_edit"]),
+    ("to", &["rename_group"]),
+    ("user", &["add_member", "remove_member"]),
+];
+
+/// Reads every step, checking references against `dir` as changed by the steps before.
+pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) -> Vec<Step> {
+    let Some(node) = get(root, "steps") else {
+        sink.warning(
+            Span::new(0, 0),
+            "the scenario has no steps",
+            "add `[[steps]]` tables, e.g. `cycle = \"initial\"`",
+        );
+        return Vec::new();
+    };
+    let mut shadow = dir.clone();
+    let mut steps = Vec::new();
+    for (i, (table, span)) in raw::table_list(sink, node, "steps").into_iter().enumerate() {
+        if let Some(step) = parse_step(sink, table, span, i + 1, &mut shadow) {
+            steps.push(step);
+        }
+    }
+    steps
+}
+
+fn step_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&str> = ACTION_KEYS.to_vec();
+    keys.extend(COMPANIONS.iter().map(|(k, _)| *k));
+    keys.extend(["name", "expect"]);
+    keys
+}
+
+fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, shadow: &mut Directory) -> Option<Step> {
+    let unknown = raw::check_keys(sink, table, &step_keys(), &format!("step {number}"));
+    let actions: Vec<_> = entries(table).into_iter().filter(|(k, _, _)| ACTION_KEYS.contains(k)).collect();
+    let (key, action_key_span, node) = match actions.as_slice() {
+        // A misspelt action key was reported as unknown: saying the step has no action would repeat it.
+        [] if unknown > 0 => return None,
+        [] => {
+            let example = "expected one action key, e.g. `cycle`, `update` or `test_connection`";
+            sink.error(span, format!("step {number} has no action"), example);
+            return None;
+        }
+        [one] => *one,
+        [_, second, ..] => {
+            let names: Vec<&str> = actions.iter().map(|(k, _, _)| *k).collect();
+            sink.error(
+                second.1,
+                format!("step {number} has several actions: {}", joined(&names, "and")),
+                "one action per step: split it into separate [[steps]]",
+            );
+            return None;
+        }
+    };
+    for (companion, owners) in COMPANIONS {
+        if let Some(cspan) = key_span(table, companion).filter(|_| !owners.contains(&key)) {
+            sink.error(
+                cspan,
+                format!("`{companion}` does not go with `{key}`"),
+                format!("`{companion}` goes with {}", quoted_list(owners)),
+            );
+        }
+    }
+    let name = get(table, "name").and_then(|n| raw::string(sink, n, "name")).map(|(n, _)| n);
+    let expect =
+        get(table, "expect").and_then(|n| parse_expect(sink, n, key_span(table, "expect").unwrap_or_default(), key));
+    let action_span = Span::new(action_key_span.start, raw::span_of(node).end);
+    let (action, refs) = parse_action(sink, key, node, table, action_span, shadow)?;
+    if let Action::Change(mutation) = &action {
+        apply_to_shadow(sink, mutation, &refs, action_span, number, shadow);
+    }
+    Some(Step { number, name, span, action, action_span, expect })
+}
+
+/// Aliases named by a step, with where they were written.
+type Refs = Vec<(String, Span)>;
+
+fn parse_action(
+    sink: &mut Sink,
+    key: &str,
+    node: &Node<'_>,
+    table: &DeTable<'_>,
+    action_span: Span,
+    shadow: &Directory,
+) -> Option<(Action, Refs)> {
+    let mut refs = Refs::new();
+    let action = match key {
+        "test_connection" | "steady" => {
+            must_be_true(sink, node, key)?;
+            if key == "steady" {
+                Action::Steady
+            } else {
+                Action::TestConnection
+            }
+        }
+        "cycle" => {
+            let (c, _) = choice(sink, node, "cycle", &["initial", "incremental"])?;
+            Action::Cycle(if c == "initial" { CycleKind::Initial } else { CycleKind::Incremental })
+        }
+        "restart" => Action::Restart(parse_restart(sink, node)?),
+        "add" => {
+            let t = raw::table(sink, node, "add")?;
+            let entry = parse_user(sink, t, raw::span_of(node))?;
+            if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
+                refs.push((m.clone(), span));
+            }
+            Action::Change(Mutation::AddUser(entry.new))
+        }
+        "add_group" => {
+            let t = raw::table(sink, node, "add_group")?;
+            let entry = parse_group(sink, t, raw::span_of(node))?;
+            for (member, span) in entry.new.members.iter().zip(&entry.member_spans) {
+                if shadow.group_id(member).is_some() && *member != entry.new.alias {
+                    nested_group_warning(sink, *span, member);
+                }
+                refs.push((member.clone(), *span));
+            }
+            Action::Change(Mutation::AddGroup(entry.new))
+        }
+        "update" => {
+            let user = alias(sink, node, key, &mut refs)?;
+            let (set, unset) = parse_set_unset(sink, table, key, action_span)?;
+            for (name, value, span) in &set {
+                if let ("manager", Value::Str(m)) = (name.as_str(), value) {
+                    refs.push((m.clone(), *span));
+                }
+            }
+            let set = set.into_iter().map(|(n, v, _)| (n, v)).collect();
+            let unset = unset.into_iter().filter_map(|(n, span)| check_unset_name(sink, &n, span)).collect();
+            Action::Change(Mutation::Update { user, set, unset })
+        }
+        "rename_group" => {
+            let group = alias(sink, node, key, &mut refs)?;
+            let (to, _) = companion_string(sink, table, "to", key, action_span, "add `to = \"New name\"`")?;
+            Action::Change(Mutation::RenameGroup { group, to })
+        }
+        "add_member" | "remove_member" => {
+            let group = alias(sink, node, key, &mut refs)?;
+            let (member, span) = companion_string(sink, table, "user", key, action_span, "add `user = \"...\"`")?;
+            if key == "add_member" && shadow.group_id(&member).is_some() && member != group {
+                nested_group_warning(sink, span, &member);
+            }
+            refs.push((member.clone(), span));
+            Action::Change(if key == "add_member" {
+                Mutation::AddMember { group, member }
+            } else {
+                Mutation::RemoveMember { group, member }
+            })
+        }
+        "on_demand" => {
+            let (a, span) = raw::string(sink, node, key)?;
+            Action::OnDemand(resolve_object(sink, shadow, &a, span, false)?)
+        }
+        "target_edit" => {
+            let (a, span) = raw::string(sink, node, key)?;
+            let object = resolve_object(sink, shadow, &a, span, true)?;
+            let set_node = get(table, "set").and_then(|n| raw::table(sink, n, "set"));
+            let set = set_node.map(|t| raw::table_to_json(t).into_iter().collect()).unwrap_or_default();
+            let unset = get(table, "unset").and_then(|n| raw::string_list(sink, n, "unset")).unwrap_or_default();
+            if set_node.is_none() && get(table, "unset").is_none() {
+                sink.error(action_span, "`target_edit` needs `set` or `unset`", "add `set = { title = \"...\" }`");
+                return None;
+            }
+            Action::TargetEdit(TargetEdit { object, set, unset: unset.into_iter().map(|(u, _)| u).collect() })
+        }
+        _ => {
+            let a = alias(sink, node, key, &mut refs)?;
+            Action::Change(simple_mutation(key, a))
+        }
+    };
+    Some((action, refs))
+}
+
+/// A string naming an object; remembered in `refs` for error positions.
+fn alias(sink: &mut Sink, node: &Node<'_>, key: &str, refs: &mut Refs) -> Option<String> {
+    let (a, span) = raw::string(sink, node, key)?;
+    refs.push((a.clone(), span));
+    Some(a)
+}
+
+fn simple_mutation(key: &str, alias: String) -> Mutation {
+    match key {
+        "assign" => Mutation::Assign(alias),
+        "unassign" => Mutation::Unassign(alias),
+        "disable" => Mutation::Disable(alias),
+        "enable" => Mutation::Enable(alias),
+        "soft_delete" => Mutation::SoftDelete(alias),
+        "restore" => Mutation::Restore(alias),
+        "hard_delete" => Mutation::HardDelete(alias),
+        "assign_group" => Mutation::AssignGroup(alias),
+        "unassign_group" => Mutation::UnassignGroup(alias),
+        _ => Mutation::DeleteGroup(alias),
+    }
+}
+
+fn must_be_true(sink: &mut Sink, node: &Node<'_>, key: &str) -> Option<()> {
+    match raw::boolean(sink, node, key)? {
+        true => Some(()),
+        false => {
+            sink.error(raw::span_of(node), format!("`{key} = false` does nothing"), "write `true` or remove the step");
+            None
+        }
+    }
+}
+
+fn parse_restart(sink: &mut Sink, node: &Node<'_>) -> Option<Restart> {
+    match node.get_ref() {
+        DeValue::Boolean(true) => Some(Restart::KeepLinks),
+        DeValue::Boolean(false) => {
+            sink.error(
+                raw::span_of(node),
+                "`restart = false` does nothing",
+                "write `true`, `\"full\"` or remove the step",
+            );
+            None
+        }
+        DeValue::String(s) if s.as_ref() == "full" => Some(Restart::Full),
+        DeValue::String(s) => {
+            let label = match did_you_mean(s, ["full"]) {
+                Some(_) => "did you mean `\"full\"`?".to_string(),
+                None => "expected `true` or `\"full\"`".to_string(),
+            };
+            sink.error(raw::span_of(node), format!("unknown restart `{s}`"), label);
+            None
+        }
+        _ => {
+            raw::type_error(sink, node, "restart", "`true` or `\"full\"`");
+            None
+        }
+    }
+}
+
+type SetUnset = (Vec<(String, Value, Span)>, Vec<(String, Span)>);
+
+fn parse_set_unset(sink: &mut Sink, table: &DeTable<'_>, key: &str, action_span: Span) -> Option<SetUnset> {
+    let set_node = get(table, "set");
+    let unset_node = get(table, "unset");
+    if set_node.is_none() && unset_node.is_none() {
+        sink.error(action_span, format!("`{key}` needs `set` or `unset`"), "add `set = { department = \"...\" }`");
+        return None;
+    }
+    let set = set_node.and_then(|n| raw::table(sink, n, "set")).map(|t| parse_user_set(sink, t)).unwrap_or_default();
+    let unset = unset_node.and_then(|n| raw::string_list(sink, n, "unset")).unwrap_or_default();
+    Some((set, unset))
+}
+
+fn companion_string(
+    sink: &mut Sink,
+    table: &DeTable<'_>,
+    companion: &str,
+    key: &str,
+    action_span: Span,
+    hint: &str,
+) -> Option<(String, Span)> {
+    match get(table, companion) {
+        Some(n) => raw::string(sink, n, companion),
+        None => {
+            sink.error(action_span, format!("`{key}` needs `{companion}`"), hint);
+            None
+        }
+    }
+}
+
+/// A user or group for `on_demand`/`target_edit`; deleted objects are accepted only for `target_edit`
+/// (their target resource may still exist).
+fn resolve_object(
+    sink: &mut Sink,
+    dir: &Directory,
+    alias: &str,
+    span: Span,
+    allow_deleted: bool,
+) -> Option<ObjectAlias> {
+    let error = match dir.lookup(alias) {
+        Some(ObjectRef::User(id)) => match dir.user(id) {
+            Some(u) if u.is_hard_deleted() && !allow_deleted => DirectoryError::HardDeleted(alias.to_string()),
+            _ => return Some(ObjectAlias::User(alias.to_string())),
+        },
+        Some(ObjectRef::Group(id)) => match dir.group(id) {
+            Some(g) if g.is_deleted() && !allow_deleted => DirectoryError::GroupDeleted(alias.to_string()),
+            _ => return Some(ObjectAlias::Group(alias.to_string())),
+        },
+        None => DirectoryError::UnknownObject(alias.to_string()),
+    };
+    reference_error(sink, &error, span, dir);
+    None
+}
+
+fn apply_to_shadow(
+    sink: &mut Sink,
+    mutation: &Mutation,
+    refs: &Refs,
+    action_span: Span,
+    number: usize,
+    shadow: &mut Directory,
+) {
+    match shadow.apply(mutation) {
+        Ok(applied) if applied.is_noop() => {
+            sink.warning(action_span, format!("step {number} changes nothing"), noop_reason(mutation));
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let span = error_alias(&e)
+                .and_then(|a| refs.iter().rev().find(|(r, _)| r == a).map(|(_, s)| *s))
+                .unwrap_or(action_span);
+            reference_error(sink, &e, span, shadow);
+            add_despite_bad_references(mutation, shadow);
+        }
+    }
+}
+
+/// After an `add`/`add_group` failed on a reference (manager, member), adds the object without it, so
+/// later steps naming it are not reported as well: one mistake, one error.
+fn add_despite_bad_references(mutation: &Mutation, shadow: &mut Directory) {
+    match mutation {
+        Mutation::AddUser(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut new = new.clone();
+            new.manager = None;
+            let _ = shadow.apply(&Mutation::AddUser(new));
+        }
+        Mutation::AddGroup(new) if shadow.lookup(&new.alias).is_none() => {
+            let mut bare = new.clone();
+            bare.members.clear();
+            if shadow.apply(&Mutation::AddGroup(bare)).is_ok() {
+                for member in &new.members {
+                    let add = Mutation::AddMember { group: new.alias.clone(), member: member.clone() };
+                    let _ = shadow.apply(&add);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn error_alias(e: &DirectoryError) -> Option<&str> {
+    match e {
+        DirectoryError::UnknownUser(a)
+        | DirectoryError::UnknownGroup(a)
+        | DirectoryError::UnknownObject(a)
+        | DirectoryError::NotAUser(a)
+        | DirectoryError::NotAGroup(a)
+        | DirectoryError::HardDeleted(a)
+        | DirectoryError::SoftDeleted(a)
+        | DirectoryError::GroupDeleted(a)
+        | DirectoryError::SelfManager(a)
+        | DirectoryError::SelfMember(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn noop_reason(m: &Mutation) -> &'static str {
+    match m {
+        Mutation::Update { .. } => "the user already has these values",
+        Mutation::Assign(_) => "already assigned",
+        Mutation::Unassign(_) => "not assigned directly",
+        Mutation::Disable(_) => "already disabled",
+        Mutation::Enable(_) => "already enabled",
+        Mutation::SoftDelete(_) => "already soft-deleted",
+        Mutation::Restore(_) => "not soft-deleted",
+        Mutation::RenameGroup { .. } => "the group already has this name",
+        Mutation::AddMember { .. } => "already a member",
+        Mutation::RemoveMember { .. } => "not a member",
+        Mutation::AssignGroup(_) => "already assigned",
+        Mutation::UnassignGroup(_) => "not assigned",
+        _ => "no effect",
+    }
+}

@@ -1,0 +1,416 @@
+//! Format tests: every step kind parses, every error class renders with its position.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::diagnostic::render_all;
+use crate::directory::Mutation;
+use crate::mapping::Value;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios").join(rel)
+}
+
+fn parse(text: &str) -> Result<Loaded, Vec<crate::diagnostic::Diagnostic>> {
+    parse_str("test.toml", text, Path::new("."))
+}
+
+fn errors(text: &str) -> String {
+    match parse(text) {
+        Ok(loaded) => panic!("expected errors, got a scenario with {} steps", loaded.scenario.steps.len()),
+        Err(diags) => render_all(&diags, false),
+    }
+}
+
+#[test]
+fn joiner_mover_leaver_fixture_loads() {
+    let loaded =
+        load(&fixture("valid/joiner_mover_leaver.toml")).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    let s = &loaded.scenario;
+    assert!(loaded.warnings.is_empty());
+    assert_eq!(s.steps.len(), 10);
+    assert_eq!(s.directory.user_count(), 2);
+    let labels: Vec<String> = s.steps.iter().map(Step::label).collect();
+    insta::assert_debug_snapshot!(labels);
+}
+
+#[test]
+fn every_mistake_is_reported_with_its_position() {
+    let text = std::fs::read_to_string(fixture("invalid/many_mistakes.toml")).unwrap();
+    insta::assert_snapshot!(errors(&text));
+}
+
+#[test]
+fn every_step_kind_parses() {
+    let loaded = load(&fixture("valid/every_step_kind.toml")).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    assert!(loaded.warnings.is_empty(), "{}", render_all(&loaded.warnings, false));
+    let s = &loaded.scenario;
+    assert_eq!(s.mapping.spec, "mappings/custom.toml");
+    assert!(s.base_dir.ends_with("tests/fixtures/scenarios/valid"));
+    assert_eq!(s.dialect.as_ref().map(|d| d.value), Some(Dialect::Compliant));
+    let expected = Settings {
+        scope: Scope::All,
+        actions: TargetActions { create: true, update: true, delete: false },
+        skip_out_of_scope_deletions: true,
+        provision_groups: true,
+        deletion_threshold: Some(10),
+        concurrency: Some(2),
+    };
+    assert_eq!(s.settings, expected);
+    let embedded = s.embedded.as_ref().unwrap();
+    assert_eq!(embedded.table["remove_all_members_on_remove"], toml::Value::Boolean(true));
+    assert_eq!(s.target.users[0].value["emails"][0]["type"], "work");
+    assert_eq!(s.target.groups[0].value, serde_json::json!({"displayName": "Legacy"}));
+    let actions: Vec<String> = s.steps.iter().map(|st| st.action.to_string()).collect();
+    insta::assert_debug_snapshot!(actions);
+    let keys: HashSet<&str> = s.steps.iter().map(|st| st.action.key()).collect();
+    assert_eq!(keys.len(), step::ACTION_KEYS.len(), "one step of each kind");
+}
+
+#[test]
+fn step_details_are_kept() {
+    let loaded = load(&fixture("valid/every_step_kind.toml")).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    let steps = &loaded.scenario.steps;
+    let Action::Change(Mutation::Update { user, set, unset }) = &steps[3].action else { panic!("{:?}", steps[3]) };
+    assert_eq!(user, "carol");
+    let set: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    assert_eq!(set, ["department=\"Sales\"", "manager=\"bob\"", "accountEnabled=true"]);
+    assert_eq!(unset, &["mobile"]);
+    assert_eq!(steps[10].action, Action::OnDemand(ObjectAlias::User("carol".into())));
+    assert_eq!(steps[10].expect.as_ref().unwrap().action.as_ref().unwrap().value, OnDemandAction::Create);
+    let Action::TargetEdit(edit) = &steps[17].action else { panic!("{:?}", steps[17]) };
+    assert_eq!(edit.set, vec![("title".into(), "Drifted".into()), ("name.givenName".into(), "Al".into())]);
+    assert_eq!(edit.unset, ["nickName"]);
+    assert_eq!(steps[18].action, Action::Restart(Restart::KeepLinks));
+    assert_eq!(steps[19].action, Action::Restart(Restart::Full));
+    let steady = steps[20].expect.as_ref().unwrap();
+    assert_eq!(steady.steady.as_ref().unwrap().value, false);
+    assert_eq!(steady.flapping[0].value, "title");
+    let cycle = steps[1].expect.as_ref().unwrap();
+    assert_eq!(cycle.skips.as_ref().map(|c| c.value), Some(1));
+    assert_eq!(cycle.outcome.as_ref().map(|o| o.value), Some(Outcome::Success));
+    let pattern = &steps[0].expect.as_ref().unwrap().requests[0];
+    assert!(pattern.matches("GET", "/Users?filter=userName+eq+%22x%22"));
+    // Positions point into the file: the action span covers `key = value`.
+    let file = &loaded.scenario.file;
+    let st = &steps[4];
+    assert_eq!(&file.text[st.action_span.start..st.action_span.end], "assign = \"carol\"");
+    assert_eq!(st.label(), "step 5: assign carol");
+    assert_eq!(steps.last().unwrap().label(), "the deletion flows");
+}
+
+#[test]
+fn initial_directory_holds_users_groups_and_attributes() {
+    let loaded = load(&fixture("valid/every_step_kind.toml")).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    let dir = &loaded.scenario.directory;
+    let alice = dir.user_id("alice").unwrap();
+    let obj = dir.source_object(alice);
+    assert_eq!(obj.get("objectId"), &Value::from("2819c223-7f76-453a-919d-413861904646"));
+    assert_eq!(
+        obj.get("proxyAddresses"),
+        &Value::Multi(vec!["SMTP:alice@contoso.com".into(), "smtp:a@contoso.com".into()])
+    );
+    assert_eq!(obj.get("extension_0123456789abcdef0123456789abcdef_badge"), &Value::Int(1234));
+    assert!(dir.is_assigned_via_group(alice));
+    assert!(!dir.is_assigned(dir.user_id("bob").unwrap()));
+    assert!(dir.changed_since(dir.watermark()).is_empty(), "the log starts empty");
+    assert_eq!(dir.user_id("carol"), None, "steps do not change the initial directory");
+}
+
+#[test]
+fn toml_syntax_errors_are_all_reported() {
+    let text = "description = \"unterminated\n[[steps]]\ncycle = initial\n[settings\nscope = \"all\"\n";
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn wrong_value_types_are_reported_with_the_expected_type() {
+    let text = r#"
+description = 3
+[settings]
+scope = 1
+provision_groups = "yes"
+[[users]]
+id = "alice"
+assigned = "no"
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+members = "alice"
+[[steps]]
+cycle = 1
+[[steps]]
+update = ["alice"]
+set = { department = "x" }
+[[steps]]
+restart = 2
+[[steps]]
+test_connection = false
+"#;
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn references_follow_earlier_steps() {
+    let text = r#"
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+[[steps]]
+disable = "carol"
+[[steps]]
+add = { id = "carol", userPrincipalName = "carol@contoso.com", manager = "alcie" }
+[[steps]]
+disable = "carol"
+[[steps]]
+hard_delete = "carol"
+[[steps]]
+on_demand = "carol"
+[[steps]]
+enable = "carl"
+[[steps]]
+add_member = "alice"
+user = "carol"
+[[steps]]
+assign_group = "alice"
+"#;
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn duplicate_ids_and_bad_identities_are_reported() {
+    let text = r#"
+[generate]
+users = 3
+[[users]]
+id = "u000002"
+[[users]]
+id = "alice"
+objectId = "not-a-guid"
+manager = "alice"
+[[groups]]
+id = "alice"
+displayName = "Alice's group"
+[[groups]]
+id = "nameless"
+[[users]]
+userPrincipalName = "no-id@contoso.com"
+"#;
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn warnings_for_nested_groups_and_steps_that_change_nothing() {
+    let text = r#"
+[[users]]
+id = "alice"
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+members = ["alice"]
+[[groups]]
+id = "all"
+displayName = "Everyone"
+members = ["eng"]
+[[steps]]
+enable = "alice"
+[[steps]]
+add_member = "all"
+user = "eng"
+[[steps]]
+cycle = "initial"
+"#;
+    let loaded = parse(text).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    insta::assert_snapshot!(render_all(&loaded.warnings, false));
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const WORDS: &[&str] = &[
+        "description",
+        "mapping",
+        "dialect",
+        "settings",
+        "embedded",
+        "generate",
+        "target",
+        "users",
+        "groups",
+        "steps",
+        "scope",
+        "actions",
+        "id",
+        "objectId",
+        "manager",
+        "members",
+        "assigned",
+        "accountEnabled",
+        "soft_deleted",
+        "displayName",
+        "userPrincipalName",
+        "proxyAddresses",
+        "cycle",
+        "add",
+        "update",
+        "set",
+        "unset",
+        "disable",
+        "enable",
+        "soft_delete",
+        "restore",
+        "hard_delete",
+        "on_demand",
+        "restart",
+        "steady",
+        "add_group",
+        "rename_group",
+        "to",
+        "add_member",
+        "remove_member",
+        "user",
+        "assign_group",
+        "unassign_group",
+        "delete_group",
+        "target_edit",
+        "test_connection",
+        "expect",
+        "creates",
+        "requests",
+        "outcome",
+        "flapping",
+        "findings",
+        "action",
+        "alice",
+        "bob",
+        "eng",
+        "initial",
+        "incremental",
+        "full",
+        "legacy",
+        "all",
+        "seed",
+        "IsSoftDeleted",
+        "",
+        "é",
+        "POST /Users",
+        "GET /Users?filter=a eq \"b\"",
+    ];
+
+    fn word() -> impl Strategy<Value = String> {
+        prop::sample::select(WORDS).prop_map(str::to_string)
+    }
+
+    fn value() -> impl Strategy<Value = toml::Value> {
+        let leaf = prop_oneof![
+            word().prop_map(toml::Value::String),
+            any::<i64>().prop_map(toml::Value::Integer),
+            (-3i64..5).prop_map(toml::Value::Integer),
+            any::<bool>().prop_map(toml::Value::Boolean),
+            (-1e6f64..1e6).prop_map(toml::Value::Float),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(toml::Value::Array),
+                prop::collection::btree_map(word(), inner, 0..6)
+                    .prop_map(|m| toml::Value::Table(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        prop::collection::btree_map(word(), value(), 0..8).prop_map(|m| {
+            let table: toml::Table = m.into_iter().collect();
+            toml::to_string(&table).unwrap_or_default()
+        })
+    }
+
+    /// Loads and renders whatever comes back: neither may panic.
+    fn load_and_render(text: &str) -> String {
+        match parse(text) {
+            Ok(loaded) => render_all(&loaded.warnings, false),
+            Err(diags) => render_all(&diags, false),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text(text in "\\PC*") {
+            load_and_render(&text);
+        }
+
+        #[test]
+        fn arbitrary_toml(text in document()) {
+            load_and_render(&text);
+        }
+
+        #[test]
+        fn a_valid_scenario_with_bytes_changed(edits in prop::collection::vec((any::<prop::sample::Index>(), any::<char>()), 1..6)) {
+            let mut text: Vec<char> = std::fs::read_to_string(fixture("valid/every_step_kind.toml")).unwrap().chars().collect();
+            for (at, c) in edits {
+                let i = at.index(text.len());
+                text[i] = c;
+            }
+            load_and_render(&text.into_iter().collect::<String>());
+        }
+    }
+
+    #[test]
+    fn multibyte_names_render_with_character_columns() {
+        let text = "[[users]]\nid = \"\u{e9}\"\nmanager = \"\u{e9}\"\n";
+        insta::assert_snapshot!(load_and_render(text));
+    }
+}
+
+#[test]
+fn a_scenario_without_steps_loads_with_a_warning() {
+    let loaded = parse("description = \"only a directory\"\n").unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    assert!(loaded.scenario.steps.is_empty());
+    assert_eq!(loaded.scenario.mapping, MappingRef { spec: MappingRef::DEFAULT.into(), span: None });
+    assert_eq!(loaded.scenario.settings, Settings::default());
+    insta::assert_snapshot!(render_all(&loaded.warnings, false), @r#"
+    warning: the scenario has no steps
+     --> test.toml:1:1
+      |
+    1 | description = "only a directory"
+      | ^ add `[[steps]]` tables, e.g. `cycle = "initial"`
+    "#);
+}
+
+#[test]
+fn discover_finds_toml_files_below_directories_in_sorted_order() {
+    let root = fixture("");
+    let found = discover(&[root.join("valid"), root.join("invalid/many_mistakes.toml")]).unwrap();
+    let names: Vec<String> =
+        found.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    let mut sorted_valid: Vec<&String> = names.iter().filter(|n| n.starts_with("valid/")).collect();
+    sorted_valid.sort();
+    assert_eq!(names.iter().filter(|n| n.starts_with("valid/")).collect::<Vec<_>>(), sorted_valid);
+    assert!(names.contains(&"valid/every_step_kind.toml".to_string()));
+    assert_eq!(names.last().map(String::as_str), Some("invalid/many_mistakes.toml"));
+    assert!(matches!(discover(&[root.join("missing")]), Err(DiscoverError::NotFound(_))));
+}
+
+#[test]
+fn unreadable_files_are_a_diagnostic() {
+    let diags = load(&fixture("missing.toml")).unwrap_err();
+    assert_eq!(diags.len(), 1);
+    assert!(diags[0].message.starts_with("cannot read `"), "{}", diags[0].message);
+}
+
+#[test]
+fn example_scenarios_load_without_warnings() {
+    for name in ["group_assignment", "drift_on_generated_tenant"] {
+        let loaded = load(&fixture(&format!("valid/{name}.toml")))
+            .unwrap_or_else(|d| panic!("{name}: {}", render_all(&d, false)));
+        assert!(loaded.warnings.is_empty(), "{name}: {}", render_all(&loaded.warnings, false));
+    }
+    let generated = load(&fixture("valid/drift_on_generated_tenant.toml")).unwrap().scenario;
+    assert_eq!(generated.directory.user_count(), 501);
+    let auditor = generated.directory.user_id("auditor").unwrap();
+    let manager = generated.directory.source_object(auditor).get("manager").to_text();
+    assert_eq!(manager, Some(crate::directory::ObjectId::derive("u000001").to_string()));
+}
