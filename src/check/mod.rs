@@ -17,7 +17,7 @@
 //! the run), so an endpoint with one defect fails exactly the checks about that defect; a check whose
 //! setup cannot be done is skipped, not failed. Objects that are not the run's own are never touched.
 //! A failed check is data ([`CheckStatus::Fail`] with the exchange as evidence); [`CheckError`] is
-//! only for runs that could not be carried out (unreachable endpoint, unknown preset).
+//! only for runs that could not be carried out (unreachable endpoint, a mapping that does not load).
 
 mod attr;
 mod cleanup;
@@ -30,10 +30,10 @@ mod users;
 
 use std::future::Future;
 
-pub use attr::TargetPath;
 pub use model::{evidence, Check, CheckError, CheckOptions, CheckResult, CheckStatus, Problem, RunEnd};
-pub use steady::{mapped_values, post_body, PRESETS};
+pub use steady::{mapped_values, source_user, MappedValue};
 
+use crate::mapping::MappingSet;
 use crate::scim::client::{Client, TransportErrorKind};
 use ctx::Ctx;
 
@@ -53,11 +53,13 @@ pub async fn run_until(
     if options.dialects.is_empty() {
         return Err(CheckError::NoDialect);
     }
-    steady::mapped_values(&options.mapping, "probe")?;
+    let mapping = crate::mapping::load(&options.mapping, &options.mapping_dir)
+        .map_err(|diagnostics| CheckError::Mapping { spec: options.mapping.clone(), diagnostics })?
+        .set;
     let tag = options.run_tag.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
     let mut ctx = Ctx::new(client.clone(), tag);
     let end = {
-        let checks = all_checks(&mut ctx, options);
+        let checks = all_checks(&mut ctx, options, &mapping);
         tokio::pin!(cancel);
         tokio::select! {
             end = checks => end,
@@ -81,7 +83,7 @@ async fn ctrl_c() {
     }
 }
 
-async fn all_checks(ctx: &mut Ctx, options: &CheckOptions) -> Result<RunEnd, CheckError> {
+async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
     let probe = users::test_connection(ctx, options.groups).await;
     if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
         if first.error == Some(TransportErrorKind::Connect) {
@@ -104,6 +106,6 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions) -> Result<RunEnd, Che
             groups::run_dialect(ctx, *dialect).await;
         }
     }
-    steady::run(ctx, &options.mapping).await;
+    steady::run(ctx, &options.mapping, mapping).await;
     Ok(RunEnd::Completed)
 }

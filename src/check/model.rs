@@ -1,8 +1,10 @@
 //! What a check run returns: one [`Check`] per check, grouped, each with its problems and the
 //! exchanges it made; and its conversion into the shared [`report::Report`].
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::diagnostic::Diagnostic;
 use crate::engine::Dialect;
 use crate::report;
 use crate::scim::client::{Body, Exchange};
@@ -12,8 +14,11 @@ use crate::scim::client::{Body, Exchange};
 pub struct CheckOptions {
     /// The PATCH dialects to check, in order (legacy, compliant or both).
     pub dialects: Vec<Dialect>,
-    /// The mapping preset whose steady state is checked (`entra-default` or `unleash`).
+    /// The mapping whose steady state is checked and whose matching attributes the probes use: a preset
+    /// name (`entra-default`, `unleash`) or a mapping TOML / Graph schema JSON path (see [`crate::mapping::load`]).
     pub mapping: String,
+    /// The directory a relative `mapping` path is resolved against.
+    pub mapping_dir: PathBuf,
     /// Run the group checks (Entra's group provisioning).
     pub groups: bool,
     /// The per-run suffix in every object name; `None` picks a random one. Tests pin it.
@@ -25,6 +30,7 @@ impl Default for CheckOptions {
         CheckOptions {
             dialects: vec![Dialect::Legacy, Dialect::Compliant],
             mapping: "entra-default".to_string(),
+            mapping_dir: PathBuf::from("."),
             groups: true,
             run_tag: None,
         }
@@ -43,13 +49,13 @@ pub enum CheckError {
         /// What went wrong (`connection failed`).
         reason: String,
     },
-    /// The mapping preset is not known.
-    #[error("unknown mapping preset `{name}` (known: {known})")]
-    UnknownMapping {
-        /// The name given.
-        name: String,
-        /// The known presets, comma-separated.
-        known: String,
+    /// The mapping did not load; nothing was sent.
+    #[error("mapping `{spec}` did not load")]
+    Mapping {
+        /// The mapping as given.
+        spec: String,
+        /// Every diagnostic, errors and warnings, in file order.
+        diagnostics: Vec<Diagnostic>,
     },
     /// No dialect was selected.
     #[error("no PATCH dialect selected: choose legacy, compliant or both")]

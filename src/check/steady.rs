@@ -1,134 +1,139 @@
-//! The `steady-state` check: create a user the way Entra would with a mapping preset (every mapped target
-//! attribute set), read it back, and report every mapped attribute whose returned value differs from what
-//! was sent. Entra compares its mapped values with what the endpoint returns and re-sends every
-//! difference in every cycle, so each difference is a PATCH per user per cycle, forever (ENTRA.md 3.3).
+//! The `steady-state` check: create a user the way Entra would with the chosen mapping (every user mapping
+//! evaluated for a create against a realistic synthetic source user, the POST body built by
+//! [`mapping::build_resource`]), read it back, and report every mapped attribute whose returned value
+//! differs from what was sent, compared as Entra compares (`engine::diff::values_equal`, honouring each
+//! mapping's "exact case"). Entra re-sends each difference in every cycle, forever (ENTRA.md 3.3).
 //!
-//! The presets' target attributes are the ones of ENTRA.md 5.4 (`entra-default`) and the Unleash setup
-//! guide (`unleash`). `manager` is linked by a PATCH after the create and has its own check
-//! (`users/<dialect>/manager`), so it is not part of the round trip.
+//! Reference attributes (`manager`) are linked by a PATCH after the create and have their own check
+//! (`users/<dialect>/manager`), so they are not part of the round trip.
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
-use super::attr::TargetPath;
-use super::ctx::{expect_object, expect_status, Ctx, Outcome, Stop, USER_URN};
-use super::model::{CheckError, Problem};
-use crate::engine::dialect::ENTERPRISE_URN;
+use super::ctx::{expect_object, expect_status, status_text, Ctx, Outcome, Stop};
+use super::model::Problem;
+use crate::directory;
+use crate::engine::{diff, steady as engine_steady, Dialect};
+use crate::mapping::{self, EvalEnv, Evaluated, MappingSet, ObjectKind, Operation, SourceObject, TargetAttr, Value};
 use crate::scim::client::{Method, Request};
 
-/// The presets the steady-state check knows.
-pub const PRESETS: [&str; 2] = ["entra-default", "unleash"];
+/// One mapped attribute of the user the check creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedValue {
+    /// The SCIM target.
+    pub target: TargetAttr,
+    /// The typed value Entra sends for it on POST.
+    pub value: Json,
+    /// The mapping's "exact case" flag.
+    pub case_exact: bool,
+}
 
-/// The mapped target attributes of a preset with the values a synthetic source user yields.
-pub fn mapped_values(preset: &str, name: &str) -> Result<Vec<(String, Json)>, CheckError> {
+/// A realistic source user (from the synthetic tenant generator) whose unique attributes carry `name`.
+pub fn source_user(name: &str) -> SourceObject {
+    let tenant = directory::generate(2, 0, 7);
+    let mut user = tenant.users().nth(1).map(|(id, _)| tenant.source_object(id)).unwrap_or_default();
     let mail = format!("{name}@example.com");
-    let base = vec![
-        ("userName", json!(mail)),
-        ("active", json!(true)),
-        ("displayName", json!(format!("Steady {name}"))),
-        ("emails[type eq \"work\"].value", json!(mail)),
-        ("name.givenName", json!("Stella")),
-        ("name.familyName", json!("Steady")),
-        ("externalId", json!(name)),
-    ];
-    let extra = match preset {
-        "unleash" => vec![],
-        "entra-default" => vec![
-            ("title", json!("Staff Engineer")),
-            ("preferredLanguage", json!("en-US")),
-            ("name.formatted", json!("Stella Steady")),
-            ("addresses[type eq \"work\"].formatted", json!("Bldg 7")),
-            ("addresses[type eq \"work\"].streetAddress", json!("7 Steady St")),
-            ("addresses[type eq \"work\"].locality", json!("Redmond")),
-            ("addresses[type eq \"work\"].region", json!("WA")),
-            ("addresses[type eq \"work\"].postalCode", json!("98052")),
-            ("addresses[type eq \"work\"].country", json!("US")),
-            ("phoneNumbers[type eq \"work\"].value", json!("+1 425 555 0170")),
-            ("phoneNumbers[type eq \"mobile\"].value", json!("+1 425 555 0171")),
-            ("phoneNumbers[type eq \"fax\"].value", json!("+1 425 555 0172")),
-            ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", json!("7007")),
-            ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", json!("Reliability")),
-        ],
-        other => return Err(CheckError::UnknownMapping { name: other.to_string(), known: PRESETS.join(", ") }),
-    };
-    Ok(base.into_iter().chain(extra).map(|(p, v)| (p.to_string(), v)).collect())
+    for (attr, value) in [
+        ("userPrincipalName", Value::Str(mail.clone())),
+        ("mail", Value::Str(mail)),
+        ("mailNickname", Value::Str(name.to_string())),
+        ("displayName", Value::Str(format!("Steady {name}"))),
+        ("objectId", Value::Str(uuid::Uuid::new_v4().to_string())),
+        ("employeeId", Value::Str(format!("E-{name}"))),
+        ("IsSoftDeleted", Value::Bool(false)),
+        ("accountEnabled", Value::Bool(true)),
+    ] {
+        user.set(attr, value);
+    }
+    user.remove("manager");
+    user
 }
 
-/// Builds the POST body Entra sends for these mapped values.
-pub fn post_body(values: &[(String, Json)]) -> Json {
-    let mut body = json!({"schemas": [USER_URN], "meta": {"resourceType": "User"}});
-    for (path, value) in values {
-        if let Some(p) = TargetPath::parse(path) {
-            p.set(&mut body, value.clone());
-        }
-    }
-    if values.iter().any(|(p, _)| p.starts_with(ENTERPRISE_URN)) {
-        body["schemas"] = json!([USER_URN, ENTERPRISE_URN]);
-    }
-    if let Some(Json::Array(emails)) = body.get_mut("emails") {
-        for email in emails.iter_mut().filter(|e| e["type"] == json!("work")) {
-            email["primary"] = json!(true);
-        }
-    }
-    body["roles"] = json!([]);
-    body
+/// The non-reference user attributes `set` provisions on create for `src`, typed as Entra sends them.
+pub fn mapped_values(set: &MappingSet, src: &SourceObject) -> Vec<MappedValue> {
+    let mut env = EvalEnv::system();
+    set.users
+        .attributes
+        .iter()
+        .filter(|m| !m.target.is_reference())
+        .filter_map(|m| match m.evaluate_for(src, &mut env, Operation::Create) {
+            Ok(Evaluated::Flow(v)) => {
+                Some(MappedValue { target: m.target.clone(), value: m.target.scim_value(&v), case_exact: m.case_exact })
+            }
+            _ => None,
+        })
+        .filter(|m| !m.value.is_null())
+        .collect()
 }
 
-/// `steady-state/<preset>`.
-pub async fn run(ctx: &mut Ctx, preset: &str) {
+/// `steady-state/<mapping name>`.
+pub async fn run(ctx: &mut Ctx, name: &str, set: &MappingSet) {
     let mark = ctx.mark();
-    let outcome = round_trip(ctx, preset).await;
-    ctx.record("steady-state", preset, mark, outcome);
+    let outcome = round_trip(ctx, set).await;
+    ctx.record("steady-state", name, mark, outcome);
 }
 
-async fn round_trip(ctx: &mut Ctx, preset: &str) -> Outcome {
+async fn round_trip(ctx: &mut Ctx, set: &MappingSet) -> Outcome {
     let name = ctx.unique("steady");
-    let values = mapped_values(preset, &name).map_err(|e| Stop::Skip(e.to_string()))?;
-    let ex = ctx.send(Request::new(Method::Post, "/Users").body(post_body(&values))).await?;
+    let values = mapped_values(set, &source_user(&name));
+    let pairs: Vec<(TargetAttr, Json)> = values.iter().map(|m| (m.target.clone(), m.value.clone())).collect();
+    let body = mapping::build_resource(ObjectKind::User, &pairs);
+    let ex = ctx.send(Request::new(Method::Post, "/Users").body(body)).await?;
     let Some(id) = ctx.register(&ex, "Users", &name) else {
-        return Err(Stop::Skip(format!(
-            "could not create the user: POST /Users answered {}",
-            super::ctx::status_text(&ex)
-        )));
+        return Err(Stop::Skip(format!("could not create the user: POST /Users answered {}", status_text(&ex))));
     };
     let get = ctx.send(Request::new(Method::Get, format!("/Users/{id}")).verification()).await?;
     expect_status(&get, &[200], "get_status", "serve GET /Users/{id}")?;
     let resource = expect_object(&get)?.clone();
     let mut differing = 0;
-    for (path, sent) in &values {
-        let got = TargetPath::parse(path).and_then(|p| p.lookup(&resource).cloned());
-        if got.as_ref() == Some(sent) {
+    for mapped in &values {
+        let returned = mapped.target.lookup(&resource);
+        if returned.is_some_and(|r| diff::values_equal(&mapped.value, r, mapped.case_exact)) {
             continue;
         }
         differing += 1;
-        let got = got.map_or_else(|| "nothing".to_string(), |v| v.to_string());
+        let path = mapped.target.to_string();
+        let cause = engine_steady::likely_cause(Dialect::Legacy, &path, &mapped.value, returned, mapped.case_exact);
+        let shown = returned.map_or_else(|| "nothing".to_string(), Json::to_string);
         ctx.warn(Problem::error(
             "not_steady",
-            format!("`{path}`: sent {sent}, {} returned {got}; Entra re-sends it every cycle", get.request_line()),
-            format!("store `{path}` exactly as sent and return it on GET"),
+            format!("`{path}`: POST sent {}, {} returned {shown}: {cause}", mapped.value, get.request_line()),
+            format!("store `{path}` exactly as sent and return it on GET; Entra re-sends it every cycle"),
             Some(&get),
         ));
     }
     if differing > 0 {
         return Ok(format!("{differing} of {} mapped attributes differ after the round trip", values.len()));
     }
-    Ok(format!("all {} mapped attributes of `{preset}` returned as sent", values.len()))
+    Ok(format!("all {} mapped attributes returned as sent", values.len()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn preset(name: &str) -> MappingSet {
+        mapping::load(name, std::path::Path::new(".")).expect("preset loads").set
+    }
 
     #[test]
-    fn post_body_nests_paths_like_entra() {
-        let values = mapped_values("entra-default", "n").unwrap();
-        let body = post_body(&values);
-        assert_eq!(body["emails"], json!([{"type": "work", "value": "n@example.com", "primary": true}]));
-        assert_eq!(body[ENTERPRISE_URN]["department"], json!("Reliability"));
-        assert_eq!(body["phoneNumbers"].as_array().unwrap().len(), 3);
-        assert_eq!(body["schemas"], json!([USER_URN, ENTERPRISE_URN]));
-        for (path, value) in &values {
-            assert_eq!(TargetPath::parse(path).unwrap().lookup(&body), Some(value), "{path}");
+    fn entra_default_maps_a_full_user_without_the_manager() {
+        let values = mapped_values(&preset("entra-default"), &source_user("entrasim-t-steady1"));
+        let paths: Vec<String> = values.iter().map(|m| m.target.to_string()).collect();
+        for expected in ["userName", "active", "title", "emails[type eq \"work\"].value", "name.familyName"] {
+            assert!(paths.iter().any(|p| p == expected), "{expected} missing from {paths:?}");
         }
-        assert!(matches!(mapped_values("nope", "n"), Err(CheckError::UnknownMapping { .. })));
+        assert!(!paths.iter().any(|p| p.ends_with(":manager")), "{paths:?}");
+        let user_name = values.iter().find(|m| m.target.to_string() == "userName").unwrap();
+        assert_eq!(user_name.value, json!("entrasim-t-steady1@example.com"));
+        let active = values.iter().find(|m| m.target.to_string() == "active").unwrap();
+        assert_eq!(active.value, json!(true));
+    }
+
+    #[test]
+    fn unleash_maps_fewer_attributes() {
+        let unleash = mapped_values(&preset("unleash"), &source_user("n"));
+        let default = mapped_values(&preset("entra-default"), &source_user("n"));
+        assert!(!unleash.is_empty() && unleash.len() < default.len());
     }
 }

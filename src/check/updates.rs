@@ -7,10 +7,11 @@
 
 use serde_json::{json, Value as Json};
 
-use super::attr::TargetPath;
+use super::attr::get_ci;
 use super::ctx::{expect_object, expect_one, expect_status, Ctx, Outcome, Stop};
 use super::model::Problem;
 use crate::engine::dialect::{self, quote, AttrChange, Dialect, OpKind, ENTERPRISE_URN};
+use crate::mapping::TargetAttr;
 use crate::scim::client::{Exchange, Method, Request};
 
 /// The attribute-kind checks: (name, hint, changes).
@@ -130,7 +131,7 @@ async fn verify(ctx: &mut Ctx, id: &str, changes: &[AttrChange], hint: &str) -> 
     let resource = expect_object(&ex)?.clone();
     let mut wrong = Vec::new();
     for change in changes {
-        let got = TargetPath::parse(&change.path).and_then(|p| p.lookup(&resource).cloned());
+        let got = TargetAttr::parse(&change.path).ok().and_then(|p| p.lookup(&resource).cloned());
         if got.as_ref() != Some(&change.value) {
             let got = got.map_or_else(|| "nothing".to_string(), |v| v.to_string());
             wrong.push(format!("`{}`: sent {}, got {got}", change.path, change.value));
@@ -155,8 +156,7 @@ async fn manager(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
     let get = ctx.send(Request::new(Method::Get, format!("/Users/{id}")).verification()).await?;
     expect_status(&get, &[200], "get_status", "serve GET /Users/{id} after a PATCH")?;
     let resource = expect_object(&get)?;
-    let path = TargetPath::parse(&format!("{ENTERPRISE_URN}:manager")).expect("invariant: a valid URN path");
-    match path.lookup(resource) {
+    match get_ci(resource, ENTERPRISE_URN).and_then(|ext| get_ci(ext, "manager")) {
         Some(Json::Object(m)) if m.get("value").and_then(Json::as_str) == Some(manager_id.as_str()) => {
             Ok(format!("{line}; GET returns manager {{\"value\": \"{manager_id}\"}}"))
         }
@@ -224,7 +224,7 @@ async fn disable_enable(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
 }
 
 fn expect_active(ctx: &mut Ctx, ex: &Exchange, user: &Json, wanted: bool) -> Result<(), Stop> {
-    match super::attr::get_ci(user, "active") {
+    match get_ci(user, "active") {
         Some(Json::Bool(b)) if *b == wanted => Ok(()),
         Some(Json::String(s)) if s.eq_ignore_ascii_case(&wanted.to_string()) => {
             ctx.warn(Problem::warning(

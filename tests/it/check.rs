@@ -118,12 +118,12 @@ async fn an_unreachable_target_is_an_error_not_a_finding() {
 }
 
 #[tokio::test]
-async fn unknown_presets_and_empty_dialects_are_rejected_before_sending() {
+async fn mappings_that_do_not_load_and_empty_dialects_are_rejected_before_sending() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(scim(200, empty_list())).expect(0).mount(&server).await;
     let client = client_for(&server.uri());
     let options = CheckOptions { mapping: "nope".into(), ..CheckOptions::default() };
-    assert!(matches!(check::run(&client, &options).await, Err(CheckError::UnknownMapping { .. })));
+    assert!(matches!(check::run(&client, &options).await, Err(CheckError::Mapping { .. })));
     let options = CheckOptions { dialects: vec![], ..CheckOptions::default() };
     assert!(matches!(check::run(&client, &options).await, Err(CheckError::NoDialect)));
 }
