@@ -84,7 +84,7 @@ async fn ctrl_c() {
 }
 
 async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
-    let probe = users::test_connection(ctx, options.groups).await;
+    let probe = users::test_connection(ctx, options.groups, mapping).await;
     if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
         if first.error == Some(TransportErrorKind::Connect) {
             return Err(CheckError::Unreachable {

@@ -7,6 +7,7 @@ use super::attr::get_ci;
 use super::ctx::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text, Ctx, Outcome, Stop};
 use super::model::Problem;
 use crate::engine::dialect::quote;
+use crate::mapping::{MappingSet, ObjectMapping};
 use crate::scim::client::{Exchange, Method, Request};
 
 /// What the connection probe found.
@@ -17,11 +18,19 @@ pub enum Probe {
     CredentialsRefused,
 }
 
+/// The attribute Entra's probe filters on: the mapping's matching attribute with precedence 1.
+fn matching_path(mapping: Option<&ObjectMapping>, default: &str) -> String {
+    mapping
+        .and_then(|m| m.matching_attributes().first().map(|a| a.target.to_string()))
+        .unwrap_or_else(|| default.to_string())
+}
+
 /// `connection/test-connection-users` (and `-groups`): a random GUID on the matching attribute.
-pub async fn test_connection(ctx: &mut Ctx, groups: bool) -> Probe {
+pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) -> Probe {
     let mark = ctx.mark();
     let guid = uuid::Uuid::new_v4().to_string();
-    let request = Request::get_filtered("/Users", format!("userName eq {}", quote(&guid)));
+    let attr = matching_path(Some(&mapping.users), "userName");
+    let request = Request::get_filtered("/Users", format!("{attr} eq {}", quote(&guid)));
     let outcome = probe(ctx, request).await;
     let refused = matches!(&outcome, Err(Stop::Fail(p)) if p.kind == "credentials");
     ctx.record("connection", "test-connection-users", mark, outcome);
@@ -31,9 +40,10 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool) -> Probe {
     if groups {
         let mark = ctx.mark();
         let guid = uuid::Uuid::new_v4().to_string();
+        let attr = matching_path(mapping.groups.as_ref(), "displayName");
         let request = Request::new(Method::Get, "/Groups")
             .query("excludedAttributes", "members")
-            .query("filter", format!("displayName eq {}", quote(&guid)));
+            .query("filter", format!("{attr} eq {}", quote(&guid)));
         let outcome = probe(ctx, request).await;
         ctx.record("connection", "test-connection-groups", mark, outcome);
     }

@@ -232,6 +232,10 @@ mod embedded {
     /// not the check's; returns the result and what is left on the endpoint besides those two, after
     /// asserting that they are untouched.
     async fn run_against(switches: Switches) -> (CheckResult, Vec<serde_json::Value>) {
+        run_with(switches, CheckOptions::default()).await
+    }
+
+    async fn run_with(switches: Switches, options: CheckOptions) -> (CheckResult, Vec<serde_json::Value>) {
         let config = ServerConfig { switches, ..ServerConfig::default() };
         let server = server::start(config).await.expect("embedded endpoint starts");
         let mut cfg = ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())));
@@ -250,7 +254,7 @@ mod embedded {
             foreign.push((collection, created));
         }
         let setup = client.transcript().len();
-        let result = check::run(&client, &CheckOptions::default()).await.expect("check runs");
+        let result = check::run(&client, &options).await.expect("check runs");
         let touched: Vec<String> = client.transcript().exchanges()[setup..]
             .iter()
             .filter(|e| e.method != Method::Get)
@@ -307,6 +311,24 @@ mod embedded {
         );
         assert!(result.passed());
         assert_eq!(result.to_report().exit_code(), entrasim::exit::OK);
+    }
+
+    #[tokio::test]
+    async fn options_select_the_dialects_the_groups_and_the_mapping() {
+        let options = CheckOptions {
+            dialects: vec![entrasim::engine::Dialect::Compliant],
+            groups: false,
+            mapping: "unleash".into(),
+            ..CheckOptions::default()
+        };
+        let (result, left) = run_with(Switches::default(), options).await;
+        let mut groups: Vec<&str> = result.checks.iter().map(|c| c.group.as_str()).collect();
+        groups.dedup();
+        assert_eq!(groups, ["connection", "users", "users/compliant", "steady-state"]);
+        assert_eq!(result.checks.iter().filter(|c| c.group == "connection").count(), 1);
+        let steady = result.checks.last().unwrap();
+        assert_eq!((steady.id().as_str(), steady.status), ("steady-state/unleash", CheckStatus::Pass), "{steady:#?}");
+        assert!(result.passed() && left.is_empty());
     }
 
     fn keep_all_but_title() -> Vec<String> {
