@@ -332,3 +332,57 @@ pub fn entra_group_body(name: &str) -> Json {
         "meta": {"resourceType": "Group"}
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::client::{Body, Method, Origin};
+    use std::time::Duration;
+
+    fn answer(status: u16, body: Json) -> Exchange {
+        Exchange {
+            index: 0,
+            origin: Origin::Entra,
+            method: Method::Get,
+            path: "/Users".into(),
+            query: "filter=userName+eq+%22a%22".into(),
+            request_body: None,
+            status: Some(status),
+            response_headers: vec![],
+            response_body: Body::Json { value: body },
+            duration: Duration::ZERO,
+            error: None,
+        }
+    }
+
+    fn kind(result: Result<impl std::fmt::Debug, Stop>) -> String {
+        match result {
+            Err(Stop::Fail(p)) => p.kind,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn list_answers_are_judged_like_entra() {
+        let ok = answer(200, json!({"totalResults": 1, "Resources": [{"id": "1"}]}));
+        assert_eq!(expect_one(&ok, "1", "h").unwrap()["id"], json!("1"));
+        assert_eq!(kind(expect_one(&ok, "2", "h")), "match_failed");
+        let two = answer(200, json!({"totalResults": 2, "Resources": [{"id": "1"}, {"id": "1"}]}));
+        let Err(Stop::Fail(p)) = expect_one(&two, "1", "h") else { panic!("two matches must fail") };
+        assert!(p.message.contains("DuplicateTargetEntries"), "{}", p.message);
+        assert_eq!(kind(expect_list(&answer(200, json!({"Resources": []})))), "not_list_response");
+        assert_eq!(kind(expect_list(&answer(200, json!({"totalResults": 0, "Resources": {}})))), "not_list_response");
+        assert_eq!(kind(expect_list(&answer(200, json!([])))), "not_scim_json");
+        assert_eq!(kind(expect_list(&answer(404, json!({"status": "404"})))), "query_status");
+        assert!(expect_list(&answer(200, json!({"totalResults": 0}))).unwrap().is_empty());
+    }
+
+    #[test]
+    fn status_text_names_the_error_body_only_for_errors() {
+        assert_eq!(status_text(&answer(200, json!({"id": "1"}))), "200");
+        assert_eq!(status_text(&answer(500, json!({"detail": "boom"}))), "500 {\"detail\":\"boom\"}");
+        let mut none = answer(200, json!(null));
+        none.status = None;
+        assert_eq!(status_text(&none), "no answer");
+    }
+}

@@ -133,6 +133,7 @@ async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str)
     let ex =
         ctx.send(Request::new(Method::Patch, format!("/Groups/{id}")).body(dialect::patch_body(operations))).await?;
     expect_status(&ex, &[204, 200], "patch_status", hint)?;
+    super::updates::unparseable_body(&ex)?;
     let listed = ex.response_body.json().and_then(|g| get_ci(g, "members")).and_then(Json::as_array);
     if listed.is_some_and(|members| !members.is_empty()) {
         ctx.warn(Problem::warning(

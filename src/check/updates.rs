@@ -104,7 +104,26 @@ async fn patch(ctx: &mut Ctx, id: &str, operations: Vec<Json>) -> Result<Exchang
     let ex =
         ctx.send(Request::new(Method::Patch, format!("/Users/{id}")).body(dialect::patch_body(operations))).await?;
     expect_status(&ex, &[200, 204], "patch_status", "accept Entra's PATCH and answer 200 (with the resource) or 204")?;
+    unparseable_body(&ex)?;
     Ok(ex)
+}
+
+/// A 2xx answer whose body is not JSON: Entra cannot parse it and logs `ServiceIncompatible`.
+pub fn unparseable_body(ex: &Exchange) -> Result<(), Stop> {
+    if matches!(ex.response_body, crate::scim::client::Body::Text { .. }) {
+        return Err(Stop::Fail(Problem::error(
+            "unparseable_response",
+            format!(
+                "{} answered {} with a body that is not JSON: {}",
+                ex.request_line(),
+                ex.status.unwrap_or(0),
+                ex.body_excerpt()
+            ),
+            "answer PATCH with 204 and no body, or 200 with the SCIM resource as JSON",
+            Some(ex),
+        )));
+    }
+    Ok(())
 }
 
 async fn update_kind(ctx: &mut Ctx, dialect: Dialect, label: &str, changes: &[AttrChange], hint: &str) -> Outcome {

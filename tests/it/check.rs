@@ -106,6 +106,24 @@ async fn non_json_bodies_are_failed_checks() {
 }
 
 #[tokio::test]
+async fn a_patch_answered_with_text_fails_as_unparseable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(scim(200, empty_list())).mount(&server).await;
+    Mock::given(method("POST")).respond_with(scim(201, json!({"id": "u-1"}))).mount(&server).await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("Updated!", "text/plain"))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let options = CheckOptions { groups: false, ..CheckOptions::default() };
+    let result = check::run(&client_for(&server.uri()), &options).await.unwrap();
+    let name = result.checks.iter().find(|c| c.id() == "users/compliant/update-name").unwrap();
+    assert_eq!(name.status, CheckStatus::Fail);
+    assert_eq!(name.problems[0].kind, "unparseable_response");
+    assert!(name.problems[0].message.starts_with("PATCH /Users/u-1 answered 200"), "{}", name.problems[0].message);
+}
+
+#[tokio::test]
 async fn an_unreachable_target_is_an_error_not_a_finding() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
