@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{Created, Ctx};
+use super::ctx::{send_retrying, Created, Ctx};
 use crate::engine::dialect::quote;
 use crate::scim::client::{Method, Request};
 
@@ -15,7 +15,7 @@ pub async fn run(ctx: &mut Ctx) -> Vec<String> {
         let attr = if collection == "Users" { "externalId" } else { "displayName" };
         let request =
             Request::get_filtered(format!("/{collection}"), format!("{attr} eq {}", quote(&name))).verification();
-        let Ok(ex) = ctx.client.send(request).await else { continue };
+        let Ok(ex) = send_retrying(&ctx.client, request).await else { continue };
         let resources = ex.response_body.json().and_then(|b| get_ci(b, "Resources")).and_then(Json::as_array).cloned();
         for resource in resources.unwrap_or_default() {
             let ours = get_ci(&resource, attr).and_then(Json::as_str) == Some(name.as_str());
@@ -31,7 +31,8 @@ pub async fn run(ctx: &mut Ctx) -> Vec<String> {
     let mut left = Vec::new();
     for object in created {
         let path = format!("/{}/{}", object.collection, object.id);
-        let deleted = match ctx.client.send(Request::new(Method::Delete, path.clone()).verification()).await {
+        let deleted = match send_retrying(&ctx.client, Request::new(Method::Delete, path.clone()).verification()).await
+        {
             Ok(ex) => ex.is_success() || ex.status == Some(404),
             Err(_) => false,
         };

@@ -1,7 +1,7 @@
 //! The state of one check run: the client, the run tag, the objects created so far (for cleanup), the
 //! checks recorded, and the helpers every check uses to send a request and judge the answer.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
 
@@ -16,6 +16,11 @@ pub const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The core Group schema URN.
 pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// Attempts per request when the endpoint answers 429.
+pub const ATTEMPTS: usize = 4;
+/// The longest `Retry-After` honoured between attempts.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// Why a check body stopped early.
 #[derive(Debug)]
@@ -124,12 +129,20 @@ impl Ctx {
         self.warnings.push(problem);
     }
 
-    /// Sends a request; a request without an HTTP answer fails the check with the request named.
+    /// Sends a request; a request without an HTTP answer fails the check with the request named. A 429
+    /// is retried after its `Retry-After` (at most [`MAX_RETRY_AFTER`], [`ATTEMPTS`] attempts in all), as
+    /// Entra backs off; a request still throttled after that fails the check.
     pub async fn send(&mut self, request: Request) -> Result<Exchange, Stop> {
-        match self.client.send(request).await {
-            Ok(exchange) => Ok(exchange),
-            Err(error) => Err(Stop::Fail(transport_problem(&error))),
+        let exchange = send_retrying(&self.client, request).await.map_err(|e| Stop::Fail(transport_problem(&e)))?;
+        if exchange.status == Some(429) {
+            return Err(Stop::Fail(Problem::error(
+                "rate_limited",
+                format!("{} answered 429 {ATTEMPTS} times in a row", exchange.request_line()),
+                "allow at least Entra's request rate (gallery apps: 25 requests/s) or send a short `Retry-After`",
+                Some(&exchange),
+            )));
         }
+        Ok(exchange)
     }
 
     /// POSTs a user with Entra's body and registers it for cleanup; returns its id. A failure skips the
@@ -182,6 +195,20 @@ impl Ctx {
     /// Forgets an object the run deleted itself.
     pub fn forget(&mut self, collection: &str, id: &str) {
         self.created.retain(|c| !(c.collection == collection && c.id == id));
+    }
+}
+
+/// Sends a request, retrying a 429 after its `Retry-After` (at most [`MAX_RETRY_AFTER`], [`ATTEMPTS`]
+/// attempts in all); returns the last exchange, which is a 429 only when every attempt was throttled.
+pub async fn send_retrying(client: &Client, request: Request) -> Result<Exchange, ClientError> {
+    let mut attempt = 1;
+    loop {
+        let exchange = client.send(request.clone()).await?;
+        if exchange.status != Some(429) || attempt == ATTEMPTS {
+            return Ok(exchange);
+        }
+        attempt += 1;
+        tokio::time::sleep(exchange.retry_after().unwrap_or(Duration::from_secs(1)).min(MAX_RETRY_AFTER)).await;
     }
 }
 

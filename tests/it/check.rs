@@ -246,6 +246,16 @@ mod embedded {
     use entrasim::scim::client::{Method, Request};
     use entrasim::server::{self, ServerConfig, Switches};
 
+    /// Sends a test's own request, again while the endpoint's rate-limit switch answers 429.
+    async fn unthrottled(client: &Client, request: Request) -> entrasim::scim::client::Exchange {
+        loop {
+            let ex = client.send(request.clone()).await.expect("the embedded endpoint answers");
+            if ex.status != Some(429) {
+                return ex;
+            }
+        }
+    }
+
     /// Runs the check against a fresh embedded endpoint that already holds one user and one group that are
     /// not the check's; returns the result and what is left on the endpoint besides those two, after
     /// asserting that they are untouched.
@@ -267,7 +277,7 @@ mod embedded {
             ),
             ("/Groups", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Not ours"})),
         ] {
-            let ex = client.send(Request::new(Method::Post, collection).body(body)).await.expect("setup POST answers");
+            let ex = unthrottled(&client, Request::new(Method::Post, collection).body(body)).await;
             let created = ex.response_body.json().cloned().expect("created resource");
             foreign.push((collection, created));
         }
@@ -282,7 +292,7 @@ mod embedded {
         assert!(touched.is_empty(), "the check wrote to objects that are not its own: {touched:?}");
         let mut left = Vec::new();
         for (collection, original) in &foreign {
-            let ex = client.send(Request::new(Method::Get, *collection)).await.expect("list answers");
+            let ex = unthrottled(&client, Request::new(Method::Get, *collection)).await;
             let body = ex.response_body.json().cloned().expect("list is JSON");
             for resource in body["Resources"].as_array().cloned().unwrap_or_default() {
                 if resource["id"] == original["id"] {
@@ -360,7 +370,7 @@ mod embedded {
     /// One switch of the embedded endpoint, the checks it must fail and the checks it must warn about.
     type Defect = (&'static str, fn(&mut Switches), &'static [&'static str], &'static [&'static str]);
 
-    const DEFECTS: [Defect; 8] = [
+    const DEFECTS: [Defect; 9] = [
         (
             "manager_as_string",
             |s| s.manager_as_string = true,
@@ -404,6 +414,15 @@ mod embedded {
             ],
         ),
         ("html_errors", |s| s.html_errors = true, &[], &["users/duplicate-create"]),
+        (
+            "rate_limit_rate 0.1 (429s are retried)",
+            |s| {
+                s.rate_limit_rate = 0.1;
+                s.seed = 11;
+            },
+            &[],
+            &[],
+        ),
     ];
 
     #[tokio::test]
