@@ -9,6 +9,7 @@ use serde_json::{json, Value as Json};
 
 use super::attr::get_ci;
 use super::ctx::{expect_object, expect_one, expect_status, Ctx, Outcome, Stop};
+use super::manager;
 use super::model::Problem;
 use crate::engine::dialect::{self, quote, AttrChange, Dialect, OpKind, ENTERPRISE_URN};
 use crate::mapping::TargetAttr;
@@ -88,19 +89,25 @@ pub async fn run(ctx: &mut Ctx, dialect: Dialect) {
         ctx.record(&group, name, mark, outcome);
     }
     let mark = ctx.mark();
-    let outcome = manager(ctx, dialect).await;
+    let outcome = manager::set(ctx, dialect).await;
     ctx.record(&group, "manager", mark, outcome);
+    let mark = ctx.mark();
+    let outcome = manager::remove(ctx, dialect).await;
+    ctx.record(&group, "manager-remove", mark, outcome);
     if dialect == Dialect::Compliant {
-        let mark = ctx.mark();
-        let outcome = pathless(ctx, &tag).await;
-        ctx.record(&group, "pathless-replace", mark, outcome);
+        for (name, op) in [("pathless-replace", OpKind::Replace), ("pathless-add", OpKind::Add)] {
+            let mark = ctx.mark();
+            let outcome = pathless(ctx, &tag, op).await;
+            ctx.record(&group, name, mark, outcome);
+        }
     }
     let mark = ctx.mark();
     let outcome = disable_enable(ctx, dialect).await;
     ctx.record(&group, "disable-enable", mark, outcome);
 }
 
-async fn patch(ctx: &mut Ctx, id: &str, operations: Vec<Json>) -> Result<Exchange, Stop> {
+/// Sends a user PATCH; 200 or 204 passes.
+pub async fn patch(ctx: &mut Ctx, id: &str, operations: Vec<Json>) -> Result<Exchange, Stop> {
     let ex =
         ctx.send(Request::new(Method::Patch, format!("/Users/{id}")).body(dialect::patch_body(operations))).await?;
     expect_status(&ex, &[200, 204], "patch_status", "accept Entra's PATCH and answer 200 (with the resource) or 204")?;
@@ -167,52 +174,30 @@ async fn verify(ctx: &mut Ctx, id: &str, changes: &[AttrChange], hint: &str) -> 
     Ok(resource)
 }
 
-async fn manager(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
-    let (manager_id, _) = ctx.setup_user("manager").await?;
-    let (id, _) = ctx.setup_user("report").await?;
-    let ex = patch(ctx, &id, vec![dialect::manager_set_op(dialect, OpKind::Add, &manager_id)]).await?;
-    let line = format!("{} → {}", ex.request_line(), ex.status.unwrap_or(0));
-    let get = ctx.send(Request::new(Method::Get, format!("/Users/{id}")).verification()).await?;
-    expect_status(&get, &[200], "get_status", "serve GET /Users/{id} after a PATCH")?;
-    let resource = expect_object(&get)?;
-    match get_ci(resource, ENTERPRISE_URN).and_then(|ext| get_ci(ext, "manager")) {
-        Some(Json::Object(m)) if m.get("value").and_then(Json::as_str) == Some(manager_id.as_str()) => {
-            Ok(format!("{line}; GET returns manager {{\"value\": \"{manager_id}\"}}"))
-        }
-        Some(Json::String(s)) => Err(Stop::Fail(Problem::error(
-            "manager_not_complex",
-            format!("{} returned the manager as the bare string {s:?}; Entra cannot deserialize it (ServiceIncompatible) for every user with a manager", get.request_line()),
-            "store the bare id Entra sends, but return `manager` as a complex object `{\"value\": \"<id>\"}`",
-            Some(&get),
-        ))),
-        other => Err(Stop::Fail(Problem::error(
-            "not_stored",
-            format!(
-                "{} returned manager {}, expected {{\"value\": \"{manager_id}\"}}; Entra re-sends the manager every cycle",
-                get.request_line(),
-                other.map_or_else(|| "nothing".to_string(), Json::to_string)
-            ),
-            "accept `Add` of `urn:…:enterprise:2.0:User:manager` with a bare id and return it as `{\"value\": id}`",
-            Some(&get),
-        ))),
-    }
-}
-
-async fn pathless(ctx: &mut Ctx, tag: &str) -> Outcome {
+/// The compliant dialect's folded operation: `replace` of attributes the user has, or `add` of attributes
+/// it lacks, as one path-less operation keyed by dotted and URN paths.
+async fn pathless(ctx: &mut Ctx, tag: &str, op: OpKind) -> Outcome {
     let (id, _) = ctx.setup_user("pathless").await?;
-    let change = |path: &str, value: Json| AttrChange { path: path.to_string(), op: OpKind::Replace, value, old: None };
-    let changes = vec![
-        change("displayName", json!(format!("Pathless {tag}"))),
-        change("name.givenName", json!("Babs")),
-        change("name.familyName", json!(format!("Jensen-{tag}"))),
-        change(&format!("{ENTERPRISE_URN}:employeeNumber"), json!("4242")),
-    ];
+    let change = |path: &str, value: Json| AttrChange { path: path.to_string(), op, value, old: None };
+    let changes = match op {
+        OpKind::Add => vec![
+            change("nickName", json!(format!("Nick {tag}"))),
+            change("name.middleName", json!("Quinn")),
+            change(&format!("{ENTERPRISE_URN}:costCenter"), json!("CC-42")),
+        ],
+        _ => vec![
+            change("displayName", json!(format!("Pathless {tag}"))),
+            change("name.givenName", json!("Babs")),
+            change("name.familyName", json!(format!("Jensen-{tag}"))),
+            change(&format!("{ENTERPRISE_URN}:employeeNumber"), json!("4242")),
+        ],
+    };
     let ex = patch(ctx, &id, dialect::attribute_ops(Dialect::Compliant, &changes)).await?;
     verify(
         ctx,
         &id,
         &changes,
-        "apply a path-less `replace` whose value is keyed by dotted (`name.givenName`) and URN paths, not only nested objects",
+        "apply path-less `add`/`replace` values keyed by dotted (`name.givenName`) and URN paths, not only nested objects",
     )
     .await?;
     Ok(format!("{} → {}; read back", ex.request_line(), ex.status.unwrap_or(0)))

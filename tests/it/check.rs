@@ -360,11 +360,21 @@ mod embedded {
     }
 
     fn keep_all_but_title() -> Vec<String> {
-        ["userName", "active", "displayName", "emails", "externalId", "preferredLanguage", "name", "addresses"]
-            .into_iter()
-            .chain(["phoneNumbers", "roles", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"])
-            .map(str::to_string)
-            .collect()
+        [
+            "userName",
+            "active",
+            "displayName",
+            "nickName",
+            "emails",
+            "externalId",
+            "preferredLanguage",
+            "name",
+            "addresses",
+        ]
+        .into_iter()
+        .chain(["phoneNumbers", "roles", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"])
+        .map(str::to_string)
+        .collect()
     }
 
     /// One switch of the embedded endpoint, the checks it must fail and the checks it must warn about.
