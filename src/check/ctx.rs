@@ -124,8 +124,9 @@ impl Ctx {
         (self.client.transcript().len(), Instant::now())
     }
 
-    /// Adds a warning to the running check.
-    pub fn warn(&mut self, problem: Problem) {
+    /// Adds a problem to the running check without stopping it: a warning, or an error when the check
+    /// goes on to collect more (the steady state names every differing attribute).
+    pub fn note(&mut self, problem: Problem) {
         self.warnings.push(problem);
     }
 

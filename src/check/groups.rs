@@ -84,7 +84,7 @@ fn no_members(ctx: &mut Ctx, ex: &Exchange, resource: &Json) -> Result<(), Stop>
     match get_ci(resource, "members") {
         None => Ok(()),
         Some(Json::Array(list)) if list.is_empty() => {
-            ctx.warn(Problem::warning(
+            ctx.note(Problem::warning(
                 "members_not_excluded",
                 format!("{} returned `members: []` despite excludedAttributes=members", ex.request_line()),
                 "leave `members` out of responses when `excludedAttributes=members` is asked",
@@ -136,7 +136,7 @@ async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str)
     super::updates::unparseable_body(&ex)?;
     let listed = ex.response_body.json().and_then(|g| get_ci(g, "members")).and_then(Json::as_array);
     if listed.is_some_and(|members| !members.is_empty()) {
-        ctx.warn(Problem::warning(
+        ctx.note(Problem::warning(
             "patch_returns_members",
             format!("{} answered 200 with the group's members", ex.request_line()),
             "answer group PATCH with 204 No Content: returning the member list is costly for large groups",
@@ -158,7 +158,7 @@ async fn members(ctx: &mut Ctx, id: &str) -> Result<(Exchange, Option<Vec<String
 }
 
 fn unverifiable(ctx: &mut Ctx, ex: &Exchange) {
-    ctx.warn(Problem::warning(
+    ctx.note(Problem::warning(
         "members_not_listed",
         format!("{} does not return `members`; membership could not be verified", ex.request_line()),
         "return `members` on GET /Groups/{id} so membership can be verified (Entra itself never reads it)",

@@ -87,11 +87,18 @@ async fn ctrl_c() {
 async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
     let probe = users::test_connection(ctx, options.groups, mapping).await;
     if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
-        if first.error == Some(TransportErrorKind::Connect) {
-            return Err(CheckError::Unreachable {
-                request: first.request_line(),
-                reason: TransportErrorKind::Connect.to_string(),
-            });
+        match first.error {
+            Some(TransportErrorKind::Connect) => {
+                return Err(CheckError::Unreachable {
+                    request: first.request_line(),
+                    reason: TransportErrorKind::Connect.to_string(),
+                })
+            }
+            // Every further request would wait for the timeout too.
+            Some(kind) => {
+                return Ok(RunEnd::Stopped { reason: format!("the Test Connection probe got no answer ({kind})") })
+            }
+            None => {}
         }
     }
     if let users::Probe::CredentialsRefused = probe {

@@ -94,7 +94,7 @@ async fn round_trip(ctx: &mut Ctx, set: &MappingSet) -> Outcome {
         let path = mapped.target.to_string();
         let cause = engine_steady::likely_cause(Dialect::Legacy, &path, &mapped.value, returned, mapped.case_exact);
         let shown = returned.map_or_else(|| "nothing".to_string(), Json::to_string);
-        ctx.warn(Problem::error(
+        ctx.note(Problem::error(
             "not_steady",
             format!("`{path}`: POST sent {}, {} returned {shown}: {cause}", mapped.value, get.request_line()),
             format!("store `{path}` exactly as sent and return it on GET; Entra re-sends it every cycle"),

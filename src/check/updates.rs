@@ -231,7 +231,7 @@ fn expect_active(ctx: &mut Ctx, ex: &Exchange, user: &Json, wanted: bool) -> Res
     match get_ci(user, "active") {
         Some(Json::Bool(b)) if *b == wanted => Ok(()),
         Some(Json::String(s)) if s.eq_ignore_ascii_case(&wanted.to_string()) => {
-            ctx.warn(Problem::warning(
+            ctx.note(Problem::warning(
                 "active_string",
                 format!("{} returned `active` as the string {s:?}", ex.request_line()),
                 "store `active` as a boolean (convert Entra's legacy \"True\"/\"False\") and return a JSON boolean",

@@ -16,6 +16,8 @@ pub enum Probe {
     Usable,
     /// 401/403: nothing else can work.
     CredentialsRefused,
+    /// No HTTP answer (refused connection, timeout): every further request would fail the same way.
+    NoAnswer,
 }
 
 /// The attribute Entra's probe filters on: the mapping's matching attribute with precedence 1.
@@ -32,10 +34,15 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) 
     let attr = matching_path(Some(&mapping.users), "userName");
     let request = Request::get_filtered("/Users", format!("{attr} eq {}", quote(&guid)));
     let outcome = probe(ctx, request).await;
-    let refused = matches!(&outcome, Err(Stop::Fail(p)) if p.kind == "credentials");
+    let kind = match &outcome {
+        Err(Stop::Fail(p)) => p.kind.clone(),
+        _ => String::new(),
+    };
     ctx.record("connection", "test-connection-users", mark, outcome);
-    if refused {
-        return Probe::CredentialsRefused;
+    match kind.as_str() {
+        "credentials" => return Probe::CredentialsRefused,
+        "transport" => return Probe::NoAnswer,
+        _ => {}
     }
     if groups {
         let mark = ctx.mark();
@@ -90,7 +97,7 @@ fn empty_list(ctx: &mut Ctx, ex: &Exchange) -> Result<(), Stop> {
         .and_then(Json::as_array)
         .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(super::ctx::LIST_URN)));
     if !schemas_ok {
-        ctx.warn(Problem::warning(
+        ctx.note(Problem::warning(
             "list_schema_missing",
             format!("{} returned a list without the ListResponse schema URN", ex.request_line()),
             "add `\"schemas\": [\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"]`",
@@ -98,7 +105,7 @@ fn empty_list(ctx: &mut Ctx, ex: &Exchange) -> Result<(), Stop> {
         ));
     }
     if !ex.header("content-type").is_some_and(|c| c.to_ascii_lowercase().contains("json")) {
-        ctx.warn(Problem::warning(
+        ctx.note(Problem::warning(
             "content_type",
             format!("{} answered with Content-Type {:?}", ex.request_line(), ex.header("content-type").unwrap_or("")),
             "send `Content-Type: application/scim+json`",
@@ -123,16 +130,16 @@ pub async fn run(ctx: &mut Ctx) {
     };
     ctx.record("users", "duplicate-create", mark, outcome);
 
-    for (name, attr, transform) in [
-        ("filter-username", "userName", None),
-        ("filter-externalid", "externalId", None),
-        ("filter-username-different-case", "userName", Some(())),
+    for (name, attr, upper) in [
+        ("filter-username", "userName", false),
+        ("filter-externalid", "externalId", false),
+        ("filter-username-different-case", "userName", true),
     ] {
         let mark = ctx.mark();
         let outcome = match &subject {
             Some((id, body)) => {
                 let value = body[attr].as_str().unwrap_or_default();
-                let value = if transform.is_some() { value.to_uppercase() } else { value.to_string() };
+                let value = if upper { value.to_uppercase() } else { value.to_string() };
                 filter_match(ctx, id, attr, &value).await
             }
             None => Err(need()),
@@ -191,7 +198,7 @@ async fn duplicate(ctx: &mut Ctx, body: &Json) -> Outcome {
     )?;
     let scim_type = ex.scim_error().and_then(|e| e.scim_type);
     if scim_type.as_deref() != Some("uniqueness") {
-        ctx.warn(Problem::warning(
+        ctx.note(Problem::warning(
             "scim_type",
             format!(
                 "{} answered 409 with scimType {:?}, expected \"uniqueness\"",
@@ -268,7 +275,7 @@ pub async fn delete_then_gone(ctx: &mut Ctx, collection: &str, id: &str) -> Outc
     }
     expect_status(&ex, &[204, 200], "delete_status", "answer DELETE with 204 No Content")?;
     if ex.status == Some(200) {
-        ctx.warn(Problem::warning(
+        ctx.note(Problem::warning(
             "delete_status",
             format!("{} answered 200, Entra expects 204", ex.request_line()),
             "answer DELETE with 204 No Content",

@@ -136,6 +136,20 @@ async fn an_unreachable_target_is_an_error_not_a_finding() {
 }
 
 #[tokio::test]
+async fn a_probe_that_times_out_stops_the_run() {
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(scim(200, empty_list()).set_delay(Duration::from_secs(5))).mount(&server).await;
+    let mut cfg = ClientConfig::new(server.uri(), Auth::Bearer(Secret::new(TOKEN)));
+    cfg.timeout = Duration::from_millis(300);
+    let client = Client::new(cfg).expect("client builds");
+    let result = check::run(&client, &CheckOptions::default()).await.unwrap();
+    assert_eq!(result.checks.len(), 1);
+    assert_eq!(result.checks[0].problems[0].kind, "transport");
+    assert!(result.checks[0].problems[0].message.contains("timed out"), "{}", result.checks[0].problems[0].message);
+    assert!(matches!(&result.end, RunEnd::Stopped { reason } if reason.contains("timed out")), "{:?}", result.end);
+}
+
+#[tokio::test]
 async fn mappings_that_do_not_load_and_empty_dialects_are_rejected_before_sending() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(scim(200, empty_list())).expect(0).mount(&server).await;
