@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::attr::get_ci;
 use super::ctx::{expect_list, expect_object, expect_one, expect_status, Ctx, Outcome, Stop};
 use super::model::Problem;
-use super::users::delete_then_gone;
+use super::users::{delete_then_gone, duplicate};
 use crate::engine::dialect::{self, quote, Dialect, OpKind};
 use crate::scim::client::{Exchange, Method, Request};
 
@@ -18,6 +18,16 @@ pub async fn run(ctx: &mut Ctx) {
     let subject = created.as_ref().ok().cloned();
     ctx.record("groups", "create", mark, created.map(|(id, _)| format!("POST /Groups → 201 with id `{id}`")));
     let need = || Stop::Skip("needs the group from `groups/create`".to_string());
+
+    let mark = ctx.mark();
+    let outcome = match &subject {
+        Some((_, display)) => {
+            let hint = "reject a second group with the same displayName with 409 `uniqueness`: Entra requires unique group names";
+            duplicate(ctx, "Groups", &super::ctx::entra_group_body(display), display, hint).await
+        }
+        None => Err(need()),
+    };
+    ctx.record("groups", "duplicate-create", mark, outcome);
 
     for (name, upper) in [("filter-excluding-members", false), ("filter-different-case", true)] {
         let mark = ctx.mark();

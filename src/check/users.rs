@@ -125,7 +125,11 @@ pub async fn run(ctx: &mut Ctx) {
     let need = || Stop::Skip("needs the user from `users/create`".to_string());
     let mark = ctx.mark();
     let outcome = match &subject {
-        Some((_, body)) => duplicate(ctx, body).await,
+        Some((_, body)) => {
+            let name = body["externalId"].as_str().unwrap_or_default().to_string();
+            let hint = "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`";
+            duplicate(ctx, "Users", body, &name, hint).await
+        }
         None => Err(need()),
     };
     ctx.record("users", "duplicate-create", mark, outcome);
@@ -185,17 +189,13 @@ async fn create(ctx: &mut Ctx) -> Result<(String, Json), Stop> {
     Ok((id, body))
 }
 
-async fn duplicate(ctx: &mut Ctx, body: &Json) -> Outcome {
-    let ex = ctx.send(Request::new(Method::Post, "/Users").body(body.clone())).await?;
+/// POSTs `body` a second time: the endpoint must answer 409 (`scimType: uniqueness`, else a warning).
+pub async fn duplicate(ctx: &mut Ctx, collection: &'static str, body: &Json, name: &str, hint: &str) -> Outcome {
+    let ex = ctx.send(Request::new(Method::Post, format!("/{collection}")).body(body.clone())).await?;
     if ex.is_success() {
-        ctx.register(&ex, "Users", body["externalId"].as_str().unwrap_or_default());
+        ctx.register(&ex, collection, name);
     }
-    expect_status(
-        &ex,
-        &[409],
-        "duplicate_status",
-        "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`",
-    )?;
+    expect_status(&ex, &[409], "duplicate_status", hint)?;
     let scim_type = ex.scim_error().and_then(|e| e.scim_type);
     if scim_type.as_deref() != Some("uniqueness") {
         ctx.note(Problem::warning(

@@ -437,7 +437,7 @@ mod embedded {
                 "groups/compliant/remove-member",
             ],
         ),
-        ("html_errors", |s| s.html_errors = true, &[], &["users/duplicate-create"]),
+        ("html_errors", |s| s.html_errors = true, &[], &["users/duplicate-create", "groups/duplicate-create"]),
         (
             "rate_limit_rate 0.1 (429s are retried)",
             |s| {
