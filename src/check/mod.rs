@@ -1,1 +1,119 @@
-//! The conformance checks behind `entrasim check` (being written).
+//! `entrasim check`: an offline equivalent of Microsoft's SCIM Validator plus everything Entra's sync
+//! needs, run against any SCIM 2.0 endpoint. The user-facing list of checks is `docs/checks.md`.
+//!
+//! ```text
+//! CheckOptions ─▶ run ─┬─ connection          Test Connection probes (random GUID, 200 + empty ListResponse)
+//!                      ├─ users               create, duplicate, matching filters, get, empty query, 404, delete
+//!                      ├─ users/<dialect>     one PATCH per attribute kind, read back; manager; disable/enable
+//!                      ├─ groups              create, excludedAttributes=members, different case, delete
+//!                      ├─ groups/<dialect>    member add, member removal (remove-all hazard), rename
+//!                      ├─ steady-state        the preset's mapped attributes round-trip unchanged
+//!                      └─ cleanup             every object this run created is deleted by id
+//!                               ▼
+//!                         CheckResult ──to_report──▶ report::Report (JUnit / JSON / terminal)
+//! ```
+//!
+//! Checks are independent: each one that changes a user or group creates its own (with a name unique to
+//! the run), so an endpoint with one defect fails exactly the checks about that defect; a check whose
+//! setup cannot be done is skipped, not failed. Objects that are not the run's own are never touched.
+//! A failed check is data ([`CheckStatus::Fail`] with the exchange as evidence); [`CheckError`] is
+//! only for runs that could not be carried out (unreachable endpoint, a mapping that does not load).
+
+mod attr;
+mod cleanup;
+mod ctx;
+mod groups;
+mod manager;
+mod model;
+mod steady;
+mod updates;
+mod users;
+
+use std::future::Future;
+
+pub use model::{evidence, Check, CheckError, CheckOptions, CheckResult, CheckStatus, Problem, RunEnd};
+pub use steady::{mapped_values, source_user, MappedValue};
+
+use crate::mapping::MappingSet;
+use crate::scim::client::{Client, TransportErrorKind};
+use ctx::Ctx;
+
+/// Runs every selected check against the client's endpoint, cleaning up what it created. Ctrl-C stops
+/// the checks, cleans up and returns a result that ends with [`RunEnd::Interrupted`].
+pub async fn run(client: &Client, options: &CheckOptions) -> Result<CheckResult, CheckError> {
+    run_until(client, options, ctrl_c()).await
+}
+
+/// [`run`] with the caller's cancel signal instead of Ctrl-C: when `cancel` completes, the running check is
+/// abandoned, every created object is deleted, and the result ends with [`RunEnd::Interrupted`].
+pub async fn run_until(
+    client: &Client,
+    options: &CheckOptions,
+    cancel: impl Future<Output = ()>,
+) -> Result<CheckResult, CheckError> {
+    if options.dialects.is_empty() {
+        return Err(CheckError::NoDialect);
+    }
+    let mapping = crate::mapping::load(&options.mapping, &options.mapping_dir)
+        .map_err(|diagnostics| CheckError::Mapping { spec: options.mapping.clone(), diagnostics })?
+        .set;
+    let tag = options.run_tag.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
+    let mut ctx = Ctx::new(client.clone(), tag);
+    let end = {
+        let checks = all_checks(&mut ctx, options, &mapping);
+        tokio::pin!(cancel);
+        tokio::select! {
+            end = checks => end,
+            () = &mut cancel => Ok(RunEnd::Interrupted),
+        }
+    };
+    let left_behind = cleanup::run(&mut ctx).await;
+    let end = end?;
+    Ok(CheckResult {
+        target: client.tenant().base.clone(),
+        run_tag: ctx.tag.clone(),
+        checks: std::mem::take(&mut ctx.checks),
+        end,
+        left_behind,
+    })
+}
+
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
+    let probe = users::test_connection(ctx, options.groups, mapping).await;
+    if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
+        match first.error {
+            Some(TransportErrorKind::Connect) => {
+                return Err(CheckError::Unreachable {
+                    request: first.request_line(),
+                    reason: TransportErrorKind::Connect.to_string(),
+                })
+            }
+            // Every further request would wait for the timeout too.
+            Some(kind) => {
+                return Ok(RunEnd::Stopped { reason: format!("the Test Connection probe got no answer ({kind})") })
+            }
+            None => {}
+        }
+    }
+    if let users::Probe::CredentialsRefused = probe {
+        return Ok(RunEnd::Stopped { reason: "the endpoint refused the credentials".into() });
+    }
+    users::run(ctx).await;
+    for dialect in &options.dialects {
+        updates::run(ctx, *dialect).await;
+    }
+    if options.groups {
+        groups::run(ctx).await;
+        for dialect in &options.dialects {
+            groups::run_dialect(ctx, *dialect).await;
+        }
+    }
+    steady::run(ctx, &options.mapping, mapping).await;
+    Ok(RunEnd::Completed)
+}

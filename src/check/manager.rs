@@ -1,0 +1,82 @@
+//! The manager checks of `users/<dialect>`: Entra links the manager with a PATCH carrying the manager's id
+//! as a bare string, and reads it back expecting the RFC complex form (ENTRA.md 1.8); removal uses the
+//! dialect's form (legacy `Remove urn:…:manager "<id>"`, compliant `remove manager[value eq "<id>"]`).
+
+use serde_json::Value as Json;
+
+use super::attr::get_ci;
+use super::ctx::{expect_object, expect_status, Ctx, Outcome, Stop};
+use super::model::Problem;
+use super::updates::patch;
+use crate::engine::dialect::{self, Dialect, OpKind, ENTERPRISE_URN};
+use crate::scim::client::{Exchange, Method, Request};
+
+/// Reads the user back and returns the exchange and the enterprise extension's `manager`.
+async fn read_manager(ctx: &mut Ctx, id: &str) -> Result<(Exchange, Option<Json>), Stop> {
+    let get = ctx.send(Request::new(Method::Get, format!("/Users/{id}")).verification()).await?;
+    expect_status(&get, &[200], "get_status", "serve GET /Users/{id} after a PATCH")?;
+    let resource = expect_object(&get)?;
+    let manager = get_ci(resource, ENTERPRISE_URN).and_then(|ext| get_ci(ext, "manager")).cloned();
+    Ok((get, manager))
+}
+
+/// `manager`: set with a bare id, read back as `{"value": id}`.
+pub async fn set(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
+    let (manager_id, _) = ctx.setup_user("manager").await?;
+    let (id, _) = ctx.setup_user("report").await?;
+    let ex = patch(ctx, &id, vec![dialect::manager_set_op(dialect, OpKind::Add, &manager_id)]).await?;
+    let line = format!("{} → {}", ex.request_line(), ex.status.unwrap_or(0));
+    let (get, manager) = read_manager(ctx, &id).await?;
+    match manager.as_ref() {
+        Some(Json::Object(m)) if m.get("value").and_then(Json::as_str) == Some(manager_id.as_str()) => {
+            Ok(format!("{line}; GET returns manager {{\"value\": \"{manager_id}\"}}"))
+        }
+        Some(Json::String(s)) => Err(Stop::Fail(Problem::error(
+            "manager_not_complex",
+            format!("{} returned the manager as the bare string {s:?}; Entra cannot deserialize it (ServiceIncompatible) for every user with a manager", get.request_line()),
+            "store the bare id Entra sends, but return `manager` as a complex object `{\"value\": \"<id>\"}`",
+            Some(&get),
+        ))),
+        other => Err(Stop::Fail(Problem::error(
+            "not_stored",
+            format!(
+                "{} returned manager {}, expected {{\"value\": \"{manager_id}\"}}; Entra re-sends the manager every cycle",
+                get.request_line(),
+                other.map_or_else(|| "nothing".to_string(), Json::to_string)
+            ),
+            "accept `Add` of `urn:…:enterprise:2.0:User:manager` with a bare id and return it as `{\"value\": id}`",
+            Some(&get),
+        ))),
+    }
+}
+
+/// `manager-remove`: set, then remove in the dialect's form; the manager must be gone (absent, null or
+/// an empty value).
+pub async fn remove(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
+    let (manager_id, _) = ctx.setup_user("manager").await?;
+    let (id, _) = ctx.setup_user("report").await?;
+    patch(ctx, &id, vec![dialect::manager_set_op(dialect, OpKind::Add, &manager_id)])
+        .await
+        .map_err(|_| Stop::Skip("setting the manager failed (see the `manager` check)".into()))?;
+    let ex = patch(ctx, &id, vec![dialect::manager_remove_op(dialect, &manager_id)]).await?;
+    let (get, manager) = read_manager(ctx, &id).await?;
+    let value = manager.as_ref().map(|m| get_ci(m, "value").unwrap_or(m));
+    match value {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) if s.is_empty() => {}
+        Some(other) => {
+            return Err(Stop::Fail(Problem::error(
+                "manager_not_removed",
+                format!("after {}, {} still returns manager {other}", ex.request_line(), get.request_line()),
+                match dialect {
+                    Dialect::Legacy => {
+                        "accept `Remove` of `urn:…:enterprise:2.0:User:manager` (with the old id as value)"
+                    }
+                    Dialect::Compliant => "accept `remove` with path `manager[value eq \"<id>\"]` (no URN prefix)",
+                },
+                Some(&get),
+            )))
+        }
+    }
+    Ok(format!("{} → {}; manager gone", ex.request_line(), ex.status.unwrap_or(0)))
+}
