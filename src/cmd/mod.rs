@@ -1,7 +1,9 @@
 //! One module per subcommand: each turns parsed arguments into library calls, prints the result and
 //! returns the exit code.
 
+pub mod check;
 pub mod completions;
+pub mod logs;
 pub mod mapping;
 pub mod outputs;
 pub mod provision;
@@ -20,6 +22,9 @@ pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Run(args) => run::run(args, ctx),
         Command::Provision(args) => provision::run(args, ctx),
         Command::Validate(args) => run::validate(args),
+        Command::Check(args) => check::run(args, ctx),
+        Command::Logs(command) => logs::run(command, ctx),
+        Command::Replay(args) => logs::replay(args, ctx),
         Command::Serve(args) => serve::run(args, ctx),
         Command::Mapping(command) => mapping::run(command, ctx),
         Command::Expr(args) => mapping::expr(args, ctx),
