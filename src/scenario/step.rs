@@ -171,6 +171,9 @@ fn parse_add_user(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Op
     let t = raw::table(sink, input.node, input.key)?;
     let entry = parse_user(sink, t, raw::span_of(input.node))?;
     refs.push((entry.new.alias.clone(), entry.id_span));
+    if let (Some(upn), Some(span)) = (entry.new.attrs.get("userPrincipalName").to_text(), entry.upn_span) {
+        refs.push((upn, span));
+    }
     if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
         refs.push((m.clone(), span));
     }
@@ -194,7 +197,7 @@ fn parse_update(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Opti
     let user = alias(sink, input.node, input.key, refs)?;
     let (set, unset) = parse_set_unset(sink, input)?;
     for (name, value, span) in &set {
-        if let ("manager", Value::Str(m)) = (name.as_str(), value) {
+        if let ("manager" | "userPrincipalName", Value::Str(m)) = (name.as_str(), value) {
             refs.push((m.clone(), *span));
         }
     }
@@ -359,13 +362,16 @@ fn apply_to_shadow(
     }
 }
 
-/// After an `add`/`add_group` failed on a reference (manager, member), adds the object without it, so
-/// later steps naming it are not reported as well: one mistake, one error.
+/// After an `add`/`add_group` failed on a reference (manager, member) or a clash (objectId,
+/// userPrincipalName), adds the object without it, so later steps naming it are not reported as well:
+/// one mistake, one error.
 fn add_despite_bad_references(mutation: &Mutation, shadow: &mut Directory) {
     match mutation {
         Mutation::AddUser(new) if shadow.lookup(&new.alias).is_none() => {
             let mut new = new.clone();
             new.manager = None;
+            new.object_id = None;
+            new.attrs.remove("userPrincipalName");
             let _ = shadow.apply(&Mutation::AddUser(new));
         }
         Mutation::AddGroup(new) if shadow.lookup(&new.alias).is_none() => {
@@ -394,7 +400,8 @@ fn error_alias(e: &DirectoryError) -> Option<&str> {
         | DirectoryError::GroupDeleted(a)
         | DirectoryError::SelfManager(a)
         | DirectoryError::SelfMember(a)
-        | DirectoryError::DuplicateAlias(a) => Some(a),
+        | DirectoryError::DuplicateAlias(a)
+        | DirectoryError::DuplicateUserPrincipalName { upn: a, .. } => Some(a),
         _ => None,
     }
 }

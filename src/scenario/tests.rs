@@ -514,3 +514,9 @@ fn adding_an_existing_id_in_a_step_is_an_error() {
       |                    ^^^^^^^ ids are unique across users and groups
     "#);
 }
+
+#[test]
+fn duplicate_user_principal_names_are_reported() {
+    let text = "[[users]]\nid = \"alice\"\nuserPrincipalName = \"alice@contoso.com\"\n[[users]]\nid = \"al\"\nuserPrincipalName = \"Alice@contoso.com\"\n[[steps]]\nadd = { id = \"bob\", userPrincipalName = \"alice@contoso.com\" }\n[[steps]]\nupdate = \"alice\"\nset = { userPrincipalName = \"al@contoso.com\" }\n[[steps]]\nadd = { id = \"carl\", userPrincipalName = \"alice@contoso.com\" }\n";
+    insta::assert_snapshot!(errors(text));
+}
