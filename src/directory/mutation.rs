@@ -210,9 +210,14 @@ impl Directory {
         let id = UserId(index_u32(self.users.len()));
         self.aliases.insert(user.alias.clone(), ObjectRef::User(id));
         self.object_ids.insert(user.object_id, ObjectRef::User(id));
+        let upn = match &user.persona {
+            // Generated names are lower-case ASCII already: skip the copy (100,000 of them).
+            Some(p) => Some(p.user_principal_name()),
+            None => user.attrs.get("userPrincipalName").to_text().map(|u| u.to_lowercase()),
+        };
         self.users.push(user);
-        if let Some(upn) = self.user_principal_name(id) {
-            self.upns.insert(upn.to_lowercase().into(), id);
+        if let Some(upn) = upn {
+            self.upns.insert(upn.into_boxed_str(), id);
         }
         id
     }
