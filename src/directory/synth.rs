@@ -69,7 +69,7 @@ impl Persona {
             2 => format!("Director, {}", dept.name),
             3 => "Senior Manager".to_string(),
             4 => "Manager".to_string(),
-            n => dept.titles[usize::from(n - 10) % dept.titles.len()].to_string(),
+            n => dept.titles[usize::from(n.saturating_sub(10)) % dept.titles.len()].to_string(),
         };
         let attrs: [(&str, String); 21] = [
             ("givenName", first.to_string()),

@@ -2,6 +2,8 @@
 //! is applied to a shadow copy of the directory as it is read, so a step may name a user added by an
 //! earlier `add`, and naming one removed by an earlier `hard_delete` is an error with a position.
 
+use std::collections::HashMap;
+
 use toml::de::{DeTable, DeValue};
 
 use super::entity::{check_unset_name, parse_group, parse_user, parse_user_set};
@@ -57,14 +59,55 @@ pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) 
         );
         return Vec::new();
     };
-    let mut shadow = dir.clone();
+    let tables = raw::table_list(sink, node, "steps");
+    let mut ctx = Context { shadow: dir.clone(), added_by: added_by(&tables), number: 0 };
     let mut steps = Vec::new();
-    for (i, (table, span)) in raw::table_list(sink, node, "steps").into_iter().enumerate() {
-        if let Some(step) = parse_step(sink, table, span, i + 1, &mut shadow) {
+    for (i, (table, span)) in tables.into_iter().enumerate() {
+        ctx.number = i + 1;
+        if let Some(step) = parse_step(sink, table, span, &mut ctx) {
             steps.push(step);
         }
     }
     steps
+}
+
+/// What a step is read against.
+struct Context {
+    /// The directory as the steps so far left it.
+    shadow: Directory,
+    /// Alias → number of the step that adds it (to explain a reference that comes too early).
+    added_by: HashMap<String, usize>,
+    /// The step being read (1-based).
+    number: usize,
+}
+
+fn added_by(tables: &[(&DeTable<'_>, Span)]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, (table, _)) in tables.iter().enumerate() {
+        for key in ["add", "add_group"] {
+            let id = get(table, key).and_then(|n| n.get_ref().as_table()).and_then(|t| get(t, "id"));
+            if let Some(id) = id.and_then(|n| n.get_ref().as_str()) {
+                out.entry(id.to_string()).or_insert(i + 1);
+            }
+        }
+    }
+    out
+}
+
+/// Reports a directory error of a step; a reference to an object a later step adds says so.
+fn step_error(sink: &mut Sink, e: &DirectoryError, span: Span, ctx: &Context) {
+    let later = match e {
+        DirectoryError::UnknownUser(a) | DirectoryError::UnknownGroup(a) | DirectoryError::UnknownObject(a) => {
+            ctx.added_by.get(a).filter(|&&n| n > ctx.number).map(|n| (a, n))
+        }
+        _ => None,
+    };
+    match later {
+        Some((alias, n)) => {
+            sink.error(span, format!("`{alias}` does not exist yet"), format!("added by step {n}: steps run in order"))
+        }
+        None => reference_error(sink, e, span, &ctx.shadow),
+    }
 }
 
 fn step_keys() -> Vec<&'static str> {
@@ -74,7 +117,8 @@ fn step_keys() -> Vec<&'static str> {
     keys
 }
 
-fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, shadow: &mut Directory) -> Option<Step> {
+fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, ctx: &mut Context) -> Option<Step> {
+    let number = ctx.number;
     let unknown = raw::check_keys(sink, table, &step_keys(), &format!("step {number}"));
     let actions: Vec<_> = entries(table).into_iter().filter(|(k, _, _)| ACTION_KEYS.contains(k)).collect();
     let (key, action_key_span, node) = match actions.as_slice() {
@@ -109,9 +153,9 @@ fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, s
     let expect =
         get(table, "expect").and_then(|n| parse_expect(sink, n, key_span(table, "expect").unwrap_or_default(), key));
     let action_span = Span::new(action_key_span.start, raw::span_of(node).end);
-    let (action, refs) = parse_action(sink, key, node, table, action_span, shadow)?;
+    let (action, refs) = parse_action(sink, key, node, table, action_span, ctx)?;
     if let Action::Change(mutation) = &action {
-        apply_to_shadow(sink, mutation, &refs, action_span, number, shadow);
+        apply_to_shadow(sink, mutation, &refs, action_span, ctx);
     }
     Some(Step { number, name, span, action, action_span, expect })
 }
@@ -133,8 +177,9 @@ fn parse_action(
     node: &Node<'_>,
     table: &DeTable<'_>,
     action_span: Span,
-    shadow: &Directory,
+    ctx: &Context,
 ) -> Option<(Action, Refs)> {
+    let shadow = &ctx.shadow;
     let input = Input { key, node, table, action_span };
     let mut refs = Refs::new();
     let action = match key {
@@ -147,9 +192,9 @@ fn parse_action(
         "restart" => Action::Restart(parse_restart(sink, node)?),
         "on_demand" => {
             let (a, span) = raw::string(sink, node, key)?;
-            Action::OnDemand(resolve_object(sink, shadow, &a, span, false)?)
+            Action::OnDemand(resolve_object(sink, ctx, &a, span, false)?)
         }
-        "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, shadow)?),
+        "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, ctx)?),
         "add" => Action::Change(parse_add_user(sink, &input, &mut refs)?),
         "add_group" => Action::Change(parse_add_group(sink, &input, shadow, &mut refs)?),
         "update" => Action::Change(parse_update(sink, &input, &mut refs)?),
@@ -217,9 +262,9 @@ fn parse_membership(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory, 
     Some(if add { Mutation::AddMember { group, member } } else { Mutation::RemoveMember { group, member } })
 }
 
-fn parse_target_edit(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory) -> Option<TargetEdit> {
+fn parse_target_edit(sink: &mut Sink, input: &Input<'_, '_>, ctx: &Context) -> Option<TargetEdit> {
     let (a, span) = raw::string(sink, input.node, input.key)?;
-    let object = resolve_object(sink, shadow, &a, span, true)?;
+    let object = resolve_object(sink, ctx, &a, span, true)?;
     let (set_node, unset_node) = (get(input.table, "set"), get(input.table, "unset"));
     if set_node.is_none() && unset_node.is_none() {
         sink.error(input.action_span, "`target_edit` needs `set` or `unset`", "add `set = { title = \"...\" }`");
@@ -317,13 +362,8 @@ fn companion_string(sink: &mut Sink, input: &Input<'_, '_>, companion: &str, hin
 
 /// A user or group for `on_demand`/`target_edit`; deleted objects are accepted only for `target_edit`
 /// (their target resource may still exist).
-fn resolve_object(
-    sink: &mut Sink,
-    dir: &Directory,
-    alias: &str,
-    span: Span,
-    allow_deleted: bool,
-) -> Option<ObjectAlias> {
+fn resolve_object(sink: &mut Sink, ctx: &Context, alias: &str, span: Span, allow_deleted: bool) -> Option<ObjectAlias> {
+    let dir = &ctx.shadow;
     let error = match dir.lookup(alias) {
         Some(ObjectRef::User(id)) => match dir.user(id) {
             Some(u) if u.is_hard_deleted() && !allow_deleted => DirectoryError::HardDeleted(alias.to_string()),
@@ -335,29 +375,22 @@ fn resolve_object(
         },
         None => DirectoryError::UnknownObject(alias.to_string()),
     };
-    reference_error(sink, &error, span, dir);
+    step_error(sink, &error, span, ctx);
     None
 }
 
-fn apply_to_shadow(
-    sink: &mut Sink,
-    mutation: &Mutation,
-    refs: &Refs,
-    action_span: Span,
-    number: usize,
-    shadow: &mut Directory,
-) {
-    match shadow.apply(mutation) {
+fn apply_to_shadow(sink: &mut Sink, mutation: &Mutation, refs: &Refs, action_span: Span, ctx: &mut Context) {
+    match ctx.shadow.apply(mutation) {
         Ok(applied) if applied.is_noop() => {
-            sink.warning(action_span, format!("step {number} changes nothing"), noop_reason(mutation));
+            sink.warning(action_span, format!("step {} changes nothing", ctx.number), noop_reason(mutation));
         }
         Ok(_) => {}
         Err(e) => {
             let span = error_alias(&e)
                 .and_then(|a| refs.iter().rev().find(|(r, _)| r == a).map(|(_, s)| *s))
                 .unwrap_or(action_span);
-            reference_error(sink, &e, span, shadow);
-            add_despite_bad_references(mutation, shadow);
+            step_error(sink, &e, span, ctx);
+            add_despite_bad_references(mutation, &mut ctx.shadow);
         }
     }
 }
