@@ -214,7 +214,11 @@ fn parse_directory(sink: &mut Sink, root: &DeTable<'_>) -> Directory {
         // Soft-deleted last, so a user in the recycle bin can still have a manager and group memberships.
         new.soft_deleted = false;
         if let Err(e) = dir.apply(&Mutation::AddUser(new)) {
-            duplicate_error(sink, &e, &entry.new.alias, entry.id_span, &defined);
+            let span = match e {
+                DirectoryError::DuplicateUserPrincipalName { .. } => entry.upn_span.unwrap_or(entry.id_span),
+                _ => entry.id_span,
+            };
+            duplicate_error(sink, &e, &entry.new.alias, span, &defined);
         }
         defined.entry(entry.new.alias.clone()).or_insert(entry.id_span);
     }
@@ -277,6 +281,9 @@ fn duplicate_error(sink: &mut Sink, e: &DirectoryError, alias: &str, span: Span,
             sink.error(span, format!("duplicate id `{alias}`"), label);
         }
         DirectoryError::DuplicateObjectId { .. } => sink.error(span, e.to_string(), "objectIds must be unique"),
+        DirectoryError::DuplicateUserPrincipalName { .. } => {
+            sink.error(span, e.to_string(), "Entra keeps userPrincipalNames unique")
+        }
         other => sink.error(span, other.to_string(), "cannot add"),
     }
 }
@@ -299,6 +306,7 @@ pub(crate) fn reference_error(sink: &mut Sink, e: &DirectoryError, span: Span, d
         DirectoryError::SoftDeleted(_) => "in the recycle bin".to_string(),
         DirectoryError::DuplicateAlias(_) => "ids are unique across users and groups".to_string(),
         DirectoryError::DuplicateObjectId { .. } => "objectIds must be unique".to_string(),
+        DirectoryError::DuplicateUserPrincipalName { .. } => "Entra keeps userPrincipalNames unique".to_string(),
         DirectoryError::SelfManager(_) => "the user itself".to_string(),
         DirectoryError::SelfMember(_) => "the group itself".to_string(),
         _ => "here".to_string(),

@@ -514,3 +514,18 @@ fn adding_an_existing_id_in_a_step_is_an_error() {
       |                    ^^^^^^^ ids are unique across users and groups
     "#);
 }
+
+#[test]
+fn duplicate_user_principal_names_are_reported() {
+    let text = "[[users]]\nid = \"alice\"\nuserPrincipalName = \"alice@contoso.com\"\n[[users]]\nid = \"al\"\nuserPrincipalName = \"Alice@contoso.com\"\n[[steps]]\nadd = { id = \"bob\", userPrincipalName = \"alice@contoso.com\" }\n[[steps]]\nupdate = \"alice\"\nset = { userPrincipalName = \"al@contoso.com\" }\n[[steps]]\nadd = { id = \"carl\", userPrincipalName = \"alice@contoso.com\" }\n";
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn deeply_nested_values_are_an_error_not_a_crash() {
+    let depth = 100_000;
+    let text = format!("[embedded]\na = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    let diags = parse(&text).unwrap_err();
+    assert!(diags.len() < 10, "{} diagnostics", diags.len());
+    assert!(diags[0].message.contains("recursion"), "{}", diags[0].message);
+}
