@@ -124,6 +124,9 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
             Ok(loaded) => {
                 diagnostics.extend(loaded.warnings);
                 let scenario = loaded.scenario;
+                if let Some(d) = switch_problem(&scenario) {
+                    diagnostics.push(d);
+                }
                 match mapping::load(&scenario.mapping.spec, &scenario.base_dir) {
                     Ok(m) => {
                         diagnostics.extend(m.warnings);
@@ -150,6 +153,22 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
         eprintln!("{}", crate::diagnostic::render_all(&diagnostics, app::stderr_color()));
     }
     Ok(prepared)
+}
+
+/// The `[embedded]` table checked against the embedded endpoint's switches, pointing at the bad key.
+fn switch_problem(scenario: &Scenario) -> Option<Diagnostic> {
+    let embedded = scenario.embedded.as_ref()?;
+    let message = match engine::switches(scenario) {
+        Ok(_) => return None,
+        Err(e) => e.to_string(),
+    };
+    let span = embedded
+        .keys
+        .iter()
+        .filter_map(|(key, _)| message.find(&format!("`{key}`")).map(|at| (at, key)))
+        .min()
+        .map_or(embedded.span, |(_, key)| embedded.span_of_key(key));
+    Some(Diagnostic::error(message).at(&scenario.file, span).with_help("`entrasim serve --help` lists the switches"))
 }
 
 /// The engine target from `--target` and the token flags.
