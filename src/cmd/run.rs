@@ -132,14 +132,13 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
                         diagnostics.extend(m.warnings);
                         prepared.push(Prepared { path: path.clone(), scenario, mapping: m.set });
                     }
-                    Err(mut errs) => {
-                        if let Some(span) = scenario.mapping.span {
-                            errs.push(
-                                Diagnostic::error(format!("mapping `{}` did not load", scenario.mapping.spec))
-                                    .at(&scenario.file, span),
-                            );
-                        }
-                        diagnostics.extend(errs);
+                    Err(errs) => {
+                        // Errors about the mapping as a whole (an unknown preset, an unreadable file) point
+                        // at the scenario's `mapping` key; errors inside a mapping file keep their place.
+                        diagnostics.extend(errs.into_iter().map(|d| match (&d.location, scenario.mapping.span) {
+                            (None, Some(span)) => d.at(&scenario.file, span),
+                            _ => d,
+                        }));
                     }
                 }
             }
@@ -162,13 +161,22 @@ fn switch_problem(scenario: &Scenario) -> Option<Diagnostic> {
         Ok(_) => return None,
         Err(e) => e.to_string(),
     };
-    let span = embedded
-        .keys
-        .iter()
-        .filter_map(|(key, _)| message.find(&format!("`{key}`")).map(|at| (at, key)))
-        .min()
-        .map_or(embedded.span, |(_, key)| embedded.span_of_key(key));
-    Some(Diagnostic::error(message).at(&scenario.file, span).with_help("`entrasim serve --help` lists the switches"))
+    let unknown = message.split("unknown field `").nth(1).and_then(|rest| rest.split('`').next());
+    let Some(unknown) = unknown else {
+        return Some(Diagnostic::error(message).at(&scenario.file, embedded.span));
+    };
+    let expected: Vec<&str> = message
+        .split("expected one of ")
+        .nth(1)
+        .map(|list| list.split(", ").map(|s| s.trim().trim_matches('`')).collect())
+        .unwrap_or_default();
+    let mut d = Diagnostic::error(format!("unknown switch `{unknown}` in `[embedded]`"))
+        .at(&scenario.file, embedded.span_of_key(unknown));
+    d = match crate::diagnostic::did_you_mean(unknown, expected.iter().copied()) {
+        Some(close) => d.with_label(format!("did you mean `{close}`?")),
+        None => d.with_help("`entrasim serve --help` lists the switches"),
+    };
+    Some(d)
 }
 
 /// The engine target from `--target` and the token flags.

@@ -237,3 +237,65 @@ fn a_planted_token_appears_in_no_output_report_or_snapshot() {
     assert_no_secret(&out, secret);
     let _ = stop.send(());
 }
+
+#[test]
+fn a_passing_scenario_exits_0_and_prints_the_provisioning_log() {
+    let out = Cli::new()
+        .file(
+            "ok.toml",
+            r#"
+description = "one user is created"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+mailNickname = "alice"
+
+[[steps]]
+cycle = "initial"
+expect = { creates = 1, requests = ['GET /Users?filter=userName eq "alice@contoso.com"', "POST /Users"] }
+"#,
+        )
+        .args(["run", "ok.toml"])
+        .run()
+        .code(0);
+    assert!(out.stdout.contains("Create") && out.stdout.contains("alice"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 scenario: 1 passed"), "{}", out.stdout);
+}
+
+#[test]
+fn an_invalid_scenario_exits_3_with_every_error_and_sends_nothing() {
+    let out = Cli::new()
+        .file(
+            "bad.toml",
+            r#"description = "a misspelt step key"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+
+[[steps]]
+cycel = "initial"
+"#,
+        )
+        .file(
+            "worse.toml",
+            r#"description = "an unknown preset and an unknown switch"
+mapping = "entra-defualt"
+
+[embedded]
+keep_atributes = ["userName"]
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+
+[[steps]]
+cycle = "initial"
+"#,
+        )
+        .args(["run", "bad.toml", "worse.toml"])
+        .run()
+        .code(3);
+    insta::assert_snapshot!(out.stderr);
+}
