@@ -510,6 +510,13 @@ mod rendered {
         let junit = report::junit::render(&report).unwrap();
         let json = report::json::render(&report);
         assert!(!junit.contains(server.token()) && !json.contains(server.token()));
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report-json.schema.json")).expect("schema is JSON");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let doc: serde_json::Value = serde_json::from_str(&json).expect("report is JSON");
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
         insta::assert_snapshot!("check_report_junit", redact(&junit, server.url()));
         insta::assert_snapshot!("check_report_json", redact(&json, server.url()));
         server.shutdown().await;
