@@ -153,6 +153,13 @@ pub async fn run(ctx: &mut Ctx) {
 
     let mark = ctx.mark();
     let outcome = match &subject {
+        Some((id, body)) => filter_work_email(ctx, id, body["userName"].as_str().unwrap_or_default()).await,
+        None => Err(need()),
+    };
+    ctx.record("users", "filter-work-email", mark, outcome);
+
+    let mark = ctx.mark();
+    let outcome = match &subject {
         Some((id, body)) => get_by_id(ctx, id, body).await,
         None => Err(need()),
     };
@@ -220,6 +227,23 @@ async fn filter_match(ctx: &mut Ctx, id: &str, attr: &str, value: &str) -> Outco
         "support `eq` filters on every matching attribute (`userName`, `externalId`)"
     };
     expect_one(&ex, id, hint)?;
+    Ok(format!("{} → 1 result", ex.request_line()))
+}
+
+/// Entra filters on `emails[type eq "work"].value` only when the mapping makes it a matching attribute, so
+/// an endpoint without value-path filters gets a warning, not a failure.
+async fn filter_work_email(ctx: &mut Ctx, id: &str, mail: &str) -> Outcome {
+    let filter = format!("emails[type eq \"work\"].value eq {}", quote(mail));
+    let ex = ctx.send(Request::get_filtered("/Users", filter)).await?;
+    if let Err(Stop::Fail(problem)) = expect_one(&ex, id, "") {
+        ctx.note(Problem::warning(
+            "value_path_filter",
+            format!("{} (needed only when the work email is a matching attribute)", problem.message),
+            "support value-path filters such as `emails[type eq \"work\"].value eq \"...\"` on every unique attribute",
+            Some(&ex),
+        ));
+        return Ok(format!("{} → no match", ex.request_line()));
+    }
     Ok(format!("{} → 1 result", ex.request_line()))
 }
 
