@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios (files or directories; the bundled suite when none) against a target.
     Run(RunArgs),
+    /// Check scenario files and their mappings without sending anything; every problem with file:line:col.
+    Validate(ValidateArgs),
     /// Provision one user or group on demand and show Entra's step-by-step report.
     Provision(ProvisionArgs),
     /// Check an endpoint against everything Entra's provisioning needs (an offline SCIM Validator).
@@ -89,6 +91,30 @@ pub struct TargetArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+
+    /// OAuth 2.0 client credentials instead of a fixed token: the token endpoint URL.
+    #[arg(long, value_name = "URL", requires = "client_id", conflicts_with_all = ["token", "token_env"])]
+    pub oauth_token_url: Option<String>,
+
+    /// OAuth client id (with --oauth-token-url).
+    #[arg(long, value_name = "ID", requires = "oauth_token_url")]
+    pub client_id: Option<String>,
+
+    /// Environment variable holding the OAuth client secret (default: ENTRASIM_CLIENT_SECRET).
+    #[arg(long, value_name = "VAR", requires = "oauth_token_url")]
+    pub client_secret_env: Option<String>,
+
+    /// OAuth scope to request (with --oauth-token-url).
+    #[arg(long, value_name = "SCOPE", requires = "oauth_token_url")]
+    pub scope: Option<String>,
+
+    /// Trust this PEM CA certificate (or bundle) in addition to the system roots, for private CAs.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate. Only for local experiments: it disables the protection TLS gives.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Report files written after a run or check.
@@ -145,8 +171,27 @@ pub struct RunArgs {
 
 impl Default for TargetArgs {
     fn default() -> Self {
-        TargetArgs { target: None, token: None, token_env: None, timeout: 30 }
+        TargetArgs {
+            target: None,
+            token: None,
+            token_env: None,
+            timeout: 30,
+            oauth_token_url: None,
+            client_id: None,
+            client_secret_env: None,
+            scope: None,
+            ca_cert: None,
+            insecure: false,
+        }
     }
+}
+
+/// `entrasim validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Scenario files or directories; the bundled suite when none.
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// `entrasim provision`.
@@ -215,14 +260,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
 
-    /// Compatibility hazards and fault injection, as a TOML file with the same keys as a scenario's
-    /// `[embedded]` table (see `docs/serve-switches.md`).
-    #[arg(long, value_name = "FILE")]
-    pub switches: Option<PathBuf>,
+    /// Largest accepted request body in bytes (larger bodies get 413).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::server::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
 
-    /// One switch as KEY=VALUE (TOML value), e.g. `--switch error_rate=0.2`; repeatable, wins over --switches.
-    #[arg(long = "switch", value_name = "KEY=VALUE")]
-    pub switch: Vec<String>,
+    /// Compatibility hazards and fault injection (all off: a faithful RFC 7643/7644 endpoint).
+    #[command(flatten, next_help_heading = "Switches")]
+    pub switches: crate::server::Switches,
 }
 
 /// `entrasim mapping …`.

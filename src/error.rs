@@ -45,7 +45,7 @@ impl Error {
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 let mut out = diagnostic::render_all(diagnostics, color);
                 out.push_str(&format!(
-                    "\nerror: aborting because of {errors} error{}; nothing was sent",
+                    "\nerror: aborting because of {errors} error{}",
                     if errors == 1 { "" } else { "s" }
                 ));
                 out

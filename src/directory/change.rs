@@ -6,7 +6,9 @@
 
 use super::model::{GroupId, ObjectRef, UserId};
 
-/// A position in the change log: the sequence number of the last change seen.
+/// A position in the change log: the sequence number of the last change seen. The default (0) is "never
+/// synchronised": once the directory has a baseline, [`Directory::changed_since`](super::Directory::changed_since)
+/// reports every object for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Watermark(pub u64);
 
@@ -106,9 +108,11 @@ impl ChangeLog {
         Watermark(self.seq)
     }
 
-    /// Forgets the entries so far: the current state becomes the starting point of the scenario.
+    /// Forgets the entries so far: the current state becomes the starting point of the scenario. Takes a
+    /// sequence number of its own, so [`Watermark::default`] always predates it.
     pub(crate) fn baseline(&mut self) {
         self.entries = Vec::new();
+        self.seq += 1;
         self.baseline = self.seq;
     }
 
@@ -141,6 +145,8 @@ mod tests {
         assert!(log.since(log.watermark()).is_empty());
         log.baseline();
         assert!(log.is_truncated_at(mark));
+        assert!(log.is_truncated_at(Watermark::default()));
         assert!(!log.is_truncated_at(log.watermark()));
+        assert!(log.since(log.watermark()).is_empty());
     }
 }

@@ -28,6 +28,8 @@
 
 mod attributes;
 mod change;
+mod error;
+mod membership;
 mod model;
 mod mutation;
 pub mod synth;
@@ -40,7 +42,8 @@ pub use attributes::{
     GROUP_ATTRIBUTES, USER_ATTRIBUTES,
 };
 pub use change::{Change, ChangeKind, ChangeSet, Watermark};
+pub use error::DirectoryError;
 pub use model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
-pub use mutation::{Applied, DirectoryError, Mutation};
+pub use mutation::{Applied, Mutation};
 pub use synth::generate;
 pub use tenant::Directory;

@@ -4,7 +4,8 @@
 
 use super::attributes::{classify_user_attribute, AttributeName};
 use super::change::ChangeKind;
-use super::model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
+use super::error::{invalid, read_only, DirectoryError};
+use super::model::{GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
 use super::tenant::{index_u32, Directory};
 use crate::mapping::Value;
 
@@ -84,75 +85,7 @@ impl Applied {
     }
 }
 
-/// Why a mutation could not be applied.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DirectoryError {
-    /// No user has this alias.
-    #[error("unknown user `{0}`")]
-    UnknownUser(String),
-    /// No group has this alias.
-    #[error("unknown group `{0}`")]
-    UnknownGroup(String),
-    /// No user or group has this alias.
-    #[error("unknown user or group `{0}`")]
-    UnknownObject(String),
-    /// A user was expected.
-    #[error("`{0}` is a group, not a user")]
-    NotAUser(String),
-    /// A group was expected.
-    #[error("`{0}` is a user, not a group")]
-    NotAGroup(String),
-    /// The alias is already used by a user or group.
-    #[error("id `{0}` is already used")]
-    DuplicateAlias(String),
-    /// The objectId is already used.
-    #[error("objectId `{object_id}` of `{alias}` is already used by `{other}`")]
-    DuplicateObjectId {
-        /// The object being added.
-        alias: String,
-        /// The objectId.
-        object_id: String,
-        /// The object that has it.
-        other: String,
-    },
-    /// The user was hard-deleted.
-    #[error("user `{0}` was hard-deleted")]
-    HardDeleted(String),
-    /// The user is in the recycle bin.
-    #[error("user `{0}` is soft-deleted; restore it first")]
-    SoftDeleted(String),
-    /// The group was deleted.
-    #[error("group `{0}` was deleted")]
-    GroupDeleted(String),
-    /// The attribute cannot be set or removed.
-    #[error("`{name}` cannot be changed: {reason}")]
-    ReadOnlyAttribute {
-        /// The attribute.
-        name: String,
-        /// Why.
-        reason: &'static str,
-    },
-    /// The value has the wrong kind for the attribute.
-    #[error("`{name}` must be {expected}")]
-    InvalidValue {
-        /// The attribute.
-        name: String,
-        /// What it takes.
-        expected: &'static str,
-    },
-    /// A user named as their own manager.
-    #[error("user `{0}` cannot be their own manager")]
-    SelfManager(String),
-    /// A group named as its own member.
-    #[error("group `{0}` cannot be a member of itself")]
-    SelfMember(String),
-    /// The directory is full (more than `u32::MAX` objects).
-    #[error("too many objects")]
-    TooManyObjects,
-}
-
-type Changes = Vec<(ObjectRef, ChangeKind)>;
+pub(super) type Changes = Vec<(ObjectRef, ChangeKind)>;
 
 impl Directory {
     /// Applies a mutation and records it in the change log.
@@ -206,7 +139,7 @@ impl Directory {
     }
 
     /// A user that exists and is neither hard- nor soft-deleted.
-    fn resolve_active_user(&self, alias: &str) -> Result<UserId, DirectoryError> {
+    pub(super) fn resolve_active_user(&self, alias: &str) -> Result<UserId, DirectoryError> {
         let id = self.resolve_user(alias)?;
         if self.users[id.index()].soft_deleted {
             return Err(DirectoryError::SoftDeleted(alias.to_string()));
@@ -214,7 +147,7 @@ impl Directory {
         Ok(id)
     }
 
-    fn resolve_group(&self, alias: &str) -> Result<GroupId, DirectoryError> {
+    pub(super) fn resolve_group(&self, alias: &str) -> Result<GroupId, DirectoryError> {
         match self.lookup(alias) {
             None => Err(DirectoryError::UnknownGroup(alias.to_string())),
             Some(ObjectRef::User(_)) => Err(DirectoryError::NotAGroup(alias.to_string())),
@@ -225,7 +158,7 @@ impl Directory {
         }
     }
 
-    fn check_new_object(&self, alias: &str, object_id: ObjectId) -> Result<(), DirectoryError> {
+    pub(super) fn check_new_object(&self, alias: &str, object_id: ObjectId) -> Result<(), DirectoryError> {
         if self.aliases.contains_key(alias) {
             return Err(DirectoryError::DuplicateAlias(alias.to_string()));
         }
@@ -380,137 +313,4 @@ impl Directory {
         user.assigned_groups = 0;
         Ok(changes)
     }
-
-    fn add_group_changes(&mut self, new: &NewGroup) -> Result<Changes, DirectoryError> {
-        let object_id = new.object_id.unwrap_or_else(|| ObjectId::derive(&new.alias));
-        self.check_new_object(&new.alias, object_id)?;
-        let mut group = Group {
-            alias: new.alias.as_str().into(),
-            object_id,
-            attrs: new.attrs.clone(),
-            members: Default::default(),
-            nested: Default::default(),
-            assigned: new.assigned,
-            deleted: false,
-        };
-        for member in &new.members {
-            match self.lookup(member) {
-                Some(ObjectRef::User(_)) => group.members.insert(self.resolve_active_user(member)?),
-                Some(ObjectRef::Group(_)) if *member == new.alias => {
-                    return Err(DirectoryError::SelfMember(member.clone()))
-                }
-                Some(ObjectRef::Group(_)) => group.nested.insert(self.resolve_group(member)?),
-                None if *member == new.alias => return Err(DirectoryError::SelfMember(member.clone())),
-                None => return Err(DirectoryError::UnknownObject(member.clone())),
-            };
-        }
-        let gid = self.push_group(group);
-        let mut changes = vec![(ObjectRef::Group(gid), ChangeKind::GroupAdded)];
-        if new.assigned {
-            let members: Vec<UserId> = self.groups[gid.index()].members.iter().copied().collect();
-            for user in members {
-                self.adjust_group_count(user, true, &mut changes);
-            }
-        }
-        Ok(changes)
-    }
-
-    /// Appends a group whose alias, objectId and members were checked (assignment counts not updated).
-    pub(crate) fn push_group(&mut self, group: Group) -> GroupId {
-        let id = GroupId(index_u32(self.groups.len()));
-        self.aliases.insert(group.alias.clone(), ObjectRef::Group(id));
-        self.object_ids.insert(group.object_id, ObjectRef::Group(id));
-        self.groups.push(group);
-        id
-    }
-
-    fn rename_group_changes(&mut self, alias: &str, to: &str) -> Result<Changes, DirectoryError> {
-        let gid = self.resolve_group(alias)?;
-        let group = &mut self.groups[gid.index()];
-        if group.attrs.get("displayName").to_text().as_deref() == Some(to) {
-            return Ok(Vec::new());
-        }
-        group.attrs.set("displayName", Value::Str(to.to_string()));
-        Ok(vec![(ObjectRef::Group(gid), ChangeKind::GroupRenamed)])
-    }
-
-    fn membership_changes(&mut self, alias: &str, member: &str, add: bool) -> Result<Changes, DirectoryError> {
-        let gid = self.resolve_group(alias)?;
-        let kind = if add { ChangeKind::MemberAdded } else { ChangeKind::MemberRemoved };
-        let mut changes = Vec::new();
-        match self.lookup(member) {
-            None => return Err(DirectoryError::UnknownObject(member.to_string())),
-            Some(ObjectRef::Group(_)) => {
-                let nested = self.resolve_group(member)?;
-                if nested == gid {
-                    return Err(DirectoryError::SelfMember(member.to_string()));
-                }
-                let set = &mut self.groups[gid.index()].nested;
-                if if add { set.insert(nested) } else { set.remove(&nested) } {
-                    changes.push((ObjectRef::Group(gid), kind));
-                }
-            }
-            Some(ObjectRef::User(_)) => {
-                let user = self.resolve_active_user(member)?;
-                let group = &mut self.groups[gid.index()];
-                if if add { group.members.insert(user) } else { group.members.remove(&user) } {
-                    changes.push((ObjectRef::Group(gid), kind));
-                    if group.assigned {
-                        self.adjust_group_count(user, add, &mut changes);
-                    }
-                }
-            }
-        }
-        Ok(changes)
-    }
-
-    fn group_assignment_changes(&mut self, alias: &str, assign: bool) -> Result<Changes, DirectoryError> {
-        let gid = self.resolve_group(alias)?;
-        let group = &mut self.groups[gid.index()];
-        if group.assigned == assign {
-            return Ok(Vec::new());
-        }
-        group.assigned = assign;
-        let kind = if assign { ChangeKind::GroupAssigned } else { ChangeKind::GroupUnassigned };
-        let mut changes = vec![(ObjectRef::Group(gid), kind)];
-        let members: Vec<UserId> = group.members.iter().copied().collect();
-        for user in members {
-            self.adjust_group_count(user, assign, &mut changes);
-        }
-        Ok(changes)
-    }
-
-    fn delete_group_changes(&mut self, alias: &str) -> Result<Changes, DirectoryError> {
-        let gid = self.resolve_group(alias)?;
-        let mut changes = vec![(ObjectRef::Group(gid), ChangeKind::GroupDeleted)];
-        let group = &mut self.groups[gid.index()];
-        group.deleted = true;
-        if group.assigned {
-            let members: Vec<UserId> = group.members.iter().copied().collect();
-            for user in members {
-                self.adjust_group_count(user, false, &mut changes);
-            }
-        }
-        Ok(changes)
-    }
-
-    /// Counts one more (or one less) assigned group for `user`; records the user when that flips whether
-    /// it is assigned at all (directly or through a group).
-    fn adjust_group_count(&mut self, user: UserId, up: bool, changes: &mut Changes) {
-        let u = &mut self.users[user.index()];
-        let before = u.assigned || u.assigned_groups > 0;
-        u.assigned_groups = if up { u.assigned_groups.saturating_add(1) } else { u.assigned_groups.saturating_sub(1) };
-        let after = u.assigned || u.assigned_groups > 0;
-        if before != after && !u.hard_deleted {
-            changes.push((ObjectRef::User(user), ChangeKind::AssignmentViaGroup));
-        }
-    }
-}
-
-fn invalid(name: &str, expected: &'static str) -> DirectoryError {
-    DirectoryError::InvalidValue { name: name.to_string(), expected }
-}
-
-fn read_only(name: &str, reason: &'static str) -> DirectoryError {
-    DirectoryError::ReadOnlyAttribute { name: name.to_string(), reason }
 }

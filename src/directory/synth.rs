@@ -12,7 +12,7 @@
 //!   members, every tenth 50 to 500.
 //! - Everyone is enabled and assigned to the application, and every group is assigned.
 //!
-//! Generated users are stored compactly (a [`Persona`] of small indexes, about 24 bytes) and their
+//! Generated users are stored compactly (a `Persona` of small indexes, about 24 bytes) and their
 //! attributes are spelled out only when [`Directory::source_object`] is asked for them, so a 100,000-user
 //! tenant takes a few megabytes.
 
@@ -129,8 +129,8 @@ impl Rng {
     }
 }
 
-/// A deterministic synthetic directory (see the module docs). The change log is empty: the generated
-/// state is the starting point.
+/// A deterministic synthetic directory (see the module docs), with a [baseline](Directory::baseline): the
+/// generated state is the starting point.
 pub fn generate(users: usize, groups: usize, seed: u64) -> Directory {
     let mut dir = Directory::new();
     let users = users.min(u32::MAX as usize / 2);
@@ -141,6 +141,7 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Directory {
     let mut rng = Rng(seed);
     let departments = generate_users(&mut dir, users, &mut rng);
     generate_groups(&mut dir, groups, &departments, &mut rng);
+    dir.baseline();
     dir
 }
 

@@ -182,8 +182,8 @@ impl Directory {
     }
 
     /// Makes the current state the starting point: drops the log entries recorded while the directory was
-    /// built, keeping the sequence counter. The scenario loader calls this after building the initial
-    /// directory.
+    /// built. The scenario loader calls this after building the initial directory; from then on
+    /// `changed_since(Watermark::default())` reports every object, as a first delta query does.
     pub fn baseline(&mut self) {
         self.log.baseline();
     }

@@ -169,3 +169,113 @@ fn rename_and_delete_group() {
     assert_eq!(aliases(&dir, &dir.changed_since(mark)), (strs(&["bob"]), strs(&["eng"])));
     assert_eq!(dir.group_count(), 0);
 }
+
+#[test]
+fn a_first_delta_query_reports_everything_and_the_next_only_changes() {
+    for mut dir in [tenant(), generate(5, 2, 1)] {
+        let first = dir.changed_since(Watermark::default());
+        assert_eq!((first.users.len(), first.groups.len()), (dir.user_count(), dir.group_count()));
+        let mark = dir.watermark();
+        assert!(dir.changed_since(mark).is_empty());
+        let (_, someone) = dir.users().next().unwrap();
+        let alias = someone.alias().to_string();
+        dir.apply(&Mutation::Disable(alias)).unwrap();
+        assert_eq!(dir.changed_since(mark).users.len(), 1);
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ALIASES: &[&str] = &["alice", "bob", "carol", "eng", "ops", "zed"];
+
+    fn alias() -> impl Strategy<Value = String> {
+        prop::sample::select(ALIASES).prop_map(str::to_string)
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            alias().prop_map(|a| Mutation::AddUser(NewUser::new(a))),
+            (alias(), prop::collection::vec(alias(), 0..3), any::<bool>()).prop_map(|(a, members, assigned)| {
+                let mut g = group(&a, &a, &[]);
+                g.members = members;
+                g.assigned = assigned;
+                Mutation::AddGroup(g)
+            }),
+            (alias(), alias()).prop_map(|(user, m)| Mutation::Update {
+                user,
+                set: vec![("manager".into(), Value::Str(m)), ("city".into(), Value::from("Oslo"))],
+                unset: vec![],
+            }),
+            alias().prop_map(Mutation::Assign),
+            alias().prop_map(Mutation::Unassign),
+            alias().prop_map(Mutation::Disable),
+            alias().prop_map(Mutation::SoftDelete),
+            alias().prop_map(Mutation::Restore),
+            alias().prop_map(Mutation::HardDelete),
+            (alias(), alias()).prop_map(|(group, member)| Mutation::AddMember { group, member }),
+            (alias(), alias()).prop_map(|(group, member)| Mutation::RemoveMember { group, member }),
+            alias().prop_map(Mutation::AssignGroup),
+            alias().prop_map(Mutation::UnassignGroup),
+            alias().prop_map(Mutation::DeleteGroup),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the sequence, the O(1) group-assignment count agrees with a recount, failed mutations
+        /// change nothing, and the log only grows.
+        #[test]
+        fn assignment_counts_and_the_log_stay_consistent(mutations in prop::collection::vec(mutation(), 0..40)) {
+            let mut dir = tenant();
+            for m in &mutations {
+                let before = dir.clone();
+                match dir.apply(m) {
+                    Err(_) => prop_assert_eq!(&dir, &before),
+                    Ok(applied) => {
+                        prop_assert_eq!(applied.seq.is_none(), applied.is_noop());
+                        prop_assert!(dir.watermark() >= before.watermark());
+                    }
+                }
+                for (id, user) in dir.users() {
+                    let recount = dir.groups().any(|(_, g)| g.is_assigned() && g.has_member(id));
+                    prop_assert_eq!(user.is_assigned_via_group(), recount, "{}", user.alias());
+                }
+            }
+        }
+    }
+}
+#[test]
+fn update_sets_and_removes_attributes_manager_and_account_enabled() {
+    let mut dir = tenant();
+    let bob = dir.user_id("bob").unwrap();
+    let update = Mutation::Update {
+        user: "bob".into(),
+        set: vec![("department".into(), Value::from("Sales")), ("accountEnabled".into(), Value::Bool(false))],
+        unset: vec!["manager".into(), "userPrincipalName".into()],
+    };
+    let applied = dir.apply(&update).unwrap();
+    assert_eq!(applied.changed, vec![(ObjectRef::User(bob), ChangeKind::UserUpdated)]);
+    let obj = dir.source_object(bob);
+    assert_eq!(obj.get("department"), &Value::from("Sales"));
+    assert_eq!(obj.get("accountEnabled"), &Value::Bool(false));
+    assert!(obj.get("manager").is_null() && obj.get("userPrincipalName").is_null());
+}
+
+#[test]
+fn updating_a_generated_user_spells_out_its_attributes_once() {
+    let mut dir = generate(3, 0, 9);
+    let id = dir.user_id("u000002").unwrap();
+    let before = dir.source_object(id);
+    assert!(dir.user(id).unwrap().is_generated());
+    let set = vec![("city".to_string(), Value::from("Oslo"))];
+    dir.apply(&Mutation::Update { user: "u000002".into(), set, unset: vec![] }).unwrap();
+    assert!(!dir.user(id).unwrap().is_generated());
+    let after = dir.source_object(id);
+    assert_eq!(after.get("city"), &Value::from("Oslo"));
+    let unchanged = |o: &crate::mapping::SourceObject| {
+        o.iter().filter(|(k, _)| *k != "city").map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(unchanged(&after), unchanged(&before));
+}

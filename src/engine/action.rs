@@ -151,7 +151,7 @@ pub fn describe_failure(sent: &Sent) -> String {
                 }
                 None => e.body_excerpt(),
             };
-            format!("target returned {status} for {} {}: {}", e.method, e.path, detail.trim())
+            format!("target returned {status} for {}: {}", e.request_line(), detail.trim())
         }
     }
 }
@@ -167,11 +167,10 @@ pub fn list_resources(e: &Exchange) -> Result<Vec<Json>, Finding> {
         .with_request(e));
     }
     if e.status != Some(200) {
-        return Err(Finding::error(
-            FindingKind::ObjectFailure,
-            format!("target returned {} for {line}: {}", e.status.unwrap_or(0), e.body_excerpt()),
-        )
-        .with_request(e));
+        let sent = Sent::Answer(e.clone());
+        return Err(Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+            .with_code(failure_code(&sent))
+            .with_request(e));
     }
     let json = body_json(e)?;
     let resources = json

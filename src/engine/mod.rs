@@ -21,6 +21,7 @@ pub mod dialect;
 pub mod diff;
 mod groups;
 pub mod log;
+pub mod mapper;
 pub mod matching;
 mod on_demand;
 pub mod probe;
@@ -35,5 +36,5 @@ mod view;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
-pub use run::{run_with_mapper, switches, EngineError, RunOptions, Target};
+pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target};
 pub use view::snapshot;

@@ -34,6 +34,9 @@ pub struct ScenarioResult {
     /// Every exchange of the run (not serialised; the snapshot module renders it).
     #[serde(skip)]
     pub transcript: Vec<Exchange>,
+    /// The base URL requests went to (not serialised: the embedded endpoint's port changes every run).
+    #[serde(skip)]
+    pub base_url: String,
 }
 
 impl ScenarioResult {

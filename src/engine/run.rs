@@ -8,13 +8,15 @@ use crate::directory::Directory;
 use crate::engine::action::Actor;
 use crate::engine::check;
 use crate::engine::dialect::Dialect;
+use crate::engine::mapper::SetMapper;
 use crate::engine::result::{
     Abort, AbortKind, CycleKind, Event, Finding, FindingKind, ScenarioResult, StepDetail, StepResult, Summary,
 };
-use crate::engine::source::Mapper;
+use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
 use crate::engine::view;
 use crate::exit;
+use crate::mapping::MappingSet;
 use crate::scenario::{self, Action, ObjectAlias, Restart, Scenario, Step};
 use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Method, Request, Secret};
 use crate::server::{self, ServerConfig, Switches};
@@ -137,7 +139,7 @@ pub async fn run_with_mapper(
     mapper: &dyn Mapper,
     target: Target,
     options: &RunOptions,
-) -> Result<(ScenarioResult, String), EngineError> {
+) -> Result<ScenarioResult, EngineError> {
     let (handle, url, auth) = match target {
         Target::Embedded => {
             let config = ServerConfig { switches: switches(scenario)?, ..ServerConfig::default() };
@@ -174,6 +176,7 @@ pub async fn run_with_mapper(
         summary: Summary::default(),
         aliases: Vec::new(),
         transcript: Vec::new(),
+        base_url: base.clone(),
     };
     let mut dir = scenario.directory.clone();
     let secrets: Vec<String> = match &auth {
@@ -209,7 +212,22 @@ pub async fn run_with_mapper(
     if let Some(h) = handle {
         h.shutdown().await;
     }
-    Ok((result, base))
+    Ok(result)
+}
+
+/// Runs a scenario with a loaded mapping set against a target: the entry point of `entrasim run`.
+/// The scenario's `[settings] actions` further restrict the mapping's target object actions.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    name: &str,
+    mapping: &MappingSet,
+    target: Target,
+    options: &RunOptions,
+) -> Result<ScenarioResult, EngineError> {
+    let a = scenario.settings.actions;
+    let allowed = ObjectActions { create: a.create, update: a.update, delete: a.delete };
+    let mapper = SetMapper::new(mapping.clone(), options.seed).with_actions(allowed);
+    run_with_mapper(scenario, name, &mapper, target, options).await
 }
 
 async fn seed_target(setup: &Client, scenario: &Scenario) -> Vec<Finding> {

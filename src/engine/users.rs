@@ -272,7 +272,7 @@ impl Engine {
                         return None;
                     }
                 };
-                let modified = created_properties(&body);
+                let modified = created_properties(&eval);
                 self.link_user(user, &id);
                 obj.target_id = Some(id.clone());
                 log.success(&obj, LogAction::Create, "created", modified, requests.clone());
@@ -538,13 +538,14 @@ impl Engine {
     }
 }
 
-fn created_properties(body: &Json) -> Vec<ModifiedProperty> {
-    body.as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "schemas" | "meta" | "roles"))
-                .map(|(k, v)| ModifiedProperty { name: k.clone(), old: None, new: Some(v.clone()) })
-                .collect()
+fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
+    eval.specs
+        .iter()
+        .zip(&eval.values)
+        .filter(|(s, _)| !TargetPath::parse(&s.target).is_some_and(|p| p.is_manager()))
+        .filter_map(|(s, v)| {
+            let value = if diff::is_empty(v) { Json::String(s.default.clone()?) } else { v.clone() };
+            Some(ModifiedProperty { name: s.target.clone(), old: None, new: Some(value) })
         })
-        .unwrap_or_default()
+        .collect()
 }

@@ -182,3 +182,86 @@ impl Explanation {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::mapping::toml_format::parse_mapping_toml;
+
+    const MAPPING: &str = r#"
+[users]
+[[users.attributes]]
+target = "userName"
+source = "userPrincipalName"
+matching = 1
+[[users.attributes]]
+target = "externalId"
+expression = 'Redact([employeeId])'
+matching = 2
+[[users.attributes]]
+target = "title"
+expression = 'IIF([jobTitle] = "CEO", "Chief", [jobTitle])'
+[[users.attributes]]
+target = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+expression = 'IgnoreFlowIfNullOrEmpty([department])'
+[[users.attributes]]
+target = "nickName"
+expression = 'Guid()'
+apply = "on_create"
+[[users.attributes]]
+target = "locale"
+default = "en-US"
+[[users.scope]]
+title = "Sales"
+clauses = [{ attribute = "city", operator = "EQUALS", value = "Oslo" }, { attribute = "country", operator = "IS NOT NULL" }]
+"#;
+
+    #[test]
+    fn renders_every_outcome() {
+        let (set, diags) = parse_mapping_toml(&SourceFile::new("m.toml", MAPPING));
+        assert!(diags.is_empty(), "{diags:?}");
+        let src = SourceObject::from_json(&serde_json::json!({
+            "userPrincipalName": "bob@contoso.com", "employeeId": "42", "city": "Oslo"
+        }));
+        let x = explain(&set.expect("valid"), &src, &mut EvalEnv::deterministic(9));
+        assert!(!x.scope.in_scope);
+        assert_eq!(x.create_body["externalId"], serde_json::json!("42"), "the body carries the real value");
+        insta::assert_snapshot!(x.render(false), @r#"
+        object: User
+        scope: out of scope
+          [pass] Sales: city EQUALS "Oslo"
+          [fail] Sales: country IS NOT NULL ""
+        matching:
+          1. userName eq "bob@contoso.com"
+          2. externalId eq "[Redact]"
+        attributes (on create):
+          userName = "bob@contoso.com"
+              <- [userPrincipalName]  (matching precedence 1)
+          externalId = "[Redact]"
+              <- Redact([employeeId])  (matching precedence 2)
+          title error: `IIF` condition reads `[jobTitle]`, which is null or empty; Entra fails the condition check
+              <- IIF([jobTitle] = "CEO", "Chief", [jobTitle])
+          urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department dropped by IgnoreFlowIfNullOrEmpty
+              <- IgnoreFlowIfNullOrEmpty([department])
+          nickName = "8748d904-c6f3-4792-bc70-50e842a6754c"
+              <- Guid()  (only during object creation)
+          locale = "en-US"
+              <- None  (default if null: "en-US")
+        create body (POST):
+        {
+          "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User"
+          ],
+          "userName": "bob@contoso.com",
+          "externalId": "42",
+          "nickName": "8748d904-c6f3-4792-bc70-50e842a6754c",
+          "locale": "en-US",
+          "meta": {
+            "resourceType": "User"
+          },
+          "roles": []
+        }
+        "#);
+    }
+}

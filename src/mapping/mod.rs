@@ -34,6 +34,7 @@
 mod ast;
 mod catalog;
 mod check;
+mod compare;
 mod compile;
 mod eval;
 mod explain;
@@ -59,11 +60,11 @@ pub use check::check_expression;
 pub use compile::{compile_expression, eval_expression_text};
 pub use eval::{evaluate, fixed_now, EvalEnv, EvalError, UniquenessOracle};
 pub use explain::{explain, explain_object, AttributeOutcome, Explanation, MatchingStep};
-pub use functions::{entra_date_text, format_datetime, parse_date, parse_datetime_exact};
+pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{
-    Apply, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource, ObjectMapping, Operation,
-    TargetActions,
+    Apply, AttributeError, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource,
+    ObjectMapping, Operation, TargetActions,
 };
 pub use parse::{parse_expression, MAX_EXPRESSION_CHARS};
 pub use resource::{build_resource, ADSCIM_GROUP, CORE_GROUP, CORE_USER};

@@ -201,7 +201,7 @@ fn object_mapping(cx: &mut Cx, om: &Json, kind: ObjectKind) -> Option<Imported> 
     }
     out.scope = scope(cx, om.get("scope"), kind);
     // Rules about the whole mapping are only meaningful once every attribute mapping was understood.
-    let rule_problems = if failed { Vec::new() } else { rules::check_object_mapping(&out) };
+    let rule_problems = if failed || !enabled { Vec::new() } else { rules::check_object_mapping(&out) };
     for p in rule_problems {
         let at = p.attribute.and_then(|i| located.get(i)).copied().unwrap_or(cx.cursor);
         let d = match p.severity {

@@ -4,10 +4,10 @@
 
 use std::fmt;
 
-use regex::Regex;
 use serde::Serialize;
 
 use super::catalog::{self, ObjectKind};
+use super::functions::dotnet_regex;
 use super::value::{SourceObject, Value};
 
 /// The scoping filters of one object mapping; empty = every object is in scope.
@@ -218,8 +218,8 @@ impl ScopingClause {
             ScopeOperator::Includes => text.contains(&self.value),
             ScopeOperator::GreaterThan => ints().is_some_and(|(a, b)| a > b),
             ScopeOperator::GreaterThanOrEquals => ints().is_some_and(|(a, b)| a >= b),
-            ScopeOperator::RegexMatch => Regex::new(&self.value).is_ok_and(|re| re.is_match(&text)),
-            ScopeOperator::NotRegexMatch => Regex::new(&self.value).is_ok_and(|re| !re.is_match(&text)),
+            ScopeOperator::RegexMatch => dotnet_regex(&self.value).is_ok_and(|re| re.is_match(&text)),
+            ScopeOperator::NotRegexMatch => dotnet_regex(&self.value).is_ok_and(|re| !re.is_match(&text)),
             ScopeOperator::BitAnd => self.bit_and(&text),
             ScopeOperator::NotBitAnd => !self.bit_and(&text),
             ScopeOperator::IsNull | ScopeOperator::IsNotNull => false,
@@ -267,7 +267,7 @@ impl ScopingClause {
                 ));
             }
             ScopeOperator::RegexMatch | ScopeOperator::NotRegexMatch => {
-                if let Err(e) = Regex::new(&self.value) {
+                if let Err(e) = dotnet_regex(&self.value) {
                     out.push((
                         format!("invalid regex \"{}\"", self.value),
                         e.to_string().lines().last().unwrap_or("").to_string(),

@@ -141,7 +141,8 @@ impl TargetAttr {
         if trimmed.is_empty() {
             return Err(err(0, "empty target attribute"));
         }
-        let (schema, rest, rest_at) = if trimmed.len() > 4 && trimmed[..4].eq_ignore_ascii_case("urn:") {
+        let is_urn = trimmed.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) && trimmed.len() > 4;
+        let (schema, rest, rest_at) = if is_urn {
             let head_end = trimmed.find('[').unwrap_or(trimmed.len());
             let colon = trimmed[..head_end].rfind(':').ok_or_else(|| err(lead, "extension path without attribute"))?;
             let urn = &trimmed[..colon];

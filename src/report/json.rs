@@ -87,7 +87,8 @@ mod tests {
             serde_json::from_str(include_str!("../../docs/report-json.schema.json")).expect("schema is JSON");
         let validator = jsonschema::validator_for(&schema).expect("schema compiles");
         let doc: serde_json::Value = serde_json::from_str(&render(&sample::report())).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{errors:#?}");
     }
 }

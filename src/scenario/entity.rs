@@ -103,8 +103,16 @@ pub(crate) fn parse_user_set(sink: &mut Sink, table: &DeTable<'_>) -> Vec<(Strin
                 sink.error(key_span, "`soft_deleted` is not an attribute", "use `soft_delete` or `restore` steps");
                 continue;
             }
-            "manager" | "accountEnabled" => {
-                out.push((key.to_string(), attribute_value(node), raw::span_of(node)));
+            "manager" => {
+                if let Some((alias, span)) = raw::string(sink, node, key) {
+                    out.push((key.to_string(), Value::Str(alias), span));
+                }
+                continue;
+            }
+            "accountEnabled" => {
+                if let Some(b) = raw::boolean(sink, node, key) {
+                    out.push((key.to_string(), Value::Bool(b), raw::span_of(node)));
+                }
                 continue;
             }
             _ => {}

@@ -9,6 +9,9 @@
 //!
 //! # Format
 //!
+//! A scenario is one TOML file: the source directory, the job's settings, optional target setup, and
+//! ordered steps with expectations. Complete reference with every key: `docs/scenario-format.md`.
+//!
 //! ```toml
 //! description = "a disabled user is disabled in the target"
 //! mapping = "entra-default"          # preset name, or a mapping TOML / schema JSON path relative to this file
@@ -26,7 +29,7 @@
 //! drop_attributes = ["title"]
 //!
 //! [generate]                         # optional synthetic tenant: users u000001.., groups g0001..
-//! users = 1000
+//! users = 100
 //! groups = 20
 //! seed = 7
 //!
@@ -37,21 +40,30 @@
 //! id = "alice"                       # alias; objectId is derived from it (or give `objectId`)
 //! userPrincipalName = "alice@contoso.com"
 //! displayName = "Alice Doe"
-//! manager = "bob"                    # alias of another user (may be defined later)
+//! manager = "bob"                    # alias of another user (may be defined further down)
 //! assigned = true                    # default true
 //! accountEnabled = true              # default true
-//! soft_deleted = false               # default false: starts in the recycle bin
-//! proxyAddresses = ["SMTP:alice@contoso.com"]
+//! soft_deleted = false               # default false: true starts the user in the recycle bin
+//! proxyAddresses = ["SMTP:alice@contoso.com"]   # any Entra attribute; arrays are multi-valued
+//!
+//! [[users]]
+//! id = "bob"
+//! userPrincipalName = "bob@contoso.com"
+//! displayName = "Bob Smith"
 //!
 //! [[groups]]
 //! id = "eng"
 //! displayName = "Engineering"        # required
-//! members = ["alice"]                # user aliases; a group alias here is nested: warned, not provisioned
+//! members = ["alice"]                # user aliases; a group alias is a nested group: warned, not provisioned
 //! assigned = true                    # default true
 //!
 //! [[steps]]
+//! test_connection = true
+//! expect = { outcome = "success" }
+//!
+//! [[steps]]
 //! cycle = "initial"
-//! expect = { creates = 1, requests = ['GET /Users?filter=userName eq "alice@contoso.com"', "POST /Users"] }
+//! expect = { creates = 103, requests = ['GET /Users?filter=userName eq "alice@contoso.com"', "POST /Users"] }
 //!
 //! [[steps]]
 //! disable = "alice"
@@ -62,13 +74,19 @@
 //! expect = { disables = 1, requests = ["PATCH /Users/{id}"] }
 //! ```
 //!
-//! Step keys (exactly one per step): `test_connection = true`, `cycle = "initial" | "incremental"`,
-//! `add = { id = .., attrs.. }`, `update = "<user>"` + `set = {..}` / `unset = [..]`, `assign`, `unassign`,
-//! `disable`, `enable`, `soft_delete`, `restore`, `hard_delete`, `on_demand = "<user or group>"`,
-//! `restart = true | "full"`, `steady = true`, `add_group = {..}`, `rename_group` + `to`,
-//! `add_member`/`remove_member` + `user`, `assign_group`, `unassign_group`, `delete_group`,
-//! `target_edit = "<user or group>"` + `set`/`unset` (SCIM paths, applied in the target outside Entra).
-//! Every step may have `name` and, when it sends requests, `expect`:
+//! Step keys (exactly one per step):
+//!
+//! - provisioning (take `expect`): `test_connection = true`, `cycle = "initial" | "incremental"`,
+//!   `on_demand = "<user or group>"`, `restart = true | "full"` (restart, then the initial cycle that
+//!   follows; `"full"` also drops the links), `steady = true` (re-evaluate everything, expect no writes);
+//! - directory changes: `add = { id = .., attributes.. }`, `update = "<user>"` + `set = {..}` and/or
+//!   `unset = [..]`, `assign`, `unassign`, `disable`, `enable`, `soft_delete`, `restore`, `hard_delete`,
+//!   `add_group = {..}`, `rename_group` + `to`, `add_member`/`remove_member` + `user`, `assign_group`,
+//!   `unassign_group`, `delete_group`;
+//! - target drift: `target_edit = "<user or group>"` + `set`/`unset` (SCIM paths, applied in the target
+//!   outside Entra).
+//!
+//! Every step may have `name`. The `expect` keys each provisioning step accepts:
 //!
 //! | step | `expect` keys |
 //! |---|---|
@@ -77,11 +95,20 @@
 //! | `on_demand` | `action`, `outcome`, `requests`, `no_requests`, `findings` |
 //! | `steady` | `steady`, `flapping`, `findings`, `requests`, `no_requests` |
 //!
-//! Request lines are `METHOD /path[?query]` relative to the target URL; see [`RequestPattern`] for
-//! matching. Every mistake is reported at once with `file:line:col`: TOML syntax, unknown keys (with
+//! Request lines are `METHOD /path[?query]` relative to the target URL; see [`RequestPattern`] for how
+//! they match. Every mistake is reported at once with `file:line:col`: TOML syntax, unknown keys (with
 //! "did you mean"), wrong types, steps with no or several actions, unknown or deleted aliases (taking
 //! earlier `add` steps into account), duplicate ids, unknown attribute names, `expect` keys a step kind does
 //! not check. Nested groups and steps that change nothing are warnings.
+//!
+//! # Use
+//!
+//! [`discover`] expands paths to scenario files, [`load`] reads and validates one ([`parse_str`] does the
+//! same from text), giving a [`Loaded`] scenario and its warnings or every diagnostic. The caller resolves
+//! [`Scenario::mapping`] with `mapping::load(spec, base_dir)`, builds the target from [`Scenario::target`]
+//! and [`Scenario::embedded`], and runs [`Scenario::steps`] against a copy of [`Scenario::directory`]:
+//! [`Action::Change`] steps go to [`Directory::apply`](crate::directory::Directory::apply), which cannot
+//! fail for a loaded scenario because loading applied them already.
 
 mod entity;
 mod expect;

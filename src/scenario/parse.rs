@@ -37,9 +37,14 @@ pub(crate) fn parse(file: SourceFile, base_dir: PathBuf) -> Result<Loaded, Vec<D
     };
     let dialect = get(root, "dialect").and_then(|n| parse_dialect(&mut sink, n));
     let settings = get(root, "settings").map(|n| parse_settings(&mut sink, n)).unwrap_or_default();
-    let embedded = get(root, "embedded")
-        .and_then(|n| raw::table(&mut sink, n, "embedded").map(|t| (t, n)))
-        .map(|(t, n)| Embedded { table: raw::table_to_toml(t), span: raw::span_of(n) });
+    let embedded =
+        get(root, "embedded").and_then(|n| raw::table(&mut sink, n, "embedded").map(|t| (t, n))).map(|(t, n)| {
+            Embedded {
+                table: raw::table_to_toml(t),
+                span: raw::span_of(n),
+                keys: raw::entries(t).into_iter().map(|(k, span, _)| (k.to_string(), span)).collect(),
+            }
+        });
     let target = get(root, "target").map(|n| parse_target(&mut sink, n)).unwrap_or_default();
     let mut directory = parse_directory(&mut sink, root);
     directory.baseline();
@@ -292,6 +297,8 @@ pub(crate) fn reference_error(sink: &mut Sink, e: &DirectoryError, span: Span, d
         DirectoryError::NotAGroup(_) => "a user".to_string(),
         DirectoryError::HardDeleted(_) | DirectoryError::GroupDeleted(_) => "deleted by an earlier step".to_string(),
         DirectoryError::SoftDeleted(_) => "in the recycle bin".to_string(),
+        DirectoryError::DuplicateAlias(_) => "ids are unique across users and groups".to_string(),
+        DirectoryError::DuplicateObjectId { .. } => "objectIds must be unique".to_string(),
         DirectoryError::SelfManager(_) => "the user itself".to_string(),
         DirectoryError::SelfMember(_) => "the group itself".to_string(),
         _ => "here".to_string(),

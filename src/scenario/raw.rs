@@ -94,14 +94,14 @@ pub(crate) fn key_span(table: &DeTable<'_>, key: &str) -> Option<Span> {
     table.get_key_value(key).map(|(k, _)| span_of(k))
 }
 
-/// Reports every key of `table` that is not in `known`, with a "did you mean" label; returns how many.
-pub(crate) fn check_keys(sink: &mut Sink, table: &DeTable<'_>, known: &[&str], what: &str) -> usize {
-    let mut unknown = 0;
+/// Reports every key of `table` that is not in `known`, with a "did you mean" label; returns them.
+pub(crate) fn check_keys<'a>(sink: &mut Sink, table: &'a DeTable<'_>, known: &[&str], what: &str) -> Vec<&'a str> {
+    let mut unknown = Vec::new();
     for (key, span, _) in entries(table) {
         if known.contains(&key) {
             continue;
         }
-        unknown += 1;
+        unknown.push(key);
         let label = match did_you_mean(key, known.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "unknown key".to_string(),

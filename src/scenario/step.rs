@@ -79,7 +79,7 @@ fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, s
     let actions: Vec<_> = entries(table).into_iter().filter(|(k, _, _)| ACTION_KEYS.contains(k)).collect();
     let (key, action_key_span, node) = match actions.as_slice() {
         // A misspelt action key was reported as unknown: saying the step has no action would repeat it.
-        [] if unknown > 0 => return None,
+        [] if unknown.iter().any(|k| did_you_mean(k, ACTION_KEYS.iter().copied()).is_some()) => return None,
         [] => {
             let example = "expected one action key, e.g. `cycle`, `update` or `test_connection`";
             sink.error(span, format!("step {number} has no action"), example);
@@ -119,6 +119,14 @@ fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, s
 /// Aliases named by a step, with where they were written.
 type Refs = Vec<(String, Span)>;
 
+/// The parts of a step an action is read from.
+struct Input<'a, 'i> {
+    key: &'a str,
+    node: &'a Node<'i>,
+    table: &'a DeTable<'i>,
+    action_span: Span,
+}
+
 fn parse_action(
     sink: &mut Sink,
     key: &str,
@@ -127,92 +135,97 @@ fn parse_action(
     action_span: Span,
     shadow: &Directory,
 ) -> Option<(Action, Refs)> {
+    let input = Input { key, node, table, action_span };
     let mut refs = Refs::new();
     let action = match key {
-        "test_connection" | "steady" => {
-            must_be_true(sink, node, key)?;
-            if key == "steady" {
-                Action::Steady
-            } else {
-                Action::TestConnection
-            }
-        }
+        "test_connection" => must_be_true(sink, node, key).map(|()| Action::TestConnection)?,
+        "steady" => must_be_true(sink, node, key).map(|()| Action::Steady)?,
         "cycle" => {
             let (c, _) = choice(sink, node, "cycle", &["initial", "incremental"])?;
             Action::Cycle(if c == "initial" { CycleKind::Initial } else { CycleKind::Incremental })
         }
         "restart" => Action::Restart(parse_restart(sink, node)?),
-        "add" => {
-            let t = raw::table(sink, node, "add")?;
-            let entry = parse_user(sink, t, raw::span_of(node))?;
-            if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
-                refs.push((m.clone(), span));
-            }
-            Action::Change(Mutation::AddUser(entry.new))
-        }
-        "add_group" => {
-            let t = raw::table(sink, node, "add_group")?;
-            let entry = parse_group(sink, t, raw::span_of(node))?;
-            for (member, span) in entry.new.members.iter().zip(&entry.member_spans) {
-                if shadow.group_id(member).is_some() && *member != entry.new.alias {
-                    nested_group_warning(sink, *span, member);
-                }
-                refs.push((member.clone(), *span));
-            }
-            Action::Change(Mutation::AddGroup(entry.new))
-        }
-        "update" => {
-            let user = alias(sink, node, key, &mut refs)?;
-            let (set, unset) = parse_set_unset(sink, table, key, action_span)?;
-            for (name, value, span) in &set {
-                if let ("manager", Value::Str(m)) = (name.as_str(), value) {
-                    refs.push((m.clone(), *span));
-                }
-            }
-            let set = set.into_iter().map(|(n, v, _)| (n, v)).collect();
-            let unset = unset.into_iter().filter_map(|(n, span)| check_unset_name(sink, &n, span)).collect();
-            Action::Change(Mutation::Update { user, set, unset })
-        }
-        "rename_group" => {
-            let group = alias(sink, node, key, &mut refs)?;
-            let (to, _) = companion_string(sink, table, "to", key, action_span, "add `to = \"New name\"`")?;
-            Action::Change(Mutation::RenameGroup { group, to })
-        }
-        "add_member" | "remove_member" => {
-            let group = alias(sink, node, key, &mut refs)?;
-            let (member, span) = companion_string(sink, table, "user", key, action_span, "add `user = \"...\"`")?;
-            if key == "add_member" && shadow.group_id(&member).is_some() && member != group {
-                nested_group_warning(sink, span, &member);
-            }
-            refs.push((member.clone(), span));
-            Action::Change(if key == "add_member" {
-                Mutation::AddMember { group, member }
-            } else {
-                Mutation::RemoveMember { group, member }
-            })
-        }
         "on_demand" => {
             let (a, span) = raw::string(sink, node, key)?;
             Action::OnDemand(resolve_object(sink, shadow, &a, span, false)?)
         }
-        "target_edit" => {
-            let (a, span) = raw::string(sink, node, key)?;
-            let object = resolve_object(sink, shadow, &a, span, true)?;
-            let set_node = get(table, "set").and_then(|n| raw::table(sink, n, "set"));
-            let set = set_node.map(|t| raw::table_to_json(t).into_iter().collect()).unwrap_or_default();
-            let unset = get(table, "unset").and_then(|n| raw::string_list(sink, n, "unset")).unwrap_or_default();
-            if set_node.is_none() && get(table, "unset").is_none() {
-                sink.error(action_span, "`target_edit` needs `set` or `unset`", "add `set = { title = \"...\" }`");
-                return None;
-            }
-            Action::TargetEdit(TargetEdit { object, set, unset: unset.into_iter().map(|(u, _)| u).collect() })
+        "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, shadow)?),
+        "add" => Action::Change(parse_add_user(sink, &input, &mut refs)?),
+        "add_group" => Action::Change(parse_add_group(sink, &input, shadow, &mut refs)?),
+        "update" => Action::Change(parse_update(sink, &input, &mut refs)?),
+        "rename_group" => {
+            let group = alias(sink, node, key, &mut refs)?;
+            let (to, _) = companion_string(sink, &input, "to", "add `to = \"New name\"`")?;
+            Action::Change(Mutation::RenameGroup { group, to })
         }
+        "add_member" | "remove_member" => Action::Change(parse_membership(sink, &input, shadow, &mut refs)?),
         _ => {
             let a = alias(sink, node, key, &mut refs)?;
             Action::Change(simple_mutation(key, a))
         }
     };
     Some((action, refs))
+}
+
+fn parse_add_user(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Option<Mutation> {
+    let t = raw::table(sink, input.node, input.key)?;
+    let entry = parse_user(sink, t, raw::span_of(input.node))?;
+    refs.push((entry.new.alias.clone(), entry.id_span));
+    if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
+        refs.push((m.clone(), span));
+    }
+    Some(Mutation::AddUser(entry.new))
+}
+
+fn parse_add_group(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory, refs: &mut Refs) -> Option<Mutation> {
+    let t = raw::table(sink, input.node, input.key)?;
+    let entry = parse_group(sink, t, raw::span_of(input.node))?;
+    refs.push((entry.new.alias.clone(), entry.id_span));
+    for (member, span) in entry.new.members.iter().zip(&entry.member_spans) {
+        if shadow.group_id(member).is_some() && *member != entry.new.alias {
+            nested_group_warning(sink, *span, member);
+        }
+        refs.push((member.clone(), *span));
+    }
+    Some(Mutation::AddGroup(entry.new))
+}
+
+fn parse_update(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Option<Mutation> {
+    let user = alias(sink, input.node, input.key, refs)?;
+    let (set, unset) = parse_set_unset(sink, input)?;
+    for (name, value, span) in &set {
+        if let ("manager", Value::Str(m)) = (name.as_str(), value) {
+            refs.push((m.clone(), *span));
+        }
+    }
+    let set = set.into_iter().map(|(n, v, _)| (n, v)).collect();
+    let unset = unset.into_iter().filter_map(|(n, span)| check_unset_name(sink, &n, span)).collect();
+    Some(Mutation::Update { user, set, unset })
+}
+
+fn parse_membership(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory, refs: &mut Refs) -> Option<Mutation> {
+    let group = alias(sink, input.node, input.key, refs)?;
+    let (member, span) = companion_string(sink, input, "user", "add `user = \"...\"`")?;
+    let add = input.key == "add_member";
+    if add && shadow.group_id(&member).is_some() && member != group {
+        nested_group_warning(sink, span, &member);
+    }
+    refs.push((member.clone(), span));
+    Some(if add { Mutation::AddMember { group, member } } else { Mutation::RemoveMember { group, member } })
+}
+
+fn parse_target_edit(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory) -> Option<TargetEdit> {
+    let (a, span) = raw::string(sink, input.node, input.key)?;
+    let object = resolve_object(sink, shadow, &a, span, true)?;
+    let (set_node, unset_node) = (get(input.table, "set"), get(input.table, "unset"));
+    if set_node.is_none() && unset_node.is_none() {
+        sink.error(input.action_span, "`target_edit` needs `set` or `unset`", "add `set = { title = \"...\" }`");
+        return None;
+    }
+    let set = set_node.and_then(|n| raw::table(sink, n, "set"));
+    let set = set.map(|t| raw::table_to_json(t).into_iter().collect()).unwrap_or_default();
+    let unset = unset_node.and_then(|n| raw::string_list(sink, n, "unset")).unwrap_or_default();
+    Some(TargetEdit { object, set, unset: unset.into_iter().map(|(u, _)| u).collect() })
 }
 
 /// A string naming an object; remembered in `refs` for error positions.
@@ -276,11 +289,12 @@ fn parse_restart(sink: &mut Sink, node: &Node<'_>) -> Option<Restart> {
 
 type SetUnset = (Vec<(String, Value, Span)>, Vec<(String, Span)>);
 
-fn parse_set_unset(sink: &mut Sink, table: &DeTable<'_>, key: &str, action_span: Span) -> Option<SetUnset> {
-    let set_node = get(table, "set");
-    let unset_node = get(table, "unset");
+fn parse_set_unset(sink: &mut Sink, input: &Input<'_, '_>) -> Option<SetUnset> {
+    let set_node = get(input.table, "set");
+    let unset_node = get(input.table, "unset");
     if set_node.is_none() && unset_node.is_none() {
-        sink.error(action_span, format!("`{key}` needs `set` or `unset`"), "add `set = { department = \"...\" }`");
+        let message = format!("`{}` needs `set` or `unset`", input.key);
+        sink.error(input.action_span, message, "add `set = { department = \"...\" }`");
         return None;
     }
     let set = set_node.and_then(|n| raw::table(sink, n, "set")).map(|t| parse_user_set(sink, t)).unwrap_or_default();
@@ -288,18 +302,11 @@ fn parse_set_unset(sink: &mut Sink, table: &DeTable<'_>, key: &str, action_span:
     Some((set, unset))
 }
 
-fn companion_string(
-    sink: &mut Sink,
-    table: &DeTable<'_>,
-    companion: &str,
-    key: &str,
-    action_span: Span,
-    hint: &str,
-) -> Option<(String, Span)> {
-    match get(table, companion) {
+fn companion_string(sink: &mut Sink, input: &Input<'_, '_>, companion: &str, hint: &str) -> Option<(String, Span)> {
+    match get(input.table, companion) {
         Some(n) => raw::string(sink, n, companion),
         None => {
-            sink.error(action_span, format!("`{key}` needs `{companion}`"), hint);
+            sink.error(input.action_span, format!("`{}` needs `{companion}`", input.key), hint);
             None
         }
     }
@@ -386,7 +393,8 @@ fn error_alias(e: &DirectoryError) -> Option<&str> {
         | DirectoryError::SoftDeleted(a)
         | DirectoryError::GroupDeleted(a)
         | DirectoryError::SelfManager(a)
-        | DirectoryError::SelfMember(a) => Some(a),
+        | DirectoryError::SelfMember(a)
+        | DirectoryError::DuplicateAlias(a) => Some(a),
         _ => None,
     }
 }

@@ -60,6 +60,9 @@ fn every_step_kind_parses() {
     assert_eq!(s.settings, expected);
     let embedded = s.embedded.as_ref().unwrap();
     assert_eq!(embedded.table["remove_all_members_on_remove"], toml::Value::Boolean(true));
+    let key = embedded.span_of_key("remove_all_members_on_remove");
+    assert_eq!(&s.file.text[key.start..key.end], "remove_all_members_on_remove");
+    assert_eq!(embedded.span_of_key("missing"), embedded.span);
     assert_eq!(s.target.users[0].value["emails"][0]["type"], "work");
     assert_eq!(s.target.groups[0].value, serde_json::json!({"displayName": "Legacy"}));
     let actions: Vec<String> = s.steps.iter().map(|st| st.action.to_string()).collect();
@@ -85,7 +88,7 @@ fn step_details_are_kept() {
     assert_eq!(steps[18].action, Action::Restart(Restart::KeepLinks));
     assert_eq!(steps[19].action, Action::Restart(Restart::Full));
     let steady = steps[20].expect.as_ref().unwrap();
-    assert_eq!(steady.steady.as_ref().unwrap().value, false);
+    assert!(!steady.steady.as_ref().unwrap().value);
     assert_eq!(steady.flapping[0].value, "title");
     let cycle = steps[1].expect.as_ref().unwrap();
     assert_eq!(cycle.skips.as_ref().map(|c| c.value), Some(1));
@@ -413,4 +416,101 @@ fn example_scenarios_load_without_warnings() {
     let auditor = generated.directory.user_id("auditor").unwrap();
     let manager = generated.directory.source_object(auditor).get("manager").to_text();
     assert_eq!(manager, Some(crate::directory::ObjectId::derive("u000001").to_string()));
+}
+
+/// The `toml` code blocks of a Markdown text (or of `//!` docs with the prefix removed).
+fn toml_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let line = line.strip_prefix("//! ").or_else(|| line.strip_prefix("//!")).unwrap_or(line);
+        match (&mut current, line.trim_end()) {
+            (None, "```toml") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn documented_examples_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in ["docs/scenario-format.md", "src/scenario/mod.rs"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        let blocks = toml_blocks(&text);
+        assert!(!blocks.is_empty(), "{doc}: no examples found");
+        for (i, block) in blocks.iter().enumerate() {
+            if let Err(diags) = parse(block) {
+                panic!("{doc}, example {}:\n{block}\n{}", i + 1, render_all(&diags, false));
+            }
+        }
+    }
+}
+
+#[test]
+fn expect_may_be_a_sub_table() {
+    let text = "[[steps]]\ncycle = \"initial\"\n[steps.expect]\ncreates = 2\n";
+    let loaded = parse(text).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    assert_eq!(loaded.scenario.steps[0].expect.as_ref().unwrap().creates.as_ref().unwrap().value, 2);
+}
+
+#[test]
+fn update_sets_and_companions_are_checked() {
+    let text = r#"
+embedded = 3
+[generate]
+users = 2000000
+[target]
+users = 1
+[[users]]
+id = "alice"
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+[[steps]]
+update = "alice"
+set = { jobTitel = "x", assigned = true, IsSoftDeleted = true, accountEnabled = "no" }
+unset = ["objectId", "department"]
+[[steps]]
+update = "alice"
+[[steps]]
+add_member = "eng"
+[[steps]]
+target_edit = "alice"
+expect = { updates = 1 }
+[[steps]]
+delete_group = "eng"
+[[steps]]
+on_demand = "eng"
+[[steps]]
+steady = true
+to = "x"
+"#;
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn adding_an_existing_id_in_a_step_is_an_error() {
+    let text = "[[users]]\nid = \"alice\"\n[[steps]]\nadd = { id = \"alice\" }\n[[steps]]\nadd_group = { id = \"alice\", displayName = \"A\" }\n";
+    insta::assert_snapshot!(errors(text), @r#"
+    error: id `alice` is already used
+     --> test.toml:4:14
+      |
+    4 | add = { id = "alice" }
+      |              ^^^^^^^ ids are unique across users and groups
+
+    error: id `alice` is already used
+     --> test.toml:6:20
+      |
+    6 | add_group = { id = "alice", displayName = "A" }
+      |                    ^^^^^^^ ids are unique across users and groups
+    "#);
 }

@@ -363,8 +363,25 @@ fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
 }
 
 impl Exchange {
-    /// `METHOD /path?query`, as in a request line.
+    /// `METHOD /path?query` with the query decoded for reading (`filter=userName eq "a@b.c"`).
     pub fn request_line(&self) -> String {
+        if self.query.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            let decoded: Vec<String> = self
+                .query
+                .split('&')
+                .map(|part| match part.split_once('=') {
+                    Some((k, v)) => format!("{}={}", form_decode(k), form_decode(v)),
+                    None => form_decode(part),
+                })
+                .collect();
+            format!("{} {}?{}", self.method, self.path, decoded.join("&"))
+        }
+    }
+
+    /// `METHOD /path?query` exactly as sent (query still encoded).
+    pub fn raw_request_line(&self) -> String {
         if self.query.is_empty() {
             format!("{} {}", self.method, self.path)
         } else {

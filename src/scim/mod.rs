@@ -18,6 +18,7 @@
 pub mod client;
 pub mod filter;
 pub mod model;
+pub mod oauth;
 pub mod patch;
 pub mod path;
 pub mod schema;

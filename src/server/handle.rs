@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -12,10 +12,15 @@ use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use serde_json::Value;
+
+use crate::scim::filter::EvalOptions;
+use crate::scim::model::ScimError;
 use crate::scim::patch::ApplyOptions;
 use crate::server::error::ServerError;
+use crate::server::lenient::LenientListener;
 use crate::server::routes::{self, AppState, BASE_PATH};
-use crate::server::store::{Store, StoreOptions};
+use crate::server::store::{Kind, Store, StoreOptions};
 use crate::server::switches::Switches;
 
 /// The default request body limit: 4 MiB.
@@ -63,11 +68,31 @@ impl fmt::Debug for ServerConfig {
     }
 }
 
+/// The resource types the endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResourceType {
+    /// `/Users`
+    User,
+    /// `/Groups`
+    Group,
+}
+
+impl ResourceType {
+    fn kind(self) -> Kind {
+        match self {
+            ResourceType::User => Kind::User,
+            ResourceType::Group => Kind::Group,
+        }
+    }
+}
+
 /// A running endpoint. Dropping the handle stops the server too (without waiting for it).
 pub struct ServerHandle {
     url: String,
     token: String,
     addr: SocketAddr,
+    state: Arc<AppState>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -92,6 +117,21 @@ impl ServerHandle {
     /// The bound socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Stores a resource directly, with the same checks and normalisation as a POST (for setup that is not
+    /// Entra traffic, such as a scenario's pre-existing target users). Returns the stored resource, or the SCIM
+    /// error a POST would have answered.
+    pub fn insert(&self, resource_type: ResourceType, body: Value) -> Result<Value, ScimError> {
+        let mut store = self.state.store.write().unwrap_or_else(PoisonError::into_inner);
+        store.create(resource_type.kind(), body).map_err(|e| e.body())
+    }
+
+    /// Every stored resource of a type, in creation order (what the target holds, for reports and checks).
+    pub fn resources(&self, resource_type: ResourceType) -> Vec<Value> {
+        let store = self.state.store.read().unwrap_or_else(PoisonError::into_inner);
+        let (_, all) = store.query(resource_type.kind(), None, EvalOptions::default(), 1, usize::MAX);
+        all.into_iter().cloned().collect()
     }
 
     /// Stops accepting connections, lets in-flight requests finish (simulated hangs end at once) and waits for
@@ -137,8 +177,10 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         max_results: config.max_results.max(1),
         max_body_bytes: config.max_body_bytes,
     });
-    let app =
-        Router::new().fallback(routes::handle).with_state(state).layer(DefaultBodyLimit::max(config.max_body_bytes));
+    let app = Router::new()
+        .fallback(routes::handle)
+        .with_state(state.clone())
+        .layer(DefaultBodyLimit::max(config.max_body_bytes));
     let mut stopped = stopped;
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -146,7 +188,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         };
         // A serve error (the listener failing) ends the task; there is no one to report it to but the handle,
         // whose next request will fail to connect.
-        let _ = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        let _ = axum::serve(LenientListener(listener), app).with_graceful_shutdown(signal).await;
     });
-    Ok(ServerHandle { url, token, addr, stop, task: Some(task) })
+    Ok(ServerHandle { url, token, addr, state, stop, task: Some(task) })
 }

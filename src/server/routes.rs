@@ -23,7 +23,7 @@ use crate::scim::patch::PatchRequest;
 use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
-use crate::server::store::{Kind, Store};
+use crate::server::store::{self, Kind, Store};
 use crate::server::switches::{Fault, Switches};
 
 /// The path under which the SCIM endpoints live.
@@ -46,8 +46,15 @@ pub(crate) struct AppState {
 
 /// A successful answer before rendering.
 enum Reply {
-    Json { status: StatusCode, body: Value, location: Option<String>, etag: Option<String> },
+    Json {
+        status: StatusCode,
+        body: Value,
+        location: Option<String>,
+        etag: Option<String>,
+    },
     NoContent,
+    /// 304 for a matching `If-None-Match`, with the entity tag.
+    NotModified(String),
 }
 
 impl Reply {
@@ -197,7 +204,7 @@ fn route(
         [r] if kind_of(r).is_some() => {
             let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
             match *method {
-                Method::GET => list(state, kind, ListParams::from_query(kind, &query_pairs(uri))?),
+                Method::GET => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
                 Method::POST => {
                     let body = json_body(state, headers, body)?;
                     let doc = write(state).create(kind, body)?;
@@ -231,34 +238,48 @@ fn by_id(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
+    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     match *method {
         Method::GET => {
-            let pairs = query_pairs(uri);
+            let pairs = query_pairs(uri)?;
             let get = |n: &str| pairs.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
             let projection = Projection::parse(get("attributes"), get("excludedAttributes"))?;
             let doc = read(state)
                 .get(kind, id)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+            let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
+            let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+            if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
+                return Ok(Reply::NotModified(current.to_string()));
+            }
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &projection), false))
         }
         Method::PUT => {
             let body = json_body(state, headers, body)?;
-            let doc = write(state).replace(kind, id, body)?;
+            let mut store = write(state);
+            store.precondition(kind, id, if_match)?;
+            let doc = store.replace(kind, id, body)?;
+            drop(store);
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
         }
         Method::PATCH => {
             let body = json_body(state, headers, body)?;
             let req: PatchRequest = serde_json::from_value(body)
                 .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("not a PATCH request: {e}")))?;
-            let doc = write(state).patch(kind, id, &req.operations)?;
+            let mut store = write(state);
+            store.precondition(kind, id, if_match)?;
+            let doc = store.patch(kind, id, &req.operations)?;
+            drop(store);
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
                 return Ok(Reply::NoContent);
             }
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
         }
         Method::DELETE => {
-            write(state).delete(kind, id)?;
+            let mut store = write(state);
+            store.precondition(kind, id, if_match)?;
+            store.delete(kind, id)?;
             Ok(Reply::NoContent)
         }
         _ => Err(not_allowed(method, uri.path())),
@@ -273,8 +294,12 @@ fn write(state: &AppState) -> std::sync::RwLockWriteGuard<'_, Store> {
     state.store.write().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default()
+/// The decoded query parameters; an undecodable query string is a 400 rather than being ignored (ignoring a
+/// `filter` would answer with every resource).
+fn query_pairs(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
+    Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("cannot decode the query string: {e}")))
 }
 
 fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiError> {
@@ -342,6 +367,14 @@ fn render(reply: Reply) -> Response {
             *r.status_mut() = StatusCode::NO_CONTENT;
             r
         }
+        Reply::NotModified(etag) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                r.headers_mut().insert(header::ETAG, v);
+            }
+            r
+        }
         Reply::Json { status, body, location, etag } => {
             let mut r = scim_response(status, serde_json::to_vec(&body).unwrap_or_default());
             for (name, value) in [(header::LOCATION, location), (header::ETAG, etag)] {
@@ -358,7 +391,9 @@ fn render(reply: Reply) -> Response {
 fn malformed(reply: Reply) -> Response {
     let full = match reply {
         Reply::Json { body, .. } => serde_json::to_vec(&body).unwrap_or_default(),
-        Reply::NoContent => br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"]}"#.to_vec(),
+        Reply::NoContent | Reply::NotModified(_) => {
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"]}"#.to_vec()
+        }
     };
     let cut = (full.len() / 2).max(1);
     scim_response(StatusCode::OK, full[..cut.min(full.len())].to_vec())

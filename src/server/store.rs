@@ -137,6 +137,19 @@ impl Store {
         self.table(kind).by_id.get(id).map(|r| &r.doc)
     }
 
+    /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when
+    /// none of the listed entity tags matches (weak comparison; `*` matches any).
+    pub fn precondition(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
+        let doc = self.get(kind, id).ok_or_else(|| Self::missing(kind, id))?;
+        let Some(tags) = if_match else { return Ok(()) };
+        let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
+        if etag_matches(tags, current) {
+            Ok(())
+        } else {
+            Err(ApiError::new(412, None, format!("{} `{id}` changed: its version is now {current}", kind.name())))
+        }
+    }
+
     fn missing(kind: Kind, id: &str) -> ApiError {
         ApiError::not_found(format!("{} `{id}` not found", kind.name()))
     }
@@ -450,6 +463,12 @@ impl Store {
             }
         }
     }
+}
+
+/// Whether a comma-separated entity-tag list (`If-Match` / `If-None-Match`) names `current` (weak comparison).
+pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    tags.split(',').any(|t| t.trim() == "*" || opaque(t) == opaque(current))
 }
 
 fn validate_required(kind: Kind, doc: &Value) -> Result<(), ApiError> {

@@ -97,6 +97,9 @@ impl Redactor {
         for (id, alias) in ids {
             out = out.replace(&format!("\"{id}\""), &format!("\"{alias}\""));
             out = replace_segment(&out, id, alias);
+            if id.len() >= 8 {
+                out = replace_word(&out, id, alias);
+            }
         }
         timestamp_re().replace_all(&out, "<timestamp>").into_owned()
     }
@@ -154,6 +157,28 @@ impl Redactor {
     }
 }
 
+/// Replaces `id` where it stands as a whole token (not inside a longer run of letters, digits or `-`).
+fn replace_word(text: &str, id: &str, alias: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(pos) = rest.find(id) {
+        let before = rest[..pos].chars().last().or(prev);
+        let after = rest[pos + id.len()..].chars().next();
+        out.push_str(&rest[..pos]);
+        if before.map_or(true, |c| !is_word(c)) && after.map_or(true, |c| !is_word(c)) {
+            out.push_str(alias);
+        } else {
+            out.push_str(id);
+        }
+        prev = id.chars().last();
+        rest = &rest[pos + id.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Replaces `/id` path segments (followed by `/`, `?`, end or a quote) with `/alias`.
 fn replace_segment(text: &str, id: &str, alias: &str) -> String {
     let needle = format!("/{id}");
@@ -197,6 +222,7 @@ mod tests {
         assert_eq!(r.text("members[value eq \"a1b2\"]"), "members[value eq \"<user:alice>\"]");
         assert_eq!(r.text("http://127.0.0.1:41234/scim/v2/Users/a1b2"), "<base>/Users/<user:alice>");
         assert_eq!(r.text("Bearer s3cret"), "Bearer <token>");
+        assert_eq!(r.text("string (5f0c3d1e-7c2b); x5f0c3d1e-7c2b"), "string (<probe:1>); x5f0c3d1e-7c2b");
     }
 
     #[test]

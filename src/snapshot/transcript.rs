@@ -44,6 +44,7 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
             out.push('\n');
             out.push_str(&render_exchange(e, &redactor));
         }
+        render_log(&mut out, &step.detail, &redactor);
         for f in &step.findings {
             let code = f.code.map(|c| format!(" {c:?}")).unwrap_or_default();
             let _ = writeln!(out, "\n! {:?}{code}: {}", f.severity, redactor.text(&f.message));
@@ -62,6 +63,34 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
         let _ = writeln!(out, "\n## aborted: {}", redactor.text(&abort.message));
     }
     out
+}
+
+/// The provisioning-log view of a step: one line per object event, or the on-demand steps.
+fn render_log(out: &mut String, detail: &StepDetail, redactor: &Redactor) {
+    let events = match detail {
+        StepDetail::Cycle(c) => c.events.iter().collect::<Vec<_>>(),
+        StepDetail::Steady(s) => s.passes.iter().flat_map(|p| p.events.iter()).collect(),
+        StepDetail::OnDemand(o) => {
+            let _ = writeln!(out, "\non-demand {}: {:?} {:?}", o.object.alias, o.action, o.status);
+            for st in &o.steps {
+                let names: Vec<String> = st.details.iter().map(|d| redactor.text(&d.name)).collect();
+                let _ = writeln!(out, "  {:?} {}: {}", st.status, st.title, names.join(", "));
+            }
+            return;
+        }
+        _ => return,
+    };
+    if events.is_empty() {
+        return;
+    }
+    out.push('\n');
+    for e in events {
+        let code = e.code.map(|c| format!(" {c:?}")).unwrap_or_default();
+        let names: Vec<&str> = e.modified.iter().map(|m| m.name.as_str()).collect();
+        let modified = if names.is_empty() { String::new() } else { format!(" [{}]", names.join(", ")) };
+        let _ =
+            writeln!(out, "log: {:?} {:?} {} {:?}{code}{modified}", e.action, e.object.kind, e.object.alias, e.status);
+    }
 }
 
 /// Renders one exchange.

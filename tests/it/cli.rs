@@ -1,1 +1,239 @@
-//! (being written)
+//! End-to-end tests of the `entrasim` binary: every exit code has at least one test here, and the
+//! diagnostics people read are snapshotted in their plain form.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A just-style builder: files in a temporary directory, arguments, then assertions on the outcome.
+pub struct Cli {
+    dir: tempdir::TempDir,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// What the binary did.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: PathBuf,
+}
+
+impl Cli {
+    pub fn new() -> Self {
+        Cli { dir: tempdir::TempDir::new(), args: Vec::new(), env: Vec::new() }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn file(self, name: &str, text: &str) -> Self {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn run(self) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_entrasim"))
+            .args(&self.args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("ENTRASIM_TOKEN")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("the entrasim binary runs");
+        let dir = self.dir.keep();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dir,
+        }
+    }
+}
+
+impl Output {
+    pub fn code(self, expected: u8) -> Self {
+        assert_eq!(
+            self.code,
+            i32::from(expected),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// A temporary directory removed on drop, without another dependency.
+mod tempdir {
+    use super::*;
+
+    pub struct TempDir(Option<PathBuf>);
+
+    impl TempDir {
+        pub fn new() -> Self {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "entrasim-cli-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(Some(dir))
+        }
+
+        pub fn path(&self) -> &Path {
+            self.0.as_deref().expect("present until kept")
+        }
+
+        /// Hands the directory to the caller's [`Output`], which removes it on drop.
+        pub fn keep(mut self) -> PathBuf {
+            self.0.take().expect("present until kept")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            if let Some(dir) = &self.0 {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn usage_error_exits_2() {
+    Cli::new().args(["run", "--no-such-flag"]).run().code(2);
+}
+
+#[test]
+fn completions_print_a_script() {
+    let out = Cli::new().args(["completions", "bash"]).run().code(0);
+    assert!(out.stdout.contains("entrasim"), "{}", out.stdout);
+}
+
+#[test]
+fn token_env_naming_an_unset_variable_is_a_clear_error() {
+    let out = Cli::new().args(["run", "--token-env", "ENTRASIM_TEST_UNSET_VAR"]).run();
+    assert!(out.stderr.contains("ENTRASIM_TEST_UNSET_VAR"), "{}", out.stderr);
+    assert_ne!(out.code, 0);
+}
+
+/// A scenario exercising every output path: cycles, a failing expectation, on-demand and steady state.
+const SECRET_SCENARIO: &str = r#"
+description = "outputs never carry the token"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+displayName = "Alice Doe"
+mailNickname = "alice"
+
+[[steps]]
+test_connection = true
+
+[[steps]]
+cycle = "initial"
+expect = { creates = 2 }
+
+[[steps]]
+on_demand = "alice"
+
+[[steps]]
+steady = true
+"#;
+
+/// Starts the embedded endpoint with a planted token in a background thread with its own runtime.
+fn serve_with_token(token: &str) -> (String, std::sync::mpsc::Sender<()>) {
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let token = token.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let config = entrasim::server::ServerConfig { token: Some(token), ..Default::default() };
+            let handle = entrasim::server::start(config).await.unwrap();
+            url_tx.send(handle.url().to_string()).unwrap();
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+            handle.shutdown().await;
+        });
+    });
+    (url_rx.recv().unwrap(), stop_tx)
+}
+
+fn assert_no_secret(out: &Output, secret: &str) {
+    assert!(!out.stdout.contains(secret), "stdout leaks the token:\n{}", out.stdout);
+    assert!(!out.stderr.contains(secret), "stderr leaks the token:\n{}", out.stderr);
+    for entry in walk(&out.dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert!(!text.contains(secret), "{} leaks the token", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+// See: issue 6 ("a test greps every output for a planted secret").
+#[test]
+fn a_planted_token_appears_in_no_output_report_or_snapshot() {
+    let secret = "planted-7f3a9c1e5b2d4f60-secret";
+    let (url, stop) = serve_with_token(secret);
+    let out = Cli::new()
+        .file("s.toml", SECRET_SCENARIO)
+        .env("PLANTED", secret)
+        .args(["run", "s.toml", "--verbose", "--target", &url, "--token-env", "PLANTED"])
+        .args(["--report-json", "out/r.json", "--report-junit", "out/r.xml", "--snapshots", "snaps"])
+        .run();
+    assert_eq!(out.code, 1, "the failing expectation makes exit 1\n{}\n{}", out.stdout, out.stderr);
+    assert!(out.path("out/r.json").exists() && out.path("out/r.xml").exists());
+    assert!(out.path("snaps").is_dir());
+    assert_no_secret(&out, secret);
+
+    // A wrong token: refused, reported, and still not echoed (neither the wrong one nor the right one).
+    let wrong = "wrong-token-0c4e8a2f9d1b7e35";
+    let out = Cli::new()
+        .file("s.toml", SECRET_SCENARIO)
+        .env("WRONG", wrong)
+        .args(["run", "s.toml", "--target", &url, "--token-env", "WRONG", "--report-json", "r.json"])
+        .run();
+    assert_eq!(out.code, 4, "a refused token is exit 4\n{}\n{}", out.stdout, out.stderr);
+    assert_no_secret(&out, wrong);
+    assert_no_secret(&out, secret);
+    let _ = stop.send(());
+}

@@ -297,3 +297,45 @@ proptest! {
         prop_assert_eq!(printed, reprinted);
     }
 }
+
+#[test]
+fn the_documented_example_mapping_file_loads() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping-format.md")).expect("doc");
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + doc[start..].find("```").expect("closed block");
+    let loaded = mapping::load_source(&SourceFile::new("mapping-format.md", &doc[start..end]))
+        .unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    assert_eq!(loaded.set.users.scope.filters.len(), 2);
+    assert!(loaded.set.groups.is_some());
+    assert!(loaded.warnings.is_empty(), "{}", render_all(&loaded.warnings, false));
+}
+
+proptest! {
+    #[test]
+    fn target_paths_and_mapping_files_never_panic(text in "\\PC{0,120}") {
+        let _ = TargetAttr::parse(&text);
+        let _ = mapping::load_source(&SourceFile::new("x.toml", text.as_str()));
+        let _ = mapping::load_source(&SourceFile::new("x.json", text.as_str()));
+    }
+
+    #[test]
+    fn valid_target_paths_print_back_to_themselves(
+        attr in "[a-z][a-zA-Z]{0,10}",
+        filter in prop::option::of(("[a-z]{1,6}", "[a-zA-Z0-9]{1,6}")),
+        sub in prop::option::of("[a-z][a-zA-Z]{0,8}"),
+    ) {
+        let sub = if filter.is_some() { Some(sub.unwrap_or_else(|| "value".into())) } else { sub };
+        let mut text = attr.clone();
+        if let Some((a, v)) = &filter {
+            text.push_str(&format!("[{a} eq \"{v}\"]"));
+        }
+        if let Some(s) = &sub {
+            text.push('.');
+            text.push_str(s);
+        }
+        let parsed = TargetAttr::parse(&text).expect("valid");
+        let again = TargetAttr::parse(&parsed.to_string()).expect("printed form parses");
+        prop_assert_eq!(parsed, again);
+    }
+}

@@ -3,7 +3,26 @@
 use entrasim::engine::result::{LogAction, Outcome, StepDetail};
 use entrasim::engine::{Dialect, RunOptions};
 
-use crate::support::{problems, run_text, DirectMapper};
+use crate::support::{problems, run_scenario_file, run_text, DirectMapper};
+
+/// Every bundled scenario runs against the embedded endpoint, passes its own expectations, and its
+/// redacted transcript matches the snapshot in `snapshots/` (and is identical on a second run).
+#[test]
+fn bundled_scenarios() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../../scenarios", "**/*.toml", |path| {
+            let (result, transcript) = runtime.block_on(run_scenario_file(path));
+            assert!(result.passed(), "{}: {}\n{transcript}", path.display(), problems(&result));
+            let (_, again) = runtime.block_on(run_scenario_file(path));
+            assert_eq!(transcript, again, "{}: two runs differ", path.display());
+            insta::assert_snapshot!(transcript);
+        });
+    });
+}
 
 const JOINER_MOVER_LEAVER: &str = r#"
 description = "joiner, mover, leaver"
@@ -79,4 +98,115 @@ async fn joiner_mover_leaver_with_a_hand_built_mapper() {
     let StepDetail::Cycle(c) = &result.steps[1].detail else { panic!("cycle expected") };
     assert_eq!(c.events.iter().filter(|e| e.action == LogAction::Create).count(), 3);
     assert!(result.steps.iter().all(|s| s.outcome == Outcome::Passed));
+}
+
+const ONE_USER: &str = r#"
+description = "one user"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+displayName = "Alice Doe"
+
+[[steps]]
+test_connection = true
+
+[[steps]]
+cycle = "initial"
+
+[[steps]]
+soft_delete = "alice"
+
+[[steps]]
+cycle = "incremental"
+
+[[steps]]
+restore = "alice"
+
+[[steps]]
+on_demand = "alice"
+"#;
+
+async fn run_against_url(url: String, token: &str) -> entrasim::engine::ScenarioResult {
+    let scenario = crate::support::parse_scenario(ONE_USER);
+    let auth = entrasim::scim::client::Auth::Bearer(entrasim::scim::client::Secret::new(token));
+    let target = entrasim::engine::Target::Url { url, auth };
+    entrasim::engine::run_with_mapper(&scenario, "url", &DirectMapper::entra_like(), target, &RunOptions::default())
+        .await
+        .expect("run starts")
+}
+
+fn patch_ops(result: &entrasim::engine::ScenarioResult) -> Vec<serde_json::Value> {
+    result
+        .transcript
+        .iter()
+        .filter(|e| e.method == entrasim::scim::client::Method::Patch)
+        .flat_map(|e| e.request_body.as_ref().and_then(|b| b["Operations"].as_array().cloned()).unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn tenant_url_flag_selects_compliant_but_on_demand_stays_legacy() {
+    let server = entrasim::server::start(Default::default()).await.unwrap();
+    let url = format!("{}?aadOptscim062020", server.url());
+    let result = run_against_url(url, server.token()).await;
+    assert!(result.passed(), "{}", problems(&result));
+    assert_eq!(result.dialect, Dialect::Compliant);
+    let ops = patch_ops(&result);
+    // The cycle's disable is compliant; the on-demand re-enable is legacy.
+    assert_eq!(ops[0], serde_json::json!({"op": "replace", "path": "active", "value": false}));
+    assert_eq!(ops[1], serde_json::json!({"op": "Replace", "path": "active", "value": "True"}));
+    assert!(result.transcript.iter().all(|e| !e.query.contains("aadOptscim062020")));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn legacy_flag_selects_legacy() {
+    let server = entrasim::server::start(Default::default()).await.unwrap();
+    let result = run_against_url(format!("{}?AzureAdScimPatch2017", server.url()), server.token()).await;
+    assert_eq!(result.dialect, Dialect::Legacy);
+    assert_eq!(patch_ops(&result)[0], serde_json::json!({"op": "Replace", "path": "active", "value": "False"}));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn refused_credentials_abort_the_run_with_the_portal_message() {
+    let server = entrasim::server::start(Default::default()).await.unwrap();
+    let result = run_against_url(server.url().to_string(), "wrong-token").await;
+    let abort = result.aborted.clone().expect("aborted");
+    assert_eq!(abort.kind, entrasim::engine::result::AbortKind::AuthRefused);
+    assert_eq!(result.exit_code(), entrasim::exit::RUNTIME);
+    let StepDetail::TestConnection(t) = &result.steps[0].detail else { panic!("test connection first") };
+    assert_eq!(t.message.as_deref(), Some("You appear to have entered invalid credentials"));
+    assert_eq!(result.steps.len(), 1, "nothing runs after an auth failure");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreachable_target_aborts_with_runtime_exit_code() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let result = run_against_url(format!("http://127.0.0.1:{port}/scim"), "t").await;
+    assert_eq!(result.aborted.as_ref().map(|a| a.kind), Some(entrasim::engine::result::AbortKind::Unreachable));
+    assert_eq!(result.exit_code(), entrasim::exit::RUNTIME);
+}
+
+#[tokio::test]
+async fn events_stream_reports_steps_and_objects() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let options = RunOptions { events: Some(tx), ..RunOptions::default() };
+    let (result, _) = run_text(JOINER_MOVER_LEAVER, &DirectMapper::entra_like(), options).await;
+    assert!(result.passed());
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    use entrasim::engine::result::Event;
+    let started = events.iter().filter(|e| matches!(e, Event::StepStarted { .. })).count();
+    let creates = events
+        .iter()
+        .filter(|e| matches!(e, Event::Object { cycle: 1, event } if event.action == LogAction::Create))
+        .count();
+    assert_eq!((started, creates), (result.steps.len(), 3));
 }

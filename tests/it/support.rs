@@ -130,9 +130,9 @@ pub fn parse_scenario(text: &str) -> scenario::Scenario {
 /// redacted transcript.
 pub async fn run_text(text: &str, mapper: &dyn Mapper, options: RunOptions) -> (ScenarioResult, String) {
     let scenario = parse_scenario(text);
-    let (result, base) =
+    let result =
         engine::run_with_mapper(&scenario, "test", mapper, Target::Embedded, &options).await.expect("run starts");
-    let transcript = snapshot::render(&result, Some(&base), &[]);
+    let transcript = snapshot::render(&result, Some(&result.base_url), &[]);
     (result, transcript)
 }
 
@@ -148,4 +148,24 @@ pub fn problems(result: &ScenarioResult) -> String {
         }
     }
     out
+}
+
+/// Loads a scenario file and its mapping, runs it against the embedded endpoint and returns the result
+/// with its redacted transcript.
+pub async fn run_scenario_file(path: &Path) -> (ScenarioResult, String) {
+    let loaded = match scenario::load(path) {
+        Ok(l) => l,
+        Err(diags) => panic!("{}", entrasim::diagnostic::render_all(&diags, false)),
+    };
+    let s = loaded.scenario;
+    let mapping = match entrasim::mapping::load(&s.mapping.spec, &s.base_dir) {
+        Ok(m) => m.set,
+        Err(diags) => panic!("{}", entrasim::diagnostic::render_all(&diags, false)),
+    };
+    let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let result = engine::run_scenario(&s, &name, &mapping, Target::Embedded, &RunOptions::default())
+        .await
+        .expect("the run starts");
+    let transcript = snapshot::render(&result, Some(&result.base_url), &[]);
+    (result, transcript)
 }

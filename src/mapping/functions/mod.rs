@@ -10,6 +10,7 @@
 //!   evaluation errors naming the function and the parameter.
 
 mod dates;
+mod dotnet_regex;
 mod netfmt;
 mod roles;
 mod text;
@@ -20,6 +21,7 @@ use super::eval::{EvalEnv, EvalError};
 use super::value::Value;
 
 pub use dates::{entra_text as entra_date_text, parse_any as parse_date};
+pub use dotnet_regex::dotnet_regex;
 pub use netfmt::{format_datetime, parse_datetime_exact};
 
 /// Calls the eager function `name` with evaluated `args`.
@@ -108,5 +110,130 @@ impl Cx<'_> {
             return Ok(None);
         }
         self.int(v, param).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mapping::catalog::FUNCTIONS;
+    use crate::mapping::eval::{evaluate, EvalEnv};
+    use crate::mapping::parse::parse_expression;
+    use crate::mapping::value::{SourceObject, Value};
+
+    /// Every function with a null source (`[x]` is absent) and with an empty string: the result as
+    /// `Value`'s display text, `error` for an evaluation error, `*` for a non-deterministic value.
+    const NULL_AND_EMPTY: &[(&str, &str, &str)] = &[
+        ("Append([x], \"s\")", "null", "\"s\""),
+        ("AppRoleAssignments([x])", "null", "null"),
+        ("AppRoleAssignmentsComplex([x])", "null", "null"),
+        ("AssertiveAppRoleAssignmentsComplex([x])", "null", "null"),
+        ("BitAnd([x], 1)", "error", "error"),
+        ("CBool([x])", "false", "false"),
+        ("CDate([x])", "null", "error"),
+        ("Coalesce([x], [y])", "null", "\"\""),
+        ("ConvertToBase64([x])", "null", "\"\""),
+        ("ConvertToUTF8Hex([x])", "null", "\"\""),
+        ("Count([x])", "0", "1"),
+        ("CStr([x])", "null", "\"\""),
+        ("DateAdd(\"d\", 1, [x])", "error", "error"),
+        ("DateDiff(\"d\", [x], Now())", "error", "error"),
+        ("DateFromNum([x])", "null", "error"),
+        ("DefaultDomain()", "\"contoso.onmicrosoft.com\"", "\"contoso.onmicrosoft.com\""),
+        ("FormatDateTime([x], , \"yyyy\", \"yyyy\")", "null", "error"),
+        ("Guid()", "*", "*"),
+        ("IgnoreFlowIfNullOrEmpty([x])", "null", "null"),
+        ("IIF([x] = \"a\", \"t\", \"f\")", "error", "error"),
+        ("InStr([x], \"a\")", "null", "0"),
+        ("IsNull([x])", "true", "false"),
+        ("IsNothing([x])", "true", "false"),
+        ("IsNullOrEmpty([x])", "true", "true"),
+        ("IsPresent([x])", "false", "false"),
+        ("IsString([x])", "false", "true"),
+        ("Item([x], 1)", "null", "\"\""),
+        ("Join(\" \", [x], \"a\")", "\"a\"", "\"a\""),
+        ("Left([x], 2)", "\"\"", "\"\""),
+        ("Mid([x], 1, 2)", "null", "\"\""),
+        ("NormalizeDiacritics([x])", "null", "\"\""),
+        ("Not([x])", "true", "true"),
+        ("Now()", "*", "*"),
+        ("NumFromDate([x])", "null", "error"),
+        ("PCase([x])", "null", "\"\""),
+        ("Prepend(\"p\", [x])", "null", "\"p\""),
+        ("RandomString(4, 1, 1, 1, 1)", "*", "*"),
+        ("Redact([x])", "null", "\"\""),
+        ("RemoveDuplicates([x])", "null", "\"\""),
+        ("Replace([x], \"a\", , , \"b\", , )", "null", "\"\""),
+        ("SelectUniqueValue([x], [y])", "null", "null"),
+        ("SingleAppRoleAssignment([x])", "null", "null"),
+        ("Split([x], \",\")", "null", "[\"\"]"),
+        ("StripSpaces([x])", "null", "\"\""),
+        ("Switch([x], \"d\", \"a\", \"b\")", "\"d\"", "\"d\""),
+        ("ToLower([x])", "null", "\"\""),
+        ("ToUpper([x])", "null", "\"\""),
+        ("Word([x], 1, \" \")", "\"\"", "\"\""),
+    ];
+
+    /// Functions given a multi-valued `[m]` = `["Ä b", "c"]`: string functions work element by element,
+    /// list functions on the whole list.
+    const MULTI: &[(&str, &str)] = &[
+        ("Append([m], \"!\")", "[\"Ä b!\",\"c!\"]"),
+        ("Prepend(\"!\", [m])", "[\"!Ä b\",\"!c\"]"),
+        ("ToLower([m])", "[\"ä b\",\"c\"]"),
+        ("ToUpper([m])", "[\"Ä B\",\"C\"]"),
+        ("StripSpaces([m])", "[\"Äb\",\"c\"]"),
+        ("NormalizeDiacritics([m])", "[\"A b\",\"c\"]"),
+        ("PCase([m])", "[\"Ä B\",\"C\"]"),
+        ("Mid([m], 1, 1)", "[\"Ä\",\"c\"]"),
+        ("Replace([m], \"c\", , , \"d\", , )", "[\"Ä b\",\"d\"]"),
+        ("ConvertToUTF8Hex([m])", "[\"C3842062\",\"63\"]"),
+        ("Join(\"|\", [m])", "\"Ä b|c\""),
+        ("Count([m])", "2"),
+        ("Item([m], 2)", "\"c\""),
+        ("RemoveDuplicates(Split(\"a,b,a\", \",\"))", "[\"a\",\"b\"]"),
+        ("CStr([m])", "\"Ä b,c\""),
+        ("IsPresent([m])", "true"),
+        ("SingleAppRoleAssignment([m])", "\"Ä b\""),
+        ("Left([m], 1)", "[\"Ä\",\"c\"]"),
+        ("Word([m], 2, \" \")", "[\"b\",\"\"]"),
+    ];
+
+    #[test]
+    fn multi_valued_inputs_for_string_and_list_functions() {
+        let src: SourceObject = [("m".to_string(), Value::Multi(vec!["Ä b".into(), "c".into()]))].into_iter().collect();
+        for (text, expected) in MULTI {
+            assert_eq!(&outcome(text, &src), expected, "{text}");
+        }
+    }
+
+    fn outcome(text: &str, src: &SourceObject) -> String {
+        let (expr, errors) = parse_expression(text);
+        assert!(errors.is_empty(), "{text}: {errors:?}");
+        match evaluate(&expr.expect("parsed"), src, &mut EvalEnv::deterministic(1)) {
+            Ok(v) => v.to_string(),
+            Err(_) => "error".to_string(),
+        }
+    }
+
+    #[test]
+    fn every_function_has_defined_null_and_empty_behaviour() {
+        let empty: SourceObject =
+            [("x".to_string(), Value::Str(String::new())), ("y".to_string(), Value::Str(String::new()))]
+                .into_iter()
+                .collect();
+        for (text, on_null, on_empty) in NULL_AND_EMPTY {
+            if *on_null != "*" {
+                assert_eq!(&outcome(text, &SourceObject::new()), on_null, "{text} with null");
+            }
+            if *on_empty != "*" {
+                assert_eq!(&outcome(text, &empty), on_empty, "{text} with \"\"");
+            }
+        }
+        for f in FUNCTIONS {
+            assert!(
+                NULL_AND_EMPTY.iter().any(|(t, ..)| t.starts_with(&format!("{}(", f.name))),
+                "`{}` has no null/empty case",
+                f.name
+            );
+        }
     }
 }

@@ -28,7 +28,7 @@ fn roles(v: &Value) -> Vec<Role> {
     items
         .into_iter()
         .filter_map(|item| {
-            let text = item.to_text()?;
+            let text = item.to_text().filter(|t| !t.trim().is_empty())?;
             let parsed = serde_json::from_str::<serde_json::Value>(&text).ok().filter(serde_json::Value::is_object);
             Some(match parsed {
                 Some(obj) => {

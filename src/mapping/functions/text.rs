@@ -51,8 +51,11 @@ pub(super) fn join(separator: &Value, sources: &[Value]) -> Value {
 
 pub(super) fn left(cx: &Cx, source: &Value, n: &Value) -> Result<Value, EvalError> {
     let n = cx.int(n, "NumChars")?;
-    let s = source.to_text().unwrap_or_default();
-    Ok(Value::Str(if n < 0 { s } else { s.chars().take(n as usize).collect() }))
+    let take = |s: &str| if n < 0 { s.to_string() } else { s.chars().take(n as usize).collect() };
+    Ok(match source {
+        Value::Multi(_) => map_text(source, take),
+        other => Value::Str(take(&other.to_text().unwrap_or_default())),
+    })
 }
 
 pub(super) fn mid(cx: &Cx, source: &Value, start: &Value, length: &Value) -> Result<Value, EvalError> {
@@ -70,12 +73,15 @@ pub(super) fn mid(cx: &Cx, source: &Value, start: &Value, length: &Value) -> Res
 pub(super) fn word(cx: &Cx, source: &Value, number: &Value, delimiters: &Value) -> Result<Value, EvalError> {
     let n = cx.int(number, "WordNumber")?;
     let delims: Vec<char> = delimiters.to_text().unwrap_or_default().chars().collect();
-    let s = source.to_text().unwrap_or_default();
-    if n < 1 {
-        return Ok(Value::Str(String::new()));
-    }
-    let w = s.split(|c| delims.contains(&c)).filter(|w| !w.is_empty()).nth(n as usize - 1);
-    Ok(Value::Str(w.unwrap_or("").to_string()))
+    let pick = |s: &str| {
+        let w =
+            if n < 1 { None } else { s.split(|c| delims.contains(&c)).filter(|w| !w.is_empty()).nth(n as usize - 1) };
+        w.unwrap_or("").to_string()
+    };
+    Ok(match source {
+        Value::Multi(_) => map_text(source, pick),
+        other => Value::Str(pick(&other.to_text().unwrap_or_default())),
+    })
 }
 
 pub(super) fn instr(cx: &Cx, hay: &Value, needle: &Value, start: &Value, compare: &Value) -> Result<Value, EvalError> {

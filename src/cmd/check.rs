@@ -1,0 +1,61 @@
+//! `entrasim check`: the conformance checks against a target (the embedded endpoint when none), with
+//! the terminal summary and JUnit/JSON reports.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::app::{self, Context};
+use crate::check::{self, CheckOptions};
+use crate::cli::{CheckArgs, CheckDialect};
+use crate::cmd::{outputs, run};
+use crate::engine::{Dialect, Target};
+use crate::error::Error;
+use crate::report;
+use crate::scim::client::{Auth, Client, ClientConfig};
+use crate::server::{self, ServerConfig};
+
+/// Runs the checks and prints the results.
+pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
+    let target = run::resolve_target(&args.target)?;
+    let options = CheckOptions {
+        dialects: match args.dialect {
+            CheckDialect::Legacy => vec![Dialect::Legacy],
+            CheckDialect::Compliant => vec![Dialect::Compliant],
+            CheckDialect::Both => vec![Dialect::Legacy, Dialect::Compliant],
+        },
+        mapping: args.mapping.clone(),
+        mapping_dir: PathBuf::from("."),
+        groups: !args.no_groups,
+        run_tag: None,
+    };
+    let timeout = Duration::from_secs(args.target.timeout.max(1));
+    let result = app::runtime()?.block_on(async move {
+        let (url, auth, server) = match target {
+            Target::Url { url, auth } => (url, auth, None),
+            Target::Embedded => {
+                let handle = server::start(ServerConfig::default()).await.map_err(|e| Error::Other(e.to_string()))?;
+                let auth = Auth::Bearer(crate::scim::client::Secret::new(handle.token()));
+                (handle.url().to_string(), auth, Some(handle))
+            }
+        };
+        let config = ClientConfig { timeout, ..ClientConfig::new(url, auth) };
+        let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
+        let result = check::run(&client, &options).await.map_err(|e| Error::Target(e.to_string()))?;
+        if let Some(handle) = server {
+            handle.shutdown().await;
+        }
+        Ok::<_, Error>(result)
+    })?;
+    let mut report = result.to_report();
+    report.target = run::target_display(&args.target);
+    print!("{}", report::terminal::render(&report));
+    if !result.left_behind.is_empty() {
+        eprintln!(
+            "warning: could not delete {} object(s) this run created: {}",
+            result.left_behind.len(),
+            result.left_behind.join(", ")
+        );
+    }
+    outputs::write_reports(&report, &args.reports)?;
+    Ok(report.exit_code())
+}

@@ -1,0 +1,118 @@
+//! Files a run or check writes: JUnit and JSON reports, and stored transcripts for `run --snapshots`.
+
+use std::path::{Path, PathBuf};
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::app::Context;
+use crate::cli::ReportArgs;
+use crate::error::Error;
+use crate::report::{self, Case, Finding, Outcome, Report, Severity};
+
+/// Writes the reports the user asked for.
+pub fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), Error> {
+    if let Some(path) = &args.report_junit {
+        let xml =
+            report::junit::render(report).map_err(|e| Error::Other(format!("rendering the JUnit report: {e}")))?;
+        write(path, &xml)?;
+    }
+    if let Some(path) = &args.report_json {
+        write(path, &report::json::render(report))?;
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
+}
+
+/// The stored snapshot file of a scenario: its path with separators flattened, under `dir`.
+pub fn snapshot_path(dir: &Path, scenario: &Path) -> PathBuf {
+    let flat: String = scenario
+        .with_extension("")
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("__");
+    dir.join(format!("{flat}.transcript"))
+}
+
+/// Compares a transcript with the stored one (or records it with `accept`). Drift becomes a failed case
+/// carrying a coloured unified diff; a missing snapshot is recorded and reported as new.
+pub fn compare_snapshot(
+    dir: &Path,
+    scenario: &Path,
+    transcript: &str,
+    accept: bool,
+    ctx: &Context,
+) -> Result<Option<Case>, Error> {
+    let path = snapshot_path(dir, scenario);
+    let stored = std::fs::read_to_string(&path).ok();
+    if accept || stored.is_none() {
+        write(&path, transcript)?;
+        if !accept {
+            println!("  new snapshot recorded: {}", path.display());
+        }
+        return Ok(None);
+    }
+    let stored = stored.unwrap_or_default();
+    if stored == transcript {
+        return Ok(None);
+    }
+    let diff = render_diff(&stored, transcript, ctx.color);
+    println!("  snapshot drifted: {}\n{diff}", path.display());
+    Ok(Some(Case {
+        name: "snapshot".into(),
+        outcome: Outcome::Fail,
+        detail: format!("differs from {}", path.display()),
+        findings: vec![Finding {
+            severity: Severity::Error,
+            kind: "snapshot_drift".into(),
+            message: render_diff(&stored, transcript, false),
+            hint: Some("if the new behaviour is intended, re-run with --accept".into()),
+            evidence: None,
+        }],
+        duration_ms: 0,
+    }))
+}
+
+/// A unified diff of stored → new, coloured when asked.
+pub fn render_diff(old: &str, new: &str, color: bool) -> String {
+    use colored::Colorize;
+    let diff = TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for group in diff.grouped_ops(2) {
+        out.push_str(&"@@".dimmed().to_string());
+        out.push('\n');
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                let (sign, line) = (change.tag(), change.to_string_lossy());
+                let text = match sign {
+                    ChangeTag::Delete => format!("-{line}"),
+                    ChangeTag::Insert => format!("+{line}"),
+                    ChangeTag::Equal => format!(" {line}"),
+                };
+                let text = if !color {
+                    text
+                } else if sign == ChangeTag::Delete {
+                    text.red().to_string()
+                } else if sign == ChangeTag::Insert {
+                    text.green().to_string()
+                } else {
+                    text
+                };
+                out.push_str(&text);
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! `entrasim provision USER --scenario FILE`: provision one user (or a group with its members) on demand,
+//! against the scenario's directory as the file describes it, and print the steps the portal shows:
+//! import, scope, match, action — each with its details, requests and responses.
+
+use std::fmt::Write as _;
+
+use colored::Colorize;
+
+use crate::app::{self, Context};
+use crate::cli::ProvisionArgs;
+use crate::cmd::run;
+use crate::diagnostic::{self, Diagnostic, Span};
+use crate::directory::ObjectRef;
+use crate::engine::result::{LogStatus, OnDemandResult, StepDetail};
+use crate::engine::{self, RunOptions, ScenarioResult};
+use crate::error::Error;
+use crate::exit;
+use crate::scenario::{Action, ObjectAlias, Step};
+use crate::snapshot::redact::Redactor;
+
+/// Provisions one object on demand and prints Entra's report.
+pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
+    let target = run::resolve_target(&args.target)?;
+    let mut prepared = run::prepare(std::slice::from_ref(&args.scenario))?;
+    let Some(mut p) = prepared.pop() else {
+        return Err(Error::Invalid(vec![Diagnostic::error(format!("no scenario in `{}`", args.scenario.display()))]));
+    };
+    let object = match p.scenario.directory.lookup(&args.user) {
+        Some(ObjectRef::User(_)) => ObjectAlias::User(args.user.clone()),
+        Some(ObjectRef::Group(_)) => ObjectAlias::Group(args.user.clone()),
+        None => {
+            let mut d = Diagnostic::error(format!("no user or group `{}` in `{}`", args.user, args.scenario.display()));
+            if let Some(close) = diagnostic::did_you_mean(&args.user, p.scenario.directory.aliases()) {
+                d = d.with_help(format!("did you mean `{close}`?"));
+            }
+            return Err(Error::Invalid(vec![d]));
+        }
+    };
+    p.scenario.steps = vec![Step {
+        number: 1,
+        name: Some(format!("on_demand {}", args.user)),
+        span: Span::default(),
+        action: Action::OnDemand(object),
+        action_span: Span::default(),
+        expect: None,
+    }];
+    let options =
+        RunOptions { timeout: std::time::Duration::from_secs(args.target.timeout.max(1)), ..RunOptions::default() };
+    let name = args.scenario.display().to_string();
+    let result = app::runtime()?
+        .block_on(engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options))
+        .map_err(|e| Error::Target(e.to_string()))?;
+    if let Some(abort) = &result.aborted {
+        return Err(Error::Target(abort.message.clone()));
+    }
+    let Some(on_demand) = result.steps.iter().find_map(|s| match &s.detail {
+        StepDetail::OnDemand(o) => Some(o),
+        _ => None,
+    }) else {
+        return Err(Error::Other("the engine returned no on-demand result".into()));
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(on_demand).expect("invariant: results serialise"));
+    } else {
+        print!("{}", render(on_demand, &result, ctx));
+    }
+    Ok(match on_demand.status {
+        LogStatus::Failure => exit::FINDINGS,
+        _ => exit::OK,
+    })
+}
+
+/// The portal's on-demand view as text.
+pub fn render(o: &OnDemandResult, result: &ScenarioResult, _ctx: &Context) -> String {
+    let mut redactor = Redactor::new(&result.aliases, None, &[]);
+    redactor.learn(&result.transcript);
+    let mut out = String::new();
+    let kind = format!("{:?}", o.object.kind).to_lowercase();
+    let _ =
+        writeln!(out, "{} {} ({kind}, objectId {})", "Provision on demand:".bold(), o.object.alias, o.object.source_id);
+    for (i, step) in o.steps.iter().enumerate() {
+        let mark = match step.status {
+            LogStatus::Success => "✓".green(),
+            LogStatus::Failure => "✗".red(),
+            LogStatus::Skipped => "-".yellow(),
+            LogStatus::Warning => "!".yellow(),
+        };
+        let _ = writeln!(out, "\n{mark} {}. {}", i + 1, step.title.bold());
+        for d in &step.details {
+            let passed = match d.passed {
+                Some(true) => format!(" {}", "pass".green()),
+                Some(false) => format!(" {}", "fail".red()),
+                None => String::new(),
+            };
+            let value = match &d.value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "     {:<40} {}{passed}", d.name, redactor.text(&value));
+        }
+        for r in &step.requests {
+            if let Some(e) = result.transcript.get(r.index) {
+                let _ = write!(out, "{}", indent(&crate::snapshot::transcript::render_exchange(e, &redactor), 5));
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{} {:?} — {:?}", "Result:".bold(), o.action, o.status);
+    if !o.modified.is_empty() {
+        let _ = writeln!(out, "Modified properties:");
+        for m in &o.modified {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref().map_or("(none)".to_string(), |v| redactor.json(v).to_string())
+            };
+            let _ = writeln!(out, "  {:<60} {} → {}", m.name, show(&m.old), show(&m.new));
+        }
+    }
+    out
+}
+
+fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}

@@ -1,0 +1,164 @@
+//! Engine results into the report model: one suite per scenario, one case per step; expectation
+//! failures and engine findings become report findings with the exchange that showed them and a hint.
+
+use std::time::Duration;
+
+use crate::engine::result::{ErrorCode, FindingKind, Outcome, ScenarioResult, StepDetail, StepResult};
+use crate::engine::{self};
+use crate::report::{self, Case, Evidence, Severity, Suite};
+use crate::scim::client::Exchange;
+use crate::snapshot::redact::Redactor;
+
+/// The report suite of one scenario run.
+pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) -> Suite {
+    let mut redactor = Redactor::new(&result.aliases, None, &[]);
+    redactor.learn(&result.transcript);
+    let mut cases: Vec<Case> = result.steps.iter().map(|s| step_case(s, result, &redactor)).collect();
+    let run_findings: Vec<report::Finding> = result.findings.iter().map(|f| finding(f, result, &redactor)).collect();
+    if !run_findings.is_empty() {
+        let mut case = Case {
+            name: "run".into(),
+            outcome: report::Outcome::Pass,
+            detail: String::new(),
+            findings: run_findings,
+            duration_ms: 0,
+        };
+        case.outcome = case.outcome_from_findings();
+        cases.push(case);
+    }
+    Suite {
+        name: name.to_string(),
+        dialect: Some(result.dialect.name().to_string()),
+        cases,
+        duration_ms: elapsed.as_millis() as u64,
+        error: result.aborted.as_ref().map(|a| a.message.clone()),
+    }
+}
+
+fn step_case(step: &StepResult, result: &ScenarioResult, redactor: &Redactor) -> Case {
+    let mut findings: Vec<report::Finding> = step.findings.iter().map(|f| finding(f, result, redactor)).collect();
+    for x in step.expectations.iter().filter(|x| !x.passed) {
+        findings.push(report::Finding {
+            severity: Severity::Error,
+            kind: "expectation_failed".into(),
+            message: format!("expected {} = {}, got {}", x.what, redactor.text(&x.expected), redactor.text(&x.actual)),
+            hint: None,
+            evidence: None,
+        });
+    }
+    let outcome = match step.outcome {
+        Outcome::Passed => report::Outcome::Pass,
+        Outcome::Failed => report::Outcome::Fail,
+    };
+    Case {
+        name: format!("step {}: {}", step.index, step.label),
+        outcome,
+        detail: detail(&step.detail),
+        findings,
+        duration_ms: 0,
+    }
+}
+
+/// One line saying what a step did.
+fn detail(detail: &StepDetail) -> String {
+    match detail {
+        StepDetail::Directory { change } => change.clone(),
+        StepDetail::TestConnection(t) => {
+            if t.passed {
+                "connection ok".into()
+            } else {
+                t.message.clone().unwrap_or_else(|| "connection failed".into())
+            }
+        }
+        StepDetail::Cycle(c) => {
+            let n = &c.counts;
+            let mut parts = Vec::new();
+            for (count, word) in [
+                (n.creates, "created"),
+                (n.updates, "updated"),
+                (n.disables, "disabled"),
+                (n.enables, "enabled"),
+                (n.deletes, "deleted"),
+                (n.skips, "skipped"),
+                (n.failures, "failed"),
+            ] {
+                if count > 0 {
+                    parts.push(format!("{count} {word}"));
+                }
+            }
+            if parts.is_empty() {
+                parts.push("no changes".into());
+            }
+            format!("{} ({} requests)", parts.join(", "), n.requests)
+        }
+        StepDetail::OnDemand(o) => format!("{:?} {:?} for {}", o.action, o.status, o.object.alias),
+        StepDetail::Steady(s) => {
+            if s.steady {
+                format!("steady (writes per pass: {:?})", s.writes_per_pass)
+            } else {
+                format!("not steady: {} attribute(s) flap (writes per pass: {:?})", s.flapping.len(), s.writes_per_pass)
+            }
+        }
+    }
+}
+
+fn finding(f: &engine::Finding, result: &ScenarioResult, redactor: &Redactor) -> report::Finding {
+    let kind = match f.code {
+        Some(code) => format!("{code:?}"),
+        None => format!("{:?}", f.kind).to_lowercase(),
+    };
+    let evidence = f.request.as_ref().and_then(|r| result.transcript.get(r.index)).map(|e| evidence(e, redactor));
+    report::Finding {
+        severity: match f.severity {
+            engine::result::Severity::Error => Severity::Error,
+            engine::result::Severity::Warning => Severity::Warning,
+        },
+        kind,
+        message: redactor.text(&f.message),
+        hint: hint(f.kind, f.code).map(str::to_string),
+        evidence,
+    }
+}
+
+/// The exchange behind a finding, redacted the way snapshots are.
+pub fn evidence(e: &Exchange, redactor: &Redactor) -> Evidence {
+    Evidence {
+        request: redactor.request_line(e),
+        request_body: e.request_body.as_ref().map(|b| redactor.json(b)),
+        status: e.status,
+        response_body: e.response_body.json().map(|b| redactor.json(b)).or_else(|| {
+            let excerpt = e.body_excerpt();
+            (!excerpt.is_empty()).then(|| serde_json::Value::String(redactor.text(&excerpt)))
+        }),
+    }
+}
+
+/// The usual fix for a finding, by Entra error code first, then by kind (ENTRA.md 3.3, 6.3, 8).
+fn hint(kind: FindingKind, code: Option<ErrorCode>) -> Option<&'static str> {
+    let by_code = code.and_then(|code| {
+        Some(match code {
+            ErrorCode::EntryConflict => "a matching object already exists under another matching value: fix the values or the matching attribute",
+            ErrorCode::TooManyRequests => "allow at least 25 requests per second per tenant, and send Retry-After with 429",
+            ErrorCode::InternalServerError | ErrorCode::Timeout | ErrorCode::WebExceptionProtocolError => {
+                "Entra retries in the next cycle (40 minutes); make the endpoint answer reliably"
+            }
+            ErrorCode::Unauthorized | ErrorCode::InsufficientRights => "accept the bearer token Entra sends (a long-lived secret token or OAuth client credentials)",
+            ErrorCode::InvalidAnchor => "the linked object disappeared from the target; never hard-delete users Entra manages, or restart provisioning",
+            ErrorCode::DuplicateTargetEntries => "the matching attribute must be unique in the target",
+            ErrorCode::ImportSkipped => "every user needs a value for at least one matching attribute",
+            ErrorCode::SystemForCrossDomainIdentityManagementMultipleEntriesInResponse => "honour excludedAttributes=members and return exactly one resource per matching query",
+            ErrorCode::SystemForCrossDomainIdentityManagementServiceIncompatible => "return SCIM JSON Entra can parse (manager as {\"value\": id}, id on every resource, application/scim+json)",
+            ErrorCode::SystemForCrossDomainIdentityManagementBadRequest => "accept Entra's request shapes: capitalised ops, string booleans, filtered paths, dotted path-less keys",
+            ErrorCode::MethodNotAllowed | ErrorCode::NotImplemented => "support GET, POST, PATCH and DELETE on /Users and /Groups",
+            _ => return None,
+        })
+    });
+    by_code.or(match kind {
+        FindingKind::NotSteady => Some("store every attribute exactly as sent and return it on GET, in the place Entra sent it"),
+        FindingKind::MembershipDrift => Some("Entra never reads members back: apply member PATCHes exactly, and never drop members on your side"),
+        FindingKind::NonCompliance => Some("answer as RFC 7644 says: 200 with an empty ListResponse for no match, 201 for create, id on every resource"),
+        FindingKind::Incompatible => Some("return well-formed SCIM JSON with Content-Type application/scim+json"),
+        FindingKind::Transport => Some("the endpoint must answer within the timeout over TLS 1.2"),
+        _ => None,
+    })
+}

@@ -1,0 +1,95 @@
+//! [`Mapper`] over a [`MappingSet`]: how cycles see attribute mappings written in Entra's expression
+//! language. Each evaluation gets its own deterministic environment whose clock and random source move
+//! on with every evaluation, so `Now()`/`Guid()` mappings that apply on update differ between passes
+//! (and flap, as they do in Entra: ENTRA.md 3.3 item 10) while runs stay reproducible.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::TimeDelta;
+
+use crate::engine::result::ObjectKind;
+use crate::engine::source::{AttrSpec, Mapper, ObjectActions, ScopeCheck, ScopeClause};
+use crate::mapping::{self, Apply, EvalEnv, MappingSet, MappingSource, ObjectMapping, SourceObject, Value};
+
+/// A mapping set seen as a [`Mapper`].
+#[derive(Debug)]
+pub struct SetMapper {
+    set: MappingSet,
+    seed: u64,
+    evaluations: AtomicU64,
+    allowed: ObjectActions,
+}
+
+impl SetMapper {
+    /// Wraps a mapping set; `seed` seeds `Guid()` and `RandomString()`.
+    pub fn new(set: MappingSet, seed: u64) -> Self {
+        SetMapper { set, seed, evaluations: AtomicU64::new(0), allowed: ObjectActions::default() }
+    }
+
+    /// Restricts the target object actions further (the scenario's `[settings] actions`).
+    pub fn with_actions(mut self, allowed: ObjectActions) -> Self {
+        self.allowed = allowed;
+        self
+    }
+
+    fn object(&self, kind: ObjectKind) -> Option<&ObjectMapping> {
+        match kind {
+            ObjectKind::User => Some(&self.set.users),
+            ObjectKind::Group => self.set.groups.as_ref(),
+        }
+    }
+}
+
+impl Mapper for SetMapper {
+    fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec> {
+        let Some(object) = self.object(kind) else { return Vec::new() };
+        object
+            .attributes
+            .iter()
+            .map(|a| AttrSpec {
+                target: a.target.to_string(),
+                matching_priority: a.matching_priority.filter(|p| *p > 0),
+                case_exact: a.case_exact,
+                on_create_only: a.apply == Apply::OnCreate || matches!(a.source, MappingSource::None),
+                default: a.default.clone(),
+            })
+            .collect()
+    }
+
+    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String> {
+        let Some(attr) = self.object(kind).and_then(|o| o.attributes.get(index)) else {
+            return Ok(Value::Null);
+        };
+        let n = self.evaluations.fetch_add(1, Ordering::Relaxed);
+        let now = mapping::fixed_now() + TimeDelta::seconds(i64::try_from(n).unwrap_or(0));
+        let mut env = EvalEnv::deterministic(self.seed.wrapping_add(n)).with_clock(now);
+        let value = attr.evaluate(source, &mut env).map_err(|e| e.message.clone())?;
+        Ok(if env.flow_ignored() { Value::Null } else { value })
+    }
+
+    fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck {
+        let Some(object) = self.object(kind) else { return ScopeCheck { in_scope: true, clauses: Vec::new() } };
+        let verdict = object.scope.evaluate(source);
+        let clauses = verdict
+            .clauses
+            .iter()
+            .map(|c| ScopeClause {
+                text: format!("{} {} {} {}", c.title, c.attribute, c.operator, c.value).trim().to_string(),
+                passed: c.passed,
+            })
+            .collect();
+        ScopeCheck { in_scope: verdict.in_scope, clauses }
+    }
+
+    fn actions(&self, kind: ObjectKind) -> ObjectActions {
+        let own = self
+            .object(kind)
+            .map(|o| ObjectActions { create: o.actions.create, update: o.actions.update, delete: o.actions.delete })
+            .unwrap_or_default();
+        ObjectActions {
+            create: own.create && self.allowed.create,
+            update: own.update && self.allowed.update,
+            delete: own.delete && self.allowed.delete,
+        }
+    }
+}
