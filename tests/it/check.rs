@@ -51,7 +51,7 @@ async fn refused_credentials_fail_the_probe_clearly_and_stop() {
     assert_eq!(result.checks.len(), 1);
     let problem = &result.checks[0].problems[0];
     assert_eq!(problem.kind, "credentials");
-    assert!(problem.message.starts_with("GET /Users?filter=userName+eq+%22"), "{}", problem.message);
+    assert!(problem.message.starts_with("GET /Users?filter=userName eq \""), "{}", problem.message);
     assert!(problem.message.contains("invalid credentials"), "{}", problem.message);
     assert!(matches!(result.end, RunEnd::Stopped { .. }));
     assert_no_secret(&result);
