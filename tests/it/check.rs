@@ -124,6 +124,30 @@ async fn a_patch_answered_with_text_fails_as_unparseable() {
 }
 
 #[tokio::test]
+async fn odd_answers_to_every_request_never_panic_and_never_pass_a_create() {
+    let bodies = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!({"id": 5, "totalResults": "1", "Resources": "x"}),
+        json!({"id": "", "Resources": [null, 1, {"id": null}]}),
+        json!({"id": "u-1", "members": {"value": "x"}, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": 3}),
+        json!({"totalResults": 1, "Resources": [{"id": "u-1", "active": "maybe", "emails": "a@b"}]}),
+    ];
+    for body in bodies {
+        for status in [200, 201, 204, 409] {
+            let server = MockServer::start().await;
+            Mock::given(any()).respond_with(scim(status, body.clone())).mount(&server).await;
+            let result = check::run(&client_for(&server.uri()), &CheckOptions::default()).await.unwrap();
+            let create = result.checks.iter().find(|c| c.id() == "users/create");
+            let passed = create.is_some_and(|c| c.status == CheckStatus::Pass);
+            assert!(!passed || (status == 201 && body["id"] == json!("u-1")), "{status} {body}: {create:#?}");
+            assert!(result.checks.iter().all(|c| c.status != CheckStatus::Fail || !c.problems.is_empty()));
+        }
+    }
+}
+
+#[tokio::test]
 async fn an_unreachable_target_is_an_error_not_a_finding() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
