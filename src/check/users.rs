@@ -72,7 +72,11 @@ async fn probe(ctx: &mut Ctx, request: Request) -> Outcome {
             return Err(Stop::Fail(Problem::error(
                 "not_found_on_query",
                 format!("{} answered 404 for a query without match; Entra quarantines the job (\"HTTP/404 Not Found was returned rather than the expected HTTP/200 OK\")", ex.request_line()),
-                "answer a filter that matches nothing with 200 and an empty ListResponse, never 404",
+                if ex.path.starts_with("/Groups") {
+                    "answer a filter that matches nothing with 200 and an empty ListResponse; without /Groups, turn group provisioning off (`--no-groups`)"
+                } else {
+                    "answer a filter that matches nothing with 200 and an empty ListResponse, never 404"
+                },
                 Some(&ex),
             )))
         }
