@@ -382,7 +382,7 @@ mod embedded {
     #[tokio::test]
     async fn options_select_the_dialects_the_groups_and_the_mapping() {
         let options = CheckOptions {
-            dialects: vec![entrasim::engine::Dialect::Compliant],
+            dialects: vec![entrasim::engine::Dialect::Compliant, entrasim::engine::Dialect::Compliant],
             groups: false,
             mapping: "unleash".into(),
             ..CheckOptions::default()
@@ -392,6 +392,11 @@ mod embedded {
         groups.dedup();
         assert_eq!(groups, ["connection", "users", "users/compliant", "steady-state"]);
         assert_eq!(result.checks.iter().filter(|c| c.group == "connection").count(), 1);
+        let mut ids: Vec<String> = result.checks.iter().map(|c| c.id()).collect();
+        let all = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), all, "a dialect given twice runs once");
         let steady = result.checks.last().unwrap();
         assert_eq!((steady.id().as_str(), steady.status), ("steady-state/unleash", CheckStatus::Pass), "{steady:#?}");
         assert!(result.passed() && left.is_empty());
