@@ -379,6 +379,51 @@ mod embedded {
         assert_eq!(result.to_report().exit_code(), entrasim::exit::OK);
     }
 
+    /// The operations of every PATCH a check sent, in order.
+    fn patch_ops(result: &CheckResult, id: &str) -> Vec<serde_json::Value> {
+        let check = result.checks.iter().find(|c| c.id() == id).unwrap_or_else(|| panic!("no check {id}"));
+        check
+            .exchanges
+            .iter()
+            .filter(|e| e.method == Method::Patch)
+            .flat_map(|e| {
+                let body = e.request_body.clone().expect("PATCH has a body");
+                assert_eq!(body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:PatchOp"]));
+                body["Operations"].as_array().cloned().unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn requests_have_the_shapes_entra_sends_in_each_dialect() {
+        let (result, _) = run_against(Switches::default()).await;
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let legacy = patch_ops(&result, "users/legacy/disable-enable");
+        assert_eq!(legacy[0], json!({"op": "Replace", "path": "active", "value": "False"}));
+        assert_eq!(legacy[1], json!({"op": "Replace", "path": "active", "value": "True"}));
+        let compliant = patch_ops(&result, "users/compliant/disable-enable");
+        assert_eq!(compliant[0], json!({"op": "replace", "path": "active", "value": false}));
+        let manager = &patch_ops(&result, "users/legacy/manager")[0];
+        assert_eq!((&manager["op"], &manager["path"]), (&json!("Add"), &json!(format!("{ent}:manager"))));
+        assert!(manager["value"].is_string(), "the manager id is sent as a bare string");
+        let pathless = &patch_ops(&result, "users/compliant/pathless-replace")[0];
+        assert!(pathless.get("path").is_none() && pathless["value"]["name.givenName"] == json!("Babs"), "{pathless}");
+        assert!(pathless["value"].get(format!("{ent}:employeeNumber")).is_some(), "{pathless}");
+        let email = &patch_ops(&result, "users/legacy/update-email")[0];
+        assert_eq!((&email["op"], &email["path"]), (&json!("Replace"), &json!("emails[type eq \"work\"].value")));
+        let removal = patch_ops(&result, "groups/legacy/remove-member");
+        let remove = removal.last().unwrap();
+        assert_eq!((&remove["op"], &remove["path"]), (&json!("Remove"), &json!("members")));
+        assert_eq!(remove["value"].as_array().map(Vec::len), Some(1));
+        let removal = patch_ops(&result, "groups/compliant/remove-member");
+        let remove = removal.last().unwrap();
+        assert!(remove["path"].as_str().unwrap().starts_with("members[value eq \""), "{remove}");
+        assert!(remove.get("value").is_none(), "{remove}");
+        let create = result.checks.iter().find(|c| c.id() == "groups/create").unwrap();
+        let body = create.exchanges[0].request_body.clone().unwrap();
+        assert!(body.get("members").is_none() && body["meta"]["resourceType"] == json!("Group"), "{body}");
+    }
+
     #[tokio::test]
     async fn options_select_the_dialects_the_groups_and_the_mapping() {
         let options = CheckOptions {
