@@ -65,17 +65,25 @@ pub async fn remove(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
         None | Some(Json::Null) => {}
         Some(Json::String(s)) if s.is_empty() => {}
         Some(other) => {
-            return Err(Stop::Fail(Problem::error(
-                "manager_not_removed",
-                format!("after {}, {} still returns manager {other}", ex.request_line(), get.request_line()),
-                match dialect {
-                    Dialect::Legacy => {
-                        "accept `Remove` of `urn:…:enterprise:2.0:User:manager` (with the old id as value)"
-                    }
-                    Dialect::Compliant => "accept `remove` with path `manager[value eq \"<id>\"]` (no URN prefix)",
-                },
-                Some(&get),
-            )))
+            let message = format!("after {}, {} still returns manager {other}", ex.request_line(), get.request_line());
+            return match dialect {
+                // The legacy removal shape is inferred, not observed (ENTRA.md 2.3): a warning, not a failure.
+                Dialect::Legacy => {
+                    ctx.note(Problem::warning(
+                        "manager_not_removed",
+                        format!("{message} (Entra's legacy removal form is inferred, not documented)"),
+                        "accept `Remove` of `urn:…:enterprise:2.0:User:manager` with the old id as value",
+                        Some(&get),
+                    ));
+                    Ok(format!("{} → {}; manager still set", ex.request_line(), ex.status.unwrap_or(0)))
+                }
+                Dialect::Compliant => Err(Stop::Fail(Problem::error(
+                    "manager_not_removed",
+                    message,
+                    "accept `remove` with path `manager[value eq \"<id>\"]` (no URN prefix), as Entra sends it",
+                    Some(&get),
+                ))),
+            };
         }
     }
     Ok(format!("{} → {}; manager gone", ex.request_line(), ex.status.unwrap_or(0)))

@@ -34,6 +34,7 @@ use std::future::Future;
 pub use model::{evidence, Check, CheckError, CheckOptions, CheckResult, CheckStatus, Problem, RunEnd};
 pub use steady::{mapped_values, source_user, MappedValue};
 
+use crate::engine::Dialect;
 use crate::mapping::MappingSet;
 use crate::scim::client::{Client, TransportErrorKind};
 use ctx::Ctx;
@@ -104,13 +105,19 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
     if let users::Probe::CredentialsRefused = probe {
         return Ok(RunEnd::Stopped { reason: "the endpoint refused the credentials".into() });
     }
-    users::run(ctx).await;
+    let mut dialects: Vec<Dialect> = Vec::new();
     for dialect in &options.dialects {
+        if !dialects.contains(dialect) {
+            dialects.push(*dialect);
+        }
+    }
+    users::run(ctx).await;
+    for dialect in &dialects {
         updates::run(ctx, *dialect).await;
     }
     if options.groups {
         groups::run(ctx).await;
-        for dialect in &options.dialects {
+        for dialect in &dialects {
             groups::run_dialect(ctx, *dialect).await;
         }
     }

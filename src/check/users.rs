@@ -72,7 +72,11 @@ async fn probe(ctx: &mut Ctx, request: Request) -> Outcome {
             return Err(Stop::Fail(Problem::error(
                 "not_found_on_query",
                 format!("{} answered 404 for a query without match; Entra quarantines the job (\"HTTP/404 Not Found was returned rather than the expected HTTP/200 OK\")", ex.request_line()),
-                "answer a filter that matches nothing with 200 and an empty ListResponse, never 404",
+                if ex.path.starts_with("/Groups") {
+                    "answer a filter that matches nothing with 200 and an empty ListResponse; without /Groups, turn group provisioning off (`--no-groups`)"
+                } else {
+                    "answer a filter that matches nothing with 200 and an empty ListResponse, never 404"
+                },
                 Some(&ex),
             )))
         }
@@ -153,11 +157,22 @@ pub async fn run(ctx: &mut Ctx) {
 
     let mark = ctx.mark();
     let outcome = match &subject {
+        Some((id, body)) => filter_work_email(ctx, id, body["userName"].as_str().unwrap_or_default()).await,
+        None => Err(need()),
+    };
+    ctx.record("users", "filter-work-email", mark, outcome);
+
+    let mark = ctx.mark();
+    let outcome = match &subject {
         Some((id, body)) => get_by_id(ctx, id, body).await,
         None => Err(need()),
     };
     ctx.record("users", "get-by-id", mark, outcome);
+    run_independent(ctx).await;
+}
 
+/// The `users` checks that need no user from `users/create`.
+async fn run_independent(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let outcome = filter_no_match(ctx).await;
     ctx.record("users", "filter-no-match", mark, outcome);
@@ -220,6 +235,23 @@ async fn filter_match(ctx: &mut Ctx, id: &str, attr: &str, value: &str) -> Outco
         "support `eq` filters on every matching attribute (`userName`, `externalId`)"
     };
     expect_one(&ex, id, hint)?;
+    Ok(format!("{} → 1 result", ex.request_line()))
+}
+
+/// Entra filters on `emails[type eq "work"].value` only when the mapping makes it a matching attribute, so
+/// an endpoint without value-path filters gets a warning, not a failure.
+async fn filter_work_email(ctx: &mut Ctx, id: &str, mail: &str) -> Outcome {
+    let filter = format!("emails[type eq \"work\"].value eq {}", quote(mail));
+    let ex = ctx.send(Request::get_filtered("/Users", filter)).await?;
+    if let Err(Stop::Fail(problem)) = expect_one(&ex, id, "") {
+        ctx.note(Problem::warning(
+            "value_path_filter",
+            format!("{} (needed only when the work email is a matching attribute)", problem.message),
+            "support value-path filters such as `emails[type eq \"work\"].value eq \"...\"` on every unique attribute",
+            Some(&ex),
+        ));
+        return Ok(format!("{} → no match", ex.request_line()));
+    }
     Ok(format!("{} → 1 result", ex.request_line()))
 }
 

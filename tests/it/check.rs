@@ -51,7 +51,7 @@ async fn refused_credentials_fail_the_probe_clearly_and_stop() {
     assert_eq!(result.checks.len(), 1);
     let problem = &result.checks[0].problems[0];
     assert_eq!(problem.kind, "credentials");
-    assert!(problem.message.starts_with("GET /Users?filter=userName+eq+%22"), "{}", problem.message);
+    assert!(problem.message.starts_with("GET /Users?filter=userName eq \""), "{}", problem.message);
     assert!(problem.message.contains("invalid credentials"), "{}", problem.message);
     assert!(matches!(result.end, RunEnd::Stopped { .. }));
     assert_no_secret(&result);
@@ -121,6 +121,30 @@ async fn a_patch_answered_with_text_fails_as_unparseable() {
     assert_eq!(name.status, CheckStatus::Fail);
     assert_eq!(name.problems[0].kind, "unparseable_response");
     assert!(name.problems[0].message.starts_with("PATCH /Users/u-1 answered 200"), "{}", name.problems[0].message);
+}
+
+#[tokio::test]
+async fn odd_answers_to_every_request_never_panic_and_never_pass_a_create() {
+    let bodies = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!({"id": 5, "totalResults": "1", "Resources": "x"}),
+        json!({"id": "", "Resources": [null, 1, {"id": null}]}),
+        json!({"id": "u-1", "members": {"value": "x"}, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": 3}),
+        json!({"totalResults": 1, "Resources": [{"id": "u-1", "active": "maybe", "emails": "a@b"}]}),
+    ];
+    for body in bodies {
+        for status in [200, 201, 204, 409] {
+            let server = MockServer::start().await;
+            Mock::given(any()).respond_with(scim(status, body.clone())).mount(&server).await;
+            let result = check::run(&client_for(&server.uri()), &CheckOptions::default()).await.unwrap();
+            let create = result.checks.iter().find(|c| c.id() == "users/create");
+            let passed = create.is_some_and(|c| c.status == CheckStatus::Pass);
+            assert!(!passed || (status == 201 && body["id"] == json!("u-1")), "{status} {body}: {create:#?}");
+            assert!(result.checks.iter().all(|c| c.status != CheckStatus::Fail || !c.problems.is_empty()));
+        }
+    }
 }
 
 #[tokio::test]
@@ -355,10 +379,55 @@ mod embedded {
         assert_eq!(result.to_report().exit_code(), entrasim::exit::OK);
     }
 
+    /// The operations of every PATCH a check sent, in order.
+    fn patch_ops(result: &CheckResult, id: &str) -> Vec<serde_json::Value> {
+        let check = result.checks.iter().find(|c| c.id() == id).unwrap_or_else(|| panic!("no check {id}"));
+        check
+            .exchanges
+            .iter()
+            .filter(|e| e.method == Method::Patch)
+            .flat_map(|e| {
+                let body = e.request_body.clone().expect("PATCH has a body");
+                assert_eq!(body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:PatchOp"]));
+                body["Operations"].as_array().cloned().unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn requests_have_the_shapes_entra_sends_in_each_dialect() {
+        let (result, _) = run_against(Switches::default()).await;
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let legacy = patch_ops(&result, "users/legacy/disable-enable");
+        assert_eq!(legacy[0], json!({"op": "Replace", "path": "active", "value": "False"}));
+        assert_eq!(legacy[1], json!({"op": "Replace", "path": "active", "value": "True"}));
+        let compliant = patch_ops(&result, "users/compliant/disable-enable");
+        assert_eq!(compliant[0], json!({"op": "replace", "path": "active", "value": false}));
+        let manager = &patch_ops(&result, "users/legacy/manager")[0];
+        assert_eq!((&manager["op"], &manager["path"]), (&json!("Add"), &json!(format!("{ent}:manager"))));
+        assert!(manager["value"].is_string(), "the manager id is sent as a bare string");
+        let pathless = &patch_ops(&result, "users/compliant/pathless-replace")[0];
+        assert!(pathless.get("path").is_none() && pathless["value"]["name.givenName"] == json!("Babs"), "{pathless}");
+        assert!(pathless["value"].get(format!("{ent}:employeeNumber")).is_some(), "{pathless}");
+        let email = &patch_ops(&result, "users/legacy/update-email")[0];
+        assert_eq!((&email["op"], &email["path"]), (&json!("Replace"), &json!("emails[type eq \"work\"].value")));
+        let removal = patch_ops(&result, "groups/legacy/remove-member");
+        let remove = removal.last().unwrap();
+        assert_eq!((&remove["op"], &remove["path"]), (&json!("Remove"), &json!("members")));
+        assert_eq!(remove["value"].as_array().map(Vec::len), Some(1));
+        let removal = patch_ops(&result, "groups/compliant/remove-member");
+        let remove = removal.last().unwrap();
+        assert!(remove["path"].as_str().unwrap().starts_with("members[value eq \""), "{remove}");
+        assert!(remove.get("value").is_none(), "{remove}");
+        let create = result.checks.iter().find(|c| c.id() == "groups/create").unwrap();
+        let body = create.exchanges[0].request_body.clone().unwrap();
+        assert!(body.get("members").is_none() && body["meta"]["resourceType"] == json!("Group"), "{body}");
+    }
+
     #[tokio::test]
     async fn options_select_the_dialects_the_groups_and_the_mapping() {
         let options = CheckOptions {
-            dialects: vec![entrasim::engine::Dialect::Compliant],
+            dialects: vec![entrasim::engine::Dialect::Compliant, entrasim::engine::Dialect::Compliant],
             groups: false,
             mapping: "unleash".into(),
             ..CheckOptions::default()
@@ -368,6 +437,11 @@ mod embedded {
         groups.dedup();
         assert_eq!(groups, ["connection", "users", "users/compliant", "steady-state"]);
         assert_eq!(result.checks.iter().filter(|c| c.group == "connection").count(), 1);
+        let mut ids: Vec<String> = result.checks.iter().map(|c| c.id()).collect();
+        let all = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), all, "a dialect given twice runs once");
         let steady = result.checks.last().unwrap();
         assert_eq!((steady.id().as_str(), steady.status), ("steady-state/unleash", CheckStatus::Pass), "{steady:#?}");
         assert!(result.passed() && left.is_empty());
@@ -510,6 +584,13 @@ mod rendered {
         let junit = report::junit::render(&report).unwrap();
         let json = report::json::render(&report);
         assert!(!junit.contains(server.token()) && !json.contains(server.token()));
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/report-json.schema.json")).expect("schema is JSON");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let doc: serde_json::Value = serde_json::from_str(&json).expect("report is JSON");
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
         insta::assert_snapshot!("check_report_junit", redact(&junit, server.url()));
         insta::assert_snapshot!("check_report_json", redact(&json, server.url()));
         server.shutdown().await;
