@@ -40,7 +40,10 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         };
         let config = ClientConfig { timeout, ..ClientConfig::new(url, auth) };
         let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
-        let result = check::run(&client, &options).await.map_err(|e| Error::Target(e.to_string()))?;
+        let result = check::run(&client, &options).await.map_err(|e| match e {
+            check::CheckError::Mapping { diagnostics, .. } => Error::Invalid(diagnostics),
+            other => Error::Target(other.to_string()),
+        })?;
         if let Some(handle) = server {
             handle.shutdown().await;
         }
