@@ -198,6 +198,8 @@ fn imports_a_scim_app_schema() {
     assert_eq!(users.attributes.len(), 13);
     let names: Vec<String> = users.matching_attributes().iter().map(|m| m.target.to_string()).collect();
     assert_eq!(names, ["userName", "externalId"]);
+    let case_exact: Vec<bool> = users.matching_attributes().iter().map(|m| m.case_exact).collect();
+    assert_eq!(case_exact, [false, true], "caseExact comes from the directory definitions");
     assert_eq!(users.scope.filters.len(), 2);
     let mut alice = alice();
     alice.set("department", "Engineering".into());
