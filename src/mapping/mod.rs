@@ -27,7 +27,7 @@
 //!                                                     (* \" and \\ are escapes; other \ kept *)
 //! integer     = [ "-" ] , digit , { digit } ;
 //! hex         = "&H" , hex_digit , { hex_digit } ;
-//! name        = letter , { letter | digit | "_" | "." } ;
+//! name        = ( letter | "_" ) , { letter | digit | "_" | "." } ;
 //! identifier  = name ;                                (* vbTextCompare, vbBinaryCompare, True, False *)
 //! ```
 

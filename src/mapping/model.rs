@@ -134,6 +134,7 @@ pub struct AttributeError {
 /// The operation a mapping is evaluated for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Operation {
     /// The object is being created (POST).
     Create,
@@ -144,6 +145,7 @@ pub enum Operation {
 /// What a mapping contributes for one object and operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "value", rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Evaluated {
     /// A value to provision.
     Flow(#[serde(serialize_with = "serialize_value")] Value),
