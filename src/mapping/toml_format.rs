@@ -218,10 +218,10 @@ fn object_mapping(cx: &mut Cx, table: &DeTable<'_>, span: Range<usize>, kind: Ob
     let mut spans = Vec::new();
     let mut failed = false;
     for (t, s) in f.tables(cx, "attributes") {
-        match attribute_mapping(cx, t, s.clone(), kind) {
-            Some(m) => {
+        match attribute_mapping(cx, t, s, kind) {
+            Some((m, target_span)) => {
                 om.attributes.push(m);
-                spans.push(s);
+                spans.push(target_span);
             }
             None => failed = true,
         }
@@ -272,7 +272,7 @@ fn attribute_mapping(
     table: &DeTable<'_>,
     span: Range<usize>,
     kind: ObjectKind,
-) -> Option<AttributeMapping> {
+) -> Option<(AttributeMapping, Range<usize>)> {
     let mut f = Fields::new(table, span.clone());
     let target = f.string(cx, "target");
     let direct = f.string(cx, "source");
@@ -338,7 +338,7 @@ fn attribute_mapping(
         }
         None => None,
     };
-    Some(AttributeMapping {
+    let mapping = AttributeMapping {
         target: target?,
         source: source?,
         default,
@@ -346,7 +346,8 @@ fn attribute_mapping(
         matching_priority,
         case_exact,
         flow_behavior,
-    })
+    };
+    Some((mapping, target_span))
 }
 
 fn parse_apply(cx: &mut Cx, text: &str, span: Range<usize>) -> Option<Apply> {
@@ -494,6 +495,20 @@ enabled = false
                 "reference attribute `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager` is not mapped directly",
             ]
         );
+    }
+
+    #[test]
+    fn unknown_scim_attributes_are_warnings_at_the_target() {
+        let text = "[users]\n[[users.attributes]]\ntarget = \"userName\"\nsource = \"userPrincipalName\"\nmatching = 1\n[[users.attributes]]\ntarget = \"name.givenNme\"\nsource = \"givenName\"\n";
+        let (set, diags) = parse(text);
+        assert!(set.is_some(), "warnings do not stop loading");
+        insta::assert_snapshot!(render_all(&diags, false), @r#"
+        warning: unknown SCIM attribute `name.givenNme`
+         --> m.toml:7:10
+          |
+        7 | target = "name.givenNme"
+          |          ^^^^^^^^^^^^^^^ did you mean `givenName`?
+        "#);
     }
 
     #[test]
