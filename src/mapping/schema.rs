@@ -45,43 +45,7 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
         );
         return (None, cx.diags);
     };
-    let (mut users, mut groups) = (None, None);
-    for rule in rules {
-        let target_directory = rule.get("targetDirectoryName").and_then(Json::as_str).unwrap_or("");
-        for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
-            let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
-            let kind = match source.to_ascii_lowercase().as_str() {
-                "user" => ObjectKind::User,
-                "group" => ObjectKind::Group,
-                other => {
-                    let name = om.get("name").and_then(Json::as_str).unwrap_or(other);
-                    cx.diag(
-                        Severity::Warning,
-                        &format!("object mapping `{name}` ({source}) is not simulated and was skipped"),
-                        Some(source),
-                        "only User and Group mappings are simulated",
-                    );
-                    continue;
-                }
-            };
-            let slot = if kind == ObjectKind::User { &mut users } else { &mut groups };
-            if slot.is_some() {
-                cx.diag(
-                    Severity::Warning,
-                    &format!("a second {} object mapping was ignored", kind.as_str().to_lowercase()),
-                    om.get("name").and_then(Json::as_str),
-                    "only the first mapping per object type is used",
-                );
-                continue;
-            }
-            let mut imported = object_mapping(&mut cx, om, kind);
-            if let Some(imported) = imported.as_mut() {
-                let target_object = om.get("targetObjectName").and_then(Json::as_str).unwrap_or("");
-                apply_case_exact(&mut imported.om, schema, target_directory, target_object);
-            }
-            *slot = Some(imported);
-        }
-    }
+    let (users, groups) = object_mappings(&mut cx, schema, rules);
     let users = match users {
         Some(Some(u)) => Some(u),
         Some(None) => None,
@@ -95,6 +59,43 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
     let ok = !cx.diags.iter().any(Diagnostic::is_error);
     let set = users.filter(|_| ok).map(|users| MappingSet { users: users.om, groups });
     (set, cx.diags)
+}
+
+/// An object mapping of one kind: not found, found but not importable (`Some(None)`), or imported.
+type Slot = Option<Option<Imported>>;
+
+/// The user and group object mappings of every rule (the first of each kind).
+fn object_mappings(cx: &mut Cx, schema: &Json, rules: &[Json]) -> (Slot, Slot) {
+    let (mut users, mut groups) = (None, None);
+    for rule in rules {
+        let target_directory = rule.get("targetDirectoryName").and_then(Json::as_str).unwrap_or("");
+        for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
+            let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
+            let name = om.get("name").and_then(Json::as_str).unwrap_or(source);
+            let kind = match source.to_ascii_lowercase().as_str() {
+                "user" => ObjectKind::User,
+                "group" => ObjectKind::Group,
+                _ => {
+                    let message = format!("object mapping `{name}` ({source}) is not simulated and was skipped");
+                    cx.diag(Severity::Warning, &message, Some(source), "only User and Group mappings are simulated");
+                    continue;
+                }
+            };
+            let slot = if kind == ObjectKind::User { &mut users } else { &mut groups };
+            if slot.is_some() {
+                let message = format!("a second {} object mapping was ignored", kind.as_str().to_lowercase());
+                cx.diag(Severity::Warning, &message, Some(name), "only the first mapping per object type is used");
+                continue;
+            }
+            let mut imported = object_mapping(cx, om, kind);
+            if let Some(imported) = imported.as_mut() {
+                let target_object = om.get("targetObjectName").and_then(Json::as_str).unwrap_or("");
+                apply_case_exact(&mut imported.om, schema, target_directory, target_object);
+            }
+            *slot = Some(imported);
+        }
+    }
+    (users, groups)
 }
 
 /// Copies "Exact case?" (`caseExact`) of each target attribute from the schema's `directories`
