@@ -505,6 +505,36 @@ mod tests {
     }
 
     #[test]
+    fn semantic_problems_are_located_in_the_json() {
+        let text = r#"{"synchronizationRules": [{"objectMappings": [
+  {"sourceObjectName": "User", "flowTypes": "Add, Update, Delete", "attributeMappings": [
+    {"targetAttributeName": "userName", "matchingPriority": 1, "source": {"type": "Attribute", "name": "userPrincipalName"}},
+    {"targetAttributeName": "title", "source": {"type": "Attribute", "name": "jobTtle"}},
+    {"targetAttributeName": "displayName", "source": {"type": "Lookup", "name": "x"}}
+  ],
+  "scope": {"groups": [{"clauses": [
+    {"operatorName": "STARTS_WITH", "sourceOperandName": "mail", "targetOperand": {"values": ["a"]}},
+    {"operatorName": "Greater_Than", "sourceOperandName": "department", "targetOperand": {"values": ["ten"]}}
+  ]}]}},
+  {"sourceObjectName": "User", "name": "Second users", "attributeMappings": []}
+]}]}"#;
+        let (set, diags) = import(text);
+        assert!(set.is_none());
+        let found: Vec<String> =
+            diags.iter().map(|d| format!("{} {}", d.position().unwrap_or_default(), d.message)).collect();
+        assert_eq!(
+            found,
+            [
+                "schema.json:4:78 unknown source attribute `jobTtle`",
+                "schema.json:5:63 unknown source type \"Lookup\"",
+                "schema.json:8:22 unknown scoping operator \"STARTS_WITH\"",
+                "schema.json:9:59 `Greater_Than` needs an integer value, found \"ten\"",
+                "schema.json:11:40 a second user object mapping was ignored",
+            ]
+        );
+    }
+
+    #[test]
     fn json_syntax_errors_have_positions() {
         let (_, diags) = import("{\n  \"synchronizationRules\": [\n    {,}\n  ]\n}");
         assert_eq!(diags.len(), 1);
