@@ -36,7 +36,7 @@ impl EvalError {
 }
 
 /// Answers "is this value still free in the target?" for `SelectUniqueValue`.
-pub type UniquenessOracle = Box<dyn FnMut(&str) -> bool>;
+pub type UniquenessOracle = Box<dyn FnMut(&str) -> bool + Send>;
 
 /// Where `Now()`, `Guid()`, `RandomString()` and `DefaultDomain()` get their values.
 pub struct EvalEnv {
@@ -397,6 +397,17 @@ mod tests {
         assert_eq!(evaluate(&parsed, &u, &mut env), Ok("J.Smith@contoso.com".into()));
         env.set_uniqueness_oracle(Box::new(|_: &str| false));
         assert!(evaluate(&parsed, &u, &mut env).unwrap_err().message.contains("already taken"));
+    }
+
+    #[test]
+    fn environments_and_mappings_can_cross_threads() {
+        fn assert_send_sync<T: Send>() {}
+        assert_send_sync::<EvalEnv>();
+        assert_send_sync::<crate::mapping::MappingSet>();
+        assert_send_sync::<crate::mapping::Explanation>();
+        let mut env = EvalEnv::system();
+        assert!(uuid::Uuid::parse_str(&env.guid()).is_ok());
+        assert!((Utc::now() - env.now()).num_seconds().abs() < 60, "the system clock is live");
     }
 
     #[test]
