@@ -401,8 +401,9 @@ mod tests {
 
     #[test]
     fn environments_and_mappings_can_cross_threads() {
-        fn assert_send_sync<T: Send>() {}
-        assert_send_sync::<EvalEnv>();
+        fn assert_send<T: Send>() {}
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send::<EvalEnv>();
         assert_send_sync::<crate::mapping::MappingSet>();
         assert_send_sync::<crate::mapping::Explanation>();
         let mut env = EvalEnv::system();
