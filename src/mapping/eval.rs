@@ -248,6 +248,28 @@ fn select_unique_value(
     ))
 }
 
+/// For an expression whose top level is `SelectUniqueValue(...)`: every rule's value in order (empty
+/// ones skipped), so a caller that checks uniqueness asynchronously can test them itself. `None` for
+/// other expressions.
+pub fn select_unique_candidates(
+    expr: &Expr,
+    src: &SourceObject,
+    env: &mut EvalEnv,
+) -> Option<Result<Vec<String>, EvalError>> {
+    let ExprKind::Call { name, args, .. } = &expr.kind else { return None };
+    if name != "SelectUniqueValue" {
+        return None;
+    }
+    let mut out = Vec::new();
+    for i in 0..args.len() {
+        match arg(args, i, src, env) {
+            Ok(v) => out.extend(v.to_text().filter(|t| !t.is_empty())),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(Ok(out))
+}
+
 /// Evaluates an `IIF`/`CBool` condition. Entra fails the condition when a source attribute it reads is
 /// null or empty (ENTRA.md 5.3), which entrasim reports as an evaluation error of the mapping.
 fn condition(cond: &Expr, src: &SourceObject, env: &mut EvalEnv, function: &str) -> Result<bool, EvalError> {
@@ -409,6 +431,18 @@ mod tests {
         let mut env = EvalEnv::system();
         assert!(uuid::Uuid::parse_str(&env.guid()).is_ok());
         assert!((Utc::now() - env.now()).num_seconds().abs() < 60, "the system clock is live");
+    }
+
+    #[test]
+    fn select_unique_value_candidates_for_async_callers() {
+        let (parsed, _) =
+            parse_expression(r#"SelectUniqueValue([mail], Join("@", [mailNickname], "contoso.com"), [x])"#);
+        let parsed = parsed.expect("parsed");
+        let u = user(&[("mailNickname", "jdoe".into())]);
+        let got = select_unique_candidates(&parsed, &u, &mut EvalEnv::deterministic(1));
+        assert_eq!(got, Some(Ok(vec!["jdoe@contoso.com".to_string()])));
+        let (other, _) = parse_expression("[mail]");
+        assert_eq!(select_unique_candidates(&other.expect("parsed"), &u, &mut EvalEnv::deterministic(1)), None);
     }
 
     #[test]
