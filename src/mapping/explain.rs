@@ -48,7 +48,7 @@ pub struct AttributeOutcome {
     pub target: TargetAttr,
     /// The source as written (`[mail]`, an expression, a constant).
     pub source: String,
-    /// `flow`, `null`, `ignore`, `notApplied` or `error`.
+    /// `flow`, `null`, `ignore`, `not_applied` or `error`.
     pub outcome: &'static str,
     /// The typed value sent (`"[Redact]"` when the expression uses `Redact`).
     pub value: serde_json::Value,
@@ -131,7 +131,7 @@ fn attribute_outcome(
         }
         Ok(Evaluated::Null) => ("null", serde_json::Value::Null, None),
         Ok(Evaluated::Ignore) => ("ignore", serde_json::Value::Null, None),
-        Ok(Evaluated::NotApplied) => ("notApplied", serde_json::Value::Null, None),
+        Ok(Evaluated::NotApplied) => ("not_applied", serde_json::Value::Null, None),
         Err(e) => ("error", serde_json::Value::Null, Some(e.message)),
     };
     let target = m.target.clone();
@@ -175,7 +175,7 @@ impl Explanation {
                 "flow" => format!("= {}", a.value),
                 "null" => "null: not provisioned".to_string(),
                 "ignore" => "dropped by IgnoreFlowIfNullOrEmpty".to_string(),
-                "notApplied" => "not applied".to_string(),
+                "not_applied" => "not applied".to_string(),
                 _ => format!("error: {}", a.error.as_deref().unwrap_or("")),
             };
             let _ = writeln!(out, "  {} {result}", a.target);
