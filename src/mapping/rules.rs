@@ -4,8 +4,10 @@
 
 use crate::diagnostic::Severity;
 
+use super::ast::{Expr, ExprKind};
 use super::catalog::ObjectKind;
 use super::model::{Apply, AttributeMapping, MappingSource, ObjectMapping};
+use super::target::ScimType;
 
 /// A problem with an object mapping; `attribute` is the index of the attribute mapping concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +89,51 @@ fn check_attribute(kind: ObjectKind, m: &AttributeMapping) -> Vec<(Severity, Str
         let label = "Now()/Guid()/RandomString() never reach steady state; use `apply = \"on_create\"`".to_string();
         out.push((Severity::Warning, format!("`{target}` changes on every evaluation"), label));
     }
+    if m.target.scim_type() == ScimType::Boolean {
+        if let Some(bad) = literal_outputs(m).into_iter().find(|v| !is_boolean_text(v)) {
+            let label =
+                "Entra sends booleans from \"True\"/\"False\" (any case); other text is sent as a string".to_string();
+            out.push((Severity::Warning, format!("boolean attribute `{target}` can receive \"{bad}\""), label));
+        }
+    }
     let members_from_members = matches!(&m.source, MappingSource::Direct(a) if a.eq_ignore_ascii_case("members"));
     if kind == ObjectKind::Group && m.target.attribute == "members" && !members_from_members {
         let label = "membership is provisioned from Entra's own member list".to_string();
         out.push((Severity::Warning, "group `members` is not mapped from `members`".to_string(), label));
+    }
+    out
+}
+
+fn is_boolean_text(v: &str) -> bool {
+    v.trim().eq_ignore_ascii_case("true") || v.trim().eq_ignore_ascii_case("false") || v.is_empty()
+}
+
+/// String constants a mapping can produce: the constant itself, or the literal results of `Switch` and
+/// `IIF` (nested ones included).
+fn literal_outputs(m: &AttributeMapping) -> Vec<&str> {
+    fn outputs<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
+        match &e.kind {
+            ExprKind::Str(s) => out.push(s),
+            ExprKind::Call { name, args, .. } if name == "Switch" || name == "IIF" => {
+                let results: Vec<usize> = if name == "IIF" {
+                    vec![1, 2]
+                } else {
+                    std::iter::once(1).chain((3..args.len()).step_by(2)).collect()
+                };
+                for i in results {
+                    if let Some(Some(arg)) = args.get(i) {
+                        outputs(arg, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match &m.source {
+        MappingSource::Constant(c) => out.push(c.as_str()),
+        MappingSource::Expression(e) => outputs(&e.ast, &mut out),
+        _ => {}
     }
     out
 }
@@ -127,6 +170,17 @@ mod tests {
                 "`SelectUniqueValue` mapping `userName` applies always"
             ]
         );
+    }
+
+    #[test]
+    fn boolean_targets_get_boolean_text() {
+        let mut om = ObjectMapping::new(ObjectKind::User);
+        let mut id = AttributeMapping::direct("userPrincipalName", TargetAttr::parse("userName").expect("valid"));
+        id.matching_priority = Some(1);
+        om.attributes = vec![id, mapping("active", r#"Switch([IsSoftDeleted], , "False", "Yes", "True", "No")"#)];
+        assert_eq!(messages(&om), ["boolean attribute `active` can receive \"Yes\""]);
+        om.attributes[1] = mapping("active", r#"Switch([IsSoftDeleted], , "false", "true", "true", "false")"#);
+        assert!(messages(&om).is_empty());
     }
 
     #[test]
