@@ -124,12 +124,22 @@ pub fn evaluate(expr: &Expr, src: &SourceObject, env: &mut EvalEnv) -> Result<Va
 
 pub(crate) fn eval(expr: &Expr, src: &SourceObject, env: &mut EvalEnv) -> Result<Value, EvalError> {
     match &expr.kind {
-        ExprKind::Attribute(name) => Ok(src.get(name).clone()),
+        ExprKind::Attribute(name) => Ok(attribute(src, name)),
         ExprKind::Str(s) => Ok(Value::Str(s.clone())),
         ExprKind::Int(i) | ExprKind::Hex(i) => Ok(Value::Int(*i)),
         ExprKind::Ident(name) => Ok(identifier(name)),
         ExprKind::Compare { .. } => condition(expr, src, env, "CBool").map(Value::Bool),
         ExprKind::Call { name, args, .. } => call(name, args, expr.span, src, env),
+    }
+}
+
+/// A source attribute as expressions see it. `IsSoftDeleted` is computed by Entra for every object, so
+/// when the source object does not carry it, it is `false` (not null): otherwise the default `active`
+/// mapping (`Switch([IsSoftDeleted], , "False", "True", ...)`) would silently send nothing.
+pub(crate) fn attribute(src: &SourceObject, name: &str) -> Value {
+    match src.get(name) {
+        Value::Null if name.eq_ignore_ascii_case("IsSoftDeleted") => Value::Bool(false),
+        v => v.clone(),
     }
 }
 
@@ -274,7 +284,7 @@ pub fn select_unique_candidates(
 /// null or empty (ENTRA.md 5.3), which entrasim reports as an evaluation error of the mapping.
 fn condition(cond: &Expr, src: &SourceObject, env: &mut EvalEnv, function: &str) -> Result<bool, EvalError> {
     if function == "IIF" {
-        if let Some(missing) = cond.attributes().into_iter().find(|a| src.get(a).is_null_or_empty()) {
+        if let Some(missing) = cond.attributes().into_iter().find(|a| attribute(src, a).is_null_or_empty()) {
             return Err(EvalError::new(
                 cond.span,
                 format!("`IIF` condition reads `[{missing}]`, which is null or empty; Entra fails the condition check"),
@@ -343,7 +353,9 @@ mod tests {
         let expr = r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#;
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(false))])), Ok("True".into()));
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("False".into()));
-        assert_eq!(run(expr, &user(&[])), Ok(Value::Null), "no key matches null and the default is omitted");
+        assert_eq!(run(expr, &user(&[])), Ok("True".into()), "an absent IsSoftDeleted is false");
+        let by_state = r#"Switch([state], , "NSW", "Sydney")"#;
+        assert_eq!(run(by_state, &user(&[])), Ok(Value::Null), "no key matches null and the default is omitted");
         let lower = r#"Switch([IsSoftDeleted], , "false", "true", "true", "false")"#;
         assert_eq!(run(lower, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("false".into()));
         assert_eq!(

@@ -182,7 +182,7 @@ impl AttributeMapping {
     pub fn evaluate(&self, src: &SourceObject, env: &mut EvalEnv) -> Result<Value, EvalError> {
         env.ignore_flow = false;
         match &self.source {
-            MappingSource::Direct(attr) => Ok(src.get(attr).clone()),
+            MappingSource::Direct(attr) => Ok(eval::attribute(src, attr)),
             MappingSource::Constant(c) => Ok(Value::Str(c.clone())),
             MappingSource::Expression(e) => eval::evaluate(&e.ast, src, env),
             MappingSource::None => Ok(Value::Null),
