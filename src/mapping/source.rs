@@ -127,7 +127,7 @@ fn escape_table(raw: &str, decoded: &str) -> Option<Vec<usize>> {
         } else if r != d {
             return None;
         }
-        table.extend(std::iter::repeat(pos).take(d.len_utf8()));
+        table.extend(std::iter::repeat_n(pos, d.len_utf8()));
     }
     let end = raw_iter.peek().map_or(raw.len(), |(i, _)| *i);
     table.push(end);
