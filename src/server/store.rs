@@ -206,8 +206,13 @@ impl Store {
         for gid in self.member_of.remove(id).unwrap_or_default() {
             let ts = now();
             let Some(g) = self.groups.by_id.get_mut(&gid) else { continue };
-            if let Some(Value::Array(members)) = g.doc.as_object_mut().and_then(|o| model::get_ci_mut(o, "members")) {
-                members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
+            if let Some(obj) = g.doc.as_object_mut() {
+                if let Some(Value::Array(members)) = model::get_ci_mut(obj, "members") {
+                    members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
+                    if members.is_empty() {
+                        model::remove_ci(obj, "members");
+                    }
+                }
             }
             g.version += 1;
             if let Some(meta) = g.doc.get_mut("meta").and_then(Value::as_object_mut) {
