@@ -201,32 +201,29 @@ fn route(
         }
         [s] if is(s, "Schemas") => get_only(Some(discovery::schemas(base)), ""),
         [s, urn] if is(s, "Schemas") => get_only(discovery::schema_doc(base, urn), &format!("schema `{urn}`")),
-        [r] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            match *method {
-                Method::GET => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
-                Method::POST => {
+        [r, rest @ ..] if rest.len() <= 1 => {
+            let Some(kind) = kind_of(r) else { return Err(no_endpoint(uri)) };
+            match (rest, method.clone()) {
+                ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
+                ([], Method::POST) => {
                     let body = json_body(state, headers, body)?;
                     let doc = write(state).create(kind, body)?;
                     Ok(Reply::resource(StatusCode::CREATED, present(state, kind, &doc, &Projection::default()), true))
                 }
+                ([s], Method::POST) if *s == ".search" => {
+                    let body = json_body(state, headers, body)?;
+                    list(state, kind, ListParams::from_search(kind, &body)?)
+                }
+                ([s], _) if *s != ".search" => by_id(state, kind, s, method, uri, headers, body),
                 _ => Err(not_allowed(method, uri.path())),
             }
         }
-        [r, s] if kind_of(r).is_some() && *s == ".search" => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            if method != Method::POST {
-                return Err(not_allowed(method, uri.path()));
-            }
-            let body = json_body(state, headers, body)?;
-            list(state, kind, ListParams::from_search(kind, &body)?)
-        }
-        [r, id] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            by_id(state, kind, id, method, uri, headers, body)
-        }
-        _ => Err(ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))),
+        _ => Err(no_endpoint(uri)),
     }
+}
+
+fn no_endpoint(uri: &Uri) -> ApiError {
+    ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))
 }
 
 fn by_id(
