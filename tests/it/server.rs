@@ -323,6 +323,23 @@ async fn groups_in_both_dialects() {
 }
 
 #[tokio::test]
+async fn attribute_names_are_case_insensitive() {
+    // See: ENTRA.md 8.9; the Microsoft Postman collection sends `UserName`.
+    let api = api().await;
+    let a =
+        api.post("/Users", json!({"UserName": "Case@Contoso.com", "Active": "True", "Name": {"GivenName": "C"}})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(a.json()["Active"], true, "stored under the key as sent, coerced to a boolean");
+    assert_error(&api.post("/Users", json!({"userName": "case@contoso.com"})).await, 409, Some("uniqueness"));
+    let found = api.get(&format!("/Users?filter={}", q(r#"USERNAME eq "case@contoso.com""#))).await.json();
+    assert_eq!(found["totalResults"], 1);
+    let a =
+        api.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "name.givenName", "value": "D"}])).await;
+    assert_eq!(a.json()["Name"], json!({"GivenName": "D"}), "{}", a.text);
+}
+
+#[tokio::test]
 async fn put_replaces_and_keeps_identity() {
     let api = api().await;
     let id = api.user("p").await;
