@@ -244,6 +244,12 @@ async fn manager_forms_and_read_back_shape() {
     let mgr = &a.json()[EXT]["manager"];
     assert_eq!(mgr["value"], boss.as_str(), "{}", a.text);
     assert_eq!(mgr["$ref"], format!("{}/Users/{boss}", api.server.url()).as_str());
+    // The legacy reference probe (ENTRA.md 1.8): unquoted values, unqualified `manager`.
+    let probe =
+        api.get(&format!("/Users?filter={}&attributes=id", q(&format!("id eq {id} and manager eq {boss}")))).await;
+    let probe = probe.json();
+    assert_eq!(probe["totalResults"], 1, "{probe}");
+    assert!(probe["Resources"][0].get("userName").is_none());
     let a = api.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": path, "value": {"value": ""}}])).await;
     assert!(a.json().get(EXT).and_then(|e| e.get("manager")).is_none(), "{}", a.text);
     api.patch(&format!("/Users/{id}"), json!([{"op": "add", "path": path, "value": {"value": boss}}])).await;
@@ -271,6 +277,13 @@ async fn groups_in_both_dialects() {
     api.patch(&format!("/Groups/{gid}"), json!([{"op": "add", "path": "members", "value": [{"value": c}]}])).await;
     assert_eq!(api.members(&gid).await, [a.clone(), b.clone(), c.clone()]);
 
+    // The legacy membership probe (ENTRA.md 1.7).
+    let probe = api
+        .get(&format!("/Groups?filter={}&attributes=id", q(&format!(r#"id eq "{gid}" and members eq "{b}""#))))
+        .await;
+    assert_eq!(probe.json()["totalResults"], 1, "{}", probe.text);
+    let probe = api.get(&format!("/Groups?filter={}", q(&format!(r#"id eq "{gid}" and members eq "nobody""#)))).await;
+    assert_eq!(probe.json()["totalResults"], 0);
     let g = api.get(&format!("/Groups/{gid}?excludedAttributes=members")).await.json();
     assert!(g.get("members").is_none());
     assert_eq!(g["displayName"], "Engineering");
