@@ -70,11 +70,81 @@ struct Table {
     by_external: HashMap<String, Vec<String>>,
 }
 
-/// Store behaviour taken from the switches.
+/// Store behaviour taken from the switches, and the shaping of request bodies into stored documents (which
+/// needs no store, so handlers do it before taking the lock).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StoreOptions {
+    /// The endpoint's base URL, for `meta.location` and `$ref`s.
+    pub base_url: String,
     pub keep_attributes: Option<Vec<String>>,
     pub patch: ApplyOptions,
+}
+
+impl StoreOptions {
+    /// Turns a request body into a storable document (without `id` and `meta`).
+    pub fn prepare(&self, kind: Kind, body: Value) -> Result<Value, ApiError> {
+        let Value::Object(mut obj) = body else {
+            return Err(ApiError::bad(ScimType::InvalidSyntax, "the request body must be a JSON object"));
+        };
+        model::remove_ci(&mut obj, "id");
+        model::remove_ci(&mut obj, "meta");
+        let mut doc = Value::Object(obj);
+        patch::normalize_resource(&mut doc)?;
+        if kind == Kind::User {
+            self.keep_only(&mut doc);
+        }
+        validate_required(kind, &doc)?;
+        self.finish(kind, &mut doc);
+        Ok(doc)
+    }
+
+    /// Server-side completion: the core (and, when used, enterprise) schema URN in `schemas`, the manager's
+    /// `$ref`.
+    fn finish(&self, kind: Kind, doc: &mut Value) {
+        let Some(obj) = doc.as_object_mut() else { return };
+        let has_ext = model::get_ci(obj, model::ENTERPRISE_USER_SCHEMA).is_some();
+        let mut schemas: Vec<Value> = match model::remove_ci(obj, "schemas") {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        for (urn, wanted) in [(kind.schema(), true), (model::ENTERPRISE_USER_SCHEMA, has_ext)] {
+            if wanted && !schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn))) {
+                schemas.push(json!(urn));
+            }
+        }
+        let mut out = Map::new();
+        out.insert("schemas".into(), Value::Array(schemas));
+        out.extend(std::mem::take(obj));
+        *obj = out;
+        let base = &self.base_url;
+        if let Some(Value::Object(mgr)) = model::get_ci_mut(obj, model::ENTERPRISE_USER_SCHEMA)
+            .and_then(Value::as_object_mut)
+            .and_then(|e| model::get_ci_mut(e, "manager"))
+        {
+            if let Some(id) = model::get_ci(mgr, "value").and_then(Value::as_str).map(str::to_string) {
+                mgr.insert("$ref".into(), json!(format!("{base}/Users/{id}")));
+            }
+        }
+    }
+
+    /// Drops user attributes outside `keep_attributes`.
+    fn keep_only(&self, doc: &mut Value) {
+        let (Some(keep), Some(obj)) = (&self.keep_attributes, doc.as_object_mut()) else { return };
+        let listed = |name: &str| keep.iter().any(|k| k.eq_ignore_ascii_case(name));
+        for (key, v) in obj.iter_mut() {
+            if let (Value::Object(inner), true) = (v, key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))) {
+                if !listed(key) {
+                    inner.retain(|k, _| listed(&format!("{key}:{k}")));
+                }
+            }
+        }
+        obj.retain(|k, v| {
+            ["id", "schemas", "meta"].iter().any(|a| a.eq_ignore_ascii_case(k))
+                || listed(k)
+                || (v.as_object().is_some_and(|o| !o.is_empty())
+                    && k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")))
+        });
+    }
 }
 
 /// Users, groups and their indexes.
@@ -84,7 +154,6 @@ pub(crate) struct Store {
     /// Member id → ids of the groups listing it.
     member_of: HashMap<String, HashSet<String>>,
     seq: u64,
-    base_url: String,
     opts: StoreOptions,
 }
 
@@ -110,7 +179,8 @@ fn member_ids(doc: &Value) -> HashSet<String> {
 
 impl Store {
     pub fn new(base_url: String, opts: StoreOptions) -> Self {
-        Store { users: Table::default(), groups: Table::default(), member_of: HashMap::new(), seq: 0, base_url, opts }
+        let opts = StoreOptions { base_url, ..opts };
+        Store { users: Table::default(), groups: Table::default(), member_of: HashMap::new(), seq: 0, opts }
     }
 
     fn table(&self, kind: Kind) -> &Table {
@@ -155,7 +225,12 @@ impl Store {
     }
 
     pub fn create(&mut self, kind: Kind, body: Value) -> Result<Value, ApiError> {
-        let mut doc = self.prepare(kind, body)?;
+        let doc = self.opts.prepare(kind, body)?;
+        self.create_prepared(kind, doc)
+    }
+
+    /// Stores a document made by [`StoreOptions::prepare`].
+    pub fn create_prepared(&mut self, kind: Kind, mut doc: Value) -> Result<Value, ApiError> {
         self.check_unique(kind, &doc, None)?;
         self.check_members(kind, &doc, None)?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -164,13 +239,19 @@ impl Store {
         self.commit(kind, id, doc, None, 1)
     }
 
+    #[cfg(test)]
     pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
+        let doc = self.opts.prepare(kind, body)?;
+        self.replace_prepared(kind, id, doc)
+    }
+
+    /// Replaces a resource with a document made by [`StoreOptions::prepare`] (PUT).
+    pub fn replace_prepared(&mut self, kind: Kind, id: &str, mut doc: Value) -> Result<Value, ApiError> {
         let (created, version) = {
             let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
             let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
             (created, old.version + 1)
         };
-        let mut doc = self.prepare(kind, body)?;
         self.check_unique(kind, &doc, Some(id))?;
         let old_doc = self.get(kind, id).cloned();
         self.check_members(kind, &doc, old_doc.as_ref())?;
@@ -184,10 +265,10 @@ impl Store {
         let mut doc = old_doc.clone();
         patch::apply(&mut doc, ops, self.opts.patch)?;
         if kind == Kind::User {
-            self.keep_only(&mut doc);
+            self.opts.keep_only(&mut doc);
         }
         validate_required(kind, &doc)?;
-        self.finish(kind, &mut doc);
+        self.opts.finish(kind, &mut doc);
         if doc == old_doc {
             return Ok(doc);
         }
@@ -277,71 +358,6 @@ impl Store {
         }
     }
 
-    /// Turns a request body into a storable document (without `id` and `meta`).
-    fn prepare(&self, kind: Kind, body: Value) -> Result<Value, ApiError> {
-        let Value::Object(mut obj) = body else {
-            return Err(ApiError::bad(ScimType::InvalidSyntax, "the request body must be a JSON object"));
-        };
-        model::remove_ci(&mut obj, "id");
-        model::remove_ci(&mut obj, "meta");
-        let mut doc = Value::Object(obj);
-        patch::normalize_resource(&mut doc)?;
-        if kind == Kind::User {
-            self.keep_only(&mut doc);
-        }
-        validate_required(kind, &doc)?;
-        self.finish(kind, &mut doc);
-        Ok(doc)
-    }
-
-    /// Server-side completion: the core (and, when used, enterprise) schema URN in `schemas`, the manager's
-    /// `$ref`.
-    fn finish(&self, kind: Kind, doc: &mut Value) {
-        let Some(obj) = doc.as_object_mut() else { return };
-        let has_ext = model::get_ci(obj, model::ENTERPRISE_USER_SCHEMA).is_some();
-        let mut schemas: Vec<Value> = match model::remove_ci(obj, "schemas") {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        };
-        for (urn, wanted) in [(kind.schema(), true), (model::ENTERPRISE_USER_SCHEMA, has_ext)] {
-            if wanted && !schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn))) {
-                schemas.push(json!(urn));
-            }
-        }
-        let mut out = Map::new();
-        out.insert("schemas".into(), Value::Array(schemas));
-        out.extend(std::mem::take(obj));
-        *obj = out;
-        let base = &self.base_url;
-        if let Some(Value::Object(mgr)) = model::get_ci_mut(obj, model::ENTERPRISE_USER_SCHEMA)
-            .and_then(Value::as_object_mut)
-            .and_then(|e| model::get_ci_mut(e, "manager"))
-        {
-            if let Some(id) = model::get_ci(mgr, "value").and_then(Value::as_str).map(str::to_string) {
-                mgr.insert("$ref".into(), json!(format!("{base}/Users/{id}")));
-            }
-        }
-    }
-
-    /// Drops user attributes outside `keep_attributes`.
-    fn keep_only(&self, doc: &mut Value) {
-        let (Some(keep), Some(obj)) = (&self.opts.keep_attributes, doc.as_object_mut()) else { return };
-        let listed = |name: &str| keep.iter().any(|k| k.eq_ignore_ascii_case(name));
-        for (key, v) in obj.iter_mut() {
-            if let (Value::Object(inner), true) = (v, key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))) {
-                if !listed(key) {
-                    inner.retain(|k, _| listed(&format!("{key}:{k}")));
-                }
-            }
-        }
-        obj.retain(|k, v| {
-            ["id", "schemas", "meta"].iter().any(|a| a.eq_ignore_ascii_case(k))
-                || listed(k)
-                || (v.as_object().is_some_and(|o| !o.is_empty())
-                    && k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")))
-        });
-    }
-
     fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
         match self.table(kind).by_name.get(&name.to_lowercase()) {
@@ -394,7 +410,7 @@ impl Store {
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", self.base_url, kind.endpoint()),
+                "location": format!("{}/{}/{id}", self.opts.base_url, kind.endpoint()),
                 "version": format!("W/\"{version}\""),
             }),
         );

@@ -384,6 +384,8 @@ async fn error_statuses() {
     let root = read(api.http.get(format!("http://{}/other", api.server.addr())).send().await.expect("sent")).await;
     assert_error(&root, 404, None);
     assert_error(&api.send(Method::DELETE, "/Users", None).await, 405, None);
+    assert_error(&api.post("/Bulk", json!({"Operations": []})).await, 501, None);
+    assert_error(&api.get("/Me").await, 501, None);
 
     let big = json!({"userName": "x".repeat(2000)});
     assert_error(&api.post("/Users", big).await, 413, None);
