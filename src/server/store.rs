@@ -325,7 +325,7 @@ impl Store {
         let mut total = 0;
         let mut page = Vec::new();
         for rec in candidates {
-            if filter.is_none_or_matches(&rec.doc, opts) {
+            if filter.map_or(true, |f| f.matches_with(&rec.doc, opts)) {
                 total += 1;
                 if total >= start && page.len() < count {
                     page.push(&rec.doc);
@@ -500,16 +500,6 @@ fn validate_required(kind: Kind, doc: &Value) -> Result<(), ApiError> {
             Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` is required for a {}", kind.name())))
         }
         Some(other) => Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` must be a string, found {other}"))),
-    }
-}
-
-trait FilterExt {
-    fn is_none_or_matches(&self, doc: &Value, opts: EvalOptions) -> bool;
-}
-
-impl FilterExt for Option<&Filter> {
-    fn is_none_or_matches(&self, doc: &Value, opts: EvalOptions) -> bool {
-        self.map_or(true, |f| f.matches_with(doc, opts))
     }
 }
 
