@@ -188,6 +188,10 @@ fn check_mutability(path: &AttrPath, i: usize, res: &Value, value: Option<&Value
 
 fn set(res: &mut Value, i: usize, path: &AttrPath, value: Value, mode: SetMode) -> Result<(), PatchError> {
     let value = normalize_value(path, value).map_err(|e| from_path(i, e))?;
+    if is_manager(path) {
+        // A new manager replaces the old one whole: merging would keep a stale `$ref` or `displayName`.
+        path.remove(res);
+    }
     path.set(res, value, mode).map_err(|e| from_path(i, e))
 }
 
