@@ -177,6 +177,14 @@ pub(crate) fn parse_filter(kind: Kind, text: &str) -> Result<Filter, ApiError> {
                 other => other,
             },
         };
+        if parent.is_none() && kind == Kind::User && attr.name.eq_ignore_ascii_case("groups") {
+            return Err(ApiError::bad(
+                ScimType::InvalidFilter,
+                format!(
+                    "invalid filter `{text}`: filtering users by `groups` is not supported; query /Groups by `members`"
+                ),
+            ));
+        }
         let def = def.map_err(|()| {
             let shown = match parent {
                 Some(p) => format!("{p}.{}", attr.name),
@@ -287,6 +295,7 @@ mod tests {
             (Kind::User, r#"emails[nosuch eq "a"]"#),
             (Kind::User, r#"active gt true"#),
             (Kind::User, r#"name.nosuch eq "a""#),
+            (Kind::User, r#"groups eq "g""#),
         ] {
             let e = parse_filter(kind, bad).expect_err(bad);
             assert_eq!(e.scim_type, Some(ScimType::InvalidFilter), "{bad}");

@@ -249,10 +249,12 @@ fn by_id(
             let pairs = query_pairs(uri)?;
             let get = |n: &str| pairs.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
             let projection = Projection::parse(get("attributes"), get("excludedAttributes"))?;
-            let doc = read(state)
+            let store = read(state);
+            let doc = store
                 .get(kind, id)
-                .cloned()
+                .map(|d| store.render(kind, d))
                 .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+            drop(store);
             let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
             let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
             if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
@@ -265,6 +267,7 @@ fn by_id(
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
             let doc = store.replace_prepared(kind, id, doc)?;
+            let doc = store.render(kind, &doc);
             drop(store);
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
         }
@@ -275,6 +278,7 @@ fn by_id(
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
             let doc = store.patch(kind, id, &req.operations)?;
+            let doc = store.render(kind, &doc);
             drop(store);
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
                 return Ok(Reply::NoContent);
@@ -313,7 +317,7 @@ fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiEr
     let (total, page): (usize, Vec<Value>) = {
         let store = read(state);
         let (total, page) = store.query(kind, params.filter.as_ref(), opts, params.start_index, count);
-        (total, page.into_iter().cloned().collect())
+        (total, page.into_iter().map(|d| store.render(kind, d)).collect())
     };
     if total == 0 && state.switches.not_found_on_empty_query {
         return Err(ApiError::not_found(format!("no {} matches the query", kind.name())));

@@ -88,6 +88,10 @@ impl StoreOptions {
         };
         model::remove_ci(&mut obj, "id");
         model::remove_ci(&mut obj, "meta");
+        if kind == Kind::User {
+            // Read-only and computed from group memberships.
+            model::remove_ci(&mut obj, "groups");
+        }
         let mut doc = Value::Object(obj);
         patch::normalize_resource(&mut doc)?;
         if kind == Kind::User {
@@ -205,6 +209,38 @@ impl Store {
 
     pub fn get(&self, kind: Kind, id: &str) -> Option<&Value> {
         self.table(kind).by_id.get(id).map(|r| &r.doc)
+    }
+
+    /// A stored resource as read back: users get their computed, read-only `groups` (direct memberships,
+    /// RFC 7643 §4.1.2) from the membership index.
+    pub fn render(&self, kind: Kind, doc: &Value) -> Value {
+        let mut out = doc.clone();
+        let Some(groups) = model::id(doc).and_then(|id| self.member_of.get(id)).filter(|_| kind == Kind::User) else {
+            return out;
+        };
+        let mut list: Vec<(&u64, Value)> = groups
+            .iter()
+            .filter_map(|gid| self.groups.by_id.get(gid).map(|g| (gid, g)))
+            .map(|(gid, g)| {
+                let mut entry = Map::new();
+                entry.insert("value".into(), json!(gid));
+                entry.insert("$ref".into(), json!(format!("{}/Groups/{gid}", self.opts.base_url)));
+                if let Some(name) = str_at(&g.doc, "displayName") {
+                    entry.insert("display".into(), json!(name));
+                }
+                entry.insert("type".into(), json!("direct"));
+                (&g.seq, Value::Object(entry))
+            })
+            .collect();
+        list.sort_by_key(|(seq, _)| **seq);
+        if let (Some(obj), false) = (out.as_object_mut(), list.is_empty()) {
+            let meta = obj.shift_remove("meta");
+            obj.insert("groups".into(), Value::Array(list.into_iter().map(|(_, v)| v).collect()));
+            if let Some(meta) = meta {
+                obj.insert("meta".into(), meta);
+            }
+        }
+        out
     }
 
     /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when

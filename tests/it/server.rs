@@ -312,6 +312,11 @@ async fn groups_in_both_dialects() {
     assert_error(&bad, 400, Some("invalidValue"));
     assert_eq!(api.members(&gid).await, vec![c.clone()]);
 
+    let user_c = api.get(&format!("/Users/{c}")).await.json();
+    assert_eq!(user_c["groups"][0]["value"], gid.as_str(), "computed groups: {user_c}");
+    assert_eq!(user_c["groups"][0]["display"], "Engineering");
+    let listed = api.get(&format!("/Users?filter={}", q(r#"userName eq "a""#))).await.json();
+    assert!(listed["Resources"][0].get("groups").is_none(), "a is no longer a member: {listed}");
     api.delete(&format!("/Users/{c}")).await;
     assert!(api.members(&gid).await.is_empty(), "deleting a user removes its memberships");
 
