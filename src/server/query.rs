@@ -58,18 +58,18 @@ impl Projection {
 
     /// The resource as returned: `id`, `schemas` and `meta` always; `attributes` narrows, `excludedAttributes`
     /// removes; write-only attributes (`password`) never.
-    pub fn apply(&self, doc: &Value) -> Value {
-        let Some(obj) = doc.as_object() else { return doc.clone() };
+    pub fn apply(&self, doc: Value) -> Value {
         let always = |k: &str| ["id", "schemas", "meta"].iter().any(|a| a.eq_ignore_ascii_case(k));
-        let mut out: Value = if self.attributes.is_empty() {
-            doc.clone()
-        } else {
-            let mut kept =
-                Value::Object(obj.iter().filter(|(k, _)| always(k)).map(|(k, v)| (k.clone(), v.clone())).collect());
-            for p in &self.attributes {
-                copy_path(doc, &mut kept, p);
+        let mut out: Value = match doc.as_object() {
+            Some(obj) if !self.attributes.is_empty() => {
+                let mut kept =
+                    Value::Object(obj.iter().filter(|(k, _)| always(k)).map(|(k, v)| (k.clone(), v.clone())).collect());
+                for p in &self.attributes {
+                    copy_path(&doc, &mut kept, p);
+                }
+                reorder_like(&kept, obj)
             }
-            reorder_like(&kept, obj)
+            _ => doc,
         };
         for p in &self.excluded {
             if !(p.container_key().is_none() && always(&p.name)) {
@@ -308,12 +308,12 @@ mod tests {
                          "emails": [{"value": "e", "type": "work"}], "password": "p", "meta": {"version": "W/\"1\""}});
         let p = Projection::parse(Some("userName,name.givenName,emails.value"), None).expect("parses");
         assert_eq!(
-            p.apply(&doc),
+            p.apply(doc.clone()),
             json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g"}, "emails": [{"value": "e"}], "meta": {"version": "W/\"1\""}})
         );
         let p = Projection::parse(None, Some("emails,id,name.familyName")).expect("parses");
         assert_eq!(
-            p.apply(&doc),
+            p.apply(doc.clone()),
             json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g"}, "meta": {"version": "W/\"1\""}})
         );
     }

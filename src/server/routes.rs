@@ -216,7 +216,7 @@ fn route(
                 ([], Method::POST) => {
                     let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
                     let doc = write(state).create_prepared(kind, doc)?;
-                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, &doc, &Projection::default()), true))
+                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &Projection::default()), true))
                 }
                 ([s], Method::POST) if *s == ".search" => {
                     let body = json_body(state, headers, body)?;
@@ -260,7 +260,7 @@ fn by_id(
             if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
                 return Ok(Reply::NotModified(current.to_string()));
             }
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &projection), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
         }
         Method::PUT => {
             let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
@@ -269,7 +269,7 @@ fn by_id(
             let doc = store.replace_prepared(kind, id, doc)?;
             let doc = store.render(kind, &doc);
             drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
         Method::PATCH => {
             let body = json_body(state, headers, body)?;
@@ -283,7 +283,7 @@ fn by_id(
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
                 return Ok(Reply::NoContent);
             }
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
         Method::DELETE => {
             let mut store = write(state);
@@ -322,13 +322,13 @@ fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiEr
     if total == 0 && state.switches.not_found_on_empty_query {
         return Err(ApiError::not_found(format!("no {} matches the query", kind.name())));
     }
-    let resources = page.iter().map(|d| present(state, kind, d, &params.projection)).collect();
+    let resources = page.into_iter().map(|d| present(state, kind, d, &params.projection)).collect();
     let list = ListResponse::new(total as u64, resources, params.start_index as u64);
     Ok(Reply::ok(serde_json::to_value(list).unwrap_or(Value::Null)))
 }
 
 /// A stored resource as the endpoint returns it.
-fn present(state: &AppState, kind: Kind, doc: &Value, projection: &Projection) -> Value {
+fn present(state: &AppState, kind: Kind, doc: Value, projection: &Projection) -> Value {
     let mut out = projection.apply(doc);
     if kind == Kind::User && state.switches.manager_as_string {
         let ext = out.as_object_mut().and_then(|o| model::get_ci_mut(o, model::ENTERPRISE_USER_SCHEMA));
