@@ -1,7 +1,9 @@
 //! The in-memory resource store of the embedded endpoint: users and groups as JSON documents (stored as
 //! sent, after the shape normalisation of [`patch::normalize_resource`]), server-owned `id` and `meta`, and the
 //! indexes that make Entra's matching queries O(1): unique name (`userName` / group `displayName`,
-//! case-insensitive), `externalId` and `id`. A reverse membership index lets a user's deletion leave every group
+//! case-insensitive), `externalId`, `id` and user `emails.value` (case-insensitive, for
+//! `emails[type eq "work"].value eq "…"` matching). An `eq` on one of them, alone or inside an `and`, picks the
+//! candidates; the whole filter is then evaluated on those. Every other filter scans. A reverse membership index lets a user's deletion leave every group
 //! it was in without scanning.
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
@@ -12,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use crate::scim::filter::{CompareOp, EvalOptions, Filter, Literal};
+use crate::scim::filter::{AttrRef, CompareOp, EvalOptions, Filter, Literal};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::scim::schema;
@@ -68,6 +70,8 @@ struct Table {
     order: BTreeMap<u64, String>,
     by_name: HashMap<String, String>,
     by_external: HashMap<String, Vec<String>>,
+    /// Lower-cased `emails[].value` → ids (users only).
+    by_email: HashMap<String, Vec<String>>,
 }
 
 /// Store behaviour taken from the switches, and the shaping of request bodies into stored documents (which
@@ -163,6 +167,10 @@ pub(crate) struct Store {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn is_core_attr(attr: &AttrRef, name: &str) -> bool {
+    attr.name.eq_ignore_ascii_case(name) && attr.urn.as_deref().map_or(true, schema::is_core)
 }
 
 fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
@@ -376,6 +384,15 @@ impl Store {
         let table = self.table(kind);
         match f {
             Filter::And(a, b) => self.plan(kind, a).or_else(|| self.plan(kind, b)),
+            // `emails.value eq "x"`, `emails eq "x"`, `emails[type eq "work"].value eq "x"`,
+            // `emails[type eq "work" and value eq "x"]`.
+            Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
+                if kind == Kind::User
+                    && is_core_attr(attr, "emails")
+                    && attr.sub.as_deref().map_or(true, |s| s.eq_ignore_ascii_case("value")) =>
+            {
+                Some(table.by_email.get(&v.to_lowercase()).cloned().unwrap_or_default())
+            }
             Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
                 if attr.sub.is_none() && attr.urn.as_deref().map_or(true, schema::is_core) =>
             {
@@ -389,6 +406,32 @@ impl Store {
                 } else {
                     None
                 }
+            }
+            Filter::ValuePath { attr, filter, then } if kind == Kind::User && is_core_attr(attr, "emails") => {
+                let value_eq = |f: &Filter| match f {
+                    Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
+                        if attr.name.eq_ignore_ascii_case("value") =>
+                    {
+                        Some(v.to_lowercase())
+                    }
+                    _ => None,
+                };
+                let mut stack = vec![filter.as_ref()];
+                stack.extend(then.as_deref());
+                let mut found = None;
+                while let Some(f) = stack.pop() {
+                    match f {
+                        Filter::And(a, b) => stack.extend([a.as_ref(), b.as_ref()]),
+                        other => {
+                            found = value_eq(other);
+                            if found.is_some() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let v = found?;
+                Some(table.by_email.get(&v).cloned().unwrap_or_default())
             }
             _ => None,
         }
@@ -477,9 +520,17 @@ impl Store {
 
     fn reindex(&mut self, kind: Kind, id: &str, old: Option<&Value>, new: Option<&Value>) {
         let name_of = |d: Option<&Value>| d.and_then(|d| str_at(d, kind.unique_attr())).map(str::to_lowercase);
-        let ext_of = |d: Option<&Value>| d.and_then(|d| str_at(d, "externalId")).map(str::to_string);
+        let ext_of = |d: Option<&Value>| -> HashSet<String> {
+            d.and_then(|d| str_at(d, "externalId")).map(str::to_string).into_iter().collect()
+        };
+        let emails_of = |d: Option<&Value>| {
+            if kind == Kind::User {
+                d.map(email_values).unwrap_or_default()
+            } else {
+                HashSet::new()
+            }
+        };
         let (old_name, new_name) = (name_of(old), name_of(new));
-        let (old_ext, new_ext) = (ext_of(old), ext_of(new));
         let table = self.table_mut(kind);
         if old_name != new_name {
             if let Some(n) = old_name {
@@ -491,19 +542,8 @@ impl Store {
                 table.by_name.insert(n, id.to_string());
             }
         }
-        if old_ext != new_ext {
-            if let Some(e) = old_ext {
-                if let Some(ids) = table.by_external.get_mut(&e) {
-                    ids.retain(|x| x != id);
-                    if ids.is_empty() {
-                        table.by_external.remove(&e);
-                    }
-                }
-            }
-            if let Some(e) = new_ext {
-                table.by_external.entry(e).or_default().push(id.to_string());
-            }
-        }
+        reindex_multi(&mut table.by_external, id, ext_of(old), ext_of(new));
+        reindex_multi(&mut table.by_email, id, emails_of(old), emails_of(new));
         if kind == Kind::Group {
             let before = old.map(member_ids).unwrap_or_default();
             let after = new.map(member_ids).unwrap_or_default();
@@ -526,6 +566,34 @@ impl Store {
 pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
     tags.split(',').any(|t| t.trim() == "*" || opaque(t) == opaque(current))
+}
+
+/// Moves `id` in a multi-valued index from the `old` keys to the `new` ones.
+fn reindex_multi(index: &mut HashMap<String, Vec<String>>, id: &str, old: HashSet<String>, new: HashSet<String>) {
+    for key in old.difference(&new) {
+        if let Some(ids) = index.get_mut(key) {
+            ids.retain(|x| x != id);
+            if ids.is_empty() {
+                index.remove(key);
+            }
+        }
+    }
+    for key in new.difference(&old) {
+        index.entry(key.clone()).or_default().push(id.to_string());
+    }
+}
+
+/// The lower-cased `emails[].value`s of a user (`emails.value` is not caseExact).
+fn email_values(doc: &Value) -> HashSet<String> {
+    doc.as_object()
+        .and_then(|o| model::get_ci(o, "emails"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str().map(str::to_lowercase))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn validate_required(kind: Kind, doc: &Value) -> Result<(), ApiError> {
