@@ -140,7 +140,7 @@ impl<'a> Parser<'a> {
         let f = self.filter()?;
         self.skip_ws();
         if self.peek() != Some(b')') {
-            return Err(self.err(self.pos, format!("expected `)` to close the `(` at byte {open}")));
+            return Err(self.err(self.pos, format!("expected `)` to close the `(` opened at byte {open}")));
         }
         self.pos += 1;
         Ok(f)
@@ -194,7 +194,7 @@ impl<'a> Parser<'a> {
         let inner = inner?;
         self.skip_ws();
         if self.peek() != Some(b']') {
-            return Err(self.err(self.pos, format!("expected `]` to close the `[` at byte {open}")));
+            return Err(self.err(self.pos, format!("expected `]` to close the `[` opened at byte {open}")));
         }
         self.pos += 1;
         Ok(inner)
