@@ -192,6 +192,21 @@ pub fn lenient_bool(v: &Value) -> Option<bool> {
     }
 }
 
+/// What identifies an element of a multi-valued attribute (for de-duplication and removal by value): its
+/// `value` sub-attribute, or the element itself. Cheap for string ids, which member lists are full of.
+pub fn element_key(v: &Value) -> String {
+    let v = v.as_object().and_then(|o| get_ci(o, "value")).unwrap_or(v);
+    match v {
+        Value::String(s) => {
+            let mut key = String::with_capacity(s.len() + 1);
+            key.push('s');
+            key.push_str(s);
+            key
+        }
+        other => other.to_string(),
+    }
+}
+
 /// True for a value that counts as "no value" in SCIM (null, empty string, array or object).
 pub fn is_unassigned(v: &Value) -> bool {
     match v {

@@ -260,11 +260,11 @@ fn remove(res: &mut Value, path: &AttrPath, value: Option<&Value>, opts: ApplyOp
         path.remove(res);
         return;
     }
-    let wanted: std::collections::HashSet<String> = values.iter().map(|v| element_key(v)).collect();
+    let wanted: std::collections::HashSet<String> = values.iter().map(|v| model::element_key(v)).collect();
     let Some(container) = path_container_mut(res, path) else { return };
     let Some(key) = model::key_ci(container, &path.name) else { return };
     if let Some(Value::Array(elems)) = container.get_mut(&key) {
-        elems.retain(|e| !wanted.contains(&element_key(e)));
+        elems.retain(|e| !wanted.contains(&model::element_key(e)));
         if elems.is_empty() {
             container.shift_remove(&key);
         }
@@ -276,15 +276,6 @@ fn path_container_mut<'a>(res: &'a mut Value, path: &AttrPath) -> Option<&'a mut
     match path.container_key() {
         None => Some(obj),
         Some(k) => model::get_ci_mut(obj, &k)?.as_object_mut(),
-    }
-}
-
-/// What identifies a multi-valued element for removal: its `value` sub-attribute, or the element itself (as
-/// JSON text, so large member lists compare by hashing).
-fn element_key(v: &Value) -> String {
-    match v {
-        Value::Object(o) => model::get_ci(o, "value").unwrap_or(v).to_string(),
-        other => other.to_string(),
     }
 }
 

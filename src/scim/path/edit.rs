@@ -46,13 +46,9 @@ pub(super) fn drop_if_empty(container: &mut Map<String, Value>, key: &str) {
 
 /// Appends values not already present; complex values with a `value` sub-attribute are compared by it.
 pub(super) fn append_unique(existing: &mut Vec<Value>, new: Vec<Value>) {
-    let key_of =
-        |v: &Value| -> Option<String> { v.as_object().and_then(|o| model::get_ci(o, "value")).map(|x| x.to_string()) };
-    let mut seen: std::collections::HashSet<String> =
-        existing.iter().map(|v| key_of(v).unwrap_or_else(|| v.to_string())).collect();
+    let mut seen: std::collections::HashSet<String> = existing.iter().map(model::element_key).collect();
     for v in new {
-        let k = key_of(&v).unwrap_or_else(|| v.to_string());
-        if seen.insert(k) {
+        if seen.insert(model::element_key(&v)) {
             existing.push(v);
         }
     }
