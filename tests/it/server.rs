@@ -936,7 +936,7 @@ async fn throughput() {
     );
 }
 
-/// How member PATCHes scale with group size (each PATCH copies the group, so cost grows with membership):
+/// How member `PATCH`es scale with group size (each PATCH copies the group, so cost grows with membership):
 /// `ENTRASIM_BENCH_N=20000 cargo test --release --test it server::group_membership_throughput -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement, not a test"]
