@@ -133,12 +133,21 @@ fn from_path(operation: usize, e: PathError) -> PatchError {
 
 /// Applies the operations to `resource`, all or nothing.
 pub fn apply(resource: &mut Value, operations: &[PatchOperation], opts: ApplyOptions) -> Result<(), PatchError> {
-    let mut work = resource.clone();
-    for (i, operation) in operations.iter().enumerate() {
-        apply_one(&mut work, i, operation, opts)?;
-    }
-    *resource = work;
+    *resource = apply_owned(resource.clone(), operations, opts)?;
     Ok(())
+}
+
+/// Applies the operations to a resource the caller owns (no copy is made; on error the resource is dropped,
+/// so callers keep their own original when they need atomicity).
+pub fn apply_owned(
+    mut resource: Value,
+    operations: &[PatchOperation],
+    opts: ApplyOptions,
+) -> Result<Value, PatchError> {
+    for (i, operation) in operations.iter().enumerate() {
+        apply_one(&mut resource, i, operation, opts)?;
+    }
+    Ok(resource)
 }
 
 fn apply_one(res: &mut Value, i: usize, operation: &PatchOperation, opts: ApplyOptions) -> Result<(), PatchError> {
@@ -260,7 +269,8 @@ fn remove(res: &mut Value, path: &AttrPath, value: Option<&Value>, opts: ApplyOp
         path.remove(res);
         return;
     }
-    let wanted: std::collections::HashSet<String> = values.iter().map(|v| model::element_key(v)).collect();
+    let wanted: std::collections::HashSet<model::ElementKey<'_>> =
+        values.iter().map(|v| model::element_key(v)).collect();
     let Some(container) = path_container_mut(res, path) else { return };
     let Some(key) = model::key_ci(container, &path.name) else { return };
     if let Some(Value::Array(elems)) = container.get_mut(&key) {

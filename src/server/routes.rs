@@ -215,7 +215,10 @@ fn route(
                 ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
                 ([], Method::POST) => {
                     let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
-                    let doc = write(state).create_prepared(kind, doc)?;
+                    let mut store = write(state);
+                    let id = store.create_prepared(kind, doc)?;
+                    let doc = stored(&store, kind, &id)?;
+                    drop(store);
                     Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &Projection::default()), true))
                 }
                 ([s], Method::POST) if *s == ".search" => {
@@ -266,8 +269,8 @@ fn by_id(
             let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            let doc = store.replace_prepared(kind, id, doc)?;
-            let doc = store.render(kind, &doc);
+            store.replace_prepared(kind, id, doc)?;
+            let doc = stored(&store, kind, id)?;
             drop(store);
             Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
@@ -277,12 +280,13 @@ fn by_id(
                 .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("not a PATCH request: {e}")))?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            let doc = store.patch(kind, id, &req.operations)?;
-            let doc = store.render(kind, &doc);
-            drop(store);
+            store.patch_in_place(kind, id, &req.operations)?;
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
+                // 204: no copy of a possibly huge member list is made for the answer.
                 return Ok(Reply::NoContent);
             }
+            let doc = stored(&store, kind, id)?;
+            drop(store);
             Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
         Method::DELETE => {
@@ -293,6 +297,14 @@ fn by_id(
         }
         _ => Err(not_allowed(method, uri.path())),
     }
+}
+
+/// The resource just written, as read back (inside the same lock as the write).
+fn stored(store: &Store, kind: Kind, id: &str) -> Result<Value, ApiError> {
+    store
+        .get(kind, id)
+        .map(|d| store.render(kind, d))
+        .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))
 }
 
 fn read(state: &AppState) -> std::sync::RwLockReadGuard<'_, Store> {

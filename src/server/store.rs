@@ -177,15 +177,11 @@ fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
     doc.as_object().and_then(|o| model::get_ci(o, key)).and_then(Value::as_str)
 }
 
-fn member_ids(doc: &Value) -> HashSet<String> {
+fn member_ids(doc: &Value) -> HashSet<&str> {
     doc.as_object()
         .and_then(|o| model::get_ci(o, "members"))
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| m.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|m| m.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str()).collect())
         .unwrap_or_default()
 }
 
@@ -268,59 +264,70 @@ impl Store {
         ApiError::not_found(format!("{} `{id}` not found", kind.name()))
     }
 
+    /// Creates a resource from a request body; returns it as stored.
     pub fn create(&mut self, kind: Kind, body: Value) -> Result<Value, ApiError> {
         let doc = self.opts.prepare(kind, body)?;
-        self.create_prepared(kind, doc)
+        let id = self.create_prepared(kind, doc)?;
+        Ok(self.get(kind, &id).cloned().unwrap_or_default())
     }
 
-    /// Stores a document made by [`StoreOptions::prepare`].
-    pub fn create_prepared(&mut self, kind: Kind, mut doc: Value) -> Result<Value, ApiError> {
+    /// Stores a document made by [`StoreOptions::prepare`]; returns the new id.
+    pub fn create_prepared(&mut self, kind: Kind, mut doc: Value) -> Result<String, ApiError> {
         self.check_unique(kind, &doc, None)?;
         self.check_members(kind, &doc, None)?;
         let id = uuid::Uuid::new_v4().to_string();
         let ts = now();
         self.stamp(kind, &mut doc, &id, &ts, &ts, 1);
-        self.commit(kind, id, doc, None, 1)
+        self.commit(kind, id.clone(), doc, 1);
+        Ok(id)
     }
 
     #[cfg(test)]
     pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
         let doc = self.opts.prepare(kind, body)?;
-        self.replace_prepared(kind, id, doc)
+        self.replace_prepared(kind, id, doc)?;
+        Ok(self.get(kind, id).cloned().unwrap_or_default())
     }
 
     /// Replaces a resource with a document made by [`StoreOptions::prepare`] (PUT).
-    pub fn replace_prepared(&mut self, kind: Kind, id: &str, mut doc: Value) -> Result<Value, ApiError> {
-        let (created, version) = {
-            let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-            let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
-            (created, old.version + 1)
-        };
+    pub fn replace_prepared(&mut self, kind: Kind, id: &str, mut doc: Value) -> Result<(), ApiError> {
+        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
+        let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        let version = old.version + 1;
         self.check_unique(kind, &doc, Some(id))?;
-        let old_doc = self.get(kind, id).cloned();
-        self.check_members(kind, &doc, old_doc.as_ref())?;
+        self.check_members(kind, &doc, Some(id))?;
         self.stamp(kind, &mut doc, id, &created, &now(), version);
-        self.commit(kind, id.to_string(), doc, old_doc, version)
+        self.commit(kind, id.to_string(), doc, version);
+        Ok(())
     }
 
+    #[cfg(test)]
     pub fn patch(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<Value, ApiError> {
+        self.patch_in_place(kind, id, ops)?;
+        Ok(self.get(kind, id).cloned().unwrap_or_default())
+    }
+
+    /// Applies a PATCH. The working copy is the only copy of the document made; the stored original stays
+    /// untouched until every check passed.
+    pub fn patch_in_place(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<(), ApiError> {
         let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-        let (old_doc, version) = (old.doc.clone(), old.version);
-        let mut doc = old_doc.clone();
-        patch::apply(&mut doc, ops, self.opts.patch)?;
+        let version = old.version;
+        let mut doc = patch::apply_owned(old.doc.clone(), ops, self.opts.patch)?;
         if kind == Kind::User {
             self.opts.keep_only(&mut doc);
         }
         validate_required(kind, &doc)?;
         self.opts.finish(kind, &mut doc);
-        if doc == old_doc {
-            return Ok(doc);
+        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
+        if doc == old.doc {
+            return Ok(());
         }
+        let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
         self.check_unique(kind, &doc, Some(id))?;
-        self.check_members(kind, &doc, Some(&old_doc))?;
-        let created = old_doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        self.check_members(kind, &doc, Some(id))?;
         self.stamp(kind, &mut doc, id, &created, &now(), version + 1);
-        self.commit(kind, id.to_string(), doc, Some(old_doc), version + 1)
+        self.commit(kind, id.to_string(), doc, version + 1);
+        Ok(())
     }
 
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
@@ -451,7 +458,7 @@ impl Store {
 
     /// Members must reference existing users or groups (an unknown id is a 400 `invalidValue`: silently
     /// dropping it would tell Entra the membership landed when it did not).
-    fn check_members(&self, kind: Kind, doc: &Value, old: Option<&Value>) -> Result<(), ApiError> {
+    fn check_members(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
         if kind != Kind::Group {
             return Ok(());
         }
@@ -459,12 +466,13 @@ impl Store {
         let Value::Array(members) = members else {
             return Err(ApiError::bad(ScimType::InvalidValue, "`members` must be an array"));
         };
-        let known = old.map(member_ids).unwrap_or_default();
         for m in members {
             let Some(id) = m.as_object().and_then(|o| model::get_ci(o, "value")).and_then(Value::as_str) else {
                 return Err(ApiError::bad(ScimType::InvalidValue, format!("member {m} has no string `value`")));
             };
-            if !known.contains(id) && !self.users.by_id.contains_key(id) && !self.groups.by_id.contains_key(id) {
+            // Already a member: known without a lookup in the resource tables.
+            let already = own.is_some_and(|g| self.member_of.get(id).is_some_and(|groups| groups.contains(g)));
+            if !already && !self.users.by_id.contains_key(id) && !self.groups.by_id.contains_key(id) {
                 return Err(ApiError::bad(
                     ScimType::InvalidValue,
                     format!("member `{id}` is not the id of an existing User or Group"),
@@ -496,26 +504,20 @@ impl Store {
         *obj = out;
     }
 
-    fn commit(
-        &mut self,
-        kind: Kind,
-        id: String,
-        doc: Value,
-        old: Option<Value>,
-        version: u64,
-    ) -> Result<Value, ApiError> {
-        self.reindex(kind, &id, old.as_ref(), Some(&doc));
-        let seq = match self.table(kind).by_id.get(&id) {
+    /// Stores `doc` under `id`, replacing any previous version, and moves the indexes.
+    fn commit(&mut self, kind: Kind, id: String, doc: Value, version: u64) {
+        let old = self.table_mut(kind).by_id.remove(&id);
+        let seq = match &old {
             Some(r) => r.seq,
             None => {
                 self.seq += 1;
                 self.seq
             }
         };
+        self.reindex(kind, &id, old.as_ref().map(|r| &r.doc), Some(&doc));
         let table = self.table_mut(kind);
         table.order.insert(seq, id.clone());
-        table.by_id.insert(id, Record { doc: doc.clone(), seq, version });
-        Ok(doc)
+        table.by_id.insert(id, Record { doc, seq, version });
     }
 
     fn reindex(&mut self, kind: Kind, id: &str, old: Option<&Value>, new: Option<&Value>) {
@@ -548,15 +550,15 @@ impl Store {
             let before = old.map(member_ids).unwrap_or_default();
             let after = new.map(member_ids).unwrap_or_default();
             for gone in before.difference(&after) {
-                if let Some(set) = self.member_of.get_mut(gone) {
+                if let Some(set) = self.member_of.get_mut(*gone) {
                     set.remove(id);
                     if set.is_empty() {
-                        self.member_of.remove(gone);
+                        self.member_of.remove(*gone);
                     }
                 }
             }
             for added in after.difference(&before) {
-                self.member_of.entry(added.clone()).or_default().insert(id.to_string());
+                self.member_of.entry((*added).to_string()).or_default().insert(id.to_string());
             }
         }
     }
