@@ -3,8 +3,8 @@
 //! indexes that make Entra's matching queries O(1): unique name (`userName` / group `displayName`,
 //! case-insensitive), `externalId`, `id` and user `emails.value` (case-insensitive, for
 //! `emails[type eq "work"].value eq "…"` matching). An `eq` on one of them, alone or inside an `and`, picks the
-//! candidates; the whole filter is then evaluated on those. Every other filter scans. A reverse membership index lets a user's deletion leave every group
-//! it was in without scanning.
+//! candidates; the whole filter is then evaluated on those. Every other filter scans. A reverse membership
+//! index lets a user's deletion leave every group it was in without scanning.
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
 //! uniqueness, member references), so a failed request leaves the store unchanged. The store has no locks and no
@@ -14,10 +14,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use crate::scim::filter::{AttrRef, CompareOp, EvalOptions, Filter, Literal};
+use crate::scim::filter::{EvalOptions, Filter};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
-use crate::scim::schema;
 use crate::server::error::ApiError;
 
 /// A resource type served by the store.
@@ -84,77 +83,6 @@ pub(crate) struct StoreOptions {
     pub patch: ApplyOptions,
 }
 
-impl StoreOptions {
-    /// Turns a request body into a storable document (without `id` and `meta`).
-    pub fn prepare(&self, kind: Kind, body: Value) -> Result<Value, ApiError> {
-        let Value::Object(mut obj) = body else {
-            return Err(ApiError::bad(ScimType::InvalidSyntax, "the request body must be a JSON object"));
-        };
-        model::remove_ci(&mut obj, "id");
-        model::remove_ci(&mut obj, "meta");
-        if kind == Kind::User {
-            // Read-only and computed from group memberships.
-            model::remove_ci(&mut obj, "groups");
-        }
-        let mut doc = Value::Object(obj);
-        patch::normalize_resource(&mut doc)?;
-        if kind == Kind::User {
-            self.keep_only(&mut doc);
-        }
-        validate_required(kind, &doc)?;
-        self.finish(kind, &mut doc);
-        Ok(doc)
-    }
-
-    /// Server-side completion: the core (and, when used, enterprise) schema URN in `schemas`, the manager's
-    /// `$ref`.
-    fn finish(&self, kind: Kind, doc: &mut Value) {
-        let Some(obj) = doc.as_object_mut() else { return };
-        let has_ext = model::get_ci(obj, model::ENTERPRISE_USER_SCHEMA).is_some();
-        let mut schemas: Vec<Value> = match model::remove_ci(obj, "schemas") {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        };
-        for (urn, wanted) in [(kind.schema(), true), (model::ENTERPRISE_USER_SCHEMA, has_ext)] {
-            if wanted && !schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn))) {
-                schemas.push(json!(urn));
-            }
-        }
-        let mut out = Map::new();
-        out.insert("schemas".into(), Value::Array(schemas));
-        out.extend(std::mem::take(obj));
-        *obj = out;
-        let base = &self.base_url;
-        if let Some(Value::Object(mgr)) = model::get_ci_mut(obj, model::ENTERPRISE_USER_SCHEMA)
-            .and_then(Value::as_object_mut)
-            .and_then(|e| model::get_ci_mut(e, "manager"))
-        {
-            if let Some(id) = model::get_ci(mgr, "value").and_then(Value::as_str).map(str::to_string) {
-                mgr.insert("$ref".into(), json!(format!("{base}/Users/{id}")));
-            }
-        }
-    }
-
-    /// Drops user attributes outside `keep_attributes`.
-    fn keep_only(&self, doc: &mut Value) {
-        let (Some(keep), Some(obj)) = (&self.keep_attributes, doc.as_object_mut()) else { return };
-        let listed = |name: &str| keep.iter().any(|k| k.eq_ignore_ascii_case(name));
-        for (key, v) in obj.iter_mut() {
-            if let (Value::Object(inner), true) = (v, key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))) {
-                if !listed(key) {
-                    inner.retain(|k, _| listed(&format!("{key}:{k}")));
-                }
-            }
-        }
-        obj.retain(|k, v| {
-            ["id", "schemas", "meta"].iter().any(|a| a.eq_ignore_ascii_case(k))
-                || listed(k)
-                || (v.as_object().is_some_and(|o| !o.is_empty())
-                    && k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")))
-        });
-    }
-}
-
 /// Users, groups and their indexes.
 pub(crate) struct Store {
     users: Table,
@@ -169,20 +97,8 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn is_core_attr(attr: &AttrRef, name: &str) -> bool {
-    attr.name.eq_ignore_ascii_case(name) && attr.urn.as_deref().map_or(true, schema::is_core)
-}
-
 fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
     doc.as_object().and_then(|o| model::get_ci(o, key)).and_then(Value::as_str)
-}
-
-fn member_ids(doc: &Value) -> HashSet<&str> {
-    doc.as_object()
-        .and_then(|o| model::get_ci(o, "members"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|m| m.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str()).collect())
-        .unwrap_or_default()
 }
 
 impl Store {
@@ -386,64 +302,6 @@ impl Store {
         (total, page)
     }
 
-    /// Candidate ids from an index for `attr eq "v"` (alone or inside an `and`), or `None` to scan.
-    fn plan(&self, kind: Kind, f: &Filter) -> Option<Vec<String>> {
-        let table = self.table(kind);
-        match f {
-            Filter::And(a, b) => self.plan(kind, a).or_else(|| self.plan(kind, b)),
-            // `emails.value eq "x"`, `emails eq "x"`, `emails[type eq "work"].value eq "x"`,
-            // `emails[type eq "work" and value eq "x"]`.
-            Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
-                if kind == Kind::User
-                    && is_core_attr(attr, "emails")
-                    && attr.sub.as_deref().map_or(true, |s| s.eq_ignore_ascii_case("value")) =>
-            {
-                Some(table.by_email.get(&v.to_lowercase()).cloned().unwrap_or_default())
-            }
-            Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
-                if attr.sub.is_none() && attr.urn.as_deref().map_or(true, schema::is_core) =>
-            {
-                let name = attr.name.as_str();
-                if name.eq_ignore_ascii_case(kind.unique_attr()) {
-                    Some(table.by_name.get(&v.to_lowercase()).cloned().into_iter().collect())
-                } else if name.eq_ignore_ascii_case("externalId") {
-                    Some(table.by_external.get(v).cloned().unwrap_or_default())
-                } else if name.eq_ignore_ascii_case("id") {
-                    Some(table.by_id.contains_key(v).then(|| v.clone()).into_iter().collect())
-                } else {
-                    None
-                }
-            }
-            Filter::ValuePath { attr, filter, then } if kind == Kind::User && is_core_attr(attr, "emails") => {
-                let value_eq = |f: &Filter| match f {
-                    Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
-                        if attr.name.eq_ignore_ascii_case("value") =>
-                    {
-                        Some(v.to_lowercase())
-                    }
-                    _ => None,
-                };
-                let mut stack = vec![filter.as_ref()];
-                stack.extend(then.as_deref());
-                let mut found = None;
-                while let Some(f) = stack.pop() {
-                    match f {
-                        Filter::And(a, b) => stack.extend([a.as_ref(), b.as_ref()]),
-                        other => {
-                            found = value_eq(other);
-                            if found.is_some() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                let v = found?;
-                Some(table.by_email.get(&v).cloned().unwrap_or_default())
-            }
-            _ => None,
-        }
-    }
-
     fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
         match self.table(kind).by_name.get(&name.to_lowercase()) {
@@ -519,49 +377,6 @@ impl Store {
         table.order.insert(seq, id.clone());
         table.by_id.insert(id, Record { doc, seq, version });
     }
-
-    fn reindex(&mut self, kind: Kind, id: &str, old: Option<&Value>, new: Option<&Value>) {
-        let name_of = |d: Option<&Value>| d.and_then(|d| str_at(d, kind.unique_attr())).map(str::to_lowercase);
-        let ext_of = |d: Option<&Value>| -> HashSet<String> {
-            d.and_then(|d| str_at(d, "externalId")).map(str::to_string).into_iter().collect()
-        };
-        let emails_of = |d: Option<&Value>| {
-            if kind == Kind::User {
-                d.map(email_values).unwrap_or_default()
-            } else {
-                HashSet::new()
-            }
-        };
-        let (old_name, new_name) = (name_of(old), name_of(new));
-        let table = self.table_mut(kind);
-        if old_name != new_name {
-            if let Some(n) = old_name {
-                if table.by_name.get(&n).map(String::as_str) == Some(id) {
-                    table.by_name.remove(&n);
-                }
-            }
-            if let Some(n) = new_name {
-                table.by_name.insert(n, id.to_string());
-            }
-        }
-        reindex_multi(&mut table.by_external, id, ext_of(old), ext_of(new));
-        reindex_multi(&mut table.by_email, id, emails_of(old), emails_of(new));
-        if kind == Kind::Group {
-            let before = old.map(member_ids).unwrap_or_default();
-            let after = new.map(member_ids).unwrap_or_default();
-            for gone in before.difference(&after) {
-                if let Some(set) = self.member_of.get_mut(*gone) {
-                    set.remove(id);
-                    if set.is_empty() {
-                        self.member_of.remove(*gone);
-                    }
-                }
-            }
-            for added in after.difference(&before) {
-                self.member_of.entry((*added).to_string()).or_default().insert(id.to_string());
-            }
-        }
-    }
 }
 
 /// Whether a comma-separated entity-tag list (`If-Match` / `If-None-Match`) names `current` (weak comparison).
@@ -570,44 +385,10 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
     tags.split(',').any(|t| t.trim() == "*" || opaque(t) == opaque(current))
 }
 
-/// Moves `id` in a multi-valued index from the `old` keys to the `new` ones.
-fn reindex_multi(index: &mut HashMap<String, Vec<String>>, id: &str, old: HashSet<String>, new: HashSet<String>) {
-    for key in old.difference(&new) {
-        if let Some(ids) = index.get_mut(key) {
-            ids.retain(|x| x != id);
-            if ids.is_empty() {
-                index.remove(key);
-            }
-        }
-    }
-    for key in new.difference(&old) {
-        index.entry(key.clone()).or_default().push(id.to_string());
-    }
-}
+mod index;
+mod shape;
 
-/// The lower-cased `emails[].value`s of a user (`emails.value` is not caseExact).
-fn email_values(doc: &Value) -> HashSet<String> {
-    doc.as_object()
-        .and_then(|o| model::get_ci(o, "emails"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str().map(str::to_lowercase))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn validate_required(kind: Kind, doc: &Value) -> Result<(), ApiError> {
-    let attr = kind.unique_attr();
-    match doc.as_object().and_then(|o| model::get_ci(o, attr)) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
-        Some(Value::String(_)) | None => {
-            Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` is required for a {}", kind.name())))
-        }
-        Some(other) => Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` must be a string, found {other}"))),
-    }
-}
+use shape::validate_required;
 
 #[cfg(test)]
 mod tests;
