@@ -195,7 +195,13 @@ async fn user_lifecycle_in_the_legacy_dialect() {
     assert_eq!(u["phoneNumbers"], json!([{"type": "mobile", "value": "+1 555"}]));
     assert_eq!(u["meta"]["version"], "W/\"2\"");
 
-    let a = api.patch(&format!("/Users/{id}"), json!([{"op": "Replace", "path": "active", "value": "False"}])).await;
+    let a = api
+        .patch(
+            &format!("/Users/{id}?attributes=active"),
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .await;
+    assert!(a.json().get("userName").is_none(), "attributes applies to PATCH answers: {}", a.text);
     assert_eq!(a.json()["active"], false);
     let found = api.get(&format!("/Users?filter={}", q(r#"externalId eq "alice""#))).await.json();
     assert_eq!(found["Resources"][0]["active"], false, "a disabled user is still returned");
