@@ -161,6 +161,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let (stop, stopped) = watch::channel(false);
     let switches = config.switches;
     let store_opts = StoreOptions {
+        base_url: url.clone(),
         keep_attributes: switches.keep_attributes.clone(),
         patch: ApplyOptions {
             remove_all_members_on_legacy_remove: switches.remove_all_members_on_legacy_remove,
@@ -168,7 +169,8 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         },
     };
     let state = Arc::new(AppState {
-        store: RwLock::new(Store::new(url.clone(), store_opts)),
+        store: RwLock::new(Store::new(url.clone(), store_opts.clone())),
+        shaping: store_opts,
         token_digest: routes::digest(&token),
         switches,
         requests: AtomicU64::new(0),
