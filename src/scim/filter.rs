@@ -247,7 +247,7 @@ impl Filter {
                     other => vec![other],
                 };
                 elems.into_iter().any(|e| {
-                    filter.eval(e, Some(attr), opts) && then.as_ref().map_or(true, |t| t.eval(e, Some(attr), opts))
+                    filter.eval(e, Some(attr), opts) && then.as_ref().is_none_or(|t| t.eval(e, Some(attr), opts))
                 })
             }
         }

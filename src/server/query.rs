@@ -102,7 +102,7 @@ impl Projection {
             }
         }
         if let Some(o) = out.as_object_mut() {
-            o.retain(|k, _| schema::locate(None, k).def.map_or(true, |d| d.returned != Returned::Never));
+            o.retain(|k, _| schema::locate(None, k).def.is_none_or(|d| d.returned != Returned::Never));
         }
         out
     }
@@ -240,7 +240,7 @@ fn attr_def(kind: Kind, attr: &AttrRef) -> Result<Option<&'static AttrDef>, ()> 
         Kind::User => &schema::USER,
         Kind::Group => &schema::GROUP,
     };
-    let in_core = urn.map_or(true, |u| u.eq_ignore_ascii_case(core.id));
+    let in_core = urn.is_none_or(|u| u.eq_ignore_ascii_case(core.id));
     let def = schema::COMMON
         .iter()
         .find(|a| a.name.eq_ignore_ascii_case(&attr.name))
@@ -248,7 +248,7 @@ fn attr_def(kind: Kind, attr: &AttrRef) -> Result<Option<&'static AttrDef>, ()> 
         .or_else(|| core.attr(&attr.name).filter(|_| in_core))
         .or_else(|| {
             let ext_ok =
-                kind == Kind::User && urn.map_or(true, |u| u.eq_ignore_ascii_case(model::ENTERPRISE_USER_SCHEMA));
+                kind == Kind::User && urn.is_none_or(|u| u.eq_ignore_ascii_case(model::ENTERPRISE_USER_SCHEMA));
             schema::ENTERPRISE_USER.attr(&attr.name).filter(|_| ext_ok)
         })
         .ok_or(())?;

@@ -292,7 +292,7 @@ impl Store {
         let mut total = 0;
         let mut page = Vec::new();
         for rec in candidates {
-            if filter.map_or(true, |f| f.matches_with(&rec.doc, opts)) {
+            if filter.is_none_or(|f| f.matches_with(&rec.doc, opts)) {
                 total += 1;
                 if total >= start && page.len() < count {
                     page.push(&rec.doc);

@@ -131,7 +131,7 @@ impl<'a> Parser<'a> {
         let n = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
         let word = std::str::from_utf8(&rest[..n]).unwrap_or("");
         (word.eq_ignore_ascii_case("pr") || CompareOp::parse(word).is_some())
-            && rest.get(n).map_or(true, |c| !is_path_byte(*c))
+            && rest.get(n).is_none_or(|c| !is_path_byte(*c))
     }
 
     fn group(&mut self) -> Result<Filter, FilterError> {

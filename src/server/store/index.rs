@@ -20,12 +20,12 @@ impl Store {
             Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
                 if kind == Kind::User
                     && is_core_attr(attr, "emails")
-                    && attr.sub.as_deref().map_or(true, |s| s.eq_ignore_ascii_case("value")) =>
+                    && attr.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value")) =>
             {
                 Some(table.by_email.get(&v.to_lowercase()).cloned().unwrap_or_default())
             }
             Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
-                if attr.sub.is_none() && attr.urn.as_deref().map_or(true, schema::is_core) =>
+                if attr.sub.is_none() && attr.urn.as_deref().is_none_or(schema::is_core) =>
             {
                 let name = attr.name.as_str();
                 if name.eq_ignore_ascii_case(kind.unique_attr()) {
@@ -113,7 +113,7 @@ impl Store {
 }
 
 fn is_core_attr(attr: &AttrRef, name: &str) -> bool {
-    attr.name.eq_ignore_ascii_case(name) && attr.urn.as_deref().map_or(true, schema::is_core)
+    attr.name.eq_ignore_ascii_case(name) && attr.urn.as_deref().is_none_or(schema::is_core)
 }
 
 fn member_ids(doc: &Value) -> HashSet<&str> {
