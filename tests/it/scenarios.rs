@@ -210,3 +210,41 @@ async fn events_stream_reports_steps_and_objects() {
         .count();
     assert_eq!((started, creates), (result.steps.len(), 3));
 }
+
+fn hand_snapshot(title: &str) -> entrasim::engine::source::SourceSnapshot {
+    let mut attrs = entrasim::mapping::SourceObject::new();
+    attrs.set("userPrincipalName", "alice@contoso.com".into());
+    attrs.set("jobTitle", title.into());
+    let user = entrasim::engine::source::SourceUser {
+        alias: "alice".into(),
+        object_id: "00000000-0000-0000-0000-00000000a11c".into(),
+        attrs,
+        assigned: true,
+        soft_deleted: false,
+    };
+    entrasim::engine::source::SourceSnapshot { users: vec![user], groups: Vec::new() }
+}
+
+#[tokio::test]
+async fn a_linked_user_deleted_in_the_target_fails_with_invalid_anchor_and_is_not_recreated() {
+    use entrasim::engine::action::Actor;
+    use entrasim::engine::result::{CycleKind, ErrorCode};
+    use entrasim::engine::state::{Engine, Settings};
+    use entrasim::scim::client::{Auth, Client, ClientConfig, Method, Request, Secret};
+    let server = entrasim::server::start(Default::default()).await.unwrap();
+    let config = ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())));
+    let client = Client::new(config.clone()).unwrap();
+    let mut engine =
+        Engine::new(Actor::new(client, std::time::Duration::ZERO), Dialect::Legacy, Settings::default(), 0);
+    let mapper = DirectMapper::entra_like();
+    let (first, _) = engine.run_cycle(CycleKind::Initial, &hand_snapshot("Engineer"), &mapper).await;
+    assert_eq!(first.counts.creates, 1);
+    let id = engine.cds.users.values().next().unwrap().target_id.clone();
+    let side = Client::new(config).unwrap();
+    assert_eq!(side.send(Request::new(Method::Delete, format!("/Users/{id}"))).await.unwrap().status, Some(204));
+    let (second, log) = engine.run_cycle(CycleKind::Incremental, &hand_snapshot("Architect"), &mapper).await;
+    assert_eq!((second.counts.failures, second.counts.creates), (1, 0));
+    assert_eq!(log.findings[0].code, Some(ErrorCode::InvalidAnchor));
+    assert!(engine.cds.escrows.contains("00000000-0000-0000-0000-00000000a11c"));
+    server.shutdown().await;
+}
