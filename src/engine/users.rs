@@ -58,7 +58,7 @@ impl Evaluated {
                     Json::Bool(b) => b.to_string(),
                     _ => return None,
                 };
-                Some((s.matching_priority?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
+                Some((s.matching_priority.filter(|p| *p > 0)?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
             })
             .collect();
         m.sort_by_key(|t| t.0);
@@ -548,4 +548,70 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
             Some(ModifiedProperty { name: s.target.clone(), old: None, new: Some(value) })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(target: &str, default: Option<&str>) -> AttrSpec {
+        AttrSpec {
+            target: target.into(),
+            matching_priority: (target == "userName").then_some(1),
+            case_exact: false,
+            on_create_only: false,
+            default: default.map(str::to_string),
+        }
+    }
+
+    fn eval() -> Evaluated {
+        Evaluated {
+            specs: vec![
+                spec("userName", None),
+                spec("active", None),
+                spec("title", Some("Staff")),
+                spec("nickName", None),
+                spec(&format!("{ENTERPRISE_URN}:manager"), None),
+                spec(&format!("{ENTERPRISE_URN}:department"), None),
+            ],
+            values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn post_body_has_entra_shape() {
+        let body = post_body(Dialect::Legacy, &eval(), false);
+        assert_eq!(
+            body,
+            json!({
+                "schemas": [USER_URN, ENTERPRISE_URN],
+                "userName": "a@x",
+                "active": true,
+                "title": "Staff",
+                ENTERPRISE_URN: {"department": "R&D"},
+                "meta": {"resourceType": "User"},
+                "roles": []
+            })
+        );
+    }
+
+    #[test]
+    fn legacy_can_send_string_booleans_on_post() {
+        assert_eq!(post_body(Dialect::Legacy, &eval(), true)["active"], json!("True"));
+        assert_eq!(post_body(Dialect::Compliant, &eval(), true)["active"], json!(true));
+    }
+
+    #[test]
+    fn matching_values_come_in_precedence_order() {
+        let mut e = eval();
+        e.specs[5].matching_priority = Some(0);
+        e.specs[2].matching_priority = Some(2);
+        e.values[2] = json!("Engineer");
+        assert_eq!(
+            e.matching(),
+            vec![("userName".to_string(), "a@x".to_string()), ("title".to_string(), "Engineer".to_string())]
+        );
+        assert_eq!(e.manager(), Some(Some("mgr-oid".to_string())));
+    }
 }
