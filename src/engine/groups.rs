@@ -214,7 +214,7 @@ impl Engine {
         Ok(found)
     }
 
-    async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
+    pub(crate) async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
         let eval = evaluate(mapper, ObjectKind::Group, &group.attrs, false);
         let mut obj = group_ref(
             &group.alias,

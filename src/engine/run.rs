@@ -323,11 +323,21 @@ async fn run_step(
             }
         }
         Action::OnDemand(ObjectAlias::Group(alias)) => {
-            findings.push(Finding::warning(
-                FindingKind::Expectation,
-                format!("on-demand provisioning of group `{alias}` is not simulated yet"),
-            ));
-            StepDetail::Directory { change: action.to_string() }
+            let snapshot = view::snapshot(dir);
+            match snapshot.groups.iter().find(|g| g.alias == *alias) {
+                Some(group) => {
+                    let (od, f) = engine.provision_group_on_demand(group, &snapshot, mapper).await;
+                    findings.extend(f);
+                    StepDetail::OnDemand(od)
+                }
+                None => {
+                    findings.push(Finding::error(
+                        FindingKind::Expectation,
+                        format!("group `{alias}` is not in the directory"),
+                    ));
+                    StepDetail::Directory { change: action.to_string() }
+                }
+            }
         }
         Action::Steady => {
             engine.clock.advance(CYCLE_INTERVAL);
