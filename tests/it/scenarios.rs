@@ -248,3 +248,14 @@ async fn a_linked_user_deleted_in_the_target_fails_with_invalid_anchor_and_is_no
     assert!(engine.cds.escrows.contains("00000000-0000-0000-0000-00000000a11c"));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn results_serialise_for_the_json_report() {
+    let (result, _) = run_text(JOINER_MOVER_LEAVER, &DirectMapper::entra_like(), RunOptions::default()).await;
+    let json = serde_json::to_value(&result).unwrap();
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(result.steps.len()));
+    assert_eq!(json["steps"][1]["detail"]["kind"], "cycle");
+    assert_eq!(json["steps"][1]["detail"]["counts"]["creates"], 3);
+    assert_eq!(json["summary"]["users_provisioned"], 2);
+    assert!(json.get("transcript").is_none() && json.get("base_url").is_none());
+}
