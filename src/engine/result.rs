@@ -131,7 +131,7 @@ pub struct StepResult {
 
 /// Step-specific detail.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StepDetail {
     /// A directory change (add, update, assign, ...): no traffic.

@@ -254,7 +254,8 @@ async fn results_serialise_for_the_json_report() {
     let (result, _) = run_text(JOINER_MOVER_LEAVER, &DirectMapper::entra_like(), RunOptions::default()).await;
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["steps"].as_array().map(Vec::len), Some(result.steps.len()));
-    assert_eq!(json["steps"][1]["detail"]["kind"], "cycle");
+    assert_eq!(json["steps"][1]["detail"]["type"], "cycle");
+    assert_eq!(json["steps"][1]["detail"]["kind"], "initial");
     assert_eq!(json["steps"][1]["detail"]["counts"]["creates"], 3);
     assert_eq!(json["summary"]["users_provisioned"], 2);
     assert!(json.get("transcript").is_none() && json.get("base_url").is_none());
