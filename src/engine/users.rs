@@ -384,7 +384,9 @@ impl Engine {
         match &sent {
             Sent::Answer(e) if e.status == Some(200) || e.status == Some(204) => {
                 let enabled = changes.iter().any(|c| {
-                    c.path.eq_ignore_ascii_case("active") && diff::values_equal(&c.value, &json!(true), false)
+                    c.path.eq_ignore_ascii_case("active")
+                        && diff::values_equal(&c.value, &json!(true), false)
+                        && c.old.as_ref().is_some_and(|o| diff::values_equal(o, &json!(false), false))
                 });
                 let action = if enabled { LogAction::Enable } else { LogAction::Update };
                 log.success(obj, action, "updated", modified, requests);
