@@ -27,7 +27,7 @@
 //!                                                     (* \" and \\ are escapes; other \ kept *)
 //! integer     = [ "-" ] , digit , { digit } ;
 //! hex         = "&H" , hex_digit , { hex_digit } ;
-//! name        = letter , { letter | digit | "_" | "." } ;
+//! name        = ( letter | "_" ) , { letter | digit | "_" | "." } ;
 //! identifier  = name ;                                (* vbTextCompare, vbBinaryCompare, True, False *)
 //! ```
 
@@ -63,8 +63,8 @@ pub use explain::{explain, explain_object, AttributeOutcome, Explanation, Matchi
 pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{
-    Apply, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource, ObjectMapping, Operation,
-    TargetActions,
+    Apply, AttributeError, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource,
+    ObjectMapping, Operation, TargetActions,
 };
 pub use parse::{parse_expression, MAX_EXPRESSION_CHARS};
 pub use resource::{build_resource, ADSCIM_GROUP, CORE_GROUP, CORE_USER};

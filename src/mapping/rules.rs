@@ -55,6 +55,13 @@ pub fn check_object_mapping(om: &ObjectMapping) -> Vec<RuleProblem> {
                 ));
             }
         }
+        if let Some((part, suggestion)) = m.target.unknown_part() {
+            let label = suggestion.map_or_else(
+                || "not an RFC 7643 attribute: custom attributes belong in an extension URN".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            out.push(problem(Severity::Warning, Some(i), format!("unknown SCIM attribute `{part}`"), &label));
+        }
         let expr = match &m.source {
             MappingSource::Expression(e) => Some(&e.ast),
             _ => None,

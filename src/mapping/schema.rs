@@ -47,6 +47,7 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
     };
     let (mut users, mut groups) = (None, None);
     for rule in rules {
+        let target_directory = rule.get("targetDirectoryName").and_then(Json::as_str).unwrap_or("");
         for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
             let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
             let kind = match source.to_ascii_lowercase().as_str() {
@@ -73,7 +74,12 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
                 );
                 continue;
             }
-            *slot = Some(object_mapping(&mut cx, om, kind));
+            let mut imported = object_mapping(&mut cx, om, kind);
+            if let Some(imported) = imported.as_mut() {
+                let target_object = om.get("targetObjectName").and_then(Json::as_str).unwrap_or("");
+                apply_case_exact(&mut imported.om, schema, target_directory, target_object);
+            }
+            *slot = Some(imported);
         }
     }
     let users = match users {
@@ -89,6 +95,30 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
     let ok = !cx.diags.iter().any(Diagnostic::is_error);
     let set = users.filter(|_| ok).map(|users| MappingSet { users: users.om, groups });
     (set, cx.diags)
+}
+
+/// Copies "Exact case?" (`caseExact`) of each target attribute from the schema's `directories`
+/// definitions onto the attribute mappings that write it.
+fn apply_case_exact(om: &mut ObjectMapping, schema: &Json, directory: &str, object: &str) {
+    let attributes = schema
+        .get("directories")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(directory)))
+        .flat_map(|d| d.get("objects").and_then(Json::as_array).into_iter().flatten())
+        .filter(|o| o.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(object)))
+        .flat_map(|o| o.get("attributes").and_then(Json::as_array).into_iter().flatten())
+        .collect::<Vec<_>>();
+    for m in &mut om.attributes {
+        let path = m.target.to_string();
+        let definition = attributes
+            .iter()
+            .find(|a| a.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(&path)));
+        if let Some(exact) = definition.and_then(|a| a.get("caseExact")).and_then(Json::as_bool) {
+            m.case_exact = exact;
+        }
+    }
 }
 
 fn unwrap_schema(json: &Json) -> &Json {

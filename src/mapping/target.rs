@@ -205,6 +205,25 @@ impl TargetAttr {
         table.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&self.attribute))
     }
 
+    /// For core and enterprise paths that RFC 7643 does not define (`usrName`, `name.givenNme`): the
+    /// unknown part and the closest known name, if any. `None` for known paths and custom extensions.
+    pub fn unknown_part(&self) -> Option<(String, Option<&'static str>)> {
+        let table = match self.schema.as_deref() {
+            None => CORE,
+            Some(ENTERPRISE_USER) => ENTERPRISE,
+            Some(_) => return None,
+        };
+        let Some((_, subs, _, _)) = self.row() else {
+            let names = table.iter().map(|(n, ..)| *n);
+            return Some((self.attribute.clone(), crate::diagnostic::did_you_mean(&self.attribute, names)));
+        };
+        let sub = self.sub_attribute.as_ref()?;
+        if subs.is_empty() || subs.iter().any(|(s, _)| s == sub) {
+            return None;
+        }
+        Some((format!("{}.{sub}", self.attribute), crate::diagnostic::did_you_mean(sub, subs.iter().map(|(s, _)| *s))))
+    }
+
     /// True for the enterprise extension.
     pub fn is_enterprise(&self) -> bool {
         self.schema.as_deref() == Some(ENTERPRISE_USER)
@@ -400,6 +419,18 @@ mod tests {
         assert!(TargetAttr::parse("name..givenName").is_err());
         assert!(TargetAttr::parse("").is_err());
         assert!(TargetAttr::parse("emails[type eq \"work\".value").unwrap_err().message.contains("`]`"));
+    }
+
+    #[test]
+    fn unknown_core_parts_are_found_with_suggestions() {
+        assert_eq!(t("usrName").unknown_part(), Some(("usrName".to_string(), Some("userName"))));
+        assert_eq!(t("name.givenNme").unknown_part(), Some(("name.givenNme".to_string(), Some("givenName"))));
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCentre").unknown_part().map(|p| p.1),
+            Some(Some("costCenter"))
+        );
+        assert_eq!(t("urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:anything").unknown_part(), None);
+        assert_eq!(t(r#"emails[type eq "work"].value"#).unknown_part(), None);
     }
 
     #[test]

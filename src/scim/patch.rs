@@ -188,6 +188,10 @@ fn check_mutability(path: &AttrPath, i: usize, res: &Value, value: Option<&Value
 
 fn set(res: &mut Value, i: usize, path: &AttrPath, value: Value, mode: SetMode) -> Result<(), PatchError> {
     let value = normalize_value(path, value).map_err(|e| from_path(i, e))?;
+    if is_manager(path) {
+        // A new manager replaces the old one whole: merging would keep a stale `$ref` or `displayName`.
+        path.remove(res);
+    }
     path.set(res, value, mode).map_err(|e| from_path(i, e))
 }
 
@@ -256,7 +260,7 @@ fn remove(res: &mut Value, path: &AttrPath, value: Option<&Value>, opts: ApplyOp
         path.remove(res);
         return;
     }
-    let wanted: Vec<Value> = values.iter().map(|v| element_key(v)).collect();
+    let wanted: std::collections::HashSet<String> = values.iter().map(|v| element_key(v)).collect();
     let Some(container) = path_container_mut(res, path) else { return };
     let Some(key) = model::key_ci(container, &path.name) else { return };
     if let Some(Value::Array(elems)) = container.get_mut(&key) {
@@ -275,11 +279,12 @@ fn path_container_mut<'a>(res: &'a mut Value, path: &AttrPath) -> Option<&'a mut
     }
 }
 
-/// What identifies a multi-valued element for removal: its `value` sub-attribute, or the element itself.
-fn element_key(v: &Value) -> Value {
+/// What identifies a multi-valued element for removal: its `value` sub-attribute, or the element itself (as
+/// JSON text, so large member lists compare by hashing).
+fn element_key(v: &Value) -> String {
     match v {
-        Value::Object(o) => model::get_ci(o, "value").cloned().unwrap_or_else(|| v.clone()),
-        other => other.clone(),
+        Value::Object(o) => model::get_ci(o, "value").unwrap_or(v).to_string(),
+        other => other.to_string(),
     }
 }
 

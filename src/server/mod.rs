@@ -15,6 +15,7 @@
 //! - group members must be ids of existing users or groups (400 `invalidValue` otherwise); deleting a resource
 //!   removes it from every group;
 //! - user PATCH answers 200 with the user, group PATCH answers 204;
+//! - filters arrive `+`/`%22`-encoded or with literal quotes (both seen from Entra);
 //! - request bodies are limited (default 4 MiB, 413 beyond) and must be `application/scim+json` or
 //!   `application/json` (415 otherwise);
 //! - a failed write changes nothing; concurrent writes are serialised, none is lost.
@@ -22,6 +23,7 @@
 mod discovery;
 mod error;
 mod handle;
+mod lenient;
 mod query;
 mod routes;
 mod store;

@@ -23,7 +23,7 @@ use crate::scim::patch::PatchRequest;
 use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
-use crate::server::store::{self, Kind, Store};
+use crate::server::store::{self, Kind, Store, StoreOptions};
 use crate::server::switches::{Fault, Switches};
 
 /// The path under which the SCIM endpoints live.
@@ -35,6 +35,8 @@ const HANG: Duration = Duration::from_secs(120);
 /// Shared state of the running endpoint.
 pub(crate) struct AppState {
     pub store: RwLock<Store>,
+    /// Shapes request bodies outside the store lock.
+    pub shaping: StoreOptions,
     pub token_digest: [u8; 32],
     pub switches: Switches,
     pub requests: AtomicU64,
@@ -200,33 +202,36 @@ fn route(
             get_only(discovery::resource_type(base, name), &format!("resource type `{name}`"))
         }
         [s] if is(s, "Schemas") => get_only(Some(discovery::schemas(base)), ""),
+        // RFC 7644 §3.7 and §3.11: features a provider does not offer answer 501.
+        [s, ..] if is(s, "Bulk") || is(s, "Me") => Err(ApiError::new(
+            501,
+            None,
+            format!("`/{s}` is not supported by this endpoint (see /ServiceProviderConfig)"),
+        )),
         [s, urn] if is(s, "Schemas") => get_only(discovery::schema_doc(base, urn), &format!("schema `{urn}`")),
-        [r] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            match *method {
-                Method::GET => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
-                Method::POST => {
-                    let body = json_body(state, headers, body)?;
-                    let doc = write(state).create(kind, body)?;
+        [r, rest @ ..] if rest.len() <= 1 => {
+            let Some(kind) = kind_of(r) else { return Err(no_endpoint(uri)) };
+            match (rest, method.clone()) {
+                ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
+                ([], Method::POST) => {
+                    let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
+                    let doc = write(state).create_prepared(kind, doc)?;
                     Ok(Reply::resource(StatusCode::CREATED, present(state, kind, &doc, &Projection::default()), true))
                 }
+                ([s], Method::POST) if *s == ".search" => {
+                    let body = json_body(state, headers, body)?;
+                    list(state, kind, ListParams::from_search(kind, &body)?)
+                }
+                ([s], _) if *s != ".search" => by_id(state, kind, s, method, uri, headers, body),
                 _ => Err(not_allowed(method, uri.path())),
             }
         }
-        [r, s] if kind_of(r).is_some() && *s == ".search" => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            if method != Method::POST {
-                return Err(not_allowed(method, uri.path()));
-            }
-            let body = json_body(state, headers, body)?;
-            list(state, kind, ListParams::from_search(kind, &body)?)
-        }
-        [r, id] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            by_id(state, kind, id, method, uri, headers, body)
-        }
-        _ => Err(ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))),
+        _ => Err(no_endpoint(uri)),
     }
+}
+
+fn no_endpoint(uri: &Uri) -> ApiError {
+    ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))
 }
 
 fn by_id(
@@ -256,10 +261,10 @@ fn by_id(
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &projection), false))
         }
         Method::PUT => {
-            let body = json_body(state, headers, body)?;
+            let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            let doc = store.replace(kind, id, body)?;
+            let doc = store.replace_prepared(kind, id, doc)?;
             drop(store);
             Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
         }

@@ -70,210 +70,19 @@ struct Table {
     by_external: HashMap<String, Vec<String>>,
 }
 
-/// Store behaviour taken from the switches.
+/// Store behaviour taken from the switches, and the shaping of request bodies into stored documents (which
+/// needs no store, so handlers do it before taking the lock).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StoreOptions {
+    /// The endpoint's base URL, for `meta.location` and `$ref`s.
+    pub base_url: String,
     pub keep_attributes: Option<Vec<String>>,
     pub patch: ApplyOptions,
 }
 
-/// Users, groups and their indexes.
-pub(crate) struct Store {
-    users: Table,
-    groups: Table,
-    /// Member id → ids of the groups listing it.
-    member_of: HashMap<String, HashSet<String>>,
-    seq: u64,
-    base_url: String,
-    opts: StoreOptions,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
-    doc.as_object().and_then(|o| model::get_ci(o, key)).and_then(Value::as_str)
-}
-
-fn member_ids(doc: &Value) -> HashSet<String> {
-    doc.as_object()
-        .and_then(|o| model::get_ci(o, "members"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| m.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-impl Store {
-    pub fn new(base_url: String, opts: StoreOptions) -> Self {
-        Store { users: Table::default(), groups: Table::default(), member_of: HashMap::new(), seq: 0, base_url, opts }
-    }
-
-    fn table(&self, kind: Kind) -> &Table {
-        match kind {
-            Kind::User => &self.users,
-            Kind::Group => &self.groups,
-        }
-    }
-
-    fn table_mut(&mut self, kind: Kind) -> &mut Table {
-        match kind {
-            Kind::User => &mut self.users,
-            Kind::Group => &mut self.groups,
-        }
-    }
-
-    /// Number of stored resources of a kind.
-    #[cfg(test)]
-    pub fn len(&self, kind: Kind) -> usize {
-        self.table(kind).by_id.len()
-    }
-
-    pub fn get(&self, kind: Kind, id: &str) -> Option<&Value> {
-        self.table(kind).by_id.get(id).map(|r| &r.doc)
-    }
-
-    /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when
-    /// none of the listed entity tags matches (weak comparison; `*` matches any).
-    pub fn precondition(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
-        let doc = self.get(kind, id).ok_or_else(|| Self::missing(kind, id))?;
-        let Some(tags) = if_match else { return Ok(()) };
-        let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
-        if etag_matches(tags, current) {
-            Ok(())
-        } else {
-            Err(ApiError::new(412, None, format!("{} `{id}` changed: its version is now {current}", kind.name())))
-        }
-    }
-
-    fn missing(kind: Kind, id: &str) -> ApiError {
-        ApiError::not_found(format!("{} `{id}` not found", kind.name()))
-    }
-
-    pub fn create(&mut self, kind: Kind, body: Value) -> Result<Value, ApiError> {
-        let mut doc = self.prepare(kind, body)?;
-        self.check_unique(kind, &doc, None)?;
-        self.check_members(kind, &doc, None)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let ts = now();
-        self.stamp(kind, &mut doc, &id, &ts, &ts, 1);
-        self.commit(kind, id, doc, None, 1)
-    }
-
-    pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
-        let (created, version) = {
-            let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-            let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
-            (created, old.version + 1)
-        };
-        let mut doc = self.prepare(kind, body)?;
-        self.check_unique(kind, &doc, Some(id))?;
-        let old_doc = self.get(kind, id).cloned();
-        self.check_members(kind, &doc, old_doc.as_ref())?;
-        self.stamp(kind, &mut doc, id, &created, &now(), version);
-        self.commit(kind, id.to_string(), doc, old_doc, version)
-    }
-
-    pub fn patch(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<Value, ApiError> {
-        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-        let (old_doc, version) = (old.doc.clone(), old.version);
-        let mut doc = old_doc.clone();
-        patch::apply(&mut doc, ops, self.opts.patch)?;
-        if kind == Kind::User {
-            self.keep_only(&mut doc);
-        }
-        validate_required(kind, &doc)?;
-        self.finish(kind, &mut doc);
-        if doc == old_doc {
-            return Ok(doc);
-        }
-        self.check_unique(kind, &doc, Some(id))?;
-        self.check_members(kind, &doc, Some(&old_doc))?;
-        let created = old_doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
-        self.stamp(kind, &mut doc, id, &created, &now(), version + 1);
-        self.commit(kind, id.to_string(), doc, Some(old_doc), version + 1)
-    }
-
-    pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
-        let rec = self.table_mut(kind).by_id.remove(id).ok_or_else(|| Self::missing(kind, id))?;
-        self.table_mut(kind).order.remove(&rec.seq);
-        self.reindex(kind, id, Some(&rec.doc), None);
-        // Leave every group that listed the deleted resource.
-        for gid in self.member_of.remove(id).unwrap_or_default() {
-            let ts = now();
-            let Some(g) = self.groups.by_id.get_mut(&gid) else { continue };
-            if let Some(Value::Array(members)) = g.doc.as_object_mut().and_then(|o| model::get_ci_mut(o, "members")) {
-                members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
-            }
-            g.version += 1;
-            if let Some(meta) = g.doc.get_mut("meta").and_then(Value::as_object_mut) {
-                meta.insert("lastModified".into(), json!(ts));
-                meta.insert("version".into(), json!(format!("W/\"{}\"", g.version)));
-            }
-        }
-        Ok(())
-    }
-
-    /// Resources matching `filter` in creation order: the total and the page `[start-1, start-1+count)`.
-    pub fn query(
-        &self,
-        kind: Kind,
-        filter: Option<&Filter>,
-        opts: EvalOptions,
-        start: usize,
-        count: usize,
-    ) -> (usize, Vec<&Value>) {
-        let table = self.table(kind);
-        let candidates: Box<dyn Iterator<Item = &Record>> = match filter.and_then(|f| self.plan(kind, f)) {
-            Some(ids) => {
-                let mut recs: Vec<&Record> = ids.iter().filter_map(|id| table.by_id.get(id)).collect();
-                recs.sort_by_key(|r| r.seq);
-                Box::new(recs.into_iter())
-            }
-            None => Box::new(table.order.values().filter_map(|id| table.by_id.get(id))),
-        };
-        let mut total = 0;
-        let mut page = Vec::new();
-        for rec in candidates {
-            if filter.is_none_or_matches(&rec.doc, opts) {
-                total += 1;
-                if total >= start && page.len() < count {
-                    page.push(&rec.doc);
-                }
-            }
-        }
-        (total, page)
-    }
-
-    /// Candidate ids from an index for `attr eq "v"` (alone or inside an `and`), or `None` to scan.
-    fn plan(&self, kind: Kind, f: &Filter) -> Option<Vec<String>> {
-        let table = self.table(kind);
-        match f {
-            Filter::And(a, b) => self.plan(kind, a).or_else(|| self.plan(kind, b)),
-            Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
-                if attr.sub.is_none() && attr.urn.as_deref().map_or(true, schema::is_core) =>
-            {
-                let name = attr.name.as_str();
-                if name.eq_ignore_ascii_case(kind.unique_attr()) {
-                    Some(table.by_name.get(&v.to_lowercase()).cloned().into_iter().collect())
-                } else if name.eq_ignore_ascii_case("externalId") {
-                    Some(table.by_external.get(v).cloned().unwrap_or_default())
-                } else if name.eq_ignore_ascii_case("id") {
-                    Some(table.by_id.contains_key(v).then(|| v.clone()).into_iter().collect())
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        }
-    }
-
+impl StoreOptions {
     /// Turns a request body into a storable document (without `id` and `meta`).
-    fn prepare(&self, kind: Kind, body: Value) -> Result<Value, ApiError> {
+    pub fn prepare(&self, kind: Kind, body: Value) -> Result<Value, ApiError> {
         let Value::Object(mut obj) = body else {
             return Err(ApiError::bad(ScimType::InvalidSyntax, "the request body must be a JSON object"));
         };
@@ -320,7 +129,7 @@ impl Store {
 
     /// Drops user attributes outside `keep_attributes`.
     fn keep_only(&self, doc: &mut Value) {
-        let (Some(keep), Some(obj)) = (&self.opts.keep_attributes, doc.as_object_mut()) else { return };
+        let (Some(keep), Some(obj)) = (&self.keep_attributes, doc.as_object_mut()) else { return };
         let listed = |name: &str| keep.iter().any(|k| k.eq_ignore_ascii_case(name));
         for (key, v) in obj.iter_mut() {
             if let (Value::Object(inner), true) = (v, key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))) {
@@ -335,6 +144,218 @@ impl Store {
                 || (v.as_object().is_some_and(|o| !o.is_empty())
                     && k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")))
         });
+    }
+}
+
+/// Users, groups and their indexes.
+pub(crate) struct Store {
+    users: Table,
+    groups: Table,
+    /// Member id → ids of the groups listing it.
+    member_of: HashMap<String, HashSet<String>>,
+    seq: u64,
+    opts: StoreOptions,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
+    doc.as_object().and_then(|o| model::get_ci(o, key)).and_then(Value::as_str)
+}
+
+fn member_ids(doc: &Value) -> HashSet<String> {
+    doc.as_object()
+        .and_then(|o| model::get_ci(o, "members"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_object().and_then(|o| model::get_ci(o, "value"))?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Store {
+    pub fn new(base_url: String, opts: StoreOptions) -> Self {
+        let opts = StoreOptions { base_url, ..opts };
+        Store { users: Table::default(), groups: Table::default(), member_of: HashMap::new(), seq: 0, opts }
+    }
+
+    fn table(&self, kind: Kind) -> &Table {
+        match kind {
+            Kind::User => &self.users,
+            Kind::Group => &self.groups,
+        }
+    }
+
+    fn table_mut(&mut self, kind: Kind) -> &mut Table {
+        match kind {
+            Kind::User => &mut self.users,
+            Kind::Group => &mut self.groups,
+        }
+    }
+
+    /// Number of stored resources of a kind.
+    #[cfg(test)]
+    pub fn len(&self, kind: Kind) -> usize {
+        self.table(kind).by_id.len()
+    }
+
+    pub fn get(&self, kind: Kind, id: &str) -> Option<&Value> {
+        self.table(kind).by_id.get(id).map(|r| &r.doc)
+    }
+
+    /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when
+    /// none of the listed entity tags matches (weak comparison; `*` matches any).
+    pub fn precondition(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
+        let doc = self.get(kind, id).ok_or_else(|| Self::missing(kind, id))?;
+        let Some(tags) = if_match else { return Ok(()) };
+        let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
+        if etag_matches(tags, current) {
+            Ok(())
+        } else {
+            Err(ApiError::new(412, None, format!("{} `{id}` changed: its version is now {current}", kind.name())))
+        }
+    }
+
+    fn missing(kind: Kind, id: &str) -> ApiError {
+        ApiError::not_found(format!("{} `{id}` not found", kind.name()))
+    }
+
+    pub fn create(&mut self, kind: Kind, body: Value) -> Result<Value, ApiError> {
+        let doc = self.opts.prepare(kind, body)?;
+        self.create_prepared(kind, doc)
+    }
+
+    /// Stores a document made by [`StoreOptions::prepare`].
+    pub fn create_prepared(&mut self, kind: Kind, mut doc: Value) -> Result<Value, ApiError> {
+        self.check_unique(kind, &doc, None)?;
+        self.check_members(kind, &doc, None)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let ts = now();
+        self.stamp(kind, &mut doc, &id, &ts, &ts, 1);
+        self.commit(kind, id, doc, None, 1)
+    }
+
+    #[cfg(test)]
+    pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
+        let doc = self.opts.prepare(kind, body)?;
+        self.replace_prepared(kind, id, doc)
+    }
+
+    /// Replaces a resource with a document made by [`StoreOptions::prepare`] (PUT).
+    pub fn replace_prepared(&mut self, kind: Kind, id: &str, mut doc: Value) -> Result<Value, ApiError> {
+        let (created, version) = {
+            let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
+            let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+            (created, old.version + 1)
+        };
+        self.check_unique(kind, &doc, Some(id))?;
+        let old_doc = self.get(kind, id).cloned();
+        self.check_members(kind, &doc, old_doc.as_ref())?;
+        self.stamp(kind, &mut doc, id, &created, &now(), version);
+        self.commit(kind, id.to_string(), doc, old_doc, version)
+    }
+
+    pub fn patch(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<Value, ApiError> {
+        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
+        let (old_doc, version) = (old.doc.clone(), old.version);
+        let mut doc = old_doc.clone();
+        patch::apply(&mut doc, ops, self.opts.patch)?;
+        if kind == Kind::User {
+            self.opts.keep_only(&mut doc);
+        }
+        validate_required(kind, &doc)?;
+        self.opts.finish(kind, &mut doc);
+        if doc == old_doc {
+            return Ok(doc);
+        }
+        self.check_unique(kind, &doc, Some(id))?;
+        self.check_members(kind, &doc, Some(&old_doc))?;
+        let created = old_doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        self.stamp(kind, &mut doc, id, &created, &now(), version + 1);
+        self.commit(kind, id.to_string(), doc, Some(old_doc), version + 1)
+    }
+
+    pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
+        let rec = self.table_mut(kind).by_id.remove(id).ok_or_else(|| Self::missing(kind, id))?;
+        self.table_mut(kind).order.remove(&rec.seq);
+        self.reindex(kind, id, Some(&rec.doc), None);
+        // Leave every group that listed the deleted resource.
+        for gid in self.member_of.remove(id).unwrap_or_default() {
+            let ts = now();
+            let Some(g) = self.groups.by_id.get_mut(&gid) else { continue };
+            if let Some(obj) = g.doc.as_object_mut() {
+                if let Some(Value::Array(members)) = model::get_ci_mut(obj, "members") {
+                    members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
+                    if members.is_empty() {
+                        model::remove_ci(obj, "members");
+                    }
+                }
+            }
+            g.version += 1;
+            if let Some(meta) = g.doc.get_mut("meta").and_then(Value::as_object_mut) {
+                meta.insert("lastModified".into(), json!(ts));
+                meta.insert("version".into(), json!(format!("W/\"{}\"", g.version)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resources matching `filter` in creation order: the total and the page `[start-1, start-1+count)`.
+    pub fn query(
+        &self,
+        kind: Kind,
+        filter: Option<&Filter>,
+        opts: EvalOptions,
+        start: usize,
+        count: usize,
+    ) -> (usize, Vec<&Value>) {
+        let table = self.table(kind);
+        let candidates: Box<dyn Iterator<Item = &Record>> = match filter.and_then(|f| self.plan(kind, f)) {
+            Some(ids) => {
+                let mut recs: Vec<&Record> = ids.iter().filter_map(|id| table.by_id.get(id)).collect();
+                recs.sort_by_key(|r| r.seq);
+                Box::new(recs.into_iter())
+            }
+            None => Box::new(table.order.values().filter_map(|id| table.by_id.get(id))),
+        };
+        let mut total = 0;
+        let mut page = Vec::new();
+        for rec in candidates {
+            if filter.map_or(true, |f| f.matches_with(&rec.doc, opts)) {
+                total += 1;
+                if total >= start && page.len() < count {
+                    page.push(&rec.doc);
+                }
+            }
+        }
+        (total, page)
+    }
+
+    /// Candidate ids from an index for `attr eq "v"` (alone or inside an `and`), or `None` to scan.
+    fn plan(&self, kind: Kind, f: &Filter) -> Option<Vec<String>> {
+        let table = self.table(kind);
+        match f {
+            Filter::And(a, b) => self.plan(kind, a).or_else(|| self.plan(kind, b)),
+            Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
+                if attr.sub.is_none() && attr.urn.as_deref().map_or(true, schema::is_core) =>
+            {
+                let name = attr.name.as_str();
+                if name.eq_ignore_ascii_case(kind.unique_attr()) {
+                    Some(table.by_name.get(&v.to_lowercase()).cloned().into_iter().collect())
+                } else if name.eq_ignore_ascii_case("externalId") {
+                    Some(table.by_external.get(v).cloned().unwrap_or_default())
+                } else if name.eq_ignore_ascii_case("id") {
+                    Some(table.by_id.contains_key(v).then(|| v.clone()).into_iter().collect())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
     }
 
     fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
@@ -389,7 +410,7 @@ impl Store {
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", self.base_url, kind.endpoint()),
+                "location": format!("{}/{}/{id}", self.opts.base_url, kind.endpoint()),
                 "version": format!("W/\"{version}\""),
             }),
         );
@@ -479,16 +500,6 @@ fn validate_required(kind: Kind, doc: &Value) -> Result<(), ApiError> {
             Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` is required for a {}", kind.name())))
         }
         Some(other) => Err(ApiError::bad(ScimType::InvalidValue, format!("`{attr}` must be a string, found {other}"))),
-    }
-}
-
-trait FilterExt {
-    fn is_none_or_matches(&self, doc: &Value, opts: EvalOptions) -> bool;
-}
-
-impl FilterExt for Option<&Filter> {
-    fn is_none_or_matches(&self, doc: &Value, opts: EvalOptions) -> bool {
-        self.map_or(true, |f| f.matches_with(doc, opts))
     }
 }
 

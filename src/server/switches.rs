@@ -176,6 +176,27 @@ mod tests {
     }
 
     #[test]
+    fn switches_are_command_line_flags() {
+        use clap::{Args, FromArgMatches};
+        let cmd = Switches::augment_args(clap::Command::new("serve"));
+        cmd.clone().debug_assert();
+        let m = cmd
+            .try_get_matches_from([
+                "serve",
+                "--keep-attributes",
+                "userName,active",
+                "--error-rate",
+                "0.1",
+                "--html-errors",
+            ])
+            .expect("flags parse");
+        let s = Switches::from_arg_matches(&m).expect("switches");
+        assert_eq!(s.keep_attributes, Some(vec!["userName".to_string(), "active".to_string()]));
+        assert!((s.error_rate - 0.1).abs() < f64::EPSILON);
+        assert!(s.html_errors && !s.manager_as_string);
+    }
+
+    #[test]
     fn rates_are_validated() {
         assert!(Switches { error_rate: 1.5, ..Switches::default() }.validate().is_err());
         assert!(Switches { error_rate: 0.6, timeout_rate: 0.6, ..Switches::default() }.validate().is_err());

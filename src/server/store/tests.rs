@@ -106,7 +106,10 @@ fn members_must_exist_and_leave_groups_on_delete() {
     assert_eq!(g["members"], json!([{"value": b}]));
     assert_eq!(g["meta"]["version"], "W/\"3\"");
     assert_eq!(s.len(Kind::User), 1);
+    s.delete(Kind::User, &b).expect("deleted");
+    assert!(s.get(Kind::Group, &gid).expect("group").get("members").is_none(), "no empty member list left");
     assert_eq!(s.delete(Kind::User, &a).expect_err("gone").status, 404);
+    assert_eq!(s.len(Kind::User), 0);
 }
 
 #[test]
