@@ -379,10 +379,25 @@ async fn cycle(
     let snapshot = view::snapshot(dir);
     let (result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
     findings.extend(log.findings);
+    if engine.quarantine.is_none() {
+        engine.quarantine = quarantine_cause(findings);
+    }
     if let Some(q) = &result.quarantine {
         findings.push(Finding::error(FindingKind::Quarantine, format!("the job is quarantined: {q}")));
     }
     StepDetail::Cycle(result)
+}
+
+/// Quarantine causes a cycle can show (ENTRA.md 6.5): credentials refused, or a SCIM compliance failure
+/// such as 404 on a zero-result query.
+fn quarantine_cause(findings: &[Finding]) -> Option<String> {
+    let status = |f: &Finding| f.request.as_ref().and_then(|r| r.status);
+    if findings.iter().any(|f| matches!(status(f), Some(401) | Some(403))) {
+        return Some("EncounteredQuarantineException: the endpoint refused Entra's credentials".into());
+    }
+    findings.iter().any(|f| f.kind == FindingKind::NonCompliance && status(f) == Some(404)).then(|| {
+        "EncounteredQuarantineException: HTTP/404 Not Found was returned rather than the expected HTTP/200 OK".into()
+    })
 }
 
 async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {

@@ -59,6 +59,17 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
             );
         }
     }
+    let s = &result.summary;
+    let _ = writeln!(
+        out,
+        "\n## status: {} cycle(s), initial cycle complete: {}, users linked: {}, groups linked: {}, quarantine: {}, steady: {}",
+        s.cycles,
+        s.initial_cycle_complete,
+        s.users_provisioned,
+        s.groups_provisioned,
+        s.quarantine.as_deref().unwrap_or("none"),
+        s.steady_state.map_or("not checked".to_string(), |b| b.to_string())
+    );
     if let Some(abort) = &result.aborted {
         let _ = writeln!(out, "\n## aborted: {}", redactor.text(&abort.message));
     }
