@@ -55,7 +55,8 @@ impl Engine {
                     || self.cds.fingerprints.get(&u.object_id) != Some(&user_fingerprint(u))
             })
             .collect();
-        let gone = self.cds.users.keys().filter(|id| snapshot.user(id).is_none()).cloned().collect();
+        let present: std::collections::HashSet<&str> = snapshot.users.iter().map(|u| u.object_id.as_str()).collect();
+        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
         (users, gone)
     }
 
@@ -122,10 +123,9 @@ impl Engine {
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }
-        let exchanges = self.actor.client().transcript().exchanges();
-        log.counts.requests = exchanges.len() - first_request;
-        log.counts.writes =
-            exchanges[first_request..].iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
+        let exchanges = self.actor.client().transcript().since(first_request);
+        log.counts.requests = exchanges.len();
+        log.counts.writes = exchanges.iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
         for event in &log.events {
             self.emit(Event::Object { cycle: number, event: event.clone() });
         }

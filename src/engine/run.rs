@@ -352,10 +352,10 @@ async fn run_step(
         }
     };
     let end = engine.transcript_len();
-    let exchanges = engine.actor.client().transcript().exchanges();
+    let exchanges = engine.actor.client().transcript().since(first);
     let mut redactor = Redactor::new(&engine.aliases.list, Some(base), secrets);
     redactor.learn(&exchanges);
-    let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges[first..end].iter().collect();
+    let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
     let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);
     let expect = step.and_then(|s| s.expect.as_ref());
     let expectations =

@@ -260,3 +260,38 @@ async fn results_serialise_for_the_json_report() {
     assert_eq!(json["summary"]["users_provisioned"], 2);
     assert!(json.get("transcript").is_none() && json.get("base_url").is_none());
 }
+
+#[tokio::test]
+async fn a_generated_tenant_is_provisioned_and_reaches_steady_state() {
+    let text = r#"
+description = "generated tenant"
+
+[generate]
+users = 200
+groups = 4
+seed = 3
+
+[[steps]]
+cycle = "initial"
+
+[[steps]]
+steady = true
+expect = { steady = true }
+"#;
+    let scenario = crate::support::parse_scenario(text);
+    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
+    let result = entrasim::engine::run_scenario(
+        &scenario,
+        "generated",
+        &mapping,
+        entrasim::engine::Target::Embedded,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(result.passed(), "{}", problems(&result));
+    let StepDetail::Cycle(c) = &result.steps[0].detail else { panic!("cycle first") };
+    assert_eq!(c.counts.failures, 0);
+    assert!(c.counts.creates > 0);
+    assert_eq!(result.summary.users_provisioned + c.counts.skips, scenario.directory.user_count());
+}

@@ -225,6 +225,12 @@ impl Transcript {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
+    /// A copy of the exchanges from index `start` on.
+    pub fn since(&self, start: usize) -> Vec<Exchange> {
+        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.get(start..).map(<[Exchange]>::to_vec).unwrap_or_default()
+    }
+
     /// Number of exchanges so far.
     pub fn len(&self) -> usize {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
