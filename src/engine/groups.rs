@@ -344,6 +344,8 @@ impl Engine {
                     value: v.clone(),
                     case_exact: s.case_exact,
                     current: resource::get(resource, &path),
+                    only_if_target_empty: s.only_if_target_empty,
+                    flow_always: s.flow_always,
                 })
             })
             .collect();

@@ -9,7 +9,9 @@ use chrono::TimeDelta;
 
 use crate::engine::result::ObjectKind;
 use crate::engine::source::{AttrSpec, Mapper, ObjectActions, ScopeCheck, ScopeClause};
-use crate::mapping::{self, Apply, EvalEnv, MappingSet, MappingSource, ObjectMapping, SourceObject, Value};
+use crate::mapping::{
+    self, Apply, EvalEnv, FlowBehavior, MappingSet, MappingSource, ObjectMapping, SourceObject, Value,
+};
 
 /// A mapping set seen as a [`Mapper`].
 #[derive(Debug)]
@@ -52,6 +54,8 @@ impl Mapper for SetMapper {
                 case_exact: a.case_exact,
                 on_create_only: a.apply == Apply::OnCreate || matches!(a.source, MappingSource::None),
                 default: a.default.clone(),
+                only_if_target_empty: matches!(a.apply, Apply::ValueAddOnly | Apply::AttributeAddOnly),
+                flow_always: a.flow_behavior == FlowBehavior::FlowAlways,
             })
             .collect()
     }

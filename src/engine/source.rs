@@ -87,7 +87,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// One target attribute of an object mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttrSpec {
     /// Target path.
     pub target: String,
@@ -99,6 +99,10 @@ pub struct AttrSpec {
     pub on_create_only: bool,
     /// The mapping's default value (applied on create only).
     pub default: Option<String>,
+    /// Flow only when the target has no value (`ValueAddOnly` / `AttributeAddOnly`).
+    pub only_if_target_empty: bool,
+    /// Re-send even when the target already has the value (`FlowAlways`).
+    pub flow_always: bool,
 }
 
 /// One scoping clause, evaluated.

@@ -362,6 +362,8 @@ impl Engine {
                     value,
                     case_exact: s.case_exact,
                     current: resource::get(resource, &path),
+                    only_if_target_empty: s.only_if_target_empty,
+                    flow_always: s.flow_always,
                 })
             })
             .collect();
@@ -426,6 +428,7 @@ mod tests {
             case_exact: false,
             on_create_only: false,
             default: default.map(str::to_string),
+            ..AttrSpec::default()
         }
     }
 
