@@ -19,9 +19,10 @@ use crate::engine::result::{Outcome, ScenarioResult, StepDetail};
 use crate::scim::client::{Body, Exchange, Origin};
 use crate::snapshot::redact::Redactor;
 
-/// Renders a whole run. `base_url` is the URL the run used (its host and port are redacted); `secrets`
-/// are values that must never show (bearer tokens).
+/// Renders a whole run. `base_url` is the URL the run used (its host and port are redacted; `None` uses
+/// [`ScenarioResult::base_url`]); `secrets` are values that must never show (bearer tokens).
 pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String]) -> String {
+    let base_url = base_url.or(Some(result.base_url.as_str()).filter(|b| !b.is_empty()));
     let mut redactor = Redactor::new(&result.aliases, base_url, secrets);
     redactor.learn(&result.transcript);
     let mut out = String::new();
