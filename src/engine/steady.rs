@@ -26,8 +26,13 @@ type PassWrites = BTreeMap<(String, String), (ObjectRef, Json, Option<Json>)>;
 pub const STEADY_PASSES: usize = 3;
 
 /// The likely cause of a flapping attribute (ENTRA.md 3.3).
-/// `write_ignored` is true when the endpoint returned the same old value after every write.
-pub fn likely_cause(
+pub fn likely_cause(dialect: Dialect, path: &str, sent: &Json, returned: Option<&Json>, case_exact: bool) -> String {
+    likely_cause_after(dialect, path, sent, returned, case_exact, false)
+}
+
+/// [`likely_cause`] knowing whether the endpoint returned the same old value after every write
+/// (`write_ignored`): the write was accepted and ignored.
+pub fn likely_cause_after(
     dialect: Dialect,
     path: &str,
     sent: &Json,
@@ -137,7 +142,7 @@ impl Engine {
                     let case_exact = specs.iter().any(|s| s.target.eq_ignore_ascii_case(&key.1) && s.case_exact);
                     let olds: Vec<&Option<Json>> = per_pass.iter().filter_map(|p| p.get(key).map(|x| &x.2)).collect();
                     let ignored = olds.windows(2).all(|w| w[0] == w[1]);
-                    let cause = likely_cause(self.dialect, &key.1, value, returned.as_ref(), case_exact, ignored);
+                    let cause = likely_cause_after(self.dialect, &key.1, value, returned.as_ref(), case_exact, ignored);
                     flapping.push(Flap {
                         object: object.clone(),
                         attribute: key.1.clone(),
@@ -246,29 +251,29 @@ mod tests {
 
     #[test]
     fn causes_follow_entra_md() {
-        assert!(likely_cause(Dialect::Legacy, "title", &json!("X"), None, false, true).contains("not stored"));
-        assert!(likely_cause(Dialect::Compliant, "title", &json!("X"), None, false, true).contains("path-less"));
-        assert!(likely_cause(Dialect::Legacy, "emails[type eq \"work\"].value", &json!("a"), None, false, true)
+        assert!(likely_cause_after(Dialect::Legacy, "title", &json!("X"), None, false, true).contains("not stored"));
+        assert!(likely_cause_after(Dialect::Compliant, "title", &json!("X"), None, false, true).contains("path-less"));
+        assert!(likely_cause_after(Dialect::Legacy, "emails[type eq \"work\"].value", &json!("a"), None, false, true)
             .contains("type"));
-        assert!(likely_cause(Dialect::Legacy, "userName", &json!("A"), Some(&json!("a")), true, false).contains("case"));
+        assert!(likely_cause_after(Dialect::Legacy, "userName", &json!("A"), Some(&json!("a")), true, false)
+            .contains("case"));
         assert!(likely_cause(
             Dialect::Legacy,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
             &json!("1"),
             None,
-            false,
-            true
+            false
         )
         .contains("manager"));
-        assert!(likely_cause(Dialect::Legacy, "phone", &json!("555"), Some(&json!("+5 55")), false, false)
+        assert!(likely_cause_after(Dialect::Legacy, "phone", &json!("555"), Some(&json!("+5 55")), false, false)
             .contains("transformed"));
     }
 
     #[test]
     fn ignored_writes_are_told_apart() {
-        let cause = likely_cause(Dialect::Compliant, "title", &json!("New"), Some(&json!("Old")), false, true);
+        let cause = likely_cause_after(Dialect::Compliant, "title", &json!("New"), Some(&json!("Old")), false, true);
         assert!(cause.contains("path-less replace"), "{cause}");
-        let cause = likely_cause(Dialect::Legacy, "title", &json!("New"), Some(&json!("Old")), false, true);
+        let cause = likely_cause_after(Dialect::Legacy, "title", &json!("New"), Some(&json!("Old")), false, true);
         assert!(cause.contains("kept the old value"), "{cause}");
     }
 
