@@ -71,6 +71,13 @@ impl Mapper for SetMapper {
         Ok(if env.flow_ignored() { Value::Null } else { value })
     }
 
+    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+        match self.object(kind).and_then(|o| o.attributes.get(index)) {
+            Some(attr) => attr.target.scim_value(value),
+            None => value.to_json(),
+        }
+    }
+
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck {
         let Some(object) = self.object(kind) else { return ScopeCheck { in_scope: true, clauses: Vec::new() } };
         let verdict = object.scope.evaluate(source);

@@ -146,6 +146,12 @@ pub trait Mapper: Send + Sync {
     fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec>;
     /// Evaluates attribute `index` of `specs(kind)` against a source object; `Err` carries a message.
     fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String>;
+    /// The JSON Entra sends for a value of attribute `index` (typed by the target attribute: booleans,
+    /// integers, role objects). Defaults to the value's plain JSON form.
+    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+        let _ = (kind, index);
+        value.to_json()
+    }
     /// Scoping filters.
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck;
     /// Target object actions.

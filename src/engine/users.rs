@@ -77,7 +77,9 @@ pub fn evaluate(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, sof
     let mut errors = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         match mapper.evaluate(kind, i, &source) {
-            Ok(v) => values.push(v.to_json()),
+            // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
+            Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
+            Ok(v) => values.push(mapper.typed(kind, i, &v)),
             Err(e) => {
                 errors.push(format!("`{}`: {e}", spec.target));
                 values.push(Json::Null);
