@@ -61,7 +61,7 @@ impl Engine {
                                 .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
                             if let Some(i) = skipped {
                                 log.events.remove(i);
-                                log.counts.skips -= 1;
+                                log.counts.skips = log.counts.skips.saturating_sub(1);
                             }
                             log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
                         }
