@@ -295,3 +295,24 @@ expect = { steady = true }
     assert!(c.counts.creates > 0);
     assert_eq!(result.summary.users_provisioned + c.counts.skips, scenario.directory.user_count());
 }
+
+#[tokio::test]
+async fn an_endpoint_answering_garbage_gives_findings_not_panics() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let bodies =
+        ["<html>oops</html>", "{\"Resources\": [1, \"x\", null]}", "{\"id\": 7}", "[]", "{\"totalResults\": 2}"];
+    for (i, body) in bodies.iter().enumerate() {
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_raw(*body, "application/scim+json"))
+            .up_to_n_times(3)
+            .with_priority(u8::try_from(i + 1).unwrap())
+            .mount(&server)
+            .await;
+    }
+    Mock::given(any()).respond_with(ResponseTemplate::new(201).set_body_raw("{", "text/plain")).mount(&server).await;
+    let result = run_against_url(format!("{}/scim", server.uri()), "t").await;
+    assert!(!result.passed());
+    assert!(result.aborted.is_none());
+    assert!(result.all_findings().any(|f| f.kind == entrasim::engine::result::FindingKind::Incompatible));
+}
