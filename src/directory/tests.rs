@@ -154,6 +154,9 @@ fn references_and_ids_are_checked() {
     let set = vec![("manager".to_string(), Value::from("bob"))];
     let err = dir.apply(&Mutation::Update { user: "bob".into(), set, unset: vec![] }).unwrap_err();
     assert_eq!(err, DirectoryError::SelfManager("bob".into()));
+    assert_eq!(dir.add_group(group("ops", "Ops", &["ops"])), Err(DirectoryError::SelfMember("ops".into())));
+    let add_self = Mutation::AddMember { group: "eng".into(), member: "eng".into() };
+    assert_eq!(dir.apply(&add_self), Err(DirectoryError::SelfMember("eng".into())));
 }
 
 #[test]

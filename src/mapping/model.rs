@@ -75,7 +75,7 @@ pub struct Expression {
 
 /// When a mapping applies ("Apply this mapping" in the portal, Graph `flowType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Apply {
     /// On create and update (`Always`).
@@ -144,7 +144,7 @@ pub enum Operation {
 
 /// What a mapping contributes for one object and operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "value", rename_all = "camelCase")]
+#[serde(tag = "outcome", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Evaluated {
     /// A value to provision.
@@ -182,7 +182,7 @@ impl AttributeMapping {
     pub fn evaluate(&self, src: &SourceObject, env: &mut EvalEnv) -> Result<Value, EvalError> {
         env.ignore_flow = false;
         match &self.source {
-            MappingSource::Direct(attr) => Ok(src.get(attr).clone()),
+            MappingSource::Direct(attr) => Ok(eval::attribute(src, attr)),
             MappingSource::Constant(c) => Ok(Value::Str(c.clone())),
             MappingSource::Expression(e) => eval::evaluate(&e.ast, src, env),
             MappingSource::None => Ok(Value::Null),

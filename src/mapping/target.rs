@@ -255,14 +255,17 @@ impl TargetAttr {
 
     /// The typed JSON Entra sends for `v` on POST: booleans (from `true`/`false` in any case) for boolean
     /// attributes, integers for integer attributes, role objects for unfiltered complex multi-valued
-    /// attributes fed with JSON texts, strings otherwise. `Null` gives `null`.
+    /// attributes fed with JSON texts, strings otherwise. `Null` gives `null`. A multi-valued value sent to
+    /// a single-valued RFC 7643 attribute or a filtered element keeps its first value; custom attributes
+    /// keep the array (multi-valued extension attributes built with `Split`).
     pub fn scim_value(&self, v: &Value) -> serde_json::Value {
+        let single_valued = self.is_filtered() || self.sub_attribute.is_some() || self.row().is_some_and(|r| !r.3);
         match v {
             Value::Null => serde_json::Value::Null,
-            Value::Multi(items) if self.is_multi_valued() || !self.is_filtered() => {
-                serde_json::Value::Array(items.iter().map(|i| self.scim_element(i)).collect())
+            Value::Multi(items) if single_valued => {
+                items.first().map_or(serde_json::Value::Null, |i| self.scim_value(i))
             }
-            Value::Multi(items) => items.first().map_or(serde_json::Value::Null, |i| self.scim_value(i)),
+            Value::Multi(items) => serde_json::Value::Array(items.iter().map(|i| self.scim_element(i)).collect()),
             single if self.is_multi_valued() => serde_json::Value::Array(vec![self.scim_element(single)]),
             single => self.scalar(single),
         }
@@ -456,6 +459,12 @@ mod tests {
         assert_eq!(t("displayName").scim_value(&Value::Bool(true)), json!("True"));
         assert_eq!(t("displayName").scim_value(&Value::Int(3)), json!("3"));
         assert_eq!(t("displayName").scim_value(&Value::Null), json!(null));
+        let two = Value::Multi(vec!["a".into(), "b".into()]);
+        assert_eq!(t("displayName").scim_value(&two), json!("a"), "single-valued attributes keep the first value");
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:sets").scim_value(&two),
+            json!(["a", "b"])
+        );
         let role = Value::Multi(vec![Value::Str(r#"{"primary":false,"value":"Admin"}"#.into())]);
         assert_eq!(t("roles").scim_value(&role), json!([{"primary": false, "value": "Admin"}]));
     }

@@ -393,3 +393,12 @@ proptest! {
         let _ = mapping::evaluate(&expr, &src, &mut EvalEnv::deterministic(3));
     }
 }
+
+#[test]
+fn every_function_is_documented_in_the_mapping_format() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping-format.md")).expect("doc");
+    for f in mapping::FUNCTIONS {
+        assert!(doc.contains(&format!("`{}(", f.name)), "`{}` is missing from docs/mapping-format.md", f.name);
+    }
+}
