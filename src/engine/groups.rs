@@ -66,7 +66,11 @@ impl Engine {
         if !self.settings.provision_groups || mapper.specs(ObjectKind::Group).is_empty() {
             return 0;
         }
-        self.cds.groups.keys().filter(|id| snapshot.group(id).map_or(true, |g| !self.group_in_scope(g, mapper))).count()
+        self.cds
+            .groups
+            .keys()
+            .filter(|id| !matches!(snapshot.group(id), Some(g) if self.group_in_scope(g, mapper)))
+            .count()
     }
 
     /// Processes groups after users.
@@ -214,7 +218,7 @@ impl Engine {
         Ok(found)
     }
 
-    async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
+    pub(crate) async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
         let eval = evaluate(mapper, ObjectKind::Group, &group.attrs, false);
         let mut obj = group_ref(
             &group.alias,
@@ -344,6 +348,8 @@ impl Engine {
                     value: v.clone(),
                     case_exact: s.case_exact,
                     current: resource::get(resource, &path),
+                    only_if_target_empty: s.only_if_target_empty,
+                    flow_always: s.flow_always,
                 })
             })
             .collect();
