@@ -2,7 +2,7 @@
 //! already held, and per cycle the directory changes to make before it and the counts to expect.
 //! Every value the logs do not carry is either left out or named in a note, never invented silently.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -152,6 +152,9 @@ struct Planner<'a> {
     schema_given: bool,
     states: Vec<State>,
     index: HashMap<String, usize>,
+    aliases: HashSet<String>,
+    /// User target id, object id or alias → state index (for member references).
+    users_by_ref: HashMap<String, usize>,
     plan: Plan,
 }
 
@@ -163,6 +166,8 @@ pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool)
         schema_given,
         states: Vec::new(),
         index: HashMap::new(),
+        aliases: HashSet::new(),
+        users_by_ref: HashMap::new(),
         plan: Plan::default(),
     };
     for (k, (id, recs)) in group_cycles(records).into_iter().enumerate() {
@@ -223,6 +228,7 @@ impl Planner<'_> {
         let base =
             upn.as_deref().and_then(|u| u.split('@').next()).map(str::to_string).unwrap_or_else(|| display_name(r));
         let alias = self.unique_alias(&slug(&base));
+        self.aliases.insert(alias.clone());
         let mut attributes = BTreeMap::new();
         if !r.source.display_name.is_empty() {
             attributes.insert("displayName".to_string(), r.source.display_name.clone());
@@ -252,12 +258,19 @@ impl Planner<'_> {
             deleted: false,
         });
         self.index.insert(key, self.states.len() - 1);
+        if r.is_user() {
+            let i = self.states.len() - 1;
+            let o = &self.states[i].object;
+            for k in [o.object_id.clone(), o.alias.clone()].into_iter().filter(|k| !k.is_empty()) {
+                self.users_by_ref.entry(k).or_insert(i);
+            }
+        }
         self.states.len() - 1
     }
 
     fn unique_alias(&self, base: &str) -> String {
         let base = if base.is_empty() { "object" } else { base };
-        let taken = |a: &str| self.states.iter().any(|s| s.object.alias == a);
+        let taken = |a: &str| self.aliases.contains(a);
         if !taken(base) {
             return base.to_string();
         }
@@ -344,6 +357,9 @@ impl Planner<'_> {
         self.states[i].seen = true;
         if !r.target.id.is_empty() {
             self.states[i].target_id = r.target.id.clone();
+            if !group {
+                self.users_by_ref.insert(r.target.id.clone(), i);
+            }
         }
         if group {
             self.members(k, i, r, first);
@@ -684,9 +700,7 @@ impl Planner<'_> {
             let mut found = Vec::new();
             let mut unknown = Vec::new();
             for id in member_ids(text.unwrap_or("")) {
-                match this.states.iter().find(|s| {
-                    !s.object.group && (s.target_id == id || s.object.object_id == id || s.object.alias == id)
-                }) {
+                match this.users_by_ref.get(&id).and_then(|&u| this.states.get(u)) {
                     Some(s) => found.push(s.object.alias.clone()),
                     None => unknown.push(id),
                 }
