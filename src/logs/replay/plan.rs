@@ -54,7 +54,7 @@ pub(crate) struct TargetObject {
 }
 
 /// A directory change made before a cycle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Change {
     Update {
         alias: String,
@@ -105,6 +105,10 @@ pub(crate) struct Cycle {
     pub start: DateTime<Utc>,
     /// Changes to make before the cycle, each with an optional comment.
     pub before: Vec<(Change, Option<String>)>,
+    /// Users joining the directory before the cycle (emitted first).
+    pub adds: Vec<(Change, Option<String>)>,
+    /// Groups joining the directory before the cycle (emitted after the users).
+    pub add_groups: Vec<(Change, Option<String>)>,
     pub expect: Expect,
     pub comments: Vec<String>,
     /// Deletes/disables held back by accidental-deletion prevention.
@@ -155,6 +159,8 @@ struct Planner<'a> {
     aliases: HashSet<String>,
     /// User target id, object id or alias → state index (for member references).
     users_by_ref: HashMap<String, usize>,
+    noted: HashSet<String>,
+    changes_seen: HashSet<(usize, Change)>,
     plan: Plan,
 }
 
@@ -168,6 +174,8 @@ pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool)
         index: HashMap::new(),
         aliases: HashSet::new(),
         users_by_ref: HashMap::new(),
+        noted: HashSet::new(),
+        changes_seen: HashSet::new(),
         plan: Plan::default(),
     };
     for (k, (id, recs)) in group_cycles(records).into_iter().enumerate() {
@@ -176,6 +184,8 @@ pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool)
             cycle_id: id,
             start,
             before: Vec::new(),
+            adds: Vec::new(),
+            add_groups: Vec::new(),
             expect: Expect::default(),
             comments: Vec::new(),
             staged: 0,
@@ -189,15 +199,19 @@ pub(crate) fn plan(records: &[LogRecord], view: &SchemaView, schema_given: bool)
 
 impl Planner<'_> {
     fn note(&mut self, note: String) {
-        if !self.plan.notes.contains(&note) {
+        if self.noted.insert(note.clone()) {
             self.plan.notes.push(note);
         }
     }
 
     fn before(&mut self, k: usize, change: Change, comment: Option<String>) {
-        if let Some(c) = self.plan.cycles.get_mut(k) {
-            if !c.before.iter().any(|(x, _)| *x == change) {
-                c.before.push((change, comment));
+        if self.changes_seen.insert((k, change.clone())) {
+            if let Some(c) = self.plan.cycles.get_mut(k) {
+                match change {
+                    Change::Add(_) => c.adds.push((change, comment)),
+                    Change::AddGroup(_) => c.add_groups.push((change, comment)),
+                    _ => c.before.push((change, comment)),
+                }
             }
         }
     }
@@ -410,14 +424,8 @@ impl Planner<'_> {
                         let alias = self.states[i].object.alias.clone();
                         let why = format!("{name} first appears in this cycle; replayed as a new object");
                         // Users are added before groups, so a new group can list new members.
-                        let before = &mut self.plan.cycles[k].before;
-                        let leading = |f: fn(&Change) -> bool| before.iter().take_while(|(c, _)| f(c)).count();
-                        let (change, at) = if group {
-                            (Change::AddGroup(alias), leading(|c| matches!(c, Change::Add(_) | Change::AddGroup(_))))
-                        } else {
-                            (Change::Add(alias), leading(|c| matches!(c, Change::Add(_))))
-                        };
-                        before.insert(at, (change, Some(why)));
+                        let change = if group { Change::AddGroup(alias) } else { Change::Add(alias) };
+                        self.before(k, change, Some(why));
                     }
                 } else {
                     self.changes(k, i, &new);
