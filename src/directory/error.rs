@@ -32,6 +32,16 @@ pub enum DirectoryError {
         /// The object that has it.
         other: String,
     },
+    /// Another user has this `userPrincipalName` (Entra keeps them unique, case-insensitively).
+    #[error("userPrincipalName `{upn}` of `{alias}` is already used by `{other}`")]
+    DuplicateUserPrincipalName {
+        /// The user being added or updated.
+        alias: String,
+        /// The userPrincipalName.
+        upn: String,
+        /// The user that has it.
+        other: String,
+    },
     /// The user was hard-deleted.
     #[error("user `{0}` was hard-deleted")]
     HardDeleted(String),

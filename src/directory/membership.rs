@@ -24,10 +24,8 @@ impl Directory {
         for member in &new.members {
             match self.lookup(member) {
                 Some(ObjectRef::User(_)) => group.members.insert(self.resolve_active_user(member)?),
-                Some(ObjectRef::Group(_)) if *member == new.alias => {
-                    return Err(DirectoryError::SelfMember(member.clone()))
-                }
                 Some(ObjectRef::Group(_)) => group.nested.insert(self.resolve_group(member)?),
+                // The new group is not indexed yet, so naming itself looks like an unknown alias.
                 None if *member == new.alias => return Err(DirectoryError::SelfMember(member.clone())),
                 None => return Err(DirectoryError::UnknownObject(member.clone())),
             };

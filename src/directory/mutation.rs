@@ -182,6 +182,9 @@ impl Directory {
     fn add_user_changes(&mut self, new: &NewUser) -> Result<Changes, DirectoryError> {
         let object_id = new.object_id.unwrap_or_else(|| ObjectId::derive(&new.alias));
         self.check_new_object(&new.alias, object_id)?;
+        if let Some(upn) = new.attrs.get("userPrincipalName").to_text() {
+            self.check_upn_free(&upn, &new.alias, None)?;
+        }
         let manager = match &new.manager {
             Some(m) if *m == new.alias => return Err(DirectoryError::SelfManager(m.clone())),
             Some(m) => Some(self.resolve_user(m)?),
@@ -202,13 +205,46 @@ impl Directory {
         Ok(vec![(ObjectRef::User(self.push_user(user)), ChangeKind::UserAdded)])
     }
 
-    /// Appends a user whose alias and objectId were checked.
+    /// Appends a user whose alias, objectId and userPrincipalName were checked.
     pub(crate) fn push_user(&mut self, user: User) -> UserId {
         let id = UserId(index_u32(self.users.len()));
         self.aliases.insert(user.alias.clone(), ObjectRef::User(id));
         self.object_ids.insert(user.object_id, ObjectRef::User(id));
+        let upn = match &user.persona {
+            // Generated names are lower-case ASCII already: skip the copy (100,000 of them).
+            Some(p) => Some(p.user_principal_name()),
+            None => user.attrs.get("userPrincipalName").to_text().map(|u| u.to_lowercase()),
+        };
         self.users.push(user);
+        if let Some(upn) = upn {
+            self.upns.insert(upn.into_boxed_str(), id);
+        }
         id
+    }
+
+    /// Fails when another user than `me` holds `upn`.
+    fn check_upn_free(&self, upn: &str, alias: &str, me: Option<UserId>) -> Result<(), DirectoryError> {
+        match self.user_by_principal_name(upn) {
+            Some(other) if Some(other) != me => Err(DirectoryError::DuplicateUserPrincipalName {
+                alias: alias.to_string(),
+                upn: upn.to_string(),
+                other: self.users[other.index()].alias.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Re-indexes the user's userPrincipalName after it changed from `old`.
+    fn reindex_upn(&mut self, id: UserId, old: Option<String>) {
+        if let Some(old) = old {
+            let key = old.to_lowercase();
+            if self.upns.get(key.as_str()) == Some(&id) {
+                self.upns.remove(key.as_str());
+            }
+        }
+        if let Some(new) = self.user_principal_name(id).filter(|_| !self.users[id.index()].hard_deleted) {
+            self.upns.insert(new.to_lowercase().into(), id);
+        }
     }
 
     fn update_changes(
@@ -242,6 +278,12 @@ impl Directory {
                 _ => plain.push((name.clone(), value.cloned().unwrap_or_default())),
             }
         }
+        if let Some((_, Some(upn))) =
+            plain.iter().find(|(n, _)| n == "userPrincipalName").map(|(n, v)| (n, v.to_text()))
+        {
+            self.check_upn_free(&upn, alias, Some(id))?;
+        }
+        let old_upn = self.user_principal_name(id);
         let before = self.source_object(id);
         let user = &mut self.users[id.index()];
         if let Some(p) = user.persona.take() {
@@ -252,6 +294,7 @@ impl Directory {
         }
         user.manager = manager;
         user.account_enabled = enabled;
+        self.reindex_upn(id, old_upn);
         let changed = self.source_object(id) != before;
         Ok(if changed { vec![(ObjectRef::User(id), ChangeKind::UserUpdated)] } else { Vec::new() })
     }
@@ -308,9 +351,12 @@ impl Directory {
                 }
             }
         }
+        let old_upn = self.user_principal_name(id);
         let user = &mut self.users[id.index()];
         user.hard_deleted = true;
         user.assigned_groups = 0;
+        // Permanent deletion frees the userPrincipalName for a new user.
+        self.reindex_upn(id, old_upn);
         Ok(changes)
     }
 }

@@ -62,14 +62,14 @@ impl Persona {
         let dept = &DEPARTMENTS[usize::from(self.department)];
         let place = &PLACES[usize::from(self.place)];
         let nickname = self.mail_nickname();
-        let upn = format!("{nickname}@{DOMAIN}");
+        let upn = self.user_principal_name();
         let title = match self.title {
             0 => "Chief Executive Officer".to_string(),
             1 => format!("Vice President, {}", dept.name),
             2 => format!("Director, {}", dept.name),
             3 => "Senior Manager".to_string(),
             4 => "Manager".to_string(),
-            n => dept.titles[usize::from(n - 10) % dept.titles.len()].to_string(),
+            n => dept.titles[usize::from(n.saturating_sub(10)) % dept.titles.len()].to_string(),
         };
         let attrs: [(&str, String); 21] = [
             ("givenName", first.to_string()),
@@ -95,6 +95,11 @@ impl Persona {
             ("userType", "Member".to_string()),
         ];
         attrs.into_iter().map(|(k, v)| (k.to_string(), Value::Str(v))).collect()
+    }
+
+    /// `first.last[n]@contoso.com`.
+    pub(crate) fn user_principal_name(&self) -> String {
+        format!("{}@{DOMAIN}", self.mail_nickname())
     }
 
     fn mail_nickname(&self) -> String {

@@ -16,6 +16,9 @@ pub struct Directory {
     /// Aliases are unique across users and groups (a step such as `on_demand` may name either).
     pub(crate) aliases: HashMap<Box<str>, ObjectRef>,
     pub(crate) object_ids: HashMap<ObjectId, ObjectRef>,
+    /// Lower-cased `userPrincipalName` → user: Entra keeps them unique (case-insensitively) until a user is
+    /// permanently deleted.
+    pub(crate) upns: HashMap<Box<str>, UserId>,
     pub(crate) log: ChangeLog,
 }
 
@@ -89,6 +92,20 @@ impl Directory {
     /// The object with this objectId.
     pub fn by_object_id(&self, object_id: ObjectId) -> Option<ObjectRef> {
         self.object_ids.get(&object_id).copied()
+    }
+
+    /// The user with this `userPrincipalName` (case-insensitive), hard-deleted users excepted.
+    pub fn user_by_principal_name(&self, upn: &str) -> Option<UserId> {
+        self.upns.get(upn.to_lowercase().as_str()).copied()
+    }
+
+    /// The user's `userPrincipalName`, if it has one.
+    pub fn user_principal_name(&self, user: UserId) -> Option<String> {
+        let u = self.user(user)?;
+        match &u.persona {
+            Some(p) => Some(p.user_principal_name()),
+            None => u.attrs.get("userPrincipalName").to_text(),
+        }
     }
 
     /// Every alias in use (users and groups, including tombstones), for "did you mean" hints.

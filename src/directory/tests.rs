@@ -154,6 +154,9 @@ fn references_and_ids_are_checked() {
     let set = vec![("manager".to_string(), Value::from("bob"))];
     let err = dir.apply(&Mutation::Update { user: "bob".into(), set, unset: vec![] }).unwrap_err();
     assert_eq!(err, DirectoryError::SelfManager("bob".into()));
+    assert_eq!(dir.add_group(group("ops", "Ops", &["ops"])), Err(DirectoryError::SelfMember("ops".into())));
+    let add_self = Mutation::AddMember { group: "eng".into(), member: "eng".into() };
+    assert_eq!(dir.apply(&add_self), Err(DirectoryError::SelfMember("eng".into())));
 }
 
 #[test]
@@ -245,4 +248,65 @@ mod properties {
             }
         }
     }
+}
+#[test]
+fn update_sets_and_removes_attributes_manager_and_account_enabled() {
+    let mut dir = tenant();
+    let bob = dir.user_id("bob").unwrap();
+    let update = Mutation::Update {
+        user: "bob".into(),
+        set: vec![("department".into(), Value::from("Sales")), ("accountEnabled".into(), Value::Bool(false))],
+        unset: vec!["manager".into(), "userPrincipalName".into()],
+    };
+    let applied = dir.apply(&update).unwrap();
+    assert_eq!(applied.changed, vec![(ObjectRef::User(bob), ChangeKind::UserUpdated)]);
+    let obj = dir.source_object(bob);
+    assert_eq!(obj.get("department"), &Value::from("Sales"));
+    assert_eq!(obj.get("accountEnabled"), &Value::Bool(false));
+    assert!(obj.get("manager").is_null() && obj.get("userPrincipalName").is_null());
+}
+
+#[test]
+fn updating_a_generated_user_spells_out_its_attributes_once() {
+    let mut dir = generate(3, 0, 9);
+    let id = dir.user_id("u000002").unwrap();
+    let before = dir.source_object(id);
+    assert!(dir.user(id).unwrap().is_generated());
+    let set = vec![("city".to_string(), Value::from("Oslo"))];
+    dir.apply(&Mutation::Update { user: "u000002".into(), set, unset: vec![] }).unwrap();
+    assert!(!dir.user(id).unwrap().is_generated());
+    let after = dir.source_object(id);
+    assert_eq!(after.get("city"), &Value::from("Oslo"));
+    let unchanged = |o: &crate::mapping::SourceObject| {
+        o.iter().filter(|(k, _)| *k != "city").map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(unchanged(&after), unchanged(&before));
+}
+
+#[test]
+fn user_principal_names_are_unique_until_a_hard_delete() {
+    let mut dir = tenant();
+    let err = dir.add_user(user("alice2", "ALICE@contoso.com")).unwrap_err();
+    assert_eq!(err.to_string(), "userPrincipalName `ALICE@contoso.com` of `alice2` is already used by `alice`");
+    let rename = |upn: &str| Mutation::Update {
+        user: "bob".into(),
+        set: vec![("userPrincipalName".into(), Value::from(upn))],
+        unset: vec![],
+    };
+    assert!(matches!(dir.apply(&rename("alice@contoso.com")), Err(DirectoryError::DuplicateUserPrincipalName { .. })));
+    dir.apply(&rename("robert@contoso.com")).unwrap();
+    assert_eq!(dir.user_by_principal_name("Robert@Contoso.com"), dir.user_id("bob"));
+    assert_eq!(dir.user_by_principal_name("bob@contoso.com"), None, "the old name is free");
+    dir.apply(&Mutation::SoftDelete("alice".into())).unwrap();
+    assert!(dir.add_user(user("alice2", "alice@contoso.com")).is_err(), "soft-deleted users keep their name");
+    dir.apply(&Mutation::HardDelete("alice".into())).unwrap();
+    assert!(dir.add_user(user("alice2", "alice@contoso.com")).is_ok(), "a rehire after the purge");
+}
+
+#[test]
+fn generated_user_principal_names_are_indexed() {
+    let mut dir = generate(50, 0, 4);
+    let upn = dir.user_principal_name(dir.user_id("u000007").unwrap()).unwrap();
+    assert_eq!(dir.user_by_principal_name(&upn), dir.user_id("u000007"));
+    assert!(dir.add_user(user("clash", &upn)).is_err());
 }

@@ -14,7 +14,7 @@ use crate::engine::result::{ErrorCode, Finding, FindingKind};
 use crate::scim::client::{Body, Client, Exchange, Request, TransportErrorKind};
 
 /// How many times a 429 is retried before the object fails with `TooManyRequests`.
-const RETRIES_ON_429: u32 = 2;
+pub const RETRIES_ON_429: u32 = 2;
 
 /// What came back for a request.
 #[derive(Debug, Clone)]

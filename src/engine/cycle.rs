@@ -55,7 +55,8 @@ impl Engine {
                     || self.cds.fingerprints.get(&u.object_id) != Some(&user_fingerprint(u))
             })
             .collect();
-        let gone = self.cds.users.keys().filter(|id| snapshot.user(id).is_none()).cloned().collect();
+        let present: std::collections::HashSet<&str> = snapshot.users.iter().map(|u| u.object_id.as_str()).collect();
+        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
         (users, gone)
     }
 
@@ -122,10 +123,9 @@ impl Engine {
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }
-        let exchanges = self.actor.client().transcript().exchanges();
-        log.counts.requests = exchanges.len() - first_request;
-        log.counts.writes =
-            exchanges[first_request..].iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
+        let exchanges = self.actor.client().transcript().since(first_request);
+        log.counts.requests = exchanges.len();
+        log.counts.writes = exchanges.iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
         for event in &log.events {
             self.emit(Event::Object { cycle: number, event: event.clone() });
         }
@@ -146,4 +146,90 @@ fn stage(log: &mut CycleLog, obj: crate::engine::result::ObjectRef) {
         modified: Vec::new(),
         requests: Vec::new(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::action::Actor;
+    use crate::engine::cds::UserEntry;
+    use crate::engine::dialect::Dialect;
+    use crate::engine::source::{AttrSpec, ObjectActions, ScopeCheck};
+    use crate::engine::state::Settings;
+    use crate::mapping::{SourceObject, Value};
+    use crate::scim::client::{Auth, Client, ClientConfig};
+
+    struct NoFilters;
+
+    impl Mapper for NoFilters {
+        fn specs(&self, _: ObjectKind) -> Vec<AttrSpec> {
+            Vec::new()
+        }
+        fn evaluate(&self, _: ObjectKind, _: usize, _: &SourceObject) -> Result<Value, String> {
+            Ok(Value::Null)
+        }
+        fn scope(&self, _: ObjectKind, _: &SourceObject) -> ScopeCheck {
+            ScopeCheck { in_scope: true, clauses: Vec::new() }
+        }
+        fn actions(&self, _: ObjectKind) -> ObjectActions {
+            ObjectActions::default()
+        }
+    }
+
+    fn engine() -> Engine {
+        let client = Client::new(ClientConfig::new("http://127.0.0.1:9/scim", Auth::None)).expect("valid URL");
+        Engine::new(Actor::new(client, std::time::Duration::ZERO), Dialect::Legacy, Settings::default(), 0)
+    }
+
+    fn user(assigned: bool, enabled: bool, soft_deleted: bool) -> SourceUser {
+        let mut attrs = SourceObject::new();
+        attrs.set("accountEnabled", Value::Bool(enabled));
+        SourceUser { alias: "a".into(), object_id: "oid".into(), attrs, assigned, soft_deleted }
+    }
+
+    fn link(e: &mut Engine) {
+        e.cds.users.insert("oid".into(), UserEntry { alias: "a".into(), target_id: "t".into(), ..Default::default() });
+    }
+
+    #[test]
+    fn unassigning_a_linked_user_disables_and_unmanages_unless_skipped() {
+        let mut e = engine();
+        link(&mut e);
+        assert_eq!(e.plan_user(&user(false, true, false), &NoFilters), Plan::Deprovision { unmanage: true });
+        e.settings.skip_out_of_scope_deletions = true;
+        assert!(matches!(e.plan_user(&user(false, true, false), &NoFilters), Plan::Skip(_)));
+    }
+
+    #[test]
+    fn soft_delete_and_disable_keep_the_user_managed() {
+        let mut e = engine();
+        link(&mut e);
+        assert_eq!(e.plan_user(&user(true, true, true), &NoFilters), Plan::Deprovision { unmanage: false });
+        assert_eq!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Deprovision { unmanage: false });
+        e.cds.users.get_mut("oid").expect("linked").disabled = true;
+        assert!(matches!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Skip(_)));
+    }
+
+    #[test]
+    fn disabled_users_are_not_created_and_enabled_ones_are_exported() {
+        let e = engine();
+        assert!(matches!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Skip(_)));
+        assert_eq!(e.plan_user(&user(true, true, false), &NoFilters), Plan::Export);
+    }
+
+    #[test]
+    fn incremental_cycles_only_see_changed_escrowed_and_gone_objects() {
+        let mut e = engine();
+        let snapshot = SourceSnapshot { users: vec![user(true, true, false)], groups: Vec::new() };
+        e.cds.initialized = true;
+        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1, "never seen: changed");
+        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&snapshot.users[0]));
+        assert!(e.candidates(CycleKind::Incremental, &snapshot).0.is_empty());
+        assert_eq!(e.candidates(CycleKind::Initial, &snapshot).0.len(), 1);
+        e.cds.escrows.insert("oid".into());
+        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1);
+        link(&mut e);
+        let empty = SourceSnapshot::default();
+        assert_eq!(e.candidates(CycleKind::Incremental, &empty).1, vec!["oid".to_string()]);
+    }
 }

@@ -21,6 +21,10 @@ pub struct Desired {
     pub case_exact: bool,
     /// The target's current value (`None` when absent).
     pub current: Option<Json>,
+    /// Flow only when the target has no value (`ValueAddOnly` / `AttributeAddOnly`).
+    pub only_if_target_empty: bool,
+    /// Re-send even when equal (`FlowAlways`).
+    pub flow_always: bool,
 }
 
 /// The changes to send for an object: every desired attribute whose value differs from the target's.
@@ -28,7 +32,8 @@ pub fn plan_update(desired: &[Desired]) -> Vec<AttrChange> {
     desired
         .iter()
         .filter(|d| !is_empty(&d.value))
-        .filter(|d| !d.current.as_ref().is_some_and(|c| values_equal(&d.value, c, d.case_exact)))
+        .filter(|d| !(d.only_if_target_empty && d.current.as_ref().is_some_and(|c| !is_empty(c))))
+        .filter(|d| d.flow_always || !d.current.as_ref().is_some_and(|c| values_equal(&d.value, c, d.case_exact)))
         .map(|d| {
             let has_value = d.current.as_ref().is_some_and(|c| !is_empty(c));
             AttrChange {
@@ -92,7 +97,14 @@ mod tests {
     use serde_json::json;
 
     fn d(path: &str, value: Json, current: Option<Json>) -> Desired {
-        Desired { path: path.into(), value, case_exact: false, current }
+        Desired {
+            path: path.into(),
+            value,
+            case_exact: false,
+            current,
+            only_if_target_empty: false,
+            flow_always: false,
+        }
     }
 
     #[test]
@@ -114,6 +126,18 @@ mod tests {
         assert!(plan_update(std::slice::from_ref(&attr)).is_empty());
         attr.case_exact = true;
         assert_eq!(plan_update(&[attr])[0].op, OpKind::Replace);
+    }
+
+    #[test]
+    fn flow_rules_follow_the_mapping() {
+        let mut only_empty = d("nickName", json!("New"), Some(json!("Old")));
+        only_empty.only_if_target_empty = true;
+        assert!(plan_update(std::slice::from_ref(&only_empty)).is_empty());
+        only_empty.current = None;
+        assert_eq!(plan_update(&[only_empty])[0].op, OpKind::Add);
+        let mut always = d("title", json!("Same"), Some(json!("Same")));
+        always.flow_always = true;
+        assert_eq!(plan_update(&[always])[0].op, OpKind::Replace);
     }
 
     #[test]

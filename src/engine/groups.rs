@@ -214,7 +214,7 @@ impl Engine {
         Ok(found)
     }
 
-    async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
+    pub(crate) async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
         let eval = evaluate(mapper, ObjectKind::Group, &group.attrs, false);
         let mut obj = group_ref(
             &group.alias,
@@ -344,6 +344,8 @@ impl Engine {
                     value: v.clone(),
                     case_exact: s.case_exact,
                     current: resource::get(resource, &path),
+                    only_if_target_empty: s.only_if_target_empty,
+                    flow_always: s.flow_always,
                 })
             })
             .collect();

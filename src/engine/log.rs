@@ -84,9 +84,17 @@ impl CycleLog {
     ) {
         self.counts.failures += 1;
         self.failed.insert(obj.source_id.clone());
+        // The action attempted, from the last request sent for the object.
+        let action = match requests.last().map(|r| r.line.split(' ').next().unwrap_or("")) {
+            Some("POST") => LogAction::Create,
+            Some("PATCH") if modified.iter().any(|m| m.name == "active") && modified.len() == 1 => LogAction::Disable,
+            Some("PATCH") => LogAction::Update,
+            Some("DELETE") => LogAction::Delete,
+            _ => LogAction::Other,
+        };
         self.events.push(ProvisioningEvent {
             object: obj.clone(),
-            action: LogAction::Other,
+            action,
             status: LogStatus::Failure,
             code: finding.code,
             message: finding.message.clone(),

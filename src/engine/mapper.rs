@@ -9,7 +9,9 @@ use chrono::TimeDelta;
 
 use crate::engine::result::ObjectKind;
 use crate::engine::source::{AttrSpec, Mapper, ObjectActions, ScopeCheck, ScopeClause};
-use crate::mapping::{self, Apply, EvalEnv, MappingSet, MappingSource, ObjectMapping, SourceObject, Value};
+use crate::mapping::{
+    self, Apply, EvalEnv, FlowBehavior, MappingSet, MappingSource, ObjectMapping, SourceObject, Value,
+};
 
 /// A mapping set seen as a [`Mapper`].
 #[derive(Debug)]
@@ -52,6 +54,8 @@ impl Mapper for SetMapper {
                 case_exact: a.case_exact,
                 on_create_only: a.apply == Apply::OnCreate || matches!(a.source, MappingSource::None),
                 default: a.default.clone(),
+                only_if_target_empty: matches!(a.apply, Apply::ValueAddOnly | Apply::AttributeAddOnly),
+                flow_always: a.flow_behavior == FlowBehavior::FlowAlways,
             })
             .collect()
     }
@@ -65,6 +69,13 @@ impl Mapper for SetMapper {
         let mut env = EvalEnv::deterministic(self.seed.wrapping_add(n)).with_clock(now);
         let value = attr.evaluate(source, &mut env).map_err(|e| e.message.clone())?;
         Ok(if env.flow_ignored() { Value::Null } else { value })
+    }
+
+    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+        match self.object(kind).and_then(|o| o.attributes.get(index)) {
+            Some(attr) => attr.target.scim_value(value),
+            None => value.to_json(),
+        }
     }
 
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck {

@@ -6,11 +6,15 @@ use serde_json::{json, Value as Json};
 
 use crate::engine::dialect::Dialect;
 use crate::engine::log::CycleLog;
+use crate::engine::result::ObjectRef;
 use crate::engine::result::{
     Detail, ErrorCode, Finding, LogAction, LogStatus, ModifiedProperty, ObjectKind, OnDemandResult, OnDemandStep,
     OnDemandStepKind, RequestRef,
 };
-use crate::engine::source::{Mapper, SourceUser};
+use crate::engine::source::{Mapper, SourceGroup, SourceSnapshot, SourceUser};
+
+/// Most members a group may have for on-demand provisioning (ENTRA.md 6.2).
+pub const ON_DEMAND_GROUP_MEMBERS: usize = 5;
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, user_ref};
 use crate::scim::client::Method;
@@ -106,6 +110,104 @@ impl Engine {
         } else {
             self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), !in_scope, &mut log).await;
         }
+        let (action, status, modified) =
+            self.action_steps(&log, &mut steps, "Match user between source and target system", None);
+        findings.extend(log.findings);
+        finish(steps, action, status, modified, findings)
+    }
+
+    /// Provisions one group on demand with its direct members (at most [`ON_DEMAND_GROUP_MEMBERS`], as the
+    /// portal allows): in-scope members are exported first, then the group and its membership.
+    pub async fn provision_group_on_demand(
+        &mut self,
+        group: &SourceGroup,
+        snapshot: &SourceSnapshot,
+        mapper: &dyn Mapper,
+    ) -> (OnDemandResult, Vec<Finding>) {
+        let saved = self.dialect;
+        self.dialect = Dialect::Legacy;
+        let obj = ObjectRef {
+            kind: ObjectKind::Group,
+            alias: group.alias.clone(),
+            source_id: group.object_id.clone(),
+            target_id: self.cds.groups.get(&group.object_id).map(|g| g.target_id.clone()),
+        };
+        let mut steps = Vec::new();
+        let mut findings = Vec::new();
+        let done = |steps, action, status, modified, findings| {
+            (OnDemandResult { object: obj.clone(), steps, action, status, modified }, findings)
+        };
+        let probe = self.test_connection(mapper).await;
+        if !probe.result.passed {
+            self.dialect = saved;
+            let details = vec![detail("error", json!(probe.result.message.clone().unwrap_or_default()), Some(false))];
+            steps.push(step(
+                OnDemandStepKind::TestConnection,
+                "Test connection",
+                LogStatus::Failure,
+                details,
+                probe.result.probes,
+            ));
+            findings.extend(probe.findings);
+            return done(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
+        }
+        let mut imported: Vec<Detail> = group.attrs.iter().map(|(k, v)| detail(k, v.to_json(), None)).collect();
+        imported.push(detail("members", json!(group.members.len()), None));
+        let too_many = group.members.len() > ON_DEMAND_GROUP_MEMBERS;
+        let import_status = if too_many { LogStatus::Failure } else { LogStatus::Success };
+        steps.push(step(OnDemandStepKind::ImportUser, "Import group", import_status, imported, Vec::new()));
+        if too_many {
+            self.dialect = saved;
+            return done(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
+        }
+        let scope = mapper.scope(ObjectKind::Group, &group.attrs);
+        let assigned = self.settings.scope_all || group.assigned;
+        let mut conditions = vec![detail("Assigned to application", json!(group.assigned), Some(assigned))];
+        conditions.extend(
+            scope
+                .clauses
+                .iter()
+                .map(|c| detail(format!("Scoping filter: {}", c.text), json!(c.passed), Some(c.passed))),
+        );
+        let in_scope = assigned && scope.in_scope;
+        let scope_status = if in_scope { LogStatus::Success } else { LogStatus::Skipped };
+        steps.push(step(
+            OnDemandStepKind::DetermineScope,
+            "Determine if group is in scope",
+            scope_status,
+            conditions,
+            Vec::new(),
+        ));
+        if !in_scope {
+            self.dialect = saved;
+            return done(steps, LogAction::Skip, LogStatus::Skipped, Vec::new(), findings);
+        }
+        let mut log = CycleLog::default();
+        for member in group.members.iter().filter_map(|m| snapshot.user(m)) {
+            if member.enabled() && !member.soft_deleted {
+                self.export_user(member, mapper, &mut log).await;
+            }
+        }
+        let mut group_log = CycleLog::default();
+        self.export_group(group, mapper, &mut group_log).await;
+        log.events.extend(group_log.events);
+        log.findings.extend(group_log.findings);
+        let (action, status, modified) =
+            self.action_steps(&log, &mut steps, "Match group between source and target system", Some(&group.object_id));
+        findings.extend(log.findings);
+        self.dialect = saved;
+        done(steps, action, status, modified, findings)
+    }
+
+    /// The "Match" and "Perform action" steps from what an export logged. With `main_object`, the action
+    /// and status are those of that object's entry (a group provisioned with its members).
+    fn action_steps(
+        &self,
+        log: &CycleLog,
+        steps: &mut Vec<OnDemandStep>,
+        match_title: &str,
+        main_object: Option<&str>,
+    ) -> (LogAction, LogStatus, Vec<ModifiedProperty>) {
         let requests: Vec<RequestRef> = log.events.iter().flat_map(|e| e.requests.clone()).collect();
         let (match_requests, action_requests): (Vec<RequestRef>, Vec<RequestRef>) =
             requests.into_iter().partition(|r| r.line.starts_with("GET "));
@@ -124,15 +226,16 @@ impl Engine {
         let failed = log.events.iter().any(|e| e.status == LogStatus::Failure);
         let match_status = if failed && action_requests.is_empty() { LogStatus::Failure } else { LogStatus::Success };
         if !match_requests.is_empty() {
-            steps.push(step(
-                OnDemandStepKind::MatchUser,
-                "Match user between source and target system",
-                match_status,
-                hits,
-                match_requests,
-            ));
+            steps.push(step(OnDemandStepKind::MatchUser, match_title, match_status, hits, match_requests));
         }
-        let main = log.events.iter().find(|e| e.status == LogStatus::Failure).or_else(|| log.events.first());
+        let mine =
+            |e: &&crate::engine::result::ProvisioningEvent| main_object.map_or(true, |id| e.object.source_id == id);
+        let main = log
+            .events
+            .iter()
+            .filter(mine)
+            .find(|e| e.status == LogStatus::Failure)
+            .or_else(|| log.events.iter().find(mine));
         let (action, status) = main.map_or((LogAction::Skip, LogStatus::Skipped), |e| (e.action, e.status));
         let modified: Vec<ModifiedProperty> = log.events.iter().flat_map(|e| e.modified.clone()).collect();
         let mut action_details: Vec<Detail> =
@@ -150,7 +253,6 @@ impl Engine {
             action_details.push(detail("reason", json!(e.message), None));
         }
         steps.push(step(OnDemandStepKind::PerformAction, "Perform action", status, action_details, action_requests));
-        findings.extend(log.findings);
-        finish(steps, action, status, modified, findings)
+        (action, status, modified)
     }
 }

@@ -59,7 +59,7 @@ impl TargetPath {
 }
 
 fn split_urn(path: &str) -> (Option<String>, &str) {
-    if path.len() > 4 && path[..4].eq_ignore_ascii_case("urn:") {
+    if path.len() > 4 && path.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
         if let Some(i) = path.rfind(':') {
             return (Some(path[..i].to_string()), &path[i + 1..]);
         }
@@ -183,6 +183,24 @@ mod tests {
         assert_eq!(x.urn.as_deref(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
         assert!(x.is_manager());
         assert_eq!(p("name.givenName").sub.as_deref(), Some("givenName"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_paths_never_panic(text in ".{0,40}") {
+            if let Some(path) = TargetPath::parse(&text) {
+                let _ = get(&serde_json::json!({"a": [{"type": "work"}], "urn:x": {"y": 1}}), &path);
+                set(&mut Map::new(), &path, serde_json::json!("v"));
+            }
+        }
+    }
+
+    #[test]
+    fn odd_paths_do_not_panic() {
+        for text in ["ü", "üürn:x", "[", "a[", "a[b]", "a[type eq]", "urn:", "urn:x:y", "a..b", "é[type eq \"x\"].v"]
+        {
+            let _ = TargetPath::parse(text).map(|p| get(&serde_json::json!({"a": [1]}), &p));
+        }
     }
 
     #[test]

@@ -323,11 +323,21 @@ async fn run_step(
             }
         }
         Action::OnDemand(ObjectAlias::Group(alias)) => {
-            findings.push(Finding::warning(
-                FindingKind::Expectation,
-                format!("on-demand provisioning of group `{alias}` is not simulated yet"),
-            ));
-            StepDetail::Directory { change: action.to_string() }
+            let snapshot = view::snapshot(dir);
+            match snapshot.groups.iter().find(|g| g.alias == *alias) {
+                Some(group) => {
+                    let (od, f) = engine.provision_group_on_demand(group, &snapshot, mapper).await;
+                    findings.extend(f);
+                    StepDetail::OnDemand(od)
+                }
+                None => {
+                    findings.push(Finding::error(
+                        FindingKind::Expectation,
+                        format!("group `{alias}` is not in the directory"),
+                    ));
+                    StepDetail::Directory { change: action.to_string() }
+                }
+            }
         }
         Action::Steady => {
             engine.clock.advance(CYCLE_INTERVAL);
@@ -342,10 +352,10 @@ async fn run_step(
         }
     };
     let end = engine.transcript_len();
-    let exchanges = engine.actor.client().transcript().exchanges();
+    let exchanges = engine.actor.client().transcript().since(first);
     let mut redactor = Redactor::new(&engine.aliases.list, Some(base), secrets);
     redactor.learn(&exchanges);
-    let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges[first..end].iter().collect();
+    let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
     let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);
     let expect = step.and_then(|s| s.expect.as_ref());
     let expectations =
@@ -369,10 +379,25 @@ async fn cycle(
     let snapshot = view::snapshot(dir);
     let (result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
     findings.extend(log.findings);
+    if engine.quarantine.is_none() {
+        engine.quarantine = quarantine_cause(findings);
+    }
     if let Some(q) = &result.quarantine {
         findings.push(Finding::error(FindingKind::Quarantine, format!("the job is quarantined: {q}")));
     }
     StepDetail::Cycle(result)
+}
+
+/// Quarantine causes a cycle can show (ENTRA.md 6.5): credentials refused, or a SCIM compliance failure
+/// such as 404 on a zero-result query.
+fn quarantine_cause(findings: &[Finding]) -> Option<String> {
+    let status = |f: &Finding| f.request.as_ref().and_then(|r| r.status);
+    if findings.iter().any(|f| matches!(status(f), Some(401) | Some(403))) {
+        return Some("EncounteredQuarantineException: the endpoint refused Entra's credentials".into());
+    }
+    findings.iter().any(|f| f.kind == FindingKind::NonCompliance && status(f) == Some(404)).then(|| {
+        "EncounteredQuarantineException: HTTP/404 Not Found was returned rather than the expected HTTP/200 OK".into()
+    })
 }
 
 async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {

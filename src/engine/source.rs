@@ -87,7 +87,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// One target attribute of an object mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttrSpec {
     /// Target path.
     pub target: String,
@@ -99,6 +99,10 @@ pub struct AttrSpec {
     pub on_create_only: bool,
     /// The mapping's default value (applied on create only).
     pub default: Option<String>,
+    /// Flow only when the target has no value (`ValueAddOnly` / `AttributeAddOnly`).
+    pub only_if_target_empty: bool,
+    /// Re-send even when the target already has the value (`FlowAlways`).
+    pub flow_always: bool,
 }
 
 /// One scoping clause, evaluated.
@@ -142,6 +146,12 @@ pub trait Mapper: Send + Sync {
     fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec>;
     /// Evaluates attribute `index` of `specs(kind)` against a source object; `Err` carries a message.
     fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String>;
+    /// The JSON Entra sends for a value of attribute `index` (typed by the target attribute: booleans,
+    /// integers, role objects). Defaults to the value's plain JSON form.
+    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+        let _ = (kind, index);
+        value.to_json()
+    }
     /// Scoping filters.
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck;
     /// Target object actions.

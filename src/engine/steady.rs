@@ -27,7 +27,27 @@ pub const STEADY_PASSES: usize = 3;
 
 /// The likely cause of a flapping attribute (ENTRA.md 3.3).
 pub fn likely_cause(dialect: Dialect, path: &str, sent: &Json, returned: Option<&Json>, case_exact: bool) -> String {
+    likely_cause_after(dialect, path, sent, returned, case_exact, false)
+}
+
+/// [`likely_cause`] knowing whether the endpoint returned the same old value after every write
+/// (`write_ignored`): the write was accepted and ignored.
+pub fn likely_cause_after(
+    dialect: Dialect,
+    path: &str,
+    sent: &Json,
+    returned: Option<&Json>,
+    case_exact: bool,
+    write_ignored: bool,
+) -> String {
     let parsed = TargetPath::parse(path);
+    let filtered = parsed.as_ref().is_some_and(|p| p.filter.is_some());
+    if write_ignored && returned.is_some() {
+        if dialect == Dialect::Compliant && !filtered {
+            return "the endpoint kept the old value: the path-less replace with dotted/URN keys was ignored".into();
+        }
+        return "the endpoint accepted the PATCH but kept the old value".into();
+    }
     if parsed.as_ref().is_some_and(TargetPath::is_manager) {
         return match returned {
             None => "manager is not returned on GET, so Entra links it again every cycle".into(),
@@ -120,7 +140,9 @@ impl Engine {
             for (key, (object, value, returned)) in &last {
                 if per_pass.iter().all(|p| p.contains_key(key)) {
                     let case_exact = specs.iter().any(|s| s.target.eq_ignore_ascii_case(&key.1) && s.case_exact);
-                    let cause = likely_cause(self.dialect, &key.1, value, returned.as_ref(), case_exact);
+                    let olds: Vec<&Option<Json>> = per_pass.iter().filter_map(|p| p.get(key).map(|x| &x.2)).collect();
+                    let ignored = olds.windows(2).all(|w| w[0] == w[1]);
+                    let cause = likely_cause_after(self.dialect, &key.1, value, returned.as_ref(), case_exact, ignored);
                     flapping.push(Flap {
                         object: object.clone(),
                         attribute: key.1.clone(),
@@ -229,12 +251,12 @@ mod tests {
 
     #[test]
     fn causes_follow_entra_md() {
-        assert!(likely_cause(Dialect::Legacy, "title", &json!("X"), None, false).contains("not stored"));
-        assert!(likely_cause(Dialect::Compliant, "title", &json!("X"), None, false).contains("path-less"));
-        assert!(
-            likely_cause(Dialect::Legacy, "emails[type eq \"work\"].value", &json!("a"), None, false).contains("type")
-        );
-        assert!(likely_cause(Dialect::Legacy, "userName", &json!("A"), Some(&json!("a")), true).contains("case"));
+        assert!(likely_cause_after(Dialect::Legacy, "title", &json!("X"), None, false, true).contains("not stored"));
+        assert!(likely_cause_after(Dialect::Compliant, "title", &json!("X"), None, false, true).contains("path-less"));
+        assert!(likely_cause_after(Dialect::Legacy, "emails[type eq \"work\"].value", &json!("a"), None, false, true)
+            .contains("type"));
+        assert!(likely_cause_after(Dialect::Legacy, "userName", &json!("A"), Some(&json!("a")), true, false)
+            .contains("case"));
         assert!(likely_cause(
             Dialect::Legacy,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
@@ -243,9 +265,16 @@ mod tests {
             false
         )
         .contains("manager"));
-        assert!(
-            likely_cause(Dialect::Legacy, "phone", &json!("555"), Some(&json!("+5 55")), false).contains("transformed")
-        );
+        assert!(likely_cause_after(Dialect::Legacy, "phone", &json!("555"), Some(&json!("+5 55")), false, false)
+            .contains("transformed"));
+    }
+
+    #[test]
+    fn ignored_writes_are_told_apart() {
+        let cause = likely_cause_after(Dialect::Compliant, "title", &json!("New"), Some(&json!("Old")), false, true);
+        assert!(cause.contains("path-less replace"), "{cause}");
+        let cause = likely_cause_after(Dialect::Legacy, "title", &json!("New"), Some(&json!("Old")), false, true);
+        assert!(cause.contains("kept the old value"), "{cause}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
 use crate::engine::cds::UserEntry;
-use crate::engine::dialect::{self, Dialect, OpKind, ENTERPRISE_URN};
+use crate::engine::dialect::{self, Dialect, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
@@ -58,7 +58,7 @@ impl Evaluated {
                     Json::Bool(b) => b.to_string(),
                     _ => return None,
                 };
-                Some((s.matching_priority?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
+                Some((s.matching_priority.filter(|p| *p > 0)?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
             })
             .collect();
         m.sort_by_key(|t| t.0);
@@ -77,7 +77,9 @@ pub fn evaluate(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, sof
     let mut errors = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         match mapper.evaluate(kind, i, &source) {
-            Ok(v) => values.push(v.to_json()),
+            // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
+            Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
+            Ok(v) => values.push(mapper.typed(kind, i, &v)),
             Err(e) => {
                 errors.push(format!("`{}`: {e}", spec.target));
                 values.push(Json::Null);
@@ -362,6 +364,8 @@ impl Engine {
                     value,
                     case_exact: s.case_exact,
                     current: resource::get(resource, &path),
+                    only_if_target_empty: s.only_if_target_empty,
+                    flow_always: s.flow_always,
                 })
             })
             .collect();
@@ -384,7 +388,9 @@ impl Engine {
         match &sent {
             Sent::Answer(e) if e.status == Some(200) || e.status == Some(204) => {
                 let enabled = changes.iter().any(|c| {
-                    c.path.eq_ignore_ascii_case("active") && diff::values_equal(&c.value, &json!(true), false)
+                    c.path.eq_ignore_ascii_case("active")
+                        && diff::values_equal(&c.value, &json!(true), false)
+                        && c.old.as_ref().is_some_and(|o| diff::values_equal(o, &json!(false), false))
                 });
                 let action = if enabled { LogAction::Enable } else { LogAction::Update };
                 log.success(obj, action, "updated", modified, requests);
@@ -396,143 +402,6 @@ impl Engine {
                     .with_request(sent.exchange());
                 log.fail_with(obj, &requests, f, modified);
                 None
-            }
-        }
-    }
-
-    /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
-    pub async fn link_managers(&mut self, exported: &[Exported], log: &mut CycleLog) {
-        for x in exported {
-            let Some(desired_source) = &x.manager else { continue };
-            let Some(entry) = self.cds.users.get(&x.object_id).cloned() else { continue };
-            let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
-            let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
-            let op = match (&desired, &x.current_manager) {
-                (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
-                    let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
-                    dialect::manager_set_op(self.dialect, kind, d)
-                }
-                (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
-                    dialect::manager_remove_op(self.dialect, cur)
-                }
-                _ => continue,
-            };
-            let body = dialect::patch_body(vec![op]);
-            let sent =
-                self.actor.send(Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body)).await;
-            let requests = vec![RequestRef::of(sent.exchange())];
-            let modified = vec![ModifiedProperty {
-                name: format!("{ENTERPRISE_URN}:manager"),
-                old: x.current_manager.clone().map(Json::String),
-                new: desired.clone().map(Json::String),
-            }];
-            match &sent {
-                Sent::Answer(e) if e.is_success() => {
-                    if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
-                        entry.manager = desired;
-                    }
-                    // The reference export belongs to the object's entry of this cycle when it has one.
-                    let earlier = log.events.iter_mut().rev().find(|e| {
-                        e.object.source_id == x.object_id
-                            && matches!(e.action, LogAction::Create | LogAction::Update | LogAction::Enable)
-                    });
-                    match earlier {
-                        Some(event) => {
-                            event.modified.extend(modified);
-                            event.requests.extend(requests);
-                        }
-                        None => {
-                            // An "already in sync" skip of this object becomes the update.
-                            let skipped = log
-                                .events
-                                .iter()
-                                .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
-                            if let Some(i) = skipped {
-                                log.events.remove(i);
-                                log.counts.skips -= 1;
-                            }
-                            log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
-                        }
-                    }
-                }
-                _ => {
-                    let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
-                        .with_code(failure_code(&sent))
-                        .with_request(sent.exchange());
-                    log.fail_with(&obj, &requests, f, modified);
-                }
-            }
-        }
-    }
-
-    /// Disables (PATCH `active` only) or deletes a linked user; `unmanage` drops the link afterwards
-    /// (unassigned / out of scope: Entra stops managing the user).
-    pub async fn deprovision_user(
-        &mut self,
-        object_id: &str,
-        mapper: &dyn Mapper,
-        attrs: Option<&SourceObject>,
-        unmanage: bool,
-        log: &mut CycleLog,
-    ) {
-        let Some(entry) = self.cds.users.get(object_id).cloned() else { return };
-        let obj = user_ref(&entry.alias, object_id, Some(&entry.target_id));
-        let specs = mapper.specs(ObjectKind::User);
-        let has_active = specs.iter().any(|s| s.target.eq_ignore_ascii_case("active"));
-        let actions = mapper.actions(ObjectKind::User);
-        let (request, action, modified) = match (attrs, has_active) {
-            (Some(attrs), true) => {
-                if !actions.update {
-                    log.skip(
-                        &obj,
-                        ErrorCode::EntrySynchronizationSkipped,
-                        "disable pending but the Update action is off",
-                    );
-                    return;
-                }
-                let eval = evaluate(mapper, ObjectKind::User, attrs, true);
-                let mapped = eval.value_of("active").cloned().filter(|v| !v.is_null()).unwrap_or(json!("False"));
-                let body = dialect::patch_body(dialect::active_ops(self.dialect, &mapped));
-                let modified = vec![ModifiedProperty {
-                    name: "active".into(),
-                    old: None,
-                    new: Some(dialect::active_value(self.dialect, &mapped)),
-                }];
-                (
-                    Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body),
-                    LogAction::Disable,
-                    modified,
-                )
-            }
-            _ => {
-                if !actions.delete {
-                    log.skip(
-                        &obj,
-                        ErrorCode::EntrySynchronizationSkipped,
-                        "delete pending but the Delete action is off",
-                    );
-                    return;
-                }
-                (Request::new(Method::Delete, format!("/Users/{}", entry.target_id)), LogAction::Delete, Vec::new())
-            }
-        };
-        let sent = self.actor.send(request).await;
-        let requests = vec![RequestRef::of(sent.exchange())];
-        match &sent {
-            Sent::Answer(e) if e.is_success() => {
-                if action == LogAction::Delete || unmanage {
-                    self.cds.users.remove(object_id);
-                } else if let Some(entry) = self.cds.users.get_mut(object_id) {
-                    entry.disabled = true;
-                }
-                let why = if action == LogAction::Delete { "deleted" } else { "disabled" };
-                log.success(&obj, action, why, modified, requests);
-            }
-            _ => {
-                let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
-                    .with_code(failure_code(&sent))
-                    .with_request(sent.exchange());
-                log.fail_with(&obj, &requests, f, modified);
             }
         }
     }
@@ -548,4 +417,71 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
             Some(ModifiedProperty { name: s.target.clone(), old: None, new: Some(value) })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(target: &str, default: Option<&str>) -> AttrSpec {
+        AttrSpec {
+            target: target.into(),
+            matching_priority: (target == "userName").then_some(1),
+            case_exact: false,
+            on_create_only: false,
+            default: default.map(str::to_string),
+            ..AttrSpec::default()
+        }
+    }
+
+    fn eval() -> Evaluated {
+        Evaluated {
+            specs: vec![
+                spec("userName", None),
+                spec("active", None),
+                spec("title", Some("Staff")),
+                spec("nickName", None),
+                spec(&format!("{ENTERPRISE_URN}:manager"), None),
+                spec(&format!("{ENTERPRISE_URN}:department"), None),
+            ],
+            values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn post_body_has_entra_shape() {
+        let body = post_body(Dialect::Legacy, &eval(), false);
+        assert_eq!(
+            body,
+            json!({
+                "schemas": [USER_URN, ENTERPRISE_URN],
+                "userName": "a@x",
+                "active": true,
+                "title": "Staff",
+                ENTERPRISE_URN: {"department": "R&D"},
+                "meta": {"resourceType": "User"},
+                "roles": []
+            })
+        );
+    }
+
+    #[test]
+    fn legacy_can_send_string_booleans_on_post() {
+        assert_eq!(post_body(Dialect::Legacy, &eval(), true)["active"], json!("True"));
+        assert_eq!(post_body(Dialect::Compliant, &eval(), true)["active"], json!(true));
+    }
+
+    #[test]
+    fn matching_values_come_in_precedence_order() {
+        let mut e = eval();
+        e.specs[5].matching_priority = Some(0);
+        e.specs[2].matching_priority = Some(2);
+        e.values[2] = json!("Engineer");
+        assert_eq!(
+            e.matching(),
+            vec![("userName".to_string(), "a@x".to_string()), ("title".to_string(), "Engineer".to_string())]
+        );
+        assert_eq!(e.manager(), Some(Some("mgr-oid".to_string())));
+    }
 }

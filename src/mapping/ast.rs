@@ -52,6 +52,7 @@ pub enum ExprKind {
 
 /// Comparison operators allowed in conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CmpOp {
     /// `=`
     Eq,

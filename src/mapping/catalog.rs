@@ -221,6 +221,7 @@ pub const UNSCOPABLE: &[&str] =
 /// Which kind of Entra object a mapping reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ObjectKind {
     /// Users (`/Users`).
     User,

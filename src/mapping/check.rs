@@ -6,7 +6,7 @@
 use crate::diagnostic::{did_you_mean, Span};
 
 use super::ast::{Expr, ExprKind};
-use super::catalog::{self, ObjectKind, FUNCTIONS};
+use super::catalog::{self, FunctionSig, ObjectKind, FUNCTIONS};
 use super::source::ExprError;
 
 /// Checks `expr` as the whole expression of a mapping reading objects of `kind`.
@@ -80,16 +80,48 @@ fn check_identifier(name: &str, span: Span, out: &mut Vec<ExprError>) {
 
 fn check_call(name: &str, name_span: Span, span: Span, args: &[Option<Expr>], pos: Position, out: &mut Vec<ExprError>) {
     let Some(sig) = catalog::function(name) else {
-        let mut e = ExprError::new(name_span, format!("unknown function `{name}`"));
-        if let Some(exact) = FUNCTIONS.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
-            e = e.with_label(format!("function names are case-sensitive: did you mean `{}`?", exact.name));
-        } else if let Some(s) = did_you_mean(name, FUNCTIONS.iter().map(|f| f.name)) {
-            e = e.with_label(format!("did you mean `{s}`?"));
-        }
-        out.push(e);
+        out.push(unknown_function(name, name_span));
         return;
     };
-    let n = args.len();
+    check_arity(sig, span, args, out);
+    if name == "SelectUniqueValue" && pos != Position::Top {
+        out.push(
+            ExprError::new(name_span, "`SelectUniqueValue` must be the whole expression")
+                .with_label("it cannot be nested inside another function"),
+        );
+    }
+    if name == "IgnoreFlowIfNullOrEmpty" && pos != Position::Top {
+        out.push(
+            ExprError::warning(name_span, "`IgnoreFlowIfNullOrEmpty` only has an effect as the whole expression")
+                .with_label("nested here, it returns null instead of dropping the attribute"),
+        );
+    }
+    if name == "Switch" {
+        if let Some(Some(Expr { kind: ExprKind::Call { name: inner, name_span, .. }, .. })) = args.first() {
+            if matches!(inner.as_str(), "IsPresent" | "IsNull" | "IsNullOrEmpty") {
+                out.push(
+                    ExprError::warning(*name_span, format!("`{inner}` as the source of `Switch`"))
+                        .with_label("Entra documents this as unsupported; use `\"\"` as a key to match empty values"),
+                );
+            }
+        }
+    }
+}
+
+fn unknown_function(name: &str, name_span: Span) -> ExprError {
+    let e = ExprError::new(name_span, format!("unknown function `{name}`"));
+    if let Some(exact) = FUNCTIONS.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
+        e.with_label(format!("function names are case-sensitive: did you mean `{}`?", exact.name))
+    } else if let Some(s) = did_you_mean(name, FUNCTIONS.iter().map(|f| f.name)) {
+        e.with_label(format!("did you mean `{s}`?"))
+    } else {
+        e
+    }
+}
+
+/// Argument count, `Switch` pairs, and required arguments left empty.
+fn check_arity(sig: &FunctionSig, span: Span, args: &[Option<Expr>], out: &mut Vec<ExprError>) {
+    let (name, n) = (sig.name, args.len());
     let arity = match (sig.min, sig.max) {
         (min, Some(max)) if min == max => format!("{min} argument{}", if min == 1 { "" } else { "s" }),
         (min, Some(max)) => format!("{min} to {max} arguments"),
@@ -112,6 +144,7 @@ fn check_call(name: &str, name_span: Span, span: Span, args: &[Option<Expr>], po
             ),
         );
     }
+    // Which leading arguments may not be left empty: optional parameters are written as empty positions.
     let required = match name {
         "IIF" | "Mid" | "Word" | "Left" | "DateAdd" | "DateDiff" | "BitAnd" | "Item" | "Split" => n,
         "Switch" | "Replace" | "FormatDateTime" | "InStr" | "Join" => 1,
@@ -122,28 +155,6 @@ fn check_call(name: &str, name_span: Span, span: Span, args: &[Option<Expr>], po
         if arg.is_none() {
             let param = sig.params.get(i).copied().unwrap_or("argument");
             out.push(ExprError::new(span, format!("`{name}` needs a value for `{param}` (argument {})", i + 1)));
-        }
-    }
-    if name == "SelectUniqueValue" && pos != Position::Top {
-        out.push(
-            ExprError::new(name_span, "`SelectUniqueValue` must be the whole expression")
-                .with_label("it cannot be nested inside another function"),
-        );
-    }
-    if name == "IgnoreFlowIfNullOrEmpty" && pos != Position::Top {
-        out.push(
-            ExprError::warning(name_span, "`IgnoreFlowIfNullOrEmpty` only has an effect as the whole expression")
-                .with_label("nested here, it returns null instead of dropping the attribute"),
-        );
-    }
-    if name == "Switch" {
-        if let Some(Some(Expr { kind: ExprKind::Call { name: inner, name_span, .. }, .. })) = args.first() {
-            if matches!(inner.as_str(), "IsPresent" | "IsNull" | "IsNullOrEmpty") {
-                out.push(
-                    ExprError::warning(*name_span, format!("`{inner}` as the source of `Switch`"))
-                        .with_label("Entra documents this as unsupported; use `\"\"` as a key to match empty values"),
-                );
-            }
         }
     }
 }

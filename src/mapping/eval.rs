@@ -36,7 +36,7 @@ impl EvalError {
 }
 
 /// Answers "is this value still free in the target?" for `SelectUniqueValue`.
-pub type UniquenessOracle = Box<dyn FnMut(&str) -> bool>;
+pub type UniquenessOracle = Box<dyn FnMut(&str) -> bool + Send>;
 
 /// Where `Now()`, `Guid()`, `RandomString()` and `DefaultDomain()` get their values.
 pub struct EvalEnv {
@@ -124,12 +124,22 @@ pub fn evaluate(expr: &Expr, src: &SourceObject, env: &mut EvalEnv) -> Result<Va
 
 pub(crate) fn eval(expr: &Expr, src: &SourceObject, env: &mut EvalEnv) -> Result<Value, EvalError> {
     match &expr.kind {
-        ExprKind::Attribute(name) => Ok(src.get(name).clone()),
+        ExprKind::Attribute(name) => Ok(attribute(src, name)),
         ExprKind::Str(s) => Ok(Value::Str(s.clone())),
         ExprKind::Int(i) | ExprKind::Hex(i) => Ok(Value::Int(*i)),
         ExprKind::Ident(name) => Ok(identifier(name)),
         ExprKind::Compare { .. } => condition(expr, src, env, "CBool").map(Value::Bool),
         ExprKind::Call { name, args, .. } => call(name, args, expr.span, src, env),
+    }
+}
+
+/// A source attribute as expressions see it. `IsSoftDeleted` is computed by Entra for every object, so
+/// when the source object does not carry it, it is `false` (not null): otherwise the default `active`
+/// mapping (`Switch([IsSoftDeleted], , "False", "True", ...)`) would silently send nothing.
+pub(crate) fn attribute(src: &SourceObject, name: &str) -> Value {
+    match src.get(name) {
+        Value::Null if name.eq_ignore_ascii_case("IsSoftDeleted") => Value::Bool(false),
+        v => v.clone(),
     }
 }
 
@@ -248,11 +258,33 @@ fn select_unique_value(
     ))
 }
 
+/// For an expression whose top level is `SelectUniqueValue(...)`: every rule's value in order (empty
+/// ones skipped), so a caller that checks uniqueness asynchronously can test them itself. `None` for
+/// other expressions.
+pub fn select_unique_candidates(
+    expr: &Expr,
+    src: &SourceObject,
+    env: &mut EvalEnv,
+) -> Option<Result<Vec<String>, EvalError>> {
+    let ExprKind::Call { name, args, .. } = &expr.kind else { return None };
+    if name != "SelectUniqueValue" {
+        return None;
+    }
+    let mut out = Vec::new();
+    for i in 0..args.len() {
+        match arg(args, i, src, env) {
+            Ok(v) => out.extend(v.to_text().filter(|t| !t.is_empty())),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(Ok(out))
+}
+
 /// Evaluates an `IIF`/`CBool` condition. Entra fails the condition when a source attribute it reads is
 /// null or empty (ENTRA.md 5.3), which entrasim reports as an evaluation error of the mapping.
 fn condition(cond: &Expr, src: &SourceObject, env: &mut EvalEnv, function: &str) -> Result<bool, EvalError> {
     if function == "IIF" {
-        if let Some(missing) = cond.attributes().into_iter().find(|a| src.get(a).is_null_or_empty()) {
+        if let Some(missing) = cond.attributes().into_iter().find(|a| attribute(src, a).is_null_or_empty()) {
             return Err(EvalError::new(
                 cond.span,
                 format!("`IIF` condition reads `[{missing}]`, which is null or empty; Entra fails the condition check"),
@@ -321,7 +353,9 @@ mod tests {
         let expr = r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#;
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(false))])), Ok("True".into()));
         assert_eq!(run(expr, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("False".into()));
-        assert_eq!(run(expr, &user(&[])), Ok(Value::Null), "no key matches null and the default is omitted");
+        assert_eq!(run(expr, &user(&[])), Ok("True".into()), "an absent IsSoftDeleted is false");
+        let by_state = r#"Switch([state], , "NSW", "Sydney")"#;
+        assert_eq!(run(by_state, &user(&[])), Ok(Value::Null), "no key matches null and the default is omitted");
         let lower = r#"Switch([IsSoftDeleted], , "false", "true", "true", "false")"#;
         assert_eq!(run(lower, &user(&[("IsSoftDeleted", Value::Bool(true))])), Ok("false".into()));
         assert_eq!(
@@ -397,6 +431,30 @@ mod tests {
         assert_eq!(evaluate(&parsed, &u, &mut env), Ok("J.Smith@contoso.com".into()));
         env.set_uniqueness_oracle(Box::new(|_: &str| false));
         assert!(evaluate(&parsed, &u, &mut env).unwrap_err().message.contains("already taken"));
+    }
+
+    #[test]
+    fn environments_and_mappings_can_cross_threads() {
+        fn assert_send<T: Send>() {}
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send::<EvalEnv>();
+        assert_send_sync::<crate::mapping::MappingSet>();
+        assert_send_sync::<crate::mapping::Explanation>();
+        let mut env = EvalEnv::system();
+        assert!(uuid::Uuid::parse_str(&env.guid()).is_ok());
+        assert!((Utc::now() - env.now()).num_seconds().abs() < 60, "the system clock is live");
+    }
+
+    #[test]
+    fn select_unique_value_candidates_for_async_callers() {
+        let (parsed, _) =
+            parse_expression(r#"SelectUniqueValue([mail], Join("@", [mailNickname], "contoso.com"), [x])"#);
+        let parsed = parsed.expect("parsed");
+        let u = user(&[("mailNickname", "jdoe".into())]);
+        let got = select_unique_candidates(&parsed, &u, &mut EvalEnv::deterministic(1));
+        assert_eq!(got, Some(Ok(vec!["jdoe@contoso.com".to_string()])));
+        let (other, _) = parse_expression("[mail]");
+        assert_eq!(select_unique_candidates(&other.expect("parsed"), &u, &mut EvalEnv::deterministic(1)), None);
     }
 
     #[test]

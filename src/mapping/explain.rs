@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::catalog::ObjectKind;
 use super::eval::EvalEnv;
-use super::model::{Apply, Evaluated, MappingSet, MappingSource, ObjectMapping, Operation};
+use super::model::{Apply, AttributeMapping, Evaluated, MappingSet, MappingSource, ObjectMapping, Operation};
 use super::resource::build_resource;
 use super::scope::ScopeVerdict;
 use super::target::TargetAttr;
@@ -48,7 +48,7 @@ pub struct AttributeOutcome {
     pub target: TargetAttr,
     /// The source as written (`[mail]`, an expression, a constant).
     pub source: String,
-    /// `flow`, `null`, `ignore`, `notApplied` or `error`.
+    /// `flow`, `null`, `ignore`, `not_applied` or `error`.
     pub outcome: &'static str,
     /// The typed value sent (`"[Redact]"` when the expression uses `Redact`).
     pub value: serde_json::Value,
@@ -73,53 +73,18 @@ pub fn explain_object(om: &ObjectMapping, src: &SourceObject, env: &mut EvalEnv)
     let mut attributes = Vec::new();
     let mut body_values = Vec::new();
     for m in &om.attributes {
-        let mut notes = Vec::new();
-        if m.apply == Apply::OnCreate {
-            notes.push("only during object creation".to_string());
+        let (outcome, body_value) = attribute_outcome(m, src, env);
+        if let Some(json) = body_value {
+            body_values.push((m.target.clone(), json));
         }
-        if m.matching_priority.is_some() {
-            notes.push(format!("matching precedence {}", m.matching_priority.unwrap_or_default()));
-        }
-        if m.is_volatile() && m.apply == Apply::Always {
-            notes.push("changes on every evaluation: never reaches steady state".to_string());
-        }
-        if let Some(d) = &m.default {
-            notes.push(format!("default if null: \"{d}\""));
-        }
-        let redacted = matches!(&m.source, MappingSource::Expression(e) if e.ast.calls("Redact"));
-        let (outcome, value, error) = match m.evaluate_for(src, env, Operation::Create) {
-            Ok(Evaluated::Flow(v)) => {
-                let json = m.target.scim_value(&v);
-                if m.target.is_reference() {
-                    notes.push("reference: linked by a PATCH after the referenced object is provisioned".to_string());
-                } else {
-                    body_values.push((m.target.clone(), json.clone()));
-                }
-                ("flow", if redacted { serde_json::json!("[Redact]") } else { json }, None)
-            }
-            Ok(Evaluated::Null) => ("null", serde_json::Value::Null, None),
-            Ok(Evaluated::Ignore) => ("ignore", serde_json::Value::Null, None),
-            Ok(Evaluated::NotApplied) => ("notApplied", serde_json::Value::Null, None),
-            Err(e) => ("error", serde_json::Value::Null, Some(e.message)),
-        };
-        attributes.push(AttributeOutcome {
-            target: m.target.clone(),
-            source: m.source_text(),
-            outcome,
-            value,
-            error,
-            notes,
-        });
+        attributes.push(outcome);
     }
     let matching = om
         .matching_attributes()
         .into_iter()
         .map(|m| {
             let value = attributes.iter().find(|a| a.target == m.target).map(|a| &a.value).filter(|v| !v.is_null());
-            let filter = value.map(|v| match v {
-                serde_json::Value::String(s) => format!("{} eq {}", m.target, serde_json::Value::String(s.clone())),
-                other => format!("{} eq {other}", m.target),
-            });
+            let filter = value.map(|v| format!("{} eq {v}", m.target));
             MatchingStep { priority: m.matching_priority.unwrap_or_default(), target: m.target.clone(), filter }
         })
         .collect();
@@ -130,6 +95,47 @@ pub fn explain_object(om: &ObjectMapping, src: &SourceObject, env: &mut EvalEnv)
         attributes,
         create_body: build_resource(om.kind, &body_values),
     }
+}
+
+/// One mapping's outcome on creation, and the typed value it adds to the POST body (references are
+/// linked later and add nothing).
+fn attribute_outcome(
+    m: &AttributeMapping,
+    src: &SourceObject,
+    env: &mut EvalEnv,
+) -> (AttributeOutcome, Option<serde_json::Value>) {
+    let mut notes = Vec::new();
+    if m.apply == Apply::OnCreate {
+        notes.push("only during object creation".to_string());
+    }
+    if let Some(p) = m.matching_priority {
+        notes.push(format!("matching precedence {p}"));
+    }
+    if m.is_volatile() && m.apply == Apply::Always {
+        notes.push("changes on every evaluation: never reaches steady state".to_string());
+    }
+    if let Some(d) = &m.default {
+        notes.push(format!("default if null: \"{d}\""));
+    }
+    let redacted = matches!(&m.source, MappingSource::Expression(e) if e.ast.calls("Redact"));
+    let mut body_value = None;
+    let (outcome, value, error) = match m.evaluate_for(src, env, Operation::Create) {
+        Ok(Evaluated::Flow(v)) => {
+            let json = m.target.scim_value(&v);
+            if m.target.is_reference() {
+                notes.push("reference: linked by a PATCH after the referenced object is provisioned".to_string());
+            } else {
+                body_value = Some(json.clone());
+            }
+            ("flow", if redacted { serde_json::json!("[Redact]") } else { json }, None)
+        }
+        Ok(Evaluated::Null) => ("null", serde_json::Value::Null, None),
+        Ok(Evaluated::Ignore) => ("ignore", serde_json::Value::Null, None),
+        Ok(Evaluated::NotApplied) => ("not_applied", serde_json::Value::Null, None),
+        Err(e) => ("error", serde_json::Value::Null, Some(e.message)),
+    };
+    let target = m.target.clone();
+    (AttributeOutcome { target, source: m.source_text(), outcome, value, error, notes }, body_value)
 }
 
 impl Explanation {
@@ -169,7 +175,7 @@ impl Explanation {
                 "flow" => format!("= {}", a.value),
                 "null" => "null: not provisioned".to_string(),
                 "ignore" => "dropped by IgnoreFlowIfNullOrEmpty".to_string(),
-                "notApplied" => "not applied".to_string(),
+                "not_applied" => "not applied".to_string(),
                 _ => format!("error: {}", a.error.as_deref().unwrap_or("")),
             };
             let _ = writeln!(out, "  {} {result}", a.target);

@@ -11,6 +11,18 @@
 //!                  TargetAttr::scim_value ──▶ build_resource (POST body) / TargetAttr::lookup (diff)
 //! ```
 //!
+//! # Entry points
+//!
+//! - [`load`] / [`check`] / [`load_source`]: preset, mapping TOML or schema JSON → [`MappingSet`] or
+//!   every [`crate::diagnostic::Diagnostic`]; [`presets::names`] lists the presets.
+//! - [`ScopingFilters::evaluate`]: is an object in scope, clause by clause.
+//! - [`ObjectMapping::matching_attributes`], [`AttributeMapping::evaluate_for`] (defaults, create-only,
+//!   `IgnoreFlowIfNullOrEmpty` as [`Evaluated::Ignore`]), [`ObjectMapping::create_body`].
+//! - [`TargetAttr`]: `lookup` in an endpoint's resource, `scim_value` for the wire, `same_value` /
+//!   [`AttributeMapping::in_sync`] to decide whether an update is needed (ENTRA.md 3.4).
+//! - [`explain`] and [`eval_expression_text`]: the back-ends of the CLI's mapping commands.
+//! - [`EvalEnv::deterministic`] / [`EvalEnv::system`]: where `Now()`, `Guid()` and `RandomString()` come from.
+//!
 //! # Expression grammar
 //!
 //! Function names are case-sensitive; whitespace is allowed between tokens; an expression is at most
@@ -27,7 +39,7 @@
 //!                                                     (* \" and \\ are escapes; other \ kept *)
 //! integer     = [ "-" ] , digit , { digit } ;
 //! hex         = "&H" , hex_digit , { hex_digit } ;
-//! name        = letter , { letter | digit | "_" | "." } ;
+//! name        = ( letter | "_" ) , { letter | digit | "_" | "." } ;
 //! identifier  = name ;                                (* vbTextCompare, vbBinaryCompare, True, False *)
 //! ```
 
@@ -58,13 +70,13 @@ pub use catalog::{
 };
 pub use check::check_expression;
 pub use compile::{compile_expression, eval_expression_text};
-pub use eval::{evaluate, fixed_now, EvalEnv, EvalError, UniquenessOracle};
+pub use eval::{evaluate, fixed_now, select_unique_candidates, EvalEnv, EvalError, UniquenessOracle};
 pub use explain::{explain, explain_object, AttributeOutcome, Explanation, MatchingStep};
 pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{
-    Apply, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource, ObjectMapping, Operation,
-    TargetActions,
+    Apply, AttributeError, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource,
+    ObjectMapping, Operation, TargetActions,
 };
 pub use parse::{parse_expression, MAX_EXPRESSION_CHARS};
 pub use resource::{build_resource, ADSCIM_GROUP, CORE_GROUP, CORE_USER};

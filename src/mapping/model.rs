@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::ast::Expr;
 use super::catalog::ObjectKind;
 use super::eval::{self, EvalEnv, EvalError};
+use super::resource::build_resource;
 use super::scope::ScopingFilters;
 use super::target::TargetAttr;
 use super::value::{SourceObject, Value};
@@ -74,7 +75,7 @@ pub struct Expression {
 
 /// When a mapping applies ("Apply this mapping" in the portal, Graph `flowType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Apply {
     /// On create and update (`Always`).
@@ -119,9 +120,21 @@ pub struct AttributeMapping {
     pub flow_behavior: FlowBehavior,
 }
 
+/// An attribute mapping that could not be evaluated for an object (Entra fails the whole object).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot evaluate the mapping of `{target}`: {source}")]
+pub struct AttributeError {
+    /// The target attribute path.
+    pub target: String,
+    /// Why.
+    #[source]
+    pub source: EvalError,
+}
+
 /// The operation a mapping is evaluated for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Operation {
     /// The object is being created (POST).
     Create,
@@ -131,7 +144,8 @@ pub enum Operation {
 
 /// What a mapping contributes for one object and operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "value", rename_all = "camelCase")]
+#[serde(tag = "outcome", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Evaluated {
     /// A value to provision.
     Flow(#[serde(serialize_with = "serialize_value")] Value),
@@ -168,7 +182,7 @@ impl AttributeMapping {
     pub fn evaluate(&self, src: &SourceObject, env: &mut EvalEnv) -> Result<Value, EvalError> {
         env.ignore_flow = false;
         match &self.source {
-            MappingSource::Direct(attr) => Ok(src.get(attr).clone()),
+            MappingSource::Direct(attr) => Ok(eval::attribute(src, attr)),
             MappingSource::Constant(c) => Ok(Value::Str(c.clone())),
             MappingSource::Expression(e) => eval::evaluate(&e.ast, src, env),
             MappingSource::None => Ok(Value::Null),
@@ -232,6 +246,33 @@ impl ObjectMapping {
             self.attributes.iter().filter(|a| a.matching_priority.is_some_and(|p| p > 0)).collect();
         m.sort_by_key(|a| a.matching_priority);
         m
+    }
+
+    /// Every attribute mapping's contribution to `op`, in mapping order.
+    pub fn evaluate_all(
+        &self,
+        src: &SourceObject,
+        env: &mut EvalEnv,
+        op: Operation,
+    ) -> Vec<(&AttributeMapping, Result<Evaluated, EvalError>)> {
+        self.attributes.iter().map(|m| (m, m.evaluate_for(src, env, op))).collect()
+    }
+
+    /// The body Entra POSTs for `src` (see [`build_resource`]): every flowing value, typed, except
+    /// references (`manager`, `members`), which Entra links after creation. The first evaluation error
+    /// fails the whole object, as it does in Entra.
+    pub fn create_body(&self, src: &SourceObject, env: &mut EvalEnv) -> Result<serde_json::Value, AttributeError> {
+        let mut values = Vec::new();
+        for (m, outcome) in self.evaluate_all(src, env, Operation::Create) {
+            match outcome {
+                Ok(Evaluated::Flow(v)) if !m.target.is_reference() => {
+                    values.push((m.target.clone(), m.target.scim_value(&v)))
+                }
+                Ok(_) => {}
+                Err(e) => return Err(AttributeError { target: m.target.to_string(), source: e }),
+            }
+        }
+        Ok(build_resource(self.kind, &values))
     }
 
     /// The mapping whose target is `target`, if any.
@@ -299,6 +340,27 @@ mod tests {
         let m = expr_mapping("IgnoreFlowIfNullOrEmpty([department])", "title");
         let mut env = EvalEnv::deterministic(1);
         assert_eq!(m.evaluate_for(&SourceObject::new(), &mut env, Operation::Update), Ok(Evaluated::Ignore));
+    }
+
+    #[test]
+    fn create_body_leaves_references_out_and_fails_on_errors() {
+        let mut om = ObjectMapping::new(ObjectKind::User);
+        om.attributes = vec![
+            AttributeMapping::direct("userPrincipalName", TargetAttr::parse("userName").expect("valid")),
+            AttributeMapping::direct(
+                "manager",
+                TargetAttr::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").expect("valid"),
+            ),
+        ];
+        let src = SourceObject::from_json(&serde_json::json!({"userPrincipalName": "a@x", "manager": "m-1"}));
+        let body = om.create_body(&src, &mut EvalEnv::deterministic(1)).expect("no error");
+        assert_eq!(body["userName"], serde_json::json!("a@x"));
+        assert!(body.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").is_none());
+        om.attributes.push(expr_mapping(r#"Mid([mail], 0, 1)"#, "title"));
+        let err = om.create_body(&src, &mut EvalEnv::deterministic(1)).expect_err("Mid fails");
+        assert_eq!(err.target, "title");
+        assert_eq!(err.to_string(), "cannot evaluate the mapping of `title`: `Mid`: `start` is 1-based, got 0");
+        assert_eq!(om.evaluate_all(&src, &mut EvalEnv::deterministic(1), Operation::Update).len(), 3);
     }
 
     #[test]

@@ -77,135 +77,173 @@ pub fn parse_expression(text: &str) -> (Option<Expr>, Vec<ExprError>) {
 }
 
 fn lex(text: &str, errors: &mut Vec<ExprError>) -> Vec<(Tok, Span)> {
+    let mut lexer = Lexer { text, pos: 0, errors };
     let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut chars = text.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        let tok = match c {
-            c if c.is_whitespace() => continue,
-            '(' => Tok::LParen,
-            ')' => Tok::RParen,
-            ',' => Tok::Comma,
-            '=' => Tok::Cmp(CmpOp::Eq),
-            '<' => match chars.peek() {
-                Some((_, '>')) => {
-                    chars.next();
-                    Tok::Cmp(CmpOp::Ne)
-                }
-                Some((_, '=')) => {
-                    chars.next();
-                    Tok::Cmp(CmpOp::Le)
-                }
-                _ => Tok::Cmp(CmpOp::Lt),
-            },
-            '>' => match chars.peek() {
-                Some((_, '=')) => {
-                    chars.next();
-                    Tok::Cmp(CmpOp::Ge)
-                }
-                _ => Tok::Cmp(CmpOp::Gt),
-            },
-            '[' => {
-                let mut name = String::new();
-                let mut closed = false;
-                for (_, c) in chars.by_ref() {
-                    if c == ']' {
-                        closed = true;
-                        break;
-                    }
-                    name.push(c);
-                }
-                let end = chars.peek().map_or(text.len(), |(i, _)| *i);
-                if !closed {
-                    errors.push(
-                        ExprError::new(Span::new(start, end), "unterminated attribute name")
-                            .with_label("expected `]` to close `[`"),
-                    );
-                } else if name.trim().is_empty() {
-                    errors.push(ExprError::new(Span::new(start, end), "empty attribute name `[]`"));
-                }
-                out.push((Tok::Attr(name), Span::new(start, end)));
-                continue;
-            }
-            '"' => {
-                let mut s = String::new();
-                let mut closed = false;
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\\' => match chars.peek() {
-                            Some((_, n @ ('"' | '\\'))) => {
-                                s.push(*n);
-                                chars.next();
-                            }
-                            // Any other backslash is kept: regex patterns such as `\d` survive unescaped.
-                            _ => s.push('\\'),
-                        },
-                        c => s.push(c),
-                    }
-                }
-                let end = chars.peek().map_or(text.len(), |(i, _)| *i);
-                if !closed {
-                    errors.push(
-                        ExprError::new(Span::new(start, end), "unterminated string")
-                            .with_label("expected `\"` to close the string"),
-                    );
-                }
-                out.push((Tok::Str(s), Span::new(start, end)));
-                continue;
-            }
-            '&' if matches!(chars.peek(), Some((_, 'H' | 'h'))) => {
-                chars.next();
-                let digits_start = start + 2;
-                let mut end = digits_start;
-                while end < bytes.len() && bytes[end].is_ascii_hexdigit() {
-                    chars.next();
-                    end += 1;
-                }
-                let digits = &text[digits_start..end];
-                let value = i64::from_str_radix(digits, 16).unwrap_or_else(|_| {
-                    let msg = if digits.is_empty() { "expected hex digits after `&H`" } else { "hex number too large" };
-                    errors.push(ExprError::new(Span::new(start, end), msg));
-                    0
-                });
-                out.push((Tok::Hex(value), Span::new(start, end)));
-                continue;
-            }
-            c if c.is_ascii_digit() || (c == '-' && matches!(chars.peek(), Some((_, d)) if d.is_ascii_digit())) => {
-                let mut end = start + 1;
-                while end < bytes.len() && bytes[end].is_ascii_digit() {
-                    chars.next();
-                    end += 1;
-                }
-                let value = text[start..end].parse::<i64>().unwrap_or_else(|_| {
-                    errors.push(ExprError::new(Span::new(start, end), "number too large"));
-                    0
-                });
-                out.push((Tok::Int(value), Span::new(start, end)));
-                continue;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut end = start + c.len_utf8();
-                while let Some((i, n)) = chars.peek() {
-                    if n.is_alphanumeric() || *n == '_' || *n == '.' {
-                        end = i + n.len_utf8();
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                out.push((Tok::Ident(text[start..end].to_string()), Span::new(start, end)));
-                continue;
-            }
-            other => Tok::Bad(other),
-        };
-        let end = chars.peek().map_or(text.len(), |(i, _)| *i);
-        out.push((tok, Span::new(start, end)));
+    while let Some(c) = lexer.peek() {
+        let start = lexer.pos;
+        if c.is_whitespace() {
+            lexer.bump();
+            continue;
+        }
+        let tok = lexer.token(c);
+        out.push((tok, Span::new(start, lexer.pos)));
     }
     out
+}
+
+/// Turns expression text into tokens; problems (unterminated strings, bad numbers) are pushed to
+/// `errors` and lexing goes on.
+struct Lexer<'t, 'e> {
+    text: &'t str,
+    pos: usize,
+    errors: &'e mut Vec<ExprError>,
+}
+
+impl Lexer<'_, '_> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn peek_second(&self) -> Option<char> {
+        self.text[self.pos..].chars().nth(1)
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn error(&mut self, start: usize, message: &str, label: Option<&str>) {
+        let mut e = ExprError::new(Span::new(start, self.pos), message);
+        if let Some(label) = label {
+            e = e.with_label(label);
+        }
+        self.errors.push(e);
+    }
+
+    fn token(&mut self, c: char) -> Tok {
+        match c {
+            '[' => self.attribute(),
+            '"' => self.string(),
+            '&' if matches!(self.peek_second(), Some('H' | 'h')) => self.hex(),
+            c if c.is_ascii_digit() || (c == '-' && self.peek_second().is_some_and(|d| d.is_ascii_digit())) => {
+                self.number()
+            }
+            c if c.is_alphabetic() || c == '_' => self.identifier(),
+            _ => {
+                self.bump();
+                match (c, self.peek()) {
+                    ('(', _) => Tok::LParen,
+                    (')', _) => Tok::RParen,
+                    (',', _) => Tok::Comma,
+                    ('=', _) => Tok::Cmp(CmpOp::Eq),
+                    ('<' | '>', Some('=')) | ('<', Some('>')) => {
+                        let second = self.bump();
+                        match (c, second) {
+                            ('<', Some('>')) => Tok::Cmp(CmpOp::Ne),
+                            ('<', _) => Tok::Cmp(CmpOp::Le),
+                            _ => Tok::Cmp(CmpOp::Ge),
+                        }
+                    }
+                    ('<', _) => Tok::Cmp(CmpOp::Lt),
+                    ('>', _) => Tok::Cmp(CmpOp::Gt),
+                    _ => Tok::Bad(c),
+                }
+            }
+        }
+    }
+
+    /// `[name]`: everything up to the closing bracket.
+    fn attribute(&mut self) -> Tok {
+        let start = self.pos;
+        self.bump();
+        let name_start = self.pos;
+        let close = self.text[self.pos..].find(']');
+        let name = match close {
+            Some(i) => {
+                let name = self.text[name_start..name_start + i].to_string();
+                self.pos = name_start + i + 1;
+                name
+            }
+            None => {
+                self.pos = self.text.len();
+                let name = self.text[name_start..].to_string();
+                self.error(start, "unterminated attribute name", Some("expected `]` to close `[`"));
+                return Tok::Attr(name);
+            }
+        };
+        if name.trim().is_empty() {
+            self.error(start, "empty attribute name `[]`", None);
+        }
+        Tok::Attr(name)
+    }
+
+    /// `"text"` with Entra's escapes `\"` and `\\`; any other backslash is kept, so regex patterns such
+    /// as `\d` survive unescaped.
+    fn string(&mut self) -> Tok {
+        let start = self.pos;
+        self.bump();
+        let mut s = String::new();
+        loop {
+            match self.bump() {
+                Some('"') => return Tok::Str(s),
+                Some('\\') => match self.peek() {
+                    Some(n @ ('"' | '\\')) => {
+                        s.push(n);
+                        self.bump();
+                    }
+                    _ => s.push('\\'),
+                },
+                Some(c) => s.push(c),
+                None => {
+                    self.error(start, "unterminated string", Some("expected `\"` to close the string"));
+                    return Tok::Str(s);
+                }
+            }
+        }
+    }
+
+    /// `&H` followed by hex digits.
+    fn hex(&mut self) -> Tok {
+        let start = self.pos;
+        self.pos += 2;
+        let digits_len = self.text[self.pos..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        let digits = &self.text[self.pos..self.pos + digits_len];
+        self.pos += digits_len;
+        match i64::from_str_radix(digits, 16) {
+            Ok(v) => Tok::Hex(v),
+            Err(_) => {
+                let msg = if digits.is_empty() { "expected hex digits after `&H`" } else { "hex number too large" };
+                self.error(start, msg, None);
+                Tok::Hex(0)
+            }
+        }
+    }
+
+    /// `[-]digits`.
+    fn number(&mut self) -> Tok {
+        let start = self.pos;
+        self.pos += 1;
+        self.pos += self.text[self.pos..].bytes().take_while(u8::is_ascii_digit).count();
+        match self.text[start..self.pos].parse::<i64>() {
+            Ok(v) => Tok::Int(v),
+            Err(_) => {
+                self.error(start, "number too large", None);
+                Tok::Int(0)
+            }
+        }
+    }
+
+    /// A function name or an enumeration identifier.
+    fn identifier(&mut self) -> Tok {
+        let start = self.pos;
+        self.bump();
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            self.bump();
+        }
+        Tok::Ident(self.text[start..self.pos].to_string())
+    }
 }
 
 struct Parser {

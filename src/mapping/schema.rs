@@ -45,37 +45,7 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
         );
         return (None, cx.diags);
     };
-    let (mut users, mut groups) = (None, None);
-    for rule in rules {
-        for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
-            let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
-            let kind = match source.to_ascii_lowercase().as_str() {
-                "user" => ObjectKind::User,
-                "group" => ObjectKind::Group,
-                other => {
-                    let name = om.get("name").and_then(Json::as_str).unwrap_or(other);
-                    cx.diag(
-                        Severity::Warning,
-                        &format!("object mapping `{name}` ({source}) is not simulated and was skipped"),
-                        Some(source),
-                        "only User and Group mappings are simulated",
-                    );
-                    continue;
-                }
-            };
-            let slot = if kind == ObjectKind::User { &mut users } else { &mut groups };
-            if slot.is_some() {
-                cx.diag(
-                    Severity::Warning,
-                    &format!("a second {} object mapping was ignored", kind.as_str().to_lowercase()),
-                    om.get("name").and_then(Json::as_str),
-                    "only the first mapping per object type is used",
-                );
-                continue;
-            }
-            *slot = Some(object_mapping(&mut cx, om, kind));
-        }
-    }
+    let (users, groups) = object_mappings(&mut cx, schema, rules);
     let users = match users {
         Some(Some(u)) => Some(u),
         Some(None) => None,
@@ -89,6 +59,67 @@ pub fn import_schema(file: &SourceFile) -> (Option<MappingSet>, Vec<Diagnostic>)
     let ok = !cx.diags.iter().any(Diagnostic::is_error);
     let set = users.filter(|_| ok).map(|users| MappingSet { users: users.om, groups });
     (set, cx.diags)
+}
+
+/// An object mapping of one kind: not found, found but not importable (`Some(None)`), or imported.
+type Slot = Option<Option<Imported>>;
+
+/// The user and group object mappings of every rule (the first of each kind).
+fn object_mappings(cx: &mut Cx, schema: &Json, rules: &[Json]) -> (Slot, Slot) {
+    let (mut users, mut groups) = (None, None);
+    for rule in rules {
+        let target_directory = rule.get("targetDirectoryName").and_then(Json::as_str).unwrap_or("");
+        for om in rule.get("objectMappings").and_then(Json::as_array).into_iter().flatten() {
+            let source = om.get("sourceObjectName").and_then(Json::as_str).unwrap_or("");
+            let name = om.get("name").and_then(Json::as_str).unwrap_or(source);
+            let kind = match source.to_ascii_lowercase().as_str() {
+                "user" => ObjectKind::User,
+                "group" => ObjectKind::Group,
+                _ => {
+                    let message = format!("object mapping `{name}` ({source}) is not simulated and was skipped");
+                    cx.diag(Severity::Warning, &message, Some(source), "only User and Group mappings are simulated");
+                    continue;
+                }
+            };
+            let slot = if kind == ObjectKind::User { &mut users } else { &mut groups };
+            if slot.is_some() {
+                let message = format!("a second {} object mapping was ignored", kind.as_str().to_lowercase());
+                cx.diag(Severity::Warning, &message, Some(name), "only the first mapping per object type is used");
+                continue;
+            }
+            let mut imported = object_mapping(cx, om, kind);
+            if let Some(imported) = imported.as_mut() {
+                let target_object = om.get("targetObjectName").and_then(Json::as_str).unwrap_or("");
+                apply_case_exact(&mut imported.om, schema, target_directory, target_object);
+            }
+            *slot = Some(imported);
+        }
+    }
+    (users, groups)
+}
+
+/// Copies "Exact case?" (`caseExact`) of each target attribute from the schema's `directories`
+/// definitions onto the attribute mappings that write it.
+fn apply_case_exact(om: &mut ObjectMapping, schema: &Json, directory: &str, object: &str) {
+    let attributes = schema
+        .get("directories")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(directory)))
+        .flat_map(|d| d.get("objects").and_then(Json::as_array).into_iter().flatten())
+        .filter(|o| o.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(object)))
+        .flat_map(|o| o.get("attributes").and_then(Json::as_array).into_iter().flatten())
+        .collect::<Vec<_>>();
+    for m in &mut om.attributes {
+        let path = m.target.to_string();
+        let definition = attributes
+            .iter()
+            .find(|a| a.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(&path)));
+        if let Some(exact) = definition.and_then(|a| a.get("caseExact")).and_then(Json::as_bool) {
+            m.case_exact = exact;
+        }
+    }
 }
 
 fn unwrap_schema(json: &Json) -> &Json {
@@ -471,6 +502,36 @@ mod tests {
         assert_eq!((a[1].apply, a[1].default.as_deref()), (Apply::OnCreate, Some("Staff")));
         assert_eq!(a[2].source_text(), r#"Join(" ", [givenName], [surname])"#);
         assert!(set.groups.is_none());
+    }
+
+    #[test]
+    fn semantic_problems_are_located_in_the_json() {
+        let text = r#"{"synchronizationRules": [{"objectMappings": [
+  {"sourceObjectName": "User", "flowTypes": "Add, Update, Delete", "attributeMappings": [
+    {"targetAttributeName": "userName", "matchingPriority": 1, "source": {"type": "Attribute", "name": "userPrincipalName"}},
+    {"targetAttributeName": "title", "source": {"type": "Attribute", "name": "jobTtle"}},
+    {"targetAttributeName": "displayName", "source": {"type": "Lookup", "name": "x"}}
+  ],
+  "scope": {"groups": [{"clauses": [
+    {"operatorName": "STARTS_WITH", "sourceOperandName": "mail", "targetOperand": {"values": ["a"]}},
+    {"operatorName": "Greater_Than", "sourceOperandName": "department", "targetOperand": {"values": ["ten"]}}
+  ]}]}},
+  {"sourceObjectName": "User", "name": "Second users", "attributeMappings": []}
+]}]}"#;
+        let (set, diags) = import(text);
+        assert!(set.is_none());
+        let found: Vec<String> =
+            diags.iter().map(|d| format!("{} {}", d.position().unwrap_or_default(), d.message)).collect();
+        assert_eq!(
+            found,
+            [
+                "schema.json:4:78 unknown source attribute `jobTtle`",
+                "schema.json:5:63 unknown source type \"Lookup\"",
+                "schema.json:8:22 unknown scoping operator \"STARTS_WITH\"",
+                "schema.json:9:59 `Greater_Than` needs an integer value, found \"ten\"",
+                "schema.json:11:40 a second user object mapping was ignored",
+            ]
+        );
     }
 
     #[test]

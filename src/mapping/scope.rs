@@ -200,7 +200,7 @@ fn as_bool(v: &Value) -> Option<bool> {
 impl ScopingClause {
     /// Whether the clause holds for `src`.
     pub fn holds(&self, src: &SourceObject) -> bool {
-        let v = src.get(&self.attribute);
+        let v = &super::eval::attribute(src, &self.attribute);
         match self.operator {
             ScopeOperator::IsNull => return v.is_null_or_empty(),
             ScopeOperator::IsNotNull => return !v.is_null_or_empty(),

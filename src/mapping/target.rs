@@ -205,6 +205,25 @@ impl TargetAttr {
         table.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&self.attribute))
     }
 
+    /// For core and enterprise paths that RFC 7643 does not define (`usrName`, `name.givenNme`): the
+    /// unknown part and the closest known name, if any. `None` for known paths and custom extensions.
+    pub fn unknown_part(&self) -> Option<(String, Option<&'static str>)> {
+        let table = match self.schema.as_deref() {
+            None => CORE,
+            Some(ENTERPRISE_USER) => ENTERPRISE,
+            Some(_) => return None,
+        };
+        let Some((_, subs, _, _)) = self.row() else {
+            let names = table.iter().map(|(n, ..)| *n);
+            return Some((self.attribute.clone(), crate::diagnostic::did_you_mean(&self.attribute, names)));
+        };
+        let sub = self.sub_attribute.as_ref()?;
+        if subs.is_empty() || subs.iter().any(|(s, _)| s == sub) {
+            return None;
+        }
+        Some((format!("{}.{sub}", self.attribute), crate::diagnostic::did_you_mean(sub, subs.iter().map(|(s, _)| *s))))
+    }
+
     /// True for the enterprise extension.
     pub fn is_enterprise(&self) -> bool {
         self.schema.as_deref() == Some(ENTERPRISE_USER)
@@ -236,14 +255,17 @@ impl TargetAttr {
 
     /// The typed JSON Entra sends for `v` on POST: booleans (from `true`/`false` in any case) for boolean
     /// attributes, integers for integer attributes, role objects for unfiltered complex multi-valued
-    /// attributes fed with JSON texts, strings otherwise. `Null` gives `null`.
+    /// attributes fed with JSON texts, strings otherwise. `Null` gives `null`. A multi-valued value sent to
+    /// a single-valued RFC 7643 attribute or a filtered element keeps its first value; custom attributes
+    /// keep the array (multi-valued extension attributes built with `Split`).
     pub fn scim_value(&self, v: &Value) -> serde_json::Value {
+        let single_valued = self.is_filtered() || self.sub_attribute.is_some() || self.row().is_some_and(|r| !r.3);
         match v {
             Value::Null => serde_json::Value::Null,
-            Value::Multi(items) if self.is_multi_valued() || !self.is_filtered() => {
-                serde_json::Value::Array(items.iter().map(|i| self.scim_element(i)).collect())
+            Value::Multi(items) if single_valued => {
+                items.first().map_or(serde_json::Value::Null, |i| self.scim_value(i))
             }
-            Value::Multi(items) => items.first().map_or(serde_json::Value::Null, |i| self.scim_value(i)),
+            Value::Multi(items) => serde_json::Value::Array(items.iter().map(|i| self.scim_element(i)).collect()),
             single if self.is_multi_valued() => serde_json::Value::Array(vec![self.scim_element(single)]),
             single => self.scalar(single),
         }
@@ -403,6 +425,18 @@ mod tests {
     }
 
     #[test]
+    fn unknown_core_parts_are_found_with_suggestions() {
+        assert_eq!(t("usrName").unknown_part(), Some(("usrName".to_string(), Some("userName"))));
+        assert_eq!(t("name.givenNme").unknown_part(), Some(("name.givenNme".to_string(), Some("givenName"))));
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCentre").unknown_part().map(|p| p.1),
+            Some(Some("costCenter"))
+        );
+        assert_eq!(t("urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:anything").unknown_part(), None);
+        assert_eq!(t(r#"emails[type eq "work"].value"#).unknown_part(), None);
+    }
+
+    #[test]
     fn types_come_from_the_schema_table() {
         assert_eq!(t("active").scim_type(), ScimType::Boolean);
         assert_eq!(t(r#"emails[type eq "work"].primary"#).scim_type(), ScimType::Boolean);
@@ -425,6 +459,12 @@ mod tests {
         assert_eq!(t("displayName").scim_value(&Value::Bool(true)), json!("True"));
         assert_eq!(t("displayName").scim_value(&Value::Int(3)), json!("3"));
         assert_eq!(t("displayName").scim_value(&Value::Null), json!(null));
+        let two = Value::Multi(vec!["a".into(), "b".into()]);
+        assert_eq!(t("displayName").scim_value(&two), json!("a"), "single-valued attributes keep the first value");
+        assert_eq!(
+            t("urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:sets").scim_value(&two),
+            json!(["a", "b"])
+        );
         let role = Value::Multi(vec![Value::Str(r#"{"primary":false,"value":"Admin"}"#.into())]);
         assert_eq!(t("roles").scim_value(&role), json!([{"primary": false, "value": "Admin"}]));
     }

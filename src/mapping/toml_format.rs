@@ -218,10 +218,10 @@ fn object_mapping(cx: &mut Cx, table: &DeTable<'_>, span: Range<usize>, kind: Ob
     let mut spans = Vec::new();
     let mut failed = false;
     for (t, s) in f.tables(cx, "attributes") {
-        match attribute_mapping(cx, t, s.clone(), kind) {
-            Some(m) => {
+        match attribute_mapping(cx, t, s, kind) {
+            Some((m, target_span)) => {
                 om.attributes.push(m);
-                spans.push(s);
+                spans.push(target_span);
             }
             None => failed = true,
         }
@@ -267,17 +267,17 @@ fn actions(cx: &mut Cx, v: &Val<'_>) -> TargetActions {
     a
 }
 
+type Str = Option<(String, Range<usize>)>;
+
 fn attribute_mapping(
     cx: &mut Cx,
     table: &DeTable<'_>,
     span: Range<usize>,
     kind: ObjectKind,
-) -> Option<AttributeMapping> {
+) -> Option<(AttributeMapping, Range<usize>)> {
     let mut f = Fields::new(table, span.clone());
     let target = f.string(cx, "target");
-    let direct = f.string(cx, "source");
-    let constant = f.string(cx, "constant");
-    let expression = f.string(cx, "expression");
+    let sources = [f.string(cx, "source"), f.string(cx, "constant"), f.string(cx, "expression")];
     let default = f.string(cx, "default").map(|(s, _)| s);
     let apply = f.string(cx, "apply");
     let matching = f.int(cx, "matching");
@@ -297,39 +297,13 @@ fn attribute_mapping(
             None
         }
     };
-    let given = [direct.is_some(), constant.is_some(), expression.is_some()].iter().filter(|b| **b).count();
-    if given > 1 {
-        cx.error(
-            span.clone(),
-            "an attribute mapping takes only one of `source`, `constant` and `expression`",
-            "mapping with several sources",
-        );
+    if sources.iter().filter(|s| s.is_some()).count() > 1 {
+        let message = "an attribute mapping takes only one of `source`, `constant` and `expression`";
+        cx.error(span.clone(), message, "mapping with several sources");
     }
-    let source = if let Some((attr, s)) = direct {
-        if !catalog::is_known_attribute(kind, &attr) {
-            let label = did_you_mean(&attr, kind.attributes().iter().copied())
-                .map_or_else(|| "not a source attribute".to_string(), |s| format!("did you mean `{s}`?"));
-            cx.error(s, format!("unknown source attribute `{attr}`"), label);
-        }
-        Some(MappingSource::Direct(attr))
-    } else if let Some((c, _)) = constant {
-        Some(MappingSource::Constant(c))
-    } else if let Some((text, s)) = expression {
-        let at = cx.string_source(&s, &text);
-        compile_expression(&text, kind, &at, &mut cx.diags).map(MappingSource::Expression)
-    } else {
-        Some(MappingSource::None)
-    };
+    let source = mapping_source(cx, sources, kind);
     let apply = apply.and_then(|(a, s)| parse_apply(cx, &a, s)).unwrap_or(Apply::Always);
-    let flow_behavior = match flow.as_ref().map(|(f, s)| (f.to_ascii_lowercase().replace('-', "_"), s.clone())) {
-        None => FlowBehavior::FlowWhenChanged,
-        Some((f, _)) if f == "when_changed" => FlowBehavior::FlowWhenChanged,
-        Some((f, _)) if f == "always" => FlowBehavior::FlowAlways,
-        Some((_, s)) => {
-            cx.error(s, "unknown `flow`", "expected \"when_changed\" or \"always\"");
-            FlowBehavior::FlowWhenChanged
-        }
-    };
+    let flow_behavior = parse_flow(cx, flow);
     let matching_priority = match matching {
         Some((p, _)) if p >= 1 && p <= i64::from(u32::MAX) => Some(p as u32),
         Some((_, s)) => {
@@ -338,7 +312,7 @@ fn attribute_mapping(
         }
         None => None,
     };
-    Some(AttributeMapping {
+    let mapping = AttributeMapping {
         target: target?,
         source: source?,
         default,
@@ -346,7 +320,40 @@ fn attribute_mapping(
         matching_priority,
         case_exact,
         flow_behavior,
-    })
+    };
+    Some((mapping, target_span))
+}
+
+/// The mapping type from whichever of `source`, `constant` and `expression` is given (none = type None).
+fn mapping_source(cx: &mut Cx, [direct, constant, expression]: [Str; 3], kind: ObjectKind) -> Option<MappingSource> {
+    if let Some((attr, s)) = direct {
+        if !catalog::is_known_attribute(kind, &attr) {
+            let label = did_you_mean(&attr, kind.attributes().iter().copied())
+                .map_or_else(|| "not a source attribute".to_string(), |s| format!("did you mean `{s}`?"));
+            cx.error(s, format!("unknown source attribute `{attr}`"), label);
+        }
+        return Some(MappingSource::Direct(attr));
+    }
+    if let Some((c, _)) = constant {
+        return Some(MappingSource::Constant(c));
+    }
+    if let Some((text, s)) = expression {
+        let at = cx.string_source(&s, &text);
+        return compile_expression(&text, kind, &at, &mut cx.diags).map(MappingSource::Expression);
+    }
+    Some(MappingSource::None)
+}
+
+fn parse_flow(cx: &mut Cx, flow: Str) -> FlowBehavior {
+    let Some((text, span)) = flow else { return FlowBehavior::FlowWhenChanged };
+    match text.to_ascii_lowercase().replace('-', "_").as_str() {
+        "when_changed" => FlowBehavior::FlowWhenChanged,
+        "always" => FlowBehavior::FlowAlways,
+        _ => {
+            cx.error(span, "unknown `flow`", "expected \"when_changed\" or \"always\"");
+            FlowBehavior::FlowWhenChanged
+        }
+    }
 }
 
 fn parse_apply(cx: &mut Cx, text: &str, span: Range<usize>) -> Option<Apply> {
@@ -494,6 +501,20 @@ enabled = false
                 "reference attribute `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager` is not mapped directly",
             ]
         );
+    }
+
+    #[test]
+    fn unknown_scim_attributes_are_warnings_at_the_target() {
+        let text = "[users]\n[[users.attributes]]\ntarget = \"userName\"\nsource = \"userPrincipalName\"\nmatching = 1\n[[users.attributes]]\ntarget = \"name.givenNme\"\nsource = \"givenName\"\n";
+        let (set, diags) = parse(text);
+        assert!(set.is_some(), "warnings do not stop loading");
+        insta::assert_snapshot!(render_all(&diags, false), @r#"
+        warning: unknown SCIM attribute `name.givenNme`
+         --> m.toml:7:10
+          |
+        7 | target = "name.givenNme"
+          |          ^^^^^^^^^^^^^^^ did you mean `givenName`?
+        "#);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub(crate) struct UserEntry {
     pub new: NewUser,
     pub id_span: Span,
     pub manager_span: Option<Span>,
+    /// Where the `userPrincipalName` value is, for uniqueness errors.
+    pub upn_span: Option<Span>,
 }
 
 /// A parsed group table.
@@ -42,15 +44,19 @@ pub(crate) fn parse_user(sink: &mut Sink, table: &DeTable<'_>, span: Span) -> Op
     let manager = get(table, "manager").and_then(|n| raw::string(sink, n, "manager"));
     let manager_span = manager.as_ref().map(|(_, s)| *s);
     new.manager = manager.map(|(m, _)| m);
+    let mut upn_span = None;
     for (key, key_span, node) in entries(table) {
         if USER_KEYS.contains(&key) {
             continue;
         }
         if let Some(name) = user_attribute_name(sink, key, key_span) {
+            if name == "userPrincipalName" {
+                upn_span = Some(raw::span_of(node));
+            }
             new.attrs.set(name, attribute_value(node));
         }
     }
-    Some(UserEntry { new, id_span, manager_span })
+    Some(UserEntry { new, id_span, manager_span, upn_span })
 }
 
 /// Reads a group table. `None` when the table has no usable `id`.

@@ -7,23 +7,13 @@ use crate::diagnostic::{did_you_mean, Diagnostic, Span};
 
 const COUNT_KEYS: &[&str] = &["creates", "updates", "disables", "enables", "deletes", "skips", "failures"];
 
-/// Every key an `expect` table may have (for some step kind).
-pub(crate) const EXPECT_KEYS: &[&str] = &[
-    "creates",
-    "updates",
-    "disables",
-    "enables",
-    "deletes",
-    "skips",
-    "failures",
-    "requests",
-    "no_requests",
-    "outcome",
-    "steady",
-    "flapping",
-    "findings",
-    "action",
-];
+/// Step kinds that take `expect` (`restart` checks what `cycle` checks).
+const EXPECTING: &[&str] = &["test_connection", "cycle", "on_demand", "steady"];
+
+/// True when some step kind checks `key`.
+fn is_expect_key(key: &str) -> bool {
+    EXPECTING.iter().any(|kind| allowed_keys(kind).contains(&key))
+}
 
 /// The `expect` keys a step kind accepts (none for directory changes and target edits: they send nothing
 /// on Entra's behalf).
@@ -64,7 +54,7 @@ pub(crate) fn parse_expect(sink: &mut Sink, node: &Node<'_>, key_span: Span, act
     let table = raw::table(sink, node, "expect")?;
     let mut expect = Expect { span: raw::span_of(node), ..Expect::default() };
     for (key, span, value) in entries(table) {
-        if !EXPECT_KEYS.contains(&key) {
+        if !is_expect_key(key) {
             let label = match did_you_mean(key, allowed.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "unknown key".to_string(),

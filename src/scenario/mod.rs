@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! file.toml ──load.rs (read)──▶ text ──raw.rs (toml spanned tree, typed readers)──▶ parse.rs/entity.rs/
-//! step.rs/expect.rs (validate, resolve aliases on a shadow Directory, collect every error)──▶ Scenario
+//! step.rs/expect.rs/shadow.rs (validate, resolve aliases on a shadow Directory, collect every error)──▶ Scenario
 //! ```
 //!
 //! # Format
@@ -117,6 +117,7 @@ mod model;
 mod parse;
 mod raw;
 mod request;
+mod shadow;
 mod step;
 #[cfg(test)]
 mod tests;

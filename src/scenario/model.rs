@@ -131,6 +131,15 @@ pub struct Embedded {
     pub table: toml::Table,
     /// Where it is.
     pub span: Span,
+    /// Where each key of the table is written, in file order, so a switch error can point at its key.
+    pub keys: Vec<(String, Span)>,
+}
+
+impl Embedded {
+    /// Where `key` is written, or the whole table when it is not there.
+    pub fn span_of_key(&self, key: &str) -> Span {
+        self.keys.iter().find(|(k, _)| k == key).map_or(self.span, |(_, span)| *span)
+    }
 }
 
 /// Objects that exist in the target before the run (created directly, not by Entra).

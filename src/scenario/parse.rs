@@ -37,9 +37,14 @@ pub(crate) fn parse(file: SourceFile, base_dir: PathBuf) -> Result<Loaded, Vec<D
     };
     let dialect = get(root, "dialect").and_then(|n| parse_dialect(&mut sink, n));
     let settings = get(root, "settings").map(|n| parse_settings(&mut sink, n)).unwrap_or_default();
-    let embedded = get(root, "embedded")
-        .and_then(|n| raw::table(&mut sink, n, "embedded").map(|t| (t, n)))
-        .map(|(t, n)| Embedded { table: raw::table_to_toml(t), span: raw::span_of(n) });
+    let embedded =
+        get(root, "embedded").and_then(|n| raw::table(&mut sink, n, "embedded").map(|t| (t, n))).map(|(t, n)| {
+            Embedded {
+                table: raw::table_to_toml(t),
+                span: raw::span_of(n),
+                keys: raw::entries(t).into_iter().map(|(k, span, _)| (k.to_string(), span)).collect(),
+            }
+        });
     let target = get(root, "target").map(|n| parse_target(&mut sink, n)).unwrap_or_default();
     let mut directory = parse_directory(&mut sink, root);
     directory.baseline();
@@ -209,7 +214,11 @@ fn parse_directory(sink: &mut Sink, root: &DeTable<'_>) -> Directory {
         // Soft-deleted last, so a user in the recycle bin can still have a manager and group memberships.
         new.soft_deleted = false;
         if let Err(e) = dir.apply(&Mutation::AddUser(new)) {
-            duplicate_error(sink, &e, &entry.new.alias, entry.id_span, &defined);
+            let span = match e {
+                DirectoryError::DuplicateUserPrincipalName { .. } => entry.upn_span.unwrap_or(entry.id_span),
+                _ => entry.id_span,
+            };
+            duplicate_error(sink, &e, &entry.new.alias, span, &defined);
         }
         defined.entry(entry.new.alias.clone()).or_insert(entry.id_span);
     }
@@ -272,6 +281,9 @@ fn duplicate_error(sink: &mut Sink, e: &DirectoryError, alias: &str, span: Span,
             sink.error(span, format!("duplicate id `{alias}`"), label);
         }
         DirectoryError::DuplicateObjectId { .. } => sink.error(span, e.to_string(), "objectIds must be unique"),
+        DirectoryError::DuplicateUserPrincipalName { .. } => {
+            sink.error(span, e.to_string(), "Entra keeps userPrincipalNames unique")
+        }
         other => sink.error(span, other.to_string(), "cannot add"),
     }
 }
@@ -294,6 +306,7 @@ pub(crate) fn reference_error(sink: &mut Sink, e: &DirectoryError, span: Span, d
         DirectoryError::SoftDeleted(_) => "in the recycle bin".to_string(),
         DirectoryError::DuplicateAlias(_) => "ids are unique across users and groups".to_string(),
         DirectoryError::DuplicateObjectId { .. } => "objectIds must be unique".to_string(),
+        DirectoryError::DuplicateUserPrincipalName { .. } => "Entra keeps userPrincipalNames unique".to_string(),
         DirectoryError::SelfManager(_) => "the user itself".to_string(),
         DirectoryError::SelfMember(_) => "the group itself".to_string(),
         _ => "here".to_string(),

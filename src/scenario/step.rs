@@ -1,16 +1,16 @@
-//! `[[steps]]`: one action key per step, its companion keys, `name` and `expect`. Each directory change
-//! is applied to a shadow copy of the directory as it is read, so a step may name a user added by an
-//! earlier `add`, and naming one removed by an earlier `hard_delete` is an error with a position.
+//! `[[steps]]`: one action key per step, its companion keys, `name` and `expect`. References are checked
+//! against the directory as the earlier steps leave it (`shadow.rs`).
 
 use toml::de::{DeTable, DeValue};
 
 use super::entity::{check_unset_name, parse_group, parse_user, parse_user_set};
 use super::expect::parse_expect;
-use super::model::{Action, CycleKind, ObjectAlias, Restart, Step, TargetEdit};
-use super::parse::{choice, joined, nested_group_warning, quoted_list, reference_error};
+use super::model::{Action, CycleKind, Restart, Step, TargetEdit};
+use super::parse::{choice, joined, nested_group_warning, quoted_list};
 use super::raw::{self, entries, get, key_span, Node, Sink};
+use super::shadow::{added_by, apply_to_shadow, resolve_object, Context, Refs};
 use crate::diagnostic::{did_you_mean, Span};
-use crate::directory::{Directory, DirectoryError, Mutation, ObjectRef};
+use crate::directory::{Directory, Mutation};
 use crate::mapping::Value;
 
 /// Keys that say what a step does: exactly one per step.
@@ -57,10 +57,12 @@ pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) 
         );
         return Vec::new();
     };
-    let mut shadow = dir.clone();
+    let tables = raw::table_list(sink, node, "steps");
+    let mut ctx = Context { shadow: dir.clone(), added_by: added_by(&tables), number: 0 };
     let mut steps = Vec::new();
-    for (i, (table, span)) in raw::table_list(sink, node, "steps").into_iter().enumerate() {
-        if let Some(step) = parse_step(sink, table, span, i + 1, &mut shadow) {
+    for (i, (table, span)) in tables.into_iter().enumerate() {
+        ctx.number = i + 1;
+        if let Some(step) = parse_step(sink, table, span, &mut ctx) {
             steps.push(step);
         }
     }
@@ -74,7 +76,8 @@ fn step_keys() -> Vec<&'static str> {
     keys
 }
 
-fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, shadow: &mut Directory) -> Option<Step> {
+fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, ctx: &mut Context) -> Option<Step> {
+    let number = ctx.number;
     let unknown = raw::check_keys(sink, table, &step_keys(), &format!("step {number}"));
     let actions: Vec<_> = entries(table).into_iter().filter(|(k, _, _)| ACTION_KEYS.contains(k)).collect();
     let (key, action_key_span, node) = match actions.as_slice() {
@@ -109,15 +112,12 @@ fn parse_step(sink: &mut Sink, table: &DeTable<'_>, span: Span, number: usize, s
     let expect =
         get(table, "expect").and_then(|n| parse_expect(sink, n, key_span(table, "expect").unwrap_or_default(), key));
     let action_span = Span::new(action_key_span.start, raw::span_of(node).end);
-    let (action, refs) = parse_action(sink, key, node, table, action_span, shadow)?;
+    let (action, refs) = parse_action(sink, key, node, table, action_span, ctx)?;
     if let Action::Change(mutation) = &action {
-        apply_to_shadow(sink, mutation, &refs, action_span, number, shadow);
+        apply_to_shadow(sink, mutation, &refs, action_span, ctx);
     }
     Some(Step { number, name, span, action, action_span, expect })
 }
-
-/// Aliases named by a step, with where they were written.
-type Refs = Vec<(String, Span)>;
 
 /// The parts of a step an action is read from.
 struct Input<'a, 'i> {
@@ -133,8 +133,9 @@ fn parse_action(
     node: &Node<'_>,
     table: &DeTable<'_>,
     action_span: Span,
-    shadow: &Directory,
+    ctx: &Context,
 ) -> Option<(Action, Refs)> {
+    let shadow = &ctx.shadow;
     let input = Input { key, node, table, action_span };
     let mut refs = Refs::new();
     let action = match key {
@@ -147,9 +148,9 @@ fn parse_action(
         "restart" => Action::Restart(parse_restart(sink, node)?),
         "on_demand" => {
             let (a, span) = raw::string(sink, node, key)?;
-            Action::OnDemand(resolve_object(sink, shadow, &a, span, false)?)
+            Action::OnDemand(resolve_object(sink, ctx, &a, span, false)?)
         }
-        "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, shadow)?),
+        "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, ctx)?),
         "add" => Action::Change(parse_add_user(sink, &input, &mut refs)?),
         "add_group" => Action::Change(parse_add_group(sink, &input, shadow, &mut refs)?),
         "update" => Action::Change(parse_update(sink, &input, &mut refs)?),
@@ -171,6 +172,9 @@ fn parse_add_user(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Op
     let t = raw::table(sink, input.node, input.key)?;
     let entry = parse_user(sink, t, raw::span_of(input.node))?;
     refs.push((entry.new.alias.clone(), entry.id_span));
+    if let (Some(upn), Some(span)) = (entry.new.attrs.get("userPrincipalName").to_text(), entry.upn_span) {
+        refs.push((upn, span));
+    }
     if let (Some(m), Some(span)) = (&entry.new.manager, entry.manager_span) {
         refs.push((m.clone(), span));
     }
@@ -194,7 +198,7 @@ fn parse_update(sink: &mut Sink, input: &Input<'_, '_>, refs: &mut Refs) -> Opti
     let user = alias(sink, input.node, input.key, refs)?;
     let (set, unset) = parse_set_unset(sink, input)?;
     for (name, value, span) in &set {
-        if let ("manager", Value::Str(m)) = (name.as_str(), value) {
+        if let ("manager" | "userPrincipalName", Value::Str(m)) = (name.as_str(), value) {
             refs.push((m.clone(), *span));
         }
     }
@@ -214,9 +218,9 @@ fn parse_membership(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory, 
     Some(if add { Mutation::AddMember { group, member } } else { Mutation::RemoveMember { group, member } })
 }
 
-fn parse_target_edit(sink: &mut Sink, input: &Input<'_, '_>, shadow: &Directory) -> Option<TargetEdit> {
+fn parse_target_edit(sink: &mut Sink, input: &Input<'_, '_>, ctx: &Context) -> Option<TargetEdit> {
     let (a, span) = raw::string(sink, input.node, input.key)?;
-    let object = resolve_object(sink, shadow, &a, span, true)?;
+    let object = resolve_object(sink, ctx, &a, span, true)?;
     let (set_node, unset_node) = (get(input.table, "set"), get(input.table, "unset"));
     if set_node.is_none() && unset_node.is_none() {
         sink.error(input.action_span, "`target_edit` needs `set` or `unset`", "add `set = { title = \"...\" }`");
@@ -309,110 +313,5 @@ fn companion_string(sink: &mut Sink, input: &Input<'_, '_>, companion: &str, hin
             sink.error(input.action_span, format!("`{}` needs `{companion}`", input.key), hint);
             None
         }
-    }
-}
-
-/// A user or group for `on_demand`/`target_edit`; deleted objects are accepted only for `target_edit`
-/// (their target resource may still exist).
-fn resolve_object(
-    sink: &mut Sink,
-    dir: &Directory,
-    alias: &str,
-    span: Span,
-    allow_deleted: bool,
-) -> Option<ObjectAlias> {
-    let error = match dir.lookup(alias) {
-        Some(ObjectRef::User(id)) => match dir.user(id) {
-            Some(u) if u.is_hard_deleted() && !allow_deleted => DirectoryError::HardDeleted(alias.to_string()),
-            _ => return Some(ObjectAlias::User(alias.to_string())),
-        },
-        Some(ObjectRef::Group(id)) => match dir.group(id) {
-            Some(g) if g.is_deleted() && !allow_deleted => DirectoryError::GroupDeleted(alias.to_string()),
-            _ => return Some(ObjectAlias::Group(alias.to_string())),
-        },
-        None => DirectoryError::UnknownObject(alias.to_string()),
-    };
-    reference_error(sink, &error, span, dir);
-    None
-}
-
-fn apply_to_shadow(
-    sink: &mut Sink,
-    mutation: &Mutation,
-    refs: &Refs,
-    action_span: Span,
-    number: usize,
-    shadow: &mut Directory,
-) {
-    match shadow.apply(mutation) {
-        Ok(applied) if applied.is_noop() => {
-            sink.warning(action_span, format!("step {number} changes nothing"), noop_reason(mutation));
-        }
-        Ok(_) => {}
-        Err(e) => {
-            let span = error_alias(&e)
-                .and_then(|a| refs.iter().rev().find(|(r, _)| r == a).map(|(_, s)| *s))
-                .unwrap_or(action_span);
-            reference_error(sink, &e, span, shadow);
-            add_despite_bad_references(mutation, shadow);
-        }
-    }
-}
-
-/// After an `add`/`add_group` failed on a reference (manager, member), adds the object without it, so
-/// later steps naming it are not reported as well: one mistake, one error.
-fn add_despite_bad_references(mutation: &Mutation, shadow: &mut Directory) {
-    match mutation {
-        Mutation::AddUser(new) if shadow.lookup(&new.alias).is_none() => {
-            let mut new = new.clone();
-            new.manager = None;
-            let _ = shadow.apply(&Mutation::AddUser(new));
-        }
-        Mutation::AddGroup(new) if shadow.lookup(&new.alias).is_none() => {
-            let mut bare = new.clone();
-            bare.members.clear();
-            if shadow.apply(&Mutation::AddGroup(bare)).is_ok() {
-                for member in &new.members {
-                    let add = Mutation::AddMember { group: new.alias.clone(), member: member.clone() };
-                    let _ = shadow.apply(&add);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn error_alias(e: &DirectoryError) -> Option<&str> {
-    match e {
-        DirectoryError::UnknownUser(a)
-        | DirectoryError::UnknownGroup(a)
-        | DirectoryError::UnknownObject(a)
-        | DirectoryError::NotAUser(a)
-        | DirectoryError::NotAGroup(a)
-        | DirectoryError::HardDeleted(a)
-        | DirectoryError::SoftDeleted(a)
-        | DirectoryError::GroupDeleted(a)
-        | DirectoryError::SelfManager(a)
-        | DirectoryError::SelfMember(a)
-        | DirectoryError::DuplicateAlias(a) => Some(a),
-        _ => None,
-    }
-}
-
-fn noop_reason(m: &Mutation) -> &'static str {
-    match m {
-        Mutation::Update { .. } => "the user already has these values",
-        Mutation::Assign(_) => "already assigned",
-        Mutation::Unassign(_) => "not assigned directly",
-        Mutation::Disable(_) => "already disabled",
-        Mutation::Enable(_) => "already enabled",
-        Mutation::SoftDelete(_) => "already soft-deleted",
-        Mutation::Restore(_) => "not soft-deleted",
-        Mutation::RenameGroup { .. } => "the group already has this name",
-        Mutation::AddMember { .. } => "already a member",
-        Mutation::RemoveMember { .. } => "not a member",
-        Mutation::AssignGroup(_) => "already assigned",
-        Mutation::UnassignGroup(_) => "not assigned",
-        _ => "no effect",
     }
 }

@@ -60,6 +60,9 @@ fn every_step_kind_parses() {
     assert_eq!(s.settings, expected);
     let embedded = s.embedded.as_ref().unwrap();
     assert_eq!(embedded.table["remove_all_members_on_remove"], toml::Value::Boolean(true));
+    let key = embedded.span_of_key("remove_all_members_on_remove");
+    assert_eq!(&s.file.text[key.start..key.end], "remove_all_members_on_remove");
+    assert_eq!(embedded.span_of_key("missing"), embedded.span);
     assert_eq!(s.target.users[0].value["emails"][0]["type"], "work");
     assert_eq!(s.target.groups[0].value, serde_json::json!({"displayName": "Legacy"}));
     let actions: Vec<String> = s.steps.iter().map(|st| st.action.to_string()).collect();
@@ -510,4 +513,19 @@ fn adding_an_existing_id_in_a_step_is_an_error() {
     6 | add_group = { id = "alice", displayName = "A" }
       |                    ^^^^^^^ ids are unique across users and groups
     "#);
+}
+
+#[test]
+fn duplicate_user_principal_names_are_reported() {
+    let text = "[[users]]\nid = \"alice\"\nuserPrincipalName = \"alice@contoso.com\"\n[[users]]\nid = \"al\"\nuserPrincipalName = \"Alice@contoso.com\"\n[[steps]]\nadd = { id = \"bob\", userPrincipalName = \"alice@contoso.com\" }\n[[steps]]\nupdate = \"alice\"\nset = { userPrincipalName = \"al@contoso.com\" }\n[[steps]]\nadd = { id = \"carl\", userPrincipalName = \"alice@contoso.com\" }\n";
+    insta::assert_snapshot!(errors(text));
+}
+
+#[test]
+fn deeply_nested_values_are_an_error_not_a_crash() {
+    let depth = 100_000;
+    let text = format!("[embedded]\na = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    let diags = parse(&text).unwrap_err();
+    assert!(diags.len() < 10, "{} diagnostics", diags.len());
+    assert!(diags[0].message.contains("recursion"), "{}", diags[0].message);
 }

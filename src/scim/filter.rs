@@ -191,7 +191,7 @@ pub enum Filter {
 
 /// A filter that did not parse: where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} at byte {offset}")]
+#[error("at byte {offset}: {message}")]
 pub struct FilterError {
     /// Byte offset into the filter text.
     pub offset: usize,

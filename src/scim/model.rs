@@ -192,6 +192,24 @@ pub fn lenient_bool(v: &Value) -> Option<bool> {
     }
 }
 
+/// What identifies an element of a multi-valued attribute (for de-duplication and removal by value): its
+/// `value` sub-attribute, or the element itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ElementKey<'a> {
+    /// A string id, borrowed (member lists are full of them).
+    Str(&'a str),
+    /// Any other value, as JSON text.
+    Json(String),
+}
+
+/// The [`ElementKey`] of a multi-valued element.
+pub fn element_key(v: &Value) -> ElementKey<'_> {
+    match v.as_object().and_then(|o| get_ci(o, "value")).unwrap_or(v) {
+        Value::String(s) => ElementKey::Str(s),
+        other => ElementKey::Json(other.to_string()),
+    }
+}
+
 /// True for a value that counts as "no value" in SCIM (null, empty string, array or object).
 pub fn is_unassigned(v: &Value) -> bool {
     match v {

@@ -133,12 +133,21 @@ fn from_path(operation: usize, e: PathError) -> PatchError {
 
 /// Applies the operations to `resource`, all or nothing.
 pub fn apply(resource: &mut Value, operations: &[PatchOperation], opts: ApplyOptions) -> Result<(), PatchError> {
-    let mut work = resource.clone();
-    for (i, operation) in operations.iter().enumerate() {
-        apply_one(&mut work, i, operation, opts)?;
-    }
-    *resource = work;
+    *resource = apply_owned(resource.clone(), operations, opts)?;
     Ok(())
+}
+
+/// Applies the operations to a resource the caller owns (no copy is made; on error the resource is dropped,
+/// so callers keep their own original when they need atomicity).
+pub fn apply_owned(
+    mut resource: Value,
+    operations: &[PatchOperation],
+    opts: ApplyOptions,
+) -> Result<Value, PatchError> {
+    for (i, operation) in operations.iter().enumerate() {
+        apply_one(&mut resource, i, operation, opts)?;
+    }
+    Ok(resource)
 }
 
 fn apply_one(res: &mut Value, i: usize, operation: &PatchOperation, opts: ApplyOptions) -> Result<(), PatchError> {
@@ -188,6 +197,10 @@ fn check_mutability(path: &AttrPath, i: usize, res: &Value, value: Option<&Value
 
 fn set(res: &mut Value, i: usize, path: &AttrPath, value: Value, mode: SetMode) -> Result<(), PatchError> {
     let value = normalize_value(path, value).map_err(|e| from_path(i, e))?;
+    if is_manager(path) {
+        // A new manager replaces the old one whole: merging would keep a stale `$ref` or `displayName`.
+        path.remove(res);
+    }
     path.set(res, value, mode).map_err(|e| from_path(i, e))
 }
 
@@ -256,11 +269,12 @@ fn remove(res: &mut Value, path: &AttrPath, value: Option<&Value>, opts: ApplyOp
         path.remove(res);
         return;
     }
-    let wanted: Vec<Value> = values.iter().map(|v| element_key(v)).collect();
+    let wanted: std::collections::HashSet<model::ElementKey<'_>> =
+        values.iter().map(|v| model::element_key(v)).collect();
     let Some(container) = path_container_mut(res, path) else { return };
     let Some(key) = model::key_ci(container, &path.name) else { return };
     if let Some(Value::Array(elems)) = container.get_mut(&key) {
-        elems.retain(|e| !wanted.contains(&element_key(e)));
+        elems.retain(|e| !wanted.contains(&model::element_key(e)));
         if elems.is_empty() {
             container.shift_remove(&key);
         }
@@ -272,14 +286,6 @@ fn path_container_mut<'a>(res: &'a mut Value, path: &AttrPath) -> Option<&'a mut
     match path.container_key() {
         None => Some(obj),
         Some(k) => model::get_ci_mut(obj, &k)?.as_object_mut(),
-    }
-}
-
-/// What identifies a multi-valued element for removal: its `value` sub-attribute, or the element itself.
-fn element_key(v: &Value) -> Value {
-    match v {
-        Value::Object(o) => model::get_ci(o, "value").cloned().unwrap_or_else(|| v.clone()),
-        other => other.clone(),
     }
 }
 

@@ -288,6 +288,12 @@ impl AttrPath {
                     other => *other = Value::Object(Map::from_iter([(sub.clone(), value)])),
                 }
             }
+            (Some(f), sub) if !multi && !container.contains_key(&key) => {
+                // A single-valued complex attribute that is absent: the filter describes the new value.
+                let mut elem = template(f, self.def()).ok_or_else(|| self.no_target())?;
+                set_element(&mut elem, sub.as_deref(), value)?;
+                container.insert(key, Value::Object(elem));
+            }
             (Some(f), sub) => {
                 let attr = self.attr_ref();
                 let slot = container.entry(key).or_insert_with(|| Value::Array(Vec::new()));

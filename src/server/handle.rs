@@ -18,6 +18,7 @@ use crate::scim::filter::EvalOptions;
 use crate::scim::model::ScimError;
 use crate::scim::patch::ApplyOptions;
 use crate::server::error::ServerError;
+use crate::server::lenient::LenientListener;
 use crate::server::routes::{self, AppState, BASE_PATH};
 use crate::server::store::{Kind, Store, StoreOptions};
 use crate::server::switches::Switches;
@@ -160,6 +161,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let (stop, stopped) = watch::channel(false);
     let switches = config.switches;
     let store_opts = StoreOptions {
+        base_url: url.clone(),
         keep_attributes: switches.keep_attributes.clone(),
         patch: ApplyOptions {
             remove_all_members_on_legacy_remove: switches.remove_all_members_on_legacy_remove,
@@ -167,7 +169,8 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         },
     };
     let state = Arc::new(AppState {
-        store: RwLock::new(Store::new(url.clone(), store_opts)),
+        store: RwLock::new(Store::new(url.clone(), store_opts.clone())),
+        shaping: store_opts,
         token_digest: routes::digest(&token),
         switches,
         requests: AtomicU64::new(0),
@@ -187,7 +190,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         };
         // A serve error (the listener failing) ends the task; there is no one to report it to but the handle,
         // whose next request will fail to connect.
-        let _ = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        let _ = axum::serve(LenientListener(listener), app).with_graceful_shutdown(signal).await;
     });
     Ok(ServerHandle { url, token, addr, state, stop, task: Some(task) })
 }

@@ -14,7 +14,10 @@
 //! - `userName` and group `displayName` are unique case-insensitively (409 `uniqueness`), also on renames;
 //! - group members must be ids of existing users or groups (400 `invalidValue` otherwise); deleting a resource
 //!   removes it from every group;
+//! - a user's read-only `groups` is computed from memberships on every read (not filterable: query `/Groups`
+//!   by `members` instead); it is not part of the user's `meta.version`;
 //! - user PATCH answers 200 with the user, group PATCH answers 204;
+//! - filters arrive `+`/`%22`-encoded or with literal quotes (both seen from Entra);
 //! - request bodies are limited (default 4 MiB, 413 beyond) and must be `application/scim+json` or
 //!   `application/json` (415 otherwise);
 //! - a failed write changes nothing; concurrent writes are serialised, none is lost.
@@ -22,6 +25,7 @@
 mod discovery;
 mod error;
 mod handle;
+mod lenient;
 mod query;
 mod routes;
 mod store;

@@ -25,8 +25,31 @@ pub(crate) struct ListParams {
 /// `attributes` / `excludedAttributes`.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Projection {
-    pub attributes: Vec<AttrPath>,
+    /// Requested attributes, each with the requested sub-attributes (`None`: the whole attribute), so
+    /// `emails.value,emails.type` keeps both.
+    pub attributes: Vec<(AttrPath, Option<Vec<String>>)>,
     pub excluded: Vec<AttrPath>,
+}
+
+fn group_by_attribute(paths: Vec<AttrPath>) -> Vec<(AttrPath, Option<Vec<String>>)> {
+    let mut out: Vec<(AttrPath, Option<Vec<String>>)> = Vec::new();
+    for p in paths {
+        let whole = AttrPath { urn: p.urn, name: p.name, filter: None, sub: None };
+        let key = whole.to_string();
+        let i = match out.iter().position(|(w, _)| w.to_string().eq_ignore_ascii_case(&key)) {
+            Some(i) => i,
+            None => {
+                out.push((whole, Some(Vec::new())));
+                out.len() - 1
+            }
+        };
+        let slot = &mut out[i].1;
+        match (p.sub, slot.as_mut()) {
+            (Some(sub), Some(subs)) => subs.push(sub),
+            _ => *slot = None,
+        }
+    }
+    out
 }
 
 fn parse_list(text: &str, param: &str) -> Result<Vec<AttrPath>, ApiError> {
@@ -51,25 +74,27 @@ impl Projection {
     /// From the two parameter texts.
     pub fn parse(attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ApiError> {
         Ok(Projection {
-            attributes: attributes.map(|t| parse_list(t, "attributes")).transpose()?.unwrap_or_default(),
+            attributes: group_by_attribute(
+                attributes.map(|t| parse_list(t, "attributes")).transpose()?.unwrap_or_default(),
+            ),
             excluded: excluded.map(|t| parse_list(t, "excludedAttributes")).transpose()?.unwrap_or_default(),
         })
     }
 
     /// The resource as returned: `id`, `schemas` and `meta` always; `attributes` narrows, `excludedAttributes`
     /// removes; write-only attributes (`password`) never.
-    pub fn apply(&self, doc: &Value) -> Value {
-        let Some(obj) = doc.as_object() else { return doc.clone() };
+    pub fn apply(&self, doc: Value) -> Value {
         let always = |k: &str| ["id", "schemas", "meta"].iter().any(|a| a.eq_ignore_ascii_case(k));
-        let mut out: Value = if self.attributes.is_empty() {
-            doc.clone()
-        } else {
-            let mut kept =
-                Value::Object(obj.iter().filter(|(k, _)| always(k)).map(|(k, v)| (k.clone(), v.clone())).collect());
-            for p in &self.attributes {
-                copy_path(doc, &mut kept, p);
+        let mut out: Value = match doc.as_object() {
+            Some(obj) if !self.attributes.is_empty() => {
+                let mut kept =
+                    Value::Object(obj.iter().filter(|(k, _)| always(k)).map(|(k, v)| (k.clone(), v.clone())).collect());
+                for (whole, subs) in &self.attributes {
+                    copy_attr(&doc, &mut kept, whole, subs.as_deref());
+                }
+                reorder_like(&kept, obj)
             }
-            reorder_like(&kept, obj)
+            _ => doc,
         };
         for p in &self.excluded {
             if !(p.container_key().is_none() && always(&p.name)) {
@@ -83,30 +108,30 @@ impl Projection {
     }
 }
 
-/// Copies the value at `p` (attribute or sub-attribute) from `src` into `dst`.
-fn copy_path(src: &Value, dst: &mut Value, p: &AttrPath) {
-    let whole = AttrPath { urn: p.urn.clone(), name: p.name.clone(), filter: None, sub: None };
+/// Copies attribute `whole` from `src` into `dst`: all of it, or only the sub-attributes `subs` (of each element,
+/// for a multi-valued attribute).
+fn copy_attr(src: &Value, dst: &mut Value, whole: &AttrPath, subs: Option<&[String]>) {
     let Some(v) = whole.get(src) else { return };
-    let value = match (&p.sub, v) {
+    let pick = |o: &Map<String, Value>, subs: &[String]| -> Map<String, Value> {
+        subs.iter().filter_map(|s| model::get_ci(o, s).map(|x| (s.clone(), x.clone()))).collect()
+    };
+    let value = match (subs, v) {
         (None, v) => v.clone(),
-        (Some(sub), Value::Array(a)) => Value::Array(
+        (Some(subs), Value::Array(a)) => Value::Array(
             a.iter()
-                .filter_map(|e| e.as_object().and_then(|o| model::get_ci(o, sub)).map(|x| (e, x)))
-                .map(|(_, x)| Value::Object(Map::from_iter([(sub.clone(), x.clone())])))
+                .filter_map(Value::as_object)
+                .map(|o| pick(o, subs))
+                .filter(|o| !o.is_empty())
+                .map(Value::Object)
                 .collect(),
         ),
-        (Some(sub), Value::Object(o)) => match model::get_ci(o, sub) {
-            Some(x) => {
-                let mut merged = whole.get(dst).and_then(Value::as_object).cloned().unwrap_or_default();
-                merged.insert(sub.clone(), x.clone());
-                Value::Object(merged)
-            }
-            None => return,
-        },
-        _ => return,
+        (Some(subs), Value::Object(o)) => Value::Object(pick(o, subs)),
+        (Some(_), _) => return,
     };
-    // Ignoring the error is right: the value came from a resource of the same shape.
-    let _ = whole.set(dst, value, crate::scim::path::SetMode::Replace);
+    if !model::is_unassigned(&value) {
+        // Ignoring the error is right: the value came from a resource of the same shape.
+        let _ = whole.set(dst, value, crate::scim::path::SetMode::Replace);
+    }
 }
 
 fn reorder_like(v: &Value, like: &Map<String, Value>) -> Value {
@@ -177,6 +202,14 @@ pub(crate) fn parse_filter(kind: Kind, text: &str) -> Result<Filter, ApiError> {
                 other => other,
             },
         };
+        if parent.is_none() && kind == Kind::User && attr.name.eq_ignore_ascii_case("groups") {
+            return Err(ApiError::bad(
+                ScimType::InvalidFilter,
+                format!(
+                    "invalid filter `{text}`: filtering users by `groups` is not supported; query /Groups by `members`"
+                ),
+            ));
+        }
         let def = def.map_err(|()| {
             let shown = match parent {
                 Some(p) => format!("{p}.{}", attr.name),
@@ -287,6 +320,7 @@ mod tests {
             (Kind::User, r#"emails[nosuch eq "a"]"#),
             (Kind::User, r#"active gt true"#),
             (Kind::User, r#"name.nosuch eq "a""#),
+            (Kind::User, r#"groups eq "g""#),
         ] {
             let e = parse_filter(kind, bad).expect_err(bad);
             assert_eq!(e.scim_type, Some(ScimType::InvalidFilter), "{bad}");
@@ -297,14 +331,14 @@ mod tests {
     fn projection_keeps_always_returned_attributes() {
         let doc = json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g", "familyName": "f"},
                          "emails": [{"value": "e", "type": "work"}], "password": "p", "meta": {"version": "W/\"1\""}});
-        let p = Projection::parse(Some("userName,name.givenName,emails.value"), None).expect("parses");
+        let p = Projection::parse(Some("userName,name.givenName,emails.value,emails.type"), None).expect("parses");
         assert_eq!(
-            p.apply(&doc),
-            json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g"}, "emails": [{"value": "e"}], "meta": {"version": "W/\"1\""}})
+            p.apply(doc.clone()),
+            json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g"}, "emails": [{"value": "e", "type": "work"}], "meta": {"version": "W/\"1\""}})
         );
         let p = Projection::parse(None, Some("emails,id,name.familyName")).expect("parses");
         assert_eq!(
-            p.apply(&doc),
+            p.apply(doc.clone()),
             json!({"schemas": ["s"], "id": "1", "userName": "a", "name": {"givenName": "g"}, "meta": {"version": "W/\"1\""}})
         );
     }

@@ -23,7 +23,7 @@ use crate::scim::patch::PatchRequest;
 use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
-use crate::server::store::{self, Kind, Store};
+use crate::server::store::{self, Kind, Store, StoreOptions};
 use crate::server::switches::{Fault, Switches};
 
 /// The path under which the SCIM endpoints live.
@@ -35,6 +35,8 @@ const HANG: Duration = Duration::from_secs(120);
 /// Shared state of the running endpoint.
 pub(crate) struct AppState {
     pub store: RwLock<Store>,
+    /// Shapes request bodies outside the store lock.
+    pub shaping: StoreOptions,
     pub token_digest: [u8; 32],
     pub switches: Switches,
     pub requests: AtomicU64,
@@ -200,33 +202,39 @@ fn route(
             get_only(discovery::resource_type(base, name), &format!("resource type `{name}`"))
         }
         [s] if is(s, "Schemas") => get_only(Some(discovery::schemas(base)), ""),
+        // RFC 7644 §3.7 and §3.11: features a provider does not offer answer 501.
+        [s, ..] if is(s, "Bulk") || is(s, "Me") => Err(ApiError::new(
+            501,
+            None,
+            format!("`/{s}` is not supported by this endpoint (see /ServiceProviderConfig)"),
+        )),
         [s, urn] if is(s, "Schemas") => get_only(discovery::schema_doc(base, urn), &format!("schema `{urn}`")),
-        [r] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            match *method {
-                Method::GET => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
-                Method::POST => {
-                    let body = json_body(state, headers, body)?;
-                    let doc = write(state).create(kind, body)?;
-                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, &doc, &Projection::default()), true))
+        [r, rest @ ..] if rest.len() <= 1 => {
+            let Some(kind) = kind_of(r) else { return Err(no_endpoint(uri)) };
+            match (rest, method.clone()) {
+                ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
+                ([], Method::POST) => {
+                    let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
+                    let mut store = write(state);
+                    let id = store.create_prepared(kind, doc)?;
+                    let doc = stored(&store, kind, &id)?;
+                    drop(store);
+                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &Projection::default()), true))
                 }
+                ([s], Method::POST) if *s == ".search" => {
+                    let body = json_body(state, headers, body)?;
+                    list(state, kind, ListParams::from_search(kind, &body)?)
+                }
+                ([s], _) if *s != ".search" => by_id(state, kind, s, method, uri, headers, body),
                 _ => Err(not_allowed(method, uri.path())),
             }
         }
-        [r, s] if kind_of(r).is_some() && *s == ".search" => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            if method != Method::POST {
-                return Err(not_allowed(method, uri.path()));
-            }
-            let body = json_body(state, headers, body)?;
-            list(state, kind, ListParams::from_search(kind, &body)?)
-        }
-        [r, id] if kind_of(r).is_some() => {
-            let kind = kind_of(r).ok_or_else(|| not_allowed(method, uri.path()))?;
-            by_id(state, kind, id, method, uri, headers, body)
-        }
-        _ => Err(ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))),
+        _ => Err(no_endpoint(uri)),
     }
+}
+
+fn no_endpoint(uri: &Uri) -> ApiError {
+    ApiError::not_found(format!("no SCIM endpoint at `{}`", uri.path()))
 }
 
 fn by_id(
@@ -244,24 +252,27 @@ fn by_id(
             let pairs = query_pairs(uri)?;
             let get = |n: &str| pairs.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
             let projection = Projection::parse(get("attributes"), get("excludedAttributes"))?;
-            let doc = read(state)
+            let store = read(state);
+            let doc = store
                 .get(kind, id)
-                .cloned()
+                .map(|d| store.render(kind, d))
                 .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+            drop(store);
             let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
             let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
             if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
                 return Ok(Reply::NotModified(current.to_string()));
             }
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &projection), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
         }
         Method::PUT => {
-            let body = json_body(state, headers, body)?;
+            let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            let doc = store.replace(kind, id, body)?;
+            store.replace_prepared(kind, id, doc)?;
+            let doc = stored(&store, kind, id)?;
             drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
         Method::PATCH => {
             let body = json_body(state, headers, body)?;
@@ -269,12 +280,14 @@ fn by_id(
                 .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("not a PATCH request: {e}")))?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            let doc = store.patch(kind, id, &req.operations)?;
-            drop(store);
+            store.patch_in_place(kind, id, &req.operations)?;
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
+                // 204: no copy of a possibly huge member list is made for the answer.
                 return Ok(Reply::NoContent);
             }
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, &doc, &Projection::default()), false))
+            let doc = stored(&store, kind, id)?;
+            drop(store);
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
         }
         Method::DELETE => {
             let mut store = write(state);
@@ -284,6 +297,14 @@ fn by_id(
         }
         _ => Err(not_allowed(method, uri.path())),
     }
+}
+
+/// The resource just written, as read back (inside the same lock as the write).
+fn stored(store: &Store, kind: Kind, id: &str) -> Result<Value, ApiError> {
+    store
+        .get(kind, id)
+        .map(|d| store.render(kind, d))
+        .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))
 }
 
 fn read(state: &AppState) -> std::sync::RwLockReadGuard<'_, Store> {
@@ -308,18 +329,18 @@ fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiEr
     let (total, page): (usize, Vec<Value>) = {
         let store = read(state);
         let (total, page) = store.query(kind, params.filter.as_ref(), opts, params.start_index, count);
-        (total, page.into_iter().cloned().collect())
+        (total, page.into_iter().map(|d| store.render(kind, d)).collect())
     };
     if total == 0 && state.switches.not_found_on_empty_query {
         return Err(ApiError::not_found(format!("no {} matches the query", kind.name())));
     }
-    let resources = page.iter().map(|d| present(state, kind, d, &params.projection)).collect();
+    let resources = page.into_iter().map(|d| present(state, kind, d, &params.projection)).collect();
     let list = ListResponse::new(total as u64, resources, params.start_index as u64);
     Ok(Reply::ok(serde_json::to_value(list).unwrap_or(Value::Null)))
 }
 
 /// A stored resource as the endpoint returns it.
-fn present(state: &AppState, kind: Kind, doc: &Value, projection: &Projection) -> Value {
+fn present(state: &AppState, kind: Kind, doc: Value, projection: &Projection) -> Value {
     let mut out = projection.apply(doc);
     if kind == Kind::User && state.switches.manager_as_string {
         let ext = out.as_object_mut().and_then(|o| model::get_ci_mut(o, model::ENTERPRISE_USER_SCHEMA));

@@ -17,22 +17,22 @@ pub struct Switches {
     pub keep_attributes: Option<Vec<String>>,
 
     /// Treat a legacy `Remove` of path `members` with a value array as "remove all members", as an RFC-literal
-    /// server does (the documented hazard, ENTRA.md 1.7 and 8.4).
+    /// server does: one unassignment then empties the whole group in the target.
     #[arg(long)]
     pub remove_all_members_on_legacy_remove: bool,
 
     /// Return the enterprise `manager` as a bare id string instead of `{"value": id}`; Entra then fails to parse
-    /// every user with a manager (ENTRA.md 1.8).
+    /// every user with a manager (`SystemForCrossDomainIdentityManagementServiceIncompatible`).
     #[arg(long)]
     pub manager_as_string: bool,
 
-    /// Answer a query with no match with 404 instead of 200 and an empty `ListResponse` (a quarantine cause,
-    /// ENTRA.md 1.1).
+    /// Answer a query with no match with 404 instead of 200 and an empty `ListResponse`; Entra treats this as
+    /// non-compliance and it can quarantine the provisioning job.
     #[arg(long)]
     pub not_found_on_empty_query: bool,
 
-    /// Answer 200 to path-less `replace` operations but ignore them (ENTRA.md 8.3): the compliant dialect's
-    /// updates never land.
+    /// Answer 200 to path-less `replace` operations but ignore them, as some SCIM libraries do: updates sent in
+    /// the compliant (`aadOptscim062020`) dialect never land.
     #[arg(long)]
     pub ignore_pathless_patch: bool,
 
@@ -173,6 +173,27 @@ mod tests {
         let errors = a.iter().filter(|f| **f == Some(Fault::Error)).count();
         assert!((200..300).contains(&errors), "{errors}");
         assert!(Switches::default().fault(3).is_none());
+    }
+
+    #[test]
+    fn switches_are_command_line_flags() {
+        use clap::{Args, FromArgMatches};
+        let cmd = Switches::augment_args(clap::Command::new("serve"));
+        cmd.clone().debug_assert();
+        let m = cmd
+            .try_get_matches_from([
+                "serve",
+                "--keep-attributes",
+                "userName,active",
+                "--error-rate",
+                "0.1",
+                "--html-errors",
+            ])
+            .expect("flags parse");
+        let s = Switches::from_arg_matches(&m).expect("switches");
+        assert_eq!(s.keep_attributes, Some(vec!["userName".to_string(), "active".to_string()]));
+        assert!((s.error_rate - 0.1).abs() < f64::EPSILON);
+        assert!(s.html_errors && !s.manager_as_string);
     }
 
     #[test]

@@ -225,6 +225,15 @@ mod tests {
         assert_eq!(r.text("string (5f0c3d1e-7c2b); x5f0c3d1e-7c2b"), "string (<probe:1>); x5f0c3d1e-7c2b");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,60}") {
+            let r = redactor();
+            let _ = r.text(&text);
+            let _ = r.header("etag", &text);
+        }
+    }
+
     #[test]
     fn unknown_ids_are_numbered_in_order() {
         let mut r = redactor();

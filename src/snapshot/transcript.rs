@@ -19,9 +19,10 @@ use crate::engine::result::{Outcome, ScenarioResult, StepDetail};
 use crate::scim::client::{Body, Exchange, Origin};
 use crate::snapshot::redact::Redactor;
 
-/// Renders a whole run. `base_url` is the URL the run used (its host and port are redacted); `secrets`
-/// are values that must never show (bearer tokens).
+/// Renders a whole run. `base_url` is the URL the run used (its host and port are redacted; `None` uses
+/// [`ScenarioResult::base_url`]); `secrets` are values that must never show (bearer tokens).
 pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String]) -> String {
+    let base_url = base_url.or(Some(result.base_url.as_str()).filter(|b| !b.is_empty()));
     let mut redactor = Redactor::new(&result.aliases, base_url, secrets);
     redactor.learn(&result.transcript);
     let mut out = String::new();
@@ -59,6 +60,17 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
             );
         }
     }
+    let s = &result.summary;
+    let _ = writeln!(
+        out,
+        "\n## status: {} cycle(s), initial cycle complete: {}, users linked: {}, groups linked: {}, quarantine: {}, steady: {}",
+        s.cycles,
+        s.initial_cycle_complete,
+        s.users_provisioned,
+        s.groups_provisioned,
+        s.quarantine.as_deref().unwrap_or("none"),
+        s.steady_state.map_or("not checked".to_string(), |b| b.to_string())
+    );
     if let Some(abort) = &result.aborted {
         let _ = writeln!(out, "\n## aborted: {}", redactor.text(&abort.message));
     }

@@ -198,6 +198,8 @@ fn imports_a_scim_app_schema() {
     assert_eq!(users.attributes.len(), 13);
     let names: Vec<String> = users.matching_attributes().iter().map(|m| m.target.to_string()).collect();
     assert_eq!(names, ["userName", "externalId"]);
+    let case_exact: Vec<bool> = users.matching_attributes().iter().map(|m| m.case_exact).collect();
+    assert_eq!(case_exact, [false, true], "caseExact comes from the directory definitions");
     assert_eq!(users.scope.filters.len(), 2);
     let mut alice = alice();
     alice.set("department", "Engineering".into());
@@ -337,5 +339,66 @@ proptest! {
         let parsed = TargetAttr::parse(&text).expect("valid");
         let again = TargetAttr::parse(&parsed.to_string()).expect("printed form parses");
         prop_assert_eq!(parsed, again);
+    }
+}
+
+fn arb_call() -> impl Strategy<Value = String> {
+    let names: Vec<&'static str> = mapping::FUNCTIONS.iter().map(|f| f.name).collect();
+    let leaf = prop_oneof![
+        Just("[givenName]".to_string()),
+        Just("[proxyAddresses]".to_string()),
+        Just("[missing]".to_string()),
+        Just("[IsSoftDeleted]".to_string()),
+        any::<i64>().prop_map(|i| i.to_string()),
+        (-3i64..300).prop_map(|i| i.to_string()),
+        prop::sample::select(vec![
+            "\"\"",
+            "\"d\"",
+            "\"yyyy\"",
+            "\"ww\"",
+            "\"2021-08-24\"",
+            "\"8/25/2021 5:41:18 PM\"",
+            "\"(?<g>a)\"",
+            "\"${g}\"",
+            "\"[\"",
+            "\"tr-TR\"",
+            "\"yyyyMMddHHmmss.fZ\"",
+            "\"zzz K tt\"",
+            "\"True\"",
+            "\"é ß Ø\"",
+        ])
+        .prop_map(str::to_string),
+        Just("vbTextCompare".to_string()),
+    ];
+    leaf.prop_recursive(3, 16, 7, move |inner| {
+        (prop::sample::select(names.clone()), prop::collection::vec(prop::option::of(inner), 0..8)).prop_map(
+            |(name, args)| {
+                let parts: Vec<String> = args.into_iter().map(Option::unwrap_or_default).collect();
+                let parts = if parts.len() == 1 && parts[0].is_empty() { Vec::new() } else { parts };
+                format!("{name}({})", parts.join(", "))
+            },
+        )
+    })
+}
+
+proptest! {
+    #[test]
+    fn every_function_survives_arbitrary_arguments(text in arb_call()) {
+        let mut src = alice();
+        src.set("proxyAddresses", mapping::Value::Multi(vec!["smtp:a@x".into(), "SMTP:b@x".into()]));
+        let (expr, errors) = mapping::parse_expression(&text);
+        prop_assert!(errors.is_empty(), "{} -> {:?}", text, errors);
+        let expr = expr.expect("parsed");
+        let _ = mapping::check_expression(&expr, ObjectKind::User);
+        let _ = mapping::evaluate(&expr, &src, &mut EvalEnv::deterministic(3));
+    }
+}
+
+#[test]
+fn every_function_is_documented_in_the_mapping_format() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping-format.md")).expect("doc");
+    for f in mapping::FUNCTIONS {
+        assert!(doc.contains(&format!("`{}(", f.name)), "`{}` is missing from docs/mapping-format.md", f.name);
     }
 }

@@ -210,3 +210,109 @@ async fn events_stream_reports_steps_and_objects() {
         .count();
     assert_eq!((started, creates), (result.steps.len(), 3));
 }
+
+fn hand_snapshot(title: &str) -> entrasim::engine::source::SourceSnapshot {
+    let mut attrs = entrasim::mapping::SourceObject::new();
+    attrs.set("userPrincipalName", "alice@contoso.com".into());
+    attrs.set("jobTitle", title.into());
+    let user = entrasim::engine::source::SourceUser {
+        alias: "alice".into(),
+        object_id: "00000000-0000-0000-0000-00000000a11c".into(),
+        attrs,
+        assigned: true,
+        soft_deleted: false,
+    };
+    entrasim::engine::source::SourceSnapshot { users: vec![user], groups: Vec::new() }
+}
+
+#[tokio::test]
+async fn a_linked_user_deleted_in_the_target_fails_with_invalid_anchor_and_is_not_recreated() {
+    use entrasim::engine::action::Actor;
+    use entrasim::engine::result::{CycleKind, ErrorCode};
+    use entrasim::engine::state::{Engine, Settings};
+    use entrasim::scim::client::{Auth, Client, ClientConfig, Method, Request, Secret};
+    let server = entrasim::server::start(Default::default()).await.unwrap();
+    let config = ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())));
+    let client = Client::new(config.clone()).unwrap();
+    let mut engine =
+        Engine::new(Actor::new(client, std::time::Duration::ZERO), Dialect::Legacy, Settings::default(), 0);
+    let mapper = DirectMapper::entra_like();
+    let (first, _) = engine.run_cycle(CycleKind::Initial, &hand_snapshot("Engineer"), &mapper).await;
+    assert_eq!(first.counts.creates, 1);
+    let id = engine.cds.users.values().next().unwrap().target_id.clone();
+    let side = Client::new(config).unwrap();
+    assert_eq!(side.send(Request::new(Method::Delete, format!("/Users/{id}"))).await.unwrap().status, Some(204));
+    let (second, log) = engine.run_cycle(CycleKind::Incremental, &hand_snapshot("Architect"), &mapper).await;
+    assert_eq!((second.counts.failures, second.counts.creates), (1, 0));
+    assert_eq!(log.findings[0].code, Some(ErrorCode::InvalidAnchor));
+    assert!(engine.cds.escrows.contains("00000000-0000-0000-0000-00000000a11c"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn results_serialise_for_the_json_report() {
+    let (result, _) = run_text(JOINER_MOVER_LEAVER, &DirectMapper::entra_like(), RunOptions::default()).await;
+    let json = serde_json::to_value(&result).unwrap();
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(result.steps.len()));
+    assert_eq!(json["steps"][1]["detail"]["type"], "cycle");
+    assert_eq!(json["steps"][1]["detail"]["kind"], "initial");
+    assert_eq!(json["steps"][1]["detail"]["counts"]["creates"], 3);
+    assert_eq!(json["summary"]["users_provisioned"], 2);
+    assert!(json.get("transcript").is_none() && json.get("base_url").is_none());
+}
+
+#[tokio::test]
+async fn a_generated_tenant_is_provisioned_and_reaches_steady_state() {
+    let text = r#"
+description = "generated tenant"
+
+[generate]
+users = 200
+groups = 4
+seed = 3
+
+[[steps]]
+cycle = "initial"
+
+[[steps]]
+steady = true
+expect = { steady = true }
+"#;
+    let scenario = crate::support::parse_scenario(text);
+    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
+    let result = entrasim::engine::run_scenario(
+        &scenario,
+        "generated",
+        &mapping,
+        entrasim::engine::Target::Embedded,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(result.passed(), "{}", problems(&result));
+    let StepDetail::Cycle(c) = &result.steps[0].detail else { panic!("cycle first") };
+    assert_eq!(c.counts.failures, 0);
+    assert!(c.counts.creates > 0);
+    assert_eq!(result.summary.users_provisioned + c.counts.skips, scenario.directory.user_count());
+}
+
+#[tokio::test]
+async fn an_endpoint_answering_garbage_gives_findings_not_panics() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let bodies =
+        ["<html>oops</html>", "{\"Resources\": [1, \"x\", null]}", "{\"id\": 7}", "[]", "{\"totalResults\": 2}"];
+    for (i, body) in bodies.iter().enumerate() {
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_raw(*body, "application/scim+json"))
+            .up_to_n_times(3)
+            .with_priority(u8::try_from(i + 1).unwrap())
+            .mount(&server)
+            .await;
+    }
+    Mock::given(any()).respond_with(ResponseTemplate::new(201).set_body_raw("{", "text/plain")).mount(&server).await;
+    let result = run_against_url(format!("{}/scim", server.uri()), "t").await;
+    assert!(!result.passed());
+    assert!(result.aborted.is_none());
+    assert!(result.all_findings().any(|f| f.kind == entrasim::engine::result::FindingKind::Incompatible));
+}

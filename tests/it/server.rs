@@ -244,6 +244,12 @@ async fn manager_forms_and_read_back_shape() {
     let mgr = &a.json()[EXT]["manager"];
     assert_eq!(mgr["value"], boss.as_str(), "{}", a.text);
     assert_eq!(mgr["$ref"], format!("{}/Users/{boss}", api.server.url()).as_str());
+    // The legacy reference probe (ENTRA.md 1.8): unquoted values, unqualified `manager`.
+    let probe =
+        api.get(&format!("/Users?filter={}&attributes=id", q(&format!("id eq {id} and manager eq {boss}")))).await;
+    let probe = probe.json();
+    assert_eq!(probe["totalResults"], 1, "{probe}");
+    assert!(probe["Resources"][0].get("userName").is_none());
     let a = api.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": path, "value": {"value": ""}}])).await;
     assert!(a.json().get(EXT).and_then(|e| e.get("manager")).is_none(), "{}", a.text);
     api.patch(&format!("/Users/{id}"), json!([{"op": "add", "path": path, "value": {"value": boss}}])).await;
@@ -271,6 +277,13 @@ async fn groups_in_both_dialects() {
     api.patch(&format!("/Groups/{gid}"), json!([{"op": "add", "path": "members", "value": [{"value": c}]}])).await;
     assert_eq!(api.members(&gid).await, [a.clone(), b.clone(), c.clone()]);
 
+    // The legacy membership probe (ENTRA.md 1.7).
+    let probe = api
+        .get(&format!("/Groups?filter={}&attributes=id", q(&format!(r#"id eq "{gid}" and members eq "{b}""#))))
+        .await;
+    assert_eq!(probe.json()["totalResults"], 1, "{}", probe.text);
+    let probe = api.get(&format!("/Groups?filter={}", q(&format!(r#"id eq "{gid}" and members eq "nobody""#)))).await;
+    assert_eq!(probe.json()["totalResults"], 0);
     let g = api.get(&format!("/Groups/{gid}?excludedAttributes=members")).await.json();
     assert!(g.get("members").is_none());
     assert_eq!(g["displayName"], "Engineering");
@@ -299,6 +312,11 @@ async fn groups_in_both_dialects() {
     assert_error(&bad, 400, Some("invalidValue"));
     assert_eq!(api.members(&gid).await, vec![c.clone()]);
 
+    let user_c = api.get(&format!("/Users/{c}")).await.json();
+    assert_eq!(user_c["groups"][0]["value"], gid.as_str(), "computed groups: {user_c}");
+    assert_eq!(user_c["groups"][0]["display"], "Engineering");
+    let listed = api.get(&format!("/Users?filter={}", q(r#"userName eq "a""#))).await.json();
+    assert!(listed["Resources"][0].get("groups").is_none(), "a is no longer a member: {listed}");
     api.delete(&format!("/Users/{c}")).await;
     assert!(api.members(&gid).await.is_empty(), "deleting a user removes its memberships");
 
@@ -320,6 +338,23 @@ async fn groups_in_both_dialects() {
     assert!(api.members(&gid).await.is_empty(), "remove without value removes all");
     assert_eq!(api.delete(&format!("/Groups/{gid}")).await.status, StatusCode::NO_CONTENT);
     assert_error(&api.delete(&format!("/Groups/{gid}")).await, 404, None);
+}
+
+#[tokio::test]
+async fn attribute_names_are_case_insensitive() {
+    // See: ENTRA.md 8.9; the Microsoft Postman collection sends `UserName`.
+    let api = api().await;
+    let a =
+        api.post("/Users", json!({"UserName": "Case@Contoso.com", "Active": "True", "Name": {"GivenName": "C"}})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(a.json()["Active"], true, "stored under the key as sent, coerced to a boolean");
+    assert_error(&api.post("/Users", json!({"userName": "case@contoso.com"})).await, 409, Some("uniqueness"));
+    let found = api.get(&format!("/Users?filter={}", q(r#"USERNAME eq "case@contoso.com""#))).await.json();
+    assert_eq!(found["totalResults"], 1);
+    let a =
+        api.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "name.givenName", "value": "D"}])).await;
+    assert_eq!(a.json()["Name"], json!({"GivenName": "D"}), "{}", a.text);
 }
 
 #[tokio::test]
@@ -354,6 +389,8 @@ async fn error_statuses() {
     let root = read(api.http.get(format!("http://{}/other", api.server.addr())).send().await.expect("sent")).await;
     assert_error(&root, 404, None);
     assert_error(&api.send(Method::DELETE, "/Users", None).await, 405, None);
+    assert_error(&api.post("/Bulk", json!({"Operations": []})).await, 501, None);
+    assert_error(&api.get("/Me").await, 501, None);
 
     let big = json!({"userName": "x".repeat(2000)});
     assert_error(&api.post("/Users", big).await, 413, None);
@@ -530,6 +567,29 @@ async fn etag_preconditions() {
     assert_error(&a, 412, None);
     let a = read(send(Method::DELETE, "if-match", "*", None).await.expect("sent")).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn literal_quotes_in_the_query_string_are_accepted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // See: ENTRA.md 1.0 item 6, captures show `filter=userName+eq+"dale.mohr%40romaguera.uk"`.
+    let api = api().await;
+    api.user("dale.mohr@romaguera.uk").await;
+    let token = api.server.token();
+    let mut stream = tokio::net::TcpStream::connect(api.server.addr()).await.expect("connects");
+    let body = r#"{"userName":"quote\"d"}"#;
+    let request = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n{body}\
+         GET /scim/v2/Users?filter=userName+eq+\"dale.mohr%40romaguera.uk\" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("written");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.contains(r#""userName":"quote\"d""#), "the body is not rewritten: {answer}");
+    let second = answer.find("HTTP/1.1 200").expect("second answer on the same connection");
+    assert!(answer[second..].contains("\"totalResults\":1"), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -873,5 +933,37 @@ async fn throughput() {
         "{n} POST+GET pairs in {secs:.2}s: {:.0} pairs/s, {:.0} requests/s",
         n as f64 / secs,
         2.0 * n as f64 / secs
+    );
+}
+
+/// How member `PATCH`es scale with group size (each PATCH copies the group, so cost grows with membership):
+/// `ENTRASIM_BENCH_N=20000 cargo test --release --test it server::group_membership_throughput -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, not a test"]
+async fn group_membership_throughput() {
+    let api = api().await;
+    let n: usize = std::env::var("ENTRASIM_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let stored =
+            api.server.insert(server::ResourceType::User, json!({"userName": format!("m{i}")})).expect("stored");
+        ids.push(stored["id"].as_str().expect("id").to_string());
+    }
+    let gid = api.group("everyone").await;
+    let t = Instant::now();
+    let mut last = Duration::ZERO;
+    for batch in ids.chunks(100) {
+        let members: Vec<Value> = batch.iter().map(|id| json!({"value": id})).collect();
+        let one = Instant::now();
+        let a = api.patch(&format!("/Groups/{gid}"), json!([{"op": "Add", "path": "members", "value": members}])).await;
+        assert_eq!(a.status, StatusCode::NO_CONTENT);
+        last = one.elapsed();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{n} members in {} PATCHes of 100: {secs:.2}s, {:.0} PATCH/s, last PATCH {:.1} ms",
+        n / 100,
+        (n / 100) as f64 / secs,
+        last.as_secs_f64() * 1000.0
     );
 }

@@ -85,6 +85,7 @@ impl Mapper for DirectMapper {
                 case_exact: false,
                 on_create_only: false,
                 default: None,
+                ..AttrSpec::default()
             })
             .collect()
     }

@@ -90,117 +90,157 @@ fn tokenize(fmt: &str) -> Vec<Spec> {
 /// `DateTimeStyles`). Values with an offset (`zzz`, `K`) are converted to UTC (Entra's servers run in
 /// UTC); values without one are taken as UTC.
 pub fn parse_datetime_exact(input: &str, fmt: &str) -> Option<DateTime<Utc>> {
-    let s: Vec<char> = input.trim().chars().collect();
-    let mut pos = 0usize;
-    let (mut year, mut month, mut day) = (1i32, 1u32, 1u32);
-    let (mut hour, mut minute, mut second, mut nanos) = (0u32, 0u32, 0u32, 0u32);
-    let mut pm: Option<bool> = None;
-    let mut offset_minutes: i64 = 0;
-    let digits = |pos: &mut usize, min: usize, max: usize| -> Option<u32> {
-        let n = s[*pos..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+    let mut p = Parsed { s: input.trim().chars().collect(), year: 1, month: 1, day: 1, ..Parsed::default() };
+    for spec in tokenize(fmt) {
+        p.apply(&spec)?;
+    }
+    p.finish()
+}
+
+/// The fields read so far while parsing a date with [`parse_datetime_exact`].
+#[derive(Default)]
+struct Parsed {
+    s: Vec<char>,
+    pos: usize,
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+    pm: Option<bool>,
+    offset_minutes: i64,
+}
+
+impl Parsed {
+    /// Between `min` and `max` ASCII digits.
+    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+        let n = self.s[self.pos..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
         if n < min {
             return None;
         }
-        let v: String = s[*pos..*pos + n].iter().collect();
-        *pos += n;
+        let v: String = self.s[self.pos..self.pos + n].iter().collect();
+        self.pos += n;
         v.parse().ok()
-    };
-    for spec in tokenize(fmt) {
-        match spec {
-            Spec::Year(n) => {
-                let v =
-                    if n <= 2 { digits(&mut pos, n, 2)? as i32 + 2000 } else { digits(&mut pos, n, n.max(4))? as i32 };
-                year = if n <= 2 && v > 2049 { v - 100 } else { v };
+    }
+
+    /// One of `names` (case-insensitive), optionally abbreviated to three letters; its index.
+    fn name(&mut self, names: &[&str], abbreviated: bool) -> Option<usize> {
+        names.iter().position(|full| {
+            let name: String = if abbreviated { full.chars().take(3).collect() } else { full.to_string() };
+            let len = name.chars().count();
+            let candidate: String = self.s[self.pos..].iter().take(len).collect();
+            let found = candidate.eq_ignore_ascii_case(&name);
+            if found {
+                self.pos += len;
             }
-            Spec::Month(n) if n >= 3 => {
-                let idx = MONTHS.iter().position(|m| {
-                    let name: String = if n == 3 { m.chars().take(3).collect() } else { m.to_string() };
-                    let cand: String = s[pos..].iter().take(name.chars().count()).collect();
-                    if cand.eq_ignore_ascii_case(&name) {
-                        pos += name.chars().count();
-                        true
-                    } else {
-                        false
-                    }
-                })?;
-                month = idx as u32 + 1;
+            found
+        })
+    }
+
+    fn literal(&mut self, lit: &str) -> Option<()> {
+        for c in lit.chars() {
+            if self.s.get(self.pos) != Some(&c) {
+                return None;
             }
-            Spec::Month(n) => month = digits(&mut pos, n, 2)?,
-            Spec::Day(n) if n >= 3 => {
-                DAYS.iter().find(|d| {
-                    let name: String = if n == 3 { d.chars().take(3).collect() } else { d.to_string() };
-                    let cand: String = s[pos..].iter().take(name.chars().count()).collect();
-                    let ok = cand.eq_ignore_ascii_case(&name);
-                    if ok {
-                        pos += name.chars().count();
-                    }
-                    ok
-                })?;
-            }
-            Spec::Day(n) => day = digits(&mut pos, n, 2)?,
-            Spec::Hour24(n) | Spec::Hour12(n) => hour = digits(&mut pos, n, 2)?,
-            Spec::Minute(n) => minute = digits(&mut pos, n, 2)?,
-            Spec::Second(n) => second = digits(&mut pos, n, 2)?,
-            Spec::Fraction(n, optional) => {
-                let count = s[pos..].iter().take(n).take_while(|c| c.is_ascii_digit()).count();
-                if !optional && count < n {
-                    return None;
-                }
-                let frac: String = s[pos..pos + count].iter().collect();
-                pos += count;
-                if count > 0 {
-                    nanos = frac.parse::<u32>().ok()? * 10u32.pow(9 - count as u32);
-                }
-            }
-            Spec::AmPm(n) => {
-                let cand: String = s[pos..].iter().take(n).collect::<String>().to_ascii_uppercase();
-                pm = Some(match cand.as_str() {
-                    "AM" | "A" => false,
-                    "PM" | "P" => true,
-                    _ => return None,
-                });
-                pos += n;
-            }
-            Spec::Offset(_) | Spec::Kind => {
-                if spec == Spec::Kind && s.get(pos) == Some(&'Z') {
-                    pos += 1;
-                    continue;
-                }
-                let sign = match s.get(pos) {
-                    Some('+') => 1,
-                    Some('-') => -1,
-                    _ if spec == Spec::Kind => continue,
-                    _ => return None,
-                };
-                pos += 1;
-                let h = digits(&mut pos, 1, 2)? as i64;
-                let mut m = 0;
-                if s.get(pos) == Some(&':') {
-                    pos += 1;
-                    m = digits(&mut pos, 2, 2)? as i64;
-                }
-                offset_minutes = sign * (h * 60 + m);
-            }
-            Spec::Literal(lit) => {
-                for c in lit.chars() {
-                    if s.get(pos) != Some(&c) {
-                        return None;
-                    }
-                    pos += 1;
-                }
-            }
+            self.pos += 1;
         }
+        Some(())
     }
-    if pos != s.len() {
-        return None;
+
+    fn fraction(&mut self, n: usize, optional: bool) -> Option<()> {
+        let count = self.s[self.pos..].iter().take(n).take_while(|c| c.is_ascii_digit()).count();
+        if !optional && count < n {
+            return None;
+        }
+        let frac: String = self.s[self.pos..self.pos + count].iter().collect();
+        self.pos += count;
+        if count > 0 {
+            self.nanos = frac.parse::<u32>().ok()? * 10u32.pow(9 - count as u32);
+        }
+        Some(())
     }
-    match pm {
-        Some(true) if hour < 12 => hour += 12,
-        Some(false) if hour == 12 => hour = 0,
-        _ => {}
+
+    fn am_pm(&mut self, n: usize) -> Option<()> {
+        let candidate = self.s[self.pos..].iter().take(n).collect::<String>().to_ascii_uppercase();
+        self.pm = Some(match candidate.as_str() {
+            "AM" | "A" => false,
+            "PM" | "P" => true,
+            _ => return None,
+        });
+        self.pos += n;
+        Some(())
     }
-    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)?;
-    Some((naive - Duration::minutes(offset_minutes)).and_utc())
+
+    /// `±h`, `±hh`, `±hh:mm`; for `K` also `Z` or nothing.
+    fn offset(&mut self, kind: bool) -> Option<()> {
+        if kind && self.s.get(self.pos) == Some(&'Z') {
+            self.pos += 1;
+            return Some(());
+        }
+        let sign = match self.s.get(self.pos) {
+            Some('+') => 1,
+            Some('-') => -1,
+            _ if kind => return Some(()),
+            _ => return None,
+        };
+        self.pos += 1;
+        let h = i64::from(self.digits(1, 2)?);
+        let mut m = 0;
+        if self.s.get(self.pos) == Some(&':') {
+            self.pos += 1;
+            m = i64::from(self.digits(2, 2)?);
+        }
+        if h > 14 || m > 59 {
+            return None;
+        }
+        self.offset_minutes = sign * (h * 60 + m);
+        Some(())
+    }
+
+    fn apply(&mut self, spec: &Spec) -> Option<()> {
+        match *spec {
+            Spec::Year(n) if n <= 2 => {
+                let v = self.digits(n, 2)? as i32 + 2000;
+                self.year = if v > 2049 { v - 100 } else { v };
+            }
+            Spec::Year(n) => self.year = self.digits(n, n.max(4))? as i32,
+            Spec::Month(n) if n >= 3 => self.month = self.name(&MONTHS, n == 3)? as u32 + 1,
+            Spec::Month(n) => self.month = self.digits(n, 2)?,
+            Spec::Day(n) if n >= 3 => {
+                self.name(&DAYS, n == 3)?;
+            }
+            Spec::Day(n) => self.day = self.digits(n, 2)?,
+            Spec::Hour24(n) | Spec::Hour12(n) => self.hour = self.digits(n, 2)?,
+            Spec::Minute(n) => self.minute = self.digits(n, 2)?,
+            Spec::Second(n) => self.second = self.digits(n, 2)?,
+            Spec::Fraction(n, optional) => self.fraction(n, optional)?,
+            Spec::AmPm(n) => self.am_pm(n)?,
+            Spec::Offset(_) => self.offset(false)?,
+            Spec::Kind => self.offset(true)?,
+            Spec::Literal(ref lit) => self.literal(lit)?,
+        }
+        Some(())
+    }
+
+    fn finish(mut self) -> Option<DateTime<Utc>> {
+        if self.pos != self.s.len() {
+            return None;
+        }
+        match self.pm {
+            Some(true) if self.hour < 12 => self.hour += 12,
+            Some(false) if self.hour == 12 => self.hour = 0,
+            _ => {}
+        }
+        let naive = NaiveDate::from_ymd_opt(self.year, self.month, self.day)?.and_hms_nano_opt(
+            self.hour,
+            self.minute,
+            self.second,
+            self.nanos,
+        )?;
+        naive.checked_sub_signed(Duration::minutes(self.offset_minutes)).map(|n| n.and_utc())
+    }
 }
 
 /// Formats a UTC instant with a .NET custom format (invariant culture; offsets print as `+00:00`).
@@ -265,5 +305,9 @@ mod tests {
         assert!(parse_datetime_exact("2020-01-01x", "yyyy-MM-dd").is_none());
         assert!(parse_datetime_exact("  2020-01-01 ", "yyyy-MM-dd").is_some());
         assert!(parse_datetime_exact("Jan 3 2020", "MMM d yyyy").is_some());
+        assert!(parse_datetime_exact("2020-00-10", "yyyy-MM-dd").is_none());
+        assert!(parse_datetime_exact("Sun 2020", "ddd yyyy").is_some());
+        assert!(parse_datetime_exact("2020-01-01T00:00:00+25:00", "yyyy-MM-ddTHH:mm:ssK").is_none());
+        assert!(parse_datetime_exact("2020-01-01T00:00:00+05:30", "yyyy-MM-ddTHH:mm:ssK").is_some());
     }
 }

@@ -69,32 +69,30 @@ impl<'a> Parser<'a> {
 
     /// `filter` production (an `or` chain).
     pub(crate) fn filter(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.and()?;
-        loop {
-            let save = self.pos;
-            self.skip_ws();
-            if self.keyword("or") {
-                let right = self.and()?;
-                left = Filter::Or(Box::new(left), Box::new(right));
-            } else {
-                self.pos = save;
-                return Ok(left);
-            }
-        }
+        self.chain("or", Self::and, Filter::Or)
     }
 
     fn and(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.unary()?;
+        self.chain("and", Self::unary, Filter::And)
+    }
+
+    /// A left-associative chain `next (kw next)*`.
+    fn chain(
+        &mut self,
+        kw: &str,
+        next: fn(&mut Self) -> Result<Filter, FilterError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, FilterError> {
+        let mut left = next(self)?;
         loop {
             let save = self.pos;
             self.skip_ws();
-            if self.keyword("and") {
-                let right = self.unary()?;
-                left = Filter::And(Box::new(left), Box::new(right));
-            } else {
+            if !self.keyword(kw) {
                 self.pos = save;
                 return Ok(left);
             }
+            let right = next(self)?;
+            left = join(Box::new(left), Box::new(right));
         }
     }
 
@@ -142,7 +140,7 @@ impl<'a> Parser<'a> {
         let f = self.filter()?;
         self.skip_ws();
         if self.peek() != Some(b')') {
-            return Err(self.err(self.pos, format!("expected `)` to close the `(` at byte {open}")));
+            return Err(self.err(self.pos, format!("expected `)` to close the `(` opened at byte {open}")));
         }
         self.pos += 1;
         Ok(f)
@@ -196,7 +194,7 @@ impl<'a> Parser<'a> {
         let inner = inner?;
         self.skip_ws();
         if self.peek() != Some(b']') {
-            return Err(self.err(self.pos, format!("expected `]` to close the `[` at byte {open}")));
+            return Err(self.err(self.pos, format!("expected `]` to close the `[` opened at byte {open}")));
         }
         self.pos += 1;
         Ok(inner)

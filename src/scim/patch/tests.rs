@@ -249,8 +249,11 @@ fn manager_forms() {
     let path = format!("{EXT}:manager");
     let u = patched(user(), json!({"Operations": [{"op": "Add", "path": path, "value": "271"}]}));
     assert_eq!(u[EXT]["manager"], json!({"value": "271"}));
-    let u = patched(u, json!({"Operations": [{"op": "replace", "path": path, "value": {"value": "272"}}]}));
+    let mut u = patched(u, json!({"Operations": [{"op": "replace", "path": path, "value": {"value": "272"}}]}));
     assert_eq!(u[EXT]["manager"], json!({"value": "272"}));
+    u[EXT]["manager"]["displayName"] = json!("Old Boss");
+    let u = patched(u, json!({"Operations": [{"op": "replace", "path": path, "value": "274"}]}));
+    assert_eq!(u[EXT]["manager"], json!({"value": "274"}), "replaced whole, not merged");
     let u = patched(
         u,
         json!({"Operations": [{"op": "Add", "path": "manager", "value": [{"$ref": "http://x/Users/273", "value": "273"}]}]}),

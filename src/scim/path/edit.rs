@@ -46,16 +46,17 @@ pub(super) fn drop_if_empty(container: &mut Map<String, Value>, key: &str) {
 
 /// Appends values not already present; complex values with a `value` sub-attribute are compared by it.
 pub(super) fn append_unique(existing: &mut Vec<Value>, new: Vec<Value>) {
-    let key_of =
-        |v: &Value| -> Option<String> { v.as_object().and_then(|o| model::get_ci(o, "value")).map(|x| x.to_string()) };
-    let mut seen: std::collections::HashSet<String> =
-        existing.iter().map(|v| key_of(v).unwrap_or_else(|| v.to_string())).collect();
-    for v in new {
-        let k = key_of(&v).unwrap_or_else(|| v.to_string());
-        if seen.insert(k) {
-            existing.push(v);
-        }
-    }
+    use std::collections::HashSet;
+    // Decide first (borrowing only), then move: no key of the existing elements is copied.
+    let keep: Vec<bool> = {
+        let new_keys: Vec<model::ElementKey<'_>> = new.iter().map(model::element_key).collect();
+        let wanted: HashSet<&model::ElementKey<'_>> = new_keys.iter().collect();
+        let present: HashSet<&model::ElementKey<'_>> =
+            existing.iter().map(model::element_key).filter_map(|k| wanted.get(&k).copied()).collect();
+        let mut seen = HashSet::new();
+        new_keys.iter().map(|k| !present.contains(k) && seen.insert(k)).collect()
+    };
+    existing.extend(new.into_iter().zip(keep).filter_map(|(v, keep)| keep.then_some(v)));
 }
 
 /// The element a filter of equality terms describes (`type eq "work" and primary eq true`), if it is one.

@@ -80,3 +80,10 @@ fn removes() {
     assert_eq!(p(r#"manager[value eq "m1"]"#).remove(&mut u), 1);
     assert!(u.get(EXT).is_none(), "empty extension dropped: {u}");
 }
+
+#[test]
+fn filtered_set_on_absent_single_valued_attribute_creates_an_object() {
+    let mut u = json!({"userName": "a"});
+    p(r#"manager[value eq "m1"].displayName"#).set(&mut u, json!("Boss"), SetMode::Replace).expect("sets");
+    assert_eq!(u[EXT]["manager"], json!({"value": "m1", "displayName": "Boss"}));
+}

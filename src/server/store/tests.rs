@@ -106,7 +106,10 @@ fn members_must_exist_and_leave_groups_on_delete() {
     assert_eq!(g["members"], json!([{"value": b}]));
     assert_eq!(g["meta"]["version"], "W/\"3\"");
     assert_eq!(s.len(Kind::User), 1);
+    s.delete(Kind::User, &b).expect("deleted");
+    assert!(s.get(Kind::Group, &gid).expect("group").get("members").is_none(), "no empty member list left");
     assert_eq!(s.delete(Kind::User, &a).expect_err("gone").status, 404);
+    assert_eq!(s.len(Kind::User), 0);
 }
 
 #[test]
@@ -139,4 +142,31 @@ fn manager_gets_a_ref() {
         json!({"value": "m1", "$ref": "http://h/scim/v2/Users/m1"})
     );
     assert_eq!(d["schemas"], json!([model::USER_SCHEMA, model::ENTERPRISE_USER_SCHEMA]));
+}
+
+#[test]
+fn email_index_answers_entra_matching_forms() {
+    let mut s = store();
+    let doc = s
+        .create(Kind::User, json!({"userName": "e", "emails": [{"type": "work", "value": "E@Contoso.com"}, {"type": "home", "value": "h@x"}]}))
+        .expect("created");
+    let id = doc["id"].as_str().expect("id").to_string();
+    user(&mut s, "other");
+    for f in [
+        r#"emails[type eq "work"].value eq "e@contoso.com""#,
+        r#"emails[type eq "work" and value eq "E@CONTOSO.COM"]"#,
+        r#"emails[(type eq "work") and value eq "e@contoso.com"]"#,
+        r#"emails.value eq "e@contoso.com""#,
+        r#"emails eq "h@x""#,
+    ] {
+        assert_eq!(ids(&s, Kind::User, f), vec![id.clone()], "{f}");
+        assert!(s.plan(Kind::User, &filter::parse(f).expect("parses")).is_some(), "indexed: {f}");
+    }
+    assert!(ids(&s, Kind::User, r#"emails[type eq "home"].value eq "e@contoso.com""#).is_empty());
+    s.patch(Kind::User, &id, &op(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "n@x"}])))
+        .expect("patched");
+    assert!(ids(&s, Kind::User, r#"emails.value eq "e@contoso.com""#).is_empty(), "old value unindexed");
+    assert_eq!(ids(&s, Kind::User, r#"emails.value eq "N@x""#), vec![id.clone()]);
+    s.delete(Kind::User, &id).expect("deleted");
+    assert!(ids(&s, Kind::User, r#"emails.value eq "n@x""#).is_empty());
 }

@@ -1,0 +1,79 @@
+//! The reference pass (ENTRA.md 1.8): after all users of a cycle, link each user's manager with the
+//! manager's target id as a bare string, or remove a manager Entra linked when the source cleared it.
+
+use serde_json::Value as Json;
+
+use crate::engine::action::{describe_failure, failure_code, Sent};
+use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
+use crate::engine::log::CycleLog;
+use crate::engine::result::{Finding, FindingKind, LogAction, ModifiedProperty, RequestRef};
+use crate::engine::state::Engine;
+use crate::engine::users::{user_ref, Exported};
+use crate::scim::client::{Method, Request};
+
+impl Engine {
+    /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
+    pub async fn link_managers(&mut self, exported: &[Exported], log: &mut CycleLog) {
+        for x in exported {
+            let Some(desired_source) = &x.manager else { continue };
+            let Some(entry) = self.cds.users.get(&x.object_id).cloned() else { continue };
+            let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
+            let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
+            let op = match (&desired, &x.current_manager) {
+                (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
+                    let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
+                    dialect::manager_set_op(self.dialect, kind, d)
+                }
+                (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
+                    dialect::manager_remove_op(self.dialect, cur)
+                }
+                _ => continue,
+            };
+            let body = dialect::patch_body(vec![op]);
+            let sent =
+                self.actor.send(Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body)).await;
+            let requests = vec![RequestRef::of(sent.exchange())];
+            let modified = vec![ModifiedProperty {
+                name: format!("{ENTERPRISE_URN}:manager"),
+                old: x.current_manager.clone().map(Json::String),
+                new: desired.clone().map(Json::String),
+            }];
+            match &sent {
+                Sent::Answer(e) if e.is_success() => {
+                    if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
+                        entry.manager = desired;
+                    }
+                    // The reference export belongs to the object's entry of this cycle when it has one.
+                    let earlier = log.events.iter_mut().rev().find(|e| {
+                        e.object.source_id == x.object_id
+                            && matches!(e.action, LogAction::Create | LogAction::Update | LogAction::Enable)
+                    });
+                    match earlier {
+                        Some(event) => {
+                            event.modified.extend(modified);
+                            event.requests.extend(requests);
+                        }
+                        None => {
+                            // An "already in sync" skip of this object becomes the update.
+                            let skipped = log
+                                .events
+                                .iter()
+                                .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
+                            if let Some(i) = skipped {
+                                log.events.remove(i);
+                                log.counts.skips = log.counts.skips.saturating_sub(1);
+                            }
+                            log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
+                        }
+                    }
+                }
+                _ => {
+                    let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                        .with_code(failure_code(&sent))
+                        .with_request(sent.exchange());
+                    log.fail_with(&obj, &requests, f, modified);
+                }
+            }
+        }
+    }
+}
