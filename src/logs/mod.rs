@@ -30,6 +30,6 @@ pub use codes::{lookup as error_code_info, ErrorCodeInfo, Retry};
 pub use model::{
     parse_time, Action, ErrorInfo, Identity, LogFormat, LogRecord, ModifiedProperty, Status, Step, StepType,
 };
-pub use read::{parse_csv_download, parse_str, read, read_detailed, ReadLog};
+pub use read::{parse_csv_download, parse_str, read, read_all, read_detailed, ReadLog};
 pub use summary::{summarize, CycleSummary, ErrorCount, Hint, HintKind, Summary};
 pub use write::to_graph_json;

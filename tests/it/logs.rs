@@ -33,6 +33,14 @@ fn each_format_reads_into_the_same_records() {
 }
 
 #[test]
+fn several_files_read_as_one_log_without_duplicates() {
+    let files = [fixture("graph.json"), fixture("admin-center.json")];
+    assert_eq!(logs::read_all(&files).map_err(|d| render_all(&d, false)), Ok(graph()));
+    let missing = logs::read_all(&[fixture("graph.json"), fixture("missing.json")]).expect_err("fails");
+    assert!(render_all(&missing, false).contains("missing.json"));
+}
+
+#[test]
 fn formats_are_detected() {
     let format = |name: &str| logs::read_detailed(&fixture(name)).map(|r| r.format).ok();
     assert_eq!(format("graph.json"), Some(LogFormat::GraphJson));
