@@ -407,12 +407,6 @@ impl Planner<'_> {
             }
             return;
         }
-        if reactivates && r.status != Status::Failure {
-            // Entra logs a re-enable as an update; the engine counts it as an enable.
-            let e = &mut self.plan.cycles[k].expect;
-            e.updates = e.updates.saturating_sub(1);
-            e.enables += 1;
-        }
         let name = display_name(r);
         match action {
             Action::Create => {
