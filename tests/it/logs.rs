@@ -320,6 +320,22 @@ fn malformed_csv_names_file_and_line() {
 }
 
 #[test]
+fn a_csv_download_without_its_companions_reads_with_warnings() {
+    let dir = std::env::temp_dir().join(format!("entrasim-csv-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ProvisioningLogs_2026-11-20.csv");
+    std::fs::copy(fixture("csv/ProvisioningLogs_2026-11-20.csv"), &path).expect("copy");
+    let read = logs::read_detailed(&path).map_err(|d| render_all(&d, false)).expect("reads");
+    assert_eq!(read.records.len(), 16);
+    assert!(read.records.iter().all(|r| r.steps.is_empty() && r.modified_properties.is_empty()));
+    let warnings = render_all(&read.warnings, false);
+    assert!(
+        warnings.contains("ProvisioningLogs_ProvisioningSteps") && warnings.contains("ModifiedProperties"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn a_companion_csv_given_as_the_log_is_explained() {
     let err = logs::read(&fixture("csv/ProvisioningLogs_ProvisioningSteps_2026-11-20.csv")).expect_err("fails");
     let text = render_all(&err, false);
