@@ -199,3 +199,48 @@ pub fn outcome(expect: Option<&Expect>, findings: &[Finding], expectations: &[Ex
         Outcome::Passed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Span;
+    use crate::engine::result::ErrorCode;
+    use crate::scenario::Located;
+
+    fn located<T>(value: T) -> Located<T> {
+        Located { value, span: Span::default() }
+    }
+
+    #[test]
+    fn unexpected_error_findings_fail_the_step() {
+        let f = Finding::error(FindingKind::ObjectFailure, "target returned 500");
+        assert_eq!(outcome(None, std::slice::from_ref(&f), &[]), Outcome::Failed);
+        assert_eq!(
+            outcome(None, &[Finding::warning(FindingKind::NonCompliance, "200, not 201")], &[]),
+            Outcome::Passed
+        );
+    }
+
+    #[test]
+    fn expected_findings_are_covered() {
+        let not_steady = Finding::error(FindingKind::NotSteady, "`title` of alice is re-sent");
+        let expect = Expect { steady: Some(located(false)), ..Expect::default() };
+        assert_eq!(outcome(Some(&expect), std::slice::from_ref(&not_steady), &[]), Outcome::Passed);
+        let failure = Finding::error(FindingKind::ObjectFailure, "409").with_code(ErrorCode::EntryConflict);
+        let by_count = Expect { failures: Some(located(1)), ..Expect::default() };
+        assert_eq!(outcome(Some(&by_count), std::slice::from_ref(&failure), &[]), Outcome::Passed);
+        let by_code = Expect { findings: vec![located("EntryConflict".to_string())], ..Expect::default() };
+        assert_eq!(outcome(Some(&by_code), std::slice::from_ref(&failure), &[]), Outcome::Passed);
+        assert_eq!(outcome(Some(&expect), &[failure], &[]), Outcome::Failed);
+    }
+
+    #[test]
+    fn findings_match_by_kind_code_or_message() {
+        let f = Finding::error(FindingKind::MembershipDrift, "the remove-all-members hazard")
+            .with_code(ErrorCode::EntrySynchronizationSkipped);
+        assert!(finding_matches(&f, "membership_drift"));
+        assert!(finding_matches(&f, "entrysynchronizationskipped"));
+        assert!(finding_matches(&f, "Remove-All-Members"));
+        assert!(!finding_matches(&f, "quarantine"));
+    }
+}

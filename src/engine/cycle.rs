@@ -5,9 +5,10 @@
 
 use crate::engine::log::CycleLog;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
+use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::user_ref;
+use crate::engine::users::{evaluate, user_ref};
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,19 @@ impl Engine {
             };
         }
         Plan::Export
+    }
+
+    /// Users to export whose first matching value (case-insensitive) another user to export shares:
+    /// Entra fails them with `DuplicateSourceEntries` (ENTRA.md 4.1).
+    fn duplicate_sources(&self, snapshot: &SourceSnapshot, mapper: &dyn Mapper) -> std::collections::BTreeSet<String> {
+        let mut by_value: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        for user in snapshot.users.iter().filter(|u| self.plan_user(u, mapper) == Plan::Export) {
+            let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
+            if let Some((attr, value)) = eval.matching().into_iter().next() {
+                by_value.entry(format!("{attr}={}", value.to_lowercase())).or_default().push(user.object_id.clone());
+            }
+        }
+        by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect()
     }
 
     /// The users a cycle evaluates, in source order, then linked users missing from the source.
@@ -87,6 +101,7 @@ impl Engine {
             self.quarantine = Some(reason.clone());
             quarantine = Some(reason);
         }
+        let duplicates = self.duplicate_sources(snapshot, mapper);
         let mut exported = Vec::new();
         for (user, plan) in &plans {
             let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
@@ -95,6 +110,14 @@ impl Engine {
                 Plan::Deprovision { .. } if staged => stage(&mut log, obj),
                 Plan::Deprovision { unmanage } => {
                     self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), *unmanage, &mut log).await
+                }
+                Plan::Export if duplicates.contains(&user.object_id) => {
+                    let f = Finding::error(
+                        FindingKind::ObjectFailure,
+                        format!("{} shares its matching value with another source user", user.alias),
+                    )
+                    .with_code(ErrorCode::DuplicateSourceEntries);
+                    log.fail(&obj, &[], f);
                 }
                 Plan::Export => exported.extend(self.export_user(user, mapper, &mut log).await),
             }

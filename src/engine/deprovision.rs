@@ -60,6 +60,10 @@ impl Engine {
                         ErrorCode::EntrySynchronizationSkipped,
                         "delete pending but the Delete action is off",
                     );
+                    if attrs.is_none() {
+                        // Gone from the source: nothing will ever flow again, so the link is dropped.
+                        self.cds.users.remove(object_id);
+                    }
                     return;
                 }
                 (Request::new(Method::Delete, format!("/Users/{}", entry.target_id)), LogAction::Delete, Vec::new())

@@ -66,7 +66,11 @@ impl Engine {
         if !self.settings.provision_groups || mapper.specs(ObjectKind::Group).is_empty() {
             return 0;
         }
-        self.cds.groups.keys().filter(|id| snapshot.group(id).map_or(true, |g| !self.group_in_scope(g, mapper))).count()
+        self.cds
+            .groups
+            .keys()
+            .filter(|id| !matches!(snapshot.group(id), Some(g) if self.group_in_scope(g, mapper)))
+            .count()
     }
 
     /// Processes groups after users.

@@ -228,8 +228,9 @@ impl Engine {
         if !match_requests.is_empty() {
             steps.push(step(OnDemandStepKind::MatchUser, match_title, match_status, hits, match_requests));
         }
-        let mine =
-            |e: &&crate::engine::result::ProvisioningEvent| main_object.map_or(true, |id| e.object.source_id == id);
+        let mine = |e: &&crate::engine::result::ProvisioningEvent| {
+            main_object.is_none() || main_object == Some(e.object.source_id.as_str())
+        };
         let main = log
             .events
             .iter()

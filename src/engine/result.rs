@@ -286,6 +286,8 @@ pub enum ErrorCode {
     Timeout,
     /// More than one target object matched.
     DuplicateTargetEntries,
+    /// More than one source object has the same matching value.
+    DuplicateSourceEntries,
     /// The source object lacks every matching attribute.
     ImportSkipped,
     /// Out of scope, or already in sync.

@@ -219,8 +219,9 @@ impl Engine {
                 } else {
                     ""
                 };
+                let finding = if hazard { Finding::error } else { Finding::warning };
                 findings.push(
-                    Finding::error(
+                    finding(
                         FindingKind::MembershipDrift,
                         format!("group {} lacks {} member(s) Entra believes it added{why}; Entra never reads membership back, so it will not repair this", entry.alias, missing.len()),
                     )

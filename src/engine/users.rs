@@ -17,7 +17,7 @@ use crate::engine::result::{
 use crate::engine::source::{AttrSpec, Mapper, SourceUser};
 use crate::engine::state::Engine;
 use crate::mapping::{SourceObject, Value};
-use crate::scim::client::{Method, Request};
+use crate::scim::client::{Body, Method, Request};
 
 /// The core User schema URN.
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -386,6 +386,13 @@ impl Engine {
             .map(|c| ModifiedProperty { name: c.path.clone(), old: c.old.clone(), new: Some(c.value.clone()) })
             .collect();
         match &sent {
+            Sent::Answer(e)
+                if e.status == Some(200) && matches!(e.response_body, Body::Text { .. } | Body::TooLarge { .. }) =>
+            {
+                let f = incompatible(e, "the PATCH response body cannot be parsed");
+                log.fail_with(obj, &requests, f, modified);
+                None
+            }
             Sent::Answer(e) if e.status == Some(200) || e.status == Some(204) => {
                 let enabled = changes.iter().any(|c| {
                     c.path.eq_ignore_ascii_case("active")

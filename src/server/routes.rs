@@ -214,12 +214,13 @@ fn route(
             match (rest, method.clone()) {
                 ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
                 ([], Method::POST) => {
+                    let projection = projection(uri)?;
                     let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
                     let mut store = write(state);
                     let id = store.create_prepared(kind, doc)?;
                     let doc = stored(&store, kind, &id)?;
                     drop(store);
-                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &Projection::default()), true))
+                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &projection), true))
                 }
                 ([s], Method::POST) if *s == ".search" => {
                     let body = json_body(state, headers, body)?;
@@ -249,9 +250,7 @@ fn by_id(
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     match *method {
         Method::GET => {
-            let pairs = query_pairs(uri)?;
-            let get = |n: &str| pairs.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
-            let projection = Projection::parse(get("attributes"), get("excludedAttributes"))?;
+            let projection = projection(uri)?;
             let store = read(state);
             let doc = store
                 .get(kind, id)
@@ -266,15 +265,17 @@ fn by_id(
             Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
         }
         Method::PUT => {
+            let projection = projection(uri)?;
             let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
             store.replace_prepared(kind, id, doc)?;
             let doc = stored(&store, kind, id)?;
             drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
         }
         Method::PATCH => {
+            let projection = projection(uri)?;
             let body = json_body(state, headers, body)?;
             let req: PatchRequest = serde_json::from_value(body)
                 .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("not a PATCH request: {e}")))?;
@@ -287,7 +288,7 @@ fn by_id(
             }
             let doc = stored(&store, kind, id)?;
             drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &Projection::default()), false))
+            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
         }
         Method::DELETE => {
             let mut store = write(state);
@@ -297,6 +298,13 @@ fn by_id(
         }
         _ => Err(not_allowed(method, uri.path())),
     }
+}
+
+/// `attributes` / `excludedAttributes` of a request on one resource (RFC 7644 §3.9: also on POST, PUT, PATCH).
+fn projection(uri: &Uri) -> Result<Projection, ApiError> {
+    let pairs = query_pairs(uri)?;
+    let get = |n: &str| pairs.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
+    Projection::parse(get("attributes"), get("excludedAttributes"))
 }
 
 /// The resource just written, as read back (inside the same lock as the write).

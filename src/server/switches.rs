@@ -76,7 +76,8 @@ pub struct Switches {
     #[arg(long)]
     pub html_errors: bool,
 
-    /// Seed for the fault-injection draws: the same seed and request order give the same faults.
+    /// Seed for the fault-injection draws: one draw per authenticated request, in arrival order, so the same
+    /// seed and the same request sequence give the same faults (concurrent clients make the order vary).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }

@@ -167,7 +167,7 @@ fn replace_word(text: &str, id: &str, alias: &str) -> String {
         let before = rest[..pos].chars().last().or(prev);
         let after = rest[pos + id.len()..].chars().next();
         out.push_str(&rest[..pos]);
-        if before.map_or(true, |c| !is_word(c)) && after.map_or(true, |c| !is_word(c)) {
+        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
             out.push_str(alias);
         } else {
             out.push_str(id);
@@ -186,7 +186,7 @@ fn replace_segment(text: &str, id: &str, alias: &str) -> String {
     let mut rest = text;
     while let Some(pos) = rest.find(&needle) {
         let after = &rest[pos + needle.len()..];
-        let boundary = after.chars().next().map_or(true, |c| matches!(c, '/' | '?' | '"' | ' ' | '#'));
+        let boundary = !after.chars().next().is_some_and(|c| !matches!(c, '/' | '?' | '"' | ' ' | '#'));
         out.push_str(&rest[..pos]);
         if boundary {
             out.push('/');

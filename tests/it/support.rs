@@ -2,8 +2,6 @@
 //! rendering redacted transcripts, and a hand-built [`Mapper`] that exercises the engine without the
 //! expression language.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 
 use entrasim::engine::result::ObjectKind;
