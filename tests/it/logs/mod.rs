@@ -96,6 +96,15 @@ fn summary_counts_cycles_errors_and_hints() {
 }
 
 #[test]
+fn one_users_history_across_cycles() {
+    // See: ticket "user X never gets updated"
+    let histories = logs::history(&graph(), "alice.smith@contoso");
+    assert_eq!(histories.len(), 1);
+    insta::assert_snapshot!("history_alice", histories[0].render());
+    assert!(logs::history(&graph(), "nobody").is_empty());
+}
+
+#[test]
 fn replay_with_schema_emits_the_customer_mapping() {
     let schema = fixture("schema.json");
     let options = replay::ReplayOptions { format: Some(LogFormat::GraphJson), ..Default::default() };
