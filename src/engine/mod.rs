@@ -51,4 +51,4 @@ mod view;
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
 pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target};
-pub use view::snapshot;
+pub use view::snapshot as source_snapshot;

@@ -85,7 +85,15 @@ fn render_log(out: &mut String, detail: &StepDetail, redactor: &Redactor) {
         StepDetail::OnDemand(o) => {
             let _ = writeln!(out, "\non-demand {}: {:?} {:?}", o.object.alias, o.action, o.status);
             for st in &o.steps {
-                let names: Vec<String> = st.details.iter().map(|d| redactor.text(&d.name)).collect();
+                let names: Vec<String> = st
+                    .details
+                    .iter()
+                    .map(|d| match d.passed {
+                        Some(true) => format!("{} (pass)", redactor.text(&d.name)),
+                        Some(false) => format!("{} (FAIL)", redactor.text(&d.name)),
+                        None => redactor.text(&d.name),
+                    })
+                    .collect();
                 let _ = writeln!(out, "  {:?} {}: {}", st.status, st.title, names.join(", "));
             }
             return;

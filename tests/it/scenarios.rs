@@ -316,3 +316,30 @@ async fn an_endpoint_answering_garbage_gives_findings_not_panics() {
     assert!(result.aborted.is_none());
     assert!(result.all_findings().any(|f| f.kind == entrasim::engine::result::FindingKind::Incompatible));
 }
+
+#[tokio::test]
+async fn timeouts_fail_the_object_with_timeout_and_are_escrowed() {
+    let text = r#"
+description = "every request hangs"
+
+[embedded]
+timeout_rate = 1.0
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+
+[[steps]]
+cycle = "initial"
+expect = { failures = 1, findings = ["Timeout"] }
+
+[[steps]]
+cycle = "incremental"
+expect = { failures = 1 }
+"#;
+    let options = RunOptions { timeout: std::time::Duration::from_millis(300), ..RunOptions::default() };
+    let (result, transcript) = run_text(text, &DirectMapper::entra_like(), options).await;
+    assert!(result.passed(), "{}\n{transcript}", problems(&result));
+    assert!(result.aborted.is_none(), "a timeout is not an unreachable target");
+    assert!(transcript.contains("← no answer: timed out"), "{transcript}");
+}
