@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
 use super::model::{Identity, LogRecord};
@@ -21,7 +20,9 @@ pub struct Anonymizer {
     map: HashMap<String, String>,
     /// Pseudonyms already handed out (to resolve hash-prefix collisions).
     taken: HashMap<String, String>,
-    pattern: Option<Regex>,
+    /// First word of each key (ASCII-lowercase) → the distinct lengths of the keys starting with it, longest
+    /// first (so a scan tries a few lengths per word, however many keys share the word).
+    by_first_word: HashMap<String, Vec<usize>>,
 }
 
 impl Default for Anonymizer {
@@ -33,7 +34,7 @@ impl Default for Anonymizer {
 impl Anonymizer {
     /// An anonymizer keyed by `key`.
     pub fn new(key: &[u8]) -> Self {
-        Anonymizer { key: key.to_vec(), map: HashMap::new(), taken: HashMap::new(), pattern: None }
+        Anonymizer { key: key.to_vec(), map: HashMap::new(), taken: HashMap::new(), by_first_word: HashMap::new() }
     }
 
     /// Learns every identifying value in `records` and returns the records with all of them replaced.
@@ -51,12 +52,12 @@ impl Anonymizer {
         if !is_identifying(value) {
             return;
         }
-        let folded = value.to_lowercase();
+        let folded = value.to_ascii_lowercase();
         if self.map.contains_key(&folded) {
             return;
         }
         if let Some((_, domain)) = split_email(value) {
-            let d = domain.to_lowercase();
+            let d = domain.to_ascii_lowercase();
             self.map.entry(d.clone()).or_insert_with(|| "example.com".to_string());
         }
         if value.contains('.') && !value.contains(' ') && value.split('.').any(|s| is_guid(s) || is_hex_id(s)) {
@@ -74,14 +75,44 @@ impl Anonymizer {
     /// Replaces every known identifying value inside `text` (whole words only where the value starts and
     /// ends with a word character). Call after [`Anonymizer::anonymize_records`] or [`Anonymizer::learn`].
     pub fn scrub(&self, text: &str) -> String {
-        let Some(re) = &self.pattern else {
-            return self.map.get(&text.to_lowercase()).cloned().unwrap_or_else(|| text.to_string());
-        };
-        re.replace_all(text, |caps: &regex::Captures<'_>| {
-            let m = caps.get(0).map_or("", |m| m.as_str());
-            self.map.get(&m.to_lowercase()).cloned().unwrap_or_else(|| m.to_string())
-        })
-        .into_owned()
+        if let Some(p) = self.map.get(&text.to_ascii_lowercase()) {
+            return p.clone();
+        }
+        // Linear scan: at each word start, try the keys that begin with that word (longest first).
+        // Lowercasing ASCII only keeps byte offsets identical between `text` and `lower`.
+        let lower = text.to_ascii_lowercase();
+        let bytes = lower.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let (mut i, mut copied) = (0, 0);
+        while i < bytes.len() {
+            let starts_word = is_word_byte(bytes[i]) && (i == 0 || !is_word_byte(bytes[i - 1]));
+            if !starts_word {
+                i += 1;
+                continue;
+            }
+            let word_end = (i..bytes.len()).find(|&j| !is_word_byte(bytes[j])).unwrap_or(bytes.len());
+            let hit = lower.get(i..word_end).and_then(|w| self.by_first_word.get(w)).and_then(|lengths| {
+                lengths.iter().find_map(|&len| {
+                    let key = lower.get(i..i + len)?;
+                    let ends_word = key.as_bytes().last().is_some_and(|b| is_word_byte(*b));
+                    if ends_word && bytes.get(i + len).is_some_and(|b| is_word_byte(*b)) {
+                        return None;
+                    }
+                    self.map.contains_key(key).then_some(key)
+                })
+            });
+            match hit.and_then(|k| self.map.get(k).map(|p| (k.len(), p))) {
+                Some((len, pseudonym)) => {
+                    out.push_str(text.get(copied..i).unwrap_or_default());
+                    out.push_str(pseudonym);
+                    i += len;
+                    copied = i;
+                }
+                None => i = word_end,
+            }
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        out
     }
 
     /// Scrubs a `synchronizationSchema` JSON (or any mapping text) without touching its structure: only
@@ -155,7 +186,7 @@ impl Anonymizer {
     }
 
     fn pseudonym_for(&mut self, value: &str) -> String {
-        let folded = value.to_lowercase();
+        let folded = value.to_ascii_lowercase();
         if let Some(p) = self.map.get(&folded) {
             return p.clone();
         }
@@ -212,22 +243,18 @@ impl Anonymizer {
     }
 
     fn compile(&mut self) {
-        let mut keys: Vec<&String> = self.map.keys().collect();
-        keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let alternatives: Vec<String> = keys
-            .iter()
-            .map(|k| {
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                let (pre, post) =
-                    (if word(k.chars().next()) { r"\b" } else { "" }, if word(k.chars().last()) { r"\b" } else { "" });
-                format!("{pre}{}{post}", regex::escape(k))
-            })
-            .collect();
-        if alternatives.is_empty() {
-            return;
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for k in self.map.keys() {
+            let first = k.bytes().take_while(|b| is_word_byte(*b)).count();
+            if let Some(word) = k.get(..first).filter(|w| !w.is_empty()) {
+                index.entry(word.to_string()).or_default().push(k.len());
+            }
         }
-        self.pattern =
-            RegexBuilder::new(&alternatives.join("|")).case_insensitive(true).size_limit(256 << 20).build().ok();
+        for lengths in index.values_mut() {
+            lengths.sort_unstable_by(|a, b| b.cmp(a));
+            lengths.dedup();
+        }
+        self.by_first_word = index;
     }
 
     fn scrub_record(&self, r: &LogRecord) -> LogRecord {
@@ -266,6 +293,11 @@ impl Anonymizer {
     }
 }
 
+/// Letters, digits, `_` and every byte of a non-ASCII character count as word characters.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
 /// Values worth hiding: not empty, not booleans or numbers, at least three characters.
 fn is_identifying(v: &str) -> bool {
     v.chars().count() >= 3
@@ -293,6 +325,8 @@ fn is_hex_id(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use regex::Regex;
 
     #[test]
     fn pseudonyms_keep_shape_and_are_stable() {

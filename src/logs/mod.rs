@@ -16,6 +16,7 @@
 
 mod anonymize;
 mod codes;
+mod history;
 mod model;
 mod parse_csv;
 mod parse_json;
@@ -27,9 +28,10 @@ mod write;
 
 pub use anonymize::Anonymizer;
 pub use codes::{lookup as error_code_info, ErrorCodeInfo, Retry};
+pub use history::{history, History, HistoryEvent};
 pub use model::{
     parse_time, Action, ErrorInfo, Identity, LogFormat, LogRecord, ModifiedProperty, Status, Step, StepType,
 };
-pub use read::{parse_csv_download, parse_str, read, read_detailed, ReadLog};
+pub use read::{parse_csv_download, parse_str, read, read_all, read_detailed, ReadLog};
 pub use summary::{summarize, CycleSummary, ErrorCount, Hint, HintKind, Summary};
 pub use write::to_graph_json;

@@ -314,19 +314,26 @@ pub(crate) fn serialize_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> R
 }
 
 /// Parses the timestamps found in exports: RFC 3339 (`2026-11-20T08:00:05Z`, with or without fractions or
-/// offset), `2026-11-20 08:00:05` (UTC) and the US portal form `11/20/2026, 8:00:05 AM` (UTC).
+/// offset), `2026-11-20 08:00:05` (UTC), the US portal form `11/20/2026, 8:00:05 AM` (UTC) and day-first
+/// forms (`20/11/2026 08:00:05`, `20.11.2026 08:00:05`) when the US reading is impossible.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    const NAIVE: [&str; 6] = [
+    // US forms first (the portal's default); day-first forms only match when the US reading is impossible.
+    const NAIVE: [&str; 11] = [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
         "%m/%d/%Y, %I:%M:%S %p",
         "%m/%d/%Y %I:%M:%S %p",
         "%m/%d/%Y, %H:%M:%S",
         "%m/%d/%Y %H:%M:%S",
+        "%d/%m/%Y, %H:%M:%S",
+        "%d/%m/%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M:%S",
+        "%d.%m.%Y, %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
     ];
     NAIVE.iter().find_map(|f| NaiveDateTime::parse_from_str(text, f).ok()).map(|t| t.and_utc())
 }
@@ -353,6 +360,8 @@ mod tests {
         assert_eq!(parse_time("2026-11-20T08:00:05.0000000Z"), a);
         assert_eq!(parse_time("11/20/2026, 8:00:05 AM"), a);
         assert_eq!(parse_time("2026-11-20 08:00:05"), a);
+        assert_eq!(parse_time("20/11/2026 08:00:05"), a);
+        assert_eq!(parse_time("20.11.2026 08:00:05"), a);
         assert_eq!(parse_time("yesterday"), None);
     }
 }

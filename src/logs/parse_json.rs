@@ -16,30 +16,40 @@ use crate::diagnostic::{Diagnostic, SourceFile, Span};
 /// Reads every record of a JSON log file; all problems are reported, each pointing at its record.
 pub(crate) fn parse(file: &SourceFile) -> Result<(LogFormat, Vec<LogRecord>), Vec<Diagnostic>> {
     let root: Value = serde_json::from_str(&file.text).map_err(|e| vec![syntax_error(file, &e)])?;
-    let spans = value_spans(&file.text, 4);
     let items = record_values(&root).ok_or_else(|| {
+        let end = file.text.trim_end().len().max(1);
         vec![Diagnostic::error("expected provisioning log records")
-            .at(file, spans.get("").copied().unwrap_or_default())
+            .at(file, Span::new(0, end))
             .with_label("not a list of records")
             .with_help(
                 "give a Graph response (`{\"value\": [...]}`), a JSON array of records, or an admin center download",
             )]
     })?;
     let format = detect(&root, &items);
+    // Positions are only needed for diagnostics: scan the text for them only when something is wrong.
+    let (records, diagnostics) = parse_items(file, &items, &HashMap::new());
+    if diagnostics.is_empty() {
+        return Ok((format, records));
+    }
+    let spans = value_spans(&file.text, 4);
+    Err(parse_items(file, &items, &spans).1)
+}
+
+fn parse_items(
+    file: &SourceFile,
+    items: &[(String, &Value)],
+    spans: &HashMap<String, Span>,
+) -> (Vec<LogRecord>, Vec<Diagnostic>) {
     let mut records = Vec::new();
     let mut diagnostics = Vec::new();
     for (n, (path, value)) in items.iter().enumerate() {
-        let ctx = Ctx { file, spans: &spans, path, number: n + 1 };
+        let ctx = Ctx { file, spans, path, number: n + 1 };
         match parse_record(&ctx, value) {
             Ok(r) => records.push(r),
             Err(d) => diagnostics.extend(d),
         }
     }
-    if diagnostics.is_empty() {
-        Ok((format, records))
-    } else {
-        Err(diagnostics)
-    }
+    (records, diagnostics)
 }
 
 fn syntax_error(file: &SourceFile, e: &serde_json::Error) -> Diagnostic {

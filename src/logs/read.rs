@@ -25,6 +25,33 @@ pub fn read(path: &Path) -> Result<Vec<LogRecord>, Vec<Diagnostic>> {
     read_detailed(path).map(|r| r.records)
 }
 
+/// Reads several log files (e.g. Graph pages saved one per file, or exports of consecutive days) into one
+/// list. Records logged twice (same `id`, or same change id when ids are absent) are kept once. Every
+/// file's diagnostics are reported.
+pub fn read_all(paths: &[PathBuf]) -> Result<Vec<LogRecord>, Vec<Diagnostic>> {
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        match read(path) {
+            Ok(rs) => {
+                for r in rs {
+                    let key = if r.id.is_empty() { format!("change:{}", r.change_id) } else { r.id.clone() };
+                    if seen.insert(key) {
+                        records.push(r);
+                    }
+                }
+            }
+            Err(d) => errors.extend(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Like [`read`], also returning the detected format and warnings.
 pub fn read_detailed(path: &Path) -> Result<ReadLog, Vec<Diagnostic>> {
     let main = load(path)?;

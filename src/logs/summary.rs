@@ -453,7 +453,7 @@ impl Summary {
         }
         if !self.errors.is_empty() {
             let _ = writeln!(out);
-            let _ = writeln!(out, "{}", bold("top error codes"));
+            let _ = writeln!(out, "{}", bold("top error and skip codes"));
             for e in &self.errors {
                 let http = e.http.map(|h| format!(" (HTTP {h})")).unwrap_or_default();
                 let _ = writeln!(

@@ -1,6 +1,6 @@
 //! Writes a [`Plan`] as scenario TOML (the format of `docs/scenario-format.md`), with the notes as comments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
@@ -72,8 +72,9 @@ pub(crate) fn emit(plan: &Plan, header: &Header<'_>) -> String {
     for o in plan.objects.iter().filter(|o| o.group && o.added_in.is_none()) {
         object(&mut out, o, "groups");
     }
+    let by_alias: HashMap<&str, &Object> = plan.objects.iter().map(|o| (o.alias.as_str(), o)).collect();
     for (k, c) in plan.cycles.iter().enumerate() {
-        cycle(&mut out, k, c, &plan.objects);
+        cycle(&mut out, k, c, &by_alias);
     }
     out
 }
@@ -101,8 +102,8 @@ fn object(out: &mut String, o: &Object, kind: &str) {
     }
 }
 
-fn cycle(out: &mut String, k: usize, c: &Cycle, objects: &[Object]) {
-    for (change, why) in &c.before {
+fn cycle(out: &mut String, k: usize, c: &Cycle, objects: &HashMap<&str, &Object>) {
+    for (change, why) in c.adds.iter().chain(&c.add_groups).chain(&c.before) {
         let _ = writeln!(out);
         if let Some(why) = why {
             comment(out, "", why);
@@ -113,7 +114,7 @@ fn cycle(out: &mut String, k: usize, c: &Cycle, objects: &[Object]) {
                 continue;
             }
             Change::Add(alias) | Change::AddGroup(alias) => {
-                let Some(o) = objects.iter().find(|o| o.alias == *alias) else { continue };
+                let Some(o) = objects.get(alias.as_str()) else { continue };
                 for c in &o.comments {
                     comment(out, "", c);
                 }

@@ -1,13 +1,16 @@
 //! Provisioning logs: the three formats read into one model, summaries, replayed scenarios, anonymisation
-//! and located diagnostics for malformed files.
+//! and located diagnostics for malformed files. Property tests are in `fuzz`, runs of replayed scenarios on
+//! the embedded endpoint in `run`.
+
+mod fuzz;
+mod run;
 
 use std::path::{Path, PathBuf};
 
 use entrasim::diagnostic::render_all;
 use entrasim::logs::{self, replay, Action, Anonymizer, LogFormat, LogRecord, Status};
-use proptest::prelude::*;
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs").join(name)
 }
 
@@ -18,7 +21,7 @@ fn read(name: &str) -> Vec<LogRecord> {
     }
 }
 
-fn graph() -> Vec<LogRecord> {
+pub(crate) fn graph() -> Vec<LogRecord> {
     read("graph.json")
 }
 
@@ -30,6 +33,14 @@ fn each_format_reads_into_the_same_records() {
     assert_eq!(graph.len(), 16);
     assert_eq!(graph, portal);
     assert_eq!(graph, csv);
+}
+
+#[test]
+fn several_files_read_as_one_log_without_duplicates() {
+    let files = [fixture("graph.json"), fixture("admin-center.json")];
+    assert_eq!(logs::read_all(&files).map_err(|d| render_all(&d, false)), Ok(graph()));
+    let missing = logs::read_all(&[fixture("graph.json"), fixture("missing.json")]).expect_err("fails");
+    assert!(render_all(&missing, false).contains("missing.json"));
 }
 
 #[test]
@@ -85,6 +96,15 @@ fn summary_counts_cycles_errors_and_hints() {
 }
 
 #[test]
+fn one_users_history_across_cycles() {
+    // See: ticket "user X never gets updated"
+    let histories = logs::history(&graph(), "alice.smith@contoso");
+    assert_eq!(histories.len(), 1);
+    insta::assert_snapshot!("history_alice", histories[0].render());
+    assert!(logs::history(&graph(), "nobody").is_empty());
+}
+
+#[test]
 fn replay_with_schema_emits_the_customer_mapping() {
     let schema = fixture("schema.json");
     let options = replay::ReplayOptions { format: Some(LogFormat::GraphJson), ..Default::default() };
@@ -107,7 +127,7 @@ fn replay_without_schema_uses_the_preset_and_says_so() {
 }
 
 /// Every emitted scenario must load with the scenario parser (errors fail; warnings are allowed).
-fn assert_scenario_parses(toml: &str) {
+pub(crate) fn assert_scenario_parses(toml: &str) {
     let base = fixture("");
     if let Err(d) = entrasim::scenario::parse_str("replay.toml", toml, &base) {
         panic!("emitted scenario does not parse:\n{}\n{toml}", render_all(&d, false));
@@ -132,7 +152,15 @@ fn emitted_scenarios_parse_as_scenarios() {
 }
 
 /// A Graph record, for small hand-written logs.
-fn record(cycle: &str, time: &str, kind: &str, id: &str, name: &str, action: &str, status: &str) -> serde_json::Value {
+pub(crate) fn record(
+    cycle: &str,
+    time: &str,
+    kind: &str,
+    id: &str,
+    name: &str,
+    action: &str,
+    status: &str,
+) -> serde_json::Value {
     serde_json::json!({
         "id": format!("{cycle}-{id}-{action}"), "activityDateTime": time, "jobId": "scim.job", "cycleId": cycle,
         "changeId": format!("{cycle}-{id}"), "provisioningAction": action,
@@ -312,153 +340,24 @@ fn malformed_csv_names_file_and_line() {
 }
 
 #[test]
+fn a_csv_download_without_its_companions_reads_with_warnings() {
+    let dir = std::env::temp_dir().join(format!("entrasim-csv-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ProvisioningLogs_2026-11-20.csv");
+    std::fs::copy(fixture("csv/ProvisioningLogs_2026-11-20.csv"), &path).expect("copy");
+    let read = logs::read_detailed(&path).map_err(|d| render_all(&d, false)).expect("reads");
+    assert_eq!(read.records.len(), 16);
+    assert!(read.records.iter().all(|r| r.steps.is_empty() && r.modified_properties.is_empty()));
+    let warnings = render_all(&read.warnings, false);
+    assert!(
+        warnings.contains("ProvisioningLogs_ProvisioningSteps") && warnings.contains("ModifiedProperties"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn a_companion_csv_given_as_the_log_is_explained() {
     let err = logs::read(&fixture("csv/ProvisioningLogs_ProvisioningSteps_2026-11-20.csv")).expect_err("fails");
     let text = render_all(&err, false);
     assert!(text.contains("companion file"), "{text}");
-}
-
-/// Well-formed records with arbitrary actions, statuses, names and values.
-fn arbitrary_record() -> impl Strategy<Value = serde_json::Value> {
-    let action = prop_oneof![
-        Just("create"),
-        Just("update"),
-        Just("delete"),
-        Just("disable"),
-        Just("stagedDelete"),
-        Just("other")
-    ];
-    let status = prop_oneof![Just("success"), Just("failure"), Just("skipped"), Just("warning")];
-    let kind = prop_oneof![Just("User"), Just("Group")];
-    let prop_name = prop_oneof![
-        Just("userName".to_string()),
-        Just("active".to_string()),
-        Just("displayName".to_string()),
-        Just("members".to_string()),
-        Just("emails[type eq \"work\"].value".to_string()),
-        Just("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".to_string()),
-        "[a-zA-Z.\\[\\] \"]{1,12}",
-    ];
-    let value = proptest::option::of("\\PC{0,12}");
-    let props = proptest::collection::vec((prop_name, value.clone(), value), 0..4);
-    let scoping = proptest::option::of((any::<bool>(), any::<bool>(), "\\PC{0,16}"));
-    (0u8..3, 0u8..4, action, status, kind, "\\PC{0,10}", props, scoping, proptest::option::of("[A-Za-z]{0,12}"))
-        .prop_map(|(cycle, obj, action, status, kind, name, props, scoping, code)| {
-            let mut r = record(&format!("c{cycle}"), &format!("2026-11-20T0{cycle}:00:0{obj}Z"), kind, &format!("o{obj}"), &name, action, status);
-            r["modifiedProperties"] = props
-                .into_iter()
-                .map(|(n, o, v)| serde_json::json!({"displayName": n, "oldValue": o, "newValue": v}))
-                .collect();
-            if let Some((assigned, active, clause)) = scoping {
-                r["provisioningSteps"] = serde_json::json!([{"name": "s", "provisioningStepType": "scoping", "status": "success",
-                    "description": "", "details": {"Assigned to the application": assigned.to_string(),
-                    "Active in the source system": active.to_string(), "ScopeEvaluationResult": serde_json::json!({clause: false}).to_string()}}]);
-            }
-            if let Some(code) = code {
-                r["provisioningStatusInfo"]["errorInformation"] = serde_json::json!({"errorCode": code, "reason": name});
-            }
-            r
-        })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn every_replay_of_well_formed_records_is_a_valid_scenario(records in proptest::collection::vec(arbitrary_record(), 1..8)) {
-        let text = serde_json::json!({"value": records}).to_string();
-        let read = logs::parse_str("gen.json", &text).map_err(|d| render_all(&d, false));
-        prop_assert!(read.is_ok(), "{:?}", read.err());
-        let records = read.map(|r| r.records).unwrap_or_default();
-        let replay = replay::build(&records, None, &replay::ReplayOptions::default());
-        prop_assert!(replay.is_ok());
-        if let Ok(replay) = replay {
-            assert_scenario_parses(&replay.scenario_toml);
-        }
-        let mut anonymizer = Anonymizer::default();
-        let anon = anonymizer.anonymize_records(&records);
-        prop_assert_eq!(anon.len(), records.len());
-        let _ = logs::summarize(&anon).render(false);
-    }
-
-    #[test]
-    fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
-        let _ = logs::parse_str("fuzz.json", &text);
-        let _ = logs::parse_str("fuzz.csv", &format!("Cycle ID,Date (UTC)\n{text}"));
-    }
-
-    #[test]
-    fn json_shaped_input_never_panics(
-        keys in proptest::collection::vec("(cycleId|changeId|activityDateTime|action|provisioningAction|statusInfo|value|properties|modifiedProperties|provisioningSteps|sourceIdentity|[a-z]{1,6})", 0..8),
-        values in proptest::collection::vec("(null|true|1|\"x\"|\"2026-11-20T08:00:00Z\"|\\[\\]|\\{\\}|\\[\\{\\}\\]|\\{\"status\":\"success\"\\})", 0..8),
-    ) {
-        let fields: Vec<String> = keys.iter().zip(values.iter().cycle()).map(|(k, v)| format!("\"{k}\": {v}")).collect();
-        let record = format!("{{{}}}", fields.join(", "));
-        for text in [format!("[{record}]"), format!("{{\"value\": [{record}, {record}]}}"), record.clone()] {
-            if let Ok(read) = logs::parse_str("fuzz.json", &text) {
-                let _ = logs::summarize(&read.records);
-                if let Ok(replay) = replay::build(&read.records, None, &replay::ReplayOptions::default()) {
-                    assert_scenario_parses(&replay.scenario_toml);
-                }
-                let _ = Anonymizer::default().anonymize_records(&read.records);
-            }
-        }
-    }
-}
-
-/// Runs a replayed scenario against the embedded endpoint; returns the expectations that did not hold.
-fn run_replay(records: &[LogRecord], dir_name: &str, anonymizer: Option<&Anonymizer>) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("entrasim-{dir_name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let options = replay::ReplayOptions { anonymizer, ..Default::default() };
-    let replay = replay::build(records, Some(&fixture("schema.json")), &options).expect("builds");
-    let (schema_name, schema) = replay.schema_copy.clone().expect("schema copy");
-    std::fs::write(dir.join(schema_name), schema).expect("write schema");
-    let path = dir.join("replay.toml");
-    std::fs::write(&path, &replay.scenario_toml).expect("write scenario");
-    let loaded = entrasim::scenario::load(&path).map_err(|d| render_all(&d, false)).expect("scenario loads");
-    let scenario = loaded.scenario;
-    let mapping = entrasim::mapping::load(&scenario.mapping.spec, &scenario.base_dir)
-        .map_err(|d| render_all(&d, false))
-        .expect("mapping loads");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let options = entrasim::engine::RunOptions::default();
-    let result = runtime
-        .block_on(entrasim::engine::run_scenario(
-            &scenario,
-            "replay",
-            &mapping.set,
-            entrasim::engine::Target::Embedded,
-            &options,
-        ))
-        .expect("run starts");
-    if std::env::var_os("ENTRASIM_DEBUG_REPLAY").is_some() {
-        eprintln!("{}", serde_json::to_string_pretty(&result.steps).unwrap_or_default());
-    }
-    result
-        .steps
-        .iter()
-        .flat_map(|s| {
-            s.expectations.iter().filter(|e| !e.passed).map(move |e| {
-                format!("step {} ({}): {} expected {} got {}", s.index, s.label, e.what, e.expected, e.actual)
-            })
-        })
-        .collect()
-}
-
-#[test]
-fn a_replay_run_on_the_embedded_endpoint_reproduces_the_logged_actions() {
-    // The embedded endpoint is healthy: drop what only a failing endpoint reproduces (the 5xx escrow and the
-    // cycle where every call got 401). The 409 conflicts stay: the replay reproduces them.
-    let records: Vec<LogRecord> = graph()
-        .into_iter()
-        .filter(|r| !matches!(r.error_code(), Some("InternalServerError" | "Unauthorized")))
-        .collect();
-    let failed = run_replay(&records, "replay-run", None);
-    assert!(failed.is_empty(), "expectations that did not hold:\n{}", failed.join("\n"));
-
-    let mut anonymizer = Anonymizer::new(b"run key");
-    let anon = anonymizer.anonymize_records(&records);
-    let failed = run_replay(&anon, "replay-run-anon", Some(&anonymizer));
-    assert!(failed.is_empty(), "anonymised: expectations that did not hold:\n{}", failed.join("\n"));
 }
