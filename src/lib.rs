@@ -5,6 +5,7 @@
 //! The layout and the contracts between modules are described in `docs/ARCHITECTURE.md`.
 
 pub mod app;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod cmd;

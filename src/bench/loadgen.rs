@@ -37,7 +37,11 @@ impl LoadResult {
 }
 
 /// Sends `requests` in order of the list with `concurrency` workers, each taking the next request.
-pub async fn run(requests: Arc<Vec<PlainRequest>>, token: &str, concurrency: usize) -> Result<LoadResult, reqwest::Error> {
+pub async fn run(
+    requests: Arc<Vec<PlainRequest>>,
+    token: &str,
+    concurrency: usize,
+) -> Result<LoadResult, reqwest::Error> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency.max(1)).build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let answered = Arc::new(AtomicUsize::new(0));

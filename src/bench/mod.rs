@@ -159,7 +159,13 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             .and_then(|m| m.2.map(|end| end.duration_since(m.1).as_secs_f64()))
             .unwrap_or(0.0);
         let requests = latencies.total();
-        phases.push(Phase { name, requests, seconds, rate: requests as f64 / seconds.max(1e-9), kinds: latencies.figures() });
+        phases.push(Phase {
+            name,
+            requests,
+            seconds,
+            rate: requests as f64 / seconds.max(1e-9),
+            kinds: latencies.figures(),
+        });
     }
     let findings = result.all_findings().filter(|f| f.is_error()).count();
     drop(result);
@@ -207,12 +213,7 @@ fn build_scenario(options: &BenchOptions) -> Result<scenario::Scenario, BenchErr
     let loaded = scenario::parse_str("<bench>", &text, std::path::Path::new("."))
         .map_err(|d| BenchError::Scenario(first(&d)))?;
     let mut scenario = loaded.scenario;
-    let changed: Vec<String> = scenario
-        .directory
-        .users()
-        .map(|(_, u)| u.alias.to_string())
-        .step_by(100)
-        .collect();
+    let changed: Vec<String> = scenario.directory.users().map(|(_, u)| u.alias.to_string()).step_by(100).collect();
     let mut number = scenario.steps.len();
     let mut step = |action: Action| {
         number += 1;

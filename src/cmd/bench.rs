@@ -20,7 +20,12 @@ pub fn run(args: BenchArgs, _ctx: &Context) -> Result<u8, Error> {
         target: args.target.target.clone().map(|url| (url, token)),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
     };
-    println!("entrasim bench: {} users, {} in flight, target {}", options.users, options.concurrency, args.target.target.as_deref().unwrap_or("embedded (child process)"));
+    println!(
+        "entrasim bench: {} users, {} in flight, target {}",
+        options.users,
+        options.concurrency,
+        args.target.target.as_deref().unwrap_or("embedded (child process)")
+    );
     let report = app::runtime()?.block_on(bench::run(&options)).map_err(|e| Error::Target(e.to_string()))?;
     print!("{}", render(&report));
     Ok(if report.findings > 0 { exit::FINDINGS } else { exit::OK })
@@ -30,15 +35,22 @@ pub fn run(args: BenchArgs, _ctx: &Context) -> Result<u8, Error> {
 pub fn render(r: &BenchReport) -> String {
     let mut out = String::new();
     for p in &r.phases {
-        let _ = writeln!(out, "\n{:<12} {:>9} requests  {:>8.2} s  {:>9.0} req/s", p.name, p.requests, p.seconds, p.rate);
+        let _ =
+            writeln!(out, "\n{:<12} {:>9} requests  {:>8.2} s  {:>9.0} req/s", p.name, p.requests, p.seconds, p.rate);
         for k in &p.kinds {
-            let _ = writeln!(out, "    {:<24} {:>9}  p50 {:>7.3} ms  p99 {:>7.3} ms", k.kind, k.count, k.p50_ms, k.p99_ms);
+            let _ =
+                writeln!(out, "    {:<24} {:>9}  p50 {:>7.3} ms  p99 {:>7.3} ms", k.kind, k.count, k.p50_ms, k.p99_ms);
         }
     }
     let mib = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |m| format!("{m:.1} MiB"));
-    let _ = writeln!(out, "\npeak memory: entrasim {}, endpoint {}", mib(r.entrasim_peak_mib), mib(r.endpoint_peak_mib));
+    let _ =
+        writeln!(out, "\npeak memory: entrasim {}, endpoint {}", mib(r.entrasim_peak_mib), mib(r.endpoint_peak_mib));
     if let (Some(base), Some(ratio)) = (r.baseline_rate, r.ratio) {
-        let _ = writeln!(out, "plain load generator, same requests and concurrency: {base:.0} req/s; entrasim/generator = {:.0}%", ratio * 100.0);
+        let _ = writeln!(
+            out,
+            "plain load generator, same requests and concurrency: {base:.0} req/s; entrasim/generator = {:.0}%",
+            ratio * 100.0
+        );
     }
     if r.findings > 0 {
         let _ = writeln!(out, "{} error finding(s) during the run", r.findings);

@@ -6,6 +6,7 @@
 // Findings are built only on the error path; boxing them would only add noise at every call site.
 #![allow(clippy::result_large_err)]
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -34,21 +35,27 @@ impl Sent {
     }
 }
 
-/// Sends requests for the engine.
-#[derive(Debug, Clone)]
+/// Sends requests for the engine. Shared by concurrent object work (`&self`), so its flags are atomic.
+#[derive(Debug)]
 pub struct Actor {
     client: Client,
     max_retry_wait: Duration,
-    answered: bool,
-    unreachable: bool,
-    /// Simulated time spent waiting for `Retry-After`, added to the simulated clock.
-    pub waited: Duration,
+    answered: AtomicBool,
+    unreachable: AtomicBool,
+    /// Simulated time spent waiting for `Retry-After` (milliseconds), added to the simulated clock.
+    waited_ms: AtomicU64,
 }
 
 impl Actor {
     /// Wraps a client; `max_retry_wait` bounds the real sleep for one `Retry-After`.
     pub fn new(client: Client, max_retry_wait: Duration) -> Self {
-        Actor { client, max_retry_wait, answered: false, unreachable: false, waited: Duration::ZERO }
+        Actor {
+            client,
+            max_retry_wait,
+            answered: AtomicBool::new(false),
+            unreachable: AtomicBool::new(false),
+            waited_ms: AtomicU64::new(0),
+        }
     }
 
     /// The client.
@@ -58,16 +65,21 @@ impl Actor {
 
     /// True when a connection failed before the endpoint ever answered: the target is unusable.
     pub fn unreachable(&self) -> bool {
-        self.unreachable
+        self.unreachable.load(Ordering::Relaxed)
+    }
+
+    /// The simulated time spent waiting for `Retry-After` since the last call, and resets it.
+    pub fn take_waited(&self) -> Duration {
+        Duration::from_millis(self.waited_ms.swap(0, Ordering::Relaxed))
     }
 
     /// Sends a request; retries 429 after `Retry-After` (default 1 s), at most [`RETRIES_ON_429`] times.
-    pub async fn send(&mut self, request: Request) -> Sent {
+    pub async fn send(&self, request: Request) -> Sent {
         let mut attempt = 0;
         loop {
             let sent = match self.client.send(request.clone()).await {
                 Ok(exchange) => {
-                    self.answered = true;
+                    self.answered.store(true, Ordering::Relaxed);
                     Sent::Answer(exchange)
                 }
                 Err(err) => {
@@ -76,8 +88,8 @@ impl Actor {
                         crate::scim::client::ClientError::Transport { kind, .. } => *kind,
                         _ => TransportErrorKind::Other,
                     };
-                    if kind == TransportErrorKind::Connect && !self.answered {
-                        self.unreachable = true;
+                    if kind == TransportErrorKind::Connect && !self.answered.load(Ordering::Relaxed) {
+                        self.unreachable.store(true, Ordering::Relaxed);
                     }
                     match exchange {
                         Some(e) => Sent::NoAnswer(e, kind),
@@ -89,7 +101,7 @@ impl Actor {
                 if e.status == Some(429) && attempt < RETRIES_ON_429 {
                     attempt += 1;
                     let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
-                    self.waited += wait;
+                    self.waited_ms.fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
                     tokio::time::sleep(wait.min(self.max_retry_wait)).await;
                     continue;
                 }

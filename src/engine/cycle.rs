@@ -8,7 +8,8 @@ use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction,
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::{evaluate, user_ref};
+use crate::engine::users::{evaluate, user_ref, Exported};
+use crate::scim::client::Transcript;
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +104,24 @@ impl Engine {
         }
         let duplicates = self.duplicate_sources(snapshot, mapper);
         let mut exported = Vec::new();
-        for (user, plan) in &plans {
+        let exportable = |i: usize| matches!(plans[i].1, Plan::Export) && !duplicates.contains(&plans[i].0.object_id);
+        let mut i = 0;
+        while i < plans.len() {
+            if self.settings.concurrency > 1 && exportable(i) {
+                // A run of users to export goes out concurrently; logs and transcript stay in source order.
+                let start = i;
+                while i < plans.len() && exportable(i) {
+                    i += 1;
+                }
+                let batch: Vec<&SourceUser> = plans[start..i].iter().map(|(u, _)| *u).collect();
+                exported.extend(self.export_concurrently(&batch, mapper, &mut log).await);
+                if self.actor.unreachable() {
+                    break;
+                }
+                continue;
+            }
+            let (user, plan) = &plans[i];
+            i += 1;
             let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
             match plan {
                 Plan::Skip(why) => log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, why),
@@ -146,15 +164,61 @@ impl Engine {
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }
-        let exchanges = self.actor.client().transcript().since(first_request);
-        log.counts.requests = exchanges.len();
-        log.counts.writes = exchanges.iter().filter(|e| e.method != crate::scim::client::Method::Get).count();
+        let transcript = self.actor.client().transcript();
+        log.counts.requests = transcript.len().saturating_sub(first_request);
+        log.counts.writes = transcript.count_since(first_request, |e| e.method != crate::scim::client::Method::Get);
         for event in &log.events {
             self.emit(Event::Object { cycle: number, event: event.clone() });
         }
         let result =
             CycleResult { number, kind, started_at, events: log.events.clone(), counts: log.counts, quarantine };
         (result, log)
+    }
+}
+
+/// Users exported per round of concurrent work: the results of a round are applied before the next starts,
+/// which bounds the memory held by finished-but-unapplied exports.
+const EXPORT_ROUND: usize = 1024;
+
+impl Engine {
+    /// Exports `users` with up to `settings.concurrency` requests in flight (each user's own requests stay
+    /// in order: query before create or update). Each user's exchanges are held back and appended to the
+    /// transcript in source order, so a run's transcript does not depend on which response came first.
+    async fn export_concurrently(
+        &mut self,
+        users: &[&SourceUser],
+        mapper: &dyn Mapper,
+        log: &mut CycleLog,
+    ) -> Vec<Exported> {
+        use futures::StreamExt;
+        let mut exported = Vec::new();
+        for round in users.chunks(EXPORT_ROUND) {
+            let results: Vec<_> = {
+                let this = &*self;
+                futures::stream::iter(round.iter().map(|user| async move {
+                    Transcript::deferred(async move {
+                        let mut part = CycleLog::default();
+                        let outcome = this.export_user_shared(user, mapper, &mut part).await;
+                        (outcome, part)
+                    })
+                    .await
+                }))
+                .buffered(this.settings.concurrency)
+                .collect()
+                .await
+            };
+            let transcript = self.actor.client().transcript().clone();
+            for (user, ((outcome, part), exchanges)) in round.iter().zip(results) {
+                let base = transcript.append(exchanges);
+                log.absorb(part, base);
+                self.apply_export(user, &outcome);
+                exported.extend(outcome.exported);
+            }
+            if self.actor.unreachable() {
+                break;
+            }
+        }
+        exported
     }
 }
 

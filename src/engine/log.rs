@@ -25,6 +25,34 @@ pub struct CycleLog {
 }
 
 impl CycleLog {
+    /// Appends the log of work done elsewhere (one object exported concurrently) whose request indices
+    /// were counted from `base`'s point of view: every index is moved by `base`.
+    pub fn absorb(&mut self, mut other: CycleLog, base: usize) {
+        for event in &mut other.events {
+            for r in &mut event.requests {
+                r.index += base;
+            }
+        }
+        for finding in &mut other.findings {
+            if let Some(r) = &mut finding.request {
+                r.index += base;
+            }
+        }
+        self.events.append(&mut other.events);
+        self.findings.append(&mut other.findings);
+        self.failed.append(&mut other.failed);
+        let (a, b) = (&mut self.counts, other.counts);
+        a.creates += b.creates;
+        a.updates += b.updates;
+        a.disables += b.disables;
+        a.enables += b.enables;
+        a.deletes += b.deletes;
+        a.skips += b.skips;
+        a.failures += b.failures;
+        a.requests += b.requests;
+        a.writes += b.writes;
+    }
+
     /// Logs a skip.
     pub fn skip(&mut self, obj: &ObjectRef, code: ErrorCode, message: &str) {
         self.counts.skips += 1;

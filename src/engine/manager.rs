@@ -1,6 +1,8 @@
 //! The reference pass (ENTRA.md 1.8): after all users of a cycle, link each user's manager with the
 //! manager's target id as a bare string, or remove a manager Entra linked when the source cleared it.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value as Json;
 
 use crate::engine::action::{describe_failure, failure_code, Sent};
@@ -14,6 +16,21 @@ use crate::scim::client::{Method, Request};
 impl Engine {
     /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
     pub async fn link_managers(&mut self, exported: &[Exported], log: &mut CycleLog) {
+        // Where each object's entry of this cycle is: looked up once per user, not by scanning the log.
+        let mut entry_of: HashMap<String, usize> = HashMap::new();
+        let mut skip_of: HashMap<String, usize> = HashMap::new();
+        for (i, e) in log.events.iter().enumerate() {
+            match e.action {
+                LogAction::Create | LogAction::Update | LogAction::Enable => {
+                    entry_of.insert(e.object.source_id.clone(), i);
+                }
+                LogAction::Skip => {
+                    skip_of.entry(e.object.source_id.clone()).or_insert(i);
+                }
+                _ => {}
+            }
+        }
+        let mut dropped_skips: Vec<usize> = Vec::new();
         for x in exported {
             let Some(desired_source) = &x.manager else { continue };
             let Some(entry) = self.cds.users.get(&x.object_id).cloned() else { continue };
@@ -44,23 +61,15 @@ impl Engine {
                         entry.manager = desired;
                     }
                     // The reference export belongs to the object's entry of this cycle when it has one.
-                    let earlier = log.events.iter_mut().rev().find(|e| {
-                        e.object.source_id == x.object_id
-                            && matches!(e.action, LogAction::Create | LogAction::Update | LogAction::Enable)
-                    });
-                    match earlier {
-                        Some(event) => {
-                            event.modified.extend(modified);
-                            event.requests.extend(requests);
+                    match entry_of.get(&x.object_id) {
+                        Some(&i) => {
+                            log.events[i].modified.extend(modified);
+                            log.events[i].requests.extend(requests);
                         }
                         None => {
                             // An "already in sync" skip of this object becomes the update.
-                            let skipped = log
-                                .events
-                                .iter()
-                                .position(|e| e.object.source_id == x.object_id && e.action == LogAction::Skip);
-                            if let Some(i) = skipped {
-                                log.events.remove(i);
+                            if let Some(i) = skip_of.remove(&x.object_id) {
+                                dropped_skips.push(i);
                                 log.counts.skips = log.counts.skips.saturating_sub(1);
                             }
                             log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
@@ -74,6 +83,15 @@ impl Engine {
                     log.fail_with(&obj, &requests, f, modified);
                 }
             }
+        }
+        if !dropped_skips.is_empty() {
+            let dropped: HashSet<usize> = dropped_skips.into_iter().collect();
+            let mut i = 0;
+            log.events.retain(|_| {
+                let keep = !dropped.contains(&i);
+                i += 1;
+                keep
+            });
         }
     }
 }

@@ -50,5 +50,5 @@ mod view;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
-pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target};
+pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target, DEFAULT_CONCURRENCY};
 pub use view::snapshot as source_snapshot;

@@ -29,6 +29,8 @@ pub struct Settings {
     pub string_booleans_on_post: bool,
     /// Upper bound of one real wait for `Retry-After`.
     pub max_retry_wait: Duration,
+    /// Requests in flight at once while users are exported (1 = one at a time).
+    pub concurrency: usize,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             member_batch: 50,
             string_booleans_on_post: false,
             max_retry_wait: Duration::from_secs(2),
+            concurrency: 1,
         }
     }
 }
@@ -50,13 +53,16 @@ impl Default for Settings {
 pub struct Aliases {
     /// In order of registration.
     pub list: Vec<IdAlias>,
+    /// The ids in `list`, for constant-time "already registered?" checks.
+    known: std::collections::HashSet<String>,
     probes: usize,
 }
 
 impl Aliases {
     /// Registers `id` as `alias` (first registration wins).
     pub fn add(&mut self, id: &str, alias: String) {
-        if !id.is_empty() && !self.list.iter().any(|a| a.id == id) {
+        if !id.is_empty() && !self.known.contains(id) {
+            self.known.insert(id.to_string());
             self.list.push(IdAlias { id: id.to_string(), alias });
         }
     }

@@ -137,6 +137,17 @@ pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> J
     Json::Object(body)
 }
 
+/// What exporting one user decided for the connector data store.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOutcome {
+    /// What the manager pass needs, when the export went through.
+    pub exported: Option<Exported>,
+    /// The target id the user was linked to (created or matched), even if a later update failed.
+    pub link: Option<String>,
+    /// The export went through: as far as Entra knows the user is enabled in the target.
+    pub enabled: bool,
+}
+
 /// What export did with a user, for the manager pass.
 #[derive(Debug, Clone)]
 pub struct Exported {
@@ -152,7 +163,7 @@ impl Engine {
     /// Finds the user's target object: by cached id, or by filter queries in precedence order.
     /// `Ok(None)` means no match; `Err(())` means the object failed (already logged).
     async fn find_user(
-        &mut self,
+        &self,
         user: &SourceUser,
         eval: &Evaluated,
         log: &mut CycleLog,
@@ -217,12 +228,52 @@ impl Engine {
         Ok(None)
     }
 
-    /// Exports an in-scope, enabled user: create, update or skip. Returns what the manager pass needs.
+    /// Exports an in-scope, enabled user and records the outcome in the connector data store at once.
+    /// Returns what the manager pass needs.
     pub async fn export_user(
         &mut self,
         user: &SourceUser,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
+    ) -> Option<Exported> {
+        let outcome = self.export_user_shared(user, mapper, log).await;
+        self.apply_export(user, &outcome);
+        outcome.exported
+    }
+
+    /// Records what an export decided: the link to the target object and that the user is enabled there.
+    /// Cycles that export users concurrently apply the outcomes afterwards, in source order.
+    pub fn apply_export(&mut self, user: &SourceUser, outcome: &ExportOutcome) {
+        if let Some(target_id) = &outcome.link {
+            self.link_user(user, target_id);
+        }
+        if outcome.enabled {
+            if let Some(entry) = self.cds.users.get_mut(&user.object_id) {
+                entry.disabled = false;
+            }
+        }
+    }
+
+    /// Exports an in-scope, enabled user: create, update or skip. Only reads the engine's state, so several
+    /// users can be exported at once; the caller applies the returned outcome with [`Engine::apply_export`].
+    pub async fn export_user_shared(
+        &self,
+        user: &SourceUser,
+        mapper: &dyn Mapper,
+        log: &mut CycleLog,
+    ) -> ExportOutcome {
+        let mut outcome = ExportOutcome::default();
+        let exported = self.export_user_inner(user, mapper, log, &mut outcome).await;
+        outcome.exported = exported;
+        outcome
+    }
+
+    async fn export_user_inner(
+        &self,
+        user: &SourceUser,
+        mapper: &dyn Mapper,
+        log: &mut CycleLog,
+        outcome: &mut ExportOutcome,
     ) -> Option<Exported> {
         let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
         let mut obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
@@ -275,14 +326,14 @@ impl Engine {
                     }
                 };
                 let modified = created_properties(&eval);
-                self.link_user(user, &id);
+                outcome.link = Some(id.clone());
                 obj.target_id = Some(id.clone());
                 log.success(&obj, LogAction::Create, "created", modified, requests.clone());
                 (id, res, true)
             }
         };
         if !created {
-            self.link_user(user, &target_id);
+            outcome.link = Some(target_id.clone());
             obj.target_id = Some(target_id.clone());
         }
         let current_manager = match self.manager_of(&resource, &obj, log, &requests) {
@@ -292,9 +343,7 @@ impl Engine {
         if !created {
             self.update_user(&eval, &resource, &target_id, mapper, &obj, requests, log).await?;
         }
-        if let Some(entry) = self.cds.users.get_mut(&user.object_id) {
-            entry.disabled = false;
-        }
+        outcome.enabled = true;
         Some(Exported { object_id: user.object_id.clone(), manager: eval.manager(), current_manager })
     }
 
@@ -335,7 +384,7 @@ impl Engine {
 
     #[allow(clippy::too_many_arguments)]
     async fn update_user(
-        &mut self,
+        &self,
         eval: &Evaluated,
         resource: &Json,
         target_id: &str,

@@ -148,6 +148,9 @@ pub struct ClientConfig {
     pub forward_flag: bool,
     /// Largest response body read, in bytes.
     pub max_body: usize,
+    /// Keep request and response bodies in the transcript (off for very large runs, where they would
+    /// dominate memory).
+    pub keep_bodies: bool,
 }
 
 impl ClientConfig {
@@ -161,6 +164,7 @@ impl ClientConfig {
             user_agent: format!("entrasim/{}", env!("CARGO_PKG_VERSION")),
             forward_flag: false,
             max_body: DEFAULT_MAX_BODY,
+            keep_bodies: true,
         }
     }
 }
@@ -312,7 +316,8 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(ClientError::Build)?;
-        Ok(Client { http, tenant, config, transcript: Transcript::new() })
+        let transcript = if config.keep_bodies { Transcript::new() } else { Transcript::without_bodies() };
+        Ok(Client { http, tenant, config, transcript })
     }
 
     /// The parsed tenant URL (base and dialect flag).

@@ -202,9 +202,25 @@ impl Exchange {
 }
 
 /// Every exchange of a run, shared between the client and the engine. Cheap to clone (shared storage).
-#[derive(Debug, Clone, Default)]
+///
+/// Work done concurrently keeps the transcript deterministic through [`Transcript::deferred`]: inside it,
+/// exchanges are held back with indices counted from 0, and the caller appends them with
+/// [`Transcript::append`] in a fixed order (source order), whatever order the requests completed in.
+#[derive(Debug, Clone)]
 pub struct Transcript {
     inner: Arc<Mutex<Vec<Exchange>>>,
+    keep_bodies: bool,
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript { inner: Arc::default(), keep_bodies: true }
+    }
+}
+
+tokio::task_local! {
+    /// Exchanges held back by [`Transcript::deferred`] for the future being polled.
+    static DEFERRED: std::cell::RefCell<Vec<Exchange>>;
 }
 
 impl Transcript {
@@ -213,11 +229,57 @@ impl Transcript {
         Self::default()
     }
 
+    /// A transcript that stores exchanges without their bodies (method, path, status and duration only):
+    /// for runs with hundreds of thousands of requests, where bodies would dominate memory.
+    pub fn without_bodies() -> Self {
+        Transcript { keep_bodies: false, ..Self::default() }
+    }
+
+    fn stored(&self, exchange: &Exchange) -> Exchange {
+        if self.keep_bodies {
+            return exchange.clone();
+        }
+        Exchange { request_body: None, response_body: Body::Empty, response_headers: Vec::new(), ..exchange.clone() }
+    }
+
     pub(super) fn push(&self, mut exchange: Exchange) -> Exchange {
+        let held = DEFERRED.try_with(|held| {
+            let mut held = held.borrow_mut();
+            exchange.index = held.len();
+            held.push(self.stored(&exchange));
+            exchange.index
+        });
+        if held.is_ok() {
+            return exchange;
+        }
         let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         exchange.index = guard.len();
-        guard.push(exchange.clone());
+        guard.push(self.stored(&exchange));
         exchange
+    }
+
+    /// Runs `work`, holding back the exchanges it records; returns its output and those exchanges, indexed
+    /// from 0 in the order they were sent.
+    pub async fn deferred<F: std::future::Future>(work: F) -> (F::Output, Vec<Exchange>) {
+        DEFERRED
+            .scope(std::cell::RefCell::new(Vec::new()), async move {
+                let out = work.await;
+                let held = DEFERRED.with(|held| held.take());
+                (out, held)
+            })
+            .await
+    }
+
+    /// Appends exchanges held back by [`Transcript::deferred`]; returns the index the first one now has
+    /// (add it to every index the deferred work handed out).
+    pub fn append(&self, exchanges: Vec<Exchange>) -> usize {
+        let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let base = guard.len();
+        for (i, mut e) in exchanges.into_iter().enumerate() {
+            e.index = base + i;
+            guard.push(e);
+        }
+        base
     }
 
     /// A copy of the exchanges so far.
@@ -229,6 +291,12 @@ impl Transcript {
     pub fn since(&self, start: usize) -> Vec<Exchange> {
         let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.get(start..).map(<[Exchange]>::to_vec).unwrap_or_default()
+    }
+
+    /// How many exchanges from index `start` on satisfy `pred` (no copies).
+    pub fn count_since(&self, start: usize, pred: impl Fn(&Exchange) -> bool) -> usize {
+        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.get(start..).map_or(0, |s| s.iter().filter(|e| pred(e)).count())
     }
 
     /// Number of exchanges so far.
