@@ -118,6 +118,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         events: Some(tx),
         concurrency: Some(options.concurrency),
         keep_bodies: false,
+        object_events: false,
         ..RunOptions::default()
     };
     let timer = tokio::spawn(async move {

@@ -29,6 +29,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         run_tag: None,
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));
+    let (ca_cert, insecure) = run::tls_options(&args.target)?;
     let result = app::runtime()?.block_on(async move {
         let (url, auth, server) = match target {
             Target::Url { url, auth } => (url, auth, None),
@@ -38,7 +39,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
                 (handle.url().to_string(), auth, Some(handle))
             }
         };
-        let config = ClientConfig { timeout, ..ClientConfig::new(url, auth) };
+        let config = ClientConfig { timeout, ca_cert, insecure, ..ClientConfig::new(url, auth) };
         let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
         let result = check::run(&client, &options).await.map_err(|e| match e {
             check::CheckError::Mapping { diagnostics, .. } => Error::Invalid(diagnostics),

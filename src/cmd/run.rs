@@ -25,6 +25,7 @@ use crate::mapping::{self, MappingSet};
 use crate::report;
 use crate::scenario::{self, Scenario};
 use crate::scim::client::{Auth, Secret};
+use crate::scim::oauth::OAuthConfig;
 use crate::snapshot;
 
 /// A scenario that passed validation, with its mapping.
@@ -46,7 +47,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         None => paths,
     };
     let prepared = prepare(&paths)?;
+    let (ca_cert, insecure) = tls_options(&args.target)?;
     let options = RunOptions {
+        ca_cert,
+        insecure,
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
@@ -179,18 +183,48 @@ fn switch_problem(scenario: &Scenario) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// The engine target from `--target` and the token flags.
+/// The engine target from `--target` and the token or OAuth flags.
 pub fn resolve_target(args: &TargetArgs) -> Result<Target, Error> {
+    // Checked even without --target: a flag naming an unset variable is a mistake worth saying.
     let token = app::resolve_token(args)?;
-    Ok(match &args.target {
-        None => Target::Embedded,
-        Some(url) => Target::Url { url: url.clone(), auth: token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t))) },
-    })
+    let Some(url) = &args.target else { return Ok(Target::Embedded) };
+    let auth = match &args.oauth_token_url {
+        Some(token_url) => {
+            let var = args.client_secret_env.clone().unwrap_or_else(|| "ENTRASIM_CLIENT_SECRET".into());
+            let secret = std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
+                Error::Other(format!("the OAuth client secret is read from `{var}`, which is not set"))
+            })?;
+            Auth::OAuth(OAuthConfig {
+                token_url: token_url.clone(),
+                client_id: args.client_id.clone().unwrap_or_default(),
+                client_secret: Secret::new(secret),
+                scope: args.scope.clone(),
+            })
+        }
+        None => token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t))),
+    };
+    Ok(Target::Url { url: url.clone(), auth })
+}
+
+/// `--ca-cert` and `--insecure` as run options (the certificate read now, so a bad path fails early).
+pub fn tls_options(args: &TargetArgs) -> Result<(Option<Vec<u8>>, bool), Error> {
+    let ca = match &args.ca_cert {
+        Some(path) => Some(std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?),
+        None => None,
+    };
+    if args.insecure {
+        eprintln!(
+            "{} --insecure: TLS certificates are not checked; anyone on the path can read and change this traffic",
+            "warning:".yellow().bold()
+        );
+    }
+    Ok((ca, args.insecure))
 }
 
 fn target_secret(target: &Target) -> Option<String> {
     match target {
         Target::Url { auth: Auth::Bearer(secret), .. } => Some(secret.expose().to_string()),
+        Target::Url { auth: Auth::OAuth(o), .. } => Some(o.client_secret.expose().to_string()),
         _ => None,
     }
 }

@@ -3,13 +3,14 @@
 //! disable, delete or skip, hold back deprovisioning above the accidental-deletion threshold, export,
 //! link managers, then process groups.
 
+use crate::engine::action::Sent;
 use crate::engine::log::CycleLog;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, user_ref, Exported};
-use crate::scim::client::Transcript;
+use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,11 +168,13 @@ impl Engine {
         let transcript = self.actor.client().transcript();
         log.counts.requests = transcript.len().saturating_sub(first_request);
         log.counts.writes = transcript.count_since(first_request, |e| e.method != crate::scim::client::Method::Get);
-        for event in &log.events {
-            self.emit(Event::Object { cycle: number, event: event.clone() });
+        if self.object_events {
+            for event in &log.events {
+                self.emit(Event::Object { cycle: number, event: event.clone() });
+            }
         }
-        let result =
-            CycleResult { number, kind, started_at, events: log.events.clone(), counts: log.counts, quarantine };
+        let events = std::mem::take(&mut log.events);
+        let result = CycleResult { number, kind, started_at, events, counts: log.counts, quarantine };
         (result, log)
     }
 }
@@ -219,6 +222,38 @@ impl Engine {
             }
         }
         exported
+    }
+}
+
+impl Engine {
+    /// Sends independent requests with up to `settings.concurrency` in flight and returns each answer with
+    /// the offset to add to the indices it hands out (its exchange was held back and appended in request
+    /// order, so the transcript does not depend on which response came first). One at a time, the requests
+    /// are simply sent in order and the offset is 0.
+    pub async fn send_all(&self, requests: Vec<Request>) -> Vec<(Sent, usize)> {
+        use futures::StreamExt;
+        if self.settings.concurrency <= 1 {
+            let mut out = Vec::with_capacity(requests.len());
+            for request in requests {
+                out.push((self.actor.send(request).await, 0));
+            }
+            return out;
+        }
+        let transcript = self.actor.client().transcript().clone();
+        let mut out = Vec::with_capacity(requests.len());
+        let mut requests = requests.into_iter().peekable();
+        while requests.peek().is_some() {
+            let round: Vec<Request> = requests.by_ref().take(EXPORT_ROUND).collect();
+            let answers: Vec<_> =
+                futures::stream::iter(round.into_iter().map(|r| Transcript::deferred(self.actor.send(r))))
+                    .buffered(self.settings.concurrency)
+                    .collect()
+                    .await;
+            for (sent, exchanges) in answers {
+                out.push((sent, transcript.append(exchanges)));
+            }
+        }
+        out
     }
 }
 

@@ -31,9 +31,11 @@ impl Engine {
             }
         }
         let mut dropped_skips: Vec<usize> = Vec::new();
+        // Plan every reference update first (no traffic), then send them, then record the answers in order.
+        let mut planned = Vec::new();
         for x in exported {
             let Some(desired_source) = &x.manager else { continue };
-            let Some(entry) = self.cds.users.get(&x.object_id).cloned() else { continue };
+            let Some(entry) = self.cds.users.get(&x.object_id) else { continue };
             let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
             let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
             let op = match (&desired, &x.current_manager) {
@@ -46,10 +48,15 @@ impl Engine {
                 }
                 _ => continue,
             };
-            let body = dialect::patch_body(vec![op]);
-            let sent =
-                self.actor.send(Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(body)).await;
-            let requests = vec![RequestRef::of(sent.exchange())];
+            let request =
+                Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(dialect::patch_body(vec![op]));
+            planned.push((x, obj, desired, request));
+        }
+        let answers = self.send_all(planned.iter().map(|p| p.3.clone()).collect()).await;
+        for ((x, obj, desired, _), (sent, base)) in planned.into_iter().zip(answers) {
+            let mut reference = RequestRef::of(sent.exchange());
+            reference.index += base;
+            let requests = vec![reference];
             let modified = vec![ModifiedProperty {
                 name: format!("{ENTERPRISE_URN}:manager"),
                 old: x.current_manager.clone().map(Json::String),
@@ -77,9 +84,12 @@ impl Engine {
                     }
                 }
                 _ => {
-                    let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                    let mut f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
                         .with_code(failure_code(&sent))
                         .with_request(sent.exchange());
+                    if let Some(r) = &mut f.request {
+                        r.index += base;
+                    }
                     log.fail_with(&obj, &requests, f, modified);
                 }
             }

@@ -65,6 +65,12 @@ pub struct RunOptions {
     /// Keep request and response bodies in the transcript (snapshots need them; a 100,000-user benchmark
     /// does not).
     pub keep_bodies: bool,
+    /// Send an [`Event::Object`] per object processed, besides the step events.
+    pub object_events: bool,
+    /// PEM certificates to trust besides the system roots.
+    pub ca_cert: Option<Vec<u8>>,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
 }
 
 /// Requests in flight while users are exported, unless a scenario or `--concurrency` says otherwise.
@@ -85,6 +91,9 @@ impl Default for RunOptions {
             events: None,
             concurrency: None,
             keep_bodies: true,
+            object_events: true,
+            ca_cert: None,
+            insecure: false,
         }
     }
 }
@@ -178,6 +187,8 @@ pub async fn run_with_mapper(
     let mut config = ClientConfig::new(url.clone(), auth.clone());
     config.timeout = options.timeout;
     config.forward_flag = options.forward_flag;
+    config.ca_cert = options.ca_cert.clone();
+    config.insecure = options.insecure;
     let setup_config = config.clone();
     config.keep_bodies = options.keep_bodies;
     let client = Client::new(config)?;
@@ -197,6 +208,7 @@ pub async fn run_with_mapper(
         options.seed,
     );
     engine.events = options.events.clone();
+    engine.object_events = options.object_events;
     let mut result = ScenarioResult {
         name: name.to_string(),
         description: scenario.description.clone(),
@@ -213,6 +225,7 @@ pub async fn run_with_mapper(
     let mut dir = scenario.directory.clone();
     let secrets: Vec<String> = match &auth {
         Auth::Bearer(s) => vec![s.expose().to_string()],
+        Auth::OAuth(o) => vec![o.client_secret.expose().to_string()],
         _ => Vec::new(),
     };
     let mut steps: Vec<(usize, String, Option<&Step>)> = scenario

@@ -122,6 +122,8 @@ pub struct Engine {
     pub rng: StdRng,
     /// Live events.
     pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    /// Send an event per object processed (off for runs too large to print per object).
+    pub object_events: bool,
     /// Target ids of groups to which a legacy `Remove members` was sent (remove-all hazard check).
     pub legacy_member_removals: std::collections::BTreeSet<String>,
 }
@@ -140,6 +142,7 @@ impl Engine {
             clock: SimClock::default(),
             rng: StdRng::seed_from_u64(seed),
             events: None,
+            object_events: true,
             legacy_member_removals: Default::default(),
         }
     }

@@ -75,6 +75,9 @@ pub enum Auth {
     None,
     /// `Authorization: Bearer <token>` (ENTRA.md 1.0 item 2).
     Bearer(Secret),
+    /// OAuth 2.0 client credentials: a token from the token endpoint, cached, fetched again on expiry or
+    /// after a 401 (how gallery apps authenticate, ENTRA.md 1.0 item 2).
+    OAuth(crate::scim::oauth::OAuthConfig),
 }
 
 /// The dialect flag found in a tenant URL.
@@ -151,6 +154,10 @@ pub struct ClientConfig {
     /// Keep request and response bodies in the transcript (off for very large runs, where they would
     /// dominate memory).
     pub keep_bodies: bool,
+    /// PEM certificates to trust besides the system roots (a private CA).
+    pub ca_cert: Option<Vec<u8>>,
+    /// Accept any TLS certificate (local experiments only).
+    pub insecure: bool,
 }
 
 impl ClientConfig {
@@ -165,6 +172,8 @@ impl ClientConfig {
             forward_flag: false,
             max_body: DEFAULT_MAX_BODY,
             keep_bodies: true,
+            ca_cert: None,
+            insecure: false,
         }
     }
 }
@@ -270,6 +279,12 @@ pub enum ClientError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client")]
     Build(#[source] reqwest::Error),
+    /// `--ca-cert` is not a PEM certificate (bundle).
+    #[error("the CA certificate is not PEM: {0}")]
+    CaCert(String),
+    /// No OAuth access token could be had.
+    #[error(transparent)]
+    Token(#[from] crate::scim::oauth::OAuthError),
     /// The request got no HTTP answer; the exchange is in the transcript with [`Exchange::error`] set.
     #[error("{method} {url} {kind}")]
     Transport {
@@ -304,20 +319,36 @@ pub struct Client {
     tenant: TenantUrl,
     config: ClientConfig,
     transcript: Transcript,
+    tokens: Option<std::sync::Arc<crate::scim::oauth::TokenSource>>,
 }
 
 impl Client {
     /// Builds a client for a tenant URL.
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         let tenant = TenantUrl::parse(&config.base_url)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(ClientError::Build)?;
+            .danger_accept_invalid_certs(config.insecure);
+        if let Some(pem) = &config.ca_cert {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ClientError::CaCert(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(ClientError::CaCert("no certificate found".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(ClientError::Build)?;
         let transcript = if config.keep_bodies { Transcript::new() } else { Transcript::without_bodies() };
-        Ok(Client { http, tenant, config, transcript })
+        let tokens = match &config.auth {
+            Auth::OAuth(oauth) => {
+                Some(std::sync::Arc::new(crate::scim::oauth::TokenSource::new(oauth.clone(), http.clone())))
+            }
+            _ => None,
+        };
+        Ok(Client { http, tenant, config, transcript, tokens })
     }
 
     /// The parsed tenant URL (base and dialect flag).
@@ -351,11 +382,27 @@ impl Client {
     /// Sends a request and records the exchange. HTTP error statuses are `Ok`; only a missing HTTP
     /// answer is `Err` (and is recorded too).
     pub async fn send(&self, request: Request) -> Result<Exchange, ClientError> {
+        let first = self.send_once(request.clone()).await?;
+        // An OAuth token the endpoint refuses may have been revoked or expired early: fetch a new one, once.
+        if first.status == Some(401) {
+            if let Some(tokens) = &self.tokens {
+                tokens.invalidate().await;
+                return self.send_once(request).await;
+            }
+        }
+        Ok(first)
+    }
+
+    async fn send_once(&self, request: Request) -> Result<Exchange, ClientError> {
         let path = normalize_path(&request.path);
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
         let mut builder = self.http.request(request.method.to_reqwest(), &url).header("Accept", SCIM_MEDIA_TYPE);
         if let Auth::Bearer(token) = &self.config.auth {
+            builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.token().await?;
             builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
         }
         if let Some(body) = &request.body {

@@ -176,3 +176,78 @@ async fn connection_refused_is_a_transport_error() {
     assert!(matches!(err, ClientError::Transport { kind: TransportErrorKind::Connect, .. }), "{err}");
     assert_eq!(err.exchange().map(|e| e.status), Some(None));
 }
+
+mod oauth {
+    use entrasim::scim::client::{Auth, Client, ClientConfig, Method, Request, Secret};
+    use entrasim::scim::oauth::OAuthConfig;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn oauth(server: &MockServer) -> Auth {
+        Auth::OAuth(OAuthConfig {
+            token_url: format!("{}/token", server.uri()),
+            client_id: "app".into(),
+            client_secret: Secret::new("client-secret-value"),
+            scope: None,
+        })
+    }
+
+    fn list() -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []
+        }))
+    }
+
+    #[tokio::test]
+    async fn client_credentials_token_is_fetched_once_and_sent_as_bearer() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"access_token": "tok-1", "expires_in": 3600})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/scim/Users"))
+            .and(header("Authorization", "Bearer tok-1"))
+            .respond_with(list())
+            .expect(2)
+            .mount(&server)
+            .await;
+        let client = Client::new(ClientConfig::new(format!("{}/scim", server.uri()), oauth(&server))).unwrap();
+        for _ in 0..2 {
+            let e = client.send(Request::new(Method::Get, "/Users")).await.unwrap();
+            assert_eq!(e.status, Some(200));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_fetched_again_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"access_token": "tok", "expires_in": 3600})),
+            )
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/scim/Users"))
+            .respond_with(ResponseTemplate::new(401))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET")).and(path("/scim/Users")).respond_with(list()).mount(&server).await;
+        let client = Client::new(ClientConfig::new(format!("{}/scim", server.uri()), oauth(&server))).unwrap();
+        let e = client.send(Request::new(Method::Get, "/Users")).await.unwrap();
+        assert_eq!(e.status, Some(200));
+        assert_eq!(client.transcript().len(), 2, "the refused request and its retry are both recorded");
+        let text = format!("{:?}", client.transcript().exchanges());
+        assert!(!text.contains("client-secret-value") && !text.contains("tok"), "no secret in the transcript");
+    }
+}
