@@ -165,13 +165,15 @@ impl Diagnostic {
             let blue = |s: &str| paint(s, |s| s.blue().bold());
             let _ = writeln!(out, "{pad}{} {}:{line}:{col}", blue("-->"), file.name);
             let _ = writeln!(out, "{pad} {}", blue("|"));
-            let text = file.line_text(line);
-            let _ = writeln!(out, "{} {} {text}", blue(&line.to_string()), blue("|"));
+            let full = file.line_text(line);
             let width = if end_line == line {
                 end_col.saturating_sub(col).max(1)
             } else {
-                text.chars().count().saturating_sub(col - 1).max(1)
+                full.chars().count().saturating_sub(col - 1).max(1)
             };
+            // A very long line (minified JSON) is shown as a window around the span.
+            let (text, col, width) = window(full, col, width);
+            let _ = writeln!(out, "{} {} {text}", blue(&line.to_string()), blue("|"));
             let carets = "^".repeat(width);
             let label = self.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
             let _ = writeln!(
@@ -189,6 +191,31 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Characters of context shown on each side of a span on a long line.
+const WINDOW: usize = 60;
+
+/// The part of `line` around `col` (1-based) and `width` characters, with `…` where text was cut, and the
+/// column and width of the span inside that part.
+fn window(line: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= 2 * WINDOW + width.min(WINDOW) {
+        return (line.to_string(), col, width);
+    }
+    let width = width.min(WINDOW);
+    let start = (col - 1).saturating_sub(WINDOW);
+    let end = (col - 1 + width + WINDOW).min(chars.len());
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push('…');
+    }
+    let shift = usize::from(start > 0);
+    (text, col - start + shift, width)
 }
 
 /// Renders many diagnostics, separated by blank lines.
@@ -234,6 +261,18 @@ mod tests {
         assert_eq!(file.line_col(2), (1, 2));
         assert_eq!(file.line_col(8), (2, 2));
         assert_eq!(file.line_col(1000), (2, 3));
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_span() {
+        let line = format!("{}BAD{}", "x".repeat(500), "y".repeat(500));
+        let file = SourceFile::new("min.json", line.as_str());
+        let d = Diagnostic::error("bad").at(&file, Span::new(500, 503));
+        let text = d.render(false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[3].chars().count() < 200, "{text}");
+        let at = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(at(lines[3], "BAD"), at(lines[4], "^"), "{text}");
     }
 
     #[test]

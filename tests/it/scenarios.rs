@@ -343,3 +343,101 @@ expect = { failures = 1 }
     assert!(result.aborted.is_none(), "a timeout is not an unreachable target");
     assert!(transcript.contains("← no answer: timed out"), "{transcript}");
 }
+
+/// The requests of a run whose line starts with `prefix`, with their request bodies.
+fn bodies_of<'a>(result: &'a entrasim::engine::ScenarioResult, prefix: &str) -> Vec<&'a serde_json::Value> {
+    result
+        .transcript
+        .iter()
+        .filter(|e| e.raw_request_line().starts_with(prefix))
+        .filter_map(|e| e.request_body.as_ref())
+        .collect()
+}
+
+// See: issue 5 ("a group with 10,000 members runs to completion and its PATCH batching is visible").
+#[tokio::test]
+async fn a_group_of_ten_thousand_members_is_filled_in_batched_member_operations() {
+    let users = 10_000;
+    let generated = crate::support::parse_scenario(&format!("[generate]\nusers = {users}\ngroups = 0\nseed = 7\n"));
+    let members: Vec<String> = generated.directory.users().map(|(_, u)| format!("\"{}\"", u.alias())).collect();
+    let text = format!(
+        "description = \"one group with every user\"\n\n[settings]\nscope = \"all\"\n\n\
+         [generate]\nusers = {users}\ngroups = 0\nseed = 7\n\n\
+         [[groups]]\nid = \"everyone\"\ndisplayName = \"Everyone\"\nmembers = [{}]\n\n\
+         [[steps]]\ncycle = \"initial\"\n",
+        members.join(", ")
+    );
+    let scenario = crate::support::parse_scenario(&text);
+    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
+    let result = entrasim::engine::run_scenario(
+        &scenario,
+        "large-group",
+        &mapping,
+        entrasim::engine::Target::Embedded,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(result.passed(), "{}", problems(&result));
+    let patches = bodies_of(&result, "PATCH /Groups/");
+    let mut seen = std::collections::HashSet::new();
+    let mut operations = 0;
+    for body in &patches {
+        operations += body["Operations"].as_array().map_or(0, Vec::len);
+        for op in body["Operations"].as_array().unwrap() {
+            let values = op["value"].as_array().expect("legacy member add carries a value array");
+            assert!(values.len() <= 50, "a batch holds at most 50 members, got {}", values.len());
+            for v in values {
+                assert!(seen.insert(v["value"].as_str().unwrap().to_string()), "member sent twice");
+            }
+        }
+    }
+    assert_eq!(seen.len(), users, "every member is added exactly once");
+    assert_eq!(operations, users / 50, "10,000 members in `members` operations of 50");
+}
+
+// See: issue 6 ("under 20% injected 5xx errors every user is created exactly once").
+#[tokio::test]
+async fn under_twenty_percent_server_errors_every_user_is_created_exactly_once() {
+    let users = 40;
+    let mut text =
+        String::from("description = \"20% of requests fail with 500\"\n\n[embedded]\nerror_rate = 0.2\nseed = 11\n\n");
+    for i in 1..=users {
+        text.push_str(&format!("[[users]]\nid = \"user{i}\"\nuserPrincipalName = \"user{i}@contoso.com\"\n\n"));
+    }
+    text.push_str("[[steps]]\ncycle = \"initial\"\n\n");
+    for _ in 0..6 {
+        text.push_str("[[steps]]\ncycle = \"incremental\"\n\n");
+    }
+    let scenario = crate::support::parse_scenario(&text);
+    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
+    let result = entrasim::engine::run_scenario(
+        &scenario,
+        "flaky",
+        &mapping,
+        entrasim::engine::Target::Embedded,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    let created: Vec<&str> = result
+        .transcript
+        .iter()
+        .filter(|e| e.raw_request_line().starts_with("POST /Users") && e.status == Some(201))
+        .filter_map(|e| e.request_body.as_ref()?.get("userName")?.as_str())
+        .collect();
+    let unique: std::collections::HashSet<&str> = created.iter().copied().collect();
+    assert_eq!(created.len(), unique.len(), "no user was created twice");
+    assert_eq!(unique.len(), users, "every user was created in the end");
+    assert!(!result.transcript.iter().any(|e| e.status == Some(409)), "retries never met a conflict");
+    let escrowed: usize = result
+        .steps
+        .iter()
+        .filter_map(|s| match &s.detail {
+            StepDetail::Cycle(c) => Some(c.counts.failures),
+            _ => None,
+        })
+        .sum();
+    assert!(escrowed > 0, "some objects failed and were escrowed to a later cycle");
+    assert_eq!(result.summary.users_provisioned, users);
+}
