@@ -367,17 +367,7 @@ async fn a_group_of_ten_thousand_members_is_filled_in_batched_member_operations(
          [[steps]]\ncycle = \"initial\"\n",
         members.join(", ")
     );
-    let scenario = crate::support::parse_scenario(&text);
-    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
-    let result = entrasim::engine::run_scenario(
-        &scenario,
-        "large-group",
-        &mapping,
-        entrasim::engine::Target::Embedded,
-        &RunOptions::default(),
-    )
-    .await
-    .unwrap();
+    let result = crate::support::run_text_with_preset(&text, "entra-default").await;
     assert!(result.passed(), "{}", problems(&result));
     let patches = bodies_of(&result, "PATCH /Groups/");
     let mut seen = std::collections::HashSet::new();
@@ -409,17 +399,7 @@ async fn under_twenty_percent_server_errors_every_user_is_created_exactly_once()
     for _ in 0..6 {
         text.push_str("[[steps]]\ncycle = \"incremental\"\n\n");
     }
-    let scenario = crate::support::parse_scenario(&text);
-    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).unwrap().set;
-    let result = entrasim::engine::run_scenario(
-        &scenario,
-        "flaky",
-        &mapping,
-        entrasim::engine::Target::Embedded,
-        &RunOptions::default(),
-    )
-    .await
-    .unwrap();
+    let result = crate::support::run_text_with_preset(&text, "entra-default").await;
     let created: Vec<&str> = result
         .transcript
         .iter()

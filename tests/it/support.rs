@@ -168,3 +168,12 @@ pub async fn run_scenario_file(path: &Path) -> (ScenarioResult, String) {
     let transcript = snapshot::render(&result, Some(&result.base_url), &[]);
     (result, transcript)
 }
+
+/// Parses a scenario text and runs it with a mapping preset against the embedded endpoint.
+pub async fn run_text_with_preset(text: &str, preset: &str) -> ScenarioResult {
+    let scenario = parse_scenario(text);
+    let mapping = entrasim::mapping::load(preset, Path::new(".")).expect("preset loads").set;
+    engine::run_scenario(&scenario, "test", &mapping, Target::Embedded, &RunOptions::default())
+        .await
+        .expect("the run starts")
+}
