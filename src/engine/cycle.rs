@@ -173,7 +173,14 @@ impl Engine {
                 self.emit(Event::Object { cycle: number, event: event.clone() });
             }
         }
-        let events = std::mem::take(&mut log.events);
+        let mut events = std::mem::take(&mut log.events);
+        if !self.object_events {
+            // Runs too large for per-object reporting keep each entry's action and status, not its details.
+            for event in &mut events {
+                event.modified = Vec::new();
+                event.requests = Vec::new();
+            }
+        }
         let result = CycleResult { number, kind, started_at, events, counts: log.counts, quarantine };
         (result, log)
     }
@@ -181,7 +188,7 @@ impl Engine {
 
 /// Users exported per round of concurrent work: the results of a round are applied before the next starts,
 /// which bounds the memory held by finished-but-unapplied exports.
-const EXPORT_ROUND: usize = 1024;
+pub(crate) const EXPORT_ROUND: usize = 1024;
 
 impl Engine {
     /// Exports `users` with up to `settings.concurrency` requests in flight (each user's own requests stay

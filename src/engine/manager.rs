@@ -31,66 +31,81 @@ impl Engine {
             }
         }
         let mut dropped_skips: Vec<usize> = Vec::new();
-        // Plan every reference update first (no traffic), then send them, then record the answers in order.
-        let mut planned = Vec::new();
-        for x in exported {
-            let Some(desired_source) = &x.manager else { continue };
-            let Some(entry) = self.cds.users.get(&x.object_id) else { continue };
-            let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
-            let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
-            let op = match (&desired, &x.current_manager) {
-                (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
-                    let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
-                    dialect::manager_set_op(self.dialect, kind, d)
-                }
-                (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
-                    dialect::manager_remove_op(self.dialect, cur)
-                }
-                _ => continue,
-            };
-            let request =
-                Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).body(dialect::patch_body(vec![op]));
-            planned.push((x, obj, desired, request));
-        }
-        let answers = self.send_all(planned.iter().map(|p| p.3.clone()).collect()).await;
-        for ((x, obj, desired, _), (sent, base)) in planned.into_iter().zip(answers) {
-            let mut reference = RequestRef::of(sent.exchange());
-            reference.index += base;
-            let requests = vec![reference];
-            let modified = vec![ModifiedProperty {
-                name: format!("{ENTERPRISE_URN}:manager"),
-                old: x.current_manager.clone().map(Json::String),
-                new: desired.clone().map(Json::String),
-            }];
-            match &sent {
-                Sent::Answer(e) if e.is_success() => {
-                    if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
-                        entry.manager = desired;
+        // A round at a time: plan the reference updates (no traffic), send them, record the answers in order.
+        // Planning an object reads only its own entry and other users' target ids, which answers never
+        // change, so rounds give the same requests as one pass would, holding one round in memory.
+        for chunk in exported.chunks(crate::engine::cycle::EXPORT_ROUND) {
+            let mut planned = Vec::new();
+            for x in chunk {
+                let Some(desired_source) = &x.manager else { continue };
+                let Some(entry) = self.cds.users.get(&x.object_id) else { continue };
+                let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
+                let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
+                let op = match (&desired, &x.current_manager) {
+                    (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
+                        let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
+                        dialect::manager_set_op(self.dialect, kind, d)
                     }
-                    // The reference export belongs to the object's entry of this cycle when it has one.
-                    match entry_of.get(&x.object_id) {
-                        Some(&i) => {
-                            log.events[i].modified.extend(modified);
-                            log.events[i].requests.extend(requests);
-                        }
-                        None => {
-                            // An "already in sync" skip of this object becomes the update.
-                            if let Some(i) = skip_of.remove(&x.object_id) {
-                                dropped_skips.push(i);
-                                log.counts.skips = log.counts.skips.saturating_sub(1);
+                    (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
+                        dialect::manager_remove_op(self.dialect, cur)
+                    }
+                    _ => continue,
+                };
+                let request = Request::new(Method::Patch, format!("/Users/{}", entry.target_id))
+                    .body(dialect::patch_body(vec![op]));
+                planned.push((x, obj, desired, request));
+            }
+            {
+                let mut round = planned;
+                let requests =
+                    round.iter_mut().map(|p| std::mem::replace(&mut p.3, Request::new(Method::Get, ""))).collect();
+                let answers = self.send_all(requests).await;
+                for ((x, obj, desired, _), (sent, base)) in round.into_iter().zip(answers) {
+                    let mut reference = RequestRef::of(sent.exchange());
+                    reference.index += base;
+                    let requests = vec![reference];
+                    let modified = vec![ModifiedProperty {
+                        name: format!("{ENTERPRISE_URN}:manager"),
+                        old: x.current_manager.clone().map(Json::String),
+                        new: desired.clone().map(Json::String),
+                    }];
+                    match &sent {
+                        Sent::Answer(e) if e.is_success() => {
+                            if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
+                                entry.manager = desired;
                             }
-                            log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
+                            // The reference export belongs to the object's entry of this cycle when it has one.
+                            match entry_of.get(&x.object_id) {
+                                Some(&i) => {
+                                    log.events[i].modified.extend(modified);
+                                    log.events[i].requests.extend(requests);
+                                }
+                                None => {
+                                    // An "already in sync" skip of this object becomes the update.
+                                    if let Some(i) = skip_of.remove(&x.object_id) {
+                                        dropped_skips.push(i);
+                                        log.counts.skips = log.counts.skips.saturating_sub(1);
+                                    }
+                                    log.success(
+                                        &obj,
+                                        LogAction::Update,
+                                        "manager reference updated",
+                                        modified,
+                                        requests,
+                                    );
+                                }
+                            }
+                        }
+                        _ => {
+                            let mut f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
+                                .with_code(failure_code(&sent))
+                                .with_request(sent.exchange());
+                            if let Some(r) = &mut f.request {
+                                r.index += base;
+                            }
+                            log.fail_with(&obj, &requests, f, modified);
                         }
                     }
-                }
-                _ => {
-                    let mut f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
-                        .with_code(failure_code(&sent))
-                        .with_request(sent.exchange());
-                    if let Some(r) = &mut f.request {
-                        r.index += base;
-                    }
-                    log.fail_with(&obj, &requests, f, modified);
                 }
             }
         }

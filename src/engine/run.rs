@@ -65,7 +65,8 @@ pub struct RunOptions {
     /// Keep request and response bodies in the transcript (snapshots need them; a 100,000-user benchmark
     /// does not).
     pub keep_bodies: bool,
-    /// Send an [`Event::Object`] per object processed, besides the step events.
+    /// Send an [`Event::Object`] per object processed, besides the step events, and keep each provisioning
+    /// log entry's modified attributes and requests. Off for runs too large for per-object reporting.
     pub object_events: bool,
     /// PEM certificates to trust besides the system roots.
     pub ca_cert: Option<Vec<u8>>,
