@@ -135,6 +135,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_settable_attribute_is_known_to_mapping_expressions() {
+        use crate::mapping::{is_known_attribute, ObjectKind};
+        for name in USER_ATTRIBUTES {
+            assert!(is_known_attribute(ObjectKind::User, name), "mappings reject user attribute `{name}`");
+        }
+        for name in GROUP_ATTRIBUTES {
+            assert!(is_known_attribute(ObjectKind::Group, name), "mappings reject group attribute `{name}`");
+        }
+    }
+
+    #[test]
     fn classifies_names_like_entra() {
         assert_eq!(classify_user_attribute("givenname"), AttributeName::Known("givenName"));
         assert_eq!(classify_user_attribute("Manager"), AttributeName::Structural("manager"));

@@ -192,6 +192,10 @@ pub const USER_ATTRIBUTES: &[&str] = &[
     "usageLocation",
     "userPrincipalName",
     "userType",
+    "onPremisesImmutableId",
+    "passwordPolicies",
+    "signInSessionsValidFromDateTime",
+    "sipProxyAddress",
 ];
 
 /// Source attributes of Entra groups available to provisioning mappings.
@@ -209,6 +213,8 @@ pub const GROUP_ATTRIBUTES: &[&str] = &[
     "onPremisesSecurityIdentifier",
     "proxyAddresses",
     "securityEnabled",
+    "groupTypes",
+    "visibility",
 ];
 
 /// Source attributes that are multi-valued (not usable in scoping filters).
