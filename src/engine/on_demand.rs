@@ -15,6 +15,7 @@ use crate::engine::source::{Mapper, SourceGroup, SourceSnapshot, SourceUser};
 
 /// Most members a group may have for on-demand provisioning (ENTRA.md 6.2).
 pub const ON_DEMAND_GROUP_MEMBERS: usize = 5;
+use crate::engine::probe::Probe;
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, user_ref};
 use crate::scim::client::Method;
@@ -27,6 +28,15 @@ fn step(
     requests: Vec<RequestRef>,
 ) -> OnDemandStep {
     OnDemandStep { kind, title: title.to_string(), status, details, requests }
+}
+
+/// The "Test connection" step of a failed probe (the portal shows the step only when it fails, ENTRA.md
+/// 6.2), with the probe's findings.
+fn failed_connection(probe: Probe) -> (OnDemandStep, Vec<Finding>) {
+    let details = vec![detail("error", json!(probe.result.message.unwrap_or_default()), Some(false))];
+    let failed =
+        step(OnDemandStepKind::TestConnection, "Test connection", LogStatus::Failure, details, probe.result.probes);
+    (failed, probe.findings)
 }
 
 fn detail(name: impl Into<String>, value: Json, passed: Option<bool>) -> Detail {
@@ -56,15 +66,9 @@ impl Engine {
         };
         let probe = self.test_connection(mapper).await;
         if !probe.result.passed {
-            let details = vec![detail("error", json!(probe.result.message.clone().unwrap_or_default()), Some(false))];
-            steps.push(step(
-                OnDemandStepKind::TestConnection,
-                "Test connection",
-                LogStatus::Failure,
-                details,
-                probe.result.probes,
-            ));
-            findings.extend(probe.findings);
+            let (failed, probe_findings) = failed_connection(probe);
+            steps.push(failed);
+            findings.extend(probe_findings);
             return finish(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
         }
         let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
@@ -140,15 +144,9 @@ impl Engine {
         let probe = self.test_connection(mapper).await;
         if !probe.result.passed {
             self.dialect = saved;
-            let details = vec![detail("error", json!(probe.result.message.clone().unwrap_or_default()), Some(false))];
-            steps.push(step(
-                OnDemandStepKind::TestConnection,
-                "Test connection",
-                LogStatus::Failure,
-                details,
-                probe.result.probes,
-            ));
-            findings.extend(probe.findings);
+            let (failed, probe_findings) = failed_connection(probe);
+            steps.push(failed);
+            findings.extend(probe_findings);
             return done(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
         }
         let mut imported: Vec<Detail> = group.attrs.iter().map(|(k, v)| detail(k, v.to_json(), None)).collect();
