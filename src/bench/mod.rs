@@ -151,8 +151,8 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             _ => continue,
         };
         let mut latencies = stats::Latencies::default();
-        for e in result.transcript.iter().filter(|e| step.requests.contains(&e.index)) {
-            latencies.record(&stats::kind_of(e.method.as_str(), &e.path, &e.query), e.duration);
+        for r in result.records.get(step.requests.clone()).unwrap_or_default() {
+            latencies.record(r.kind, r.duration);
         }
         let seconds = marks
             .iter()

@@ -64,19 +64,6 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
-/// The kind a request line belongs to: the method, plus `filter` for queries and `by id` for reads of one
-/// resource.
-pub fn kind_of(method: &str, path: &str, query: &str) -> String {
-    let resource = if path.contains("/Groups") { "Groups" } else { "Users" };
-    let by_id = path.trim_end_matches('/').rsplit('/').next().is_some_and(|last| last != "Users" && last != "Groups");
-    match method {
-        "GET" if query.contains("filter=") => format!("GET /{resource}?filter"),
-        "GET" if by_id => format!("GET /{resource}/{{id}}"),
-        m if by_id => format!("{m} /{resource}/{{id}}"),
-        m => format!("{m} /{resource}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,13 +74,5 @@ mod tests {
         assert_eq!(percentile(&sorted, 50.0), Duration::from_millis(50));
         assert_eq!(percentile(&sorted, 99.0), Duration::from_millis(99));
         assert_eq!(percentile(&[], 99.0), Duration::ZERO);
-    }
-
-    #[test]
-    fn kinds_group_requests_as_entra_sends_them() {
-        assert_eq!(kind_of("GET", "/Users", "filter=userName+eq+%22a%22"), "GET /Users?filter");
-        assert_eq!(kind_of("POST", "/Users", ""), "POST /Users");
-        assert_eq!(kind_of("PATCH", "/Users/abc", ""), "PATCH /Users/{id}");
-        assert_eq!(kind_of("GET", "/Groups/abc", "excludedAttributes=members"), "GET /Groups/{id}");
     }
 }

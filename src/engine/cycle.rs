@@ -167,7 +167,7 @@ impl Engine {
         }
         let transcript = self.actor.client().transcript();
         log.counts.requests = transcript.len().saturating_sub(first_request);
-        log.counts.writes = transcript.count_since(first_request, |e| e.method != crate::scim::client::Method::Get);
+        log.counts.writes = transcript.writes_since(first_request);
         if self.object_events {
             for event in &log.events {
                 self.emit(Event::Object { cycle: number, event: event.clone() });

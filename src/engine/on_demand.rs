@@ -209,12 +209,14 @@ impl Engine {
         let requests: Vec<RequestRef> = log.events.iter().flat_map(|e| e.requests.clone()).collect();
         let (match_requests, action_requests): (Vec<RequestRef>, Vec<RequestRef>) =
             requests.into_iter().partition(|r| r.line.starts_with("GET "));
-        let exchanges = self.actor.client().transcript().exchanges();
+        // Only this object's exchanges are read: the run's earlier traffic may be large.
+        let first = match_requests.iter().chain(&action_requests).map(|r| r.index).min().unwrap_or(usize::MAX);
+        let exchanges = if first == usize::MAX { Vec::new() } else { self.actor.client().transcript().since(first) };
+        let exchange = |index: usize| index.checked_sub(first).and_then(|k| exchanges.get(k));
         let hits: Vec<Detail> = match_requests
             .iter()
             .map(|r| {
-                let found = exchanges
-                    .get(r.index)
+                let found = exchange(r.index)
                     .and_then(|e| e.response_body.json().cloned())
                     .map(|b| b.get("Resources").cloned().unwrap_or(b))
                     .unwrap_or(Json::Null);
@@ -240,7 +242,7 @@ impl Engine {
         let mut action_details: Vec<Detail> =
             modified.iter().map(|m| detail(m.name.clone(), json!({"old": m.old, "new": m.new}), None)).collect();
         for r in &action_requests {
-            if let Some(e) = exchanges.get(r.index) {
+            if let Some(e) = exchange(r.index) {
                 action_details.push(detail(
                     format!("{} → {}", r.line, e.status.map_or("no answer".to_string(), |s| s.to_string())),
                     json!({"request": e.request_body, "response": e.response_body.json()}),

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::engine::dialect::Dialect;
 use crate::exit;
-use crate::scim::client::Exchange;
+use crate::scim::client::{Exchange, RequestRecord};
 
 mod views;
 
@@ -35,9 +35,13 @@ pub struct ScenarioResult {
     pub summary: Summary,
     /// Target ids and probe values with the stable alias each is shown as in transcripts.
     pub aliases: Vec<IdAlias>,
-    /// Every exchange of the run (not serialised; the snapshot module renders it).
+    /// Every exchange of the run (not serialised; the snapshot module renders it). Empty when the run kept
+    /// a lean transcript: see `records`.
     #[serde(skip)]
     pub transcript: Vec<Exchange>,
+    /// A record per exchange when the run kept a lean transcript (`RunOptions::keep_bodies` off).
+    #[serde(skip)]
+    pub records: Vec<RequestRecord>,
     /// The base URL requests went to (not serialised: the embedded endpoint's port changes every run).
     #[serde(skip)]
     pub base_url: String,

@@ -221,6 +221,7 @@ pub async fn run_with_mapper(
         summary: Summary::default(),
         aliases: Vec::new(),
         transcript: Vec::new(),
+        records: Vec::new(),
         base_url: base.clone(),
     };
     let mut dir = scenario.directory.clone();
@@ -253,7 +254,12 @@ pub async fn run_with_mapper(
         }
     }
     result.aliases = engine.aliases.list.clone();
-    result.transcript = engine.actor.client().transcript().exchanges();
+    let transcript = engine.actor.client().transcript();
+    if transcript.is_lean() {
+        result.records = transcript.records();
+    } else {
+        result.transcript = transcript.exchanges();
+    }
     result.summary = summary(&engine, &result);
     if let Some(h) = handle {
         h.shutdown().await;
@@ -494,7 +500,7 @@ fn summary(engine: &Engine, result: &ScenarioResult) -> Summary {
         groups_provisioned: engine.cds.groups.len(),
         quarantine: engine.quarantine.clone(),
         steady_state,
-        requests: result.transcript.len(),
+        requests: result.transcript.len() + result.records.len(),
         errors: all.iter().filter(|f| f.is_error()).count(),
         warnings: all.iter().filter(|f| !f.is_error()).count(),
         failed_expectations: result.steps.iter().flat_map(|s| &s.expectations).filter(|x| !x.passed).count(),

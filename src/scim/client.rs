@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 pub use encode::{encode_query, form_decode, form_encode};
-pub use exchange::{Body, Exchange, Origin, ScimErrorBody, Transcript, TransportErrorKind};
+pub use exchange::{
+    request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
+};
 
 /// The media type Entra sends and expects.
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
@@ -341,7 +343,7 @@ impl Client {
             }
         }
         let http = builder.build().map_err(ClientError::Build)?;
-        let transcript = if config.keep_bodies { Transcript::new() } else { Transcript::without_bodies() };
+        let transcript = if config.keep_bodies { Transcript::new() } else { Transcript::lean() };
         let tokens = match &config.auth {
             Auth::OAuth(oauth) => {
                 Some(std::sync::Arc::new(crate::scim::oauth::TokenSource::new(oauth.clone(), http.clone())))

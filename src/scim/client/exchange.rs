@@ -201,26 +201,146 @@ impl Exchange {
     }
 }
 
+/// What a lean transcript keeps of one exchange: enough for counts and latency figures, nothing that
+/// grows with the size of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// Entra traffic or verification.
+    pub origin: Origin,
+    /// Method.
+    pub method: Method,
+    /// The request's kind, such as `GET /Users?filter` (see [`request_kind`]).
+    pub kind: &'static str,
+    /// HTTP status; `None` when the transport failed.
+    pub status: Option<u16>,
+    /// Set when the request got no HTTP answer.
+    pub error: Option<TransportErrorKind>,
+    /// Wall-clock duration.
+    pub duration: Duration,
+}
+
+impl RequestRecord {
+    fn of(e: &Exchange) -> Self {
+        RequestRecord {
+            origin: e.origin,
+            method: e.method,
+            kind: request_kind(e.method, &e.path, &e.query),
+            status: e.status,
+            error: e.error,
+            duration: e.duration,
+        }
+    }
+
+    /// The exchange as far as the record knows it: the kind's path stands for the path sent, no bodies.
+    fn exchange(&self, index: usize) -> Exchange {
+        let path = self.kind.split_once(' ').map_or(self.kind, |(_, p)| p);
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        Exchange {
+            index,
+            origin: self.origin,
+            method: self.method,
+            path: path.to_string(),
+            query: String::new(),
+            request_body: None,
+            status: self.status,
+            response_headers: Vec::new(),
+            response_body: Body::Empty,
+            duration: self.duration,
+            error: self.error,
+        }
+    }
+}
+
+/// The kind a request belongs to, as Entra's traffic is grouped: the method and collection, plus
+/// `?filter` for queries and `/{id}` for requests about one resource.
+pub fn request_kind(method: Method, path: &str, query: &str) -> &'static str {
+    let mut parts = path.trim_matches('/').splitn(2, '/');
+    let collection = parts.next().unwrap_or("");
+    let by_id = parts.next().is_some_and(|rest| !rest.is_empty());
+    let filtered = query.split('&').any(|p| p.starts_with("filter="));
+    match (collection, method, by_id) {
+        ("Users", Method::Get, false) if filtered => "GET /Users?filter",
+        ("Users", Method::Get, false) => "GET /Users",
+        ("Users", Method::Get, true) => "GET /Users/{id}",
+        ("Users", Method::Post, _) => "POST /Users",
+        ("Users", Method::Patch, _) => "PATCH /Users/{id}",
+        ("Users", Method::Delete, _) => "DELETE /Users/{id}",
+        ("Groups", Method::Get, false) if filtered => "GET /Groups?filter",
+        ("Groups", Method::Get, false) => "GET /Groups",
+        ("Groups", Method::Get, true) => "GET /Groups/{id}",
+        ("Groups", Method::Post, _) => "POST /Groups",
+        ("Groups", Method::Patch, _) => "PATCH /Groups/{id}",
+        ("Groups", Method::Delete, _) => "DELETE /Groups/{id}",
+        (_, Method::Get, _) => "GET /other",
+        (_, Method::Post, _) => "POST /other",
+        (_, Method::Patch, _) => "PATCH /other",
+        (_, Method::Delete, _) => "DELETE /other",
+    }
+}
+
+/// Exchanges as stored: whole, or as lean records.
+#[derive(Debug)]
+enum Store {
+    Full(Vec<Exchange>),
+    Lean(Vec<RequestRecord>),
+}
+
+impl Store {
+    fn len(&self) -> usize {
+        match self {
+            Store::Full(v) => v.len(),
+            Store::Lean(v) => v.len(),
+        }
+    }
+
+    /// Stores `exchange` at the end; returns its index.
+    fn push(&mut self, exchange: &Exchange) -> usize {
+        let index = self.len();
+        match self {
+            Store::Full(v) => v.push(Exchange { index, ..exchange.clone() }),
+            Store::Lean(v) => v.push(RequestRecord::of(exchange)),
+        }
+        index
+    }
+
+    fn since(&self, start: usize) -> Vec<Exchange> {
+        match self {
+            Store::Full(v) => v.get(start..).map(<[Exchange]>::to_vec).unwrap_or_default(),
+            Store::Lean(v) => v
+                .get(start..)
+                .map(|rs| rs.iter().enumerate().map(|(i, r)| r.exchange(start + i)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Exchanges held back by [`Transcript::deferred`], to be appended with [`Transcript::append`].
+#[derive(Debug)]
+pub struct Held(Store);
+
 /// Every exchange of a run, shared between the client and the engine. Cheap to clone (shared storage).
+///
+/// A lean transcript ([`Transcript::lean`]) keeps a [`RequestRecord`] per exchange instead: for runs with
+/// hundreds of thousands of requests, where paths and bodies would dominate memory.
 ///
 /// Work done concurrently keeps the transcript deterministic through [`Transcript::deferred`]: inside it,
 /// exchanges are held back with indices counted from 0, and the caller appends them with
 /// [`Transcript::append`] in a fixed order (source order), whatever order the requests completed in.
 #[derive(Debug, Clone)]
 pub struct Transcript {
-    inner: Arc<Mutex<Vec<Exchange>>>,
-    keep_bodies: bool,
+    inner: Arc<Mutex<Store>>,
+    lean: bool,
 }
 
 impl Default for Transcript {
     fn default() -> Self {
-        Transcript { inner: Arc::default(), keep_bodies: true }
+        Transcript { inner: Arc::new(Mutex::new(Store::Full(Vec::new()))), lean: false }
     }
 }
 
 tokio::task_local! {
     /// Exchanges held back by [`Transcript::deferred`] for the future being polled.
-    static DEFERRED: std::cell::RefCell<Vec<Exchange>>;
+    static DEFERRED: std::cell::RefCell<Option<Store>>;
 }
 
 impl Transcript {
@@ -229,83 +349,168 @@ impl Transcript {
         Self::default()
     }
 
-    /// A transcript that stores exchanges without their bodies (method, path, status and duration only):
-    /// for runs with hundreds of thousands of requests, where bodies would dominate memory.
-    pub fn without_bodies() -> Self {
-        Transcript { keep_bodies: false, ..Self::default() }
+    /// A transcript that keeps a [`RequestRecord`] per exchange (method, kind, status and duration).
+    pub fn lean() -> Self {
+        Transcript { inner: Arc::new(Mutex::new(Store::Lean(Vec::new()))), lean: true }
     }
 
-    fn stored(&self, exchange: &Exchange) -> Exchange {
-        if self.keep_bodies {
-            return exchange.clone();
+    fn empty_store(&self) -> Store {
+        if self.lean {
+            Store::Lean(Vec::new())
+        } else {
+            Store::Full(Vec::new())
         }
-        Exchange { request_body: None, response_body: Body::Empty, response_headers: Vec::new(), ..exchange.clone() }
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn push(&self, mut exchange: Exchange) -> Exchange {
         let held = DEFERRED.try_with(|held| {
             let mut held = held.borrow_mut();
-            exchange.index = held.len();
-            held.push(self.stored(&exchange));
-            exchange.index
+            held.get_or_insert_with(|| self.empty_store()).push(&exchange)
         });
-        if held.is_ok() {
-            return exchange;
-        }
-        let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        exchange.index = guard.len();
-        guard.push(self.stored(&exchange));
+        exchange.index = match held {
+            Ok(index) => index,
+            Err(_) => self.store().push(&exchange),
+        };
         exchange
     }
 
     /// Runs `work`, holding back the exchanges it records; returns its output and those exchanges, indexed
     /// from 0 in the order they were sent.
-    pub async fn deferred<F: std::future::Future>(work: F) -> (F::Output, Vec<Exchange>) {
+    pub async fn deferred<F: std::future::Future>(work: F) -> (F::Output, Held) {
         DEFERRED
-            .scope(std::cell::RefCell::new(Vec::new()), async move {
+            .scope(std::cell::RefCell::new(None), async move {
                 let out = work.await;
-                let held = DEFERRED.with(|held| held.take());
-                (out, held)
+                let held = DEFERRED.with(|held| held.take()).unwrap_or(Store::Full(Vec::new()));
+                (out, Held(held))
             })
             .await
     }
 
     /// Appends exchanges held back by [`Transcript::deferred`]; returns the index the first one now has
     /// (add it to every index the deferred work handed out).
-    pub fn append(&self, exchanges: Vec<Exchange>) -> usize {
-        let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub fn append(&self, held: Held) -> usize {
+        let mut guard = self.store();
         let base = guard.len();
-        for (i, mut e) in exchanges.into_iter().enumerate() {
-            e.index = base + i;
-            guard.push(e);
+        match (&mut *guard, held.0) {
+            (Store::Full(to), Store::Full(from)) => {
+                to.extend(from.into_iter().enumerate().map(|(i, e)| Exchange { index: base + i, ..e }))
+            }
+            (Store::Lean(to), Store::Lean(from)) => to.extend(from),
+            (Store::Lean(to), Store::Full(from)) => to.extend(from.iter().map(RequestRecord::of)),
+            (Store::Full(to), Store::Lean(from)) => {
+                to.extend(from.iter().enumerate().map(|(i, r)| r.exchange(base + i)))
+            }
         }
         base
     }
 
-    /// A copy of the exchanges so far.
+    /// A copy of the exchanges so far (in a lean transcript, as far as the records know them).
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.since(0)
     }
 
     /// A copy of the exchanges from index `start` on.
     pub fn since(&self, start: usize) -> Vec<Exchange> {
-        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.get(start..).map(<[Exchange]>::to_vec).unwrap_or_default()
+        self.store().since(start)
     }
 
-    /// How many exchanges from index `start` on satisfy `pred` (no copies).
-    pub fn count_since(&self, start: usize, pred: impl Fn(&Exchange) -> bool) -> usize {
-        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.get(start..).map_or(0, |s| s.iter().filter(|e| pred(e)).count())
+    /// The exchange at `index`, if any.
+    pub fn get(&self, index: usize) -> Option<Exchange> {
+        self.store().since(index).into_iter().next()
+    }
+
+    /// The records of every exchange so far (lean or not).
+    pub fn records(&self) -> Vec<RequestRecord> {
+        match &*self.store() {
+            Store::Full(v) => v.iter().map(RequestRecord::of).collect(),
+            Store::Lean(v) => v.clone(),
+        }
+    }
+
+    /// How many exchanges from index `start` on changed something (any method but GET).
+    pub fn writes_since(&self, start: usize) -> usize {
+        let is_write = |m: Method| m != Method::Get;
+        match &*self.store() {
+            Store::Full(v) => v.get(start..).map_or(0, |s| s.iter().filter(|e| is_write(e.method)).count()),
+            Store::Lean(v) => v.get(start..).map_or(0, |s| s.iter().filter(|r| is_write(r.method)).count()),
+        }
+    }
+
+    /// True for a lean transcript.
+    pub fn is_lean(&self) -> bool {
+        self.lean
     }
 
     /// Number of exchanges so far.
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+        self.store().len()
     }
 
     /// True when nothing was sent.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(method: Method, path: &str, query: &str) -> Exchange {
+        Exchange {
+            index: 0,
+            origin: Origin::Entra,
+            method,
+            path: path.into(),
+            query: query.into(),
+            request_body: Some(serde_json::json!({"userName": "a"})),
+            status: Some(200),
+            response_headers: Vec::new(),
+            response_body: Body::Empty,
+            duration: Duration::from_millis(3),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn kinds_group_requests_as_entra_sends_them() {
+        assert_eq!(request_kind(Method::Get, "/Users", "filter=userName+eq+%22a%22"), "GET /Users?filter");
+        assert_eq!(request_kind(Method::Post, "/Users", ""), "POST /Users");
+        assert_eq!(request_kind(Method::Patch, "/Users/abc", ""), "PATCH /Users/{id}");
+        assert_eq!(request_kind(Method::Get, "/Groups/abc", "excludedAttributes=members"), "GET /Groups/{id}");
+        assert_eq!(request_kind(Method::Get, "/ServiceProviderConfig", ""), "GET /other");
+    }
+
+    #[test]
+    fn a_lean_transcript_keeps_records_in_order_without_bodies() {
+        let lean = Transcript::lean();
+        lean.push(exchange(Method::Get, "/Users", "filter=x"));
+        lean.push(exchange(Method::Post, "/Users", ""));
+        assert_eq!(lean.len(), 2);
+        assert_eq!(lean.writes_since(0), 1);
+        let kinds: Vec<&str> = lean.records().iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, ["GET /Users?filter", "POST /Users"]);
+        let second = lean.get(1).expect("second exchange");
+        assert_eq!((second.index, second.path.as_str(), second.request_body.is_none()), (1, "/Users", true));
+    }
+
+    #[tokio::test]
+    async fn deferred_exchanges_are_appended_in_the_order_given() {
+        let full = Transcript::new();
+        full.push(exchange(Method::Get, "/Users/first", ""));
+        let ((), held) = Transcript::deferred(async {
+            full.push(exchange(Method::Patch, "/Users/a", ""));
+            full.push(exchange(Method::Delete, "/Users/b", ""));
+        })
+        .await;
+        assert_eq!(full.len(), 1, "held back until appended");
+        assert_eq!(full.append(held), 1);
+        let paths: Vec<(usize, String)> = full.exchanges().into_iter().map(|e| (e.index, e.path)).collect();
+        assert_eq!(paths, [(0, "/Users/first".into()), (1, "/Users/a".into()), (2, "/Users/b".into())]);
+        assert!(full.exchanges()[1].request_body.is_some(), "a full transcript keeps bodies");
     }
 }
