@@ -204,7 +204,7 @@ impl Ctx {
 pub async fn send_retrying(client: &Client, request: Request) -> Result<Exchange, ClientError> {
     let mut attempt = 1;
     loop {
-        let exchange = client.send(request.clone()).await?;
+        let exchange = client.send(&request).await?;
         if exchange.status != Some(429) || attempt == ATTEMPTS {
             return Ok(exchange);
         }

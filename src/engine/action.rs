@@ -77,7 +77,7 @@ impl Actor {
     pub async fn send(&self, request: Request) -> Sent {
         let mut attempt = 0;
         loop {
-            let sent = match self.client.send(request.clone()).await {
+            let sent = match self.client.send(&request).await {
                 Ok(exchange) => {
                     self.answered.store(true, Ordering::Relaxed);
                     Sent::Answer(exchange)
@@ -169,7 +169,7 @@ pub fn describe_failure(sent: &Sent) -> String {
 }
 
 /// The resources of a `ListResponse` answer to a filter query (ENTRA.md 1.0 item 11, 1.1).
-pub fn list_resources(e: &Exchange) -> Result<Vec<Json>, Finding> {
+pub fn list_resources(e: &Exchange) -> Result<&[Json], Finding> {
     let line = e.request_line();
     if e.status == Some(404) {
         return Err(Finding::error(
@@ -185,22 +185,21 @@ pub fn list_resources(e: &Exchange) -> Result<Vec<Json>, Finding> {
             .with_request(e));
     }
     let json = body_json(e)?;
-    let resources = json
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Resources")).map(|(_, v)| v.clone()));
+    let resources =
+        json.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Resources")).map(|(_, v)| v));
     match resources {
         Some(Json::Array(items)) => Ok(items),
-        None if json.get("totalResults").and_then(Json::as_u64) == Some(0) => Ok(Vec::new()),
+        None if json.get("totalResults").and_then(Json::as_u64) == Some(0) => Ok(&[]),
         _ => Err(incompatible(e, "the response is not a ListResponse with a `Resources` array")),
     }
 }
 
-/// The resource and its `id` from a POST or GET-by-id answer.
-pub fn resource_with_id(e: &Exchange) -> Result<(String, Json), Finding> {
+/// The `id` and the resource of a POST or GET-by-id answer.
+pub fn resource_with_id(e: &Exchange) -> Result<(String, &Json), Finding> {
     let json = body_json(e)?;
     match json.get("id") {
-        Some(Json::String(id)) if !id.is_empty() => Ok((id.clone(), json.clone())),
-        Some(Json::Number(n)) => Ok((n.to_string(), json.clone())),
+        Some(Json::String(id)) if !id.is_empty() => Ok((id.clone(), json)),
+        Some(Json::Number(n)) => Ok((n.to_string(), json)),
         _ => Err(incompatible(e, "the returned resource has no `id`")),
     }
 }

@@ -41,7 +41,7 @@ pub struct Cds {
     /// Source objectIds whose last operation failed, retried next cycle.
     pub escrows: BTreeSet<String>,
     /// Source fingerprints seen at the last cycle (delta emulation).
-    pub fingerprints: BTreeMap<String, String>,
+    pub fingerprints: BTreeMap<String, u64>,
     /// Whether an initial cycle completed since the last restart.
     pub initialized: bool,
 }

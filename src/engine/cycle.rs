@@ -9,7 +9,7 @@ use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction,
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::{evaluate, user_ref, Exported};
+use crate::engine::users::{evaluate_matching, user_ref, Exported};
 use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
@@ -52,7 +52,7 @@ impl Engine {
     fn duplicate_sources(&self, snapshot: &SourceSnapshot, mapper: &dyn Mapper) -> std::collections::BTreeSet<String> {
         let mut by_value: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
         for user in snapshot.users.iter().filter(|u| self.plan_user(u, mapper) == Plan::Export) {
-            let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
+            let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs);
             if let Some((attr, value)) = eval.matching().into_iter().next() {
                 by_value.entry(format!("{attr}={}", value.to_lowercase())).or_default().push(user.object_id.clone());
             }
@@ -87,7 +87,7 @@ impl Engine {
         let number = self.cycles;
         let started_at = self.clock.now();
         let first_request = self.transcript_len();
-        let mut log = CycleLog::default();
+        let mut log = CycleLog::new(!self.object_events);
         let (users, gone) = self.candidates(kind, snapshot);
         let plans: Vec<(&SourceUser, Plan)> = users.iter().map(|u| (*u, self.plan_user(u, mapper))).collect();
         let deletions = plans.iter().filter(|(_, p)| matches!(p, Plan::Deprovision { .. })).count()
@@ -207,7 +207,7 @@ impl Engine {
                 let this = &*self;
                 futures::stream::iter(round.iter().map(|user| async move {
                     Transcript::deferred(async move {
-                        let mut part = CycleLog::default();
+                        let mut part = CycleLog::new(!this.object_events);
                         let outcome = this.export_user_shared(user, mapper, &mut part).await;
                         (outcome, part)
                     })
@@ -291,8 +291,8 @@ mod tests {
     struct NoFilters;
 
     impl Mapper for NoFilters {
-        fn specs(&self, _: ObjectKind) -> Vec<AttrSpec> {
-            Vec::new()
+        fn specs(&self, _: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
+            std::sync::Arc::from([])
         }
         fn evaluate(&self, _: ObjectKind, _: usize, _: &SourceObject) -> Result<Value, String> {
             Ok(Value::Null)

@@ -13,7 +13,7 @@ use crate::engine::dialect;
 use crate::engine::diff::{self, Desired};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
-use crate::engine::resource::{self, TargetPath};
+use crate::engine::resource;
 use crate::engine::result::{
     CycleKind, ErrorCode, Finding, FindingKind, LogAction, ModifiedProperty, ObjectKind, ObjectRef, RequestRef,
 };
@@ -45,8 +45,8 @@ pub fn group_post_body(eval: &Evaluated) -> Json {
         if is_members(&spec.target) || diff::is_empty(value) {
             continue;
         }
-        if let Some(path) = TargetPath::parse(&spec.target) {
-            resource::set(&mut attrs, &path, value.clone());
+        if let Some(path) = &spec.path {
+            resource::set(&mut attrs, path, value.clone());
         }
     }
     let mut body = Map::new();
@@ -170,7 +170,9 @@ impl Engine {
             requests.push(RequestRef::of(sent.exchange()));
             let e = match sent {
                 Sent::Answer(e) if by_id && e.status == Some(200) => {
-                    found = Some(resource_with_id(e).map_err(|f| log.fail(obj, requests, f))?);
+                    found = Some(
+                        resource_with_id(e).map(|(id, r)| (id, r.clone())).map_err(|f| log.fail(obj, requests, f))?,
+                    );
                     continue;
                 }
                 Sent::Answer(e) if !by_id => e,
@@ -243,7 +245,7 @@ impl Engine {
                 let sent = self.actor.send(Request::new(Method::Post, "/Groups").body(body.clone())).await;
                 requests.push(RequestRef::of(sent.exchange()));
                 let created = match &sent {
-                    Sent::Answer(e) if e.is_success() => resource_with_id(e),
+                    Sent::Answer(e) if e.is_success() => resource_with_id(e).map(|(id, r)| (id, r.clone())),
                     _ => Err(Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
                         .with_code(failure_code(&sent))
                         .with_request(sent.exchange())),
@@ -342,12 +344,12 @@ impl Engine {
             .zip(&eval.values)
             .filter(|(s, _)| !s.on_create_only && !is_members(&s.target))
             .filter_map(|(s, v)| {
-                let path = TargetPath::parse(&s.target)?;
+                let path = s.path.as_ref()?;
                 Some(Desired {
                     path: s.target.clone(),
                     value: v.clone(),
                     case_exact: s.case_exact,
-                    current: resource::get(resource, &path),
+                    current: resource::get(resource, path),
                     only_if_target_empty: s.only_if_target_empty,
                     flow_always: s.flow_always,
                 })

@@ -22,9 +22,17 @@ pub struct CycleLog {
     pub counts: Counts,
     /// Source objectIds that failed.
     pub failed: BTreeSet<String>,
+    /// A lean log, for runs too large for per-object reporting: a create's entry does not list every
+    /// attribute it exported (the count and any failure are still logged).
+    pub lean: bool,
 }
 
 impl CycleLog {
+    /// An empty log, lean or not.
+    pub fn new(lean: bool) -> Self {
+        CycleLog { lean, ..CycleLog::default() }
+    }
+
     /// Appends the log of work done elsewhere (one object exported concurrently) whose request indices
     /// were counted from `base`'s point of view: every index is moved by `base`.
     pub fn absorb(&mut self, mut other: CycleLog, base: usize) {

@@ -4,6 +4,7 @@
 //! (and flap, as they do in Entra: ENTRA.md 3.3 item 10) while runs stay reproducible.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 
@@ -17,6 +18,9 @@ use crate::mapping::{
 #[derive(Debug)]
 pub struct SetMapper {
     set: MappingSet,
+    /// `specs()` of users and groups, built once.
+    user_specs: Arc<[AttrSpec]>,
+    group_specs: Arc<[AttrSpec]>,
     seed: u64,
     evaluations: AtomicU64,
     allowed: ObjectActions,
@@ -25,7 +29,16 @@ pub struct SetMapper {
 impl SetMapper {
     /// Wraps a mapping set; `seed` seeds `Guid()` and `RandomString()`.
     pub fn new(set: MappingSet, seed: u64) -> Self {
-        SetMapper { set, seed, evaluations: AtomicU64::new(0), allowed: ObjectActions::default() }
+        let user_specs = specs_of(Some(&set.users));
+        let group_specs = specs_of(set.groups.as_ref());
+        SetMapper {
+            set,
+            user_specs,
+            group_specs,
+            seed,
+            evaluations: AtomicU64::new(0),
+            allowed: ObjectActions::default(),
+        }
     }
 
     /// Restricts the target object actions further (the scenario's `[settings] actions`).
@@ -42,22 +55,30 @@ impl SetMapper {
     }
 }
 
+/// The specs of an object mapping, in mapping order (none when the kind is not mapped).
+fn specs_of(object: Option<&ObjectMapping>) -> Arc<[AttrSpec]> {
+    let Some(object) = object else { return Arc::from([]) };
+    object
+        .attributes
+        .iter()
+        .map(|a| AttrSpec {
+            matching_priority: a.matching_priority.filter(|p| *p > 0),
+            case_exact: a.case_exact,
+            on_create_only: a.apply == Apply::OnCreate || matches!(a.source, MappingSource::None),
+            default: a.default.clone(),
+            only_if_target_empty: matches!(a.apply, Apply::ValueAddOnly | Apply::AttributeAddOnly),
+            flow_always: a.flow_behavior == FlowBehavior::FlowAlways,
+            ..AttrSpec::for_target(a.target.to_string())
+        })
+        .collect()
+}
+
 impl Mapper for SetMapper {
-    fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec> {
-        let Some(object) = self.object(kind) else { return Vec::new() };
-        object
-            .attributes
-            .iter()
-            .map(|a| AttrSpec {
-                target: a.target.to_string(),
-                matching_priority: a.matching_priority.filter(|p| *p > 0),
-                case_exact: a.case_exact,
-                on_create_only: a.apply == Apply::OnCreate || matches!(a.source, MappingSource::None),
-                default: a.default.clone(),
-                only_if_target_empty: matches!(a.apply, Apply::ValueAddOnly | Apply::AttributeAddOnly),
-                flow_always: a.flow_behavior == FlowBehavior::FlowAlways,
-            })
-            .collect()
+    fn specs(&self, kind: ObjectKind) -> Arc<[AttrSpec]> {
+        match kind {
+            ObjectKind::User => self.user_specs.clone(),
+            ObjectKind::Group => self.group_specs.clone(),
+        }
     }
 
     fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String> {

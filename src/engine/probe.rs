@@ -14,10 +14,9 @@ pub const INVALID_CREDENTIALS: &str = "You appear to have entered invalid creden
 
 /// The precedence-1 matching attribute of a kind, or Entra's default (`userName` / `displayName`).
 pub fn primary_matching(mapper: &dyn Mapper, kind: ObjectKind) -> String {
-    let mut specs: Vec<_> =
-        mapper.specs(kind).into_iter().filter(|s| s.matching_priority.is_some_and(|p| p > 0)).collect();
-    specs.sort_by_key(|s| s.matching_priority);
-    specs.into_iter().next().map(|s| s.target).unwrap_or_else(|| {
+    let specs = mapper.specs(kind);
+    let first = specs.iter().filter(|s| s.matching_priority.is_some_and(|p| p > 0)).min_by_key(|s| s.matching_priority);
+    first.map(|s| s.target.clone()).unwrap_or_else(|| {
         match kind {
             ObjectKind::User => "userName",
             ObjectKind::Group => "displayName",

@@ -299,7 +299,7 @@ async fn seed_target(setup: &Client, scenario: &Scenario) -> Vec<Finding> {
                 obj.insert("schemas".into(), serde_json::json!([urn]));
             }
         }
-        match setup.send(Request::new(Method::Post, path).body(body)).await {
+        match setup.send(&Request::new(Method::Post, path).body(body)).await {
             Ok(e) if e.is_success() => {}
             Ok(e) => findings.push(Finding::error(
                 FindingKind::Transport,
@@ -477,7 +477,7 @@ async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &sc
         edit.set.iter().map(|(p, v)| serde_json::json!({"op": "replace", "path": p, "value": v})).collect();
     ops.extend(edit.unset.iter().map(|p| serde_json::json!({"op": "remove", "path": p})));
     let body = crate::engine::dialect::patch_body(ops);
-    match setup.send(Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
+    match setup.send(&Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
         Ok(e) if e.is_success() => Vec::new(),
         Ok(e) => vec![Finding::error(
             FindingKind::Transport,

@@ -6,8 +6,10 @@
 //! Delta queries are emulated with fingerprints: an incremental cycle evaluates the objects whose
 //! source state changed since the previous cycle (plus escrowed ones), as Graph delta would report.
 
-use sha2::{Digest, Sha256};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
+use crate::engine::resource::TargetPath;
 use crate::engine::result::ObjectKind;
 use crate::mapping::{SourceObject, Value};
 
@@ -70,20 +72,22 @@ impl SourceSnapshot {
     }
 }
 
-/// A stable fingerprint of a user's source state (what a delta query would notice).
-pub fn user_fingerprint(user: &SourceUser) -> String {
-    let text = format!("{}|{}|{}|{}", user.attrs.to_json(), user.assigned, user.soft_deleted, user.alias);
-    hex(&Sha256::digest(text.as_bytes()))
+/// A fingerprint of a user's source state (what a delta query would notice). Fingerprints live only in
+/// memory for one run, so a fast 64-bit hash serves: a collision would hide one change from one cycle.
+pub fn user_fingerprint(user: &SourceUser) -> u64 {
+    fingerprint(&(&user.attrs, user.assigned, user.soft_deleted, &user.alias))
 }
 
-/// A stable fingerprint of a group's source state.
-pub fn group_fingerprint(group: &SourceGroup) -> String {
-    let text = format!("{}|{}|{:?}", group.attrs.to_json(), group.assigned, group.members);
-    hex(&Sha256::digest(text.as_bytes()))
+/// A fingerprint of a group's source state.
+pub fn group_fingerprint(group: &SourceGroup) -> u64 {
+    fingerprint(&(&group.attrs, group.assigned, &group.members))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn fingerprint(state: &impl Hash) -> u64 {
+    // `DefaultHasher::new()` has fixed keys: the same state gives the same fingerprint within a run.
+    let mut hasher = DefaultHasher::new();
+    state.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// One target attribute of an object mapping.
@@ -91,6 +95,8 @@ fn hex(bytes: &[u8]) -> String {
 pub struct AttrSpec {
     /// Target path.
     pub target: String,
+    /// `target` parsed (`None` for shapes Entra does not use); see [`AttrSpec::for_target`].
+    pub path: Option<TargetPath>,
     /// Matching precedence (lowest first), when the attribute is used for matching.
     pub matching_priority: Option<u32>,
     /// The target attribute's `caseExact`.
@@ -103,6 +109,19 @@ pub struct AttrSpec {
     pub only_if_target_empty: bool,
     /// Re-send even when the target already has the value (`FlowAlways`).
     pub flow_always: bool,
+}
+
+impl AttrSpec {
+    /// A spec for `target` with its parsed path and every other property at its default.
+    pub fn for_target(target: impl Into<String>) -> Self {
+        let target = target.into();
+        AttrSpec { path: TargetPath::parse(&target), target, ..AttrSpec::default() }
+    }
+
+    /// True for the manager reference (linked in the reference pass, never in a create or update body).
+    pub fn is_manager(&self) -> bool {
+        self.path.as_ref().is_some_and(TargetPath::is_manager)
+    }
 }
 
 /// One scoping clause, evaluated.
@@ -142,8 +161,9 @@ impl Default for ObjectActions {
 
 /// The mapping as cycles see it.
 pub trait Mapper: Send + Sync {
-    /// The target attributes of a kind, in mapping order (empty when the kind is not mapped).
-    fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec>;
+    /// The target attributes of a kind, in mapping order (empty when the kind is not mapped). Called for
+    /// every object a cycle evaluates: implementations build the list once and hand out the shared copy.
+    fn specs(&self, kind: ObjectKind) -> Arc<[AttrSpec]>;
     /// Evaluates attribute `index` of `specs(kind)` against a source object; `Err` carries a message.
     fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String>;
     /// The JSON Entra sends for a value of attribute `index` (typed by the target attribute: booleans,

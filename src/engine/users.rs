@@ -2,6 +2,8 @@
 //! filter queries in matching precedence), then create, update only the differing attributes, disable,
 //! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value as Json};
 
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
@@ -26,7 +28,7 @@ pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 #[derive(Debug, Clone)]
 pub struct Evaluated {
     /// Specs in mapping order.
-    pub specs: Vec<AttrSpec>,
+    pub specs: Arc<[AttrSpec]>,
     /// Values (`Null` when the source value is null).
     pub values: Vec<Json>,
     /// Evaluation errors.
@@ -41,7 +43,7 @@ impl Evaluated {
 
     /// The manager spec's value: the manager's source objectId.
     pub fn manager(&self) -> Option<Option<String>> {
-        let i = self.specs.iter().position(|s| TargetPath::parse(&s.target).is_some_and(|p| p.is_manager()))?;
+        let i = self.specs.iter().position(AttrSpec::is_manager)?;
         Some(self.values[i].as_str().map(str::to_string).filter(|s| !s.is_empty()))
     }
 
@@ -68,15 +70,41 @@ impl Evaluated {
 
 /// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given.
 pub fn evaluate(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, soft_deleted: bool) -> Evaluated {
-    let mut source = attrs.clone();
-    if kind == ObjectKind::User {
-        source.set("IsSoftDeleted", Value::Bool(soft_deleted));
-    }
+    evaluate_where(mapper, kind, attrs, soft_deleted, |_| true)
+}
+
+/// Evaluates the matching attributes only (the others are `Null`): enough for [`Evaluated::matching`].
+pub fn evaluate_matching(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject) -> Evaluated {
+    evaluate_where(mapper, kind, attrs, false, |s| s.matching_priority.is_some())
+}
+
+fn evaluate_where(
+    mapper: &dyn Mapper,
+    kind: ObjectKind,
+    attrs: &SourceObject,
+    soft_deleted: bool,
+    wanted: impl Fn(&AttrSpec) -> bool,
+) -> Evaluated {
+    // Expressions read an absent `IsSoftDeleted` as false (Entra computes it for every object), so only a
+    // soft-deleted user, or a source that carries the attribute itself, needs a copy with it set.
+    let with_flag;
+    let source = if kind == ObjectKind::User && (soft_deleted || attrs.has("IsSoftDeleted")) {
+        let mut copy = attrs.clone();
+        copy.set("IsSoftDeleted", Value::Bool(soft_deleted));
+        with_flag = copy;
+        &with_flag
+    } else {
+        attrs
+    };
     let specs = mapper.specs(kind);
     let mut values = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
-        match mapper.evaluate(kind, i, &source) {
+        if !wanted(spec) {
+            values.push(Json::Null);
+            continue;
+        }
+        match mapper.evaluate(kind, i, source) {
             // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
             Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
             Ok(v) => values.push(mapper.typed(kind, i, &v)),
@@ -106,7 +134,7 @@ pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> J
     let mut attrs = Map::new();
     let mut enterprise = false;
     for (spec, value) in eval.specs.iter().zip(&eval.values) {
-        let Some(path) = TargetPath::parse(&spec.target) else { continue };
+        let Some(path) = &spec.path else { continue };
         if path.is_manager() {
             continue;
         }
@@ -124,7 +152,7 @@ pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> J
             };
         }
         enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
-        resource::set(&mut attrs, &path, value);
+        resource::set(&mut attrs, path, value);
     }
     let mut schemas = vec![json!(USER_URN)];
     if enterprise {
@@ -173,12 +201,12 @@ impl Engine {
         if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string) {
             let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
             requests.push(RequestRef::of(sent.exchange()));
-            return match &sent {
-                Sent::Answer(e) if e.status == Some(200) => match resource_with_id(e) {
-                    Ok(found) => Ok(Some(found)),
+            return match sent {
+                Sent::Answer(mut e) if e.status == Some(200) => match resource_with_id(&e) {
+                    Ok((id, _)) => Ok(Some((id, e.take_json()))),
                     Err(f) => Err(log.fail(obj, requests, f)),
                 },
-                _ => {
+                sent => {
                     let code = failure_code(&sent);
                     let msg = if code == ErrorCode::InvalidAnchor {
                         format!(
@@ -297,11 +325,11 @@ impl Engine {
                     return None;
                 }
                 let body = post_body(self.dialect, &eval, self.settings.string_booleans_on_post);
-                let sent = self.actor.send(Request::new(Method::Post, "/Users").body(body.clone())).await;
+                let sent = self.actor.send(Request::new(Method::Post, "/Users").body(body)).await;
                 requests.push(RequestRef::of(sent.exchange()));
-                let e = match &sent {
-                    Sent::Answer(e) if e.status == Some(201) || e.status == Some(200) => e.clone(),
-                    _ => {
+                let mut e = match sent {
+                    Sent::Answer(e) if e.status == Some(201) || e.status == Some(200) => e,
+                    sent => {
                         let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))
                             .with_code(failure_code(&sent))
                             .with_request(sent.exchange());
@@ -318,14 +346,15 @@ impl Engine {
                         .with_request(&e),
                     );
                 }
-                let (id, res) = match resource_with_id(&e) {
-                    Ok(x) => x,
+                let id = match resource_with_id(&e) {
+                    Ok((id, _)) => id,
                     Err(f) => {
                         log.fail(&obj, &requests, f);
                         return None;
                     }
                 };
-                let modified = created_properties(&eval);
+                let res = e.take_json();
+                let modified = if log.lean { Vec::new() } else { created_properties(&eval) };
                 outcome.link = Some(id.clone());
                 obj.target_id = Some(id.clone());
                 log.success(&obj, LogAction::Create, "created", modified, requests.clone());
@@ -365,8 +394,10 @@ impl Engine {
         log: &mut CycleLog,
         requests: &[RequestRef],
     ) -> Result<Option<String>, Failed> {
-        let path = TargetPath::parse(&format!("{ENTERPRISE_URN}:manager")).ok_or(Failed)?;
-        let Some(value) = resource::get(resource, &path) else { return Ok(None) };
+        static MANAGER: std::sync::LazyLock<Option<TargetPath>> =
+            std::sync::LazyLock::new(|| TargetPath::parse(&format!("{ENTERPRISE_URN}:manager")));
+        let path = MANAGER.as_ref().ok_or(Failed)?;
+        let Some(value) = resource::get(resource, path) else { return Ok(None) };
         match resource::manager_id(&value) {
             Some((id, true)) => {
                 let mut f = Finding::error(
@@ -399,7 +430,7 @@ impl Engine {
             .zip(&eval.values)
             .filter(|(s, _)| !s.on_create_only)
             .filter_map(|(s, v)| {
-                let path = TargetPath::parse(&s.target)?;
+                let path = s.path.as_ref()?;
                 if path.is_manager() {
                     return None;
                 }
@@ -412,7 +443,7 @@ impl Engine {
                     path: s.target.clone(),
                     value,
                     case_exact: s.case_exact,
-                    current: resource::get(resource, &path),
+                    current: resource::get(resource, path),
                     only_if_target_empty: s.only_if_target_empty,
                     flow_always: s.flow_always,
                 })
@@ -467,7 +498,7 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
     eval.specs
         .iter()
         .zip(&eval.values)
-        .filter(|(s, _)| !TargetPath::parse(&s.target).is_some_and(|p| p.is_manager()))
+        .filter(|(s, _)| !s.is_manager())
         .filter_map(|(s, v)| {
             let value = if diff::is_empty(v) { Json::String(s.default.clone()?) } else { v.clone() };
             Some(ModifiedProperty { name: s.target.clone(), old: None, new: Some(value) })
@@ -481,25 +512,22 @@ mod tests {
 
     fn spec(target: &str, default: Option<&str>) -> AttrSpec {
         AttrSpec {
-            target: target.into(),
             matching_priority: (target == "userName").then_some(1),
-            case_exact: false,
-            on_create_only: false,
             default: default.map(str::to_string),
-            ..AttrSpec::default()
+            ..AttrSpec::for_target(target)
         }
     }
 
     fn eval() -> Evaluated {
         Evaluated {
-            specs: vec![
+            specs: Arc::from(vec![
                 spec("userName", None),
                 spec("active", None),
                 spec("title", Some("Staff")),
                 spec("nickName", None),
                 spec(&format!("{ENTERPRISE_URN}:manager"), None),
                 spec(&format!("{ENTERPRISE_URN}:department"), None),
-            ],
+            ]),
             values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
             errors: Vec::new(),
         }
@@ -531,8 +559,10 @@ mod tests {
     #[test]
     fn matching_values_come_in_precedence_order() {
         let mut e = eval();
-        e.specs[5].matching_priority = Some(0);
-        e.specs[2].matching_priority = Some(2);
+        let mut specs = e.specs.to_vec();
+        specs[5].matching_priority = Some(0);
+        specs[2].matching_priority = Some(2);
+        e.specs = specs.into();
         e.values[2] = json!("Engineer");
         assert_eq!(
             e.matching(),

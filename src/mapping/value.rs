@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A source attribute or expression value.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Value {
     /// Absent.
     #[default]
@@ -113,7 +113,7 @@ impl From<i64> for Value {
 /// A source object as mappings see it: attribute name → value. Lookups try the exact name first, then
 /// a case-insensitive match (Entra's attribute names are case-insensitive except directory extensions,
 /// whose exact spelling wins when both exist).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SourceObject {
     attrs: BTreeMap<String, Value>,
 }

@@ -383,8 +383,8 @@ impl Client {
 
     /// Sends a request and records the exchange. HTTP error statuses are `Ok`; only a missing HTTP
     /// answer is `Err` (and is recorded too).
-    pub async fn send(&self, request: Request) -> Result<Exchange, ClientError> {
-        let first = self.send_once(request.clone()).await?;
+    pub async fn send(&self, request: &Request) -> Result<Exchange, ClientError> {
+        let first = self.send_once(request).await?;
         // An OAuth token the endpoint refuses may have been revoked or expired early: fetch a new one, once.
         if first.status == Some(401) {
             if let Some(tokens) = &self.tokens {
@@ -395,7 +395,7 @@ impl Client {
         Ok(first)
     }
 
-    async fn send_once(&self, request: Request) -> Result<Exchange, ClientError> {
+    async fn send_once(&self, request: &Request) -> Result<Exchange, ClientError> {
         let path = normalize_path(&request.path);
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
@@ -417,7 +417,8 @@ impl Client {
             method: request.method,
             path,
             query,
-            request_body: request.body.clone(),
+            // A lean transcript keeps no bodies: the engine never reads the request body back.
+            request_body: if self.transcript.is_lean() { None } else { request.body.clone() },
             status: None,
             response_headers: Vec::new(),
             response_body: Body::Empty,

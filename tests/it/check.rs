@@ -287,7 +287,7 @@ mod embedded {
     /// Sends a test's own request, again while the endpoint's rate-limit switch answers 429.
     async fn unthrottled(client: &Client, request: Request) -> entrasim::scim::client::Exchange {
         loop {
-            let ex = client.send(request.clone()).await.expect("the embedded endpoint answers");
+            let ex = client.send(&request).await.expect("the embedded endpoint answers");
             if ex.status != Some(429) {
                 return ex;
             }

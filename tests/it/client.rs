@@ -31,7 +31,7 @@ async fn filter_query_is_encoded_like_entra_and_flag_is_stripped() {
         .mount(&server)
         .await;
     let c = client(&server, "?aadOptscim062020");
-    let ex = c.send(Request::get_filtered("Users", "userName eq \"alice@contoso.com\"")).await.unwrap();
+    let ex = c.send(&Request::get_filtered("Users", "userName eq \"alice@contoso.com\"")).await.unwrap();
     assert_eq!(ex.status, Some(200));
     assert_eq!(ex.raw_request_line(), "GET /Users?filter=userName+eq+%22alice%40contoso.com%22");
     assert_eq!(ex.request_line(), "GET /Users?filter=userName eq \"alice@contoso.com\"");
@@ -54,7 +54,7 @@ async fn not_found_is_an_exchange_not_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let ex = client(&server, "").send(Request::new(Method::Get, "/Users/42")).await.unwrap();
+    let ex = client(&server, "").send(&Request::new(Method::Get, "/Users/42")).await.unwrap();
     assert_eq!(ex.status, Some(404));
     let err = ex.scim_error().unwrap();
     assert_eq!((err.status.as_deref(), err.detail.as_deref()), (Some("404"), Some("no such user")));
@@ -70,8 +70,10 @@ async fn conflict_error_body_is_parsed_into_fields() {
         .expect(1)
         .mount(&server)
         .await;
-    let ex =
-        client(&server, "").send(Request::new(Method::Post, "Users").body(json!({"userName": "a@b.c"}))).await.unwrap();
+    let ex = client(&server, "")
+        .send(&Request::new(Method::Post, "Users").body(json!({"userName": "a@b.c"})))
+        .await
+        .unwrap();
     let err = ex.scim_error().unwrap();
     assert_eq!(err.scim_type.as_deref(), Some("uniqueness"));
     assert_eq!(err.status.as_deref(), Some("409"));
@@ -86,7 +88,7 @@ async fn too_many_requests_exposes_retry_after() {
         .expect(1)
         .mount(&server)
         .await;
-    let ex = client(&server, "").send(Request::new(Method::Get, "Users/1")).await.unwrap();
+    let ex = client(&server, "").send(&Request::new(Method::Get, "Users/1")).await.unwrap();
     assert_eq!(ex.status, Some(429));
     assert_eq!(ex.retry_after(), Some(Duration::from_secs(3)));
     assert_eq!(ex.response_body, Body::Empty);
@@ -106,7 +108,7 @@ async fn patch_body_is_sent_verbatim() {
         .expect(1)
         .mount(&server)
         .await;
-    let ex = client(&server, "").send(Request::new(Method::Patch, "/Users/7").body(body.clone())).await.unwrap();
+    let ex = client(&server, "").send(&Request::new(Method::Patch, "/Users/7").body(body.clone())).await.unwrap();
     assert_eq!(ex.status, Some(204));
     assert_eq!(ex.request_body, Some(body));
 }
@@ -125,9 +127,9 @@ async fn truncated_json_and_html_pages_are_recorded_as_text() {
         .mount(&server)
         .await;
     let c = client(&server, "");
-    let ex = c.send(Request::new(Method::Get, "Users/trunc")).await.unwrap();
+    let ex = c.send(&Request::new(Method::Get, "Users/trunc")).await.unwrap();
     assert!(matches!(&ex.response_body, Body::Text { text, .. } if text.starts_with("{\"id\"")));
-    let ex = c.send(Request::new(Method::Get, "Users/html")).await.unwrap();
+    let ex = c.send(&Request::new(Method::Get, "Users/html")).await.unwrap();
     assert_eq!(ex.status, Some(502));
     assert!(ex.scim_error().is_none());
     assert!(ex.body_excerpt().contains("Bad Gateway"));
@@ -144,7 +146,7 @@ async fn oversized_bodies_are_bounded() {
         .await;
     let mut cfg = ClientConfig::new(server.uri(), Auth::None);
     cfg.max_body = 1024;
-    let ex = Client::new(cfg).unwrap().send(Request::new(Method::Get, "Users")).await.unwrap();
+    let ex = Client::new(cfg).unwrap().send(&Request::new(Method::Get, "Users")).await.unwrap();
     assert_eq!(ex.response_body, Body::TooLarge { limit: 1024 });
 }
 
@@ -159,7 +161,7 @@ async fn slow_responses_time_out_and_are_recorded() {
     let mut cfg = ClientConfig::new(server.uri(), Auth::Bearer(Secret::new("tok-123")));
     cfg.timeout = Duration::from_millis(200);
     let c = Client::new(cfg).unwrap();
-    let err = c.send(Request::new(Method::Get, "Users")).await.unwrap_err();
+    let err = c.send(&Request::new(Method::Get, "Users")).await.unwrap_err();
     assert!(matches!(err, ClientError::Transport { kind: TransportErrorKind::Timeout, .. }), "{err}");
     assert!(!err.to_string().contains("tok-123"));
     let recorded = c.transcript().exchanges();
@@ -172,7 +174,7 @@ async fn connection_refused_is_a_transport_error() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let c = Client::new(ClientConfig::new(format!("http://127.0.0.1:{port}/scim"), Auth::None)).unwrap();
-    let err = c.send(Request::new(Method::Get, "Users")).await.unwrap_err();
+    let err = c.send(&Request::new(Method::Get, "Users")).await.unwrap_err();
     assert!(matches!(err, ClientError::Transport { kind: TransportErrorKind::Connect, .. }), "{err}");
     assert_eq!(err.exchange().map(|e| e.status), Some(None));
 }
@@ -219,7 +221,7 @@ mod oauth {
             .await;
         let client = Client::new(ClientConfig::new(format!("{}/scim", server.uri()), oauth(&server))).unwrap();
         for _ in 0..2 {
-            let e = client.send(Request::new(Method::Get, "/Users")).await.unwrap();
+            let e = client.send(&Request::new(Method::Get, "/Users")).await.unwrap();
             assert_eq!(e.status, Some(200));
         }
     }
@@ -244,7 +246,7 @@ mod oauth {
             .await;
         Mock::given(method("GET")).and(path("/scim/Users")).respond_with(list()).mount(&server).await;
         let client = Client::new(ClientConfig::new(format!("{}/scim", server.uri()), oauth(&server))).unwrap();
-        let e = client.send(Request::new(Method::Get, "/Users")).await.unwrap();
+        let e = client.send(&Request::new(Method::Get, "/Users")).await.unwrap();
         assert_eq!(e.status, Some(200));
         assert_eq!(client.transcript().len(), 2, "the refused request and its retry are both recorded");
         let text = format!("{:?}", client.transcript().exchanges());

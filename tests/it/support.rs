@@ -74,18 +74,8 @@ impl DirectMapper {
 }
 
 impl Mapper for DirectMapper {
-    fn specs(&self, kind: ObjectKind) -> Vec<AttrSpec> {
-        self.list(kind)
-            .iter()
-            .map(|(t, _, p)| AttrSpec {
-                target: t.clone(),
-                matching_priority: *p,
-                case_exact: false,
-                on_create_only: false,
-                default: None,
-                ..AttrSpec::default()
-            })
-            .collect()
+    fn specs(&self, kind: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
+        self.list(kind).iter().map(|(t, _, p)| AttrSpec { matching_priority: *p, ..AttrSpec::for_target(t) }).collect()
     }
 
     fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String> {

@@ -127,6 +127,18 @@ fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
 }
 
 impl Exchange {
+    /// Moves the parsed JSON body out (`Null` when the body is not JSON), for callers that validated it and
+    /// keep the resource: the transcript holds its own copy.
+    pub fn take_json(&mut self) -> serde_json::Value {
+        match std::mem::replace(&mut self.response_body, Body::Empty) {
+            Body::Json { value } => value,
+            other => {
+                self.response_body = other;
+                serde_json::Value::Null
+            }
+        }
+    }
+
     /// `METHOD /path?query` with the query decoded for reading (`filter=userName eq "a@b.c"`).
     pub fn request_line(&self) -> String {
         if self.query.is_empty() {
