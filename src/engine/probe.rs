@@ -90,7 +90,7 @@ impl Engine {
                     (msg.clone(), Some(Finding::error(FindingKind::NonCompliance, msg)), None)
                 }
                 _ => match list_resources(e) {
-                    Ok(hits) if hits.is_empty() => return,
+                    Ok([]) => return,
                     Ok(hits) => {
                         let msg = format!("{line} matched {} resources for a random GUID", hits.len());
                         (msg.clone(), Some(Finding::error(FindingKind::NonCompliance, msg)), None)
