@@ -16,6 +16,8 @@ pub struct PlainRequest {
     pub url: String,
     /// JSON body bytes, if any.
     pub body: Option<Vec<u8>>,
+    /// Keep the answer's body (the generator learns created ids from it, as any client must).
+    pub keep_answer: bool,
 }
 
 /// What the generator measured.
@@ -27,6 +29,9 @@ pub struct LoadResult {
     pub answered: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// The answers kept (`PlainRequest::keep_answer`), by request index.
+    #[serde(skip)]
+    pub answers: Vec<(usize, Vec<u8>)>,
 }
 
 impl LoadResult {
@@ -52,6 +57,7 @@ pub async fn run(
         let (client, requests, next, answered, auth) =
             (client.clone(), requests.clone(), next.clone(), answered.clone(), auth.clone());
         workers.spawn(async move {
+            let mut kept = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = requests.get(i) else { break };
@@ -64,14 +70,23 @@ pub async fn run(
                 }
                 if let Ok(response) = builder.send().await {
                     let ok = response.status().as_u16() < 500;
-                    let _ = response.bytes().await;
+                    let body = response.bytes().await;
                     if ok {
                         answered.fetch_add(1, Ordering::Relaxed);
                     }
+                    if let (true, Ok(body)) = (r.keep_answer, body) {
+                        kept.push((i, body.to_vec()));
+                    }
                 }
             }
+            kept
         });
     }
-    while workers.join_next().await.is_some() {}
-    Ok(LoadResult { requests: requests.len(), answered: answered.load(Ordering::Relaxed), elapsed: started.elapsed() })
+    let mut answers = Vec::new();
+    while let Some(kept) = workers.join_next().await {
+        answers.extend(kept.unwrap_or_default());
+    }
+    answers.sort_by_key(|(i, _)| *i);
+    let elapsed = started.elapsed();
+    Ok(LoadResult { requests: requests.len(), answered: answered.load(Ordering::Relaxed), elapsed, answers })
 }

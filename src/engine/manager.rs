@@ -11,7 +11,7 @@ use crate::engine::log::CycleLog;
 use crate::engine::result::{Finding, FindingKind, LogAction, ModifiedProperty, RequestRef};
 use crate::engine::state::Engine;
 use crate::engine::users::{user_ref, Exported};
-use crate::scim::client::{Method, Request};
+use crate::scim::client::{Method, Reads, Request};
 
 impl Engine {
     /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
@@ -52,7 +52,8 @@ impl Engine {
                     _ => continue,
                 };
                 let request = Request::new(Method::Patch, format!("/Users/{}", entry.target_id))
-                    .body(dialect::patch_body(vec![op]));
+                    .body(dialect::patch_body(vec![op]))
+                    .reading(Reads::STATUS);
                 planned.push((x, obj, desired, request));
             }
             {

@@ -6,7 +6,7 @@
 //! Delta queries are emulated with fingerprints: an incremental cycle evaluates the objects whose
 //! source state changed since the previous cycle (plus escrowed ones), as Graph delta would report.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::engine::resource::TargetPath;
@@ -84,8 +84,9 @@ pub fn group_fingerprint(group: &SourceGroup) -> u64 {
 }
 
 fn fingerprint(state: &impl Hash) -> u64 {
-    // `DefaultHasher::new()` has fixed keys: the same state gives the same fingerprint within a run.
-    let mut hasher = DefaultHasher::new();
+    // FxHash: fixed keys (the same state gives the same fingerprint in every run) and several times
+    // faster than SipHash over a user's kilobyte of attributes; nothing here is attacker-chosen.
+    let mut hasher = rustc_hash::FxHasher::default();
     state.hash(&mut hasher);
     hasher.finish()
 }

@@ -19,7 +19,7 @@ use crate::engine::result::{
 use crate::engine::source::{AttrSpec, Mapper, SourceUser};
 use crate::engine::state::Engine;
 use crate::mapping::{SourceObject, Value};
-use crate::scim::client::{Body, Method, Request};
+use crate::scim::client::{Body, Method, Reads, Request};
 
 /// The core User schema URN.
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -325,7 +325,10 @@ impl Engine {
                     return None;
                 }
                 let body = post_body(self.dialect, &eval, self.settings.string_booleans_on_post);
-                let sent = self.actor.send(Request::new(Method::Post, "/Users").body(body)).await;
+                // What the engine reads of a created user: its id and its manager.
+                const CREATED: Reads = Reads::Members(&["id", ENTERPRISE_URN]);
+                let request = Request::new(Method::Post, "/Users").body(body).reading(CREATED);
+                let sent = self.actor.send(request).await;
                 requests.push(RequestRef::of(sent.exchange()));
                 let mut e = match sent {
                     Sent::Answer(e) if e.status == Some(201) || e.status == Some(200) => e,
@@ -459,7 +462,8 @@ impl Engine {
             return Some(());
         }
         let body = dialect::patch_body(dialect::attribute_ops(self.dialect, &changes));
-        let sent = self.actor.send(Request::new(Method::Patch, format!("/Users/{target_id}")).body(body)).await;
+        let request = Request::new(Method::Patch, format!("/Users/{target_id}")).body(body).reading(Reads::STATUS);
+        let sent = self.actor.send(request).await;
         requests.push(RequestRef::of(sent.exchange()));
         let modified: Vec<ModifiedProperty> = changes
             .iter()

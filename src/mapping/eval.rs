@@ -41,9 +41,13 @@ pub type UniquenessOracle = Box<dyn FnMut(&str) -> bool + Send>;
 /// Where `Now()`, `Guid()`, `RandomString()` and `DefaultDomain()` get their values.
 pub struct EvalEnv {
     clock: Option<DateTime<Utc>>,
-    rng: StdRng,
+    /// Seeded on first use: most evaluations never draw a random number, and seeding costs more than
+    /// evaluating a plain attribute.
+    rng: Option<StdRng>,
+    /// The seed of `rng`; `None` seeds it from the OS.
+    seed: Option<u64>,
     /// The tenant's default verified domain returned by `DefaultDomain()`.
-    pub default_domain: String,
+    pub default_domain: std::borrow::Cow<'static, str>,
     unique: Option<UniquenessOracle>,
     pub(crate) ignore_flow: bool,
 }
@@ -69,8 +73,9 @@ impl EvalEnv {
     pub fn deterministic(seed: u64) -> Self {
         EvalEnv {
             clock: Some(fixed_now()),
-            rng: StdRng::seed_from_u64(seed),
-            default_domain: "contoso.onmicrosoft.com".to_string(),
+            rng: None,
+            seed: Some(seed),
+            default_domain: "contoso.onmicrosoft.com".into(),
             unique: None,
             ignore_flow: false,
         }
@@ -78,7 +83,7 @@ impl EvalEnv {
 
     /// The real clock and an OS-seeded generator.
     pub fn system() -> Self {
-        EvalEnv { clock: None, rng: StdRng::from_os_rng(), ..EvalEnv::deterministic(0) }
+        EvalEnv { clock: None, seed: None, ..EvalEnv::deterministic(0) }
     }
 
     /// Freezes the clock at `now`.
@@ -100,12 +105,13 @@ impl EvalEnv {
 
     /// The random generator behind `Guid()` and `RandomString()`.
     pub fn rng(&mut self) -> &mut StdRng {
-        &mut self.rng
+        let seed = self.seed;
+        self.rng.get_or_insert_with(|| seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64))
     }
 
     /// A new GUID from the environment's generator (lowercase, hyphenated).
     pub fn guid(&mut self) -> String {
-        let bytes: [u8; 16] = rand::Rng::random(&mut self.rng);
+        let bytes: [u8; 16] = rand::Rng::random(self.rng());
         uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
     }
 

@@ -202,7 +202,11 @@ impl TargetAttr {
             Some(ENTERPRISE_USER) => ENTERPRISE,
             Some(_) => return None,
         };
-        table.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&self.attribute))
+        // Parsing normalises known names to the table's spelling, so the exact comparison usually hits.
+        table
+            .iter()
+            .find(|(n, ..)| *n == self.attribute)
+            .or_else(|| table.iter().find(|(n, ..)| n.eq_ignore_ascii_case(&self.attribute)))
     }
 
     /// For core and enterprise paths that RFC 7643 does not define (`usrName`, `name.givenNme`): the

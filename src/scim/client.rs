@@ -18,6 +18,7 @@
 
 mod encode;
 mod exchange;
+mod projection;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -28,6 +29,7 @@ pub use encode::{encode_query, form_decode, form_encode};
 pub use exchange::{
     request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
 };
+pub use projection::Reads;
 
 /// The media type Entra sends and expects.
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
@@ -234,12 +236,14 @@ pub struct Request {
     pub body: Option<serde_json::Value>,
     /// Entra traffic or verification.
     pub origin: Origin,
+    /// What the caller reads of the answer: with a lean transcript only that is parsed.
+    pub reads: Reads,
 }
 
 impl Request {
     /// A request without query or body.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        Request { method, path: path.into(), query: Vec::new(), body: None, origin: Origin::Entra }
+        Request { method, path: path.into(), query: Vec::new(), body: None, origin: Origin::Entra, reads: Reads::All }
     }
 
     /// `GET path?filter=<filter>` (after any query already added).
@@ -262,6 +266,12 @@ impl Request {
     /// Marks the request as a verification request (not Entra traffic).
     pub fn verification(mut self) -> Self {
         self.origin = Origin::Verification;
+        self
+    }
+
+    /// Says which members of the answer the caller reads (see [`Reads`]).
+    pub fn reading(mut self, reads: Reads) -> Self {
+        self.reads = reads;
         self
     }
 }
@@ -425,7 +435,9 @@ impl Client {
             duration: Duration::ZERO,
             error: None,
         };
-        let outcome = self.exchange(builder, &mut exchange).await;
+        // A full transcript keeps whole bodies; a lean one only what the caller reads.
+        let reads = if self.transcript.is_lean() { request.reads } else { Reads::All };
+        let outcome = self.exchange(builder, reads, &mut exchange).await;
         exchange.duration = started.elapsed();
         match outcome {
             Ok(()) => Ok(self.transcript.push(exchange)),
@@ -438,7 +450,12 @@ impl Client {
         }
     }
 
-    async fn exchange(&self, builder: reqwest::RequestBuilder, exchange: &mut Exchange) -> Result<(), reqwest::Error> {
+    async fn exchange(
+        &self,
+        builder: reqwest::RequestBuilder,
+        reads: Reads,
+        exchange: &mut Exchange,
+    ) -> Result<(), reqwest::Error> {
         let mut response = builder.send().await?;
         exchange.status = Some(response.status().as_u16());
         exchange.response_headers = HEADERS_OF_INTEREST
@@ -456,7 +473,7 @@ impl Client {
             }
             bytes.extend_from_slice(&chunk);
         }
-        exchange.response_body = parse_body(&bytes);
+        exchange.response_body = parse_body(&bytes, reads);
         Ok(())
     }
 }
@@ -473,11 +490,11 @@ fn classify(error: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
-fn parse_body(bytes: &[u8]) -> Body {
+fn parse_body(bytes: &[u8], reads: Reads) -> Body {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Body::Empty;
     }
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
+    match projection::parse(bytes, reads) {
         Ok(value) => Body::Json { value },
         Err(e) => Body::Text { text: String::from_utf8_lossy(bytes).into_owned(), error: e.to_string() },
     }

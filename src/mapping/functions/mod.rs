@@ -71,7 +71,7 @@ pub(crate) fn call(name: &str, args: Vec<Value>, span: Span, env: &mut EvalEnv) 
         "FormatDateTime" => dates::format_date_time(&cx, &args),
         "Now" => Ok(Value::Str(dates::entra_text(env.now()))),
         "Guid" => Ok(Value::Str(env.guid())),
-        "DefaultDomain" => Ok(Value::Str(env.default_domain.clone())),
+        "DefaultDomain" => Ok(Value::Str(env.default_domain.to_string())),
         "RandomString" => roles::random_string(&cx, &args, env),
         "SingleAppRoleAssignment" => Ok(roles::single(&a(0))),
         "AppRoleAssignments" => Ok(roles::values(&a(0))),
