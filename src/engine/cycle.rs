@@ -3,6 +3,8 @@
 //! disable, delete or skip, hold back deprovisioning above the accidental-deletion threshold, export,
 //! link managers, then process groups.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::engine::action::Sent;
 use crate::engine::log::CycleLog;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
@@ -21,6 +23,24 @@ enum Plan {
         unmanage: bool,
     },
     Skip(&'static str),
+}
+
+/// A user a cycle evaluates: its position in the snapshot, its plan and its source fingerprint.
+#[derive(Debug, Clone)]
+struct Candidate {
+    index: usize,
+    plan: Plan,
+    fingerprint: u64,
+}
+
+/// What a cycle learns from reading the source before sending anything.
+struct Survey {
+    /// The users to evaluate, in source order.
+    candidates: Vec<Candidate>,
+    /// Positions of users to export that share a matching value with another user to export.
+    duplicates: HashSet<usize>,
+    /// Linked users missing from the source.
+    gone: Vec<String>,
 }
 
 impl Engine {
@@ -47,40 +67,46 @@ impl Engine {
         Plan::Export
     }
 
-    /// Users to export whose first matching value (case-insensitive) another user to export shares:
-    /// Entra fails them with `DuplicateSourceEntries` (ENTRA.md 4.1).
-    fn duplicate_sources(&self, snapshot: &SourceSnapshot, mapper: &dyn Mapper) -> std::collections::BTreeSet<String> {
-        let mut by_value: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
-        for user in snapshot.users.iter().filter(|u| self.plan_user(u, mapper) == Plan::Export) {
-            let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs);
-            if let Some((attr, value)) = eval.matching().into_iter().next() {
-                by_value.entry(format!("{attr}={}", value.to_lowercase())).or_default().push(user.object_id.clone());
+    /// Reads every user once, without sending anything: the plan of each, which ones this cycle
+    /// evaluates (all on an initial cycle; changed and escrowed ones otherwise) and, among the users to
+    /// export, those whose first matching value (case-insensitive) another user to export shares: Entra
+    /// fails them with `DuplicateSourceEntries` (ENTRA.md 4.1). Attributes are read one user at a time
+    /// and dropped; the export reads them again a page at a time.
+    fn survey(&self, kind: CycleKind, snapshot: &SourceSnapshot<'_>, mapper: &dyn Mapper) -> Survey {
+        let full = kind == CycleKind::Initial || !self.cds.initialized;
+        let mut candidates = Vec::new();
+        let mut by_value: HashMap<String, Vec<usize>> = HashMap::new();
+        for index in 0..snapshot.user_count() {
+            let Some(user) = snapshot.user_at(index) else { continue };
+            let plan = self.plan_user(&user, mapper);
+            if plan == Plan::Export {
+                let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs);
+                if let Some((attr, value)) = eval.matching().into_iter().next() {
+                    by_value.entry(format!("{attr}={}", value.to_lowercase())).or_default().push(index);
+                }
+            }
+            let fingerprint = user_fingerprint(&user);
+            if self.evaluates(full, &user.object_id, fingerprint) {
+                candidates.push(Candidate { index, plan, fingerprint });
             }
         }
-        by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect()
+        let duplicates = by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect();
+        let present: HashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
+        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        Survey { candidates, duplicates, gone }
     }
 
-    /// The users a cycle evaluates, in source order, then linked users missing from the source.
-    fn candidates<'a>(&self, kind: CycleKind, snapshot: &'a SourceSnapshot) -> (Vec<&'a SourceUser>, Vec<String>) {
-        let full = kind == CycleKind::Initial || !self.cds.initialized;
-        let users = snapshot
-            .users
-            .iter()
-            .filter(|u| {
-                full || self.cds.escrows.contains(&u.object_id)
-                    || self.cds.fingerprints.get(&u.object_id) != Some(&user_fingerprint(u))
-            })
-            .collect();
-        let present: std::collections::HashSet<&str> = snapshot.users.iter().map(|u| u.object_id.as_str()).collect();
-        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
-        (users, gone)
+    /// Whether a cycle evaluates a user: every user on a full cycle, otherwise the ones a delta query
+    /// reports (fingerprint changed since the last cycle) and the escrowed ones.
+    fn evaluates(&self, full: bool, object_id: &str, fingerprint: u64) -> bool {
+        full || self.cds.escrows.contains(object_id) || self.cds.fingerprints.get(object_id) != Some(&fingerprint)
     }
 
     /// Runs one cycle.
     pub async fn run_cycle(
         &mut self,
         kind: CycleKind,
-        snapshot: &SourceSnapshot,
+        snapshot: &SourceSnapshot<'_>,
         mapper: &dyn Mapper,
     ) -> (CycleResult, CycleLog) {
         self.cycles += 1;
@@ -88,9 +114,8 @@ impl Engine {
         let started_at = self.clock.now();
         let first_request = self.transcript_len();
         let mut log = CycleLog::new(!self.object_events);
-        let (users, gone) = self.candidates(kind, snapshot);
-        let plans: Vec<(&SourceUser, Plan)> = users.iter().map(|u| (*u, self.plan_user(u, mapper))).collect();
-        let deletions = plans.iter().filter(|(_, p)| matches!(p, Plan::Deprovision { .. })).count()
+        let Survey { candidates, duplicates, gone } = self.survey(kind, snapshot, mapper);
+        let deletions = candidates.iter().filter(|c| matches!(c.plan, Plan::Deprovision { .. })).count()
             + gone.len()
             + self.planned_group_deletions(snapshot, mapper);
         let staged = self.settings.deletion_threshold.is_some_and(|t| deletions > t);
@@ -103,45 +128,48 @@ impl Engine {
             self.quarantine = Some(reason.clone());
             quarantine = Some(reason);
         }
-        let duplicates = self.duplicate_sources(snapshot, mapper);
         let mut exported = Vec::new();
-        let exportable = |i: usize| matches!(plans[i].1, Plan::Export) && !duplicates.contains(&plans[i].0.object_id);
-        let mut i = 0;
-        while i < plans.len() {
-            if self.settings.concurrency > 1 && exportable(i) {
-                // A run of users to export goes out concurrently; logs and transcript stay in source order.
-                let start = i;
-                while i < plans.len() && exportable(i) {
-                    i += 1;
+        let exportable = |c: &Candidate| c.plan == Plan::Export && !duplicates.contains(&c.index);
+        // A page of users at a time: their attributes are read for the page and dropped after it.
+        'pages: for page in candidates.chunks(EXPORT_ROUND) {
+            let users: Vec<SourceUser> = page.iter().filter_map(|c| snapshot.user_at(c.index)).collect();
+            let mut i = 0;
+            while i < page.len() {
+                if self.settings.concurrency > 1 && exportable(&page[i]) {
+                    // A run of users to export goes out concurrently; logs and transcript stay in source order.
+                    let start = i;
+                    while i < page.len() && exportable(&page[i]) {
+                        i += 1;
+                    }
+                    let batch: Vec<&SourceUser> = users[start..i].iter().collect();
+                    exported.extend(self.export_concurrently(&batch, mapper, &mut log).await);
+                    if self.actor.unreachable() {
+                        break 'pages;
+                    }
+                    continue;
                 }
-                let batch: Vec<&SourceUser> = plans[start..i].iter().map(|(u, _)| *u).collect();
-                exported.extend(self.export_concurrently(&batch, mapper, &mut log).await);
+                let (user, candidate) = (&users[i], &page[i]);
+                i += 1;
+                let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
+                match &candidate.plan {
+                    Plan::Skip(why) => log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, why),
+                    Plan::Deprovision { .. } if staged => stage(&mut log, obj),
+                    Plan::Deprovision { unmanage } => {
+                        self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), *unmanage, &mut log).await
+                    }
+                    Plan::Export if duplicates.contains(&candidate.index) => {
+                        let f = Finding::error(
+                            FindingKind::ObjectFailure,
+                            format!("{} shares its matching value with another source user", user.alias),
+                        )
+                        .with_code(ErrorCode::DuplicateSourceEntries);
+                        log.fail(&obj, &[], f);
+                    }
+                    Plan::Export => exported.extend(self.export_user(user, mapper, &mut log).await),
+                }
                 if self.actor.unreachable() {
-                    break;
+                    break 'pages;
                 }
-                continue;
-            }
-            let (user, plan) = &plans[i];
-            i += 1;
-            let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
-            match plan {
-                Plan::Skip(why) => log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, why),
-                Plan::Deprovision { .. } if staged => stage(&mut log, obj),
-                Plan::Deprovision { unmanage } => {
-                    self.deprovision_user(&user.object_id, mapper, Some(&user.attrs), *unmanage, &mut log).await
-                }
-                Plan::Export if duplicates.contains(&user.object_id) => {
-                    let f = Finding::error(
-                        FindingKind::ObjectFailure,
-                        format!("{} shares its matching value with another source user", user.alias),
-                    )
-                    .with_code(ErrorCode::DuplicateSourceEntries);
-                    log.fail(&obj, &[], f);
-                }
-                Plan::Export => exported.extend(self.export_user(user, mapper, &mut log).await),
-            }
-            if self.actor.unreachable() {
-                break;
             }
         }
         for object_id in &gone {
@@ -156,9 +184,11 @@ impl Engine {
         if self.settings.provision_groups && !mapper.specs(ObjectKind::Group).is_empty() {
             self.run_groups(kind, snapshot, mapper, staged, &mut log).await;
         }
-        for user in &users {
-            if !log.failed.contains(&user.object_id) {
-                self.cds.fingerprints.insert(user.object_id.clone(), user_fingerprint(user));
+        let heads: Vec<_> = snapshot.heads().collect();
+        for c in &candidates {
+            let Some(head) = heads.get(c.index) else { continue };
+            if !log.failed.contains(head.object_id) {
+                self.cds.fingerprints.insert(head.object_id.to_string(), c.fingerprint);
             }
         }
         self.cds.escrows = log.failed.clone();
@@ -174,10 +204,10 @@ impl Engine {
             }
         }
         let mut events = std::mem::take(&mut log.events);
-        if !self.object_events {
-            // Runs too large for per-object reporting keep each entry's action and status, not its details.
+        if log.lean {
+            // Runs too large for per-object reporting keep the attributes an entry changed (the steady-state
+            // check names flapping ones from them), not the requests.
             for event in &mut events {
-                event.modified = Vec::new();
                 event.requests = Vec::new();
             }
         }
@@ -349,16 +379,51 @@ mod tests {
     #[test]
     fn incremental_cycles_only_see_changed_escrowed_and_gone_objects() {
         let mut e = engine();
-        let snapshot = SourceSnapshot { users: vec![user(true, true, false)], groups: Vec::new() };
+        let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
+        let seen =
+            |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
-        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1, "never seen: changed");
-        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&snapshot.users[0]));
-        assert!(e.candidates(CycleKind::Incremental, &snapshot).0.is_empty());
-        assert_eq!(e.candidates(CycleKind::Initial, &snapshot).0.len(), 1);
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
+        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0);
+        assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1);
         e.cds.escrows.insert("oid".into());
-        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1);
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1);
         link(&mut e);
         let empty = SourceSnapshot::default();
-        assert_eq!(e.candidates(CycleKind::Incremental, &empty).1, vec!["oid".to_string()]);
+        assert_eq!(e.survey(CycleKind::Incremental, &empty, &NoFilters).gone, vec!["oid".to_string()]);
+    }
+
+    #[test]
+    fn users_sharing_a_matching_value_are_duplicates_and_the_rest_are_not() {
+        struct ByUpn;
+        impl Mapper for ByUpn {
+            fn specs(&self, _: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
+                std::sync::Arc::from(vec![AttrSpec { matching_priority: Some(1), ..AttrSpec::for_target("userName") }])
+            }
+            fn evaluate(&self, _: ObjectKind, _: usize, source: &SourceObject) -> Result<Value, String> {
+                Ok(source.get("userPrincipalName").clone())
+            }
+            fn scope(&self, _: ObjectKind, _: &SourceObject) -> ScopeCheck {
+                ScopeCheck { in_scope: true, clauses: Vec::new() }
+            }
+            fn actions(&self, _: ObjectKind) -> ObjectActions {
+                ObjectActions::default()
+            }
+        }
+        let with_upn = |alias: &str, upn: &str| {
+            let mut u = user(true, true, false);
+            u.alias = alias.into();
+            u.object_id = format!("oid-{alias}");
+            u.attrs.set("userPrincipalName", Value::from(upn));
+            u
+        };
+        let snapshot = SourceSnapshot::new(
+            vec![with_upn("a", "x@contoso.com"), with_upn("b", "y@contoso.com"), with_upn("c", "X@Contoso.com")],
+            Vec::new(),
+        );
+        let survey = engine().survey(CycleKind::Initial, &snapshot, &ByUpn);
+        assert_eq!(survey.duplicates, [0, 2].into_iter().collect());
+        assert_eq!(survey.candidates.len(), 3);
     }
 }

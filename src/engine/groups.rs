@@ -62,7 +62,7 @@ impl Engine {
     }
 
     /// Linked groups that this cycle would delete (for the accidental-deletion threshold).
-    pub fn planned_group_deletions(&self, snapshot: &SourceSnapshot, mapper: &dyn Mapper) -> usize {
+    pub fn planned_group_deletions(&self, snapshot: &SourceSnapshot<'_>, mapper: &dyn Mapper) -> usize {
         if !self.settings.provision_groups || mapper.specs(ObjectKind::Group).is_empty() {
             return 0;
         }
@@ -77,7 +77,7 @@ impl Engine {
     pub async fn run_groups(
         &mut self,
         kind: CycleKind,
-        snapshot: &SourceSnapshot,
+        snapshot: &SourceSnapshot<'_>,
         mapper: &dyn Mapper,
         staged: bool,
         log: &mut CycleLog,

@@ -22,8 +22,9 @@ pub struct CycleLog {
     pub counts: Counts,
     /// Source objectIds that failed.
     pub failed: BTreeSet<String>,
-    /// A lean log, for runs too large for per-object reporting: a create's entry does not list every
-    /// attribute it exported (the count and any failure are still logged).
+    /// A lean log, for runs too large for per-object reporting: creates and skips are only counted,
+    /// without an entry each; failures and changes to existing objects (updates, enables, disables,
+    /// deletes) keep their entries, with the attributes they changed.
     pub lean: bool,
 }
 
@@ -64,6 +65,9 @@ impl CycleLog {
     /// Logs a skip.
     pub fn skip(&mut self, obj: &ObjectRef, code: ErrorCode, message: &str) {
         self.counts.skips += 1;
+        if self.lean {
+            return;
+        }
         self.events.push(ProvisioningEvent {
             object: obj.clone(),
             action: LogAction::Skip,
@@ -92,6 +96,9 @@ impl CycleLog {
             LogAction::Delete => self.counts.deletes += 1,
             LogAction::Skip | LogAction::StagedDelete => self.counts.skips += 1,
             LogAction::Other => {}
+        }
+        if self.lean && action == LogAction::Create {
+            return;
         }
         self.events.push(ProvisioningEvent {
             object: obj.clone(),

@@ -75,26 +75,20 @@ impl Engine {
                             if let Some(entry) = self.cds.users.get_mut(&x.object_id) {
                                 entry.manager = desired;
                             }
-                            // The reference export belongs to the object's entry of this cycle when it has one.
-                            match entry_of.get(&x.object_id) {
-                                Some(&i) => {
+                            // The reference export belongs to the object's entry of this cycle when it has one
+                            // (a lean log keeps no entry for a create: nothing to add to).
+                            if x.logged_entry {
+                                if let Some(&i) = entry_of.get(&x.object_id) {
                                     log.events[i].modified.extend(modified);
                                     log.events[i].requests.extend(requests);
                                 }
-                                None => {
-                                    // An "already in sync" skip of this object becomes the update.
-                                    if let Some(i) = skip_of.remove(&x.object_id) {
-                                        dropped_skips.push(i);
-                                        log.counts.skips = log.counts.skips.saturating_sub(1);
-                                    }
-                                    log.success(
-                                        &obj,
-                                        LogAction::Update,
-                                        "manager reference updated",
-                                        modified,
-                                        requests,
-                                    );
+                            } else {
+                                // An "already in sync" skip of this object becomes the update.
+                                if let Some(i) = skip_of.remove(&x.object_id) {
+                                    dropped_skips.push(i);
                                 }
+                                log.counts.skips = log.counts.skips.saturating_sub(1);
+                                log.success(&obj, LogAction::Update, "manager reference updated", modified, requests);
                             }
                         }
                         _ => {

@@ -125,7 +125,7 @@ impl Engine {
     pub async fn provision_group_on_demand(
         &mut self,
         group: &SourceGroup,
-        snapshot: &SourceSnapshot,
+        snapshot: &SourceSnapshot<'_>,
         mapper: &dyn Mapper,
     ) -> (OnDemandResult, Vec<Finding>) {
         let saved = self.dialect;
@@ -183,7 +183,7 @@ impl Engine {
         let mut log = CycleLog::default();
         for member in group.members.iter().filter_map(|m| snapshot.user(m)) {
             if member.enabled() && !member.soft_deleted {
-                self.export_user(member, mapper, &mut log).await;
+                self.export_user(&member, mapper, &mut log).await;
             }
         }
         let mut group_log = CycleLog::default();

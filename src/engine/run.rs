@@ -65,8 +65,9 @@ pub struct RunOptions {
     /// Keep request and response bodies in the transcript (snapshots need them; a 100,000-user benchmark
     /// does not).
     pub keep_bodies: bool,
-    /// Send an [`Event::Object`] per object processed, besides the step events, and keep each provisioning
-    /// log entry's modified attributes and requests. Off for runs too large for per-object reporting.
+    /// Send an [`Event::Object`] per object processed, besides the step events, and keep a full provisioning
+    /// log. Off for runs too large for per-object reporting: the log is lean ([`crate::engine::log::CycleLog::lean`]:
+    /// creates and skips only counted, no request references).
     pub object_events: bool,
     /// PEM certificates to trust besides the system roots.
     pub ca_cert: Option<Vec<u8>>,
@@ -359,9 +360,9 @@ async fn run_step(
         }
         Action::OnDemand(ObjectAlias::User(alias)) => {
             let snapshot = view::snapshot(dir);
-            match snapshot.users.iter().find(|u| u.alias == *alias) {
+            match snapshot.user_by_alias(alias) {
                 Some(user) => {
-                    let (od, f) = engine.provision_on_demand(user, mapper).await;
+                    let (od, f) = engine.provision_on_demand(&user, mapper).await;
                     findings.extend(f);
                     StepDetail::OnDemand(od)
                 }

@@ -52,18 +52,114 @@ pub struct SourceGroup {
 }
 
 /// The source directory at one moment. Hard-deleted objects are absent.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceSnapshot {
-    /// Users.
-    pub users: Vec<SourceUser>,
+///
+/// Users' attributes are read when a cycle asks for a user ([`SourceSnapshot::user`]), as Entra reads the
+/// source a page at a time: a 100,000-user cycle never holds every user's attributes at once. The user
+/// list itself (identity, assignment) is taken when the snapshot is.
+#[derive(Default)]
+pub struct SourceSnapshot<'a> {
+    users: Vec<UserHead>,
+    attrs: Attributes<'a>,
     /// Groups.
     pub groups: Vec<SourceGroup>,
 }
 
-impl SourceSnapshot {
-    /// The user with this objectId.
-    pub fn user(&self, object_id: &str) -> Option<&SourceUser> {
-        self.users.iter().find(|u| u.object_id == object_id)
+/// What a snapshot knows of a user before reading its attributes.
+#[derive(Debug, Clone, PartialEq)]
+struct UserHead {
+    alias: String,
+    object_id: String,
+    assigned: bool,
+    soft_deleted: bool,
+}
+
+/// Where a snapshot reads user attributes: a function of the user's position, or a list held in full.
+#[derive(Default)]
+enum Attributes<'a> {
+    #[default]
+    None,
+    Held(Vec<SourceObject>),
+    Read(Box<dyn Fn(usize) -> SourceObject + Send + Sync + 'a>),
+}
+
+/// A user as [`SourceSnapshot::heads`] lists it: enough to find it and to plan without attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserKey<'s> {
+    /// Position in the snapshot.
+    pub index: usize,
+    /// Scenario alias.
+    pub alias: &'s str,
+    /// Entra `objectId`.
+    pub object_id: &'s str,
+}
+
+impl<'a> SourceSnapshot<'a> {
+    /// A snapshot of users held in full (tests and small hand-built directories).
+    pub fn new(users: Vec<SourceUser>, groups: Vec<SourceGroup>) -> Self {
+        let (heads, attrs) = users
+            .into_iter()
+            .map(|u| {
+                let head = UserHead {
+                    alias: u.alias,
+                    object_id: u.object_id,
+                    assigned: u.assigned,
+                    soft_deleted: u.soft_deleted,
+                };
+                (head, u.attrs)
+            })
+            .unzip();
+        SourceSnapshot { users: heads, attrs: Attributes::Held(attrs), groups }
+    }
+
+    /// A snapshot whose user attributes are read on demand: `read(i)` gives the attributes of the `i`-th
+    /// user of `users` (alias, objectId, assigned, soft-deleted).
+    pub fn reading(
+        users: impl IntoIterator<Item = (String, String, bool, bool)>,
+        read: impl Fn(usize) -> SourceObject + Send + Sync + 'a,
+        groups: Vec<SourceGroup>,
+    ) -> Self {
+        let users = users
+            .into_iter()
+            .map(|(alias, object_id, assigned, soft_deleted)| UserHead { alias, object_id, assigned, soft_deleted })
+            .collect();
+        SourceSnapshot { users, attrs: Attributes::Read(Box::new(read)), groups }
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Every user's position, alias and objectId, in source order; attributes are not read.
+    pub fn heads(&self) -> impl Iterator<Item = UserKey<'_>> + '_ {
+        self.users.iter().enumerate().map(|(index, h)| UserKey { index, alias: &h.alias, object_id: &h.object_id })
+    }
+
+    /// The user at `index` with its attributes (read now), if there is one.
+    pub fn user_at(&self, index: usize) -> Option<SourceUser> {
+        let head = self.users.get(index)?;
+        let attrs = match &self.attrs {
+            Attributes::None => SourceObject::new(),
+            Attributes::Held(all) => all.get(index).cloned().unwrap_or_default(),
+            Attributes::Read(read) => read(index),
+        };
+        Some(SourceUser {
+            alias: head.alias.clone(),
+            object_id: head.object_id.clone(),
+            attrs,
+            assigned: head.assigned,
+            soft_deleted: head.soft_deleted,
+        })
+    }
+
+    /// The user with this objectId, with its attributes.
+    pub fn user(&self, object_id: &str) -> Option<SourceUser> {
+        self.heads().find(|h| h.object_id == object_id).and_then(|h| self.user_at(h.index))
+    }
+
+    /// The user with this alias, with its attributes.
+    pub fn user_by_alias(&self, alias: &str) -> Option<SourceUser> {
+        self.heads().find(|h| h.alias == alias).and_then(|h| self.user_at(h.index))
     }
 
     /// The group with this objectId.

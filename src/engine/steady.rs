@@ -108,7 +108,7 @@ impl Engine {
     /// Runs the steady-state check.
     pub async fn steady_check(
         &mut self,
-        snapshot: &SourceSnapshot,
+        snapshot: &SourceSnapshot<'_>,
         mapper: &dyn Mapper,
     ) -> (SteadyResult, Vec<Finding>) {
         let mut passes = Vec::new();

@@ -185,6 +185,9 @@ pub struct Exported {
     pub manager: Option<Option<String>>,
     /// The manager target id the endpoint returned.
     pub current_manager: Option<String>,
+    /// The export logged an entry (create, update) rather than a skip; the manager pass adds its
+    /// reference update to that entry, or turns the skip into an update.
+    pub logged_entry: bool,
 }
 
 impl Engine {
@@ -372,11 +375,12 @@ impl Engine {
             Ok(m) => m,
             Err(Failed) => return None,
         };
-        if !created {
-            self.update_user(&eval, &resource, &target_id, mapper, &obj, requests, log).await?;
-        }
+        let logged_entry = match created {
+            true => true,
+            false => self.update_user(&eval, &resource, &target_id, mapper, &obj, requests, log).await?,
+        };
         outcome.enabled = true;
-        Some(Exported { object_id: user.object_id.clone(), manager: eval.manager(), current_manager })
+        Some(Exported { object_id: user.object_id.clone(), manager: eval.manager(), current_manager, logged_entry })
     }
 
     fn link_user(&mut self, user: &SourceUser, target_id: &str) {
@@ -416,6 +420,8 @@ impl Engine {
         }
     }
 
+    /// Updates the differing attributes; `Some(true)` when it logged an update, `Some(false)` when it logged
+    /// a skip, `None` when the object failed.
     #[allow(clippy::too_many_arguments)]
     async fn update_user(
         &self,
@@ -426,7 +432,7 @@ impl Engine {
         obj: &ObjectRef,
         mut requests: Vec<RequestRef>,
         log: &mut CycleLog,
-    ) -> Option<()> {
+    ) -> Option<bool> {
         let desired: Vec<Desired> = eval
             .specs
             .iter()
@@ -455,11 +461,11 @@ impl Engine {
         let changes = diff::plan_update(&desired);
         if changes.is_empty() {
             log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "already in sync; no changes required");
-            return Some(());
+            return Some(false);
         }
         if !mapper.actions(ObjectKind::User).update {
             log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "changes pending but the Update action is off");
-            return Some(());
+            return Some(false);
         }
         let body = dialect::patch_body(dialect::attribute_ops(self.dialect, &changes));
         let request = Request::new(Method::Patch, format!("/Users/{target_id}")).body(body).reading(Reads::STATUS);
@@ -485,7 +491,7 @@ impl Engine {
                 });
                 let action = if enabled { LogAction::Enable } else { LogAction::Update };
                 log.success(obj, action, "updated", modified, requests);
-                Some(())
+                Some(true)
             }
             _ => {
                 let f = Finding::error(FindingKind::ObjectFailure, describe_failure(&sent))

@@ -1,20 +1,16 @@
 //! The source snapshot of a [`Directory`] at one moment: what the engine's cycles read.
 
 use crate::directory::Directory;
-use crate::engine::source::{SourceGroup, SourceSnapshot, SourceUser};
+use crate::engine::source::{SourceGroup, SourceSnapshot};
 
 /// Snapshots the directory: live users (with assignment direct or through an assigned group) and live
-/// groups with their direct user members as objectIds. Hard-deleted objects are absent.
-pub fn snapshot(dir: &Directory) -> SourceSnapshot {
-    let users = dir
+/// groups with their direct user members as objectIds. Hard-deleted objects are absent. User attributes
+/// are read from the directory when the engine asks for a user.
+pub fn snapshot(dir: &Directory) -> SourceSnapshot<'_> {
+    let ids: Vec<_> = dir.users().map(|(id, _)| id).collect();
+    let heads: Vec<_> = dir
         .users()
-        .map(|(id, u)| SourceUser {
-            alias: u.alias().to_string(),
-            object_id: u.object_id().to_string(),
-            attrs: dir.source_object(id),
-            assigned: dir.is_assigned(id),
-            soft_deleted: u.is_soft_deleted(),
-        })
+        .map(|(id, u)| (u.alias().to_string(), u.object_id().to_string(), dir.is_assigned(id), u.is_soft_deleted()))
         .collect();
     let groups = dir
         .groups()
@@ -31,5 +27,5 @@ pub fn snapshot(dir: &Directory) -> SourceSnapshot {
                 .collect(),
         })
         .collect();
-    SourceSnapshot { users, groups }
+    SourceSnapshot::reading(heads, move |i| ids.get(i).map(|id| dir.source_object(*id)).unwrap_or_default(), groups)
 }

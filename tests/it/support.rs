@@ -142,6 +142,11 @@ pub fn problems(result: &ScenarioResult) -> String {
 /// Loads a scenario file and its mapping, runs it against the embedded endpoint and returns the result
 /// with its redacted transcript.
 pub async fn run_scenario_file(path: &Path) -> (ScenarioResult, String) {
+    run_scenario_file_with(path, &RunOptions::default()).await
+}
+
+/// [`run_scenario_file`] with run options.
+pub async fn run_scenario_file_with(path: &Path, options: &RunOptions) -> (ScenarioResult, String) {
     let loaded = match scenario::load(path) {
         Ok(l) => l,
         Err(diags) => panic!("{}", entrasim::diagnostic::render_all(&diags, false)),
@@ -152,9 +157,7 @@ pub async fn run_scenario_file(path: &Path) -> (ScenarioResult, String) {
         Err(diags) => panic!("{}", entrasim::diagnostic::render_all(&diags, false)),
     };
     let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let result = engine::run_scenario(&s, &name, &mapping, Target::Embedded, &RunOptions::default())
-        .await
-        .expect("the run starts");
+    let result = engine::run_scenario(&s, &name, &mapping, Target::Embedded, options).await.expect("the run starts");
     let transcript = snapshot::render(&result, Some(&result.base_url), &[]);
     (result, transcript)
 }
