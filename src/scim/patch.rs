@@ -293,12 +293,13 @@ fn path_container_mut<'a>(res: &'a mut Value, path: &AttrPath) -> Option<&'a mut
 /// and bare ids of multi-valued complex attributes into `{"value": id}`, and normalises the manager (bare id,
 /// object, one-element array → `{"value": id}`; empty → `null`, i.e. remove).
 pub fn normalize_value(path: &AttrPath, value: Value) -> Result<Value, PathError> {
-    let value = strip_nulls(value);
+    let mut value = value;
+    strip_nulls(&mut value);
     if is_manager(path) {
         return Ok(normalize_manager(value));
     }
     let Some(def) = path.def() else { return Ok(value) };
-    let name = path.to_string();
+    let name = || path.to_string();
     match (&path.sub, &path.filter) {
         (Some(sub), _) => match def.sub(sub) {
             Some(sd) => coerce(sd, value, false, &name),
@@ -307,6 +308,22 @@ pub fn normalize_value(path: &AttrPath, value: Value) -> Result<Value, PathError
         (None, Some(_)) => coerce(def, value, true, &name),
         (None, None) => coerce(def, value, false, &name),
     }
+}
+
+/// [`normalize_value`] for a plain attribute `name` of the resource's top level (`urn: None`) or of an
+/// extension object, without building its path.
+fn normalize_attribute(urn: Option<&'static str>, name: &str, value: Value) -> Result<Value, PathError> {
+    let mut value = value;
+    strip_nulls(&mut value);
+    // As `AttrPath::container_key` and `AttrPath::def` would locate it.
+    let located = schema::locate(urn, name);
+    let container = located.container.or(urn.filter(|u| !schema::is_core(u)));
+    if name.eq_ignore_ascii_case("manager") && container == Some(model::ENTERPRISE_USER_SCHEMA) {
+        return Ok(normalize_manager(value));
+    }
+    let Some(def) = located.def else { return Ok(value) };
+    let full = || urn.map_or_else(|| name.to_string(), |u| format!("{u}:{name}"));
+    coerce(def, value, false, &full)
 }
 
 fn is_manager(path: &AttrPath) -> bool {
@@ -330,22 +347,31 @@ fn normalize_manager(value: Value) -> Value {
     }
 }
 
-fn strip_nulls(v: Value) -> Value {
+/// Drops nulls inside `v`, in place.
+fn strip_nulls(v: &mut Value) {
     match v {
         Value::Object(o) => {
-            Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+            o.retain(|_, v| !v.is_null());
+            o.values_mut().for_each(strip_nulls);
         }
-        Value::Array(a) => Value::Array(a.into_iter().filter(|v| !v.is_null()).map(strip_nulls).collect()),
-        other => other,
+        Value::Array(a) => {
+            a.retain(|v| !v.is_null());
+            a.iter_mut().for_each(strip_nulls);
+        }
+        _ => {}
     }
 }
 
 /// Coerces `value` to `def`'s shape; `element` means the value is one element of a multi-valued attribute.
-fn coerce(def: &AttrDef, value: Value, element: bool, name: &str) -> Result<Value, PathError> {
+/// `name` spells the attribute for error messages (built only when there is an error).
+fn coerce(def: &AttrDef, value: Value, element: bool, name: &dyn Fn() -> String) -> Result<Value, PathError> {
     if def.multi_valued && !element {
         return match value {
-            Value::Array(a) => {
-                a.into_iter().map(|e| coerce(def, e, true, name)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+            Value::Array(mut a) => {
+                for e in &mut a {
+                    *e = coerce(def, std::mem::take(e), true, name)?;
+                }
+                Ok(Value::Array(a))
             }
             other => coerce(def, other, true, name),
         };
@@ -354,18 +380,15 @@ fn coerce(def: &AttrDef, value: Value, element: bool, name: &str) -> Result<Valu
         (AttrType::Boolean, v) => model::lenient_bool(&v).map(Value::Bool).ok_or_else(|| PathError {
             kind: ScimType::InvalidValue,
             offset: None,
-            message: format!("`{name}` must be a boolean, found {v}"),
+            message: format!("`{}` must be a boolean, found {v}", name()),
         }),
-        (AttrType::Complex, Value::Object(o)) => {
-            let mut out = Map::new();
-            for (k, v) in o {
-                let v = match def.sub(&k) {
-                    Some(sd) => coerce(sd, v, false, &format!("{name}.{k}"))?,
-                    None => v,
-                };
-                out.insert(k, v);
+        (AttrType::Complex, Value::Object(mut o)) => {
+            for (k, v) in o.iter_mut() {
+                if let Some(sd) = def.sub(k) {
+                    *v = coerce(sd, std::mem::take(v), false, &|| format!("{}.{k}", name()))?;
+                }
             }
-            Ok(Value::Object(out))
+            Ok(Value::Object(o))
         }
         (AttrType::Complex, v @ (Value::String(_) | Value::Number(_)))
             if def.multi_valued && def.sub("value").is_some() =>
@@ -375,7 +398,7 @@ fn coerce(def: &AttrDef, value: Value, element: bool, name: &str) -> Result<Valu
         (AttrType::Complex, v) => Err(PathError {
             kind: ScimType::InvalidValue,
             offset: None,
-            message: format!("`{name}` must be an object, found {v}"),
+            message: format!("`{}` must be an object, found {v}", name()),
         }),
         (_, v) => Ok(v),
     }
@@ -395,24 +418,17 @@ pub fn normalize_resource(resource: &mut Value) -> Result<(), PathError> {
         let v = std::mem::take(slot);
         *slot = match schema::schema(key).filter(|s| !schema::is_core(s.id)) {
             Some(ext) => match v {
-                Value::Object(inner) => {
-                    let mut out = Map::new();
-                    for (k, v) in inner {
-                        let path = AttrPath { urn: Some(ext.id.to_string()), name: k.clone(), filter: None, sub: None };
-                        let v = normalize_value(&path, v)?;
-                        if !v.is_null() {
-                            out.insert(k, v);
-                        }
+                Value::Object(mut inner) => {
+                    for (k, v) in inner.iter_mut() {
+                        *v = normalize_attribute(Some(ext.id), k, std::mem::take(v))?;
                     }
-                    Value::Object(out)
+                    inner.retain(|_, v| !v.is_null());
+                    Value::Object(inner)
                 }
                 other => other,
             },
             None if key.eq_ignore_ascii_case("schemas") || key.eq_ignore_ascii_case("meta") => v,
-            None => {
-                let path = AttrPath { urn: None, name: key.clone(), filter: None, sub: None };
-                normalize_value(&path, v)?
-            }
+            None => normalize_attribute(None, key, v)?,
         };
     }
     obj.retain(|_, v| !v.is_null());

@@ -64,6 +64,7 @@ impl Rewriter {
         Rewriter { state: State::RequestLine { seen: false }, line: Vec::new(), content_length: 0, chunked: false }
     }
 
+    /// Rewrites `input` into `out` a line at a time (bodies and pass-through in one copy each).
     fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         while !input.is_empty() {
             match self.state {
@@ -79,40 +80,48 @@ impl Rewriter {
                     self.state = if rem == 0 { State::RequestLine { seen: false } } else { State::Body(rem) };
                 }
                 State::RequestLine { seen } => {
-                    let b = input[0];
-                    input = &input[1..];
-                    match b {
-                        b'"' => out.extend_from_slice(b"%22"),
-                        _ => out.push(b),
+                    let (part, rest, ended) = split_line(input);
+                    input = rest;
+                    for (k, piece) in part.split(|b| *b == b'"').enumerate() {
+                        if k > 0 {
+                            out.extend_from_slice(b"%22");
+                        }
+                        out.extend_from_slice(piece);
                     }
-                    self.state = match b {
-                        // Empty lines before a request line are allowed (RFC 9112 §2.2).
-                        b'\n' if seen => State::Headers,
-                        b'\r' | b'\n' => State::RequestLine { seen },
-                        _ => State::RequestLine { seen: true },
-                    };
+                    // Empty lines before a request line are allowed (RFC 9112 §2.2).
+                    let seen = seen || part.iter().any(|b| !matches!(b, b'\r' | b'\n'));
+                    self.state = if ended && seen { State::Headers } else { State::RequestLine { seen } };
                 }
                 State::Headers => {
-                    let b = input[0];
-                    input = &input[1..];
-                    out.push(b);
-                    if b != b'\n' {
-                        self.line.push(b);
+                    let (part, rest, ended) = split_line(input);
+                    input = rest;
+                    out.extend_from_slice(part);
+                    if !ended {
+                        self.line.extend_from_slice(part);
                         if self.line.len() > MAX_LINE {
                             self.state = State::Raw;
                         }
                         continue;
                     }
-                    self.end_header_line();
+                    let content = &part[..part.len() - 1];
+                    if self.line.is_empty() {
+                        self.end_header_line(content);
+                    } else {
+                        let mut line = std::mem::take(&mut self.line);
+                        line.extend_from_slice(content);
+                        if line.len() > MAX_LINE {
+                            self.state = State::Raw;
+                        } else {
+                            self.end_header_line(&line);
+                        }
+                    }
                 }
             }
         }
     }
 
-    fn end_header_line(&mut self) {
-        let line = std::mem::take(&mut self.line);
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches('\r');
+    fn end_header_line(&mut self, line: &[u8]) {
+        let text = line.strip_suffix(b"\r").unwrap_or(line);
         if text.is_empty() {
             self.state = match (self.chunked, self.content_length) {
                 (true, _) => State::Raw,
@@ -123,17 +132,27 @@ impl Rewriter {
             self.chunked = false;
             return;
         }
-        let Some((name, value)) = text.split_once(':') else { return };
-        let name = name.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            match value.trim().parse() {
-                Ok(n) => self.content_length = n,
+        let Some(colon) = text.iter().position(|b| *b == b':') else { return };
+        let (name, value) = (text[..colon].trim_ascii(), text[colon + 1..].trim_ascii());
+        if name.eq_ignore_ascii_case(b"content-length") {
+            match std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
+                Some(n) => self.content_length = n,
                 // hyper rejects the request; stop interpreting this connection.
-                Err(_) => self.state = State::Raw,
+                None => self.state = State::Raw,
             }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") && value.to_ascii_lowercase().contains("chunked") {
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+            && value.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"))
+        {
             self.chunked = true;
         }
+    }
+}
+
+/// The bytes up to and including the next `\n` (or all of them), the rest, and whether a `\n` ended it.
+fn split_line(input: &[u8]) -> (&[u8], &[u8], bool) {
+    match input.iter().position(|b| *b == b'\n') {
+        Some(i) => (&input[..=i], &input[i + 1..], true),
+        None => (input, &[], false),
     }
 }
 
@@ -141,13 +160,15 @@ impl Rewriter {
 pub(crate) struct LenientIo<S> {
     inner: S,
     rewriter: Rewriter,
+    /// Bytes read from the socket, before rewriting (allocated once per connection).
+    raw: Box<[u8]>,
     out: Vec<u8>,
     pos: usize,
 }
 
 impl<S> LenientIo<S> {
     fn new(inner: S) -> Self {
-        LenientIo { inner, rewriter: Rewriter::new(), out: Vec::new(), pos: 0 }
+        LenientIo { inner, rewriter: Rewriter::new(), raw: vec![0; 8192].into(), out: Vec::new(), pos: 0 }
     }
 }
 
@@ -163,8 +184,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for LenientIo<S> {
             }
             this.out.clear();
             this.pos = 0;
-            let mut tmp = [0u8; 8192];
-            let mut read = ReadBuf::new(&mut tmp);
+            let mut read = ReadBuf::new(&mut this.raw);
             match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -232,6 +252,15 @@ GET /Users?filter=x+eq+%22b%22 HTTP/1.1\r\n\r\n";
         let input =
             b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n\"a\"\r\n0\r\n\r\nGET /\"y\" HTTP/1.1\r\n\r\n";
         assert_eq!(rewrite_in_chunks(input, 5), String::from_utf8_lossy(input));
+    }
+
+    #[test]
+    fn header_lines_split_across_reads_are_still_read() {
+        let input = b"POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\n\"b\"GET /\"c\" HTTP/1.1\r\n\r\n";
+        let expected = "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\n\"b\"GET /%22c%22 HTTP/1.1\r\n\r\n";
+        for chunk in 1..input.len() {
+            assert_eq!(rewrite_in_chunks(input, chunk), expected, "chunk size {chunk}");
+        }
     }
 
     #[test]

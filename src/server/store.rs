@@ -342,14 +342,17 @@ impl Store {
 
     fn stamp(&self, kind: Kind, doc: &mut Value, id: &str, created: &str, modified: &str, version: u64) {
         let Some(obj) = doc.as_object_mut() else { return };
-        let mut out = Map::new();
-        if let Some(s) = obj.shift_remove("schemas") {
-            out.insert("schemas".into(), s);
-        }
-        out.insert("id".into(), json!(id));
+        // `schemas`, `id`, the attributes, `meta`: entries move within the map, no key is hashed again.
+        obj.shift_remove("id");
         obj.shift_remove("meta");
-        out.extend(std::mem::take(obj));
-        out.insert(
+        if obj.keys().next().is_some_and(|k| k != "schemas") {
+            if let Some(schemas) = obj.shift_remove("schemas") {
+                obj.shift_insert(0, "schemas".into(), schemas);
+            }
+        }
+        let at = usize::from(obj.contains_key("schemas"));
+        obj.shift_insert(at, "id".into(), json!(id));
+        obj.insert(
             "meta".into(),
             json!({
                 "resourceType": kind.name(),
@@ -359,7 +362,6 @@ impl Store {
                 "version": format!("W/\"{version}\""),
             }),
         );
-        *obj = out;
     }
 
     /// Stores `doc` under `id`, replacing any previous version, and moves the indexes.

@@ -1,7 +1,7 @@
 //! Shaping request bodies into stored documents: normalisation, `keep_attributes`, required attributes,
 //! schema URNs and the manager's `$ref`. Needs no store, so handlers do it before taking the store lock.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{Kind, StoreOptions};
 use crate::scim::model::{self, ScimType};
@@ -44,10 +44,7 @@ impl StoreOptions {
                 schemas.push(json!(urn));
             }
         }
-        let mut out = Map::new();
-        out.insert("schemas".into(), Value::Array(schemas));
-        out.extend(std::mem::take(obj));
-        *obj = out;
+        obj.shift_insert(0, "schemas".into(), Value::Array(schemas));
         let base = &self.base_url;
         if let Some(Value::Object(mgr)) = model::get_ci_mut(obj, model::ENTERPRISE_USER_SCHEMA)
             .and_then(Value::as_object_mut)
