@@ -4,7 +4,6 @@
 //! object, e.g. `manager`) and multi-valued strings (`proxyAddresses`, `otherMails`). Expressions produce
 //! the same kinds. `Null` is an absent attribute: Entra never provisions nulls (ENTRA.md 3.1).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A source attribute or expression value.
@@ -113,9 +112,12 @@ impl From<i64> for Value {
 /// A source object as mappings see it: attribute name → value. Lookups try the exact name first, then
 /// a case-insensitive match (Entra's attribute names are case-insensitive except directory extensions,
 /// whose exact spelling wins when both exist).
+///
+/// Attributes are kept in a vector sorted by name: an object has a few dozen at most, and a cycle builds
+/// one per user, so one allocation beats a tree node per attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SourceObject {
-    attrs: BTreeMap<String, Value>,
+    attrs: Vec<(String, Value)>,
 }
 
 impl SourceObject {
@@ -124,11 +126,15 @@ impl SourceObject {
         Self::default()
     }
 
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.attrs.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
     /// The value of `name`, `Null` when absent.
     pub fn get(&self, name: &str) -> &Value {
         static NULL: Value = Value::Null;
-        if let Some(v) = self.attrs.get(name) {
-            return v;
+        if let Ok(i) = self.position(name) {
+            return &self.attrs[i].1;
         }
         self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or(&NULL, |(_, v)| v)
     }
@@ -141,16 +147,19 @@ impl SourceObject {
     /// Sets `name`; setting `Null` removes it.
     pub fn set(&mut self, name: impl Into<String>, value: Value) {
         let name = name.into();
-        if value.is_null() {
-            self.attrs.remove(&name);
-        } else {
-            self.attrs.insert(name, value);
+        match (self.position(&name), value.is_null()) {
+            (Ok(i), true) => {
+                self.attrs.remove(i);
+            }
+            (Ok(i), false) => self.attrs[i].1 = value,
+            (Err(_), true) => {}
+            (Err(i), false) => self.attrs.insert(i, (name, value)),
         }
     }
 
     /// Removes `name` (exact spelling).
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.attrs.remove(name)
+        self.position(name).ok().map(|i| self.attrs.remove(i).1)
     }
 
     /// Attribute names and values, sorted by name.
@@ -161,13 +170,10 @@ impl SourceObject {
     /// From a JSON object of Entra attributes (`{"userPrincipalName": "...", ...}`); anything that is not
     /// an object gives an empty source object.
     pub fn from_json(json: &serde_json::Value) -> Self {
-        let mut obj = SourceObject::new();
-        if let Some(map) = json.as_object() {
-            for (k, v) in map {
-                obj.set(k.clone(), Value::from_json(v));
-            }
+        match json.as_object() {
+            Some(map) => map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect(),
+            None => SourceObject::new(),
         }
-        obj
     }
 
     /// The JSON object form, attributes sorted by name.
@@ -177,18 +183,48 @@ impl SourceObject {
 }
 
 impl FromIterator<(String, Value)> for SourceObject {
+    /// Later values of a name win, as with repeated [`SourceObject::set`]; `Null` values are dropped.
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut obj = SourceObject::new();
-        for (k, v) in iter {
-            obj.set(k, v);
+        let mut attrs: Vec<(String, Value)> = iter.into_iter().collect();
+        // Stable: equal names keep their order, so the last one written is last.
+        attrs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(attrs.len());
+        for (k, v) in attrs {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
         }
-        obj
+        out.retain(|(_, v)| !v.is_null());
+        SourceObject { attrs: out }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_objects_keep_names_sorted_and_the_last_value_written() {
+        let obj: SourceObject = [
+            ("mail".to_string(), Value::from("a")),
+            ("city".to_string(), Value::from("x")),
+            ("mail".to_string(), Value::from("b")),
+            ("gone".to_string(), Value::from("y")),
+            ("gone".to_string(), Value::Null),
+        ]
+        .into_iter()
+        .collect();
+        let names: Vec<&str> = obj.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["city", "mail"]);
+        assert_eq!(obj.get("MAIL"), &Value::from("b"));
+        let mut obj = obj;
+        obj.set("beta", Value::from("1"));
+        obj.set("city", Value::Null);
+        assert_eq!(obj.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["beta", "mail"]);
+        assert_eq!(obj.remove("mail"), Some(Value::from("b")));
+        assert!(!obj.has("mail"));
+    }
 
     #[test]
     fn lookup_prefers_exact_then_case_insensitive() {
