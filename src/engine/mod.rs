@@ -45,6 +45,7 @@ mod run;
 pub mod source;
 pub mod state;
 pub mod steady;
+mod step;
 pub mod users;
 mod view;
 
