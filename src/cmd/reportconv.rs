@@ -92,6 +92,7 @@ fn detail(detail: &StepDetail) -> String {
             format!("{} ({} requests)", parts.join(", "), n.requests)
         }
         StepDetail::OnDemand(o) => format!("{:?} {:?} for {}", o.action, o.status, o.object.alias),
+        StepDetail::NotRun { reason, .. } => reason.clone(),
         StepDetail::Steady(s) => {
             if s.steady {
                 format!("steady (writes per pass: {:?})", s.writes_per_pass)

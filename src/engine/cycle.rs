@@ -60,19 +60,27 @@ impl Engine {
         by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect()
     }
 
-    /// The users a cycle evaluates, in source order, then linked users missing from the source.
+    /// The users a cycle evaluates, in source order, then linked users missing from the source. An
+    /// incremental cycle evaluates changed users and escrowed ones whose retry is due; an escrow not due
+    /// yet is held back unless the user changed (delta reports it like any change).
     fn candidates<'a>(&self, kind: CycleKind, snapshot: &'a SourceSnapshot) -> (Vec<&'a SourceUser>, Vec<String>) {
         let full = kind == CycleKind::Initial || !self.cds.initialized;
         let users = snapshot
             .users
             .iter()
             .filter(|u| {
-                full || self.cds.escrows.contains(&u.object_id)
+                full || self.escrow_due(&u.object_id)
                     || self.cds.fingerprints.get(&u.object_id) != Some(&user_fingerprint(u))
             })
             .collect();
         let present: std::collections::HashSet<&str> = snapshot.users.iter().map(|u| u.object_id.as_str()).collect();
-        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        let gone = self
+            .cds
+            .users
+            .keys()
+            .filter(|id| !present.contains(id.as_str()) && (full || !self.escrow_held(id)))
+            .cloned()
+            .collect();
         (users, gone)
     }
 
@@ -100,7 +108,6 @@ impl Engine {
                 "TooManyDeletes: {deletions} disables/deletes exceed the accidental-deletion threshold of {}",
                 self.settings.deletion_threshold.unwrap_or(0)
             );
-            self.quarantine = Some(reason.clone());
             quarantine = Some(reason);
         }
         let duplicates = self.duplicate_sources(snapshot, mapper);
@@ -161,7 +168,7 @@ impl Engine {
                 self.cds.fingerprints.insert(user.object_id.clone(), user_fingerprint(user));
             }
         }
-        self.cds.escrows = log.failed.clone();
+        let escrows = self.settle_escrows(kind, snapshot, &log);
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }
@@ -181,7 +188,16 @@ impl Engine {
                 event.requests = Vec::new();
             }
         }
-        let result = CycleResult { number, kind, started_at, events, counts: log.counts, quarantine };
+        let result = CycleResult {
+            number,
+            kind,
+            started_at,
+            events,
+            counts: log.counts,
+            quarantine,
+            escrows,
+            since_previous: None,
+        };
         (result, log)
     }
 }
@@ -283,6 +299,7 @@ mod tests {
     use crate::engine::action::Actor;
     use crate::engine::cds::UserEntry;
     use crate::engine::dialect::Dialect;
+    use crate::engine::escrow::{EscrowRetry, Failure};
     use crate::engine::source::{AttrSpec, ObjectActions, ScopeCheck};
     use crate::engine::state::Settings;
     use crate::mapping::{SourceObject, Value};
@@ -355,10 +372,30 @@ mod tests {
         e.cds.fingerprints.insert("oid".into(), user_fingerprint(&snapshot.users[0]));
         assert!(e.candidates(CycleKind::Incremental, &snapshot).0.is_empty());
         assert_eq!(e.candidates(CycleKind::Initial, &snapshot).0.len(), 1);
-        e.cds.escrows.insert("oid".into());
-        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1);
+        let now = e.clock.at();
+        e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::NextCycle);
+        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1, "escrowed and due");
         link(&mut e);
         let empty = SourceSnapshot::default();
         assert_eq!(e.candidates(CycleKind::Incremental, &empty).1, vec!["oid".to_string()]);
+    }
+
+    #[test]
+    fn escrows_not_due_are_held_back_unless_the_user_changed() {
+        let mut e = engine();
+        let snapshot = SourceSnapshot { users: vec![user(true, true, false)], groups: Vec::new() };
+        e.cds.initialized = true;
+        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&snapshot.users[0]));
+        let now = e.clock.at();
+        e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::Backoff);
+        assert!(e.candidates(CycleKind::Incremental, &snapshot).0.is_empty(), "the first retry is 6 h away");
+        assert_eq!(e.candidates(CycleKind::Initial, &snapshot).0.len(), 1, "an initial cycle evaluates everything");
+        let mut changed = snapshot.clone();
+        changed.users[0].attrs.set("jobTitle", Value::from("Engineer"));
+        assert_eq!(e.candidates(CycleKind::Incremental, &changed).0.len(), 1, "delta reports the change");
+        link(&mut e);
+        assert!(e.candidates(CycleKind::Incremental, &SourceSnapshot::default()).1.is_empty(), "a held delete waits");
+        e.clock.advance(std::time::Duration::from_secs(6 * 3600));
+        assert_eq!(e.candidates(CycleKind::Incremental, &snapshot).0.len(), 1, "due after 6 h");
     }
 }

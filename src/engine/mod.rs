@@ -8,6 +8,7 @@
 //!   cycle: plan (pure: scope, assignment, enabled, delta) ─▶ users ─▶ manager pass ─▶ groups
 //!          matching (filter text) · diff (desired vs actual → AttrChange) · dialect (AttrChange → PATCH ops)
 //!          action (the only code that calls scim::Client) · cds (links, exported state, escrows)
+//!   job: escrow (retry schedule, settled after each cycle) · quarantine (thresholds, reduced frequency)
 //!                                        ▼
 //!                     ScenarioResult { steps, findings, summary, transcript }  (findings are data)
 //! ```
@@ -32,6 +33,7 @@ mod cycle;
 mod deprovision;
 pub mod dialect;
 pub mod diff;
+pub mod escrow;
 mod groups;
 pub mod log;
 mod manager;
@@ -39,6 +41,7 @@ pub mod mapper;
 pub mod matching;
 pub mod on_demand;
 pub mod probe;
+pub mod quarantine;
 pub mod resource;
 pub mod result;
 mod run;

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::engine::dialect::Dialect;
+pub use crate::engine::escrow::EscrowCounts;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
@@ -153,6 +154,13 @@ pub enum StepDetail {
     OnDemand(OnDemandResult),
     /// A steady-state check.
     Steady(SteadyResult),
+    /// A cycle that did not run: the job is disabled.
+    NotRun {
+        /// Why, one line.
+        reason: String,
+        /// The job's quarantine (`Reason: detail`), which a disabled job keeps.
+        quarantine: Option<String>,
+    },
 }
 
 /// One expectation of a step, checked.
@@ -196,14 +204,18 @@ pub struct CycleResult {
     pub number: u32,
     /// Initial or incremental.
     pub kind: CycleKind,
-    /// Simulated start time (ISO 8601); cycles are 40 minutes apart.
+    /// Simulated start time (ISO 8601); cycles are 40 minutes apart, further apart in quarantine.
     pub started_at: String,
+    /// Seconds since the previous cycle started (none for the first cycle).
+    pub since_previous: Option<u64>,
     /// Provisioning-log entries, in processing order.
     pub events: Vec<ProvisioningEvent>,
     /// Counts by action.
     pub counts: Counts,
-    /// Set when the cycle quarantined the job (e.g. the accidental-deletion threshold).
+    /// The job's quarantine after the cycle (`Reason: detail`), if it is quarantined.
     pub quarantine: Option<String>,
+    /// What happened to the escrows.
+    pub escrows: EscrowCounts,
 }
 
 /// Action counts of a cycle (successful actions only, except `failures`).
@@ -390,8 +402,10 @@ pub struct Summary {
     pub users_provisioned: usize,
     /// Groups linked in the connector data store at the end.
     pub groups_provisioned: usize,
-    /// Quarantine reason, if the job is quarantined.
+    /// Quarantine reason (Graph's `quarantineReason` name, then what tripped it), if the job is quarantined.
     pub quarantine: Option<String>,
+    /// The job's state at the end.
+    pub job: JobState,
     /// Result of the last steady-state check, if any.
     pub steady_state: Option<bool>,
     /// Requests sent.
@@ -402,4 +416,36 @@ pub struct Summary {
     pub warnings: usize,
     /// Failed expectations.
     pub failed_expectations: usize,
+    /// Objects escrowed at the end (their last operation failed; retried by the escrow schedule).
+    pub escrows_outstanding: usize,
+    /// Escrowed objects evaluated again, over every cycle.
+    pub escrow_retries: usize,
+    /// Requests sent again after a `429` and its `Retry-After` (request-level retries, not escrows).
+    pub retries_429: usize,
+    /// Escrows removed because they still failed 28 days after their first failure.
+    pub given_up: usize,
+}
+
+/// The provisioning job's state (Graph `synchronizationStatus.code`, and the schedule's `Disabled`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Cycles run every 40 minutes.
+    #[default]
+    Active,
+    /// Quarantined: cycles run less and less often.
+    Quarantine,
+    /// Disabled after more than four weeks in quarantine: no cycle runs.
+    Disabled,
+}
+
+impl JobState {
+    /// The name reports and scenarios use.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Active => "active",
+            JobState::Quarantine => "quarantine",
+            JobState::Disabled => "disabled",
+        }
+    }
 }

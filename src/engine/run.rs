@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use crate::engine::action::Actor;
 use crate::engine::dialect::Dialect;
+use crate::engine::escrow::EscrowRetry;
 use crate::engine::mapper::SetMapper;
-use crate::engine::result::{Abort, AbortKind, Event, Finding, FindingKind, ScenarioResult, StepDetail, Summary};
+use crate::engine::result::{
+    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, ScenarioResult, StepDetail, Summary,
+};
 use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
+use crate::engine::step::{run_step, StepEnv};
 use crate::exit;
 use crate::mapping::MappingSet;
 use crate::scenario::{self, Scenario, Step};
@@ -149,6 +153,10 @@ fn settings(scenario: &Scenario, options: &RunOptions, faults: bool) -> Settings
         deletion_threshold: s.deletion_threshold.map(|t| t as usize),
         string_booleans_on_post: options.string_booleans_on_post,
         max_retry_wait: options.max_retry_wait,
+        escrow_retry: match s.escrow_retry {
+            scenario::EscrowRetry::NextCycle => EscrowRetry::NextCycle,
+            scenario::EscrowRetry::Backoff => EscrowRetry::Backoff,
+        },
         ..Settings::default()
     }
 }
@@ -165,10 +173,10 @@ pub async fn run_with_mapper(
     let (handle, url, auth) = match target {
         Target::Embedded => {
             let switches = switches(scenario)?;
-            faults = switches.error_rate > 0.0
-                || switches.rate_limit_rate > 0.0
-                || switches.timeout_rate > 0.0
-                || switches.malformed_rate > 0.0;
+            let f = switches.faults();
+            faults = f.error_rate > 0.0 || f.rate_limit_rate > 0.0 || f.timeout_rate > 0.0 || f.malformed_rate > 0.0;
+            faults |=
+                scenario.steps.iter().any(|s| matches!(&s.action, scenario::Action::Embedded(c) if c.injects_faults()));
             let config = ServerConfig { switches, ..ServerConfig::default() };
             let handle = server::start(config).await.map_err(EngineError::Server)?;
             let (url, token) = (handle.url().to_string(), handle.token().to_string());
@@ -229,11 +237,10 @@ pub async fn run_with_mapper(
     if options.steady {
         steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
     }
+    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets };
     for (index, label, step) in steps {
         engine.emit(Event::StepStarted { index, label: label.clone() });
-        let step_result =
-            crate::engine::step::run_step(&mut engine, &setup, &mut dir, mapper, index, label, step, &base, &secrets)
-                .await;
+        let step_result = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step).await;
         engine.emit(Event::StepFinished { index, outcome: step_result.0.outcome });
         result.steps.push(step_result.0);
         if let Some(abort) = step_result.1 {
@@ -314,16 +321,37 @@ fn summary(engine: &Engine, result: &ScenarioResult) -> Summary {
         StepDetail::Steady(x) => Some(x.steady),
         _ => None,
     });
+    let cycles: Vec<&CycleResult> = result
+        .steps
+        .iter()
+        .flat_map(|s| match &s.detail {
+            StepDetail::Cycle(c) => std::slice::from_ref(c),
+            StepDetail::Steady(x) => x.passes.as_slice(),
+            _ => &[],
+        })
+        .collect();
+    let job = if engine.job.disabled.is_some() {
+        JobState::Disabled
+    } else if engine.job.quarantine.is_some() {
+        JobState::Quarantine
+    } else {
+        JobState::Active
+    };
     Summary {
         cycles: engine.cycles,
         initial_cycle_complete: engine.cds.initialized,
         users_provisioned: engine.cds.users.len(),
         groups_provisioned: engine.cds.groups.len(),
-        quarantine: engine.quarantine.clone(),
+        quarantine: engine.job.quarantine_text(),
+        job,
         steady_state,
         requests: result.transcript.len() + result.records.len(),
         errors: all.iter().filter(|f| f.is_error()).count(),
         warnings: all.iter().filter(|f| !f.is_error()).count(),
         failed_expectations: result.steps.iter().flat_map(|s| &s.expectations).filter(|x| !x.passed).count(),
+        escrows_outstanding: engine.cds.escrows.len(),
+        escrow_retries: cycles.iter().map(|c| c.escrows.retried).sum(),
+        retries_429: usize::try_from(engine.actor.retries_429()).unwrap_or(usize::MAX),
+        given_up: cycles.iter().map(|c| c.escrows.given_up).sum(),
     }
 }

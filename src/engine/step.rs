@@ -1,33 +1,41 @@
 //! Running one scenario step: a directory change, Test Connection, a cycle (or a restart and its initial
-//! cycle), provision on demand, a steady-state check or a target edit; then checking the step's
-//! expectations against what it did.
+//! cycle), provision on demand, a steady-state check, a target edit, a `wait` or a change of the embedded
+//! endpoint's faults; then checking the step's expectations against what it did. Cycles start when the
+//! job's schedule says ([`crate::engine::quarantine::Job`]), and each one's outcome updates the quarantine.
 
-use std::time::Duration;
+use chrono::TimeDelta;
 
 use crate::directory::Directory;
 use crate::engine::check;
-use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, StepDetail, StepResult};
+use crate::engine::quarantine::{self, Transition};
+use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
-use crate::scenario::{self, Action, ObjectAlias, Restart, Step};
+use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
 use crate::scim::client::{Client, Method, Request};
+use crate::server::ServerHandle;
 use crate::snapshot::Redactor;
 
-/// Cycles run 40 minutes apart (ENTRA.md 6.1).
-const CYCLE_INTERVAL: Duration = Duration::from_secs(40 * 60);
+/// What steps use besides the engine and the directory.
+pub(crate) struct StepEnv<'a> {
+    /// Sends setup requests that are not Entra traffic (target edits).
+    pub setup: &'a Client,
+    /// The embedded endpoint, when the run started one (`embedded` steps change its faults).
+    pub endpoint: Option<&'a ServerHandle>,
+    /// The target's base URL, for redacted request lines.
+    pub base: &'a str,
+    /// Values redaction hides.
+    pub secrets: &'a [String],
+}
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_step(
     engine: &mut Engine,
-    setup: &Client,
+    env: &StepEnv<'_>,
     dir: &mut Directory,
     mapper: &dyn Mapper,
-    index: usize,
-    label: String,
+    (index, label): (usize, String),
     step: Option<&Step>,
-    base: &str,
-    secrets: &[String],
 ) -> (StepResult, Option<Abort>) {
     let first = engine.transcript_len();
     let at = engine.clock.now();
@@ -50,7 +58,7 @@ pub(crate) async fn run_step(
         }
         Action::Restart(r) => {
             engine.cds.restart(*r == Restart::Full);
-            engine.quarantine = None;
+            engine.job.restart();
             cycle(engine, dir, mapper, CycleKind::Initial, &mut findings).await
         }
         Action::Change(m) => {
@@ -64,6 +72,7 @@ pub(crate) async fn run_step(
             match snapshot.users.iter().find(|u| u.alias == *alias) {
                 Some(user) => {
                     let (od, f) = engine.provision_on_demand(user, mapper).await;
+                    engine.on_demand_clears_backoff(&user.object_id, od.status != LogStatus::Failure, &f);
                     findings.extend(f);
                     StepDetail::OnDemand(od)
                 }
@@ -81,6 +90,7 @@ pub(crate) async fn run_step(
             match snapshot.groups.iter().find(|g| g.alias == *alias) {
                 Some(group) => {
                     let (od, f) = engine.provision_group_on_demand(group, &snapshot, mapper).await;
+                    engine.on_demand_clears_backoff(&group.object_id, od.status != LogStatus::Failure, &f);
                     findings.extend(f);
                     StepDetail::OnDemand(od)
                 }
@@ -94,14 +104,25 @@ pub(crate) async fn run_step(
             }
         }
         Action::Steady => {
-            engine.clock.advance(CYCLE_INTERVAL);
+            // The check's passes are full cycles: the schedule moves on as for one.
+            let start = next_start(engine);
+            engine.clock.set(start);
+            engine.job.started(start);
             let snapshot = view::snapshot(dir);
             let (steady, f) = engine.steady_check(&snapshot, mapper).await;
             findings.extend(f);
             StepDetail::Steady(steady)
         }
         Action::TargetEdit(edit) => {
-            findings.extend(target_edit(engine, setup, dir, edit).await);
+            findings.extend(target_edit(engine, env.setup, dir, edit).await);
+            StepDetail::Directory { change: action.to_string() }
+        }
+        Action::Wait(d) => {
+            engine.clock.advance(*d);
+            StepDetail::Directory { change: action.to_string() }
+        }
+        Action::Embedded(change) => {
+            findings.extend(change_faults(env.endpoint, change));
             StepDetail::Directory { change: action.to_string() }
         }
     };
@@ -112,7 +133,7 @@ pub(crate) async fn run_step(
         None => Vec::new(),
         Some(x) => {
             let exchanges = engine.actor.client().transcript().since(first);
-            let mut redactor = Redactor::new(&engine.aliases.list, Some(base), secrets);
+            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets);
             redactor.learn(&exchanges);
             let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
             let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);
@@ -124,6 +145,14 @@ pub(crate) async fn run_step(
     (result, abort)
 }
 
+/// When the next cycle starts: the schedule, after the time spent honouring `Retry-After` since.
+fn next_start(engine: &Engine) -> chrono::DateTime<chrono::Utc> {
+    let waited = TimeDelta::from_std(engine.actor.take_waited()).unwrap_or(TimeDelta::zero());
+    engine.job.next_start(engine.clock.at(), waited)
+}
+
+/// A cycle: it starts when the job's schedule says, unless the job is disabled (more than four weeks in
+/// quarantine); afterwards its failures and the escrows decide the quarantine (ENTRA.md 6.5).
 async fn cycle(
     engine: &mut Engine,
     dir: &Directory,
@@ -131,31 +160,62 @@ async fn cycle(
     kind: CycleKind,
     findings: &mut Vec<Finding>,
 ) -> StepDetail {
-    if engine.cycles > 0 {
-        engine.clock.advance(CYCLE_INTERVAL + engine.actor.take_waited());
+    let start = next_start(engine);
+    if engine.job.disabled.is_none() && engine.job.disables_at(start) {
+        let why = engine.job.disable();
+        findings.push(Finding::warning(FindingKind::Quarantine, format!("the job is disabled: {why}")));
     }
+    if let Some(why) = &engine.job.disabled {
+        let reason = format!("no cycle runs: the job is disabled ({why})");
+        return StepDetail::NotRun { reason, quarantine: engine.job.quarantine_text() };
+    }
+    let since_previous = engine.job.since_last(start).map(|d| u64::try_from(d.num_seconds()).unwrap_or(0));
+    engine.clock.set(start);
+    engine.job.started(start);
+    let first_request = engine.transcript_len();
     let snapshot = view::snapshot(dir);
-    let (result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
+    let (mut result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
+    let sent = engine.transcript_len() > first_request;
     findings.extend(log.findings);
-    if engine.quarantine.is_none() {
-        engine.quarantine = quarantine_cause(findings);
-    }
-    if let Some(q) = &result.quarantine {
+    let cause = quarantine::exception_cause(findings)
+        .or_else(|| quarantine::deletion_cause(result.quarantine.as_deref()))
+        .or_else(|| quarantine::escrow_cause(&engine.cds.escrows));
+    let transition = engine.job.after_cycle(start, cause, sent);
+    result.quarantine = engine.job.quarantine_text();
+    result.since_previous = since_previous;
+    if let (Transition::Entered | Transition::Changed, Some(q)) = (transition, &result.quarantine) {
         findings.push(Finding::error(FindingKind::Quarantine, format!("the job is quarantined: {q}")));
     }
     StepDetail::Cycle(result)
 }
 
-/// Quarantine causes a cycle can show (ENTRA.md 6.5): credentials refused, or a SCIM compliance failure
-/// such as 404 on a zero-result query.
-fn quarantine_cause(findings: &[Finding]) -> Option<String> {
-    let status = |f: &Finding| f.request.as_ref().and_then(|r| r.status);
-    if findings.iter().any(|f| matches!(status(f), Some(401) | Some(403))) {
-        return Some("EncounteredQuarantineException: the endpoint refused Entra's credentials".into());
+/// An `embedded` step: the embedded endpoint's fault injection changes; against another target it does
+/// nothing (a warning says so).
+fn change_faults(endpoint: Option<&ServerHandle>, change: &FaultChange) -> Vec<Finding> {
+    let Some(endpoint) = endpoint else {
+        let message =
+            "`embedded` changes only the embedded endpoint; the target is another endpoint, so nothing changed";
+        return vec![Finding::warning(FindingKind::Expectation, message)];
+    };
+    let mut faults = endpoint.faults();
+    let rates = [
+        (&mut faults.error_rate, change.error_rate),
+        (&mut faults.rate_limit_rate, change.rate_limit_rate),
+        (&mut faults.timeout_rate, change.timeout_rate),
+        (&mut faults.malformed_rate, change.malformed_rate),
+    ];
+    for (slot, new) in rates {
+        if let Some(rate) = new {
+            *slot = rate;
+        }
     }
-    findings.iter().any(|f| f.kind == FindingKind::NonCompliance && status(f) == Some(404)).then(|| {
-        "EncounteredQuarantineException: HTTP/404 Not Found was returned rather than the expected HTTP/200 OK".into()
-    })
+    if let Some(secs) = change.retry_after_secs {
+        faults.retry_after_secs = secs;
+    }
+    match endpoint.set_faults(faults) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![Finding::error(FindingKind::Expectation, format!("`embedded` step: {e}"))],
+    }
 }
 
 async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {
