@@ -3,8 +3,9 @@
 //! over real HTTP (the embedded endpoint is started on 127.0.0.1 and spoken to like any other).
 //!
 //! ```text
-//! Scenario + MappingSet ─▶ run_scenario ─▶ per step: directory change | test_connection | cycle |
-//!                                          on_demand | restart | steady | target_edit
+//! Scenario + MappingSet ─▶ run_scenario ─▶ per step (step.rs): directory change | test_connection |
+//!                                          cycle | on_demand | restart | steady | target_edit | wait |
+//!                                          embedded (the endpoint's faults)
 //!   cycle: plan (pure: scope, assignment, enabled, delta) ─▶ users ─▶ manager pass ─▶ groups
 //!          matching (filter text) · diff (desired vs actual → AttrChange) · dialect (AttrChange → PATCH ops)
 //!          action (the only code that calls scim::Client) · cds (links, exported state, escrows)

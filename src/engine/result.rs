@@ -122,7 +122,7 @@ pub struct StepResult {
     pub index: usize,
     /// Short label such as `cycle initial`, `update alice`, `steady`.
     pub label: String,
-    /// Simulated wall-clock time of the step (ISO 8601).
+    /// Simulated wall-clock time of the step (ISO 8601): a cycle's start, or when the step ended.
     pub at: String,
     /// Passed or failed.
     pub outcome: Outcome,
@@ -141,7 +141,8 @@ pub struct StepResult {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StepDetail {
-    /// A directory change (add, update, assign, ...): no traffic.
+    /// A step without Entra traffic: a directory change (add, update, assign, ...), a target edit, a
+    /// `wait` or a change of the embedded endpoint's faults.
     Directory {
         /// What changed, one line.
         change: String,

@@ -38,7 +38,6 @@ pub(crate) async fn run_step(
     step: Option<&Step>,
 ) -> (StepResult, Option<Abort>) {
     let first = engine.transcript_len();
-    let at = engine.clock.now();
     let mut findings = Vec::new();
     let mut abort = None;
     let action = step.map_or(&Action::Steady, |s| &s.action);
@@ -126,6 +125,8 @@ pub(crate) async fn run_step(
             StepDetail::Directory { change: action.to_string() }
         }
     };
+    // A cycle's time is its start, which the job's schedule picked; a wait's is its end.
+    let at = engine.clock.now();
     let end = engine.transcript_len();
     let expect = step.and_then(|s| s.expect.as_ref());
     // Expectations read the step's requests as redacted lines; a step without any needs no copy of them.
