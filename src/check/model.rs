@@ -191,6 +191,7 @@ impl CheckResult {
                     cases: Vec::new(),
                     duration_ms: 0,
                     error: None,
+                    status: None,
                 });
             }
             let suite = suites.last_mut().expect("invariant: a suite was pushed above");
@@ -212,6 +213,7 @@ impl CheckResult {
                 cases: Vec::new(),
                 duration_ms: 0,
                 error: Some(error),
+                status: None,
             });
         }
         report::Report { command: "check".into(), target: self.target.clone(), suites }

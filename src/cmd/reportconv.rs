@@ -32,6 +32,20 @@ pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) ->
         cases,
         duration_ms: elapsed.as_millis() as u64,
         error: result.aborted.as_ref().map(|a| a.message.clone()),
+        status: Some(job_status(&result.summary)),
+    }
+}
+
+/// The job's status and the escrow and retry counters of a run.
+fn job_status(s: &engine::Summary) -> report::JobStatus {
+    report::JobStatus {
+        cycles: s.cycles,
+        job: s.job.name().to_string(),
+        quarantine: s.quarantine.clone(),
+        escrows_outstanding: s.escrows_outstanding,
+        escrow_retries: s.escrow_retries,
+        retries_429: s.retries_429,
+        given_up: s.given_up,
     }
 }
 
@@ -89,8 +103,20 @@ fn detail(detail: &StepDetail) -> String {
             if parts.is_empty() {
                 parts.push("no changes".into());
             }
+            let e = &c.escrows;
+            for (count, word) in
+                [(e.retried, "escrows retried"), (e.not_due, "escrows not due"), (e.given_up, "escrows given up")]
+            {
+                if count > 0 {
+                    parts.push(format!("{count} {word}"));
+                }
+            }
+            if let Some(q) = &c.quarantine {
+                parts.push(format!("quarantined: {q}"));
+            }
             format!("{} ({} requests)", parts.join(", "), n.requests)
         }
+        StepDetail::NotRun { reason, .. } => reason.clone(),
         StepDetail::OnDemand(o) => format!("{:?} {:?} for {}", o.action, o.status, o.object.alias),
         StepDetail::Steady(s) => {
             if s.steady {
@@ -140,7 +166,7 @@ fn hint(kind: FindingKind, code: Option<ErrorCode>) -> Option<&'static str> {
             ErrorCode::EntryConflict => "a matching object already exists under another matching value: fix the values or the matching attribute",
             ErrorCode::TooManyRequests => "allow at least 25 requests per second per tenant, and send Retry-After with 429",
             ErrorCode::InternalServerError | ErrorCode::Timeout | ErrorCode::WebExceptionProtocolError => {
-                "Entra retries in the next cycle (40 minutes); make the endpoint answer reliably"
+                "Entra escrows the object and retries it (next cycle, or 6 h, 12 h, 24 h with back-off); make the endpoint answer reliably"
             }
             ErrorCode::Unauthorized | ErrorCode::InsufficientRights => "accept the bearer token Entra sends (a long-lived secret token or OAuth client credentials)",
             ErrorCode::InvalidAnchor => "the linked object disappeared from the target; never hard-delete users Entra manages, or restart provisioning",

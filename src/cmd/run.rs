@@ -18,7 +18,7 @@ use crate::app::{self, Context};
 use crate::cli::{DialectArg, RunArgs, TargetArgs};
 use crate::cmd::{outputs, reportconv};
 use crate::diagnostic::Diagnostic;
-use crate::engine::result::{Event, LogStatus, Outcome};
+use crate::engine::result::{Event, JobState, LogStatus, Outcome};
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
@@ -282,10 +282,18 @@ fn print_status(result: &ScenarioResult) {
     let s = &result.summary;
     let mut parts = vec![format!("{} user(s) and {} group(s) provisioned", s.users_provisioned, s.groups_provisioned)];
     parts.push(if s.initial_cycle_complete { "initial cycle complete" } else { "no initial cycle" }.into());
-    parts.push(match &s.quarantine {
-        Some(reason) => format!("quarantined ({reason})").red().to_string(),
-        None => "not quarantined".into(),
+    parts.push(match (&s.quarantine, s.job) {
+        (Some(reason), JobState::Disabled) => {
+            format!("disabled after four weeks quarantined ({reason})").red().to_string()
+        }
+        (Some(reason), _) => format!("quarantined ({reason})").red().to_string(),
+        (None, _) => "not quarantined".into(),
     });
+    let escrows = format!(
+        "{} escrow(s) outstanding, {} escrow retries, {} given up, {} 429 retries",
+        s.escrows_outstanding, s.escrow_retries, s.given_up, s.retries_429
+    );
+    parts.push(if s.escrows_outstanding > 0 { escrows.yellow().to_string() } else { escrows });
     if let Some(steady) = s.steady_state {
         parts.push(if steady { "steady state reached".green().to_string() } else { "not steady".red().to_string() });
     }

@@ -44,6 +44,8 @@ pub struct Actor {
     unreachable: AtomicBool,
     /// Simulated time spent waiting for `Retry-After` (milliseconds), added to the simulated clock.
     waited_ms: AtomicU64,
+    /// Requests sent again after a 429.
+    retries_429: AtomicU64,
 }
 
 impl Actor {
@@ -55,6 +57,7 @@ impl Actor {
             answered: AtomicBool::new(false),
             unreachable: AtomicBool::new(false),
             waited_ms: AtomicU64::new(0),
+            retries_429: AtomicU64::new(0),
         }
     }
 
@@ -71,6 +74,11 @@ impl Actor {
     /// The simulated time spent waiting for `Retry-After` since the last call, and resets it.
     pub fn take_waited(&self) -> Duration {
         Duration::from_millis(self.waited_ms.swap(0, Ordering::Relaxed))
+    }
+
+    /// Requests sent again after a 429 since the actor was made.
+    pub fn retries_429(&self) -> u64 {
+        self.retries_429.load(Ordering::Relaxed)
     }
 
     /// Sends a request; retries 429 after `Retry-After` (default 1 s), at most [`RETRIES_ON_429`] times.
@@ -102,6 +110,7 @@ impl Actor {
                     attempt += 1;
                     let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
                     self.waited_ms.fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+                    self.retries_429.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait.min(self.max_retry_wait)).await;
                     continue;
                 }

@@ -1,9 +1,11 @@
 //! The connector data store (ENTRA.md 3.1, 6.1, Appendix A.3): what Entra remembers between cycles.
 //! Per source object: the linked target id, whether Entra still manages it, the last exported values,
-//! the manager it linked and, for groups, the members it exported. Plus escrows (failed objects retried
-//! next cycle) and the fingerprints that emulate delta queries.
+//! the manager it linked and, for groups, the members it exported. Plus the escrows (failed objects and
+//! when they are retried: [`crate::engine::escrow`]) and the fingerprints that emulate delta queries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::engine::escrow::Escrows;
 
 /// A linked user.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,8 +40,8 @@ pub struct Cds {
     pub users: BTreeMap<String, UserEntry>,
     /// Linked groups by source objectId.
     pub groups: BTreeMap<String, GroupEntry>,
-    /// Source objectIds whose last operation failed, retried next cycle.
-    pub escrows: BTreeSet<String>,
+    /// Objects whose last operation failed, with their retry schedule.
+    pub escrows: Escrows,
     /// Source fingerprints seen at the last cycle (delta emulation).
     pub fingerprints: BTreeMap<String, u64>,
     /// Whether an initial cycle completed since the last restart.

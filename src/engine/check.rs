@@ -29,6 +29,7 @@ pub fn step_status(detail: &StepDetail, findings: &[Finding]) -> ExpectedOutcome
             };
         }
         StepDetail::Directory { .. } => &[],
+        StepDetail::NotRun { .. } => return ExpectedOutcome::Skipped,
     };
     if events.iter().any(|e| e.status == LogStatus::Failure) || findings.iter().any(Finding::is_error) {
         ExpectedOutcome::Failure
@@ -98,6 +99,46 @@ fn counts_checks(expect: &Expect, counts: &Counts, out: &mut Vec<ExpectationResu
     }
 }
 
+/// The escrow, quarantine and timing expectations of a cycle step. A cycle that did not run (the job is
+/// disabled) fails every one of them except `job` and `quarantine`.
+fn job_checks(expect: &Expect, detail: &StepDetail, out: &mut Vec<ExpectationResult>) {
+    let (cycle, quarantine, job) = match detail {
+        StepDetail::Cycle(c) => {
+            (Some(c), c.quarantine.as_deref(), if c.quarantine.is_some() { "quarantine" } else { "active" })
+        }
+        StepDetail::NotRun { quarantine, .. } => (None, quarantine.as_deref(), "disabled"),
+        _ => return,
+    };
+    let not_run = "no cycle ran (the job is disabled)";
+    let counts = [
+        ("retries", &expect.retries, cycle.map(|c| c.escrows.retried)),
+        ("not_due", &expect.not_due, cycle.map(|c| c.escrows.not_due)),
+        ("escrows", &expect.escrows, cycle.map(|c| c.escrows.outstanding)),
+        ("given_up", &expect.given_up, cycle.map(|c| c.escrows.given_up)),
+    ];
+    for (what, wanted, actual) in counts {
+        if let Some(w) = wanted {
+            out.push(result(what, w.value, actual.map_or(not_run.to_string(), |n| n.to_string())));
+        }
+    }
+    if let Some(w) = &expect.interval {
+        let actual = match cycle {
+            None => not_run.to_string(),
+            Some(c) => c.since_previous.map_or("none (the first cycle)".into(), |s| {
+                crate::scenario::duration::format(std::time::Duration::from_secs(s))
+            }),
+        };
+        out.push(result("interval", crate::scenario::duration::format(w.value), actual));
+    }
+    if let Some(w) = &expect.quarantine {
+        let reason = quarantine.map_or("none", |q| q.split(':').next().unwrap_or(q));
+        out.push(result("quarantine", &w.value, reason));
+    }
+    if let Some(w) = &expect.job {
+        out.push(result("job", &w.value, job));
+    }
+}
+
 fn requests_checks(
     expect: &Expect,
     exchanges: &[&Exchange],
@@ -148,9 +189,12 @@ pub fn check(
     line_of: &dyn Fn(&Exchange) -> String,
 ) -> Vec<ExpectationResult> {
     let mut out = Vec::new();
-    if let StepDetail::Cycle(c) = detail {
-        counts_checks(expect, &c.counts, &mut out);
+    match detail {
+        StepDetail::Cycle(c) => counts_checks(expect, &c.counts, &mut out),
+        StepDetail::NotRun { .. } => counts_checks(expect, &Counts::default(), &mut out),
+        _ => {}
     }
+    job_checks(expect, detail, &mut out);
     requests_checks(expect, exchanges, line_of, &mut out);
     if let Some(o) = &expect.outcome {
         out.push(result("outcome", outcome_name(o.value), outcome_name(step_status(detail, findings))));

@@ -92,14 +92,21 @@ impl Engine {
         }
         let duplicates = by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect();
         let present: HashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
-        let gone = self.cds.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        let gone = self
+            .cds
+            .users
+            .keys()
+            .filter(|id| !present.contains(id.as_str()) && (full || !self.escrow_held(id)))
+            .cloned()
+            .collect();
         Survey { candidates, duplicates, gone }
     }
 
     /// Whether a cycle evaluates a user: every user on a full cycle, otherwise the ones a delta query
-    /// reports (fingerprint changed since the last cycle) and the escrowed ones.
+    /// reports (fingerprint changed since the last cycle) and escrowed ones whose retry is due; an escrow
+    /// not due yet is held back unless the user changed (delta reports it like any change).
     fn evaluates(&self, full: bool, object_id: &str, fingerprint: u64) -> bool {
-        full || self.cds.escrows.contains(object_id) || self.cds.fingerprints.get(object_id) != Some(&fingerprint)
+        full || self.escrow_due(object_id) || self.cds.fingerprints.get(object_id) != Some(&fingerprint)
     }
 
     /// Runs one cycle.
@@ -125,7 +132,6 @@ impl Engine {
                 "TooManyDeletes: {deletions} disables/deletes exceed the accidental-deletion threshold of {}",
                 self.settings.deletion_threshold.unwrap_or(0)
             );
-            self.quarantine = Some(reason.clone());
             quarantine = Some(reason);
         }
         let mut exported = Vec::new();
@@ -191,7 +197,7 @@ impl Engine {
                 self.cds.fingerprints.insert(head.object_id.to_string(), c.fingerprint);
             }
         }
-        self.cds.escrows = log.failed.clone();
+        let escrows = self.settle_escrows(kind, snapshot, &log);
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }
@@ -211,7 +217,16 @@ impl Engine {
                 event.requests = Vec::new();
             }
         }
-        let result = CycleResult { number, kind, started_at, events, counts: log.counts, quarantine };
+        let result = CycleResult {
+            number,
+            kind,
+            started_at,
+            events,
+            counts: log.counts,
+            quarantine,
+            escrows,
+            since_previous: None,
+        };
         (result, log)
     }
 }
@@ -313,6 +328,7 @@ mod tests {
     use crate::engine::action::Actor;
     use crate::engine::cds::UserEntry;
     use crate::engine::dialect::Dialect;
+    use crate::engine::escrow::{EscrowRetry, Failure};
     use crate::engine::source::{AttrSpec, ObjectActions, ScopeCheck};
     use crate::engine::state::Settings;
     use crate::mapping::{SourceObject, Value};
@@ -387,8 +403,9 @@ mod tests {
         e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0);
         assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1);
-        e.cds.escrows.insert("oid".into());
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1);
+        let now = e.clock.at();
+        e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::NextCycle);
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "escrowed and due");
         link(&mut e);
         let empty = SourceSnapshot::default();
         assert_eq!(e.survey(CycleKind::Incremental, &empty, &NoFilters).gone, vec!["oid".to_string()]);
@@ -425,5 +442,28 @@ mod tests {
         let survey = engine().survey(CycleKind::Initial, &snapshot, &ByUpn);
         assert_eq!(survey.duplicates, [0, 2].into_iter().collect());
         assert_eq!(survey.candidates.len(), 3);
+    }
+
+    #[test]
+    fn escrows_not_due_are_held_back_unless_the_user_changed() {
+        let mut e = engine();
+        let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
+        let seen =
+            |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
+        e.cds.initialized = true;
+        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        let now = e.clock.at();
+        e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::Backoff);
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0, "the first retry is 6 h away");
+        assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1, "an initial cycle evaluates everything");
+        let mut changed_user = user(true, true, false);
+        changed_user.attrs.set("jobTitle", Value::from("Engineer"));
+        let changed = SourceSnapshot::new(vec![changed_user], Vec::new());
+        assert_eq!(seen(&e, CycleKind::Incremental, &changed), 1, "delta reports the change");
+        link(&mut e);
+        let gone = e.survey(CycleKind::Incremental, &SourceSnapshot::default(), &NoFilters).gone;
+        assert!(gone.is_empty(), "a held delete waits");
+        e.clock.advance(std::time::Duration::from_secs(6 * 3600));
+        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "due after 6 h");
     }
 }

@@ -87,7 +87,7 @@ impl Engine {
             .groups
             .iter()
             .filter(|g| {
-                full || self.cds.escrows.contains(&g.object_id)
+                full || self.escrow_due(&g.object_id)
                     || self.cds.fingerprints.get(&g.object_id) != Some(&group_fingerprint(g))
             })
             .collect();
@@ -104,7 +104,13 @@ impl Engine {
                 self.cds.fingerprints.insert(group.object_id.clone(), group_fingerprint(group));
             }
         }
-        let gone: Vec<String> = self.cds.groups.keys().filter(|id| snapshot.group(id).is_none()).cloned().collect();
+        let gone: Vec<String> = self
+            .cds
+            .groups
+            .keys()
+            .filter(|id| snapshot.group(id).is_none() && (full || !self.escrow_held(id)))
+            .cloned()
+            .collect();
         for id in gone {
             self.delete_group(&id, mapper, staged, log).await;
         }

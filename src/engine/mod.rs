@@ -3,11 +3,13 @@
 //! over real HTTP (the embedded endpoint is started on 127.0.0.1 and spoken to like any other).
 //!
 //! ```text
-//! Scenario + MappingSet ─▶ run_scenario ─▶ per step: directory change | test_connection | cycle |
-//!                                          on_demand | restart | steady | target_edit
+//! Scenario + MappingSet ─▶ run_scenario ─▶ per step (step.rs): directory change | test_connection |
+//!                                          cycle | on_demand | restart | steady | target_edit | wait |
+//!                                          embedded (the endpoint's faults)
 //!   cycle: plan (pure: scope, assignment, enabled, delta) ─▶ users ─▶ manager pass ─▶ groups
 //!          matching (filter text) · diff (desired vs actual → AttrChange) · dialect (AttrChange → PATCH ops)
 //!          action (the only code that calls scim::Client) · cds (links, exported state, escrows)
+//!   job: escrow (retry schedule, settled after each cycle) · quarantine (thresholds, reduced frequency)
 //!                                        ▼
 //!                     ScenarioResult { steps, findings, summary, transcript }  (findings are data)
 //! ```
@@ -32,6 +34,7 @@ mod cycle;
 mod deprovision;
 pub mod dialect;
 pub mod diff;
+pub mod escrow;
 mod groups;
 pub mod log;
 mod manager;
@@ -39,12 +42,14 @@ pub mod mapper;
 pub mod matching;
 pub mod on_demand;
 pub mod probe;
+pub mod quarantine;
 pub mod resource;
 pub mod result;
 mod run;
 pub mod source;
 pub mod state;
 pub mod steady;
+mod step;
 pub mod users;
 mod view;
 

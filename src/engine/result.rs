@@ -7,11 +7,14 @@
 use serde::Serialize;
 
 use crate::engine::dialect::Dialect;
+pub use crate::engine::escrow::EscrowCounts;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
+mod finding;
 mod views;
 
+pub use finding::{Finding, FindingKind, Severity};
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 
 /// The result of running one scenario.
@@ -119,7 +122,7 @@ pub struct StepResult {
     pub index: usize,
     /// Short label such as `cycle initial`, `update alice`, `steady`.
     pub label: String,
-    /// Simulated wall-clock time of the step (ISO 8601).
+    /// Simulated wall-clock time of the step (ISO 8601): a cycle's start, or when the step ended.
     pub at: String,
     /// Passed or failed.
     pub outcome: Outcome,
@@ -138,7 +141,8 @@ pub struct StepResult {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StepDetail {
-    /// A directory change (add, update, assign, ...): no traffic.
+    /// A step without Entra traffic: a directory change (add, update, assign, ...), a target edit, a
+    /// `wait` or a change of the embedded endpoint's faults.
     Directory {
         /// What changed, one line.
         change: String,
@@ -151,6 +155,13 @@ pub enum StepDetail {
     OnDemand(OnDemandResult),
     /// A steady-state check.
     Steady(SteadyResult),
+    /// A cycle that did not run: the job is disabled.
+    NotRun {
+        /// Why, one line.
+        reason: String,
+        /// The job's quarantine (`Reason: detail`), which a disabled job keeps.
+        quarantine: Option<String>,
+    },
 }
 
 /// One expectation of a step, checked.
@@ -194,14 +205,18 @@ pub struct CycleResult {
     pub number: u32,
     /// Initial or incremental.
     pub kind: CycleKind,
-    /// Simulated start time (ISO 8601); cycles are 40 minutes apart.
+    /// Simulated start time (ISO 8601); cycles are 40 minutes apart, further apart in quarantine.
     pub started_at: String,
+    /// Seconds since the previous cycle started (none for the first cycle).
+    pub since_previous: Option<u64>,
     /// Provisioning-log entries, in processing order.
     pub events: Vec<ProvisioningEvent>,
     /// Counts by action.
     pub counts: Counts,
-    /// Set when the cycle quarantined the job (e.g. the accidental-deletion threshold).
+    /// The job's quarantine after the cycle (`Reason: detail`), if it is quarantined.
     pub quarantine: Option<String>,
+    /// What happened to the escrows.
+    pub escrows: EscrowCounts,
 }
 
 /// Action counts of a cycle (successful actions only, except `failures`).
@@ -377,97 +392,6 @@ pub struct ProvisioningEvent {
     pub requests: Vec<RequestRef>,
 }
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The endpoint does not work with Entra (or an expectation failed).
-    Error,
-    /// Works, but something is off.
-    Warning,
-}
-
-/// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// The endpoint violates what Entra requires (wrong status, missing `id`, not a `ListResponse`).
-    NonCompliance,
-    /// A response Entra cannot parse.
-    Incompatible,
-    /// An object operation failed (escrowed and retried).
-    ObjectFailure,
-    /// The endpoint does not reach steady state.
-    NotSteady,
-    /// The endpoint's view of group membership differs from Entra's connector data store.
-    MembershipDrift,
-    /// A scenario expectation did not hold.
-    Expectation,
-    /// The job was quarantined.
-    Quarantine,
-    /// No HTTP answer.
-    Transport,
-}
-
-/// A compatibility finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    /// What it is about.
-    pub kind: FindingKind,
-    /// Error or warning.
-    pub severity: Severity,
-    /// Entra's code, when one applies.
-    pub code: Option<ErrorCode>,
-    /// One line, lowercase, naming the request.
-    pub message: String,
-    /// The object concerned.
-    pub object: Option<ObjectRef>,
-    /// The request concerned.
-    pub request: Option<RequestRef>,
-}
-
-impl Finding {
-    /// An error finding.
-    pub fn error(kind: FindingKind, message: impl Into<String>) -> Self {
-        Finding { kind, severity: Severity::Error, code: None, message: message.into(), object: None, request: None }
-    }
-
-    /// A warning finding.
-    pub fn warning(kind: FindingKind, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(kind, message) }
-    }
-
-    /// Sets the code.
-    pub fn with_code(mut self, code: ErrorCode) -> Self {
-        self.code = Some(code);
-        self
-    }
-
-    /// Sets the object.
-    pub fn with_object(mut self, object: ObjectRef) -> Self {
-        self.object = Some(object);
-        self
-    }
-
-    /// Sets the request.
-    pub fn with_request(mut self, exchange: &Exchange) -> Self {
-        self.request = Some(RequestRef::of(exchange));
-        self
-    }
-
-    /// Sets the request from a reference.
-    pub fn with_request_ref(mut self, request: RequestRef) -> Self {
-        self.request = Some(request);
-        self
-    }
-
-    /// True for error severity.
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
 /// Portal-style "Current status".
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
@@ -479,8 +403,10 @@ pub struct Summary {
     pub users_provisioned: usize,
     /// Groups linked in the connector data store at the end.
     pub groups_provisioned: usize,
-    /// Quarantine reason, if the job is quarantined.
+    /// Quarantine reason (Graph's `quarantineReason` name, then what tripped it), if the job is quarantined.
     pub quarantine: Option<String>,
+    /// The job's state at the end.
+    pub job: JobState,
     /// Result of the last steady-state check, if any.
     pub steady_state: Option<bool>,
     /// Requests sent.
@@ -491,4 +417,36 @@ pub struct Summary {
     pub warnings: usize,
     /// Failed expectations.
     pub failed_expectations: usize,
+    /// Objects escrowed at the end (their last operation failed; retried by the escrow schedule).
+    pub escrows_outstanding: usize,
+    /// Escrowed objects evaluated again, over every cycle.
+    pub escrow_retries: usize,
+    /// Requests sent again after a `429` and its `Retry-After` (request-level retries, not escrows).
+    pub retries_429: usize,
+    /// Escrows removed because they still failed 28 days after their first failure.
+    pub given_up: usize,
+}
+
+/// The provisioning job's state (Graph `synchronizationStatus.code`, and the schedule's `Disabled`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Cycles run every 40 minutes.
+    #[default]
+    Active,
+    /// Quarantined: cycles run less and less often.
+    Quarantine,
+    /// Disabled after more than four weeks in quarantine: no cycle runs.
+    Disabled,
+}
+
+impl JobState {
+    /// The name reports and scenarios use.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Active => "active",
+            JobState::Quarantine => "quarantine",
+            JobState::Disabled => "disabled",
+        }
+    }
 }

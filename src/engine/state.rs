@@ -10,6 +10,8 @@ use rand::{Rng, SeedableRng};
 use crate::engine::action::Actor;
 use crate::engine::cds::Cds;
 use crate::engine::dialect::Dialect;
+use crate::engine::escrow::EscrowRetry;
+use crate::engine::quarantine::Job;
 use crate::engine::result::{Event, IdAlias};
 
 /// Job settings that shape a cycle.
@@ -31,6 +33,8 @@ pub struct Settings {
     pub max_retry_wait: Duration,
     /// Requests in flight at once while users are exported (1 = one at a time).
     pub concurrency: usize,
+    /// When escrowed objects are retried.
+    pub escrow_retry: EscrowRetry,
 }
 
 impl Default for Settings {
@@ -44,6 +48,7 @@ impl Default for Settings {
             string_booleans_on_post: false,
             max_retry_wait: Duration::from_secs(2),
             concurrency: 1,
+            escrow_retry: EscrowRetry::default(),
         }
     }
 }
@@ -75,7 +80,8 @@ impl Aliases {
     }
 }
 
-/// The simulated clock: cycles are 40 minutes apart and nothing waits.
+/// The simulated clock: nothing waits; the runner moves it to each cycle's start (40 minutes apart, further
+/// apart in quarantine, later after a `wait` step).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimClock {
     now: DateTime<Utc>,
@@ -93,9 +99,19 @@ impl SimClock {
         self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
+    /// Current simulated time.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     /// Moves on.
     pub fn advance(&mut self, by: Duration) {
         self.now += TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
+    }
+
+    /// Moves to `at` (never backwards: simulated time only passes).
+    pub fn set(&mut self, at: DateTime<Utc>) {
+        self.now = self.now.max(at);
     }
 }
 
@@ -114,8 +130,8 @@ pub struct Engine {
     pub aliases: Aliases,
     /// Cycles run so far.
     pub cycles: u32,
-    /// Quarantine reason.
-    pub quarantine: Option<String>,
+    /// The job's schedule and quarantine.
+    pub job: Job,
     /// Simulated clock.
     pub clock: SimClock,
     /// Source of probe GUIDs (seeded: runs are reproducible).
@@ -138,7 +154,7 @@ impl Engine {
             cds: Cds::default(),
             aliases: Aliases::default(),
             cycles: 0,
-            quarantine: None,
+            job: Job::default(),
             clock: SimClock::default(),
             rng: StdRng::seed_from_u64(seed),
             events: None,

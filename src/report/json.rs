@@ -1,16 +1,20 @@
-//! The JSON report (`--report-json FILE`). The wire format is versioned by `schema_version`; additions
-//! keep the version, removals or renames bump it. The JSON Schema is `docs/report-json.schema.json` and
-//! the field reference `docs/report-json.md`.
+//! The JSON report (`--report-json FILE`). The wire format is versioned by `schema_version`; every
+//! change bumps it, because the published schema forbids unknown fields, so a consumer validating against
+//! an older schema would reject a document with a new field. The JSON Schema is
+//! `docs/report-json.schema.json` and the field reference `docs/report-json.md`. Version 2 added
+//! `suites[].status` (the job's quarantine and escrow counters).
 //!
 //! ```json
 //! {
-//!   "schema_version": 1,
+//!   "schema_version": 2,
 //!   "tool": {"name": "entrasim", "version": "0.1.0"},
 //!   "command": "run",
 //!   "target": "embedded",
 //!   "outcome": "fail",
 //!   "totals": {"passed": 1, "failed": 1, "errored": 0, "skipped": 0},
 //!   "suites": [{"name": "...", "outcome": "fail", "dialect": "legacy", "duration_ms": 20,
+//!               "status": {"cycles": 2, "job": "active", "escrows_outstanding": 1, "escrow_retries": 1,
+//!                          "retries_429": 0, "given_up": 0},
 //!               "cases": [{"name": "steady", "outcome": "fail", "detail": "...", "duration_ms": 20,
 //!                          "findings": [{"severity": "error", "kind": "not_steady", "message": "...",
 //!                                        "hint": "...", "evidence": {"request": "PATCH /Users/...", "status": 200}}]}]}]
@@ -22,7 +26,7 @@ use serde::Serialize;
 use super::model::{Outcome, Report, Suite, Totals};
 
 /// The version of the JSON wire format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {

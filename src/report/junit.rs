@@ -1,7 +1,9 @@
 //! JUnit XML: one `<testsuite>` per scenario or check group, one `<testcase>` per step or check.
 //! Findings of error severity become `<failure>` (type = finding kind, message = first finding, body =
 //! every finding with its evidence); a suite entrasim could not run gets one `<testcase>` with `<error>`.
-//! Warnings go to the case's `<system-out>` so CI shows them without failing.
+//! Warnings go to the case's `<system-out>` so CI shows them without failing. A scenario's suite carries the
+//! job's status as properties: `dialect`, `job`, `quarantine` (when quarantined), `escrows_outstanding`,
+//! `escrow_retries`, `retries_429`, `given_up`.
 //!
 //! ```xml
 //! <testsuites name="entrasim run" tests="3" failures="1" errors="1">
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::model::{Case, Finding, Outcome, Report, Severity};
+use super::model::{Case, Finding, JobStatus, Outcome, Report, Severity};
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
@@ -27,6 +29,9 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
         ts.set_time(Duration::from_millis(suite.duration_ms));
         if let Some(dialect) = &suite.dialect {
             ts.add_property(("dialect", dialect.as_str()));
+        }
+        if let Some(status) = &suite.status {
+            add_status(&mut ts, status);
         }
         if let Some(error) = &suite.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -41,6 +46,23 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
         junit.add_test_suite(ts);
     }
     junit.to_string()
+}
+
+/// The job's status as suite properties, where CI shows them next to the results.
+fn add_status(ts: &mut TestSuite, status: &JobStatus) {
+    ts.add_property(("job", status.job.as_str()));
+    if let Some(q) = &status.quarantine {
+        ts.add_property(("quarantine", q.as_str()));
+    }
+    let counters = [
+        ("escrows_outstanding", status.escrows_outstanding),
+        ("escrow_retries", status.escrow_retries),
+        ("retries_429", status.retries_429),
+        ("given_up", status.given_up),
+    ];
+    for (name, value) in counters {
+        ts.add_property((name, value.to_string().as_str()));
+    }
 }
 
 fn test_case(classname: &str, case: &Case) -> TestCase {

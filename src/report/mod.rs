@@ -12,4 +12,4 @@ pub mod junit;
 mod model;
 pub mod terminal;
 
-pub use model::{Case, Evidence, Finding, Outcome, Report, Severity, Suite};
+pub use model::{Case, Evidence, Finding, JobStatus, Outcome, Report, Severity, Suite};

@@ -30,6 +30,30 @@ pub struct Suite {
     /// Set when entrasim could not run this suite at all (not a finding about the endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The provisioning job's status at the end of a scenario (absent for check groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<JobStatus>,
+}
+
+/// The provisioning job's status after a scenario: the portal's "Current status" with the escrow and retry
+/// counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobStatus {
+    /// Cycles run.
+    pub cycles: u32,
+    /// `active`, `quarantine` or `disabled`.
+    pub job: String,
+    /// Graph's quarantine reason and what tripped it, when quarantined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<String>,
+    /// Objects escrowed at the end.
+    pub escrows_outstanding: usize,
+    /// Escrowed objects evaluated again, over every cycle.
+    pub escrow_retries: usize,
+    /// Requests sent again after a 429 and its `Retry-After`.
+    pub retries_429: usize,
+    /// Escrows removed 28 days after their first failure.
+    pub given_up: usize,
 }
 
 /// One step of a scenario or one check.
@@ -213,6 +237,15 @@ pub(crate) mod sample {
                     ],
                     duration_ms: 15,
                     error: None,
+                    status: Some(JobStatus {
+                        cycles: 2,
+                        job: "quarantine".into(),
+                        quarantine: Some("EncounteredEscrowProportionThreshold: 5000 of 5000 provisioning events failed, more than 40%".into()),
+                        escrows_outstanding: 5000,
+                        escrow_retries: 12,
+                        retries_429: 3,
+                        given_up: 1,
+                    }),
                 },
                 Suite {
                     name: "scenarios/steady/drops_title.toml".into(),
@@ -232,6 +265,7 @@ pub(crate) mod sample {
                     }],
                     duration_ms: 20,
                     error: None,
+                    status: None,
                 },
                 Suite {
                     name: "scenarios/auth/wrong_token.toml".into(),
@@ -239,6 +273,7 @@ pub(crate) mod sample {
                     cases: vec![],
                     duration_ms: 1,
                     error: Some("target refused the token: 401 for GET /Users?filter=…".into()),
+                    status: None,
                 },
             ],
         }

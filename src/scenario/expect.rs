@@ -1,11 +1,25 @@
 //! The `expect` table of a step: which keys each step kind accepts, and their values.
 
+use super::duration;
 use super::model::{Expect, Located, OnDemandAction, Outcome, RequestPattern};
 use super::parse::{choice, quoted_list};
 use super::raw::{self, entries, Node, Sink};
 use crate::diagnostic::{did_you_mean, Diagnostic, Span};
 
-const COUNT_KEYS: &[&str] = &["creates", "updates", "disables", "enables", "deletes", "skips", "failures"];
+const COUNT_KEYS: &[&str] = &[
+    "creates", "updates", "disables", "enables", "deletes", "skips", "failures", "retries", "not_due", "escrows",
+    "given_up",
+];
+
+/// Graph's `quarantineReason` names a cycle can end with, and `none`.
+const QUARANTINE_VALUES: &[&str] = &[
+    "none",
+    "EncounteredBaseEscrowThreshold",
+    "EncounteredTotalEscrowThreshold",
+    "EncounteredEscrowProportionThreshold",
+    "EncounteredQuarantineException",
+    "TooManyDeletes",
+];
 
 /// Step kinds that take `expect` (`restart` checks what `cycle` checks).
 const EXPECTING: &[&str] = &["test_connection", "cycle", "on_demand", "steady"];
@@ -28,6 +42,13 @@ pub(crate) fn allowed_keys(action: &str) -> &'static [&'static str] {
             "deletes",
             "skips",
             "failures",
+            "retries",
+            "not_due",
+            "escrows",
+            "given_up",
+            "quarantine",
+            "interval",
+            "job",
             "requests",
             "no_requests",
             "findings",
@@ -45,6 +66,8 @@ pub(crate) fn parse_expect(sink: &mut Sink, node: &Node<'_>, key_span: Span, act
     if allowed.is_empty() {
         let label = if action == "target_edit" {
             "a target edit is setup, not Entra traffic"
+        } else if action == "wait" || action == "embedded" {
+            "this step sends nothing: put `expect` on the next `cycle`"
         } else {
             "directory changes send nothing: put `expect` on the next `cycle`"
         };
@@ -88,6 +111,10 @@ fn read_key(sink: &mut Sink, expect: &mut Expect, key: &str, node: &Node<'_>) {
             "enables" => &mut expect.enables,
             "deletes" => &mut expect.deletes,
             "skips" => &mut expect.skips,
+            "retries" => &mut expect.retries,
+            "not_due" => &mut expect.not_due,
+            "escrows" => &mut expect.escrows,
+            "given_up" => &mut expect.given_up,
             _ => &mut expect.failures,
         };
         *slot = value;
@@ -110,6 +137,15 @@ fn read_key(sink: &mut Sink, expect: &mut Expect, key: &str, node: &Node<'_>) {
         "steady" => expect.steady = raw::boolean(sink, node, key).map(|value| Located { value, span }),
         "flapping" => expect.flapping = located_strings(sink, node, key),
         "findings" => expect.findings = located_strings(sink, node, key),
+        "quarantine" => {
+            expect.quarantine =
+                choice(sink, node, key, QUARANTINE_VALUES).map(|(c, span)| Located { value: c.to_string(), span })
+        }
+        "job" => {
+            let states = ["active", "quarantine", "disabled"];
+            expect.job = choice(sink, node, key, &states).map(|(c, span)| Located { value: c.to_string(), span })
+        }
+        "interval" => expect.interval = duration::read(sink, node, key).map(|(value, span)| Located { value, span }),
         _ => {
             let actions = ["create", "update", "disable", "enable", "delete", "skip"];
             expect.action = choice(sink, node, key, &actions).map(|(c, span)| {

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! file.toml ──load.rs (read)──▶ text ──raw.rs (toml spanned tree, typed readers)──▶ parse.rs/entity.rs/
-//! step.rs/expect.rs/shadow.rs (validate, resolve aliases on a shadow Directory, collect every error)──▶ Scenario
+//! step.rs/expect.rs/shadow.rs/duration.rs/faults.rs (validate, resolve aliases on a shadow Directory,
+//! collect every error)──▶ Scenario
 //! ```
 //!
 //! # Format
@@ -24,6 +25,7 @@
 //! provision_groups = true
 //! deletion_threshold = 500           # accidental-deletion prevention
 //! concurrency = 4
+//! escrow_retry = "next_cycle"        # next_cycle (default) | backoff: 6 h, 12 h, 24 h, then daily
 //!
 //! [embedded]                         # switches of the embedded endpoint, passed through as written
 //! drop_attributes = ["title"]
@@ -84,14 +86,16 @@
 //!   `add_group = {..}`, `rename_group` + `to`, `add_member`/`remove_member` + `user`, `assign_group`,
 //!   `unassign_group`, `delete_group`;
 //! - target drift: `target_edit = "<user or group>"` + `set`/`unset` (SCIM paths, applied in the target
-//!   outside Entra).
+//!   outside Entra);
+//! - time and the endpoint: `wait = "6h"` (simulated time passes; durations are `d`/`h`/`m`/`s` parts,
+//!   [`duration`]), `embedded = { error_rate = 0.0 }` (the embedded endpoint's fault injection changes).
 //!
 //! Every step may have `name`. The `expect` keys each provisioning step accepts:
 //!
 //! | step | `expect` keys |
 //! |---|---|
 //! | `test_connection` | `outcome`, `requests`, `no_requests`, `findings` |
-//! | `cycle`, `restart` | `creates`, `updates`, `disables`, `enables`, `deletes`, `skips`, `failures`, `requests`, `no_requests`, `findings`, `outcome` |
+//! | `cycle`, `restart` | `creates`, `updates`, `disables`, `enables`, `deletes`, `skips`, `failures`, `retries`, `not_due`, `escrows`, `given_up`, `quarantine`, `interval`, `job`, `requests`, `no_requests`, `findings`, `outcome` |
 //! | `on_demand` | `action`, `outcome`, `requests`, `no_requests`, `findings` |
 //! | `steady` | `steady`, `flapping`, `findings`, `requests`, `no_requests` |
 //!
@@ -110,8 +114,10 @@
 //! [`Action::Change`] steps go to [`Directory::apply`](crate::directory::Directory::apply), which cannot
 //! fail for a loaded scenario because loading applied them already.
 
+pub mod duration;
 mod entity;
 mod expect;
+mod faults;
 mod load;
 mod model;
 mod parse;
@@ -124,7 +130,8 @@ mod tests;
 
 pub use load::{discover, load, parse_str, DiscoverError, Loaded};
 pub use model::{
-    mutation_key, Action, CycleKind, Dialect, Embedded, Expect, Located, MappingRef, ObjectAlias, OnDemandAction,
-    Outcome, Restart, Scenario, Scope, Settings, Step, TargetActions, TargetEdit, TargetSeed,
+    mutation_key, Action, CycleKind, Dialect, Embedded, EscrowRetry, Expect, FaultChange, Located, MappingRef,
+    ObjectAlias, OnDemandAction, Outcome, Restart, Scenario, Scope, Settings, Step, TargetActions, TargetEdit,
+    TargetSeed,
 };
 pub use request::RequestPattern;

@@ -83,6 +83,18 @@ pub struct Settings {
     pub deletion_threshold: Option<u32>,
     /// Requests in flight at once; `None` lets the engine choose.
     pub concurrency: Option<u32>,
+    /// When escrowed objects are retried.
+    pub escrow_retry: EscrowRetry,
+}
+
+/// `escrow_retry`: the retry schedule of failed objects (ENTRA.md 6.4; the sources disagree).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EscrowRetry {
+    /// `"next_cycle"`: retried in every cycle ("retried in 40 minutes").
+    #[default]
+    NextCycle,
+    /// `"backoff"`: retried 6 h, 12 h and 24 h after the first failure, then every 24 h.
+    Backoff,
 }
 
 impl Default for Settings {
@@ -94,6 +106,7 @@ impl Default for Settings {
             provision_groups: true,
             deletion_threshold: None,
             concurrency: None,
+            escrow_retry: EscrowRetry::NextCycle,
         }
     }
 }
@@ -196,6 +209,58 @@ pub enum Action {
     Steady,
     /// `target_edit = "<alias>"` with `set`/`unset`: change the object directly in the target (drift).
     TargetEdit(TargetEdit),
+    /// `wait = "6h"`: simulated time passes; the next cycle starts no earlier than this much later.
+    Wait(std::time::Duration),
+    /// `embedded = { error_rate = 0.0 }`: the embedded endpoint's fault injection changes from here on.
+    Embedded(FaultChange),
+}
+
+/// What an `embedded` step changes; absent switches keep their value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultChange {
+    /// Fraction of requests answered 500.
+    pub error_rate: Option<f64>,
+    /// Fraction of requests answered 429.
+    pub rate_limit_rate: Option<f64>,
+    /// Fraction of requests that hang until the client gives up.
+    pub timeout_rate: Option<f64>,
+    /// Fraction of requests answered with an unparseable body.
+    pub malformed_rate: Option<f64>,
+    /// `Retry-After` seconds of simulated 429 answers.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl FaultChange {
+    /// The rate named `key` (one of the four `*_rate` switches).
+    pub(crate) fn rate_mut(&mut self, key: &str) -> &mut Option<f64> {
+        match key {
+            "error_rate" => &mut self.error_rate,
+            "rate_limit_rate" => &mut self.rate_limit_rate,
+            "timeout_rate" => &mut self.timeout_rate,
+            _ => &mut self.malformed_rate,
+        }
+    }
+
+    /// Whether the change turns some fault injection on.
+    pub fn injects_faults(&self) -> bool {
+        [self.error_rate, self.rate_limit_rate, self.timeout_rate, self.malformed_rate]
+            .iter()
+            .any(|r| r.is_some_and(|r| r > 0.0))
+    }
+}
+
+impl fmt::Display for FaultChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rates = [
+            ("error_rate", self.error_rate),
+            ("rate_limit_rate", self.rate_limit_rate),
+            ("timeout_rate", self.timeout_rate),
+            ("malformed_rate", self.malformed_rate),
+        ];
+        let mut parts: Vec<String> = rates.iter().filter_map(|(k, v)| v.map(|v| format!("{k} = {v:?}"))).collect();
+        parts.extend(self.retry_after_secs.map(|s| format!("retry_after_secs = {s}")));
+        f.write_str(&parts.join(", "))
+    }
 }
 
 impl Action {
@@ -209,6 +274,8 @@ impl Action {
             Action::Restart(_) => "restart",
             Action::Steady => "steady",
             Action::TargetEdit(_) => "target_edit",
+            Action::Wait(_) => "wait",
+            Action::Embedded(_) => "embedded",
         }
     }
 }
@@ -245,6 +312,8 @@ impl fmt::Display for Action {
             Action::Restart(Restart::KeepLinks) => f.write_str("restart"),
             Action::Restart(Restart::Full) => f.write_str("restart (full)"),
             Action::OnDemand(o) | Action::TargetEdit(TargetEdit { object: o, .. }) => write!(f, "{key} {}", o.alias()),
+            Action::Wait(d) => write!(f, "{key} {}", super::duration::format(*d)),
+            Action::Embedded(change) => write!(f, "{key} {change}"),
             Action::Change(m) => match m {
                 Mutation::AddUser(u) => write!(f, "{key} {}", u.alias),
                 Mutation::AddGroup(g) => write!(f, "{key} {}", g.alias),
@@ -348,6 +417,20 @@ pub struct Expect {
     pub findings: Vec<Located<String>>,
     /// The action an on-demand provisioning performs.
     pub action: Option<Located<OnDemandAction>>,
+    /// Escrowed objects evaluated again in the cycle.
+    pub retries: Option<Located<u64>>,
+    /// Escrowed objects held back because their retry was not due.
+    pub not_due: Option<Located<u64>>,
+    /// Escrowed objects after the cycle.
+    pub escrows: Option<Located<u64>>,
+    /// Escrows given up (28 days after their first failure) in the cycle.
+    pub given_up: Option<Located<u64>>,
+    /// The quarantine reason after the cycle (Graph's name), or `none`.
+    pub quarantine: Option<Located<String>>,
+    /// Simulated time since the previous cycle started.
+    pub interval: Option<Located<std::time::Duration>>,
+    /// The job's state after the step: `active`, `quarantine` or `disabled`.
+    pub job: Option<Located<String>>,
 }
 
 /// `outcome = "..."`: the status Entra's provisioning log would show.

@@ -12,7 +12,7 @@ use toml::de::DeTable;
 
 use super::entity::{parse_group, parse_user, GroupEntry, UserEntry};
 use super::load::Loaded;
-use super::model::{Dialect, Embedded, Located, MappingRef, Scenario, Scope, Settings, TargetSeed};
+use super::model::{Dialect, Embedded, EscrowRetry, Located, MappingRef, Scenario, Scope, Settings, TargetSeed};
 use super::raw::{self, check_keys, get, Node, Sink};
 use super::step::parse_steps;
 use crate::diagnostic::{did_you_mean, Diagnostic, SourceFile, Span};
@@ -103,8 +103,15 @@ fn parse_dialect(sink: &mut Sink, node: &Node<'_>) -> Option<Located<Dialect>> {
     Some(Located { value, span })
 }
 
-const SETTINGS_KEYS: &[&str] =
-    &["scope", "actions", "skip_out_of_scope_deletions", "provision_groups", "deletion_threshold", "concurrency"];
+const SETTINGS_KEYS: &[&str] = &[
+    "scope",
+    "actions",
+    "skip_out_of_scope_deletions",
+    "provision_groups",
+    "deletion_threshold",
+    "concurrency",
+    "escrow_retry",
+];
 
 fn parse_settings(sink: &mut Sink, node: &Node<'_>) -> Settings {
     let mut settings = Settings::default();
@@ -144,6 +151,11 @@ fn parse_settings(sink: &mut Sink, node: &Node<'_>) -> Settings {
     settings.deletion_threshold =
         get(table, "deletion_threshold").and_then(|n| positive(sink, n, "deletion_threshold"));
     settings.concurrency = get(table, "concurrency").and_then(|n| positive(sink, n, "concurrency"));
+    if let Some((c, _)) =
+        get(table, "escrow_retry").and_then(|n| choice(sink, n, "escrow_retry", &["next_cycle", "backoff"]))
+    {
+        settings.escrow_retry = if c == "backoff" { EscrowRetry::Backoff } else { EscrowRetry::NextCycle };
+    }
     settings
 }
 

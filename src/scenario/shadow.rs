@@ -23,6 +23,8 @@ pub(crate) struct Context {
     pub added_by: HashMap<String, usize>,
     /// The step being read (1-based).
     pub number: usize,
+    /// The embedded endpoint's fault rates as the steps so far left them.
+    pub fault_rates: super::faults::Rates,
 }
 
 pub(crate) fn added_by(tables: &[(&DeTable<'_>, Span)]) -> HashMap<String, usize> {

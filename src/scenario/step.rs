@@ -3,8 +3,10 @@
 
 use toml::de::{DeTable, DeValue};
 
+use super::duration;
 use super::entity::{check_unset_name, parse_group, parse_user, parse_user_set};
 use super::expect::parse_expect;
+use super::faults::{initial_rates, parse_fault_change};
 use super::model::{Action, CycleKind, Restart, Step, TargetEdit};
 use super::parse::{choice, joined, nested_group_warning, quoted_list};
 use super::raw::{self, entries, get, key_span, Node, Sink};
@@ -37,6 +39,8 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "unassign_group",
     "delete_group",
     "target_edit",
+    "wait",
+    "embedded",
 ];
 
 /// Keys that complete an action, and the actions they go with.
@@ -58,7 +62,8 @@ pub(crate) fn parse_steps(sink: &mut Sink, root: &DeTable<'_>, dir: &Directory) 
         return Vec::new();
     };
     let tables = raw::table_list(sink, node, "steps");
-    let mut ctx = Context { shadow: dir.clone(), added_by: added_by(&tables), number: 0 };
+    let fault_rates = initial_rates(root);
+    let mut ctx = Context { shadow: dir.clone(), added_by: added_by(&tables), number: 0, fault_rates };
     let mut steps = Vec::new();
     for (i, (table, span)) in tables.into_iter().enumerate() {
         ctx.number = i + 1;
@@ -133,9 +138,8 @@ fn parse_action(
     node: &Node<'_>,
     table: &DeTable<'_>,
     action_span: Span,
-    ctx: &Context,
+    ctx: &mut Context,
 ) -> Option<(Action, Refs)> {
-    let shadow = &ctx.shadow;
     let input = Input { key, node, table, action_span };
     let mut refs = Refs::new();
     let action = match key {
@@ -151,15 +155,17 @@ fn parse_action(
             Action::OnDemand(resolve_object(sink, ctx, &a, span, false)?)
         }
         "target_edit" => Action::TargetEdit(parse_target_edit(sink, &input, ctx)?),
+        "wait" => Action::Wait(duration::read(sink, node, key)?.0),
+        "embedded" => Action::Embedded(parse_fault_change(sink, node, &mut ctx.fault_rates)?),
         "add" => Action::Change(parse_add_user(sink, &input, &mut refs)?),
-        "add_group" => Action::Change(parse_add_group(sink, &input, shadow, &mut refs)?),
+        "add_group" => Action::Change(parse_add_group(sink, &input, &ctx.shadow, &mut refs)?),
         "update" => Action::Change(parse_update(sink, &input, &mut refs)?),
         "rename_group" => {
             let group = alias(sink, node, key, &mut refs)?;
             let (to, _) = companion_string(sink, &input, "to", "add `to = \"New name\"`")?;
             Action::Change(Mutation::RenameGroup { group, to })
         }
-        "add_member" | "remove_member" => Action::Change(parse_membership(sink, &input, shadow, &mut refs)?),
+        "add_member" | "remove_member" => Action::Change(parse_membership(sink, &input, &ctx.shadow, &mut refs)?),
         _ => {
             let a = alias(sink, node, key, &mut refs)?;
             Action::Change(simple_mutation(key, a))

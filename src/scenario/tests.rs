@@ -56,6 +56,7 @@ fn every_step_kind_parses() {
         provision_groups: true,
         deletion_threshold: Some(10),
         concurrency: Some(2),
+        escrow_retry: EscrowRetry::Backoff,
     };
     assert_eq!(s.settings, expected);
     let embedded = s.embedded.as_ref().unwrap();
@@ -100,7 +101,7 @@ fn step_details_are_kept() {
     let st = &steps[4];
     assert_eq!(&file.text[st.action_span.start..st.action_span.end], "assign = \"carol\"");
     assert_eq!(st.label(), "step 5: assign carol");
-    assert_eq!(steps.last().unwrap().label(), "the deletion flows");
+    assert_eq!(steps[steps.len() - 4].label(), "the deletion flows");
 }
 
 #[test]
@@ -366,6 +367,65 @@ mod never_panics {
         let text = "[[users]]\nid = \"\u{e9}\"\nmanager = \"\u{e9}\"\n";
         insta::assert_snapshot!(load_and_render(text));
     }
+}
+
+#[test]
+fn wait_and_embedded_steps_keep_their_values() {
+    let loaded = load(&fixture("valid/every_step_kind.toml")).unwrap_or_else(|d| panic!("{}", render_all(&d, false)));
+    let steps = &loaded.scenario.steps;
+    let n = steps.len();
+    assert_eq!(steps[n - 3].action, Action::Wait(std::time::Duration::from_secs(36 * 3600)));
+    let change = FaultChange { error_rate: Some(0.5), retry_after_secs: Some(2), ..FaultChange::default() };
+    assert_eq!(steps[n - 2].action, Action::Embedded(change));
+    let expect = steps[n - 1].expect.as_ref().unwrap();
+    assert_eq!(expect.quarantine.as_ref().map(|q| q.value.as_str()), Some("none"));
+    assert_eq!(expect.interval.as_ref().map(|i| i.value.as_secs()), Some(36 * 3600));
+    assert_eq!(expect.job.as_ref().map(|j| j.value.as_str()), Some("active"));
+    assert_eq!(expect.not_due.as_ref().map(|x| x.value), Some(0));
+}
+
+#[test]
+fn bad_escrow_settings_waits_and_fault_changes_are_located() {
+    let text = r#"
+[settings]
+escrow_retry = "backof"
+
+[embedded]
+error_rate = 0.5
+
+[[users]]
+id = "alice"
+
+[[steps]]
+wait = "6x"
+
+[[steps]]
+wait = "0m"
+
+[[steps]]
+wait = 6
+
+[[steps]]
+embedded = { error_rat = 0.0, keep_attributes = ["userName"] }
+
+[[steps]]
+embedded = { timeout_rate = 1.5 }
+
+[[steps]]
+embedded = { rate_limit_rate = 0.6 }
+
+[[steps]]
+embedded = {}
+
+[[steps]]
+wait = "1h"
+expect = { creates = 0 }
+
+[[steps]]
+cycle = "incremental"
+expect = { quarantine = "EncounteredEscrowThreshold", interval = "12h1d", job = "stopped", not_due = -1 }
+"#;
+    insta::assert_snapshot!(errors(text));
 }
 
 #[test]

@@ -21,7 +21,7 @@ use crate::server::error::ServerError;
 use crate::server::lenient::LenientListener;
 use crate::server::routes::{self, AppState, BASE_PATH};
 use crate::server::store::{Kind, Store, StoreOptions};
-use crate::server::switches::Switches;
+use crate::server::switches::{FaultRates, Switches};
 
 /// The default request body limit: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -134,6 +134,19 @@ impl ServerHandle {
         all.into_iter().cloned().collect()
     }
 
+    /// Changes the fault injection from the next request on (the draws keep counting requests, so a run
+    /// stays reproducible). `Err` when the rates are out of range.
+    pub fn set_faults(&self, faults: FaultRates) -> Result<(), ServerError> {
+        faults.validate().map_err(ServerError::InvalidSwitch)?;
+        *self.state.faults.write().unwrap_or_else(PoisonError::into_inner) = faults;
+        Ok(())
+    }
+
+    /// The fault injection in effect.
+    pub fn faults(&self) -> FaultRates {
+        *self.state.faults.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (simulated hangs end at once) and waits for
     /// the server task.
     pub async fn shutdown(mut self) {
@@ -172,6 +185,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         store: RwLock::new(Store::new(url.clone(), store_opts.clone())),
         shaping: store_opts,
         token_digest: routes::digest(&token),
+        faults: RwLock::new(switches.faults()),
         switches,
         requests: AtomicU64::new(0),
         shutdown: stopped.clone(),

@@ -20,7 +20,9 @@
 //! - filters arrive `+`/`%22`-encoded or with literal quotes (both seen from Entra);
 //! - request bodies are limited (default 4 MiB, 413 beyond) and must be `application/scim+json` or
 //!   `application/json` (415 otherwise);
-//! - a failed write changes nothing; concurrent writes are serialised, none is lost.
+//! - a failed write changes nothing; concurrent writes are serialised, none is lost;
+//! - fault injection can change while the endpoint runs ([`ServerHandle::set_faults`]); the other switches
+//!   are fixed at start.
 
 mod discovery;
 mod error;
@@ -33,4 +35,4 @@ mod switches;
 
 pub use error::ServerError;
 pub use handle::{start, ResourceType, ServerConfig, ServerHandle, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESULTS};
-pub use switches::Switches;
+pub use switches::{FaultRates, Switches};

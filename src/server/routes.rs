@@ -24,7 +24,7 @@ use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
 use crate::server::store::{self, Kind, Store, StoreOptions};
-use crate::server::switches::{Fault, Switches};
+use crate::server::switches::{Fault, FaultRates, Switches};
 
 /// The path under which the SCIM endpoints live.
 pub(crate) const BASE_PATH: &str = "/scim/v2";
@@ -39,6 +39,8 @@ pub(crate) struct AppState {
     pub shaping: StoreOptions,
     pub token_digest: [u8; 32],
     pub switches: Switches,
+    /// The fault injection in effect: starts as the switches', changed by `ServerHandle::set_faults`.
+    pub faults: RwLock<FaultRates>,
     pub requests: AtomicU64,
     pub shutdown: watch::Receiver<bool>,
     pub base_url: String,
@@ -108,7 +110,8 @@ pub(crate) async fn handle(
         return error_response(&state, &e);
     }
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
-    let fault = state.switches.fault(n);
+    let faults = *state.faults.read().unwrap_or_else(PoisonError::into_inner);
+    let fault = faults.fault(n);
     match fault {
         Some(Fault::Timeout) => {
             let mut shutdown = state.shutdown.clone();
@@ -120,7 +123,7 @@ pub(crate) async fn handle(
         }
         Some(Fault::RateLimit) => {
             let mut r = error_response(&state, &ApiError::new(429, None, "simulated rate limit"));
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(state.switches.retry_after_secs));
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(faults.retry_after_secs));
             return r;
         }
         Some(Fault::Error) => {

@@ -82,6 +82,25 @@ pub struct Switches {
     pub seed: u64,
 }
 
+/// The fault-injection part of the switches: the only part a running endpoint can change
+/// ([`crate::server::ServerHandle::set_faults`]; a scenario's `embedded` step breaks or fixes the endpoint
+/// mid-run). The other switches shape the store and are fixed at start.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FaultRates {
+    /// Fraction of requests answered 500.
+    pub error_rate: f64,
+    /// Fraction of requests answered 429.
+    pub rate_limit_rate: f64,
+    /// `Retry-After` seconds of simulated 429 answers.
+    pub retry_after_secs: u64,
+    /// Fraction of requests that hang, then 503.
+    pub timeout_rate: f64,
+    /// Fraction of requests answered 200 with a truncated body.
+    pub malformed_rate: f64,
+    /// Seed of the draws.
+    pub seed: u64,
+}
+
 /// The simulated fault picked for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
@@ -96,6 +115,31 @@ pub(crate) enum Fault {
 }
 
 impl Switches {
+    /// The fault-injection switches.
+    pub fn faults(&self) -> FaultRates {
+        FaultRates {
+            error_rate: self.error_rate,
+            rate_limit_rate: self.rate_limit_rate,
+            retry_after_secs: self.retry_after_secs,
+            timeout_rate: self.timeout_rate,
+            malformed_rate: self.malformed_rate,
+            seed: self.seed,
+        }
+    }
+
+    /// Checks the rates: each in 0.0–1.0 and together at most 1.0.
+    pub fn validate(&self) -> Result<(), String> {
+        self.faults().validate()
+    }
+
+    /// The fault for request number `n` (0-based, in arrival order), deterministic in `seed`.
+    #[cfg(test)]
+    pub(crate) fn fault(&self, n: u64) -> Option<Fault> {
+        self.faults().fault(n)
+    }
+}
+
+impl FaultRates {
     /// Checks the rates: each in 0.0–1.0 and together at most 1.0.
     pub fn validate(&self) -> Result<(), String> {
         let rates = [

@@ -299,3 +299,53 @@ cycle = "initial"
         .code(3);
     insta::assert_snapshot!(out.stderr);
 }
+
+// See: issue 6 ("escrow and retry counters in the summary, the JSON report and JUnit").
+#[test]
+fn escrow_counters_reach_the_summary_and_both_reports() {
+    let scenario = r#"
+description = "two users fail, one is retried after the endpoint is fixed"
+
+[embedded]
+error_rate = 1.0
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+
+[[users]]
+id = "bob"
+userPrincipalName = "bob@contoso.com"
+
+[[steps]]
+cycle = "initial"
+expect = { failures = 2, escrows = 2 }
+
+[[steps]]
+embedded = { error_rate = 0.0 }
+
+[[steps]]
+cycle = "incremental"
+expect = { retries = 2, creates = 2, escrows = 0 }
+"#;
+    let out = Cli::new()
+        .file("s.toml", scenario)
+        .args(["run", "s.toml", "--report-json", "r.json", "--report-junit", "r.xml"])
+        .run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("0 escrow(s) outstanding, 2 escrow retries, 0 given up, 0 429 retries"),
+        "{}",
+        out.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path("r.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../docs/report-json.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let status = &json["suites"][0]["status"];
+    assert_eq!((status["escrow_retries"].as_u64(), status["escrows_outstanding"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(status["job"], "active");
+    let xml = std::fs::read_to_string(out.path("r.xml")).unwrap();
+    assert!(xml.contains(r#"<property name="escrow_retries" value="2"/>"#), "{xml}");
+}

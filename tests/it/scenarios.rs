@@ -465,3 +465,51 @@ async fn under_twenty_percent_server_errors_every_user_is_created_exactly_once()
     assert!(escrowed > 0, "some objects failed and were escrowed to a later cycle");
     assert_eq!(result.summary.users_provisioned, users);
 }
+
+// See: issue 6 ("per-object escrow entries: failure count, first failure, next retry, last error code").
+#[tokio::test]
+async fn escrow_entries_follow_the_backoff_schedule_and_a_fixed_endpoint_resolves_them() {
+    use entrasim::engine::action::Actor;
+    use entrasim::engine::escrow::EscrowRetry;
+    use entrasim::engine::result::{CycleKind, ErrorCode};
+    use entrasim::engine::state::{Engine, Settings};
+    use entrasim::scim::client::{Auth, Client, ClientConfig, Secret};
+    use entrasim::server::{FaultRates, ServerConfig, Switches};
+    let config = ServerConfig { switches: Switches { error_rate: 1.0, ..Switches::default() }, ..Default::default() };
+    let server = entrasim::server::start(config).await.unwrap();
+    let client = Client::new(ClientConfig::new(server.url(), Auth::Bearer(Secret::new(server.token())))).unwrap();
+    let settings = Settings { escrow_retry: EscrowRetry::Backoff, ..Settings::default() };
+    let mut engine = Engine::new(Actor::new(client, std::time::Duration::ZERO), Dialect::Legacy, settings, 0);
+    let mapper = DirectMapper::entra_like();
+    let snapshot = hand_snapshot("Engineer");
+    let id = snapshot.heads().next().map(|h| h.object_id.to_string()).unwrap_or_default();
+    let t0 = engine.clock.at();
+    let (first, _) = engine.run_cycle(CycleKind::Initial, &snapshot, &mapper).await;
+    assert_eq!((first.escrows.new, first.escrows.outstanding), (1, 1));
+    let entry = engine.cds.escrows.get(&id).expect("escrowed").clone();
+    assert_eq!((entry.failures, entry.first_failure, entry.code), (1, t0, Some(ErrorCode::InternalServerError)));
+    assert_eq!(entry.next_retry, t0 + chrono::TimeDelta::hours(6));
+
+    engine.clock.advance(std::time::Duration::from_secs(40 * 60));
+    let sent = engine.transcript_len();
+    let (held, _) = engine.run_cycle(CycleKind::Incremental, &snapshot, &mapper).await;
+    assert_eq!(
+        (held.escrows.not_due, held.escrows.retried, engine.transcript_len()),
+        (1, 0, sent),
+        "not due: nothing sent"
+    );
+
+    engine.clock.advance(std::time::Duration::from_secs(6 * 3600));
+    let (retried, _) = engine.run_cycle(CycleKind::Incremental, &snapshot, &mapper).await;
+    assert_eq!((retried.escrows.retried, retried.counts.failures), (1, 1));
+    let entry = engine.cds.escrows.get(&id).expect("still escrowed");
+    assert_eq!((entry.failures, entry.first_failure), (2, t0));
+    assert_eq!(entry.next_retry, t0 + chrono::TimeDelta::hours(12));
+
+    server.set_faults(FaultRates::default()).unwrap();
+    engine.clock.advance(std::time::Duration::from_secs(6 * 3600));
+    let (fixed, _) = engine.run_cycle(CycleKind::Incremental, &snapshot, &mapper).await;
+    assert_eq!((fixed.escrows.resolved, fixed.counts.creates, fixed.escrows.outstanding), (1, 1, 0));
+    assert!(engine.cds.escrows.is_empty());
+    server.shutdown().await;
+}

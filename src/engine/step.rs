@@ -1,0 +1,251 @@
+//! Running one scenario step: a directory change, Test Connection, a cycle (or a restart and its initial
+//! cycle), provision on demand, a steady-state check, a target edit, a `wait` or a change of the embedded
+//! endpoint's faults; then checking the step's expectations against what it did. Cycles start when the
+//! job's schedule says ([`crate::engine::quarantine::Job`]), and each one's outcome updates the quarantine.
+
+use chrono::TimeDelta;
+
+use crate::directory::Directory;
+use crate::engine::check;
+use crate::engine::quarantine::{self, Transition};
+use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
+use crate::engine::source::Mapper;
+use crate::engine::state::Engine;
+use crate::engine::view;
+use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
+use crate::scim::client::{Client, Method, Request};
+use crate::server::ServerHandle;
+use crate::snapshot::Redactor;
+
+/// What steps use besides the engine and the directory.
+pub(crate) struct StepEnv<'a> {
+    /// Sends setup requests that are not Entra traffic (target edits).
+    pub setup: &'a Client,
+    /// The embedded endpoint, when the run started one (`embedded` steps change its faults).
+    pub endpoint: Option<&'a ServerHandle>,
+    /// The target's base URL, for redacted request lines.
+    pub base: &'a str,
+    /// Values redaction hides.
+    pub secrets: &'a [String],
+}
+
+pub(crate) async fn run_step(
+    engine: &mut Engine,
+    env: &StepEnv<'_>,
+    dir: &mut Directory,
+    mapper: &dyn Mapper,
+    (index, label): (usize, String),
+    step: Option<&Step>,
+) -> (StepResult, Option<Abort>) {
+    let first = engine.transcript_len();
+    let mut findings = Vec::new();
+    let mut abort = None;
+    let action = step.map_or(&Action::Steady, |s| &s.action);
+    let detail = match action {
+        Action::TestConnection => {
+            let probe = engine.test_connection(mapper).await;
+            findings.extend(probe.findings);
+            abort = probe.abort;
+            StepDetail::TestConnection(probe.result)
+        }
+        Action::Cycle(kind) => {
+            let kind = match kind {
+                scenario::CycleKind::Initial => CycleKind::Initial,
+                scenario::CycleKind::Incremental => CycleKind::Incremental,
+            };
+            cycle(engine, dir, mapper, kind, &mut findings).await
+        }
+        Action::Restart(r) => {
+            engine.cds.restart(*r == Restart::Full);
+            engine.job.restart();
+            cycle(engine, dir, mapper, CycleKind::Initial, &mut findings).await
+        }
+        Action::Change(m) => {
+            if let Err(e) = dir.apply(m) {
+                findings.push(Finding::error(FindingKind::Expectation, format!("directory change failed: {e}")));
+            }
+            StepDetail::Directory { change: action.to_string() }
+        }
+        Action::OnDemand(ObjectAlias::User(alias)) => {
+            let snapshot = view::snapshot(dir);
+            match snapshot.user_by_alias(alias) {
+                Some(user) => {
+                    let (od, f) = engine.provision_on_demand(&user, mapper).await;
+                    engine.on_demand_clears_backoff(&user.object_id, od.status != LogStatus::Failure, &f);
+                    findings.extend(f);
+                    StepDetail::OnDemand(od)
+                }
+                None => {
+                    findings.push(Finding::error(
+                        FindingKind::Expectation,
+                        format!("user `{alias}` is not in the directory"),
+                    ));
+                    StepDetail::Directory { change: action.to_string() }
+                }
+            }
+        }
+        Action::OnDemand(ObjectAlias::Group(alias)) => {
+            let snapshot = view::snapshot(dir);
+            match snapshot.groups.iter().find(|g| g.alias == *alias) {
+                Some(group) => {
+                    let (od, f) = engine.provision_group_on_demand(group, &snapshot, mapper).await;
+                    engine.on_demand_clears_backoff(&group.object_id, od.status != LogStatus::Failure, &f);
+                    findings.extend(f);
+                    StepDetail::OnDemand(od)
+                }
+                None => {
+                    findings.push(Finding::error(
+                        FindingKind::Expectation,
+                        format!("group `{alias}` is not in the directory"),
+                    ));
+                    StepDetail::Directory { change: action.to_string() }
+                }
+            }
+        }
+        Action::Steady => {
+            // The check's passes are full cycles: the schedule moves on as for one.
+            let start = next_start(engine);
+            engine.clock.set(start);
+            engine.job.started(start);
+            let snapshot = view::snapshot(dir);
+            let (steady, f) = engine.steady_check(&snapshot, mapper).await;
+            findings.extend(f);
+            StepDetail::Steady(steady)
+        }
+        Action::TargetEdit(edit) => {
+            findings.extend(target_edit(engine, env.setup, dir, edit).await);
+            StepDetail::Directory { change: action.to_string() }
+        }
+        Action::Wait(d) => {
+            engine.clock.advance(*d);
+            StepDetail::Directory { change: action.to_string() }
+        }
+        Action::Embedded(change) => {
+            findings.extend(change_faults(env.endpoint, change));
+            StepDetail::Directory { change: action.to_string() }
+        }
+    };
+    // A cycle's time is its start, which the job's schedule picked; a wait's is its end.
+    let at = engine.clock.now();
+    let end = engine.transcript_len();
+    let expect = step.and_then(|s| s.expect.as_ref());
+    // Expectations read the step's requests as redacted lines; a step without any needs no copy of them.
+    let expectations = match expect {
+        None => Vec::new(),
+        Some(x) => {
+            let exchanges = engine.actor.client().transcript().since(first);
+            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets);
+            redactor.learn(&exchanges);
+            let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
+            let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);
+            check::check(x, &detail, &findings, &step_exchanges, &line_of)
+        }
+    };
+    let outcome = check::outcome(expect, &findings, &expectations);
+    let result = StepResult { index, label, at, outcome, detail, expectations, findings, requests: first..end };
+    (result, abort)
+}
+
+/// When the next cycle starts: the schedule, after the time spent honouring `Retry-After` since.
+fn next_start(engine: &Engine) -> chrono::DateTime<chrono::Utc> {
+    let waited = TimeDelta::from_std(engine.actor.take_waited()).unwrap_or(TimeDelta::zero());
+    engine.job.next_start(engine.clock.at(), waited)
+}
+
+/// A cycle: it starts when the job's schedule says, unless the job is disabled (more than four weeks in
+/// quarantine); afterwards its failures and the escrows decide the quarantine (ENTRA.md 6.5).
+async fn cycle(
+    engine: &mut Engine,
+    dir: &Directory,
+    mapper: &dyn Mapper,
+    kind: CycleKind,
+    findings: &mut Vec<Finding>,
+) -> StepDetail {
+    let start = next_start(engine);
+    if engine.job.disabled.is_none() && engine.job.disables_at(start) {
+        let why = engine.job.disable();
+        findings.push(Finding::warning(FindingKind::Quarantine, format!("the job is disabled: {why}")));
+    }
+    if let Some(why) = &engine.job.disabled {
+        let reason = format!("no cycle runs: the job is disabled ({why})");
+        return StepDetail::NotRun { reason, quarantine: engine.job.quarantine_text() };
+    }
+    let since_previous = engine.job.since_last(start).map(|d| u64::try_from(d.num_seconds()).unwrap_or(0));
+    engine.clock.set(start);
+    engine.job.started(start);
+    let first_request = engine.transcript_len();
+    let snapshot = view::snapshot(dir);
+    let (mut result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
+    let sent = engine.transcript_len() > first_request;
+    findings.extend(log.findings);
+    let cause = quarantine::exception_cause(findings)
+        .or_else(|| quarantine::deletion_cause(result.quarantine.as_deref()))
+        .or_else(|| quarantine::escrow_cause(&engine.cds.escrows));
+    let transition = engine.job.after_cycle(start, cause, sent);
+    result.quarantine = engine.job.quarantine_text();
+    result.since_previous = since_previous;
+    if let (Transition::Entered | Transition::Changed, Some(q)) = (transition, &result.quarantine) {
+        findings.push(Finding::error(FindingKind::Quarantine, format!("the job is quarantined: {q}")));
+    }
+    StepDetail::Cycle(result)
+}
+
+/// An `embedded` step: the embedded endpoint's fault injection changes; against another target it does
+/// nothing (a warning says so).
+fn change_faults(endpoint: Option<&ServerHandle>, change: &FaultChange) -> Vec<Finding> {
+    let Some(endpoint) = endpoint else {
+        let message =
+            "`embedded` changes only the embedded endpoint; the target is another endpoint, so nothing changed";
+        return vec![Finding::warning(FindingKind::Expectation, message)];
+    };
+    let mut faults = endpoint.faults();
+    let rates = [
+        (&mut faults.error_rate, change.error_rate),
+        (&mut faults.rate_limit_rate, change.rate_limit_rate),
+        (&mut faults.timeout_rate, change.timeout_rate),
+        (&mut faults.malformed_rate, change.malformed_rate),
+    ];
+    for (slot, new) in rates {
+        if let Some(rate) = new {
+            *slot = rate;
+        }
+    }
+    if let Some(secs) = change.retry_after_secs {
+        faults.retry_after_secs = secs;
+    }
+    match endpoint.set_faults(faults) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![Finding::error(FindingKind::Expectation, format!("`embedded` step: {e}"))],
+    }
+}
+
+async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {
+    let (path, target_id) = match &edit.object {
+        ObjectAlias::User(a) => {
+            let oid = dir.user_id(a).and_then(|id| dir.user(id)).map(|u| u.object_id().to_string());
+            ("Users", oid.and_then(|o| engine.cds.user_target(&o).map(str::to_string)))
+        }
+        ObjectAlias::Group(a) => {
+            let oid = dir.group_id(a).and_then(|id| dir.group(id)).map(|g| g.object_id().to_string());
+            ("Groups", oid.and_then(|o| engine.cds.groups.get(&o).map(|g| g.target_id.clone())))
+        }
+    };
+    let Some(id) = target_id else {
+        return vec![Finding::error(
+            FindingKind::Expectation,
+            format!("target_edit: `{}` is not linked to a target object yet", edit.object.alias()),
+        )];
+    };
+    let mut ops: Vec<serde_json::Value> =
+        edit.set.iter().map(|(p, v)| serde_json::json!({"op": "replace", "path": p, "value": v})).collect();
+    ops.extend(edit.unset.iter().map(|p| serde_json::json!({"op": "remove", "path": p})));
+    let body = crate::engine::dialect::patch_body(ops);
+    match setup.send(&Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
+        Ok(e) if e.is_success() => Vec::new(),
+        Ok(e) => vec![Finding::error(
+            FindingKind::Transport,
+            format!("target_edit failed: {} returned {}", e.request_line(), e.status.unwrap_or(0)),
+        )],
+        Err(err) => vec![Finding::error(FindingKind::Transport, format!("target_edit failed: {err}"))],
+    }
+}
