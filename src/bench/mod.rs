@@ -337,9 +337,9 @@ impl Replay {
             directory.users().enumerate().map(|(i, (id, _))| (id, i)).collect();
         let mut creates = Vec::with_capacity(options.users * 2);
         let mut managers = Vec::with_capacity(options.users);
-        for (id, user) in directory.users() {
+        for (evaluation, (id, user)) in (0..).zip(directory.users()) {
             let source = directory.source_object(id);
-            let eval = engine::users::evaluate(&mapper, engine::result::ObjectKind::User, &source, false);
+            let eval = engine::users::evaluate(&mapper, engine::result::ObjectKind::User, &source, false, evaluation);
             let user_name = source.get("userPrincipalName").to_text().unwrap_or_default();
             let query = url_encode(&format!("userName eq \"{user_name}\""));
             creates.push(loadgen::PlainRequest {

@@ -55,14 +55,15 @@ pub(crate) struct Persona {
 }
 
 impl Persona {
-    /// The user's attributes, spelled out.
+    /// The user's attributes, spelled out, in name order (the source object is then built without
+    /// reordering).
     pub(crate) fn attributes(&self) -> SourceObject {
         let first = FIRST_NAMES[usize::from(self.first)];
         let last = LAST_NAMES[usize::from(self.last)];
         let dept = &DEPARTMENTS[usize::from(self.department)];
         let place = &PLACES[usize::from(self.place)];
         let nickname = self.mail_nickname();
-        let upn = self.user_principal_name();
+        let upn = format!("{nickname}@{DOMAIN}");
         let title = match self.title {
             0 => "Chief Executive Officer".to_string(),
             1 => format!("Vice President, {}", dept.name),
@@ -71,30 +72,31 @@ impl Persona {
             4 => "Manager".to_string(),
             n => dept.titles[usize::from(n.saturating_sub(10)) % dept.titles.len()].to_string(),
         };
-        let attrs: [(&str, String); 21] = [
-            ("givenName", first.to_string()),
-            ("surname", last.to_string()),
-            ("displayName", format!("{first} {last}")),
-            ("userPrincipalName", upn.clone()),
-            ("mail", upn),
-            ("mailNickname", nickname),
-            ("employeeId", format!("E{:06}", self.number)),
-            ("companyName", COMPANY.to_string()),
-            ("department", dept.name.to_string()),
-            ("jobTitle", title),
-            ("city", place.city.to_string()),
-            ("state", place.state.to_string()),
-            ("country", place.country.to_string()),
-            ("usageLocation", place.usage_location.to_string()),
-            ("postalCode", place.postal_code.to_string()),
-            ("streetAddress", format!("{} {}", self.street_number, STREETS[usize::from(self.street)])),
-            ("physicalDeliveryOfficeName", format!("{} {}", place.city, self.building)),
-            ("telephoneNumber", format!("{}{:04}", place.phone, self.phone)),
-            ("mobile", format!("{}{:04}", place.mobile, self.mobile)),
-            ("preferredLanguage", place.language.to_string()),
-            ("userType", "Member".to_string()),
+        let text = |s: &str| Value::Str(s.to_string());
+        let attrs: [(&str, Value); 21] = [
+            ("city", text(place.city)),
+            ("companyName", text(COMPANY)),
+            ("country", text(place.country)),
+            ("department", text(dept.name)),
+            ("displayName", Value::Str(format!("{first} {last}"))),
+            ("employeeId", Value::Str(format!("E{:06}", self.number))),
+            ("givenName", text(first)),
+            ("jobTitle", Value::Str(title)),
+            ("mail", Value::Str(upn.clone())),
+            ("mailNickname", Value::Str(nickname)),
+            ("mobile", Value::Str(format!("{}{:04}", place.mobile, self.mobile))),
+            ("physicalDeliveryOfficeName", Value::Str(format!("{} {}", place.city, self.building))),
+            ("postalCode", text(place.postal_code)),
+            ("preferredLanguage", text(place.language)),
+            ("state", text(place.state)),
+            ("streetAddress", Value::Str(format!("{} {}", self.street_number, STREETS[usize::from(self.street)]))),
+            ("surname", text(last)),
+            ("telephoneNumber", Value::Str(format!("{}{:04}", place.phone, self.phone))),
+            ("usageLocation", text(place.usage_location)),
+            ("userPrincipalName", Value::Str(upn)),
+            ("userType", text("Member")),
         ];
-        attrs.into_iter().map(|(k, v)| (k.to_string(), Value::Str(v))).collect()
+        attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
 
     /// `first.last[n]@contoso.com`.

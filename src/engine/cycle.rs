@@ -7,11 +7,12 @@ use std::collections::{HashMap, HashSet};
 
 use crate::engine::action::Sent;
 use crate::engine::log::CycleLog;
+use crate::engine::parallel;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::{evaluate_matching, user_ref, Exported};
+use crate::engine::users::{evaluate, evaluate_matching, user_ref, Evaluated, Exported};
 use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
@@ -74,20 +75,36 @@ impl Engine {
     /// and dropped; the export reads them again a page at a time.
     fn survey(&self, kind: CycleKind, snapshot: &SourceSnapshot<'_>, mapper: &dyn Mapper) -> Survey {
         let full = kind == CycleKind::Initial || !self.cds.initialized;
+        let n = snapshot.user_count();
+        let first_evaluation = self.reserve_evaluations(n as u64);
+        // Each user: its plan, its fingerprint, whether it is evaluated, and its first matching value.
+        let rows = parallel::map_ranges(n, |range| {
+            range
+                .filter_map(|index| {
+                    let user = snapshot.user_at(index)?;
+                    let plan = self.plan_user(&user, mapper);
+                    let key = (plan == Plan::Export)
+                        .then(|| {
+                            let evaluation = first_evaluation + index as u64;
+                            let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs, evaluation);
+                            let (attr, value) = eval.matching().into_iter().next()?;
+                            Some(format!("{attr}={}", value.to_lowercase()))
+                        })
+                        .flatten();
+                    let fingerprint = user_fingerprint(&user);
+                    let evaluated = self.evaluates(full, &user.object_id, fingerprint);
+                    Some((Candidate { index, plan, fingerprint }, evaluated, key))
+                })
+                .collect()
+        });
         let mut candidates = Vec::new();
         let mut by_value: HashMap<String, Vec<usize>> = HashMap::new();
-        for index in 0..snapshot.user_count() {
-            let Some(user) = snapshot.user_at(index) else { continue };
-            let plan = self.plan_user(&user, mapper);
-            if plan == Plan::Export {
-                let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs);
-                if let Some((attr, value)) = eval.matching().into_iter().next() {
-                    by_value.entry(format!("{attr}={}", value.to_lowercase())).or_default().push(index);
-                }
+        for (candidate, evaluated, key) in rows {
+            if let Some(key) = key {
+                by_value.entry(key).or_default().push(candidate.index);
             }
-            let fingerprint = user_fingerprint(&user);
-            if self.evaluates(full, &user.object_id, fingerprint) {
-                candidates.push(Candidate { index, plan, fingerprint });
+            if evaluated {
+                candidates.push(candidate);
             }
         }
         let duplicates = by_value.into_values().filter(|ids| ids.len() > 1).flatten().collect();
@@ -138,23 +155,25 @@ impl Engine {
         let exportable = |c: &Candidate| c.plan == Plan::Export && !duplicates.contains(&c.index);
         // A page of users at a time: their attributes are read for the page and dropped after it.
         'pages: for page in candidates.chunks(EXPORT_ROUND) {
-            let users: Vec<SourceUser> = page.iter().filter_map(|c| snapshot.user_at(c.index)).collect();
+            let mut page = self.prepare_page(page, snapshot, mapper, &exportable);
             let mut i = 0;
             while i < page.len() {
-                if self.settings.concurrency > 1 && exportable(&page[i]) {
+                if self.settings.concurrency > 1 && exportable(page[i].candidate) {
                     // A run of users to export goes out concurrently; logs and transcript stay in source order.
                     let start = i;
-                    while i < page.len() && exportable(&page[i]) {
+                    while i < page.len() && exportable(page[i].candidate) {
                         i += 1;
                     }
-                    let batch: Vec<&SourceUser> = users[start..i].iter().collect();
-                    exported.extend(self.export_concurrently(&batch, mapper, &mut log).await);
+                    let batch: Vec<(&SourceUser, Evaluated)> =
+                        page[start..i].iter_mut().filter_map(|p| Some((&p.user, p.eval.take()?))).collect();
+                    exported.extend(self.export_concurrently(batch, mapper, &mut log).await);
                     if self.actor.unreachable() {
                         break 'pages;
                     }
                     continue;
                 }
-                let (user, candidate) = (&users[i], &page[i]);
+                let Prepared { candidate, user, eval } = &mut page[i];
+                let (user, candidate) = (&*user, *candidate);
                 i += 1;
                 let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
                 match &candidate.plan {
@@ -171,7 +190,13 @@ impl Engine {
                         .with_code(ErrorCode::DuplicateSourceEntries);
                         log.fail(&obj, &[], f);
                     }
-                    Plan::Export => exported.extend(self.export_user(user, mapper, &mut log).await),
+                    Plan::Export => {
+                        let eval = match eval.take() {
+                            Some(eval) => eval,
+                            None => evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation()),
+                        };
+                        exported.extend(self.export_user_evaluated(user, eval, mapper, &mut log).await)
+                    }
                 }
                 if self.actor.unreachable() {
                     break 'pages;
@@ -231,6 +256,38 @@ impl Engine {
     }
 }
 
+/// A user of a page, read and (when it is to be exported) evaluated ahead of sending anything for it.
+struct Prepared<'c> {
+    candidate: &'c Candidate,
+    user: SourceUser,
+    eval: Option<Evaluated>,
+}
+
+impl Engine {
+    /// Reads a page of users and evaluates the mapping of those to export, spread over the machine's cores;
+    /// evaluation numbers follow source order, so values do not depend on the split.
+    fn prepare_page<'c>(
+        &self,
+        page: &'c [Candidate],
+        snapshot: &SourceSnapshot<'_>,
+        mapper: &dyn Mapper,
+        exportable: &(dyn Fn(&Candidate) -> bool + Sync),
+    ) -> Vec<Prepared<'c>> {
+        let first_evaluation = self.reserve_evaluations(page.len() as u64);
+        parallel::map_ranges(page.len(), |range| {
+            range
+                .filter_map(|i| {
+                    let candidate = &page[i];
+                    let user = snapshot.user_at(candidate.index)?;
+                    let eval = exportable(candidate)
+                        .then(|| evaluate(mapper, ObjectKind::User, &user.attrs, false, first_evaluation + i as u64));
+                    Some(Prepared { candidate, user, eval })
+                })
+                .collect()
+        })
+    }
+}
+
 /// Users exported per round of concurrent work: the results of a round are applied before the next starts,
 /// which bounds the memory held by finished-but-unapplied exports.
 pub(crate) const EXPORT_ROUND: usize = 1024;
@@ -241,19 +298,22 @@ impl Engine {
     /// transcript in source order, so a run's transcript does not depend on which response came first.
     async fn export_concurrently(
         &mut self,
-        users: &[&SourceUser],
+        users: Vec<(&SourceUser, Evaluated)>,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> Vec<Exported> {
         use futures::StreamExt;
         let mut exported = Vec::new();
-        for round in users.chunks(EXPORT_ROUND) {
+        let mut users = users.into_iter().peekable();
+        while users.peek().is_some() {
+            let round: Vec<(&SourceUser, Evaluated)> = users.by_ref().take(EXPORT_ROUND).collect();
+            let order: Vec<&SourceUser> = round.iter().map(|(u, _)| *u).collect();
             let results: Vec<_> = {
                 let this = &*self;
-                futures::stream::iter(round.iter().map(|user| async move {
+                futures::stream::iter(round.into_iter().map(|(user, eval)| async move {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
-                        let outcome = this.export_user_shared(user, mapper, &mut part).await;
+                        let outcome = this.export_user_shared(user, eval, mapper, &mut part).await;
                         (outcome, part)
                     })
                     .await
@@ -263,7 +323,7 @@ impl Engine {
                 .await
             };
             let transcript = self.actor.client().transcript().clone();
-            for (user, ((outcome, part), exchanges)) in round.iter().zip(results) {
+            for (user, ((outcome, part), exchanges)) in order.into_iter().zip(results) {
                 let base = transcript.append(exchanges);
                 log.absorb(part, base);
                 self.apply_export(user, &outcome);
@@ -340,7 +400,7 @@ mod tests {
         fn specs(&self, _: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
             std::sync::Arc::from([])
         }
-        fn evaluate(&self, _: ObjectKind, _: usize, _: &SourceObject) -> Result<Value, String> {
+        fn evaluate(&self, _: ObjectKind, _: usize, _: &SourceObject, _: u64) -> Result<Value, String> {
             Ok(Value::Null)
         }
         fn scope(&self, _: ObjectKind, _: &SourceObject) -> ScopeCheck {
@@ -418,7 +478,7 @@ mod tests {
             fn specs(&self, _: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
                 std::sync::Arc::from(vec![AttrSpec { matching_priority: Some(1), ..AttrSpec::for_target("userName") }])
             }
-            fn evaluate(&self, _: ObjectKind, _: usize, source: &SourceObject) -> Result<Value, String> {
+            fn evaluate(&self, _: ObjectKind, _: usize, source: &SourceObject, _: u64) -> Result<Value, String> {
                 Ok(source.get("userPrincipalName").clone())
             }
             fn scope(&self, _: ObjectKind, _: &SourceObject) -> ScopeCheck {

@@ -39,7 +39,7 @@ impl Engine {
                     );
                     return;
                 }
-                let eval = evaluate(mapper, ObjectKind::User, attrs, true);
+                let eval = evaluate(mapper, ObjectKind::User, attrs, true, self.next_evaluation());
                 let mapped = eval.value_of("active").cloned().filter(|v| !v.is_null()).unwrap_or(json!("False"));
                 let body = dialect::patch_body(dialect::active_ops(self.dialect, &mapped));
                 let modified = vec![ModifiedProperty {

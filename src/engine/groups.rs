@@ -227,7 +227,7 @@ impl Engine {
     }
 
     pub(crate) async fn export_group(&mut self, group: &SourceGroup, mapper: &dyn Mapper, log: &mut CycleLog) {
-        let eval = evaluate(mapper, ObjectKind::Group, &group.attrs, false);
+        let eval = evaluate(mapper, ObjectKind::Group, &group.attrs, false, self.next_evaluation());
         let mut obj = group_ref(
             &group.alias,
             &group.object_id,

@@ -3,7 +3,6 @@
 //! on with every evaluation, so `Now()`/`Guid()` mappings that apply on update differ between passes
 //! (and flap, as they do in Entra: ENTRA.md 3.3 item 10) while runs stay reproducible.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -22,7 +21,6 @@ pub struct SetMapper {
     user_specs: Arc<[AttrSpec]>,
     group_specs: Arc<[AttrSpec]>,
     seed: u64,
-    evaluations: AtomicU64,
     allowed: ObjectActions,
 }
 
@@ -31,14 +29,7 @@ impl SetMapper {
     pub fn new(set: MappingSet, seed: u64) -> Self {
         let user_specs = specs_of(Some(&set.users));
         let group_specs = specs_of(set.groups.as_ref());
-        SetMapper {
-            set,
-            user_specs,
-            group_specs,
-            seed,
-            evaluations: AtomicU64::new(0),
-            allowed: ObjectActions::default(),
-        }
+        SetMapper { set, user_specs, group_specs, seed, allowed: ObjectActions::default() }
     }
 
     /// Restricts the target object actions further (the scenario's `[settings] actions`).
@@ -81,11 +72,17 @@ impl Mapper for SetMapper {
         }
     }
 
-    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String> {
-        let Some(attr) = self.object(kind).and_then(|o| o.attributes.get(index)) else {
-            return Ok(Value::Null);
-        };
-        let n = self.evaluations.fetch_add(1, Ordering::Relaxed);
+    fn evaluate(
+        &self,
+        kind: ObjectKind,
+        index: usize,
+        source: &SourceObject,
+        evaluation: u64,
+    ) -> Result<Value, String> {
+        let Some(object) = self.object(kind) else { return Ok(Value::Null) };
+        let Some(attr) = object.attributes.get(index) else { return Ok(Value::Null) };
+        let width = object.attributes.len() as u64;
+        let n = evaluation.wrapping_mul(width).wrapping_add(index as u64);
         let now = mapping::fixed_now() + TimeDelta::seconds(i64::try_from(n).unwrap_or(0));
         let mut env = EvalEnv::deterministic(self.seed.wrapping_add(n)).with_clock(now);
         let value = attr.evaluate(source, &mut env).map_err(|e| e.message.clone())?;

@@ -41,6 +41,7 @@ mod manager;
 pub mod mapper;
 pub mod matching;
 pub mod on_demand;
+mod parallel;
 pub mod probe;
 pub mod quarantine;
 pub mod resource;

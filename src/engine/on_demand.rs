@@ -71,7 +71,7 @@ impl Engine {
             findings.extend(probe_findings);
             return finish(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
         }
-        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
+        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation());
         let imported: Vec<Detail> = user.attrs.iter().map(|(k, v)| detail(k, v.to_json(), None)).collect();
         let import_ok = !eval.matching().is_empty() || self.cds.user_target(&user.object_id).is_some();
         let import_status = if import_ok { LogStatus::Success } else { LogStatus::Failure };

@@ -262,7 +262,11 @@ pub trait Mapper: Send + Sync {
     /// every object a cycle evaluates: implementations build the list once and hand out the shared copy.
     fn specs(&self, kind: ObjectKind) -> Arc<[AttrSpec]>;
     /// Evaluates attribute `index` of `specs(kind)` against a source object; `Err` carries a message.
-    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String>;
+    /// `evaluation` numbers the object evaluation within the run (the engine hands them out in source
+    /// order): `Now()`, `Guid()` and `RandomString()` derive from it, so results do not depend on which
+    /// thread evaluated what, yet differ from one evaluation to the next.
+    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject, evaluation: u64)
+        -> Result<Value, String>;
     /// The JSON Entra sends for a value of attribute `index` (typed by the target attribute: booleans,
     /// integers, role objects). Defaults to the value's plain JSON form.
     fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {

@@ -140,6 +140,8 @@ pub struct Engine {
     pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     /// Send an event per object processed (off for runs too large to print per object).
     pub object_events: bool,
+    /// Object evaluations handed out so far (see [`crate::engine::source::Mapper::evaluate`]).
+    pub evaluations: std::sync::atomic::AtomicU64,
     /// Target ids of groups to which a legacy `Remove members` was sent (remove-all hazard check).
     pub legacy_member_removals: std::collections::BTreeSet<String>,
 }
@@ -160,6 +162,7 @@ impl Engine {
             events: None,
             object_events: true,
             legacy_member_removals: Default::default(),
+            evaluations: Default::default(),
         }
     }
 
@@ -175,6 +178,16 @@ impl Engine {
             // A closed receiver only means nobody watches progress any more.
             let _ = tx.send(event);
         }
+    }
+
+    /// The number of the next object evaluation.
+    pub fn next_evaluation(&self) -> u64 {
+        self.reserve_evaluations(1)
+    }
+
+    /// Reserves `n` consecutive evaluation numbers; returns the first.
+    pub fn reserve_evaluations(&self, n: u64) -> u64 {
+        self.evaluations.fetch_add(n, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Number of exchanges recorded so far.

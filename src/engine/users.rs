@@ -68,14 +68,21 @@ impl Evaluated {
     }
 }
 
-/// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given.
-pub fn evaluate(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, soft_deleted: bool) -> Evaluated {
-    evaluate_where(mapper, kind, attrs, soft_deleted, |_| true)
+/// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given; `evaluation` numbers
+/// the evaluation (see [`Mapper::evaluate`]).
+pub fn evaluate(
+    mapper: &dyn Mapper,
+    kind: ObjectKind,
+    attrs: &SourceObject,
+    soft_deleted: bool,
+    evaluation: u64,
+) -> Evaluated {
+    evaluate_where(mapper, kind, attrs, soft_deleted, evaluation, |_| true)
 }
 
 /// Evaluates the matching attributes only (the others are `Null`): enough for [`Evaluated::matching`].
-pub fn evaluate_matching(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject) -> Evaluated {
-    evaluate_where(mapper, kind, attrs, false, |s| s.matching_priority.is_some())
+pub fn evaluate_matching(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, evaluation: u64) -> Evaluated {
+    evaluate_where(mapper, kind, attrs, false, evaluation, |s| s.matching_priority.is_some())
 }
 
 fn evaluate_where(
@@ -83,6 +90,7 @@ fn evaluate_where(
     kind: ObjectKind,
     attrs: &SourceObject,
     soft_deleted: bool,
+    evaluation: u64,
     wanted: impl Fn(&AttrSpec) -> bool,
 ) -> Evaluated {
     // Expressions read an absent `IsSoftDeleted` as false (Entra computes it for every object), so only a
@@ -104,7 +112,7 @@ fn evaluate_where(
             values.push(Json::Null);
             continue;
         }
-        match mapper.evaluate(kind, i, source) {
+        match mapper.evaluate(kind, i, source, evaluation) {
             // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
             Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
             Ok(v) => values.push(mapper.typed(kind, i, &v)),
@@ -267,7 +275,19 @@ impl Engine {
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> Option<Exported> {
-        let outcome = self.export_user_shared(user, mapper, log).await;
+        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation());
+        self.export_user_evaluated(user, eval, mapper, log).await
+    }
+
+    /// [`Engine::export_user`] with the user's mapping already evaluated.
+    pub async fn export_user_evaluated(
+        &mut self,
+        user: &SourceUser,
+        eval: Evaluated,
+        mapper: &dyn Mapper,
+        log: &mut CycleLog,
+    ) -> Option<Exported> {
+        let outcome = self.export_user_shared(user, eval, mapper, log).await;
         self.apply_export(user, &outcome);
         outcome.exported
     }
@@ -287,14 +307,16 @@ impl Engine {
 
     /// Exports an in-scope, enabled user: create, update or skip. Only reads the engine's state, so several
     /// users can be exported at once; the caller applies the returned outcome with [`Engine::apply_export`].
+    /// `eval` is the user's mapping, evaluated (cycles evaluate a page of users ahead, in parallel).
     pub async fn export_user_shared(
         &self,
         user: &SourceUser,
+        eval: Evaluated,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> ExportOutcome {
         let mut outcome = ExportOutcome::default();
-        let exported = self.export_user_inner(user, mapper, log, &mut outcome).await;
+        let exported = self.export_user_inner(user, eval, mapper, log, &mut outcome).await;
         outcome.exported = exported;
         outcome
     }
@@ -302,11 +324,11 @@ impl Engine {
     async fn export_user_inner(
         &self,
         user: &SourceUser,
+        eval: Evaluated,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
         outcome: &mut ExportOutcome,
     ) -> Option<Exported> {
-        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false);
         let mut obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
         for e in &eval.errors {
             log.findings.push(

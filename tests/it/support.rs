@@ -78,7 +78,7 @@ impl Mapper for DirectMapper {
         self.list(kind).iter().map(|(t, _, p)| AttrSpec { matching_priority: *p, ..AttrSpec::for_target(t) }).collect()
     }
 
-    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject) -> Result<Value, String> {
+    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject, _: u64) -> Result<Value, String> {
         let (_, how, _) = &self.list(kind)[index];
         Ok(match how {
             Source::Attr(name) => source.get(name).clone(),
