@@ -12,7 +12,7 @@ use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction,
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::{evaluate, evaluate_matching, user_ref, Evaluated, Exported};
+use crate::engine::users::{evaluate, evaluate_matching, post_body, user_ref, Exported, Prepared};
 use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
@@ -164,15 +164,15 @@ impl Engine {
                     while i < page.len() && exportable(page[i].candidate) {
                         i += 1;
                     }
-                    let batch: Vec<(&SourceUser, Evaluated)> =
-                        page[start..i].iter_mut().filter_map(|p| Some((&p.user, p.eval.take()?))).collect();
+                    let batch: Vec<(&SourceUser, Prepared)> =
+                        page[start..i].iter_mut().filter_map(|p| Some((&p.user, p.export.take()?))).collect();
                     exported.extend(self.export_concurrently(batch, mapper, &mut log).await);
                     if self.actor.unreachable() {
                         break 'pages;
                     }
                     continue;
                 }
-                let Prepared { candidate, user, eval } = &mut page[i];
+                let PageUser { candidate, user, export } = &mut page[i];
                 let (user, candidate) = (&*user, *candidate);
                 i += 1;
                 let obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
@@ -191,11 +191,13 @@ impl Engine {
                         log.fail(&obj, &[], f);
                     }
                     Plan::Export => {
-                        let eval = match eval.take() {
-                            Some(eval) => eval,
-                            None => evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation()),
+                        let prepared = match export.take() {
+                            Some(prepared) => prepared,
+                            None => {
+                                evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation()).into()
+                            }
                         };
-                        exported.extend(self.export_user_evaluated(user, eval, mapper, &mut log).await)
+                        exported.extend(self.export_user_prepared(user, prepared, mapper, &mut log).await)
                     }
                 }
                 if self.actor.unreachable() {
@@ -256,15 +258,15 @@ impl Engine {
     }
 }
 
-/// A user of a page, read and (when it is to be exported) evaluated ahead of sending anything for it.
-struct Prepared<'c> {
+/// A user of a page, read and (when it is to be exported) prepared ahead of sending anything for it.
+struct PageUser<'c> {
     candidate: &'c Candidate,
     user: SourceUser,
-    eval: Option<Evaluated>,
+    export: Option<Prepared>,
 }
 
 impl Engine {
-    /// Reads a page of users and evaluates the mapping of those to export, spread over the machine's cores;
+    /// Reads a page of users and prepares the export of those to export, spread over the machine's cores;
     /// evaluation numbers follow source order, so values do not depend on the split.
     fn prepare_page<'c>(
         &self,
@@ -272,16 +274,22 @@ impl Engine {
         snapshot: &SourceSnapshot<'_>,
         mapper: &dyn Mapper,
         exportable: &(dyn Fn(&Candidate) -> bool + Sync),
-    ) -> Vec<Prepared<'c>> {
+    ) -> Vec<PageUser<'c>> {
         let first_evaluation = self.reserve_evaluations(page.len() as u64);
+        let creates = mapper.actions(ObjectKind::User).create;
         parallel::map_ranges(page.len(), |range| {
             range
                 .filter_map(|i| {
                     let candidate = &page[i];
                     let user = snapshot.user_at(candidate.index)?;
-                    let eval = exportable(candidate)
-                        .then(|| evaluate(mapper, ObjectKind::User, &user.attrs, false, first_evaluation + i as u64));
-                    Some(Prepared { candidate, user, eval })
+                    let export = exportable(candidate).then(|| {
+                        let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, first_evaluation + i as u64);
+                        // Not linked yet: most likely a create (a match wastes the body, nothing else).
+                        let create_body = (creates && self.cds.user_target(&user.object_id).is_none())
+                            .then(|| post_body(self.dialect, &eval, self.settings.string_booleans_on_post));
+                        Prepared { eval, create_body }
+                    });
+                    Some(PageUser { candidate, user, export })
                 })
                 .collect()
         })
@@ -298,7 +306,7 @@ impl Engine {
     /// transcript in source order, so a run's transcript does not depend on which response came first.
     async fn export_concurrently(
         &mut self,
-        users: Vec<(&SourceUser, Evaluated)>,
+        users: Vec<(&SourceUser, Prepared)>,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> Vec<Exported> {
@@ -306,14 +314,14 @@ impl Engine {
         let mut exported = Vec::new();
         let mut users = users.into_iter().peekable();
         while users.peek().is_some() {
-            let round: Vec<(&SourceUser, Evaluated)> = users.by_ref().take(EXPORT_ROUND).collect();
+            let round: Vec<(&SourceUser, Prepared)> = users.by_ref().take(EXPORT_ROUND).collect();
             let order: Vec<&SourceUser> = round.iter().map(|(u, _)| *u).collect();
             let results: Vec<_> = {
                 let this = &*self;
-                futures::stream::iter(round.into_iter().map(|(user, eval)| async move {
+                futures::stream::iter(round.into_iter().map(|(user, prepared)| async move {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
-                        let outcome = this.export_user_shared(user, eval, mapper, &mut part).await;
+                        let outcome = this.export_user_shared(user, prepared, mapper, &mut part).await;
                         (outcome, part)
                     })
                     .await

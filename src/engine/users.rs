@@ -68,6 +68,22 @@ impl Evaluated {
     }
 }
 
+/// A user's export prepared before anything is sent for it: the evaluated mapping and, for a user not
+/// linked yet (most likely a create), the body a create would POST.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The mapping, evaluated.
+    pub eval: Evaluated,
+    /// The `POST` body, when built ahead.
+    pub create_body: Option<Json>,
+}
+
+impl From<Evaluated> for Prepared {
+    fn from(eval: Evaluated) -> Self {
+        Prepared { eval, create_body: None }
+    }
+}
+
 /// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given; `evaluation` numbers
 /// the evaluation (see [`Mapper::evaluate`]).
 pub fn evaluate(
@@ -276,18 +292,18 @@ impl Engine {
         log: &mut CycleLog,
     ) -> Option<Exported> {
         let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, self.next_evaluation());
-        self.export_user_evaluated(user, eval, mapper, log).await
+        self.export_user_prepared(user, eval.into(), mapper, log).await
     }
 
-    /// [`Engine::export_user`] with the user's mapping already evaluated.
-    pub async fn export_user_evaluated(
+    /// [`Engine::export_user`] with the export prepared.
+    pub async fn export_user_prepared(
         &mut self,
         user: &SourceUser,
-        eval: Evaluated,
+        prepared: Prepared,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> Option<Exported> {
-        let outcome = self.export_user_shared(user, eval, mapper, log).await;
+        let outcome = self.export_user_shared(user, prepared, mapper, log).await;
         self.apply_export(user, &outcome);
         outcome.exported
     }
@@ -307,16 +323,16 @@ impl Engine {
 
     /// Exports an in-scope, enabled user: create, update or skip. Only reads the engine's state, so several
     /// users can be exported at once; the caller applies the returned outcome with [`Engine::apply_export`].
-    /// `eval` is the user's mapping, evaluated (cycles evaluate a page of users ahead, in parallel).
+    /// `prepared` holds the user's evaluated mapping (cycles prepare a page of users ahead, in parallel).
     pub async fn export_user_shared(
         &self,
         user: &SourceUser,
-        eval: Evaluated,
+        prepared: Prepared,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> ExportOutcome {
         let mut outcome = ExportOutcome::default();
-        let exported = self.export_user_inner(user, eval, mapper, log, &mut outcome).await;
+        let exported = self.export_user_inner(user, prepared, mapper, log, &mut outcome).await;
         outcome.exported = exported;
         outcome
     }
@@ -324,11 +340,12 @@ impl Engine {
     async fn export_user_inner(
         &self,
         user: &SourceUser,
-        eval: Evaluated,
+        prepared: Prepared,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
         outcome: &mut ExportOutcome,
     ) -> Option<Exported> {
+        let Prepared { eval, create_body } = prepared;
         let mut obj = user_ref(&user.alias, &user.object_id, self.cds.user_target(&user.object_id));
         for e in &eval.errors {
             log.findings.push(
@@ -349,7 +366,10 @@ impl Engine {
                     log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, "no match and the Create action is off");
                     return None;
                 }
-                let body = post_body(self.dialect, &eval, self.settings.string_booleans_on_post);
+                let body = match create_body {
+                    Some(body) => body,
+                    None => post_body(self.dialect, &eval, self.settings.string_booleans_on_post),
+                };
                 // What the engine reads of a created user: its id and its manager.
                 const CREATED: Reads = Reads::Members(&["id", ENTERPRISE_URN]);
                 let request = Request::new(Method::Post, "/Users").body(body).reading(CREATED);
