@@ -81,6 +81,14 @@ impl Projection {
         })
     }
 
+    /// True when [`Projection::apply`] returns `doc` unchanged: no parameters, and no attribute that is never
+    /// returned (`password`, the only one RFC 7643 defines).
+    pub fn leaves_unchanged(&self, doc: &Value) -> bool {
+        self.attributes.is_empty()
+            && self.excluded.is_empty()
+            && doc.as_object().is_some_and(|o| model::get_ci(o, "password").is_none())
+    }
+
     /// The resource as returned: `id`, `schemas` and `meta` always; `attributes` narrows, `excludedAttributes`
     /// removes; write-only attributes (`password`) never.
     pub fn apply(&self, doc: Value) -> Value {

@@ -56,6 +56,13 @@ enum Reply {
         location: Option<String>,
         etag: Option<String>,
     },
+    /// A resource already serialized (straight from the store).
+    Serialized {
+        status: StatusCode,
+        bytes: Vec<u8>,
+        location: Option<String>,
+        etag: Option<String>,
+    },
     NoContent,
     /// 304 for a matching `If-None-Match`, with the entity tag.
     NotModified(String),
@@ -221,9 +228,7 @@ fn route(
                     let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
                     let mut store = write(state);
                     let id = store.create_prepared(kind, doc)?;
-                    let doc = stored(&store, kind, &id)?;
-                    drop(store);
-                    Ok(Reply::resource(StatusCode::CREATED, present(state, kind, doc, &projection), true))
+                    answer_stored(state, &store, kind, &id, &projection, StatusCode::CREATED, true)
                 }
                 ([s], Method::POST) if *s == ".search" => {
                     let body = json_body(state, headers, body)?;
@@ -255,17 +260,14 @@ fn by_id(
         Method::GET => {
             let projection = projection(uri)?;
             let store = read(state);
-            let doc = store
-                .get(kind, id)
-                .map(|d| store.render(kind, d))
-                .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
-            drop(store);
+            let doc =
+                store.get(kind, id).ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
             let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
             let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
             if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
                 return Ok(Reply::NotModified(current.to_string()));
             }
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
+            answer_stored(state, &store, kind, id, &projection, StatusCode::OK, false)
         }
         Method::PUT => {
             let projection = projection(uri)?;
@@ -273,9 +275,7 @@ fn by_id(
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
             store.replace_prepared(kind, id, doc)?;
-            let doc = stored(&store, kind, id)?;
-            drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
+            answer_stored(state, &store, kind, id, &projection, StatusCode::OK, false)
         }
         Method::PATCH => {
             let projection = projection(uri)?;
@@ -289,9 +289,7 @@ fn by_id(
                 // 204: no copy of a possibly huge member list is made for the answer.
                 return Ok(Reply::NoContent);
             }
-            let doc = stored(&store, kind, id)?;
-            drop(store);
-            Ok(Reply::resource(StatusCode::OK, present(state, kind, doc, &projection), false))
+            answer_stored(state, &store, kind, id, &projection, StatusCode::OK, false)
         }
         Method::DELETE => {
             let mut store = write(state);
@@ -310,12 +308,30 @@ fn projection(uri: &Uri) -> Result<Projection, ApiError> {
     Projection::parse(get("attributes"), get("excludedAttributes"))
 }
 
-/// The resource just written, as read back (inside the same lock as the write).
-fn stored(store: &Store, kind: Kind, id: &str) -> Result<Value, ApiError> {
-    store
-        .get(kind, id)
-        .map(|d| store.render(kind, d))
-        .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))
+/// The answer for stored resource `id`: serialized straight from the store when nothing changes it on the
+/// way out (no computed `groups`, no projection, nothing never-returned, no manager-as-string switch),
+/// which spares a copy of the resource per answer; otherwise rendered and presented.
+fn answer_stored(
+    state: &AppState,
+    store: &Store,
+    kind: Kind,
+    id: &str,
+    projection: &Projection,
+    status: StatusCode,
+    location: bool,
+) -> Result<Reply, ApiError> {
+    let doc = store.get(kind, id).ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+    let as_stored = store.renders_as_stored(kind, id) && projection.leaves_unchanged(doc);
+    if !as_stored || (kind == Kind::User && state.switches.manager_as_string) {
+        return Ok(Reply::resource(status, present(state, kind, store.render(kind, doc), projection), location));
+    }
+    let text = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    Ok(Reply::Serialized {
+        status,
+        bytes: serde_json::to_vec(doc).unwrap_or_default(),
+        location: location.then(|| text("/meta/location")).flatten(),
+        etag: text("/meta/version"),
+    })
 }
 
 fn read(state: &AppState) -> std::sync::RwLockReadGuard<'_, Store> {
@@ -408,7 +424,10 @@ fn render(reply: Reply) -> Response {
             r
         }
         Reply::Json { status, body, location, etag } => {
-            let mut r = scim_response(status, serde_json::to_vec(&body).unwrap_or_default());
+            render(Reply::Serialized { status, bytes: serde_json::to_vec(&body).unwrap_or_default(), location, etag })
+        }
+        Reply::Serialized { status, bytes, location, etag } => {
+            let mut r = scim_response(status, bytes);
             for (name, value) in [(header::LOCATION, location), (header::ETAG, etag)] {
                 if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
                     r.headers_mut().insert(name, v);
@@ -423,6 +442,7 @@ fn render(reply: Reply) -> Response {
 fn malformed(reply: Reply) -> Response {
     let full = match reply {
         Reply::Json { body, .. } => serde_json::to_vec(&body).unwrap_or_default(),
+        Reply::Serialized { bytes, .. } => bytes,
         Reply::NoContent | Reply::NotModified(_) => {
             br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"]}"#.to_vec()
         }

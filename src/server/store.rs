@@ -131,6 +131,11 @@ impl Store {
         self.table(kind).by_id.get(id).map(|r| &r.doc)
     }
 
+    /// True when [`Store::render`] gives the stored document unchanged (no computed `groups` to add).
+    pub fn renders_as_stored(&self, kind: Kind, id: &str) -> bool {
+        kind != Kind::User || self.member_of.get(id).is_none_or(HashSet::is_empty)
+    }
+
     /// A stored resource as read back: users get their computed, read-only `groups` (direct memberships,
     /// RFC 7643 §4.1.2) from the membership index.
     pub fn render(&self, kind: Kind, doc: &Value) -> Value {

@@ -221,6 +221,21 @@ async fn user_lifecycle_in_the_legacy_dialect() {
 }
 
 #[tokio::test]
+async fn a_password_is_stored_but_never_returned() {
+    let api = api().await;
+    let a = api.post("/Users", json!({"userName": "p@contoso.com", "password": "hunter2"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.json()["id"].as_str().expect("id").to_string();
+    let ops = json!([{"op": "replace", "path": "displayName", "value": "P"}]);
+    let patched = api.patch(&format!("/Users/{id}"), ops).await;
+    let read = api.get(&format!("/Users/{id}")).await;
+    for answer in [&a, &patched, &read] {
+        assert!(!answer.text.contains("hunter2") && !answer.text.contains("password"), "{}", answer.text);
+    }
+    assert_eq!(read.json()["displayName"], "P");
+}
+
+#[tokio::test]
 async fn compliant_dialect_pathless_replace_and_reenable() {
     let api = api().await;
     let id = api.user("bob@contoso.com").await;
