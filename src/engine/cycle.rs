@@ -13,7 +13,7 @@ use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, evaluate_matching, post_body, user_ref, Exported, Prepared};
-use crate::scim::client::{Request, Transcript};
+use crate::scim::client::{EncodedBody, Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,8 +285,9 @@ impl Engine {
                     let export = exportable(candidate).then(|| {
                         let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, first_evaluation + i as u64);
                         // Not linked yet: most likely a create (a match wastes the body, nothing else).
-                        let create_body = (creates && self.cds.user_target(&user.object_id).is_none())
-                            .then(|| post_body(self.dialect, &eval, self.settings.string_booleans_on_post));
+                        let create_body = (creates && self.cds.user_target(&user.object_id).is_none()).then(|| {
+                            EncodedBody::new(post_body(self.dialect, &eval, self.settings.string_booleans_on_post))
+                        });
                         Prepared { eval, create_body }
                     });
                     Some(PageUser { candidate, user, export })
@@ -321,7 +322,8 @@ impl Engine {
                 futures::stream::iter(round.into_iter().map(|(user, prepared)| async move {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
-                        let outcome = this.export_user_shared(user, prepared, mapper, &mut part).await;
+                        // Boxed: the export's state is large, and the stream moves each future a few times.
+                        let outcome = Box::pin(this.export_user_shared(user, prepared, mapper, &mut part)).await;
                         (outcome, part)
                     })
                     .await

@@ -19,7 +19,7 @@ use crate::engine::result::{
 use crate::engine::source::{AttrSpec, Mapper, SourceUser};
 use crate::engine::state::Engine;
 use crate::mapping::{SourceObject, Value};
-use crate::scim::client::{Body, Method, Reads, Request};
+use crate::scim::client::{Body, EncodedBody, Method, Reads, Request};
 
 /// The core User schema URN.
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -75,7 +75,7 @@ pub struct Prepared {
     /// The mapping, evaluated.
     pub eval: Evaluated,
     /// The `POST` body, when built ahead.
-    pub create_body: Option<Json>,
+    pub create_body: Option<EncodedBody>,
 }
 
 impl From<Evaluated> for Prepared {
@@ -368,11 +368,11 @@ impl Engine {
                 }
                 let body = match create_body {
                     Some(body) => body,
-                    None => post_body(self.dialect, &eval, self.settings.string_booleans_on_post),
+                    None => EncodedBody::new(post_body(self.dialect, &eval, self.settings.string_booleans_on_post)),
                 };
                 // What the engine reads of a created user: its id and its manager.
                 const CREATED: Reads = Reads::Members(&["id", ENTERPRISE_URN]);
-                let request = Request::new(Method::Post, "/Users").body(body).reading(CREATED);
+                let request = Request::new(Method::Post, "/Users").encoded_body(body).reading(CREATED);
                 let sent = self.actor.send(request).await;
                 requests.push(RequestRef::of(sent.exchange()));
                 let mut e = match sent {
