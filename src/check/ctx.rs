@@ -309,6 +309,16 @@ pub fn expect_list(ex: &Exchange) -> Result<Vec<Json>, Stop> {
             Some(ex),
         )));
     }
+    let carried = resources.len() as u64;
+    let paged = get_ci(body, "itemsPerPage").and_then(Json::as_u64).is_some_and(|n| n < total.unwrap_or(0));
+    if total.is_some_and(|t| t != carried && !(paged && carried < t)) {
+        return Err(Stop::Fail(Problem::error(
+            "list_count_mismatch",
+            format!("{} returned `totalResults` {} but {carried} `Resources`", ex.request_line(), total.unwrap_or(0)),
+            "make `totalResults` the number of matches (a page may carry fewer `Resources`, never more)",
+            Some(ex),
+        )));
+    }
     Ok(resources)
 }
 
@@ -403,6 +413,13 @@ mod tests {
         assert_eq!(kind(expect_list(&answer(200, json!([])))), "not_scim_json");
         assert_eq!(kind(expect_list(&answer(404, json!({"status": "404"})))), "query_status");
         assert!(expect_list(&answer(200, json!({"totalResults": 0}))).unwrap().is_empty());
+        assert_eq!(kind(expect_list(&answer(200, json!({"totalResults": 1, "Resources": []})))), "list_count_mismatch");
+        assert_eq!(
+            kind(expect_list(&answer(200, json!({"totalResults": 1, "Resources": [{}, {}]})))),
+            "list_count_mismatch"
+        );
+        let page = json!({"totalResults": 5, "itemsPerPage": 2, "Resources": [{"id": "1"}, {"id": "2"}]});
+        assert_eq!(expect_list(&answer(200, page)).unwrap().len(), 2);
     }
 
     #[test]
