@@ -3,6 +3,7 @@
 mod check;
 mod cli;
 mod client;
+mod fuzz;
 mod hostile;
 mod logs;
 mod mapping;
