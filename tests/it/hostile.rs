@@ -417,6 +417,22 @@ async fn a_throttling_endpoint_cannot_outlast_the_retry_sleep_budget() {
     assert_eq!(failed, 3, "{}", listing(&result));
 }
 
+#[tokio::test]
+async fn a_check_against_an_endpoint_that_always_throttles_ends_within_its_budget() {
+    let server = MockServer::start().await;
+    hostile(&server, None, ResponseTemplate::new(429).insert_header("Retry-After", "999999999")).await;
+    let client = Client::new(ClientConfig::new(server.uri(), Auth::Bearer(Secret::new(TOKEN)))).expect("builds");
+    let options =
+        CheckOptions { groups: false, retry_sleep_budget: Duration::from_millis(1500), ..CheckOptions::default() };
+    let started = Instant::now();
+    let checked = tokio::time::timeout(BOUND, check::run(&client, &options)).await.expect("bounded").expect("runs");
+    // A capped `Retry-After` (10 s) never fits a 1.5 s budget: nothing is slept, every check fails at once.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let p = problem(&checked, "rate_limited", QUERY);
+    assert!(p.message.contains("429"), "{}", p.message);
+    assert_no_token_in_check(&checked);
+}
+
 /// A raw TCP endpoint that sends headers at once and then one byte of body every 100 ms.
 mod drip {
     use std::io::{Read, Write};
