@@ -15,7 +15,7 @@ pub async fn run(ctx: &mut Ctx) -> Vec<String> {
         let attr = if collection == "Users" { "externalId" } else { "displayName" };
         let request =
             Request::get_filtered(format!("/{collection}"), format!("{attr} eq {}", quote(&name))).verification();
-        let Ok(ex) = send_retrying(&ctx.client, request).await else { continue };
+        let Ok(ex) = send_retrying(&ctx.client, request, &mut ctx.sleep_left).await else { continue };
         let resources = ex.response_body.json().and_then(|b| get_ci(b, "Resources")).and_then(Json::as_array).cloned();
         for resource in resources.unwrap_or_default() {
             let ours = get_ci(&resource, attr).and_then(Json::as_str) == Some(name.as_str());
@@ -31,7 +31,12 @@ pub async fn run(ctx: &mut Ctx) -> Vec<String> {
     let mut left = Vec::new();
     for object in created {
         let path = format!("/{}/{}", object.collection, object.id);
-        let deleted = match send_retrying(&ctx.client, Request::new(Method::Delete, path.clone()).verification()).await
+        let deleted = match send_retrying(
+            &ctx.client,
+            Request::new(Method::Delete, path.clone()).verification(),
+            &mut ctx.sleep_left,
+        )
+        .await
         {
             Ok(ex) => ex.is_success() || ex.status == Some(404),
             Err(_) => false,

@@ -21,6 +21,9 @@ pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const ATTEMPTS: usize = 4;
 /// The longest `Retry-After` honoured between attempts.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Real time a check run may spend waiting for `Retry-After` in all: an endpoint that throttles every
+/// request fails its checks at once after that, instead of stretching the run to hours.
+pub const RETRY_SLEEP_BUDGET: Duration = Duration::from_secs(60);
 
 /// Why a check body stopped early.
 #[derive(Debug)]
@@ -62,6 +65,8 @@ pub struct Ctx {
     pub uncertain: Vec<(&'static str, String)>,
     /// Checks recorded so far.
     pub checks: Vec<Check>,
+    /// Real time left for `Retry-After` waits.
+    pub sleep_left: Duration,
     /// Warnings collected by the running check.
     warnings: Vec<Problem>,
     counter: usize,
@@ -77,6 +82,7 @@ impl Ctx {
             uncertain: Vec::new(),
             checks: Vec::new(),
             warnings: Vec::new(),
+            sleep_left: RETRY_SLEEP_BUDGET,
             counter: 0,
         }
     }
@@ -134,11 +140,13 @@ impl Ctx {
     /// is retried after its `Retry-After` (at most [`MAX_RETRY_AFTER`], [`ATTEMPTS`] attempts in all), as
     /// Entra backs off; a request still throttled after that fails the check.
     pub async fn send(&mut self, request: Request) -> Result<Exchange, Stop> {
-        let exchange = send_retrying(&self.client, request).await.map_err(|e| Stop::Fail(transport_problem(&e)))?;
+        let exchange = send_retrying(&self.client, request, &mut self.sleep_left)
+            .await
+            .map_err(|e| Stop::Fail(transport_problem(&e)))?;
         if exchange.status == Some(429) {
             return Err(Stop::Fail(Problem::error(
                 "rate_limited",
-                format!("{} answered 429 {ATTEMPTS} times in a row", exchange.request_line()),
+                format!("{} answered 429 and was still throttled after its retries", exchange.request_line()),
                 "allow at least Entra's request rate (gallery apps: 25 requests/s) or send a short `Retry-After`",
                 Some(&exchange),
             )));
@@ -200,16 +208,23 @@ impl Ctx {
 }
 
 /// Sends a request, retrying a 429 after its `Retry-After` (at most [`MAX_RETRY_AFTER`], [`ATTEMPTS`]
-/// attempts in all); returns the last exchange, which is a 429 only when every attempt was throttled.
-pub async fn send_retrying(client: &Client, request: Request) -> Result<Exchange, ClientError> {
+/// attempts in all, and only while the wait fits in `sleep_left`, which it is taken from); returns the
+/// last exchange, which is a 429 only when the request was still throttled.
+pub async fn send_retrying(
+    client: &Client,
+    request: Request,
+    sleep_left: &mut Duration,
+) -> Result<Exchange, ClientError> {
     let mut attempt = 1;
     loop {
         let exchange = client.send(&request).await?;
-        if exchange.status != Some(429) || attempt == ATTEMPTS {
+        let wait = exchange.retry_after().unwrap_or(Duration::from_secs(1)).min(MAX_RETRY_AFTER);
+        if exchange.status != Some(429) || attempt == ATTEMPTS || wait > *sleep_left {
             return Ok(exchange);
         }
         attempt += 1;
-        tokio::time::sleep(exchange.retry_after().unwrap_or(Duration::from_secs(1)).min(MAX_RETRY_AFTER)).await;
+        *sleep_left -= wait;
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -309,6 +324,16 @@ pub fn expect_list(ex: &Exchange) -> Result<Vec<Json>, Stop> {
             Some(ex),
         )));
     }
+    let carried = resources.len() as u64;
+    let paged = get_ci(body, "itemsPerPage").and_then(Json::as_u64).is_some_and(|n| n < total.unwrap_or(0));
+    if total.is_some_and(|t| t != carried && !(paged && carried < t)) {
+        return Err(Stop::Fail(Problem::error(
+            "list_count_mismatch",
+            format!("{} returned `totalResults` {} but {carried} `Resources`", ex.request_line(), total.unwrap_or(0)),
+            "make `totalResults` the number of matches (a page may carry fewer `Resources`, never more)",
+            Some(ex),
+        )));
+    }
     Ok(resources)
 }
 
@@ -403,6 +428,13 @@ mod tests {
         assert_eq!(kind(expect_list(&answer(200, json!([])))), "not_scim_json");
         assert_eq!(kind(expect_list(&answer(404, json!({"status": "404"})))), "query_status");
         assert!(expect_list(&answer(200, json!({"totalResults": 0}))).unwrap().is_empty());
+        assert_eq!(kind(expect_list(&answer(200, json!({"totalResults": 1, "Resources": []})))), "list_count_mismatch");
+        assert_eq!(
+            kind(expect_list(&answer(200, json!({"totalResults": 1, "Resources": [{}, {}]})))),
+            "list_count_mismatch"
+        );
+        let page = json!({"totalResults": 5, "itemsPerPage": 2, "Resources": [{"id": "1"}, {"id": "2"}]});
+        assert_eq!(expect_list(&answer(200, page)).unwrap().len(), 2);
     }
 
     #[test]

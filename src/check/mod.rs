@@ -38,6 +38,7 @@ use crate::engine::Dialect;
 use crate::mapping::MappingSet;
 use crate::scim::client::{Client, TransportErrorKind};
 use ctx::Ctx;
+pub use ctx::RETRY_SLEEP_BUDGET;
 
 /// Runs every selected check against the client's endpoint, cleaning up what it created. Ctrl-C stops
 /// the checks, cleans up and returns a result that ends with [`RunEnd::Interrupted`].
@@ -60,6 +61,7 @@ pub async fn run_until(
         .set;
     let tag = options.run_tag.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
     let mut ctx = Ctx::new(client.clone(), tag);
+    ctx.sleep_left = options.retry_sleep_budget;
     let end = {
         let checks = all_checks(&mut ctx, options, &mapping);
         tokio::pin!(cancel);
@@ -68,6 +70,8 @@ pub async fn run_until(
             () = &mut cancel => Ok(RunEnd::Interrupted),
         }
     };
+    // Cleanup gets a budget of its own: leaving objects behind because the checks used it up is worse.
+    ctx.sleep_left = options.retry_sleep_budget;
     let left_behind = cleanup::run(&mut ctx).await;
     let end = end?;
     Ok(CheckResult {

@@ -23,6 +23,8 @@ pub struct CheckOptions {
     pub groups: bool,
     /// The per-run suffix in every object name; `None` picks a random one. Tests pin it.
     pub run_tag: Option<String>,
+    /// Real time the whole run may spend waiting for `Retry-After` (see [`crate::check::RETRY_SLEEP_BUDGET`]).
+    pub retry_sleep_budget: std::time::Duration,
 }
 
 impl Default for CheckOptions {
@@ -33,6 +35,7 @@ impl Default for CheckOptions {
             mapping_dir: PathBuf::from("."),
             groups: true,
             run_tag: None,
+            retry_sleep_budget: super::ctx::RETRY_SLEEP_BUDGET,
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         mapping_dir: PathBuf::from("."),
         groups: !args.no_groups,
         run_tag: None,
+        ..CheckOptions::default()
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let (ca_cert, insecure) = run::tls_options(&args.target)?;

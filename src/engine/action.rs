@@ -16,6 +16,10 @@ use crate::scim::client::{Body, Client, Exchange, Request, TransportErrorKind};
 
 /// How many times a 429 is retried before the object fails with `TooManyRequests`.
 pub const RETRIES_ON_429: u32 = 2;
+/// Real time a run may spend sleeping for `Retry-After` in all, unless [`Actor::with_sleep_budget`] says
+/// otherwise: an endpoint that throttles every request cannot stretch a run past it. Once it is spent,
+/// a 429 is no longer retried and the object fails with `TooManyRequests` (escrowed, as Entra does).
+pub const RETRY_SLEEP_BUDGET: Duration = Duration::from_secs(60);
 
 /// What came back for a request.
 #[derive(Debug, Clone)]
@@ -46,6 +50,8 @@ pub struct Actor {
     waited_ms: AtomicU64,
     /// Requests sent again after a 429.
     retries_429: AtomicU64,
+    /// Real time left for `Retry-After` sleeps (milliseconds).
+    sleep_budget_ms: AtomicU64,
 }
 
 impl Actor {
@@ -58,7 +64,20 @@ impl Actor {
             unreachable: AtomicBool::new(false),
             waited_ms: AtomicU64::new(0),
             retries_429: AtomicU64::new(0),
+            sleep_budget_ms: AtomicU64::new(millis(RETRY_SLEEP_BUDGET)),
         }
+    }
+
+    /// Sets the real time the run may spend sleeping for `Retry-After` in all.
+    pub fn with_sleep_budget(self, budget: Duration) -> Self {
+        self.sleep_budget_ms.store(millis(budget), Ordering::Relaxed);
+        self
+    }
+
+    /// Takes `sleep` out of the sleep budget; false (and nothing taken) when too little is left.
+    fn spend_sleep(&self, sleep: Duration) -> bool {
+        let want = millis(sleep);
+        self.sleep_budget_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(want)).is_ok()
     }
 
     /// The client.
@@ -106,18 +125,24 @@ impl Actor {
                 }
             };
             if let Sent::Answer(e) = &sent {
-                if e.status == Some(429) && attempt < RETRIES_ON_429 {
+                // `retry_after` is capped at an hour, and the real sleep also by the run's budget.
+                let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
+                let sleep = wait.min(self.max_retry_wait);
+                if e.status == Some(429) && attempt < RETRIES_ON_429 && self.spend_sleep(sleep) {
                     attempt += 1;
-                    let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
-                    self.waited_ms.fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+                    self.waited_ms.fetch_add(millis(wait), Ordering::Relaxed);
                     self.retries_429.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait.min(self.max_retry_wait)).await;
+                    tokio::time::sleep(sleep).await;
                     continue;
                 }
             }
             return sent;
         }
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn placeholder(request: &Request) -> Exchange {
@@ -162,7 +187,7 @@ pub fn failure_code(sent: &Sent) -> ErrorCode {
 pub fn describe_failure(sent: &Sent) -> String {
     let e = sent.exchange();
     match sent {
-        Sent::NoAnswer(_, kind) => format!("{} {} {kind}", e.method, e.path),
+        Sent::NoAnswer(_, kind) => format!("{} {kind}", e.request_line()),
         Sent::Answer(_) => {
             let status = e.status.unwrap_or(0);
             let detail = match e.scim_error() {

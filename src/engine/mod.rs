@@ -28,6 +28,7 @@
 //! Where ENTRA.md is silent, the choices made here are listed in `docs/entra-notes.md`.
 
 pub mod action;
+pub mod audit;
 pub mod cds;
 mod check;
 mod cycle;

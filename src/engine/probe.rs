@@ -2,7 +2,7 @@
 //! the value of the precedence-1 matching attribute — and, when groups are provisioned, for a group
 //! with `excludedAttributes=members`. The right answer is 200 with an empty `ListResponse`.
 
-use crate::engine::action::{list_resources, Sent};
+use crate::engine::action::{failure_code, list_resources, Sent};
 use crate::engine::matching;
 use crate::engine::result::{Abort, AbortKind, Finding, FindingKind, ObjectKind, RequestRef, TestConnectionResult};
 use crate::engine::source::Mapper;
@@ -76,13 +76,15 @@ impl Engine {
                 let msg = format!("{line} {kind}");
                 let abort =
                     self.actor.unreachable().then(|| Abort { kind: AbortKind::Unreachable, message: msg.clone() });
-                (msg.clone(), Some(Finding::error(FindingKind::Transport, msg)), abort)
+                let finding = Finding::error(FindingKind::Transport, msg.clone()).with_code(failure_code(sent));
+                (msg, Some(finding), abort)
             }
             Sent::Answer(_) => match e.status {
                 Some(401) | Some(403) => {
                     let msg = format!("{INVALID_CREDENTIALS} ({line} returned {})", e.status.unwrap_or(0));
                     let abort = Some(Abort { kind: AbortKind::AuthRefused, message: msg.clone() });
-                    (INVALID_CREDENTIALS.to_string(), Some(Finding::error(FindingKind::NonCompliance, msg)), abort)
+                    let finding = Finding::error(FindingKind::NonCompliance, msg).with_code(failure_code(sent));
+                    (INVALID_CREDENTIALS.to_string(), Some(finding), abort)
                 }
                 Some(400) => {
                     let msg =

@@ -49,6 +49,8 @@ pub struct RunOptions {
     pub seed: u64,
     /// Upper bound of one real wait for `Retry-After`.
     pub max_retry_wait: Duration,
+    /// Upper bound of all real waits for `Retry-After` in the run (see [`crate::engine::action::RETRY_SLEEP_BUDGET`]).
+    pub retry_sleep_budget: Duration,
     /// Legacy dialect: send `active` as a string on POST.
     pub string_booleans_on_post: bool,
     /// Live events (provisioning-log style) while the run goes on.
@@ -84,6 +86,7 @@ impl Default for RunOptions {
             steady: false,
             seed: 0,
             max_retry_wait: Duration::from_secs(2),
+            retry_sleep_budget: crate::engine::action::RETRY_SLEEP_BUDGET,
             string_booleans_on_post: false,
             events: None,
             concurrency: None,
@@ -203,7 +206,7 @@ pub async fn run_with_mapper(
     let base = client.tenant().base.clone();
     let setup = Client::new(setup_config)?;
     let mut engine = Engine::new(
-        Actor::new(client, options.max_retry_wait),
+        Actor::new(client, options.max_retry_wait).with_sleep_budget(options.retry_sleep_budget),
         dialect,
         settings(scenario, options, faults),
         options.seed,

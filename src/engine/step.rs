@@ -6,12 +6,12 @@
 use chrono::TimeDelta;
 
 use crate::directory::Directory;
-use crate::engine::check;
 use crate::engine::quarantine::{self, Transition};
 use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
+use crate::engine::{audit, check};
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
 use crate::scim::client::{Client, Method, Request};
 use crate::server::ServerHandle;
@@ -128,6 +128,10 @@ pub(crate) async fn run_step(
     // A cycle's time is its start, which the job's schedule picked; a wait's is its end.
     let at = engine.clock.now();
     let end = engine.transcript_len();
+    let transcript = engine.actor.client().transcript();
+    findings.extend(
+        transcript.inspect_since(first, |exchanges| audit::audit(&exchanges[..exchanges.len().min(end - first)])),
+    );
     let expect = step.and_then(|s| s.expect.as_ref());
     // Expectations read the step's requests as redacted lines; a step without any needs no copy of them.
     let expectations = match expect {

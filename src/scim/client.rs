@@ -19,6 +19,8 @@
 mod encode;
 mod exchange;
 mod projection;
+mod read;
+mod tenant;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -28,8 +30,11 @@ use serde::Serialize;
 pub use encode::{encode_query, form_decode, form_encode};
 pub use exchange::{
     request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
+    MAX_RETRY_AFTER,
 };
 pub use projection::Reads;
+pub use read::MAX_TEXT;
+pub use tenant::{TenantUrl, UrlFlag};
 
 /// The media type Entra sends and expects.
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
@@ -82,62 +87,6 @@ pub enum Auth {
     /// OAuth 2.0 client credentials: a token from the token endpoint, cached, fetched again on expiry or
     /// after a 401 (how gallery apps authenticate, ENTRA.md 1.0 item 2).
     OAuth(crate::scim::oauth::OAuthConfig),
-}
-
-/// The dialect flag found in a tenant URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UrlFlag {
-    /// No flag: the legacy dialect of the `scim` job.
-    None,
-    /// `aadOptscim062020`: the compliant dialect.
-    Compliant,
-    /// `AzureAdScimPatch2017`: explicitly legacy.
-    Legacy,
-}
-
-/// A tenant URL split into the base Entra calls and the dialect flag it carried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TenantUrl {
-    /// The base URL without the flag and without a trailing `/`.
-    pub base: String,
-    /// The flag found in the query, if any.
-    pub flag: UrlFlag,
-    /// The flag token exactly as written (`aadOptscim062020=true` included), for forwarding.
-    pub flag_token: Option<String>,
-    /// Query parameters other than the flag, kept and sent with every request.
-    pub extra_query: Vec<String>,
-}
-
-impl TenantUrl {
-    /// Parses a tenant URL: it must be `http` or `https` with a host. A query token
-    /// `aadOptscim062020[=...]` or `AzureAdScimPatch2017[=...]` (case-insensitive) sets the flag and is
-    /// removed from the base.
-    pub fn parse(url: &str) -> Result<TenantUrl, ClientError> {
-        let parsed = reqwest::Url::parse(url.trim())
-            .map_err(|e| ClientError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(ClientError::InvalidUrl { url: url.to_string(), reason: "expected an http(s) URL".into() });
-        }
-        let (mut flag, mut flag_token, mut extra_query) = (UrlFlag::None, None, Vec::new());
-        for part in parsed.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let name = part.split('=').next().unwrap_or(part);
-            if name.eq_ignore_ascii_case(COMPLIANT_FLAG) {
-                flag = UrlFlag::Compliant;
-                flag_token = Some(part.to_string());
-            } else if name.eq_ignore_ascii_case(LEGACY_FLAG) {
-                flag = UrlFlag::Legacy;
-                flag_token = Some(part.to_string());
-            } else {
-                extra_query.push(part.to_string());
-            }
-        }
-        let mut base = parsed.clone();
-        base.set_query(None);
-        base.set_fragment(None);
-        let base = base.as_str().trim_end_matches('/').to_string();
-        Ok(TenantUrl { base, flag, flag_token, extra_query })
-    }
 }
 
 /// Client configuration.
@@ -449,12 +398,19 @@ impl Client {
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
         let mut builder = self.http.request(request.method.to_reqwest(), &url).header("Accept", SCIM_MEDIA_TYPE);
+        // What the request carries that must never come back into a transcript, however it is echoed.
+        let mut secrets: Vec<String> = Vec::new();
         if let Auth::Bearer(token) = &self.config.auth {
             builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
+            secrets.push(token.expose().to_string());
         }
         if let Some(tokens) = &self.tokens {
             let token = tokens.token().await?;
             builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
+            secrets.push(token.expose().to_string());
+        }
+        if let Auth::OAuth(oauth) = &self.config.auth {
+            secrets.push(oauth.client_secret.expose().to_string());
         }
         if let Some(body) = &request.body {
             let bytes = match &request.encoded {
@@ -480,7 +436,8 @@ impl Client {
         };
         // A full transcript keeps whole bodies; a lean one only what the caller reads.
         let reads = if self.transcript.is_lean() { request.reads } else { Reads::All };
-        let outcome = self.exchange(builder, reads, &mut exchange).await;
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let outcome = self.exchange(builder, reads, &secrets, &mut exchange).await;
         exchange.duration = started.elapsed();
         match outcome {
             Ok(()) => Ok(self.transcript.push(exchange)),
@@ -497,6 +454,7 @@ impl Client {
         &self,
         builder: reqwest::RequestBuilder,
         reads: Reads,
+        secrets: &[&str],
         exchange: &mut Exchange,
     ) -> Result<(), reqwest::Error> {
         let mut response = builder.send().await?;
@@ -505,9 +463,14 @@ impl Client {
             .iter()
             .filter_map(|name| {
                 let value = response.headers().get(*name)?;
-                Some((name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                Some((name.to_string(), read::scrub_text(&String::from_utf8_lossy(value.as_bytes()), secrets)))
             })
             .collect();
+        // A declared length over the bound is not read at all.
+        if read::declared_too_large(response.content_length(), self.config.max_body) {
+            exchange.response_body = Body::TooLarge { limit: self.config.max_body };
+            return Ok(());
+        }
         let mut bytes: Vec<u8> = Vec::new();
         while let Some(chunk) = response.chunk().await? {
             if bytes.len() + chunk.len() > self.config.max_body {
@@ -516,7 +479,8 @@ impl Client {
             }
             bytes.extend_from_slice(&chunk);
         }
-        exchange.response_body = parse_body(&bytes, reads);
+        read::scrub_bytes(&mut bytes, secrets);
+        exchange.response_body = read::parse_body(&bytes, reads, secrets);
         Ok(())
     }
 }
@@ -533,16 +497,6 @@ fn classify(error: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
-fn parse_body(bytes: &[u8], reads: Reads) -> Body {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Body::Empty;
-    }
-    match projection::parse(bytes, reads) {
-        Ok(value) => Body::Json { value },
-        Err(e) => Body::Text { text: String::from_utf8_lossy(bytes).into_owned(), error: e.to_string() },
-    }
-}
-
 /// `Users` → `/Users`; `//Users/` → `/Users/`: exactly one leading `/`.
 fn normalize_path(path: &str) -> String {
     format!("/{}", path.trim_start_matches('/'))
@@ -551,25 +505,6 @@ fn normalize_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn compliant_flag_is_detected_and_stripped() {
-        let t = TenantUrl::parse("https://api.contoso.com/scim/v2/?aadOptscim062020").unwrap();
-        assert_eq!(t.base, "https://api.contoso.com/scim/v2");
-        assert_eq!(t.flag, UrlFlag::Compliant);
-        assert_eq!(t.flag_token.as_deref(), Some("aadOptscim062020"));
-        let t = TenantUrl::parse("https://x.test/scim?AzureAdScimPatch2017&tenant=7").unwrap();
-        assert_eq!((t.flag, t.extra_query.clone()), (UrlFlag::Legacy, vec!["tenant=7".to_string()]));
-        let t = TenantUrl::parse("https://x.test/scim?aadOptscim062020=true").unwrap();
-        assert_eq!(t.flag, UrlFlag::Compliant);
-        assert_eq!(TenantUrl::parse("https://x.test").unwrap().flag, UrlFlag::None);
-    }
-
-    #[test]
-    fn non_http_urls_are_rejected() {
-        assert!(TenantUrl::parse("ftp://x.test/scim").is_err());
-        assert!(TenantUrl::parse("not a url").is_err());
-    }
 
     #[test]
     fn filter_is_encoded_as_entra_sends_it() {

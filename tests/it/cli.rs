@@ -187,7 +187,7 @@ fn serve_with_token(token: &str) -> (String, std::sync::mpsc::Sender<()>) {
     (url_rx.recv().unwrap(), stop_tx)
 }
 
-fn assert_no_secret(out: &Output, secret: &str) {
+pub fn assert_no_secret(out: &Output, secret: &str) {
     assert!(!out.stdout.contains(secret), "stdout leaks the token:\n{}", out.stdout);
     assert!(!out.stderr.contains(secret), "stderr leaks the token:\n{}", out.stderr);
     for entry in walk(&out.dir) {

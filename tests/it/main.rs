@@ -3,6 +3,8 @@
 mod check;
 mod cli;
 mod client;
+mod fuzz;
+mod hostile;
 mod logs;
 mod mapping;
 mod scenarios;

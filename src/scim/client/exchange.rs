@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::encode::form_decode;
 use super::Method;
 
+/// The longest `Retry-After` believed: one hour.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// Who sent a request: Entra's own traffic, or a request entrasim makes only to verify the endpoint
 /// (for example reading a group with its members in a steady-state check), which Entra never sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -175,9 +178,11 @@ impl Exchange {
         self.response_headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// `Retry-After` in seconds (the HTTP-date form is not honoured and gives `None`).
+    /// `Retry-After` in seconds, at most [`MAX_RETRY_AFTER`] (a hostile `Retry-After: 999999999` must not
+    /// stall a run or overflow the simulated clock); the HTTP-date form is not honoured and gives `None`.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.header("retry-after")?.trim().parse::<u64>().ok().map(Duration::from_secs)
+        let secs = self.header("retry-after")?.trim().parse::<u64>().ok()?;
+        Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
     }
 
     /// The SCIM error body, when the response is an error status with a JSON object body.
@@ -423,6 +428,15 @@ impl Transcript {
     /// A copy of the exchanges so far (in a lean transcript, as far as the records know them).
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.since(0)
+    }
+
+    /// Calls `f` with the exchanges from index `start` on, without copying them; a lean transcript has
+    /// none to show (its records carry no headers or bodies).
+    pub fn inspect_since<R>(&self, start: usize, f: impl FnOnce(&[Exchange]) -> R) -> R {
+        match &*self.store() {
+            Store::Full(v) => f(v.get(start..).unwrap_or_default()),
+            Store::Lean(_) => f(&[]),
+        }
     }
 
     /// A copy of the exchanges from index `start` on.
