@@ -61,7 +61,26 @@ pub enum OAuthError {
 struct TokenResponse {
     access_token: String,
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<Lifetime>,
+}
+
+/// `expires_in` as a number of seconds, or as a string of digits (Entra ID's v1 token endpoint sends one).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Lifetime {
+    Seconds(u64),
+    Text(String),
+}
+
+impl Lifetime {
+    /// The lifetime, at most [`MAX_LIFETIME`]; `None` when the text is not a number.
+    fn duration(&self) -> Option<Duration> {
+        let seconds = match self {
+            Lifetime::Seconds(s) => *s,
+            Lifetime::Text(t) => t.trim().parse().ok()?,
+        };
+        Some(Duration::from_secs(seconds).min(MAX_LIFETIME))
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,6 +94,11 @@ struct TokenError {
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the endpoint sends no `expires_in`.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// A token is fetched again after a day at the latest, whatever `expires_in` says (a hostile or broken
+/// endpoint could otherwise name a lifetime past what a clock can add).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Longest token answer read; a token endpoint's answer is well under a kilobyte.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// A cached client-credentials token.
 #[derive(Debug)]
@@ -123,7 +147,7 @@ impl TokenSource {
             message: redact(&e.to_string(), &self.config.client_secret),
         })?;
         let status = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
+        let body = read_bounded(response).await.map_err(|detail| OAuthError::Malformed { url: url.clone(), detail })?;
         if !(200..300).contains(&status) {
             let detail = match serde_json::from_str::<TokenError>(&body) {
                 Ok(e) => format!("{}{}", e.error, e.error_description.map(|d| format!(": {d}")).unwrap_or_default()),
@@ -136,9 +160,31 @@ impl TokenSource {
         if parsed.access_token.is_empty() {
             return Err(OAuthError::Malformed { url, detail: "empty access_token".into() });
         }
-        let lifetime = parsed.expires_in.map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let lifetime = match &parsed.expires_in {
+            None => DEFAULT_LIFETIME,
+            Some(l) => l.duration().ok_or_else(|| OAuthError::Malformed {
+                url: url.clone(),
+                detail: "expires_in is not a number of seconds".into(),
+            })?,
+        };
         Ok((Secret::new(parsed.access_token), lifetime))
     }
+}
+
+/// The answer's text, or why it was not read: longer than [`MAX_ANSWER`], or cut off.
+async fn read_bounded(mut response: reqwest::Response) -> Result<String, String> {
+    let too_long = || format!("the answer is longer than {MAX_ANSWER} bytes");
+    if response.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
+        return Err(too_long());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("the answer could not be read: {e}"))? {
+        if bytes.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_long());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Removes the secret from text an endpoint might echo back.
@@ -226,5 +272,44 @@ mod tests {
             .await;
         let source = TokenSource::new(config(&server), reqwest::Client::new());
         assert!(matches!(source.token().await, Err(OAuthError::Malformed { .. })));
+    }
+
+    #[tokio::test]
+    async fn lifetimes_as_text_huge_or_garbage_never_break_the_cache() {
+        for (expires_in, ok) in [
+            (serde_json::json!("3600"), true),
+            (serde_json::json!(u64::MAX), true),
+            (serde_json::json!("soon"), false),
+            (serde_json::json!(-5), false),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(serde_json::json!({"access_token": "tok", "expires_in": expires_in})),
+                )
+                .mount(&server)
+                .await;
+            let source = TokenSource::new(config(&server), reqwest::Client::new());
+            let got = source.token().await;
+            assert_eq!(got.is_ok(), ok, "expires_in {expires_in}: {got:?}");
+            if ok {
+                // Cached: the second call does not ask again.
+                source.token().await.unwrap();
+                assert_eq!(server.received_requests().await.unwrap().len(), 1);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_gigantic_token_answer_is_not_read() {
+        let server = MockServer::start().await;
+        let huge = format!("{{\"access_token\": \"{}\"}}", "x".repeat(MAX_ANSWER + 1));
+        Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_string(huge)).mount(&server).await;
+        let source = TokenSource::new(config(&server), reqwest::Client::new());
+        match source.token().await {
+            Err(OAuthError::Malformed { detail, .. }) => assert!(detail.contains("longer than"), "{detail}"),
+            other => panic!("expected a malformed answer, got {other:?}"),
+        }
     }
 }
