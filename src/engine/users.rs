@@ -155,7 +155,8 @@ pub fn user_ref(user_alias: &str, object_id: &str, target_id: Option<&str>) -> O
 /// mapping order (defaults applied, manager left for the reference pass), `meta.resourceType`, `roles: []`.
 pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Json {
     let mut body = Map::new();
-    let mut attrs = Map::new();
+    // A placeholder keeps `schemas` first; the attributes go straight into the body after it.
+    body.insert("schemas".into(), Json::Null);
     let mut enterprise = false;
     for (spec, value) in eval.specs.iter().zip(&eval.values) {
         let Some(path) = &spec.path else { continue };
@@ -176,14 +177,15 @@ pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> J
             };
         }
         enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
-        resource::set(&mut attrs, path, value);
+        resource::set(&mut body, path, value);
     }
-    let mut schemas = vec![json!(USER_URN)];
-    if enterprise {
-        schemas.push(json!(ENTERPRISE_URN));
+    if body.get("schemas").is_some_and(Json::is_null) {
+        let mut schemas = vec![json!(USER_URN)];
+        if enterprise {
+            schemas.push(json!(ENTERPRISE_URN));
+        }
+        body.insert("schemas".into(), Json::Array(schemas));
     }
-    body.insert("schemas".into(), Json::Array(schemas));
-    body.extend(attrs);
     body.insert("meta".into(), json!({"resourceType": "User"}));
     body.insert("roles".into(), json!([]));
     Json::Object(body)
