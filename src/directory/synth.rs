@@ -96,7 +96,7 @@ impl Persona {
             ("userPrincipalName", Value::Str(upn)),
             ("userType", text("Member")),
         ];
-        attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        attrs.into_iter().collect()
     }
 
     /// `first.last[n]@contoso.com`.

@@ -4,6 +4,7 @@
 //! object, e.g. `manager`) and multi-valued strings (`proxyAddresses`, `otherMails`). Expressions produce
 //! the same kinds. `Null` is an absent attribute: Entra never provisions nulls (ENTRA.md 3.1).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A source attribute or expression value.
@@ -115,9 +116,12 @@ impl From<i64> for Value {
 ///
 /// Attributes are kept in a vector sorted by name: an object has a few dozen at most, and a cycle builds
 /// one per user, so one allocation beats a tree node per attribute.
+///
+/// A name is borrowed when it is a constant (the synthetic directory's attribute names), so building the
+/// object does not allocate it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SourceObject {
-    attrs: Vec<(String, Value)>,
+    attrs: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl SourceObject {
@@ -127,7 +131,7 @@ impl SourceObject {
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        self.attrs.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.attrs.binary_search_by(|(k, _)| k.as_ref().cmp(name))
     }
 
     /// The value of `name`, `Null` when absent.
@@ -153,7 +157,7 @@ impl SourceObject {
             }
             (Ok(i), false) => self.attrs[i].1 = value,
             (Err(_), true) => {}
-            (Err(i), false) => self.attrs.insert(i, (name, value)),
+            (Err(i), false) => self.attrs.insert(i, (Cow::Owned(name), value)),
         }
     }
 
@@ -164,7 +168,7 @@ impl SourceObject {
 
     /// Attribute names and values, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.attrs.iter().map(|(k, v)| (k.as_str(), v))
+        self.attrs.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// From a JSON object of Entra attributes (`{"userPrincipalName": "...", ...}`); anything that is not
@@ -178,17 +182,30 @@ impl SourceObject {
 
     /// The JSON object form, attributes sorted by name.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+        serde_json::Value::Object(self.attrs.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
     }
 }
 
 impl FromIterator<(String, Value)> for SourceObject {
     /// Later values of a name win, as with repeated [`SourceObject::set`]; `Null` values are dropped.
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut attrs: Vec<(String, Value)> = iter.into_iter().collect();
+        SourceObject::from_names(iter.into_iter().map(|(k, v)| (Cow::Owned(k), v)))
+    }
+}
+
+impl FromIterator<(&'static str, Value)> for SourceObject {
+    /// As from owned names, without allocating the names.
+    fn from_iter<I: IntoIterator<Item = (&'static str, Value)>>(iter: I) -> Self {
+        SourceObject::from_names(iter.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)))
+    }
+}
+
+impl SourceObject {
+    fn from_names(iter: impl Iterator<Item = (Cow<'static, str>, Value)>) -> Self {
+        let mut attrs: Vec<(Cow<'static, str>, Value)> = iter.collect();
         // Stable: equal names keep their order, so the last one written is last.
         attrs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, Value)> = Vec::with_capacity(attrs.len());
+        let mut out: Vec<(Cow<'static, str>, Value)> = Vec::with_capacity(attrs.len());
         for (k, v) in attrs {
             match out.last_mut() {
                 Some(last) if last.0 == k => last.1 = v,
