@@ -12,8 +12,8 @@ use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction,
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::{evaluate, evaluate_matching, post_body, user_ref, Exported, Prepared};
-use crate::scim::client::{EncodedBody, Request, Transcript};
+use crate::engine::users::{evaluate, evaluate_matching, user_ref, Exported, Prepared};
+use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,9 +285,8 @@ impl Engine {
                     let export = exportable(candidate).then(|| {
                         let eval = evaluate(mapper, ObjectKind::User, &user.attrs, false, first_evaluation + i as u64);
                         // Not linked yet: most likely a create (a match wastes the body, nothing else).
-                        let create_body = (creates && self.cds.user_target(&user.object_id).is_none()).then(|| {
-                            EncodedBody::new(post_body(self.dialect, &eval, self.settings.string_booleans_on_post))
-                        });
+                        let create_body = (creates && self.cds.user_target(&user.object_id).is_none())
+                            .then(|| self.create_body(&eval));
                         Prepared { eval, create_body }
                     });
                     Some(PageUser { candidate, user, export })

@@ -217,6 +217,11 @@ pub struct Exported {
 }
 
 impl Engine {
+    /// The `POST` body of a create, serialized (see [`EncodedBody`]).
+    pub(crate) fn create_body(&self, eval: &Evaluated) -> EncodedBody {
+        EncodedBody::new(post_body(self.dialect, eval, self.settings.string_booleans_on_post))
+    }
+
     /// Finds the user's target object: by cached id, or by filter queries in precedence order.
     /// `Ok(None)` means no match; `Err(())` means the object failed (already logged).
     async fn find_user(
@@ -370,7 +375,7 @@ impl Engine {
                 }
                 let body = match create_body {
                     Some(body) => body,
-                    None => EncodedBody::new(post_body(self.dialect, &eval, self.settings.string_booleans_on_post)),
+                    None => self.create_body(&eval),
                 };
                 // What the engine reads of a created user: its id and its manager.
                 const CREATED: Reads = Reads::Members(&["id", ENTERPRISE_URN]);

@@ -34,6 +34,7 @@ pub use exchange::{
 };
 pub use projection::Reads;
 pub use read::MAX_TEXT;
+pub(crate) use read::{bounded_body, scrub_text};
 pub use tenant::{TenantUrl, UrlFlag};
 
 /// The media type Entra sends and expects.
@@ -257,11 +258,6 @@ impl EncodedBody {
         let bytes = serde_json::to_vec(&json).unwrap_or_default().into();
         EncodedBody { json, bytes }
     }
-
-    /// The JSON value.
-    pub fn json(&self) -> &serde_json::Value {
-        &self.json
-    }
 }
 
 /// Failures of the client itself: a bad URL, or a request that got no HTTP answer.
@@ -398,19 +394,21 @@ impl Client {
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
         let mut builder = self.http.request(request.method.to_reqwest(), &url).header("Accept", SCIM_MEDIA_TYPE);
+        let oauth_token = match &self.tokens {
+            Some(tokens) => Some(tokens.token().await?),
+            None => None,
+        };
+        let bearer = match (&oauth_token, &self.config.auth) {
+            (Some(token), _) | (None, Auth::Bearer(token)) => Some(token.expose()),
+            _ => None,
+        };
+        if let Some(token) = bearer {
+            builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
         // What the request carries that must never come back into a transcript, however it is echoed.
-        let mut secrets: Vec<String> = Vec::new();
-        if let Auth::Bearer(token) = &self.config.auth {
-            builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
-            secrets.push(token.expose().to_string());
-        }
-        if let Some(tokens) = &self.tokens {
-            let token = tokens.token().await?;
-            builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
-            secrets.push(token.expose().to_string());
-        }
+        let mut secrets: Vec<&str> = bearer.into_iter().collect();
         if let Auth::OAuth(oauth) = &self.config.auth {
-            secrets.push(oauth.client_secret.expose().to_string());
+            secrets.push(oauth.client_secret.expose());
         }
         if let Some(body) = &request.body {
             let bytes = match &request.encoded {
@@ -436,7 +434,6 @@ impl Client {
         };
         // A full transcript keeps whole bodies; a lean one only what the caller reads.
         let reads = if self.transcript.is_lean() { request.reads } else { Reads::All };
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let outcome = self.exchange(builder, reads, &secrets, &mut exchange).await;
         exchange.duration = started.elapsed();
         match outcome {
@@ -466,19 +463,10 @@ impl Client {
                 Some((name.to_string(), read::scrub_text(&String::from_utf8_lossy(value.as_bytes()), secrets)))
             })
             .collect();
-        // A declared length over the bound is not read at all.
-        if read::declared_too_large(response.content_length(), self.config.max_body) {
+        let Some(mut bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {
             exchange.response_body = Body::TooLarge { limit: self.config.max_body };
             return Ok(());
-        }
-        let mut bytes: Vec<u8> = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if bytes.len() + chunk.len() > self.config.max_body {
-                exchange.response_body = Body::TooLarge { limit: self.config.max_body };
-                return Ok(());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        };
         read::scrub_bytes(&mut bytes, secrets);
         exchange.response_body = read::parse_body(&bytes, reads, secrets);
         Ok(())

@@ -173,27 +173,16 @@ impl TokenSource {
 
 /// The answer's text, or why it was not read: longer than [`MAX_ANSWER`], or cut off.
 async fn read_bounded(mut response: reqwest::Response) -> Result<String, String> {
-    let too_long = || format!("the answer is longer than {MAX_ANSWER} bytes");
-    if response.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
-        return Err(too_long());
+    match crate::scim::client::bounded_body(&mut response, MAX_ANSWER).await {
+        Ok(Some(bytes)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(None) => Err(format!("the answer is longer than {MAX_ANSWER} bytes")),
+        Err(e) => Err(format!("the answer could not be read: {e}")),
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("the answer could not be read: {e}"))? {
-        if bytes.len() + chunk.len() > MAX_ANSWER {
-            return Err(too_long());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Removes the secret from text an endpoint might echo back.
 fn redact(text: &str, secret: &Secret) -> String {
-    if secret.expose().is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret.expose(), "***")
-    }
+    crate::scim::client::scrub_text(text, &[secret.expose()])
 }
 
 #[cfg(test)]

@@ -26,6 +26,22 @@ pub fn declared_too_large(content_length: Option<u64>, max_body: usize) -> bool 
     content_length.is_some_and(|n| n > max_body as u64)
 }
 
+/// A response's body, or `None` when it is longer than `max` bytes: a declared length over the bound is
+/// not read at all, and an undeclared one stops being read there.
+pub async fn bounded_body(response: &mut reqwest::Response, max: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if declared_too_large(response.content_length(), max) {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
 /// Replaces every occurrence of each (non-empty) secret in `bytes` by `***`. Every answer goes through
 /// here, so the search is `memchr`'s substring search and a body without the secret is not copied.
 pub fn scrub_bytes(bytes: &mut Vec<u8>, secrets: &[&str]) {
