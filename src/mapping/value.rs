@@ -201,6 +201,19 @@ impl FromIterator<(&'static str, Value)> for SourceObject {
 }
 
 impl SourceObject {
+    /// From attributes whose names are constants, given in strictly increasing name order without
+    /// `Null` values (the synthetic directory spells its users out this way), with room for `spare` more
+    /// [`SourceObject::set`]s; other input is sorted as [`FromIterator`] would.
+    pub fn from_sorted_constants<const N: usize>(attrs: [(&'static str, Value); N], spare: usize) -> Self {
+        let ordered = attrs.windows(2).all(|w| w[0].0 < w[1].0) && attrs.iter().all(|(_, v)| !v.is_null());
+        if !ordered {
+            return attrs.into_iter().collect();
+        }
+        let mut out = Vec::with_capacity(N + spare);
+        out.extend(attrs.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
+        SourceObject { attrs: out }
+    }
+
     fn from_names(iter: impl Iterator<Item = (Cow<'static, str>, Value)>) -> Self {
         let mut attrs: Vec<(Cow<'static, str>, Value)> = iter.collect();
         // Stable: equal names keep their order, so the last one written is last.
@@ -220,6 +233,15 @@ impl SourceObject {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constants_in_order_are_taken_as_they_are_and_others_sorted() {
+        let ordered = SourceObject::from_sorted_constants([("a", Value::from("1")), ("b", Value::from("2"))], 3);
+        let shuffled = SourceObject::from_sorted_constants([("b", Value::from("2")), ("a", Value::from("1"))], 0);
+        assert_eq!(ordered, shuffled);
+        let with_null = SourceObject::from_sorted_constants([("a", Value::Null), ("b", Value::from("2"))], 0);
+        assert_eq!(with_null.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["b"]);
+    }
 
     #[test]
     fn source_objects_keep_names_sorted_and_the_last_value_written() {

@@ -357,22 +357,23 @@ impl Client {
         &self.transcript
     }
 
-    /// The full URL for a path and encoded query (path joined with a single `/`).
-    pub fn url_for(&self, path: &str, query: &str) -> String {
-        let mut parts: Vec<String> = Vec::new();
+    /// The full URL for a path and encoded query (path joined with a single `/`), built from the tenant's
+    /// parsed base: only the path and the query are parsed, not the whole URL.
+    pub fn url_for(&self, path: &str, query: &str) -> reqwest::Url {
+        let mut parts: Vec<&str> = Vec::new();
         if self.config.forward_flag {
-            parts.extend(self.tenant.flag_token.clone());
+            parts.extend(self.tenant.flag_token.as_deref());
         }
-        parts.extend(self.tenant.extra_query.iter().cloned());
+        parts.extend(self.tenant.extra_query.iter().map(String::as_str));
         if !query.is_empty() {
-            parts.push(query.to_string());
+            parts.push(query);
         }
-        let path = normalize_path(path);
-        if parts.is_empty() {
-            format!("{}{}", self.tenant.base, path)
-        } else {
-            format!("{}{}?{}", self.tenant.base, path, parts.join("&"))
-        }
+        let mut url = self.tenant.base_url.clone();
+        let base_path = url.path().trim_end_matches('/');
+        let full_path = format!("{base_path}/{}", path.trim_start_matches('/'));
+        url.set_path(&full_path);
+        url.set_query((!parts.is_empty()).then(|| parts.join("&")).as_deref());
+        url
     }
 
     /// Sends a request and records the exchange. HTTP error statuses are `Ok`; only a missing HTTP
@@ -393,7 +394,7 @@ impl Client {
         let path = normalize_path(&request.path);
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
-        let mut builder = self.http.request(request.method.to_reqwest(), &url).header("Accept", SCIM_MEDIA_TYPE);
+        let mut builder = self.http.request(request.method.to_reqwest(), url.clone()).header("Accept", SCIM_MEDIA_TYPE);
         let oauth_token = match &self.tokens {
             Some(tokens) => Some(tokens.token().await?),
             None => None,
@@ -442,7 +443,7 @@ impl Client {
                 let kind = classify(&source);
                 exchange.error = Some(kind);
                 let exchange = self.transcript.push(exchange);
-                Err(ClientError::Transport { method: request.method, url, kind, exchange: Box::new(exchange), source })
+                Err(ClientError::Transport { method: request.method, url: url.into(), kind, exchange: Box::new(exchange), source })
             }
         }
     }
@@ -505,12 +506,14 @@ mod tests {
     #[test]
     fn paths_are_joined_with_one_slash() {
         let c = Client::new(ClientConfig::new("http://127.0.0.1:1/scim/v2/?aadOptscim062020", Auth::None)).unwrap();
-        assert_eq!(c.url_for("Users", ""), "http://127.0.0.1:1/scim/v2/Users");
-        assert_eq!(c.url_for("//Users/7", "a=b"), "http://127.0.0.1:1/scim/v2/Users/7?a=b");
+        assert_eq!(c.url_for("Users", "").as_str(), "http://127.0.0.1:1/scim/v2/Users");
+        assert_eq!(c.url_for("//Users/7", "a=b").as_str(), "http://127.0.0.1:1/scim/v2/Users/7?a=b");
         let mut cfg = ClientConfig::new("http://127.0.0.1:1/scim?aadOptscim062020", Auth::None);
         cfg.forward_flag = true;
         let c = Client::new(cfg).unwrap();
-        assert_eq!(c.url_for("/Users", "x=1"), "http://127.0.0.1:1/scim/Users?aadOptscim062020&x=1");
+        assert_eq!(c.url_for("/Users", "x=1").as_str(), "http://127.0.0.1:1/scim/Users?aadOptscim062020&x=1");
+        let c = Client::new(ClientConfig::new("https://x.test", Auth::None)).unwrap();
+        assert_eq!(c.url_for("Users/a b?c", "").as_str(), "https://x.test/Users/a%20b%3Fc");
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct TenantUrl {
     pub flag_token: Option<String>,
     /// Query parameters other than the flag, kept and sent with every request.
     pub extra_query: Vec<String>,
+    /// `base`, parsed once: each request's URL is this one with its path and query set, so the host is
+    /// not parsed again per request.
+    pub base_url: reqwest::Url,
 }
 
 impl TenantUrl {
@@ -55,8 +58,9 @@ impl TenantUrl {
         let mut base = parsed.clone();
         base.set_query(None);
         base.set_fragment(None);
+        let base_url = base.clone();
         let base = base.as_str().trim_end_matches('/').to_string();
-        Ok(TenantUrl { base, flag, flag_token, extra_query })
+        Ok(TenantUrl { base, flag, flag_token, extra_query, base_url })
     }
 }
 
