@@ -29,6 +29,7 @@
 
 pub mod action;
 pub mod audit;
+mod body;
 pub mod cds;
 mod check;
 mod cycle;

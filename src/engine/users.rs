@@ -2,11 +2,13 @@
 //! filter queries in matching precedence), then create, update only the differing attributes, disable,
 //! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
+use crate::engine::body::Tree;
 use crate::engine::cds::UserEntry;
 use crate::engine::dialect::{self, Dialect, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
@@ -154,41 +156,51 @@ pub fn user_ref(user_alias: &str, object_id: &str, target_id: Option<&str>) -> O
 /// Builds the POST body Entra sends (ENTRA.md 1.2): `schemas`, every non-null mapped attribute in
 /// mapping order (defaults applied, manager left for the reference pass), `meta.resourceType`, `roles: []`.
 pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Json {
-    let mut body = Map::new();
+    post_tree(dialect, eval, string_booleans).to_json()
+}
+
+/// The POST body ([`post_body`]) as a tree borrowing from the evaluation, ready to serialize.
+fn post_tree(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Tree<'_> {
+    let mut body = Tree::with_capacity(eval.specs.len() + 3);
     // A placeholder keeps `schemas` first; the attributes go straight into the body after it.
-    body.insert("schemas".into(), Json::Null);
+    body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Null));
     let mut enterprise = false;
     for (spec, value) in eval.specs.iter().zip(&eval.values) {
         let Some(path) = &spec.path else { continue };
         if path.is_manager() {
             continue;
         }
-        let mut value = value.clone();
+        let mut value = Cow::Borrowed(value);
         if diff::is_empty(&value) {
             match &spec.default {
-                Some(d) => value = Json::String(d.clone()),
+                Some(d) => value = Cow::Owned(Json::String(d.clone())),
                 None => continue,
             }
         }
-        if spec.target.eq_ignore_ascii_case("active") {
-            value = match (dialect, string_booleans) {
-                (Dialect::Legacy, true) => value,
-                _ => dialect::active_value(Dialect::Compliant, &value),
-            };
+        if spec.target.eq_ignore_ascii_case("active") && !(dialect == Dialect::Legacy && string_booleans) {
+            value = Cow::Owned(dialect::active_value(Dialect::Compliant, &value));
         }
         enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
-        resource::set(&mut body, path, value);
+        body.set(path, value);
     }
-    if body.get("schemas").is_some_and(Json::is_null) {
+    if body.is_null("schemas") {
         let mut schemas = vec![json!(USER_URN)];
         if enterprise {
             schemas.push(json!(ENTERPRISE_URN));
         }
-        body.insert("schemas".into(), Json::Array(schemas));
+        body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Array(schemas)));
     }
-    body.insert("meta".into(), json!({"resourceType": "User"}));
-    body.insert("roles".into(), json!([]));
-    Json::Object(body)
+    body.insert(Cow::Borrowed("meta"), Cow::Owned(json!({"resourceType": "User"})));
+    body.insert(Cow::Borrowed("roles"), Cow::Owned(json!([])));
+    body
+}
+
+/// The `POST` body of a create, serialized straight from the tree; the JSON form is kept only when the
+/// transcript keeps request bodies (`keep_json`).
+pub fn create_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool, keep_json: bool) -> EncodedBody {
+    let tree = post_tree(dialect, eval, string_booleans);
+    let bytes = serde_json::to_vec(&tree).unwrap_or_default();
+    EncodedBody::from_parts(keep_json.then(|| tree.to_json()), bytes.into())
 }
 
 /// What exporting one user decided for the connector data store.
@@ -219,7 +231,8 @@ pub struct Exported {
 impl Engine {
     /// The `POST` body of a create, serialized (see [`EncodedBody`]).
     pub(crate) fn create_body(&self, eval: &Evaluated) -> EncodedBody {
-        EncodedBody::new(post_body(self.dialect, eval, self.settings.string_booleans_on_post))
+        let keep_json = !self.actor.client().transcript().is_lean();
+        create_body(self.dialect, eval, self.settings.string_booleans_on_post, keep_json)
     }
 
     /// Finds the user's target object: by cached id, or by filter queries in precedence order.

@@ -226,7 +226,7 @@ impl Request {
 
     /// Sets the JSON body together with its serialization (see [`EncodedBody`]).
     pub fn encoded_body(mut self, body: EncodedBody) -> Self {
-        self.body = Some(body.json);
+        self.body = body.json;
         self.encoded = Some(body.bytes);
         self
     }
@@ -244,18 +244,18 @@ impl Request {
     }
 }
 
-/// A JSON body and its serialization, built together where the work is cheap to spread (a cycle's page
-/// preparation runs on several threads; the sending thread then only hands the bytes over).
+/// A body's serialization, with its JSON form when a transcript keeps request bodies, built where the
+/// work is cheap to spread (a cycle's page preparation runs on several threads; the sending thread then
+/// only hands the bytes over).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedBody {
-    json: serde_json::Value,
+    json: Option<serde_json::Value>,
     bytes: bytes::Bytes,
 }
 
 impl EncodedBody {
-    /// Serializes `json`.
-    pub fn new(json: serde_json::Value) -> Self {
-        let bytes = serde_json::to_vec(&json).unwrap_or_default().into();
+    /// Bytes serialized elsewhere, and the JSON they encode when it is to be recorded.
+    pub fn from_parts(json: Option<serde_json::Value>, bytes: bytes::Bytes) -> Self {
         EncodedBody { json, bytes }
     }
 }
@@ -411,11 +411,12 @@ impl Client {
         if let Auth::OAuth(oauth) = &self.config.auth {
             secrets.push(oauth.client_secret.expose());
         }
-        if let Some(body) = &request.body {
-            let bytes = match &request.encoded {
-                Some(bytes) => bytes.clone(),
-                None => serde_json::to_vec(body).unwrap_or_default().into(),
-            };
+        let bytes = match (&request.encoded, &request.body) {
+            (Some(bytes), _) => Some(bytes.clone()),
+            (None, Some(body)) => Some(serde_json::to_vec(body).unwrap_or_default().into()),
+            (None, None) => None,
+        };
+        if let Some(bytes) = bytes {
             builder = builder.header("Content-Type", SCIM_MEDIA_TYPE).body(bytes);
         }
         let started = Instant::now();
@@ -443,7 +444,13 @@ impl Client {
                 let kind = classify(&source);
                 exchange.error = Some(kind);
                 let exchange = self.transcript.push(exchange);
-                Err(ClientError::Transport { method: request.method, url: url.into(), kind, exchange: Box::new(exchange), source })
+                Err(ClientError::Transport {
+                    method: request.method,
+                    url: url.into(),
+                    kind,
+                    exchange: Box::new(exchange),
+                    source,
+                })
             }
         }
     }

@@ -59,11 +59,14 @@ impl<'de> Visitor<'de> for Members {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut kept = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if self.0.iter().any(|name| name.eq_ignore_ascii_case(&key)) {
-                kept.insert(key.into_owned(), map.next_value()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+        while let Some(key) = map.next_key_seed(Key(self.0))? {
+            match key {
+                Some(key) => {
+                    kept.insert(key, map.next_value()?);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(Json::Object(kept))
@@ -96,6 +99,30 @@ impl<'de> Visitor<'de> for Members {
 
     fn visit_unit<E>(self) -> Result<Json, E> {
         Ok(Json::Null)
+    }
+}
+
+/// A member name: `Some` (copied) when it is one of the names kept, `None` otherwise, without copying
+/// the names that are skipped.
+struct Key(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Option<String>, E> {
+        Ok(self.0.iter().any(|name| name.eq_ignore_ascii_case(key)).then(|| key.to_string()))
     }
 }
 
