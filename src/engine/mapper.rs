@@ -81,6 +81,10 @@ impl Mapper for SetMapper {
     ) -> Result<Value, String> {
         let Some(object) = self.object(kind) else { return Ok(Value::Null) };
         let Some(attr) = object.attributes.get(index) else { return Ok(Value::Null) };
+        // Attribute, constant and `None` mappings read no clock and draw no random number.
+        if let Some(value) = attr.evaluate_plain(source) {
+            return Ok(value);
+        }
         let width = object.attributes.len() as u64;
         let n = evaluation.wrapping_mul(width).wrapping_add(index as u64);
         let now = mapping::fixed_now() + TimeDelta::seconds(i64::try_from(n).unwrap_or(0));
@@ -89,9 +93,9 @@ impl Mapper for SetMapper {
         Ok(if env.flow_ignored() { Value::Null } else { value })
     }
 
-    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+    fn typed(&self, kind: ObjectKind, index: usize, value: Value) -> serde_json::Value {
         match self.object(kind).and_then(|o| o.attributes.get(index)) {
-            Some(attr) => attr.target.scim_value(value),
+            Some(attr) => attr.target.into_scim_value(value),
             None => value.to_json(),
         }
     }

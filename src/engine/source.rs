@@ -269,7 +269,7 @@ pub trait Mapper: Send + Sync {
         -> Result<Value, String>;
     /// The JSON Entra sends for a value of attribute `index` (typed by the target attribute: booleans,
     /// integers, role objects). Defaults to the value's plain JSON form.
-    fn typed(&self, kind: ObjectKind, index: usize, value: &Value) -> serde_json::Value {
+    fn typed(&self, kind: ObjectKind, index: usize, value: Value) -> serde_json::Value {
         let _ = (kind, index);
         value.to_json()
     }

@@ -133,7 +133,7 @@ fn evaluate_where(
         match mapper.evaluate(kind, i, source, evaluation) {
             // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
             Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
-            Ok(v) => values.push(mapper.typed(kind, i, &v)),
+            Ok(v) => values.push(mapper.typed(kind, i, v)),
             Err(e) => {
                 errors.push(format!("`{}`: {e}", spec.target));
                 values.push(Json::Null);

@@ -189,6 +189,17 @@ impl AttributeMapping {
         }
     }
 
+    /// [`AttributeMapping::evaluate`] without an environment, for the mappings that need none (an
+    /// attribute, a constant or `None`); `None` for an expression.
+    pub fn evaluate_plain(&self, src: &SourceObject) -> Option<Value> {
+        match &self.source {
+            MappingSource::Direct(attr) => Some(eval::attribute(src, attr)),
+            MappingSource::Constant(c) => Some(Value::Str(c.clone())),
+            MappingSource::Expression(_) => None,
+            MappingSource::None => Some(Value::Null),
+        }
+    }
+
     /// What this mapping contributes to a create or an update: applies "only during object creation",
     /// the default value (create only, when the value is null) and `IgnoreFlowIfNullOrEmpty`.
     pub fn evaluate_for(&self, src: &SourceObject, env: &mut EvalEnv, op: Operation) -> Result<Evaluated, EvalError> {

@@ -275,6 +275,19 @@ impl TargetAttr {
         }
     }
 
+    /// [`TargetAttr::scim_value`] of a value no longer needed: a string for a string attribute is moved,
+    /// not copied.
+    pub fn into_scim_value(&self, v: Value) -> serde_json::Value {
+        match v {
+            Value::Str(s)
+                if !self.is_multi_valued() && !matches!(self.scim_type(), ScimType::Boolean | ScimType::Integer) =>
+            {
+                serde_json::Value::String(s)
+            }
+            other => self.scim_value(&other),
+        }
+    }
+
     fn scim_element(&self, v: &Value) -> serde_json::Value {
         if self.is_multi_valued() {
             if let Some(obj) = v.to_text().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()) {
@@ -471,6 +484,17 @@ mod tests {
         );
         let role = Value::Multi(vec![Value::Str(r#"{"primary":false,"value":"Admin"}"#.into())]);
         assert_eq!(t("roles").scim_value(&role), json!([{"primary": false, "value": "Admin"}]));
+    }
+
+    #[test]
+    fn owned_values_are_typed_as_borrowed_ones_are() {
+        let targets = ["active", "displayName", "userName", "roles", r#"emails[type eq "work"].value"#, "externalId"];
+        let values: [Value; 5] = ["True".into(), "42".into(), " plain ".into(), Value::Null, Value::Int(7)];
+        for target in targets {
+            for value in &values {
+                assert_eq!(t(target).into_scim_value(value.clone()), t(target).scim_value(value), "{target} {value:?}");
+            }
+        }
     }
 
     #[test]
