@@ -7,12 +7,12 @@ use std::collections::{HashMap, HashSet};
 
 use crate::engine::action::Sent;
 use crate::engine::log::CycleLog;
-use crate::engine::parallel;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
 use crate::engine::result::{Finding, FindingKind};
 use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, evaluate_matching, user_ref, Exported, Prepared};
+use crate::engine::{inflight, parallel};
 use crate::scim::client::{Request, Transcript};
 
 /// What a cycle decides for one user before sending anything.
@@ -310,26 +310,22 @@ impl Engine {
         mapper: &dyn Mapper,
         log: &mut CycleLog,
     ) -> Vec<Exported> {
-        use futures::StreamExt;
         let mut exported = Vec::new();
         let mut users = users.into_iter().peekable();
         while users.peek().is_some() {
             let round: Vec<(&SourceUser, Prepared)> = users.by_ref().take(EXPORT_ROUND).collect();
             let order: Vec<&SourceUser> = round.iter().map(|(u, _)| *u).collect();
-            let results: Vec<_> = {
+            let results = {
                 let this = &*self;
-                futures::stream::iter(round.into_iter().map(|(user, prepared)| async move {
+                let exports = round.into_iter().map(|(user, prepared)| {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
                         // Boxed: the export's state is large, and the stream moves each future a few times.
                         let outcome = Box::pin(this.export_user_shared(user, prepared, mapper, &mut part)).await;
                         (outcome, part)
                     })
-                    .await
-                }))
-                .buffered(this.settings.concurrency)
-                .collect()
-                .await
+                });
+                inflight::in_order(exports, this.settings.concurrency).await
             };
             let transcript = self.actor.client().transcript().clone();
             for (user, ((outcome, part), exchanges)) in order.into_iter().zip(results) {
@@ -352,7 +348,6 @@ impl Engine {
     /// order, so the transcript does not depend on which response came first). One at a time, the requests
     /// are simply sent in order and the offset is 0.
     pub async fn send_all(&self, requests: Vec<Request>) -> Vec<(Sent, usize)> {
-        use futures::StreamExt;
         if self.settings.concurrency <= 1 {
             let mut out = Vec::with_capacity(requests.len());
             for request in requests {
@@ -365,11 +360,8 @@ impl Engine {
         let mut requests = requests.into_iter().peekable();
         while requests.peek().is_some() {
             let round: Vec<Request> = requests.by_ref().take(EXPORT_ROUND).collect();
-            let answers: Vec<_> =
-                futures::stream::iter(round.into_iter().map(|r| Transcript::deferred(self.actor.send(r))))
-                    .buffered(self.settings.concurrency)
-                    .collect()
-                    .await;
+            let sends = round.into_iter().map(|r| Transcript::deferred(self.actor.send(r)));
+            let answers = inflight::in_order(sends, self.settings.concurrency).await;
             for (sent, exchanges) in answers {
                 out.push((sent, transcript.append(exchanges)));
             }

@@ -38,6 +38,7 @@ pub mod dialect;
 pub mod diff;
 pub mod escrow;
 mod groups;
+mod inflight;
 pub mod log;
 mod manager;
 pub mod mapper;
