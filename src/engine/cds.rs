@@ -1,6 +1,7 @@
 //! The connector data store (ENTRA.md 3.1, 6.1, Appendix A.3): what Entra remembers between cycles.
-//! Per source object: the linked target id, whether Entra still manages it, the last exported values,
-//! the manager it linked and, for groups, the members it exported. Plus the escrows (failed objects and
+//! Per source object: the linked target id, whether Entra still manages it, the manager it linked and,
+//! for groups, the members it exported. Exported attribute values are not kept: every cycle compares
+//! the mapping's values with the target's answer (ENTRA.md 3.1). Plus the escrows (failed objects and
 //! when they are retried: [`crate::engine::escrow`]) and the fingerprints that emulate delta queries.
 
 use std::collections::BTreeMap;
@@ -16,8 +17,6 @@ pub struct UserEntry {
     pub target_id: String,
     /// Disabled by Entra (soft delete, accountEnabled=false).
     pub disabled: bool,
-    /// Last exported value per target path.
-    pub exported: BTreeMap<String, serde_json::Value>,
     /// The manager target id Entra linked.
     pub manager: Option<String>,
 }
