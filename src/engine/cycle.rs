@@ -52,6 +52,8 @@ fn matching_key(mapper: &dyn Mapper, user: &SourceUser, evaluation: u64) -> Opti
     Some(format!("{attr}={}", value.to_lowercase()))
 }
 
+/// `FxHash` of a matching key, as for fingerprints: fixed keys and fast; [`sharing_a_key`] settles a
+/// collision by comparing the keys themselves.
 fn key_hash(key: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = rustc_hash::FxHasher::default();
