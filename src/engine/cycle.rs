@@ -9,7 +9,7 @@ use crate::engine::action::Sent;
 use crate::engine::log::CycleLog;
 use crate::engine::result::{CycleKind, CycleResult, ErrorCode, Event, LogAction, ObjectKind, ProvisioningEvent};
 use crate::engine::result::{Finding, FindingKind};
-use crate::engine::source::{user_fingerprint, Mapper, SourceSnapshot, SourceUser};
+use crate::engine::source::{fingerprint, user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, evaluate_matching, user_ref, Exported, Prepared};
 use crate::engine::{inflight, parallel};
@@ -52,18 +52,9 @@ fn matching_key(mapper: &dyn Mapper, user: &SourceUser, evaluation: u64) -> Opti
     Some(format!("{attr}={}", value.to_lowercase()))
 }
 
-/// `FxHash` of a matching key, as for fingerprints: fixed keys and fast; [`sharing_a_key`] settles a
-/// collision by comparing the keys themselves.
-fn key_hash(key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = rustc_hash::FxHasher::default();
-    key.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The users (by index) whose key another user shares, from each user's key hash. Users whose hashes
-/// meet have their keys built again by `key_of` and compared, so two different keys with one hash are
-/// not taken for duplicates.
+/// The users (by index) whose key another user shares, from each user's key hash (a
+/// [`fingerprint`]). Users whose hashes meet have their keys built again by `key_of` and compared, so
+/// two different keys with one hash are not taken for duplicates.
 fn sharing_a_key(mut keyed: Vec<(u64, usize)>, key_of: impl Fn(usize) -> Option<String>) -> HashSet<usize> {
     keyed.sort_unstable();
     let mut shared = HashSet::new();
@@ -120,7 +111,7 @@ impl Engine {
                 .filter_map(|index| {
                     let user = snapshot.user_at(index)?;
                     let plan = self.plan_user(&user, mapper);
-                    let key = (plan == Plan::Export).then(|| key_of(index, &user)).flatten().map(|k| key_hash(&k));
+                    let key = (plan == Plan::Export).then(|| key_of(index, &user)).flatten().map(|k| fingerprint(&k));
                     let fingerprint = user_fingerprint(&user);
                     let evaluated = self.evaluates(full, &user.object_id, fingerprint);
                     Some((Candidate { index, plan, fingerprint }, evaluated, key))
@@ -350,8 +341,7 @@ impl Engine {
                 let exports = round.into_iter().map(|(user, prepared)| {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
-                        // Boxed: the export's state is large, and the stream moves each future a few times.
-                        let outcome = Box::pin(this.export_user_shared(user, prepared, mapper, &mut part)).await;
+                        let outcome = this.export_user_shared(user, prepared, mapper, &mut part).await;
                         (outcome, part)
                     })
                 });

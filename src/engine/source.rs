@@ -179,7 +179,7 @@ pub fn group_fingerprint(group: &SourceGroup) -> u64 {
     fingerprint(&(&group.attrs, group.assigned, &group.members))
 }
 
-fn fingerprint(state: &impl Hash) -> u64 {
+pub(crate) fn fingerprint(state: &impl Hash) -> u64 {
     // FxHash: fixed keys (the same state gives the same fingerprint in every run) and several times
     // faster than SipHash over a user's kilobyte of attributes; nothing here is attacker-chosen.
     let mut hasher = rustc_hash::FxHasher::default();
