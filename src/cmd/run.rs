@@ -69,7 +69,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         print_status(&result);
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
         if let Some(dir) = &args.snapshots {
-            let transcript = snapshot::transcript::render(&result, None, &secrets);
+            let transcript = snapshot::render_with(&result, None, &secrets, p.scenario.snapshot);
             if let Some(finding) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept, ctx)? {
                 drifted += 1;
                 suite.cases.push(finding);

@@ -17,6 +17,7 @@
 //! description = "a disabled user is disabled in the target"
 //! mapping = "entra-default"          # preset name, or a mapping TOML / schema JSON path relative to this file
 //! dialect = "legacy"                 # optional: legacy | compliant (default: from the tenant URL)
+//! snapshot = "full"                  # optional: full (default) | compact (huge tenants: counts + hash)
 //!
 //! [settings]                         # all optional
 //! scope = "assigned"                 # assigned (default) | all
@@ -131,7 +132,7 @@ mod tests;
 pub use load::{discover, load, parse_str, DiscoverError, Loaded};
 pub use model::{
     mutation_key, Action, CycleKind, Dialect, Embedded, EscrowRetry, Expect, FaultChange, Located, MappingRef,
-    ObjectAlias, OnDemandAction, Outcome, Restart, Scenario, Scope, Settings, Step, TargetActions, TargetEdit,
-    TargetSeed,
+    ObjectAlias, OnDemandAction, Outcome, Restart, Scenario, Scope, Settings, SnapshotDetail, Step, TargetActions,
+    TargetEdit, TargetSeed,
 };
 pub use request::RequestPattern;

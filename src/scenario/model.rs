@@ -31,6 +31,8 @@ pub struct Scenario {
     pub mapping: MappingRef,
     /// `dialect`: forced PATCH dialect; `None` means "from the tenant URL".
     pub dialect: Option<Located<Dialect>>,
+    /// `snapshot`: how much of the run its snapshot keeps.
+    pub snapshot: SnapshotDetail,
     /// `[settings]`.
     pub settings: Settings,
     /// `[embedded]`: switches for the embedded endpoint (ignored with an external target).
@@ -57,6 +59,18 @@ pub struct MappingRef {
 impl MappingRef {
     /// The mapping used when a scenario names none.
     pub const DEFAULT: &'static str = "entra-default";
+}
+
+/// The `snapshot` key: how much of a run its snapshot keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SnapshotDetail {
+    /// Every exchange, provisioning-log entry and finding of every step (the default).
+    #[default]
+    Full,
+    /// For scenarios with huge generated tenants: per step, the first exchanges, log entries and object
+    /// failures in full, and the rest as counts with a hash of their redacted text, so drift there still
+    /// fails the comparison.
+    Compact,
 }
 
 /// Entra's two PATCH dialects (ENTRA.md 2).

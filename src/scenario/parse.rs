@@ -12,15 +12,28 @@ use toml::de::DeTable;
 
 use super::entity::{parse_group, parse_user, GroupEntry, UserEntry};
 use super::load::Loaded;
-use super::model::{Dialect, Embedded, EscrowRetry, Located, MappingRef, Scenario, Scope, Settings, TargetSeed};
+use super::model::{
+    Dialect, Embedded, EscrowRetry, Located, MappingRef, Scenario, Scope, Settings, SnapshotDetail, TargetSeed,
+};
 use super::raw::{self, check_keys, get, Node, Sink};
 use super::step::parse_steps;
 use crate::diagnostic::{did_you_mean, Diagnostic, SourceFile, Span};
 use crate::directory::{self, Directory, DirectoryError, Mutation};
 use crate::mapping::Value;
 
-const TOP_KEYS: &[&str] =
-    &["description", "mapping", "dialect", "settings", "embedded", "generate", "target", "users", "groups", "steps"];
+const TOP_KEYS: &[&str] = &[
+    "description",
+    "mapping",
+    "dialect",
+    "snapshot",
+    "settings",
+    "embedded",
+    "generate",
+    "target",
+    "users",
+    "groups",
+    "steps",
+];
 
 /// Parses and validates a scenario. `Err` holds every diagnostic (errors and warnings) when there is at
 /// least one error.
@@ -36,6 +49,10 @@ pub(crate) fn parse(file: SourceFile, base_dir: PathBuf) -> Result<Loaded, Vec<D
         None => MappingRef { spec: MappingRef::DEFAULT.to_string(), span: None },
     };
     let dialect = get(root, "dialect").and_then(|n| parse_dialect(&mut sink, n));
+    let snapshot = get(root, "snapshot").and_then(|n| choice(&mut sink, n, "snapshot", &["full", "compact"])).map_or(
+        SnapshotDetail::Full,
+        |(c, _)| if c == "compact" { SnapshotDetail::Compact } else { SnapshotDetail::Full },
+    );
     let settings = get(root, "settings").map(|n| parse_settings(&mut sink, n)).unwrap_or_default();
     let embedded =
         get(root, "embedded").and_then(|n| raw::table(&mut sink, n, "embedded").map(|t| (t, n))).map(|(t, n)| {
@@ -60,6 +77,7 @@ pub(crate) fn parse(file: SourceFile, base_dir: PathBuf) -> Result<Loaded, Vec<D
         description: description.map(|(d, _)| d).unwrap_or_default(),
         mapping,
         dialect,
+        snapshot,
         settings,
         embedded,
         target,

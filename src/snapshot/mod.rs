@@ -6,4 +6,4 @@ pub mod redact;
 pub mod transcript;
 
 pub use redact::Redactor;
-pub use transcript::render;
+pub use transcript::{render, render_with};

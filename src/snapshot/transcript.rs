@@ -1,8 +1,10 @@
 //! A run as deterministic text: per step, a cycle's start time, escrows and quarantine, each exchange's
 //! request line (query decoded), request body, status, headers of interest and response body as pretty
 //! JSON — all redacted — then the step's provisioning log, findings and expectations; at the end the
-//! job's status and counters. A step with more than a few dozen exchanges, log entries or findings shows
-//! the first ones and counts the rest. Two runs of the same scenario render byte-identical text.
+//! job's status and counters. Every exchange, log entry and finding is shown, so drift in any of them fails
+//! a snapshot comparison; a scenario with a huge generated tenant may ask for a compact snapshot
+//! (`snapshot = "compact"`), which shows the first ones of each step and stands for the rest with counts and
+//! a hash of their redacted text. Two runs of the same scenario render byte-identical text.
 //!
 //! ```text
 //! ## step 2: cycle initial [passed]
@@ -18,13 +20,30 @@
 
 use std::fmt::Write as _;
 
+use sha2::{Digest as _, Sha256};
+
 use crate::engine::result::{FindingKind, Outcome, ScenarioResult, StepDetail};
+use crate::scenario::SnapshotDetail;
 use crate::scim::client::{Body, Exchange, Origin};
 use crate::snapshot::redact::Redactor;
 
-/// Renders a whole run. `base_url` is the URL the run used (its host and port are redacted; `None` uses
-/// [`ScenarioResult::base_url`]); `secrets` are values that must never show (bearer tokens).
+/// Renders a whole run in full. `base_url` is the URL the run used (its host and port are redacted; `None`
+/// uses [`ScenarioResult::base_url`]); `secrets` are values that must never show (bearer tokens).
 pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String]) -> String {
+    render_with(result, base_url, secrets, SnapshotDetail::Full)
+}
+
+/// Renders a whole run with the detail its scenario asks for ([`render`] is the full form).
+pub fn render_with(
+    result: &ScenarioResult,
+    base_url: Option<&str>,
+    secrets: &[String],
+    detail: SnapshotDetail,
+) -> String {
+    let shown = match detail {
+        SnapshotDetail::Full => usize::MAX,
+        SnapshotDetail::Compact => COMPACT_SHOWN,
+    };
     let base_url = base_url.or(Some(result.base_url.as_str()).filter(|b| !b.is_empty()));
     let mut redactor = Redactor::new(&result.aliases, base_url, secrets);
     redactor.learn(&result.transcript);
@@ -46,39 +65,44 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
         }
         render_cycle(&mut out, &step.detail);
         let exchanges: Vec<&Exchange> = result.transcript.iter().filter(|e| step.requests.contains(&e.index)).collect();
-        for e in exchanges.iter().take(SHOWN) {
-            out.push('\n');
-            out.push_str(&render_exchange(e, &redactor));
+        let mut left_out = LeftOut::new("exchanges");
+        for (n, e) in exchanges.iter().enumerate() {
+            let text = render_exchange(e, &redactor);
+            if n < shown {
+                out.push('\n');
+                out.push_str(&text);
+            } else {
+                let kind = match e.status {
+                    Some(status) => format!("{} → {status}", e.method),
+                    None => format!("{} → no answer", e.method),
+                };
+                left_out.add(kind, &text);
+            }
         }
-        elided(
-            &mut out,
-            "exchanges",
-            exchanges.iter().skip(SHOWN).map(|e| match e.status {
-                Some(status) => format!("{} → {status}", e.method),
-                None => format!("{} → no answer", e.method),
-            }),
-        );
-        render_log(&mut out, &step.detail, &redactor);
+        left_out.write(&mut out);
+        render_log(&mut out, &step.detail, &redactor, shown);
         let finding_line = |f: &crate::engine::Finding| {
             let code = f.code.map(|c| format!(" {c:?}")).unwrap_or_default();
             format!("{:?}{code}", f.severity)
         };
-        // Per-object failures beyond the first few are counted; every other finding is shown.
-        let (mut failures, mut rest) = (0, Vec::new());
+        // In a compact snapshot, per-object failures beyond the first few are counted; every other finding
+        // is shown.
+        let (mut failures, mut left_out) = (0, LeftOut::new("object failures"));
         for f in &step.findings {
+            let text = format!("\n! {}: {}\n", finding_line(f), redactor.text(&f.message));
             if f.kind == FindingKind::ObjectFailure {
                 failures += 1;
-                if failures > SHOWN {
-                    rest.push(finding_line(f));
+                if failures > shown {
+                    left_out.add(finding_line(f), &text);
                     continue;
                 }
             }
-            let _ = writeln!(out, "\n! {}: {}", finding_line(f), redactor.text(&f.message));
+            out.push_str(&text);
         }
-        if !rest.is_empty() {
+        if !left_out.is_empty() {
             out.push('\n');
         }
-        elided(&mut out, "object failures", rest.into_iter());
+        left_out.write(&mut out);
         for x in step.expectations.iter().filter(|x| !x.passed) {
             let _ = writeln!(
                 out,
@@ -116,7 +140,7 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
 }
 
 /// The provisioning-log view of a step: one line per object event, or the on-demand steps.
-fn render_log(out: &mut String, detail: &StepDetail, redactor: &Redactor) {
+fn render_log(out: &mut String, detail: &StepDetail, redactor: &Redactor, shown: usize) {
     let events = match detail {
         StepDetail::Cycle(c) => c.events.iter().collect::<Vec<_>>(),
         StepDetail::Steady(s) => s.passes.iter().flat_map(|p| p.events.iter()).collect(),
@@ -142,39 +166,65 @@ fn render_log(out: &mut String, detail: &StepDetail, redactor: &Redactor) {
         return;
     }
     out.push('\n');
-    for e in events.iter().take(SHOWN) {
+    let mut left_out = LeftOut::new("log entries");
+    for (n, e) in events.iter().enumerate() {
         let code = e.code.map(|c| format!(" {c:?}")).unwrap_or_default();
         let names: Vec<&str> = e.modified.iter().map(|m| m.name.as_str()).collect();
         let modified = if names.is_empty() { String::new() } else { format!(" [{}]", names.join(", ")) };
-        let _ =
-            writeln!(out, "log: {:?} {:?} {} {:?}{code}{modified}", e.action, e.object.kind, e.object.alias, e.status);
+        let line =
+            format!("log: {:?} {:?} {} {:?}{code}{modified}\n", e.action, e.object.kind, e.object.alias, e.status);
+        if n < shown {
+            out.push_str(&line);
+        } else {
+            left_out.add(format!("{:?} {:?} {:?}{code}", e.action, e.object.kind, e.status), &line);
+        }
     }
-    elided(
-        out,
-        "log entries",
-        events.iter().skip(SHOWN).map(|e| {
-            let code = e.code.map(|c| format!(" {c:?}")).unwrap_or_default();
-            format!("{:?} {:?} {:?}{code}", e.action, e.object.kind, e.status)
-        }),
-    );
+    left_out.write(out);
 }
 
-/// Exchanges, log entries and findings shown in full per step; a step with more (thousands of failing
-/// users) shows the rest as counts, so its snapshot stays readable.
-const SHOWN: usize = 25;
+/// Exchanges, log entries and object failures a compact snapshot shows in full per step.
+const COMPACT_SHOWN: usize = 25;
 
-/// One line counting what was left out, by kind: `… 4975 more exchanges: GET → 500 × 4975`.
-fn elided(out: &mut String, what: &str, rest: impl Iterator<Item = String>) {
-    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for key in rest {
-        *counts.entry(key).or_default() += 1;
+/// What a compact snapshot leaves out of one step: counts by kind and a hash of the redacted text, so a
+/// change anywhere in it still changes the snapshot.
+struct LeftOut {
+    what: &'static str,
+    counts: std::collections::BTreeMap<String, usize>,
+    hash: Sha256,
+}
+
+impl LeftOut {
+    fn new(what: &'static str) -> Self {
+        LeftOut { what, counts: std::collections::BTreeMap::new(), hash: Sha256::new() }
     }
-    if counts.is_empty() {
-        return;
+
+    fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
-    let total: usize = counts.values().sum();
-    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{k} × {n}")).collect();
-    let _ = writeln!(out, "… {total} more {what}: {}", kinds.join(", "));
+
+    /// Counts one left-out item under `kind` and hashes its text as it would have been shown.
+    fn add(&mut self, kind: String, text: &str) {
+        *self.counts.entry(kind).or_default() += 1;
+        self.hash.update(text.as_bytes());
+    }
+
+    /// One line: `… 4975 more exchanges: GET → 500 × 4975 (sha256 of their text 0123456789abcdef; ...)`.
+    fn write(self, out: &mut String) {
+        if self.counts.is_empty() {
+            return;
+        }
+        let total: usize = self.counts.values().sum();
+        let kinds: Vec<String> = self.counts.iter().map(|(k, n)| format!("{k} × {n}")).collect();
+        let digest = self.hash.finalize();
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let _ = writeln!(
+            out,
+            "… {total} more {}: {} (compact snapshot: sha256 of their redacted text {hex}; \
+             set `snapshot = \"full\"` in the scenario to see them)",
+            self.what,
+            kinds.join(", ")
+        );
+    }
 }
 
 /// A cycle's timing, escrows and quarantine; or why no cycle ran.

@@ -158,7 +158,7 @@ pub async fn run_scenario_file_with(path: &Path, options: &RunOptions) -> (Scena
     };
     let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let result = engine::run_scenario(&s, &name, &mapping, Target::Embedded, options).await.expect("the run starts");
-    let transcript = snapshot::render(&result, Some(&result.base_url), &[]);
+    let transcript = snapshot::render_with(&result, Some(&result.base_url), &[], s.snapshot);
     (result, transcript)
 }
 
