@@ -175,10 +175,11 @@ impl Engine {
         let mut exported = Vec::new();
         let exportable = |c: &Candidate| c.plan == Plan::Export && !duplicates.contains(&c.index);
         // A page of users at a time: their attributes are read for the page and dropped after it.
-        'pages: for page in candidates.chunks(EXPORT_ROUND) {
+        'pages: for (page_number, page) in candidates.chunks(EXPORT_ROUND).enumerate() {
             let mut page = self.prepare_page(page, snapshot, mapper, &exportable);
             let mut i = 0;
             while i < page.len() {
+                let before = page_number * EXPORT_ROUND + i;
                 if self.settings.concurrency > 1 && exportable(page[i].candidate) {
                     // A run of users to export goes out concurrently; logs and transcript stay in source order.
                     let start = i;
@@ -188,6 +189,7 @@ impl Engine {
                     let batch: Vec<(&SourceUser, Prepared)> =
                         page[start..i].iter_mut().filter_map(|p| Some((&p.user, p.export.take()?))).collect();
                     exported.extend(self.export_concurrently(batch, mapper, &mut log).await);
+                    self.progress(number, before, page_number * EXPORT_ROUND + i, candidates.len());
                     if self.actor.unreachable() {
                         break 'pages;
                     }
@@ -221,6 +223,7 @@ impl Engine {
                         exported.extend(self.export_user_prepared(user, prepared, mapper, &mut log).await)
                     }
                 }
+                self.progress(number, before, before + 1, candidates.len());
                 if self.actor.unreachable() {
                     break 'pages;
                 }
