@@ -72,7 +72,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
 
 /// The portal's on-demand view as text.
 pub fn render(o: &OnDemandResult, result: &ScenarioResult, paint: Paint, verbosity: u8) -> String {
-    let mut redactor = Redactor::new(&result.aliases, None, &[]);
+    let mut redactor = Redactor::new(&result.aliases, Some(&result.base_url), &[]);
     redactor.learn(&result.transcript);
     let mut out = String::new();
     let kind = format!("{:?}", o.object.kind).to_lowercase();

@@ -53,9 +53,9 @@ impl Live {
         }
         let (_, bar) = self.bar.get_or_insert_with(|| {
             let template = if self.paint.is_color() {
-                "{prefix:>12.green.bold} [{elapsed_precise}] [{bar:30.cyan/blue}] {pos}/{len} users {msg}"
+                "{prefix:>12.green.bold} [{elapsed_precise}] [{bar:25.cyan/blue}] {pos}/{len} users {wide_msg}"
             } else {
-                "{prefix:>12} [{elapsed_precise}] [{bar:30}] {pos}/{len} users {msg}"
+                "{prefix:>12} [{elapsed_precise}] [{bar:25}] {pos}/{len} users {wide_msg}"
             };
             let bar = ProgressBar::new(total as u64).with_style(
                 ProgressStyle::with_template(template).expect("invariant: the template is valid").progress_chars("=> "),
