@@ -111,6 +111,20 @@ mod tests {
     }
 
     #[test]
+    fn a_long_cycle_gets_a_bar_until_its_step_ends() {
+        let mut live = Live::new(true, Paint::plain(), "s.toml");
+        live.event(&Event::StepStarted { index: 2, label: "initial cycle".into() });
+        live.event(&Event::Progress { cycle: 1, done: 10, total: 50 });
+        assert!(live.bar.is_none(), "a short cycle needs no bar");
+        live.event(&Event::Progress { cycle: 1, done: 10, total: 5000 });
+        assert_eq!(live.bar.as_ref().map(|(c, b)| (*c, b.position())), Some((1, 10)));
+        live.event(&Event::Progress { cycle: 2, done: 3, total: 5000 });
+        assert_eq!(live.bar.as_ref().map(|(c, b)| (*c, b.position())), Some((2, 3)), "a new pass, a new bar");
+        live.event(&Event::StepFinished { index: 2, outcome: crate::engine::result::Outcome::Passed });
+        assert!(live.bar.is_none());
+    }
+
+    #[test]
     fn no_bar_is_drawn_without_a_terminal() {
         let mut live = Live::new(false, Paint::plain(), "s.toml");
         live.event(&Event::Progress { cycle: 1, done: 10, total: 5000 });
