@@ -66,13 +66,8 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let rt = app::runtime()?;
     let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
-    let plural = if prepared.len() == 1 { "" } else { "s" };
     let against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
-    println!(
-        "{} {} scenario{plural} against {against}",
-        opts.paint.bold(format!("{:>12}", "Starting")),
-        prepared.len()
-    );
+    print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
     let run_started = Instant::now();
     let mut suites = Vec::new();
     let mut drifted = 0usize;

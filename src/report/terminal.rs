@@ -53,6 +53,12 @@ pub fn render(report: &Report, elapsed: Option<Duration>, opts: &Options) -> Str
     out
 }
 
+/// The opening line of a run: `    Starting 7 scenarios against the embedded endpoint`.
+pub fn starting(scenarios: usize, against: &str, paint: Paint) -> String {
+    let plural = if scenarios == 1 { "" } else { "s" };
+    format!("{} {scenarios} scenario{plural} against {against}\n", paint.bold(format!("{:>12}", "Starting")))
+}
+
 /// The line naming a suite's outcome, wall time, dialect and name, e.g.
 /// `        PASS [   0.027s] legacy    scenarios/connection/test_connection.toml`.
 pub fn status_line(suite: &Suite, paint: Paint) -> String {

@@ -261,6 +261,14 @@ fn a_passing_scenario_exits_0_with_one_status_line() {
 }
 
 #[test]
+fn colour_follows_the_color_flag_over_no_color() {
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml", "--color", "always"]).run().code(0);
+    assert!(out.stdout.contains("\x1b[1;32m        PASS\x1b[0m"), "{}", out.stdout);
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml"]).run().code(0);
+    assert!(!out.stdout.contains('\x1b'), "NO_COLOR and no terminal: plain\n{}", out.stdout);
+}
+
+#[test]
 fn verbose_adds_the_provisioning_log_and_very_verbose_the_exchanges() {
     let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml", "-v"]).run().code(0);
     assert!(out.stdout.contains("✓ step 1: initial cycle — 1 created (2 requests)"), "{}", out.stdout);
@@ -284,20 +292,7 @@ fn a_failing_scenario_shows_its_failing_step_with_findings_and_the_summary_repea
         .args(["run", "bad.toml", "ok.toml"])
         .run()
         .code(1);
-    let text = out
-        .stdout
-        .lines()
-        .map(|l| {
-            // Elapsed times vary from run to run.
-            match l.find("s] ") {
-                Some(end) if l.contains(" [") => {
-                    format!("{}[ELAPSED]{}", &l[..l.find(" [").unwrap() + 1], &l[end + 2..])
-                }
-                _ => l.to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = crate::readme::redactions().redact(&out.stdout);
     insta::assert_snapshot!(text, @r"
     Starting 2 scenarios against the embedded endpoint
         FAIL [ELAPSED] legacy    bad.toml

@@ -126,7 +126,8 @@ fn samples(file: &Path) -> Vec<Sample> {
     samples
 }
 
-fn redactions() -> Redactions {
+/// What varies between runs: elapsed times and the embedded endpoint's port.
+pub fn redactions() -> Redactions {
     let mut r = Redactions::new();
     r.insert("[ELAPSED]", regex::Regex::new(r"\[>? *\d+\.\d{3}s\]").unwrap()).unwrap();
     r.insert("[PORT]", regex::Regex::new(r"127\.0\.0\.1:(?<redacted>\d+)").unwrap()).unwrap();
