@@ -133,7 +133,8 @@ fn on_demand(out: &mut String, o: &OnDemandResult, paint: Paint, verbosity: u8) 
     let _ = writeln!(out, "          result: {:?} {:?}", o.action, o.status);
 }
 
-/// The portal's "Current status" of the job after the scenario.
+/// The portal's "Current status" of the job after the scenario (why a run stopped early is the suite's
+/// error line, shown above it).
 pub fn status(result: &ScenarioResult, paint: Paint) -> String {
     let s = &result.summary;
     let mut parts = vec![format!("{} user(s) and {} group(s) provisioned", s.users_provisioned, s.groups_provisioned)];
@@ -150,9 +151,6 @@ pub fn status(result: &ScenarioResult, paint: Paint) -> String {
     parts.push(if s.escrows_outstanding > 0 { paint.yellow(escrows) } else { escrows });
     if let Some(steady) = s.steady_state {
         parts.push(if steady { paint.green("steady state reached") } else { paint.red("not steady") });
-    }
-    if let Some(abort) = &result.aborted {
-        parts.push(paint.red(format!("stopped: {}", abort.message)));
     }
     format!("      {} {}\n", paint.dim("status:"), parts.join(" · "))
 }
