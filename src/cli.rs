@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// Behaves like the Microsoft Entra ID provisioning service and drives it against a SCIM 2.0 endpoint.
 ///
@@ -164,9 +164,10 @@ pub struct RunArgs {
     #[command(flatten)]
     pub reports: ReportArgs,
 
-    /// Print every request and response as it happens.
-    #[arg(long, short)]
-    pub verbose: bool,
+    /// Show more: -v every step with its result and the per-object provisioning log, -vv also every
+    /// request and answer (redacted).
+    #[arg(long, short, action = ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl Default for TargetArgs {
@@ -212,6 +213,10 @@ pub struct ProvisionArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Show more: -v the request line and status of each step's requests, -vv the whole exchanges.
+    #[arg(long, short, action = ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// `entrasim check`.
@@ -236,6 +241,10 @@ pub struct CheckArgs {
     /// Reports to write.
     #[command(flatten)]
     pub reports: ReportArgs,
+
+    /// Show more: -v every check with its result, -vv also the bodies of the exchanges behind findings.
+    #[arg(long, short, action = ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// `--dialect` for `check`.

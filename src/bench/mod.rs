@@ -218,7 +218,7 @@ async fn measure_engine(
                         m.2 = Some(Mark::now(endpoint_pid));
                     }
                 }
-                Event::Object { .. } => {}
+                Event::Object { .. } | Event::Progress { .. } => {}
             }
         }
         marks

@@ -10,12 +10,12 @@ use crate::cli::{CheckArgs, CheckDialect};
 use crate::cmd::{outputs, run};
 use crate::engine::{Dialect, Target};
 use crate::error::Error;
-use crate::report;
+use crate::report::{self, paint::Paint};
 use crate::scim::client::{Auth, Client, ClientConfig};
 use crate::server::{self, ServerConfig};
 
 /// Runs the checks and prints the results.
-pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
+pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     let target = run::resolve_target(&args.target)?;
     let options = CheckOptions {
         dialects: match args.dialect {
@@ -30,6 +30,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         ..CheckOptions::default()
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));
+    let started = std::time::Instant::now();
     let (ca_cert, insecure) = run::tls_options(&args.target)?;
     let result = app::runtime()?.block_on(async move {
         let (url, auth, server) = match target {
@@ -53,7 +54,8 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
     })?;
     let mut report = result.to_report();
     report.target = run::target_display(&args.target);
-    print!("{}", report::terminal::render(&report));
+    let opts = report::terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
+    print!("{}", report::terminal::render(&report, Some(started.elapsed()), &opts));
     if !result.left_behind.is_empty() {
         eprintln!(
             "warning: could not delete {} object(s) this run created: {}",

@@ -44,13 +44,13 @@ pub fn snapshot_path(dir: &Path, scenario: &Path) -> PathBuf {
 }
 
 /// Compares a transcript with the stored one (or records it with `accept`). Drift becomes a failed case
-/// carrying a coloured unified diff; a missing snapshot is recorded and reported as new.
+/// carrying a unified diff; a missing snapshot is recorded and reported as new.
 pub fn compare_snapshot(
     dir: &Path,
     scenario: &Path,
     transcript: &str,
     accept: bool,
-    ctx: &Context,
+    _ctx: &Context,
 ) -> Result<Option<Case>, Error> {
     let path = snapshot_path(dir, scenario);
     let stored = std::fs::read_to_string(&path).ok();
@@ -65,8 +65,7 @@ pub fn compare_snapshot(
     if stored == transcript {
         return Ok(None);
     }
-    let diff = render_diff(&stored, transcript, ctx.color);
-    println!("  snapshot drifted: {}\n{diff}", path.display());
+    // The diff is shown once, under the scenario's status line, from the finding's message.
     Ok(Some(Case {
         name: "snapshot".into(),
         outcome: Outcome::Fail,

@@ -1,10 +1,9 @@
 //! `entrasim provision USER --scenario FILE`: provision one user (or a group with its members) on demand,
 //! against the scenario's directory as the file describes it, and print the steps the portal shows:
-//! import, scope, match, action — each with its details, requests and responses.
+//! import, scope, match, action — each with its details; `-v` adds each step's requests with their
+//! status, `-vv` the whole exchanges (redacted).
 
 use std::fmt::Write as _;
-
-use colored::Colorize;
 
 use crate::app::{self, Context};
 use crate::cli::ProvisionArgs;
@@ -15,6 +14,7 @@ use crate::engine::result::{LogStatus, OnDemandResult, StepDetail};
 use crate::engine::{self, RunOptions, ScenarioResult};
 use crate::error::Error;
 use crate::exit;
+use crate::report::paint::Paint;
 use crate::scenario::{Action, ObjectAlias, Step};
 use crate::snapshot::redact::Redactor;
 
@@ -62,7 +62,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(on_demand).expect("invariant: results serialise"));
     } else {
-        print!("{}", render(on_demand, &result, ctx));
+        print!("{}", render(on_demand, &result, Paint::new(ctx.color), args.verbose));
     }
     Ok(match on_demand.status {
         LogStatus::Failure => exit::FINDINGS,
@@ -71,25 +71,30 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
 }
 
 /// The portal's on-demand view as text.
-pub fn render(o: &OnDemandResult, result: &ScenarioResult, _ctx: &Context) -> String {
-    let mut redactor = Redactor::new(&result.aliases, None, &[]);
+pub fn render(o: &OnDemandResult, result: &ScenarioResult, paint: Paint, verbosity: u8) -> String {
+    let mut redactor = Redactor::new(&result.aliases, Some(&result.base_url), &[]);
     redactor.learn(&result.transcript);
     let mut out = String::new();
     let kind = format!("{:?}", o.object.kind).to_lowercase();
-    let _ =
-        writeln!(out, "{} {} ({kind}, objectId {})", "Provision on demand:".bold(), o.object.alias, o.object.source_id);
+    let _ = writeln!(
+        out,
+        "{} {} ({kind}, objectId {})",
+        paint.bold("Provision on demand:"),
+        o.object.alias,
+        o.object.source_id
+    );
     for (i, step) in o.steps.iter().enumerate() {
         let mark = match step.status {
-            LogStatus::Success => "✓".green(),
-            LogStatus::Failure => "✗".red(),
-            LogStatus::Skipped => "-".yellow(),
-            LogStatus::Warning => "!".yellow(),
+            LogStatus::Success => paint.green("✓"),
+            LogStatus::Failure => paint.red("✗"),
+            LogStatus::Skipped => paint.yellow("-"),
+            LogStatus::Warning => paint.yellow("!"),
         };
-        let _ = writeln!(out, "\n{mark} {}. {}", i + 1, step.title.bold());
+        let _ = writeln!(out, "\n{mark} {}. {}", i + 1, paint.bold(&step.title));
         for d in &step.details {
             let passed = match d.passed {
-                Some(true) => format!(" {}", "pass".green()),
-                Some(false) => format!(" {}", "fail".red()),
+                Some(true) => format!(" {}", paint.green("pass")),
+                Some(false) => format!(" {}", paint.red("fail")),
                 None => String::new(),
             };
             let value = match &d.value {
@@ -99,12 +104,19 @@ pub fn render(o: &OnDemandResult, result: &ScenarioResult, _ctx: &Context) -> St
             let _ = writeln!(out, "     {:<40} {}{passed}", d.name, redactor.text(&value));
         }
         for r in &step.requests {
-            if let Some(e) = result.transcript.get(r.index) {
-                let _ = write!(out, "{}", indent(&crate::snapshot::transcript::render_exchange(e, &redactor), 5));
+            match result.transcript.get(r.index) {
+                Some(e) if verbosity > 1 => {
+                    let _ = write!(out, "{}", indent(&crate::snapshot::transcript::render_exchange(e, &redactor), 5));
+                }
+                Some(e) if verbosity == 1 => {
+                    let status = e.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+                    let _ = writeln!(out, "     → {} ← {status}", redactor.request_line(e));
+                }
+                _ => {}
             }
         }
     }
-    let _ = writeln!(out, "\n{} {:?} — {:?}", "Result:".bold(), o.action, o.status);
+    let _ = writeln!(out, "\n{} {:?} — {:?}", paint.bold("Result:"), o.action, o.status);
     if !o.modified.is_empty() {
         let _ = writeln!(out, "Modified properties:");
         for m in &o.modified {

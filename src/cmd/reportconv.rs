@@ -31,7 +31,7 @@ pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) ->
         dialect: Some(result.dialect.name().to_string()),
         cases,
         duration_ms: elapsed.as_millis() as u64,
-        error: result.aborted.as_ref().map(|a| a.message.clone()),
+        error: result.aborted.as_ref().map(|a| redactor.text(&a.message)),
         status: Some(job_status(&result.summary)),
     }
 }
@@ -67,7 +67,7 @@ fn step_case(step: &StepResult, result: &ScenarioResult, redactor: &Redactor) ->
     Case {
         name: format!("step {}: {}", step.index, step.label),
         outcome,
-        detail: detail(&step.detail),
+        detail: redactor.text(&detail(&step.detail)),
         findings,
         duration_ms: 0,
     }

@@ -1,14 +1,19 @@
 //! `entrasim run`: discover scenarios (the bundled suite when none are named), check every scenario and
-//! mapping before anything is sent, run each against the target while printing an Entra-like
-//! provisioning log, compare or record snapshots, then print the summary and write the reports.
+//! mapping before anything is sent, run each against the target, compare or record snapshots, print a
+//! status line per scenario (with its failing steps, or at `-v`/`-vv` its whole provisioning log), then
+//! the summary, and write the reports.
 //!
 //! ```text
 //! paths ─discover─▶ partition ─load+check all─▶ (exit 3 on any error, nothing sent)
-//!       ─▶ per scenario: engine::run_scenario ─▶ live log lines ─▶ snapshot compare/accept
+//!       ─▶ per scenario: engine::run_scenario ─events─▶ live (progress bar, SLOW lines)
+//!                        ─▶ snapshot compare/accept ─▶ status line + log::render
 //!       ─▶ report::Report ─▶ terminal summary, --report-junit, --report-json
 //! ```
 
-use std::io::Write as _;
+mod live;
+mod log;
+
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,11 +23,10 @@ use crate::app::{self, Context};
 use crate::cli::{DialectArg, RunArgs, TargetArgs};
 use crate::cmd::{outputs, reportconv};
 use crate::diagnostic::Diagnostic;
-use crate::engine::result::{Event, JobState, LogStatus, Outcome};
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
-use crate::report;
+use crate::report::{self, paint::Paint, terminal};
 use crate::scenario::{self, Scenario};
 use crate::scim::client::{Auth, Secret};
 use crate::scim::oauth::OAuthConfig;
@@ -60,13 +64,16 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let target_name = target_display(&args.target);
 
     let rt = app::runtime()?;
+    let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
+    let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
+    let against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
+    print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
+    let run_started = Instant::now();
     let mut suites = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
         let started = Instant::now();
-        print_header(p);
-        let result = rt.block_on(run_one(p, target.clone(), &options, ctx, args.verbose))?;
-        print_status(&result);
+        let result = rt.block_on(run_one(p, target.clone(), &options, progress, opts.paint))?;
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::render_with(&result, None, &secrets, p.scenario.snapshot);
@@ -75,10 +82,11 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
                 suite.cases.push(finding);
             }
         }
+        print!("{}{}", terminal::status_line(&suite, opts.paint), log::render(&result, &suite, &opts, &secrets));
         suites.push(suite);
     }
     let report = report::Report { command: "run".into(), target: target_name, suites };
-    print!("{}", report::terminal::render(&report));
+    print!("{}", terminal::summary(&report, Some(run_started.elapsed()), opts.paint));
     if args.accept {
         println!(
             "recorded {} snapshot(s) in {}",
@@ -241,27 +249,35 @@ fn dialect(d: DialectArg) -> Dialect {
     }
 }
 
+/// Runs one scenario while `live` follows its events (a progress bar when `progress`, SLOW lines).
 async fn run_one(
     p: &Prepared,
     target: Target,
     options: &RunOptions,
-    ctx: &Context,
-    verbose: bool,
+    progress: bool,
+    paint: Paint,
 ) -> Result<ScenarioResult, Error> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let options = RunOptions { events: Some(tx), ..options.clone() };
-    let objects = p.scenario.directory.user_count() + p.scenario.directory.group_count();
+    let name = p.path.display().to_string();
     let printer = tokio::spawn({
-        let ctx = *ctx;
+        let name = name.clone();
         async move {
-            let mut log = LivePrinter::new(ctx, objects, verbose);
-            while let Some(event) = rx.recv().await {
-                log.event(&event);
+            let mut live = live::Live::new(progress, paint, &name);
+            let started = tokio::time::Instant::now();
+            let mut slow = tokio::time::interval_at(started + live::SLOW_PERIOD, live::SLOW_PERIOD);
+            loop {
+                tokio::select! {
+                    event = rx.recv() => match event {
+                        Some(event) => live.event(&event),
+                        None => break,
+                    },
+                    _ = slow.tick() => live.slow(started.elapsed()),
+                }
             }
-            log.finish();
+            live.finish();
         }
     });
-    let name = p.path.display().to_string();
     let result = engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options).await;
     drop(options);
     let _ = printer.await;
@@ -269,115 +285,4 @@ async fn run_one(
         crate::exit::INVALID => Error::Invalid(vec![Diagnostic::error(format!("{}: {e}", p.path.display()))]),
         _ => Error::Target(format!("{}: {e}", p.path.display())),
     })
-}
-
-fn print_header(p: &Prepared) {
-    let description =
-        if p.scenario.description.is_empty() { String::new() } else { format!(" — {}", p.scenario.description) };
-    println!("{}{}", p.path.display().to_string().bold(), description.dimmed());
-}
-
-/// The portal's "Current Status" for the scenario.
-fn print_status(result: &ScenarioResult) {
-    let s = &result.summary;
-    let mut parts = vec![format!("{} user(s) and {} group(s) provisioned", s.users_provisioned, s.groups_provisioned)];
-    parts.push(if s.initial_cycle_complete { "initial cycle complete" } else { "no initial cycle" }.into());
-    parts.push(match (&s.quarantine, s.job) {
-        (Some(reason), JobState::Disabled) => {
-            format!("disabled after four weeks quarantined ({reason})").red().to_string()
-        }
-        (Some(reason), _) => format!("quarantined ({reason})").red().to_string(),
-        (None, _) => "not quarantined".into(),
-    });
-    let escrows = format!(
-        "{} escrow(s) outstanding, {} escrow retries, {} given up, {} 429 retries",
-        s.escrows_outstanding, s.escrow_retries, s.given_up, s.retries_429
-    );
-    parts.push(if s.escrows_outstanding > 0 { escrows.yellow().to_string() } else { escrows });
-    if let Some(steady) = s.steady_state {
-        parts.push(if steady { "steady state reached".green().to_string() } else { "not steady".red().to_string() });
-    }
-    if let Some(abort) = &result.aborted {
-        parts.push(format!("stopped: {}", abort.message).red().to_string());
-    }
-    println!("  {} {}\n", "status:".dimmed(), parts.join(" · "));
-}
-
-/// Prints engine events as provisioning-log lines, or a progress bar on a terminal for big cycles.
-struct LivePrinter {
-    ctx: Context,
-    verbose: bool,
-    bar: Option<indicatif::ProgressBar>,
-    objects: usize,
-    in_step: usize,
-}
-
-/// More objects than this in a cycle get a progress bar (on a terminal) instead of one line each.
-const PROGRESS_THRESHOLD: usize = 100;
-
-impl LivePrinter {
-    fn new(ctx: Context, objects: usize, verbose: bool) -> Self {
-        LivePrinter { ctx, verbose, bar: None, objects, in_step: 0 }
-    }
-
-    fn event(&mut self, event: &Event) {
-        match event {
-            Event::StepStarted { index, label } => {
-                self.in_step = 0;
-                if self.objects > PROGRESS_THRESHOLD && self.ctx.stdout_is_terminal {
-                    let bar = indicatif::ProgressBar::new(self.objects as u64);
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} objects {per_sec}")
-                            .expect("invariant: the template is valid")
-                            .progress_chars("=> "),
-                    );
-                    bar.set_message(format!("step {index}: {label}"));
-                    self.bar = Some(bar);
-                } else {
-                    println!("  {} {}", format!("step {index}:").dimmed(), label);
-                }
-            }
-            Event::Object { cycle, event } => {
-                self.in_step += 1;
-                if let Some(bar) = &self.bar {
-                    bar.inc(1);
-                    return;
-                }
-                if self.objects > PROGRESS_THRESHOLD && !self.verbose && event.status == LogStatus::Success {
-                    // Large cycles without a terminal: failures and skips only, so CI logs stay readable.
-                    return;
-                }
-                let status = match event.status {
-                    LogStatus::Success => "Success".green(),
-                    LogStatus::Failure => "Failure".red().bold(),
-                    LogStatus::Skipped => "Skipped".yellow(),
-                    LogStatus::Warning => "Warning".yellow().bold(),
-                };
-                let code = event.code.map(|c| format!(" {c:?}")).unwrap_or_default();
-                let message = if event.message.is_empty() { String::new() } else { format!(" — {}", event.message) };
-                println!(
-                    "    cycle {cycle}  {:<6} {:<22} {:<12} {status}{code}{message}",
-                    format!("{:?}", event.object.kind).to_lowercase(),
-                    event.object.alias,
-                    format!("{:?}", event.action),
-                );
-            }
-            Event::StepFinished { outcome, .. } => {
-                if let Some(bar) = self.bar.take() {
-                    bar.finish_and_clear();
-                    println!("  {} objects processed", self.in_step);
-                }
-                if *outcome == Outcome::Failed {
-                    println!("    {}", "step failed".red());
-                }
-            }
-        }
-        let _ = std::io::stdout().flush();
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }

@@ -175,10 +175,11 @@ impl Engine {
         let mut exported = Vec::new();
         let exportable = |c: &Candidate| c.plan == Plan::Export && !duplicates.contains(&c.index);
         // A page of users at a time: their attributes are read for the page and dropped after it.
-        'pages: for page in candidates.chunks(EXPORT_ROUND) {
+        'pages: for (page_number, page) in candidates.chunks(EXPORT_ROUND).enumerate() {
             let mut page = self.prepare_page(page, snapshot, mapper, &exportable);
             let mut i = 0;
             while i < page.len() {
+                let before = page_number * EXPORT_ROUND + i;
                 if self.settings.concurrency > 1 && exportable(page[i].candidate) {
                     // A run of users to export goes out concurrently; logs and transcript stay in source order.
                     let start = i;
@@ -187,7 +188,8 @@ impl Engine {
                     }
                     let batch: Vec<(&SourceUser, Prepared)> =
                         page[start..i].iter_mut().filter_map(|p| Some((&p.user, p.export.take()?))).collect();
-                    exported.extend(self.export_concurrently(batch, mapper, &mut log).await);
+                    let progress = Progress { cycle: number, done: before, total: candidates.len() };
+                    exported.extend(self.export_concurrently(batch, mapper, &mut log, progress).await);
                     if self.actor.unreachable() {
                         break 'pages;
                     }
@@ -221,6 +223,7 @@ impl Engine {
                         exported.extend(self.export_user_prepared(user, prepared, mapper, &mut log).await)
                     }
                 }
+                self.progress(number, before, before + 1, candidates.len());
                 if self.actor.unreachable() {
                     break 'pages;
                 }
@@ -317,6 +320,14 @@ impl Engine {
     }
 }
 
+/// Where a cycle stands, for [`Event::Progress`]: users evaluated before a batch, out of `total`.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    cycle: u32,
+    done: usize,
+    total: usize,
+}
+
 /// Users exported per round of concurrent work: the results of a round are applied before the next starts,
 /// which bounds the memory held by finished-but-unapplied exports.
 pub(crate) const EXPORT_ROUND: usize = 1024;
@@ -325,23 +336,28 @@ impl Engine {
     /// Exports `users` with up to `settings.concurrency` requests in flight (each user's own requests stay
     /// in order: query before create or update). Each user's exchanges are held back and appended to the
     /// transcript in source order, so a run's transcript does not depend on which response came first.
+    /// Progress is reported as each user finishes, counting on from `progress.done`.
     async fn export_concurrently(
         &mut self,
         users: Vec<(&SourceUser, Prepared)>,
         mapper: &dyn Mapper,
         log: &mut CycleLog,
+        progress: Progress,
     ) -> Vec<Exported> {
         let mut exported = Vec::new();
+        let finished = std::sync::atomic::AtomicUsize::new(progress.done);
         let mut users = users.into_iter().peekable();
         while users.peek().is_some() {
             let round: Vec<(&SourceUser, Prepared)> = users.by_ref().take(EXPORT_ROUND).collect();
             let order: Vec<&SourceUser> = round.iter().map(|(u, _)| *u).collect();
             let results = {
-                let this = &*self;
+                let (this, finished) = (&*self, &finished);
                 let exports = round.into_iter().map(|(user, prepared)| {
                     Transcript::deferred(async move {
                         let mut part = CycleLog::new(!this.object_events);
                         let outcome = this.export_user_shared(user, prepared, mapper, &mut part).await;
+                        let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        this.progress(progress.cycle, done - 1, done, progress.total);
                         (outcome, part)
                     })
                 });

@@ -180,6 +180,13 @@ impl Engine {
         }
     }
 
+    /// Sends [`Event::Progress`] when `done` crosses another half percent of `total`, or reaches it.
+    pub fn progress(&self, cycle: u32, before: usize, done: usize, total: usize) {
+        if self.events.is_some() && total > 0 && (done == total || done * 200 / total > before * 200 / total) {
+            self.emit(Event::Progress { cycle, done, total });
+        }
+    }
+
     /// The number of the next object evaluation.
     pub fn next_evaluation(&self) -> u64 {
         self.reserve_evaluations(1)

@@ -4,12 +4,15 @@
 //! ```text
 //! ScenarioResult / CheckResult ──(cmd)──▶ Report ──▶ junit::render   → JUnit XML
 //!                                              ├──▶ json::render    → versioned JSON (docs/report-json.md)
-//!                                              └──▶ terminal::render → the closing summary on stdout
+//!                                              └──▶ terminal::*      → status lines, failing cases, summary
 //! ```
+//!
+//! [`paint::Paint`] carries the colour decision as a value into every text renderer.
 
 pub mod json;
 pub mod junit;
 mod model;
+pub mod paint;
 pub mod terminal;
 
 pub use model::{Case, Evidence, Finding, JobStatus, Outcome, Report, Severity, Suite};

@@ -217,7 +217,7 @@ fn a_planted_token_appears_in_no_output_report_or_snapshot() {
     let out = Cli::new()
         .file("s.toml", SECRET_SCENARIO)
         .env("PLANTED", secret)
-        .args(["run", "s.toml", "--verbose", "--target", &url, "--token-env", "PLANTED"])
+        .args(["run", "s.toml", "-vv", "--target", &url, "--token-env", "PLANTED"])
         .args(["--report-json", "out/r.json", "--report-junit", "out/r.xml", "--snapshots", "snaps"])
         .run();
     assert_eq!(out.code, 1, "the failing expectation makes exit 1\n{}\n{}", out.stdout, out.stderr);
@@ -238,12 +238,7 @@ fn a_planted_token_appears_in_no_output_report_or_snapshot() {
     let _ = stop.send(());
 }
 
-#[test]
-fn a_passing_scenario_exits_0_and_prints_the_provisioning_log() {
-    let out = Cli::new()
-        .file(
-            "ok.toml",
-            r#"
+const ONE_USER: &str = r#"
 description = "one user is created"
 
 [[users]]
@@ -254,13 +249,60 @@ mailNickname = "alice"
 [[steps]]
 cycle = "initial"
 expect = { creates = 1, requests = ['GET /Users?filter=userName eq "alice@contoso.com"', "POST /Users"] }
-"#,
-        )
-        .args(["run", "ok.toml"])
+"#;
+
+#[test]
+fn a_passing_scenario_exits_0_with_one_status_line() {
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml"]).run().code(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "starting, the scenario, the summary:\n{}", out.stdout);
+    assert!(lines[1].trim_start().starts_with("PASS [") && lines[1].ends_with("legacy    ok.toml"), "{}", out.stdout);
+    assert!(lines[2].contains("1 scenario: 1 passed"), "{}", out.stdout);
+}
+
+#[test]
+fn colour_follows_the_color_flag_over_no_color() {
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml", "--color", "always"]).run().code(0);
+    assert!(out.stdout.contains("\x1b[1;32m        PASS\x1b[0m"), "{}", out.stdout);
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml"]).run().code(0);
+    assert!(!out.stdout.contains('\x1b'), "NO_COLOR and no terminal: plain\n{}", out.stdout);
+}
+
+#[test]
+fn verbose_adds_the_provisioning_log_and_very_verbose_the_exchanges() {
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml", "-v"]).run().code(0);
+    assert!(out.stdout.contains("✓ step 1: initial cycle — 1 created (2 requests)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("cycle 1  user   alice                  Create       Success — created"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("→ POST /Users"), "exchanges wait for -vv:\n{}", out.stdout);
+    let out = Cli::new().file("ok.toml", ONE_USER).args(["run", "ok.toml", "-vv"]).run().code(0);
+    assert!(out.stdout.contains("→ POST /Users") && out.stdout.contains("← 201"), "{}", out.stdout);
+    assert!(out.stdout.contains("\"userName\": \"alice@contoso.com\""), "{}", out.stdout);
+}
+
+#[test]
+fn a_failing_scenario_shows_its_failing_step_with_findings_and_the_summary_repeats_it() {
+    let failing = ONE_USER.replace("creates = 1", "creates = 2");
+    let out = Cli::new()
+        .file("bad.toml", &failing)
+        .file("ok.toml", ONE_USER)
+        .args(["run", "bad.toml", "ok.toml"])
         .run()
-        .code(0);
-    assert!(out.stdout.contains("Create") && out.stdout.contains("alice"), "{}", out.stdout);
-    assert!(out.stdout.contains("1 scenario: 1 passed"), "{}", out.stdout);
+        .code(1);
+    let text = crate::readme::redactions().redact(&out.stdout);
+    insta::assert_snapshot!(text, @r"
+    Starting 2 scenarios against the embedded endpoint
+        FAIL [ELAPSED] legacy    bad.toml
+      ✗ step 1: initial cycle — 1 created (2 requests)
+          error[expectation_failed]: expected creates = 2, got 1
+      status: 1 user(s) and 0 group(s) provisioned · initial cycle complete · not quarantined · 0 escrow(s) outstanding, 0 escrow retries, 0 given up, 0 429 retries
+        PASS [ELAPSED] legacy    ok.toml
+     Summary [ELAPSED] 2 scenarios: 1 passed, 1 failed
+        FAIL [ELAPSED] legacy    bad.toml
+    ");
 }
 
 #[test]
@@ -330,7 +372,7 @@ expect = { retries = 2, creates = 2, escrows = 0 }
 "#;
     let out = Cli::new()
         .file("s.toml", scenario)
-        .args(["run", "s.toml", "--report-json", "r.json", "--report-junit", "r.xml"])
+        .args(["run", "s.toml", "-v", "--report-json", "r.json", "--report-junit", "r.xml"])
         .run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(

@@ -109,13 +109,18 @@ async fn check_against(url: &str, timeout: Duration) -> CheckResult {
     result
 }
 
+/// The terminal output at its most verbose, which shows the most.
+fn everything() -> report::terminal::Options {
+    report::terminal::Options { paint: report::paint::Paint::plain(), verbosity: 2 }
+}
+
 fn assert_no_token_in_run(result: &ScenarioResult) {
     let suite = entrasim::cmd::reportconv::scenario_suite("hostile", result, Duration::ZERO);
     let report = report::Report { command: "run".into(), target: result.base_url.clone(), suites: vec![suite] };
     let texts = [
         report::json::render(&report),
         report::junit::render(&report).expect("junit renders"),
-        report::terminal::render(&report),
+        report::terminal::render(&report, None, &everything()),
         entrasim::snapshot::render(result, Some(&result.base_url), &[]),
         format!("{result:?}"),
     ];
@@ -129,7 +134,7 @@ fn assert_no_token_in_check(result: &CheckResult) {
     let texts = [
         report::json::render(&report),
         report::junit::render(&report).expect("junit renders"),
-        report::terminal::render(&report),
+        report::terminal::render(&report, None, &everything()),
         format!("{result:?}"),
     ];
     for text in texts {

@@ -7,6 +7,8 @@ mod fuzz;
 mod hostile;
 mod logs;
 mod mapping;
+mod progress;
+mod readme;
 mod scenarios;
 mod server;
 mod snapshots;

@@ -108,6 +108,16 @@ pub enum Event {
         /// The log entry.
         event: ProvisioningEvent,
     },
+    /// Source users a cycle has evaluated so far, sent while it goes on (each time another half percent is
+    /// done, and at the end) so a progress bar can follow a long cycle.
+    Progress {
+        /// Cycle number.
+        cycle: u32,
+        /// Users evaluated so far.
+        done: usize,
+        /// Users the cycle evaluates.
+        total: usize,
+    },
     /// A step ended.
     StepFinished {
         /// Step index.
