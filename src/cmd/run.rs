@@ -66,7 +66,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let rt = app::runtime()?;
     let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
-    let against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
+    let mut against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
+    if let Some(part) = &args.partition {
+        against.push_str(&format!(" (part {part})"));
+    }
     print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
     let run_started = Instant::now();
     let mut suites = Vec::new();
