@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 use colored::Colorize;
 
 use crate::app::{self, Context};
-use crate::cli::{DialectArg, RunArgs, TargetArgs};
+use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
 use crate::cmd::{outputs, reportconv};
 use crate::diagnostic::Diagnostic;
 use crate::engine::result::{Event, JobState, LogStatus, Outcome};
+use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
@@ -54,19 +55,26 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
+        isolation: isolation_options(&args.isolation),
         ..RunOptions::default()
     };
     let secrets: Vec<String> = target_secret(&target).into_iter().collect();
     let target_name = target_display(&args.target);
 
     let rt = app::runtime()?;
+    let interrupted = rt.block_on(async { interrupt_on_ctrl_c() });
+    let options = RunOptions { cancel: Some(interrupted.clone()), ..options };
     let mut suites = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
+        if *interrupted.borrow() {
+            break;
+        }
         let started = Instant::now();
         print_header(p);
         let result = rt.block_on(run_one(p, target.clone(), &options, ctx, args.verbose))?;
         print_status(&result);
+        print_isolation(&result);
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::transcript::render(&result, None, &secrets);
@@ -89,7 +97,57 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         println!("{drifted} snapshot(s) drifted; re-run with --accept to record the new behaviour");
     }
     outputs::write_reports(&report, &args.reports)?;
+    if *interrupted.borrow() {
+        let not_run = prepared.len() - report.suites.len();
+        println!("interrupted: {not_run} scenario(s) not run");
+        return Ok(crate::exit::RUNTIME);
+    }
     Ok(report.exit_code())
+}
+
+/// The isolation flags as engine options; `--unique-names` draws this run's tag.
+pub fn isolation_options(args: &IsolationArgs) -> IsolationOptions {
+    IsolationOptions {
+        clean: args.clean,
+        keep: args.keep,
+        run_tag: args.unique_names.then(engine::isolation::RunTag::random),
+        off: false,
+    }
+}
+
+/// A flag that turns true at the first Ctrl-C (the current scenario is cancelled and cleaned up); a
+/// second Ctrl-C exits at once. Call inside the runtime.
+fn interrupt_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted: cancelling the current scenario and cleaning up (Ctrl-C again to quit at once)");
+            let _ = tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(crate::exit::RUNTIME));
+            }
+        }
+    });
+    rx
+}
+
+/// What isolation did against a `--target`, when there is something to say: leftovers, what `--clean`
+/// deleted, what `--keep` left, what could not be deleted.
+fn print_isolation(result: &ScenarioResult) {
+    let Some(report) = &result.isolation else { return };
+    let lists = [
+        ("leftover:", &report.leftovers, report.cleaned.is_empty()),
+        ("--clean deleted:", &report.cleaned, true),
+        ("--keep left:", &report.kept, true),
+    ];
+    for (label, objects, show) in lists {
+        for object in objects.iter().filter(|_| show) {
+            println!("  {} {}", label.yellow(), object.describe());
+        }
+    }
+    for u in &report.undeletable {
+        println!("  {} {}: {}", "not deleted:".red(), u.object.describe(), u.reason);
+    }
 }
 
 /// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.

@@ -10,6 +10,7 @@ use crate::engine::quarantine::{self, Transition};
 use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
+use crate::engine::isolation::tag::remove_tag;
 use crate::engine::view;
 use crate::engine::{audit, check};
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
@@ -27,6 +28,8 @@ pub(crate) struct StepEnv<'a> {
     pub base: &'a str,
     /// Values redaction hides.
     pub secrets: &'a [String],
+    /// The `--unique-names` tag, which request lines are read without.
+    pub run_tag: Option<&'a str>,
 }
 
 pub(crate) async fn run_step(
@@ -137,8 +140,14 @@ pub(crate) async fn run_step(
     let expectations = match expect {
         None => Vec::new(),
         Some(x) => {
-            let exchanges = engine.actor.client().transcript().since(first);
-            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets);
+            let mut exchanges = engine.actor.client().transcript().since(first);
+            if let Some(tag) = env.run_tag {
+                // Request patterns are written without the `--unique-names` tag.
+                for e in &mut exchanges {
+                    (e.path, e.query) = (remove_tag(&e.path, tag), remove_tag(&e.query, tag));
+                }
+            }
+            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets).with_run_tag(env.run_tag);
             redactor.learn(&exchanges);
             let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
             let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);

@@ -1,0 +1,222 @@
+//! Before a scenario's first step: look up every value it will use and stop on leftovers (or delete
+//! them under `--clean`), then create its `[target]` seeds. A seed the endpoint refuses stops the
+//! scenario with a finding that names the seed.
+
+use std::collections::BTreeSet;
+
+use futures::StreamExt as _;
+use serde_json::Value as Json;
+
+use super::cleanup::delete;
+use super::values::{scenario_keys, unique_attribute, Key};
+use super::{IsolationOptions, IsolationReport, TargetObject, Undeletable};
+use crate::engine::action::{describe_failure, Sent};
+use crate::engine::result::{Abort, AbortKind, Finding, FindingKind, ObjectKind};
+use crate::engine::source::Mapper;
+use crate::scenario::Scenario;
+use crate::scim::client::{Client, ClientError, Method, Request};
+
+/// Lookups in flight at once.
+const LOOKUPS_IN_FLIGHT: usize = 8;
+
+/// What the setup before the first step did, and what cleanup needs afterwards.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// The values the scenario's objects will have (empty when the run is not isolated).
+    pub keys: BTreeSet<Key>,
+    /// The seeds created, by id.
+    pub seeded: Vec<TargetObject>,
+    /// Leftovers found and cleaned.
+    pub report: IsolationReport,
+    /// Findings of the setup (leftovers, a failed seed, lookups the endpoint refused).
+    pub findings: Vec<Finding>,
+    /// Set when the scenario must not run its steps.
+    pub stop: Option<Abort>,
+    /// True when no object held the scenario's values before its first step (none found, or all
+    /// cleaned): whatever holds them afterwards is the scenario's own.
+    pub clean_start: bool,
+}
+
+/// Runs the setup: the leftover check when `isolate` (a `--target` run), then the seeds.
+pub async fn before_steps(
+    setup: &Client,
+    scenario: &Scenario,
+    mapper: &dyn Mapper,
+    options: &IsolationOptions,
+    isolate: bool,
+) -> Prepared {
+    let seeds = seed_resources(scenario, options);
+    let mut prepared = Prepared::default();
+    if isolate {
+        prepared.keys = scenario_keys(scenario, mapper, &seeds);
+        check_leftovers(setup, options, &mut prepared).await;
+        if prepared.stop.is_some() {
+            return prepared;
+        }
+    }
+    seed(setup, &seeds, &mut prepared).await;
+    prepared
+}
+
+/// The seeds as they will be sent: `schemas` added when absent, names tagged under `--unique-names`.
+fn seed_resources(scenario: &Scenario, options: &IsolationOptions) -> Vec<(ObjectKind, Json)> {
+    let users = scenario.target.users.iter().map(|u| (ObjectKind::User, u.value.clone()));
+    let groups = scenario.target.groups.iter().map(|g| (ObjectKind::Group, g.value.clone()));
+    users
+        .chain(groups)
+        .map(|(kind, mut body)| {
+            if let Some(object) = body.as_object_mut() {
+                if !object.contains_key("schemas") {
+                    let urn = match kind {
+                        ObjectKind::User => crate::engine::users::USER_URN,
+                        ObjectKind::Group => crate::engine::groups::GROUP_URN,
+                    };
+                    object.insert("schemas".into(), serde_json::json!([urn]));
+                }
+            }
+            if let Some(tag) = &options.run_tag {
+                tag.apply_to_resource(&mut body);
+            }
+            (kind, body)
+        })
+        .collect()
+}
+
+async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &mut Prepared) {
+    let leftovers = match find(setup, &prepared.keys).await {
+        Ok((found, findings)) => {
+            prepared.findings.extend(findings);
+            found
+        }
+        Err(abort) => {
+            prepared.stop = Some(abort);
+            return;
+        }
+    };
+    if leftovers.is_empty() {
+        prepared.clean_start = true;
+        return;
+    }
+    prepared.report.leftovers = leftovers.clone();
+    if !options.clean {
+        for object in &leftovers {
+            prepared.findings.push(Finding::error(
+                FindingKind::Setup,
+                format!("leftover in the target: {} is not one of the scenario's seeds", object.describe()),
+            ));
+        }
+        let message = format!(
+            "{} leftover object(s) in the target hold values this scenario uses; nothing was written \
+             (delete them, or re-run with --clean)",
+            leftovers.len()
+        );
+        prepared.stop = Some(Abort { kind: AbortKind::Leftovers, message });
+        return;
+    }
+    for object in leftovers {
+        match delete(setup, &object).await {
+            Ok(_) => prepared.report.cleaned.push(object),
+            Err(failure) => {
+                let reason = failure.reason();
+                prepared.findings.push(Finding::error(
+                    FindingKind::Setup,
+                    format!("--clean could not delete leftover {}: {reason}", object.describe()),
+                ));
+                prepared.report.undeletable.push(Undeletable { object, reason });
+            }
+        }
+    }
+    prepared.clean_start = prepared.report.undeletable.is_empty();
+    if !prepared.report.undeletable.is_empty() {
+        let message = format!(
+            "--clean could not delete {} leftover object(s); nothing was written",
+            prepared.report.undeletable.len()
+        );
+        prepared.stop = Some(Abort { kind: AbortKind::Leftovers, message });
+    }
+}
+
+/// Looks every value up; the objects found (once each, in key order) and warnings about lookups the
+/// endpoint refused. `Err` when a lookup got no answer at all: the scenario cannot start.
+pub(super) async fn find(setup: &Client, keys: &BTreeSet<Key>) -> Result<(Vec<TargetObject>, Vec<Finding>), Abort> {
+    let mut answers = futures::stream::iter(keys.iter())
+        .map(|key| async move { (key, setup.send(&lookup(key)).await) })
+        .buffered(LOOKUPS_IN_FLIGHT);
+    let mut found: Vec<TargetObject> = Vec::new();
+    let mut findings = Vec::new();
+    // The first lookup without an answer ends the search (the others in flight are dropped), so an
+    // endpoint that never answers costs one timeout, not one per value.
+    while let Some((key, answer)) = answers.next().await {
+        let exchange = match answer {
+            Ok(e) => e,
+            Err(err) => {
+                let message = format!("setup: the target did not answer the leftover lookup: {err}");
+                return Err(Abort { kind: AbortKind::Unreachable, message });
+            }
+        };
+        let resources = match exchange.status {
+            Some(200) => exchange.response_body.json().and_then(|b| b.get("Resources")).and_then(Json::as_array),
+            // No match, said the way Entra quarantines for (the steps will say so too).
+            Some(404) => None,
+            _ => {
+                let why = describe_failure(&Sent::Answer(exchange.clone()));
+                findings.push(Finding::warning(
+                    FindingKind::Setup,
+                    format!("leftovers with {} cannot be detected: {why}", key.describe()),
+                ));
+                None
+            }
+        };
+        for resource in resources.into_iter().flatten() {
+            let Some(id) = resource.get("id").and_then(Json::as_str) else { continue };
+            if !found.iter().any(|o| o.kind == key.kind && o.id == id) {
+                found.push(TargetObject { kind: key.kind, id: id.to_string(), name: Some(key.describe()) });
+            }
+        }
+    }
+    Ok((found, findings))
+}
+
+fn lookup(key: &Key) -> Request {
+    let filter = crate::engine::matching::filter(&key.attribute, &key.value);
+    match key.kind {
+        ObjectKind::User => Request::get_filtered("/Users", filter),
+        ObjectKind::Group => Request::get_filtered("/Groups", filter).query("excludedAttributes", "members"),
+    }
+}
+
+/// Creates the seeds in order; the first one refused stops the scenario with a finding naming it.
+async fn seed(setup: &Client, seeds: &[(ObjectKind, Json)], prepared: &mut Prepared) {
+    for (kind, body) in seeds {
+        let (table, path) = match kind {
+            ObjectKind::User => ("[[target.users]]", "/Users"),
+            ObjectKind::Group => ("[[target.groups]]", "/Groups"),
+        };
+        let name = seed_name(*kind, body);
+        let failure = match setup.send(&Request::new(Method::Post, path).body(body.clone())).await {
+            Ok(e) if e.is_success() => match e.response_body.json().and_then(|b| b.get("id")).and_then(Json::as_str) {
+                Some(id) => {
+                    prepared.seeded.push(TargetObject { kind: *kind, id: id.to_string(), name: Some(name) });
+                    continue;
+                }
+                None => format!("{} answered {} without an `id`", e.request_line(), e.status.unwrap_or(0)),
+            },
+            Ok(e) => describe_failure(&Sent::Answer(e)),
+            Err(ClientError::Transport { exchange, kind: why, .. }) => describe_failure(&Sent::NoAnswer(*exchange, why)),
+            Err(err) => err.to_string(),
+        };
+        prepared.findings.push(Finding::error(FindingKind::Setup, format!("seeding {table} {name}: {failure}")));
+        let message = format!("the seed {table} {name} could not be created; no step ran");
+        prepared.stop = Some(Abort { kind: AbortKind::SetupFailed, message });
+        return;
+    }
+}
+
+/// How a seed is named in messages: its unique attribute, else its `externalId`, else its JSON.
+fn seed_name(kind: ObjectKind, body: &Json) -> String {
+    let attribute = unique_attribute(kind);
+    [attribute, "externalId"]
+        .iter()
+        .find_map(|a| body.get(*a).and_then(Json::as_str).map(|v| format!("{a} {v:?}")))
+        .unwrap_or_else(|| body.to_string())
+}
