@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use crate::engine::dialect::Dialect;
-use crate::engine::isolation::IsolationReport;
 pub use crate::engine::escrow::EscrowCounts;
+use crate::engine::isolation::IsolationReport;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 

@@ -296,8 +296,7 @@ pub async fn run_with_mapper(
         result.transcript = transcript.exchanges();
     }
     if isolate {
-        let cleaned =
-            isolation::cleanup(&setup, prepared, &engine.cds, &result.transcript, &options.isolation).await;
+        let cleaned = isolation::cleanup(&setup, prepared, &engine.cds, &result.transcript, &options.isolation).await;
         result.findings.extend(cleaned.findings);
         result.aborted = result.aborted.take().or(cleaned.abort);
         result.isolation = Some(cleaned.report);

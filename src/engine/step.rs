@@ -6,11 +6,11 @@
 use chrono::TimeDelta;
 
 use crate::directory::Directory;
+use crate::engine::isolation::tag::remove_tag;
 use crate::engine::quarantine::{self, Transition};
 use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
-use crate::engine::isolation::tag::remove_tag;
 use crate::engine::view;
 use crate::engine::{audit, check};
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
@@ -147,7 +147,8 @@ pub(crate) async fn run_step(
                     (e.path, e.query) = (remove_tag(&e.path, tag), remove_tag(&e.query, tag));
                 }
             }
-            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets).with_run_tag(env.run_tag);
+            let mut redactor =
+                Redactor::new(&engine.aliases.list, Some(env.base), env.secrets).with_run_tag(env.run_tag);
             redactor.learn(&exchanges);
             let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
             let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);

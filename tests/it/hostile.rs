@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use entrasim::check::{self, CheckOptions, CheckResult, CheckStatus};
-use entrasim::engine::result::{ErrorCode, Finding, FindingKind, Severity};
 use entrasim::engine::isolation::IsolationOptions;
+use entrasim::engine::result::{ErrorCode, Finding, FindingKind, Severity};
 use entrasim::engine::{self, RunOptions, ScenarioResult, Target};
 use entrasim::report;
 use entrasim::scim::client::{Auth, Client, ClientConfig, Secret};

@@ -278,8 +278,16 @@ fn unique_names_leave_transcripts_byte_identical() {
         for path in bundled() {
             let plain = run_file(&path, Target::Embedded, &RunOptions::default()).await;
             let with_tag = run_file(&path, Target::Embedded, &tagged).await;
-            let sent = with_tag.transcript.iter().filter_map(|e| e.request_body.as_ref()).any(|b| b.to_string().contains("-esk4m9x2"));
-            assert!(sent || with_tag.transcript.iter().all(|e| e.request_body.is_none()), "{}: the tag was never sent", path.display());
+            let sent = with_tag
+                .transcript
+                .iter()
+                .filter_map(|e| e.request_body.as_ref())
+                .any(|b| b.to_string().contains("-esk4m9x2"));
+            assert!(
+                sent || with_tag.transcript.iter().all(|e| e.request_body.is_none()),
+                "{}: the tag was never sent",
+                path.display()
+            );
             assert!(with_tag.passed(), "{}: {}", path.display(), problems(&with_tag));
             let render = |r: &ScenarioResult| snapshot::render(r, Some(&r.base_url), &[]);
             assert_eq!(render(&plain), render(&with_tag), "{}", path.display());
@@ -319,4 +327,81 @@ async fn an_endpoint_that_never_answers_stops_at_the_leftover_lookup() {
     assert!(abort.message.contains("leftover lookup") && abort.message.contains("GET"), "{}", abort.message);
     assert!(result.steps.is_empty() && result.transcript.is_empty());
     held.abort();
+}
+
+/// A large scenario against an endpoint holding fewer objects lists them instead of sending a query per
+/// value; a leftover is found the same way (its `userName` in another case), and objects that hold none
+/// of the scenario's values are never touched.
+#[tokio::test]
+async fn leftovers_are_found_by_listing_when_the_endpoint_holds_fewer_objects() {
+    let text = "description = \"thirty users\"\n\n[generate]\nusers = 30\nseed = 6\n\n[[steps]]\ncycle = \"initial\"\n";
+    let scenario = parse_scenario(text);
+    let dir = &scenario.directory;
+    let upn = dir.users().nth(9).map(|(id, _)| dir.source_object(id).get("userPrincipalName").to_text()).unwrap();
+    let server = endpoint().await;
+    let leftover = server.insert(ResourceType::User, json!({"userName": upn.unwrap().to_uppercase()})).unwrap();
+    for n in 0..5 {
+        server.insert(ResourceType::User, json!({"userName": format!("someone{n}@fabrikam.com")})).unwrap();
+    }
+    let result = run_text(text, target(&server), &RunOptions::default()).await;
+    assert_eq!(result.aborted.as_ref().map(|a| a.kind), Some(AbortKind::Leftovers));
+    let leftovers = &result.isolation.as_ref().unwrap().leftovers;
+    assert_eq!(leftovers.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [leftover["id"].as_str().unwrap()]);
+    let cleaned = run_text(text, target(&server), &isolation(true, false, None)).await;
+    assert!(cleaned.passed(), "{}", problems(&cleaned));
+    assert_eq!(cleaned.isolation.as_ref().unwrap().cleaned.len(), 1);
+    assert_eq!(cleaned.isolation.as_ref().unwrap().deleted.len(), 30);
+    assert_eq!(held(&server), (5, 0), "the unrelated users stay");
+}
+
+/// Starts an endpoint in a thread of its own (the binary runs as a child process meanwhile).
+fn serve() -> (String, String, std::sync::mpsc::Sender<()>) {
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let handle = endpoint().await;
+            url_tx.send((handle.url().to_string(), handle.token().to_string())).unwrap();
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+            handle.shutdown().await;
+        });
+    });
+    let (url, token) = url_rx.recv().unwrap();
+    (url, token, stop_tx)
+}
+
+/// The flags end to end: `--keep` lists what it left, the next run stops on it with exit 4 naming it,
+/// `--clean` deletes and lists it, and a `--unique-names` run matches snapshots recorded without it.
+#[test]
+fn the_isolation_flags_from_the_command_line() {
+    use crate::cli::Cli;
+    let (url, token, stop) = serve();
+    let run = |flags: &[&str]| {
+        Cli::new()
+            .file("s.toml", ALICE)
+            .env("T", &token)
+            .args(["run", "s.toml", "--target", &url, "--token-env", "T"])
+            .args(flags.iter().copied())
+            .run()
+    };
+    let kept = run(&["--keep"]).code(exit::OK);
+    assert!(
+        kept.stdout.contains("--keep left: group") && kept.stdout.contains("(userName \"alice@contoso.com\")"),
+        "{}",
+        kept.stdout
+    );
+    let stopped = run(&[]).code(exit::RUNTIME);
+    assert!(stopped.stdout.contains("leftover: user") && stopped.stdout.contains("userName \"alice@contoso.com\""));
+    assert!(stopped.stdout.contains("re-run with --clean"), "{}", stopped.stdout);
+    let cleaned = run(&["--clean"]).code(exit::OK);
+    assert!(cleaned.stdout.contains("--clean deleted: user"), "{}", cleaned.stdout);
+
+    let dir = std::env::temp_dir().join(format!("entrasim-isolation-{}", std::process::id()));
+    let snaps = dir.to_string_lossy();
+    let _ = run(&["--snapshots", &snaps, "--accept"]).code(exit::OK);
+    let tagged = run(&["--snapshots", &snaps, "--unique-names"]).code(exit::OK);
+    assert!(!tagged.stdout.contains("drifted"), "{}", tagged.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = stop.send(());
 }

@@ -3,9 +3,11 @@
 //! look its values up again and delete whatever is still there — an object whose create answer never
 //! came back. `--keep` lists the objects instead of deleting them.
 
+use futures::StreamExt as _;
 use serde_json::Value as Json;
 
-use super::setup::{find, Prepared};
+use super::find::{find, IN_FLIGHT};
+use super::setup::Prepared;
 use super::{IsolationOptions, IsolationReport, TargetObject, Undeletable};
 use crate::engine::action::{describe_failure, Sent};
 use crate::engine::cds::Cds;
@@ -43,7 +45,11 @@ pub async fn cleanup(
     // Objects created without an answer (a timeout) are found by value. Leftovers were gone before
     // the first step, so whatever holds the scenario's values now is the scenario's; after a stop on
     // leftovers, nothing but the seeds (none were sent) is.
-    let sweep = if prepared.clean_start && answering { find(setup, &prepared.keys).await } else { Ok((Vec::new(), Vec::new())) };
+    let sweep = if prepared.clean_start && answering {
+        find(setup, &prepared.keys).await
+    } else {
+        Ok((Vec::new(), Vec::new()))
+    };
     match sweep {
         Ok((remaining, _)) => {
             let remaining = remaining.into_iter().filter(|o| !report.undeletable.iter().any(|u| u.object.id == o.id));
@@ -68,9 +74,10 @@ pub async fn cleanup(
     Cleaned { report, findings, abort }
 }
 
-/// Seeded ids, then linked ones, then ids of creates in the transcript; each once, groups first.
+/// Seeded ids, then ids of creates in the transcript, then linked ones; each once, groups first.
 fn created_objects(seeded: &[TargetObject], cds: &Cds, transcript: &[Exchange]) -> Vec<TargetObject> {
     let mut objects: Vec<TargetObject> = seeded.to_vec();
+    objects.extend(transcript.iter().filter_map(created_by));
     let linked_users = cds.users.values().map(|u| (ObjectKind::User, &u.target_id, &u.alias));
     let linked_groups = cds.groups.values().map(|g| (ObjectKind::Group, &g.target_id, &g.alias));
     objects.extend(linked_users.chain(linked_groups).map(|(kind, id, alias)| TargetObject {
@@ -78,7 +85,6 @@ fn created_objects(seeded: &[TargetObject], cds: &Cds, transcript: &[Exchange]) 
         id: id.clone(),
         name: Some(format!("source {alias}")),
     }));
-    objects.extend(transcript.iter().filter_map(created_by));
     let mut unique: Vec<TargetObject> = Vec::with_capacity(objects.len());
     for object in objects {
         if !object.id.is_empty() && !unique.iter().any(|o| o.kind == object.kind && o.id == object.id) {
@@ -107,27 +113,39 @@ fn created_by(e: &Exchange) -> Option<TargetObject> {
     Some(TargetObject { kind, id: id.to_string(), name })
 }
 
-/// Deletes each object; after the first DELETE without an answer the rest are not tried (each would
-/// wait out the timeout too). False when that happened.
+/// Deletes the objects, groups before users, [`IN_FLIGHT`] at a time; after the first DELETE without
+/// an answer the rest are not tried (each would wait out the timeout too). False when that happened.
 async fn delete_all(setup: &Client, objects: Vec<TargetObject>, report: &mut IsolationReport) -> bool {
-    let mut answering = true;
-    for object in objects {
-        if !answering {
-            let reason = "not tried: the target stopped answering".to_string();
-            report.undeletable.push(Undeletable { object, reason });
-            continue;
-        }
-        match delete(setup, &object).await {
-            Ok(true) => report.deleted.push(object),
-            Ok(false) => {}
-            Err(Failure::Answered(reason)) => report.undeletable.push(Undeletable { object, reason }),
-            Err(Failure::NoAnswer(reason)) => {
-                answering = false;
-                report.undeletable.push(Undeletable { object, reason });
+    let (groups, users): (Vec<_>, Vec<_>) = objects.into_iter().partition(|o| o.kind == ObjectKind::Group);
+    for batch in [groups, users] {
+        let mut answers = futures::stream::iter(batch.iter().enumerate())
+            .map(|(i, object)| async move { (i, delete(setup, object).await) })
+            .buffered(IN_FLIGHT);
+        let mut stopped_at = None;
+        while let Some((i, outcome)) = answers.next().await {
+            let object = batch[i].clone();
+            match outcome {
+                Ok(true) => report.deleted.push(object),
+                Ok(false) => {}
+                Err(Failure::Answered(reason)) => report.undeletable.push(Undeletable { object, reason }),
+                Err(Failure::NoAnswer(reason)) => {
+                    report.undeletable.push(Undeletable { object, reason });
+                    stopped_at = Some(i);
+                    break;
+                }
             }
         }
+        drop(answers);
+        if let Some(i) = stopped_at {
+            // Requests still in flight are dropped: whether they deleted anything is unknown.
+            let reason = "not confirmed: the target stopped answering";
+            report.undeletable.extend(
+                batch[i + 1..].iter().map(|object| Undeletable { object: object.clone(), reason: reason.into() }),
+            );
+            return false;
+        }
     }
-    answering
+    true
 }
 
 /// Why a DELETE did not delete.

@@ -19,6 +19,7 @@
 //! shows in the Entra transcript or in snapshots.
 
 mod cleanup;
+mod find;
 mod setup;
 pub mod tag;
 pub mod values;

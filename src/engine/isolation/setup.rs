@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use futures::StreamExt as _;
 use serde_json::Value as Json;
 
 use super::cleanup::delete;
+use super::find::find;
 use super::values::{scenario_keys, unique_attribute, Key};
 use super::{IsolationOptions, IsolationReport, TargetObject, Undeletable};
 use crate::engine::action::{describe_failure, Sent};
@@ -15,9 +15,6 @@ use crate::engine::result::{Abort, AbortKind, Finding, FindingKind, ObjectKind};
 use crate::engine::source::Mapper;
 use crate::scenario::Scenario;
 use crate::scim::client::{Client, ClientError, Method, Request};
-
-/// Lookups in flight at once.
-const LOOKUPS_IN_FLIGHT: usize = 8;
 
 /// What the setup before the first step did, and what cleanup needs afterwards.
 #[derive(Debug, Default)]
@@ -136,55 +133,6 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
     }
 }
 
-/// Looks every value up; the objects found (once each, in key order) and warnings about lookups the
-/// endpoint refused. `Err` when a lookup got no answer at all: the scenario cannot start.
-pub(super) async fn find(setup: &Client, keys: &BTreeSet<Key>) -> Result<(Vec<TargetObject>, Vec<Finding>), Abort> {
-    let mut answers = futures::stream::iter(keys.iter())
-        .map(|key| async move { (key, setup.send(&lookup(key)).await) })
-        .buffered(LOOKUPS_IN_FLIGHT);
-    let mut found: Vec<TargetObject> = Vec::new();
-    let mut findings = Vec::new();
-    // The first lookup without an answer ends the search (the others in flight are dropped), so an
-    // endpoint that never answers costs one timeout, not one per value.
-    while let Some((key, answer)) = answers.next().await {
-        let exchange = match answer {
-            Ok(e) => e,
-            Err(err) => {
-                let message = format!("setup: the target did not answer the leftover lookup: {err}");
-                return Err(Abort { kind: AbortKind::Unreachable, message });
-            }
-        };
-        let resources = match exchange.status {
-            Some(200) => exchange.response_body.json().and_then(|b| b.get("Resources")).and_then(Json::as_array),
-            // No match, said the way Entra quarantines for (the steps will say so too).
-            Some(404) => None,
-            _ => {
-                let why = describe_failure(&Sent::Answer(exchange.clone()));
-                findings.push(Finding::warning(
-                    FindingKind::Setup,
-                    format!("leftovers with {} cannot be detected: {why}", key.describe()),
-                ));
-                None
-            }
-        };
-        for resource in resources.into_iter().flatten() {
-            let Some(id) = resource.get("id").and_then(Json::as_str) else { continue };
-            if !found.iter().any(|o| o.kind == key.kind && o.id == id) {
-                found.push(TargetObject { kind: key.kind, id: id.to_string(), name: Some(key.describe()) });
-            }
-        }
-    }
-    Ok((found, findings))
-}
-
-fn lookup(key: &Key) -> Request {
-    let filter = crate::engine::matching::filter(&key.attribute, &key.value);
-    match key.kind {
-        ObjectKind::User => Request::get_filtered("/Users", filter),
-        ObjectKind::Group => Request::get_filtered("/Groups", filter).query("excludedAttributes", "members"),
-    }
-}
-
 /// Creates the seeds in order; the first one refused stops the scenario with a finding naming it.
 async fn seed(setup: &Client, seeds: &[(ObjectKind, Json)], prepared: &mut Prepared) {
     for (kind, body) in seeds {
@@ -202,7 +150,9 @@ async fn seed(setup: &Client, seeds: &[(ObjectKind, Json)], prepared: &mut Prepa
                 None => format!("{} answered {} without an `id`", e.request_line(), e.status.unwrap_or(0)),
             },
             Ok(e) => describe_failure(&Sent::Answer(e)),
-            Err(ClientError::Transport { exchange, kind: why, .. }) => describe_failure(&Sent::NoAnswer(*exchange, why)),
+            Err(ClientError::Transport { exchange, kind: why, .. }) => {
+                describe_failure(&Sent::NoAnswer(*exchange, why))
+            }
             Err(err) => err.to_string(),
         };
         prepared.findings.push(Finding::error(FindingKind::Setup, format!("seeding {table} {name}: {failure}")));

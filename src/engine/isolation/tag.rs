@@ -126,7 +126,13 @@ impl Mapper for TaggingMapper<'_> {
         self.inner.specs(kind)
     }
 
-    fn evaluate(&self, kind: ObjectKind, index: usize, source: &SourceObject, evaluation: u64) -> Result<Value, String> {
+    fn evaluate(
+        &self,
+        kind: ObjectKind,
+        index: usize,
+        source: &SourceObject,
+        evaluation: u64,
+    ) -> Result<Value, String> {
         let value = self.inner.evaluate(kind, index, source, evaluation)?;
         let specs = self.inner.specs(kind);
         let tagged = specs.get(index).is_some_and(|s| name_like_path(&s.target));
