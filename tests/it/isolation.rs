@@ -218,7 +218,7 @@ async fn a_refused_seed_stops_the_scenario_and_names_the_seed() {
 #[tokio::test]
 async fn an_object_cleanup_cannot_delete_is_listed_and_exits_4() {
     let server = endpoint().await;
-    let proxy = refuse_deletes(&server).await;
+    let proxy = proxy(&server, Meddle::RefuseDeletes).await;
     let auth = Auth::Bearer(Secret::new(server.token()));
     let result = run_text(ALICE, Target::Url { url: proxy.clone(), auth }, &RunOptions::default()).await;
     assert_eq!(result.aborted.as_ref().map(|a| a.kind), Some(AbortKind::CleanupFailed));
@@ -234,18 +234,34 @@ async fn an_object_cleanup_cannot_delete_is_listed_and_exits_4() {
     assert_eq!(held(&server), (1, 1));
 }
 
-/// A proxy in front of `server` that answers `405` to every DELETE; returns its SCIM base URL.
-async fn refuse_deletes(server: &ServerHandle) -> String {
+/// What a [`proxy`] does besides forwarding.
+#[derive(Clone)]
+enum Meddle {
+    /// Answers `405` to every DELETE.
+    RefuseDeletes,
+    /// Never answers `POST /Groups`; says so on the channel when one arrives.
+    HangGroupCreates(tokio::sync::mpsc::UnboundedSender<()>),
+}
+
+/// A proxy on 127.0.0.1 in front of `server` that meddles as told; returns its SCIM base URL.
+async fn proxy(server: &ServerHandle, meddle: Meddle) -> String {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     use axum::response::IntoResponse;
     let upstream = format!("http://{}", server.addr());
     let client = reqwest::Client::new();
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (upstream, client) = (upstream.clone(), client.clone());
+        let (upstream, client, meddle) = (upstream.clone(), client.clone(), meddle.clone());
         async move {
-            if method == Method::DELETE {
-                return (StatusCode::METHOD_NOT_ALLOWED, "deletes are refused here").into_response();
+            match &meddle {
+                Meddle::RefuseDeletes if method == Method::DELETE => {
+                    return (StatusCode::METHOD_NOT_ALLOWED, "deletes are refused here").into_response();
+                }
+                Meddle::HangGroupCreates(arrived) if method == Method::POST && uri.path().ends_with("/Groups") => {
+                    let _ = arrived.send(());
+                    std::future::pending::<()>().await;
+                }
+                _ => {}
             }
             let mut request = client.request(method, format!("{upstream}{uri}")).body(body);
             for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {
@@ -267,6 +283,41 @@ async fn refuse_deletes(server: &ServerHandle) -> String {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let path = server.url().splitn(4, '/').nth(3).unwrap_or_default().to_string();
     format!("http://{addr}/{path}")
+}
+
+/// Ctrl-C during a step: the step is cancelled, what the scenario created so far is deleted, and the run
+/// exits 4 saying it was interrupted.
+#[test]
+fn ctrl_c_cancels_the_step_and_cleans_up() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let server = endpoint().await;
+        let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+        let url = proxy(&server, Meddle::HangGroupCreates(arrived)).await;
+        let dir = std::env::temp_dir().join(format!("entrasim-ctrl-c-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("s.toml"), ALICE).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_entrasim"))
+            .args(["run", "s.toml", "--target", &url, "--token-env", "T"])
+            .env("T", server.token())
+            .env("NO_COLOR", "1")
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        arrivals.recv().await.expect("the group create arrives");
+        assert_eq!(held(&server), (1, 0), "alice was created");
+        // SAFETY: sending a signal to our own child process, whose id is valid until it is waited for.
+        let sent = unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT) };
+        assert_eq!(sent, 0);
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(i32::from(exit::RUNTIME)), "{stdout}");
+        assert!(stdout.contains("interrupted"), "{stdout}");
+        assert_eq!(held(&server), (0, 0), "alice was deleted");
+        let _ = std::fs::remove_dir_all(&dir);
+    });
 }
 
 /// Every bundled scenario renders the same transcript with and without `--unique-names`.
