@@ -73,8 +73,8 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         let started = Instant::now();
         print_header(p);
         let result = rt.block_on(run_one(p, target.clone(), &options, ctx, args.verbose))?;
-        print_status(&result);
         print_isolation(&result);
+        print_status(&result);
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::transcript::render(&result, None, &secrets);
@@ -131,22 +131,14 @@ fn interrupt_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
     rx
 }
 
-/// What isolation did against a `--target`, when there is something to say: leftovers, what `--clean`
-/// deleted, what `--keep` left, what could not be deleted.
+/// What isolation did against a `--target` besides its findings (leftovers and objects that could not
+/// be deleted are findings, shown with the others): what `--clean` deleted and what `--keep` left.
 fn print_isolation(result: &ScenarioResult) {
     let Some(report) = &result.isolation else { return };
-    let lists = [
-        ("leftover:", &report.leftovers, report.cleaned.is_empty()),
-        ("--clean deleted:", &report.cleaned, true),
-        ("--keep left:", &report.kept, true),
-    ];
-    for (label, objects, show) in lists {
-        for object in objects.iter().filter(|_| show) {
+    for (label, objects) in [("--clean deleted:", &report.cleaned), ("--keep left:", &report.kept)] {
+        for object in objects {
             println!("  {} {}", label.yellow(), object.describe());
         }
-    }
-    for u in &report.undeletable {
-        println!("  {} {}: {}", "not deleted:".red(), u.object.describe(), u.reason);
     }
 }
 

@@ -443,7 +443,8 @@ fn the_isolation_flags_from_the_command_line() {
         kept.stdout
     );
     let stopped = run(&[]).code(exit::RUNTIME);
-    assert!(stopped.stdout.contains("leftover: user") && stopped.stdout.contains("userName \"alice@contoso.com\""));
+    assert!(stopped.stdout.contains("leftover in the target: user"), "{}", stopped.stdout);
+    assert!(stopped.stdout.contains("(userName \"alice@contoso.com\")"), "{}", stopped.stdout);
     assert!(stopped.stdout.contains("re-run with --clean"), "{}", stopped.stdout);
     let cleaned = run(&["--clean"]).code(exit::OK);
     assert!(cleaned.stdout.contains("--clean deleted: user"), "{}", cleaned.stdout);
