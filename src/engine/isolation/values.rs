@@ -99,3 +99,77 @@ fn text(value: &Json) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::mapper::SetMapper;
+
+    const SCENARIO: &str = r#"
+description = "keys"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+mailNickname = "alice"
+
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+
+[[target.users]]
+userName = "bob@contoso.com"
+externalId = "bob"
+
+[[steps]]
+cycle = "initial"
+
+[[steps]]
+add = { id = "carol", userPrincipalName = "carol@contoso.com", mailNickname = "carol" }
+
+[[steps]]
+update = "alice"
+set = { userPrincipalName = "alice.doe@contoso.com" }
+
+[[steps]]
+rename_group = "eng"
+to = "Engineering Team"
+"#;
+
+    fn keys(mapping: &str) -> Vec<String> {
+        let scenario = crate::scenario::parse_str("s.toml", SCENARIO, Path::new(".")).expect("parses").scenario;
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/failures");
+        let set = crate::mapping::load(mapping, &base).expect("loads").set;
+        let mapper = SetMapper::new(set, 0);
+        let seeds: Vec<(ObjectKind, Json)> =
+            scenario.target.users.iter().map(|u| (ObjectKind::User, u.value.clone())).collect();
+        let kind = |k: &Key| if k.kind == ObjectKind::User { "user" } else { "group" };
+        scenario_keys(&scenario, &mapper, &seeds).iter().map(|k| format!("{} {}", kind(k), k.describe())).collect()
+    }
+
+    #[test]
+    fn every_value_the_scenario_will_have_is_a_key() {
+        assert_eq!(
+            keys("entra-default"),
+            [
+                r#"user userName "alice.doe@contoso.com""#,
+                r#"user userName "alice@contoso.com""#,
+                r#"user userName "bob@contoso.com""#,
+                r#"user userName "carol@contoso.com""#,
+                r#"group displayName "Engineering""#,
+                r#"group displayName "Engineering Team""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn an_external_id_matching_mapping_adds_its_matching_values() {
+        let keys = keys("externalid-matching.mapping");
+        for expected in [r#"user externalId "alice""#, r#"user externalId "carol""#, r#"user externalId "bob""#] {
+            assert!(keys.iter().any(|k| k == expected), "{expected} missing from {keys:?}");
+        }
+        assert!(keys.iter().any(|k| k == r#"user userName "alice@contoso.com""#), "{keys:?}");
+    }
+}
