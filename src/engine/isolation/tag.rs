@@ -94,10 +94,10 @@ fn name_like(attribute: &str) -> bool {
 }
 
 /// True for a target path whose values name or identify an object: `userName`, `displayName`,
-/// `externalId`, `nickName` and e-mail addresses (`emails[type eq "work"].value`).
+/// `externalId`, `nickName` and e-mail addresses (`emails[type eq "work"].value`, not `.primary`).
 pub fn name_like_path(target: &str) -> bool {
     let target = target.rsplit_once(':').map_or(target, |(_, attr)| attr);
-    name_like(target) || target.starts_with("emails")
+    name_like(target) || (target.starts_with("emails") && target.ends_with("value"))
 }
 
 /// A [`Mapper`] whose name-like values carry the run tag; everything else is the inner mapper's.
@@ -192,6 +192,7 @@ mod tests {
         assert!(name_like_path("emails[type eq \"work\"].value"));
         assert!(name_like_path("urn:ietf:params:scim:schemas:core:2.0:User:displayName"));
         assert!(!name_like_path("title"));
+        assert!(!name_like_path("emails[type eq \"work\"].primary"));
         assert!(!name_like_path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
     }
 }
