@@ -241,6 +241,8 @@ enum Meddle {
     RefuseDeletes,
     /// Never answers `POST /Groups`; says so on the channel when one arrives.
     HangGroupCreates(tokio::sync::mpsc::UnboundedSender<()>),
+    /// Answers `400` to every filtered query.
+    RefuseFilters,
 }
 
 /// A proxy on 127.0.0.1 in front of `server` that meddles as told; returns its SCIM base URL.
@@ -256,6 +258,9 @@ async fn proxy(server: &ServerHandle, meddle: Meddle) -> String {
             match &meddle {
                 Meddle::RefuseDeletes if method == Method::DELETE => {
                     return (StatusCode::METHOD_NOT_ALLOWED, "deletes are refused here").into_response();
+                }
+                Meddle::RefuseFilters if uri.query().is_some_and(|q| q.contains("filter=")) => {
+                    return (StatusCode::BAD_REQUEST, "no filters here").into_response();
                 }
                 Meddle::HangGroupCreates(arrived) if method == Method::POST && uri.path().ends_with("/Groups") => {
                     let _ = arrived.send(());
@@ -318,6 +323,22 @@ fn ctrl_c_cancels_the_step_and_cleans_up() {
         assert_eq!(held(&server), (0, 0), "alice was deleted");
         let _ = std::fs::remove_dir_all(&dir);
     });
+}
+
+/// An endpoint that refuses the lookups gets one warning, not one per value, and the scenario runs; what
+/// it created is still deleted by id.
+#[tokio::test]
+async fn refused_lookups_give_one_warning_and_the_scenario_runs() {
+    let server = endpoint().await;
+    let url = proxy(&server, Meddle::RefuseFilters).await;
+    let auth = Auth::Bearer(Secret::new(server.token()));
+    let result = run_text(ALICE, Target::Url { url, auth }, &RunOptions::default()).await;
+    let setup: Vec<&str> =
+        result.findings.iter().filter(|f| f.kind == FindingKind::Setup).map(|f| f.message.as_str()).collect();
+    assert_eq!(setup.len(), 1, "{setup:?}");
+    assert!(setup[0].starts_with("leftovers from earlier runs cannot be detected: target returned 400 for GET"));
+    assert!(result.aborted.is_none() && !result.steps.is_empty());
+    assert_eq!(held(&server), (0, 0));
 }
 
 /// Every bundled scenario renders the same transcript with and without `--unique-names`.

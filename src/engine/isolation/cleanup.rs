@@ -42,14 +42,11 @@ pub async fn cleanup(
     }
     let undeletable_before = report.undeletable.len();
     let answering = delete_all(setup, created, &mut report).await;
-    // Objects created without an answer (a timeout) are found by value. Leftovers were gone before
-    // the first step, so whatever holds the scenario's values now is the scenario's; after a stop on
-    // leftovers, nothing but the seeds (none were sent) is.
-    let sweep = if prepared.clean_start && answering {
-        find(setup, &prepared.keys).await
-    } else {
-        Ok((Vec::new(), Vec::new()))
-    };
+    // Objects created without an answer (a timeout) are found by value. When no object held the
+    // scenario's values before its first step, whatever holds them now is the scenario's; otherwise
+    // (leftovers kept, or a search the endpoint refused) only what is known by id is.
+    let sweep =
+        if prepared.clean_start && answering { find(setup, &prepared.keys).await } else { Ok((Vec::new(), None)) };
     match sweep {
         Ok((remaining, _)) => {
             let remaining = remaining.into_iter().filter(|o| !report.undeletable.iter().any(|u| u.object.id == o.id));

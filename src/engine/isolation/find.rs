@@ -20,14 +20,14 @@ const LISTING_WORTH_ASKING: usize = 20;
 /// Resources asked for per page of a listing.
 const PAGE: usize = 500;
 
-/// The objects holding any of the values (each once, in key order), and warnings about queries the
-/// endpoint refused. `Err` when a request got no answer at all.
+/// The objects holding any of the values (each once, in key order), and a warning when the endpoint
+/// refused a query: the search stops there (a refusal is rarely about one value: the filter or the
+/// token is not accepted), so what was found is incomplete. `Err` when a request got no answer at all.
 pub(super) async fn find(
     setup: &Client,
     keys: &std::collections::BTreeSet<Key>,
-) -> Result<(Vec<TargetObject>, Vec<Finding>), Abort> {
+) -> Result<(Vec<TargetObject>, Option<Finding>), Abort> {
     let mut found = Vec::new();
-    let mut findings = Vec::new();
     for kind in [ObjectKind::User, ObjectKind::Group] {
         let (listable, mut queried): (Vec<&Key>, Vec<&Key>) =
             keys.iter().filter(|k| k.kind == kind).partition(|k| is_top_level(&k.attribute));
@@ -45,9 +45,11 @@ pub(super) async fn find(
         } else {
             queried.extend(listable);
         }
-        query_each(setup, &queried, &mut found, &mut findings).await?;
+        if let Some(refused) = query_each(setup, &queried, &mut found).await? {
+            return Ok((found, Some(refused)));
+        }
     }
-    Ok((found, findings))
+    Ok((found, None))
 }
 
 fn is_top_level(attribute: &str) -> bool {
@@ -122,13 +124,8 @@ fn list_body(e: &Exchange) -> Option<&Json> {
     (e.status == Some(200)).then(|| e.response_body.json()).flatten()
 }
 
-/// One filtered query per value, [`IN_FLIGHT`] at a time.
-async fn query_each(
-    setup: &Client,
-    keys: &[&Key],
-    found: &mut Vec<TargetObject>,
-    findings: &mut Vec<Finding>,
-) -> Result<(), Abort> {
+/// One filtered query per value, [`IN_FLIGHT`] at a time, until one is refused (the warning returned).
+async fn query_each(setup: &Client, keys: &[&Key], found: &mut Vec<TargetObject>) -> Result<Option<Finding>, Abort> {
     let mut answers = futures::stream::iter(keys.iter().copied())
         .map(|key| async move { (key, setup.send(&lookup(key)).await) })
         .buffered(IN_FLIGHT);
@@ -139,19 +136,16 @@ async fn query_each(
             // No match, said the way Entra quarantines for (the steps will say so too).
             Some(404) => None,
             _ => {
-                let why = describe_failure(&Sent::Answer(exchange.clone()));
-                findings.push(Finding::warning(
-                    FindingKind::Setup,
-                    format!("leftovers with {} cannot be detected: {why}", key.describe()),
-                ));
-                None
+                let why = describe_failure(&Sent::Answer(exchange));
+                let message = format!("leftovers from earlier runs cannot be detected: {why}");
+                return Ok(Some(Finding::warning(FindingKind::Setup, message)));
             }
         };
         for resource in resources.into_iter().flatten() {
             add(found, key, resource);
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn lookup(key: &Key) -> Request {

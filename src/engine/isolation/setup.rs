@@ -29,8 +29,8 @@ pub struct Prepared {
     pub findings: Vec<Finding>,
     /// Set when the scenario must not run its steps.
     pub stop: Option<Abort>,
-    /// True when no object held the scenario's values before its first step (none found, or all
-    /// cleaned): whatever holds them afterwards is the scenario's own.
+    /// True when no object held the scenario's values before its first step (the search was complete
+    /// and found none, or all were cleaned): whatever holds them afterwards is the scenario's own.
     pub clean_start: bool,
 }
 
@@ -80,10 +80,11 @@ fn seed_resources(scenario: &Scenario, options: &IsolationOptions) -> Vec<(Objec
 }
 
 async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &mut Prepared) {
-    let leftovers = match find(setup, &prepared.keys).await {
-        Ok((found, findings)) => {
-            prepared.findings.extend(findings);
-            found
+    let (leftovers, complete) = match find(setup, &prepared.keys).await {
+        Ok((found, refused)) => {
+            let complete = refused.is_none();
+            prepared.findings.extend(refused);
+            (found, complete)
         }
         Err(abort) => {
             prepared.stop = Some(abort);
@@ -91,7 +92,7 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
         }
     };
     if leftovers.is_empty() {
-        prepared.clean_start = true;
+        prepared.clean_start = complete;
         return;
     }
     prepared.report.leftovers = leftovers.clone();
@@ -123,7 +124,7 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
             }
         }
     }
-    prepared.clean_start = prepared.report.undeletable.is_empty();
+    prepared.clean_start = complete && prepared.report.undeletable.is_empty();
     if !prepared.report.undeletable.is_empty() {
         let message = format!(
             "--clean could not delete {} leftover object(s); nothing was written",
