@@ -100,7 +100,7 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
         for object in &leftovers {
             prepared.findings.push(Finding::error(
                 FindingKind::Setup,
-                format!("leftover in the target: {} is not one of the scenario's seeds", object.describe()),
+                format!("leftover in the target: {} was there before the scenario started", object.describe()),
             ));
         }
         let message = format!(
