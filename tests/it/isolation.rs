@@ -478,3 +478,18 @@ fn the_isolation_flags_from_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = stop.send(());
 }
+
+/// A name a `target_edit` step sets carries the tag too, and the transcript still reads as without it.
+#[tokio::test]
+async fn target_edits_set_tagged_names() {
+    let text = format!(
+        "{ALICE}\n[[steps]]\ntarget_edit = \"alice\"\nset = {{ displayName = \"By hand\" }}\n\n[[steps]]\nrestart = true\nexpect = {{ updates = 1 }}\n"
+    );
+    let plain = run_text(&text, Target::Embedded, &RunOptions::default()).await;
+    let tagged = run_text(&text, Target::Embedded, &isolation(false, false, Some("k4m9x2"))).await;
+    assert!(tagged.passed(), "{}", problems(&tagged));
+    let answers: Vec<String> = tagged.transcript.iter().map(|e| format!("{:?}", e.response_body)).collect();
+    assert!(answers.iter().any(|a| a.contains("By hand-esk4m9x2")), "{answers:?}");
+    let render = |r: &ScenarioResult| snapshot::render(r, Some(&r.base_url), &[]);
+    assert_eq!(render(&plain), render(&tagged));
+}

@@ -50,10 +50,7 @@ impl RunTag {
 
     /// `value` with the tag: before the `@` of an address, else at the end.
     pub fn apply(&self, value: &str) -> String {
-        match value.split_once('@') {
-            Some((local, domain)) => format!("{local}{}@{domain}", self.0),
-            None => format!("{value}{}", self.0),
-        }
+        apply_tag(value, &self.0)
     }
 
     /// `text` with every occurrence of the tag (in any case) removed.
@@ -77,6 +74,14 @@ impl RunTag {
                 _ => {}
             }
         }
+    }
+}
+
+/// `value` with `tag`: before the `@` of an address, else at the end.
+pub fn apply_tag(value: &str, tag: &str) -> String {
+    match value.split_once('@') {
+        Some((local, domain)) => format!("{local}{tag}@{domain}"),
+        None => format!("{value}{tag}"),
     }
 }
 
