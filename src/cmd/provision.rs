@@ -46,7 +46,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     }];
     let options = RunOptions {
         timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
-        isolation: run::isolation_options(&args.isolation),
+        isolation: run::isolation_options(&args.isolation, &target),
         ..RunOptions::default()
     };
     let name = args.scenario.display().to_string();

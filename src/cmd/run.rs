@@ -55,7 +55,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
-        isolation: isolation_options(&args.isolation),
+        isolation: isolation_options(&args.isolation, &target),
         ..RunOptions::default()
     };
     let secrets: Vec<String> = target_secret(&target).into_iter().collect();
@@ -105,8 +105,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     Ok(report.exit_code())
 }
 
-/// The isolation flags as engine options; `--unique-names` draws this run's tag.
-pub fn isolation_options(args: &IsolationArgs) -> IsolationOptions {
+/// The isolation flags as engine options; `--unique-names` draws this run's tag. `--clean` and `--keep`
+/// without a `--target` get a warning: each scenario's embedded endpoint starts empty and ends with it.
+pub fn isolation_options(args: &IsolationArgs, target: &Target) -> IsolationOptions {
+    if matches!(target, Target::Embedded) && (args.clean || args.keep) {
+        eprintln!(
+            "{} --clean and --keep act on a --target only: each scenario's embedded endpoint starts empty and stops with it",
+            "warning:".yellow().bold()
+        );
+    }
     IsolationOptions {
         clean: args.clean,
         keep: args.keep,
