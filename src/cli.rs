@@ -129,6 +129,25 @@ pub struct ReportArgs {
     pub report_json: Option<PathBuf>,
 }
 
+/// What a run leaves in a `--target` it shares with other runs.
+#[derive(Debug, Clone, Args, Default)]
+pub struct IsolationArgs {
+    /// Against a --target: delete objects an earlier run left holding values a scenario uses (listing
+    /// them) instead of stopping that scenario with exit 4.
+    #[arg(long)]
+    pub clean: bool,
+
+    /// Against a --target: leave what each scenario created or seeded in the target for inspection,
+    /// instead of deleting it after the scenario's last step.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Append a short run tag to every name sent (userName, e-mail addresses, displayName, externalId,
+    /// group names, seeds), so parallel runs can share one endpoint; transcripts and snapshots omit it.
+    #[arg(long)]
+    pub unique_names: bool,
+}
+
 /// `entrasim run`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct RunArgs {
@@ -143,6 +162,10 @@ pub struct RunArgs {
     /// Speak this dialect whatever the tenant URL and the scenarios say.
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
+
+    /// Leftovers, cleanup and unique names against a shared endpoint.
+    #[command(flatten)]
+    pub isolation: IsolationArgs,
 
     /// After each scenario, check that the endpoint reaches a steady state.
     #[arg(long)]
@@ -209,6 +232,10 @@ pub struct ProvisionArgs {
     /// Connection to the endpoint.
     #[command(flatten)]
     pub target: TargetArgs,
+
+    /// Leftovers, cleanup and unique names against a shared endpoint.
+    #[command(flatten)]
+    pub isolation: IsolationArgs,
 
     /// Print the report as JSON.
     #[arg(long)]

@@ -9,5 +9,6 @@ pub const FINDINGS: u8 = 1;
 pub const USAGE: u8 = 2;
 /// A scenario, mapping or other input file did not parse or check. Nothing was sent.
 pub const INVALID: u8 = 3;
-/// The target could not be used (unreachable, authentication refused), or a report could not be written.
+/// The target could not be used (unreachable, authentication refused, leftovers from an earlier run, a
+/// refused seed, objects cleanup could not delete), the run was interrupted, or a report could not be written.
 pub const RUNTIME: u8 = 4;

@@ -203,6 +203,9 @@ async fn measure_engine(
         concurrency: Some(options.concurrency),
         keep_bodies: false,
         object_events: false,
+        // A child endpoint is fresh and ends with the benchmark, as an embedded one would: no leftover
+        // lookups, no cleanup of 100,000 users afterwards. A `--target` is isolated like any run's.
+        isolation: engine::isolation::IsolationOptions { off: child.is_some(), ..Default::default() },
         ..RunOptions::default()
     };
     let endpoint_pid = child.map(|c| c.pid());

@@ -10,7 +10,7 @@ use crate::cli::ProvisionArgs;
 use crate::cmd::run;
 use crate::diagnostic::{self, Diagnostic, Span};
 use crate::directory::ObjectRef;
-use crate::engine::result::{LogStatus, OnDemandResult, StepDetail};
+use crate::engine::result::{FindingKind, LogStatus, OnDemandResult, StepDetail};
 use crate::engine::{self, RunOptions, ScenarioResult};
 use crate::error::Error;
 use crate::exit;
@@ -44,14 +44,20 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
         action_span: Span::default(),
         expect: None,
     }];
-    let options =
-        RunOptions { timeout: std::time::Duration::from_secs(args.target.timeout.max(1)), ..RunOptions::default() };
+    let options = RunOptions {
+        timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
+        isolation: run::isolation_options(&args.isolation, &target),
+        ..RunOptions::default()
+    };
     let name = args.scenario.display().to_string();
     let result = app::runtime()?
         .block_on(engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options))
         .map_err(|e| Error::Target(e.to_string()))?;
     if let Some(abort) = &result.aborted {
-        return Err(Error::Target(abort.message.clone()));
+        // Leftovers, a refused seed or an object cleanup could not delete are named in the findings.
+        let setup = result.findings.iter().filter(|f| f.kind == FindingKind::Setup).map(|f| f.message.clone());
+        let lines: Vec<String> = std::iter::once(abort.message.clone()).chain(setup).collect();
+        return Err(Error::Target(lines.join("\n")));
     }
     let Some(on_demand) = result.steps.iter().find_map(|s| match &s.detail {
         StepDetail::OnDemand(o) => Some(o),

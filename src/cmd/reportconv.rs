@@ -11,7 +11,7 @@ use crate::snapshot::redact::Redactor;
 
 /// The report suite of one scenario run.
 pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) -> Suite {
-    let mut redactor = Redactor::new(&result.aliases, None, &[]);
+    let mut redactor = Redactor::new(&result.aliases, None, &[]).with_run_tag(result.run_tag.as_deref());
     redactor.learn(&result.transcript);
     let mut cases: Vec<Case> = result.steps.iter().map(|s| step_case(s, result, &redactor)).collect();
     let run_findings: Vec<report::Finding> = result.findings.iter().map(|f| finding(f, result, &redactor)).collect();

@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 use colored::Colorize;
 
 use crate::app::{self, Context};
-use crate::cli::{DialectArg, RunArgs, TargetArgs};
+use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
 use crate::cmd::{outputs, reportconv};
 use crate::diagnostic::Diagnostic;
+use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
@@ -58,12 +59,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
+        isolation: isolation_options(&args.isolation, &target),
         ..RunOptions::default()
     };
     let secrets: Vec<String> = target_secret(&target).into_iter().collect();
     let target_name = target_display(&args.target);
 
     let rt = app::runtime()?;
+    let interrupted = rt.block_on(async { interrupt_on_ctrl_c() });
+    let options = RunOptions { cancel: Some(interrupted.clone()), ..options };
     let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
     let mut against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
@@ -75,6 +79,9 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let mut suites = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
+        if *interrupted.borrow() {
+            break;
+        }
         let started = Instant::now();
         let result = rt.block_on(run_one(p, target.clone(), &options, progress, opts.paint))?;
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
@@ -86,6 +93,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
             }
         }
         print!("{}{}", terminal::status_line(&suite, opts.paint), log::render(&result, &suite, &opts, &secrets));
+        print_isolation(&result, opts.paint);
         suites.push(suite);
     }
     let report = report::Report { command: "run".into(), target: target_name, suites };
@@ -100,7 +108,56 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         println!("{drifted} snapshot(s) drifted; re-run with --accept to record the new behaviour");
     }
     outputs::write_reports(&report, &args.reports)?;
+    if *interrupted.borrow() {
+        let not_run = prepared.len() - report.suites.len();
+        println!("interrupted: {not_run} scenario(s) not run");
+        return Ok(crate::exit::RUNTIME);
+    }
     Ok(report.exit_code())
+}
+
+/// The isolation flags as engine options; `--unique-names` draws this run's tag. `--clean` and `--keep`
+/// without a `--target` get a warning: each scenario's embedded endpoint starts empty and ends with it.
+pub fn isolation_options(args: &IsolationArgs, target: &Target) -> IsolationOptions {
+    if matches!(target, Target::Embedded) && (args.clean || args.keep) {
+        eprintln!(
+            "{} --clean and --keep act on a --target only: each scenario's embedded endpoint starts empty and stops with it",
+            "warning:".yellow().bold()
+        );
+    }
+    IsolationOptions {
+        clean: args.clean,
+        keep: args.keep,
+        run_tag: args.unique_names.then(engine::isolation::RunTag::random),
+        off: false,
+    }
+}
+
+/// A flag that turns true at the first Ctrl-C (the current scenario is cancelled and cleaned up); a
+/// second Ctrl-C exits at once. Call inside the runtime.
+fn interrupt_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted: cancelling the current scenario and cleaning up (Ctrl-C again to quit at once)");
+            let _ = tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(crate::exit::RUNTIME));
+            }
+        }
+    });
+    rx
+}
+
+/// What isolation did against a `--target` besides its findings (leftovers and objects that could not
+/// be deleted are findings, shown with the others): what `--clean` deleted and what `--keep` left.
+fn print_isolation(result: &ScenarioResult, paint: Paint) {
+    let Some(report) = &result.isolation else { return };
+    for (label, objects) in [("--clean deleted:", &report.cleaned), ("--keep left:", &report.kept)] {
+        for object in objects {
+            println!("      {} {}", paint.yellow(label), object.describe());
+        }
+    }
 }
 
 /// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.

@@ -39,6 +39,7 @@ pub mod diff;
 pub mod escrow;
 mod groups;
 mod inflight;
+pub mod isolation;
 pub mod log;
 mod manager;
 pub mod mapper;

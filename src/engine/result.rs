@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::engine::dialect::Dialect;
 pub use crate::engine::escrow::EscrowCounts;
+use crate::engine::isolation::IsolationReport;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
@@ -48,6 +49,11 @@ pub struct ScenarioResult {
     /// The base URL requests went to (not serialised: the embedded endpoint's port changes every run).
     #[serde(skip)]
     pub base_url: String,
+    /// Leftovers found, and what was deleted or kept after the last step (runs against a `--target`).
+    pub isolation: Option<IsolationReport>,
+    /// The `--unique-names` tag the run appended to names; transcripts remove it.
+    #[serde(skip)]
+    pub run_tag: Option<String>,
 }
 
 impl ScenarioResult {
@@ -76,7 +82,7 @@ impl ScenarioResult {
     }
 }
 
-/// Why a run stopped early.
+/// Why a run stopped early, or why its setup or cleanup failed: either calls for exit 4.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Abort {
     /// Classification.
@@ -94,6 +100,15 @@ pub enum AbortKind {
     Unreachable,
     /// The endpoint refused the credentials (401/403 on Test Connection).
     AuthRefused,
+    /// Objects from an earlier run hold values the scenario uses (or `--clean` could not delete them):
+    /// no step ran.
+    Leftovers,
+    /// A `[target]` seed could not be created: no step ran.
+    SetupFailed,
+    /// Interrupted (Ctrl-C): the current step was cancelled and the later ones did not run.
+    Interrupted,
+    /// Every step ran, but cleanup could not delete some objects the scenario created.
+    CleanupFailed,
 }
 
 /// A target id (or probe value) and the alias transcripts show instead.

@@ -7,9 +7,10 @@ use std::time::Duration;
 use crate::engine::action::Actor;
 use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
+use crate::engine::isolation::{self, IsolationOptions, TaggingMapper};
 use crate::engine::mapper::SetMapper;
 use crate::engine::result::{
-    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, ScenarioResult, StepDetail, Summary,
+    Abort, AbortKind, CycleResult, Event, Finding, JobState, ScenarioResult, StepDetail, Summary,
 };
 use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
@@ -17,7 +18,7 @@ use crate::engine::step::{run_step, StepEnv};
 use crate::exit;
 use crate::mapping::MappingSet;
 use crate::scenario::{self, Scenario, Step};
-use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Method, Request, Secret};
+use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Secret};
 use crate::server::{self, ServerConfig, Switches};
 
 /// Where the run sends its requests.
@@ -70,6 +71,11 @@ pub struct RunOptions {
     pub ca_cert: Option<Vec<u8>>,
     /// Accept any TLS certificate.
     pub insecure: bool,
+    /// Leftover checks and cleanup against a `--target`, and `--unique-names`.
+    pub isolation: IsolationOptions,
+    /// Becomes true when the run is interrupted (Ctrl-C): the current step is cancelled, no further
+    /// step runs, and cleanup still happens.
+    pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// Requests in flight while users are exported, unless a scenario or `--concurrency` says otherwise.
@@ -94,6 +100,8 @@ impl Default for RunOptions {
             object_events: true,
             ca_cert: None,
             insecure: false,
+            isolation: IsolationOptions::default(),
+            cancel: None,
         }
     }
 }
@@ -205,6 +213,17 @@ pub async fn run_with_mapper(
         .unwrap_or_else(|| Dialect::from_flag(client.tenant().flag));
     let base = client.tenant().base.clone();
     let setup = Client::new(setup_config)?;
+    let tagging;
+    let mapper: &dyn Mapper = match &options.isolation.run_tag {
+        Some(tag) => {
+            tagging = TaggingMapper::new(mapper, tag.clone());
+            &tagging
+        }
+        None => mapper,
+    };
+    // A fresh embedded endpoint holds nothing and dies with the run: only a `--target` is isolated.
+    let isolate = handle.is_none() && !options.isolation.off;
+    let prepared = isolation::before_steps(&setup, scenario, mapper, &options.isolation, isolate).await;
     let mut engine = Engine::new(
         Actor::new(client, options.max_retry_wait).with_sleep_budget(options.retry_sleep_budget),
         dialect,
@@ -219,13 +238,15 @@ pub async fn run_with_mapper(
         dialect,
         target: if handle.is_some() { "embedded".into() } else { base.clone() },
         steps: Vec::new(),
-        findings: seed_target(&setup, scenario).await,
-        aborted: None,
+        findings: prepared.findings.clone(),
+        aborted: prepared.stop.clone(),
         summary: Summary::default(),
         aliases: Vec::new(),
         transcript: Vec::new(),
         records: Vec::new(),
         base_url: base.clone(),
+        isolation: None,
+        run_tag: options.isolation.run_tag.as_ref().map(|t| t.as_str().to_string()),
     };
     let mut dir = scenario.directory.clone();
     let secrets: Vec<String> = match &auth {
@@ -241,10 +262,20 @@ pub async fn run_with_mapper(
     if options.steady {
         steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
     }
-    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets };
+    if result.aborted.is_some() {
+        steps.clear();
+    }
+    let run_tag = result.run_tag.as_deref();
+    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets, run_tag };
+    let mut cancel = options.cancel.clone();
     for (index, label, step) in steps {
         engine.emit(Event::StepStarted { index, label: label.clone() });
-        let step_result = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step).await;
+        let step = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step);
+        let Some(step_result) = isolation::unless_cancelled(cancel.as_mut(), step).await else {
+            let message = "interrupted: the current step was cancelled and the later ones did not run".to_string();
+            result.aborted = Some(Abort { kind: AbortKind::Interrupted, message });
+            break;
+        };
         engine.emit(Event::StepFinished { index, outcome: step_result.0.outcome });
         result.steps.push(step_result.0);
         if let Some(abort) = step_result.1 {
@@ -263,6 +294,12 @@ pub async fn run_with_mapper(
         result.records = transcript.records();
     } else {
         result.transcript = transcript.exchanges();
+    }
+    if isolate {
+        let cleaned = isolation::cleanup(&setup, prepared, &engine.cds, &result.transcript, &options.isolation).await;
+        result.findings.extend(cleaned.findings);
+        result.aborted = result.aborted.take().or(cleaned.abort);
+        result.isolation = Some(cleaned.report);
     }
     result.summary = summary(&engine, &result);
     if let Some(h) = handle {
@@ -284,39 +321,6 @@ pub async fn run_scenario(
     let allowed = ObjectActions { create: a.create, update: a.update, delete: a.delete };
     let mapper = SetMapper::new(mapping.clone(), options.seed).with_actions(allowed);
     run_with_mapper(scenario, name, &mapper, target, options).await
-}
-
-async fn seed_target(setup: &Client, scenario: &Scenario) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let seeds = scenario
-        .target
-        .users
-        .iter()
-        .map(|u| ("/Users", u))
-        .chain(scenario.target.groups.iter().map(|g| ("/Groups", g)));
-    for (path, seed) in seeds {
-        let mut body = seed.value.clone();
-        if let Some(obj) = body.as_object_mut() {
-            if !obj.contains_key("schemas") {
-                let urn =
-                    if path == "/Users" { crate::engine::users::USER_URN } else { crate::engine::groups::GROUP_URN };
-                obj.insert("schemas".into(), serde_json::json!([urn]));
-            }
-        }
-        match setup.send(&Request::new(Method::Post, path).body(body)).await {
-            Ok(e) if e.is_success() => {}
-            Ok(e) => findings.push(Finding::error(
-                FindingKind::Transport,
-                format!(
-                    "setup: seeding the target failed: {}",
-                    crate::engine::action::describe_failure(&crate::engine::action::Sent::Answer(e))
-                ),
-            )),
-            Err(err) => findings
-                .push(Finding::error(FindingKind::Transport, format!("setup: seeding the target failed: {err}"))),
-        }
-    }
-    findings
 }
 
 fn summary(engine: &Engine, result: &ScenarioResult) -> Summary {

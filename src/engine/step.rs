@@ -6,6 +6,7 @@
 use chrono::TimeDelta;
 
 use crate::directory::Directory;
+use crate::engine::isolation::tag::{apply_tag, name_like_path, remove_tag};
 use crate::engine::quarantine::{self, Transition};
 use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
@@ -27,6 +28,8 @@ pub(crate) struct StepEnv<'a> {
     pub base: &'a str,
     /// Values redaction hides.
     pub secrets: &'a [String],
+    /// The `--unique-names` tag, which request lines are read without.
+    pub run_tag: Option<&'a str>,
 }
 
 pub(crate) async fn run_step(
@@ -113,7 +116,7 @@ pub(crate) async fn run_step(
             StepDetail::Steady(steady)
         }
         Action::TargetEdit(edit) => {
-            findings.extend(target_edit(engine, env.setup, dir, edit).await);
+            findings.extend(target_edit(engine, env, dir, edit).await);
             StepDetail::Directory { change: action.to_string() }
         }
         Action::Wait(d) => {
@@ -137,8 +140,15 @@ pub(crate) async fn run_step(
     let expectations = match expect {
         None => Vec::new(),
         Some(x) => {
-            let exchanges = engine.actor.client().transcript().since(first);
-            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets);
+            let mut exchanges = engine.actor.client().transcript().since(first);
+            if let Some(tag) = env.run_tag {
+                // Request patterns are written without the `--unique-names` tag.
+                for e in &mut exchanges {
+                    (e.path, e.query) = (remove_tag(&e.path, tag), remove_tag(&e.query, tag));
+                }
+            }
+            let mut redactor =
+                Redactor::new(&engine.aliases.list, Some(env.base), env.secrets).with_run_tag(env.run_tag);
             redactor.learn(&exchanges);
             let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
             let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);
@@ -223,7 +233,7 @@ fn change_faults(endpoint: Option<&ServerHandle>, change: &FaultChange) -> Vec<F
     }
 }
 
-async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {
+async fn target_edit(engine: &Engine, env: &StepEnv<'_>, dir: &Directory, edit: &scenario::TargetEdit) -> Vec<Finding> {
     let (path, target_id) = match &edit.object {
         ObjectAlias::User(a) => {
             let oid = dir.user_id(a).and_then(|id| dir.user(id)).map(|u| u.object_id().to_string());
@@ -240,11 +250,16 @@ async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &sc
             format!("target_edit: `{}` is not linked to a target object yet", edit.object.alias()),
         )];
     };
+    // A name set in the target carries the `--unique-names` tag like every other name the run sends.
+    let tagged = |path: &str, value: &serde_json::Value| match (env.run_tag, value) {
+        (Some(tag), serde_json::Value::String(s)) if name_like_path(path) => serde_json::json!(apply_tag(s, tag)),
+        _ => value.clone(),
+    };
     let mut ops: Vec<serde_json::Value> =
-        edit.set.iter().map(|(p, v)| serde_json::json!({"op": "replace", "path": p, "value": v})).collect();
+        edit.set.iter().map(|(p, v)| serde_json::json!({"op": "replace", "path": p, "value": tagged(p, v)})).collect();
     ops.extend(edit.unset.iter().map(|p| serde_json::json!({"op": "remove", "path": p})));
     let body = crate::engine::dialect::patch_body(ops);
-    match setup.send(&Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
+    match env.setup.send(&Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
         Ok(e) if e.is_success() => Vec::new(),
         Ok(e) => vec![Finding::error(
             FindingKind::Transport,

@@ -31,6 +31,7 @@ pub struct Redactor {
     unknown: usize,
     base: Option<String>,
     secrets: Vec<String>,
+    run_tag: Option<String>,
 }
 
 impl Redactor {
@@ -39,7 +40,13 @@ impl Redactor {
         let ids = aliases.iter().map(|a| (a.id.clone(), format!("<{}>", a.alias))).collect();
         let base = base_url.map(|b| b.trim_end_matches('/').to_string()).filter(|b| !b.is_empty());
         let secrets = secrets.iter().filter(|s| !s.is_empty()).cloned().collect();
-        Redactor { ids, unknown: 0, base, secrets }
+        Redactor { ids, unknown: 0, base, secrets, run_tag: None }
+    }
+
+    /// Also removes the `--unique-names` tag (in any case), so a tagged run reads like an untagged one.
+    pub fn with_run_tag(mut self, tag: Option<&str>) -> Self {
+        self.run_tag = tag.filter(|t| !t.is_empty()).map(str::to_string);
+        self
     }
 
     /// Assigns `<id:N>` to every `id` in response bodies that has no alias, in order of appearance.
@@ -85,7 +92,10 @@ impl Redactor {
         if let Some(alias) = self.alias(text) {
             return alias.to_string();
         }
-        let mut out = text.to_string();
+        let mut out = match &self.run_tag {
+            Some(tag) => crate::engine::isolation::tag::remove_tag(text, tag),
+            None => text.to_string(),
+        };
         for secret in &self.secrets {
             out = out.replace(secret.as_str(), "<token>");
         }

@@ -45,7 +45,7 @@ pub fn render_with(
         SnapshotDetail::Compact => COMPACT_SHOWN,
     };
     let base_url = base_url.or(Some(result.base_url.as_str()).filter(|b| !b.is_empty()));
-    let mut redactor = Redactor::new(&result.aliases, base_url, secrets);
+    let mut redactor = Redactor::new(&result.aliases, base_url, secrets).with_run_tag(result.run_tag.as_deref());
     redactor.learn(&result.transcript);
     let mut out = String::new();
     let _ = writeln!(out, "# {}", result.description);

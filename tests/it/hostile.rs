@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use entrasim::check::{self, CheckOptions, CheckResult, CheckStatus};
+use entrasim::engine::isolation::IsolationOptions;
 use entrasim::engine::result::{ErrorCode, Finding, FindingKind, Severity};
 use entrasim::engine::{self, RunOptions, ScenarioResult, Target};
 use entrasim::report;
@@ -80,7 +81,9 @@ async fn hostile(server: &MockServer, method_name: Option<&str>, answer: Respons
 }
 
 fn options(timeout: Duration) -> RunOptions {
-    RunOptions { timeout, max_retry_wait: Duration::from_millis(50), ..RunOptions::default() }
+    // The mocks script every answer: no leftover lookups or cleanup deletes in between.
+    let isolation = IsolationOptions { off: true, ..IsolationOptions::default() };
+    RunOptions { timeout, max_retry_wait: Duration::from_millis(50), isolation, ..RunOptions::default() }
 }
 
 /// `entrasim run`'s entry point against the endpoint, bounded in time.

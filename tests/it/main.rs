@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod fuzz;
 mod hostile;
+mod isolation;
 mod logs;
 mod mapping;
 mod progress;

@@ -131,7 +131,10 @@ async fn run_against_url(url: String, token: &str) -> entrasim::engine::Scenario
     let scenario = crate::support::parse_scenario(ONE_USER);
     let auth = entrasim::scim::client::Auth::Bearer(entrasim::scim::client::Secret::new(token));
     let target = entrasim::engine::Target::Url { url, auth };
-    entrasim::engine::run_with_mapper(&scenario, "url", &DirectMapper::entra_like(), target, &RunOptions::default())
+    // Mocks script every answer: no leftover lookups or cleanup deletes in between.
+    let isolation = entrasim::engine::isolation::IsolationOptions { off: true, ..Default::default() };
+    let options = RunOptions { isolation, ..RunOptions::default() };
+    entrasim::engine::run_with_mapper(&scenario, "url", &DirectMapper::entra_like(), target, &options)
         .await
         .expect("run starts")
 }

@@ -36,6 +36,9 @@ pub enum FindingKind {
     Quarantine,
     /// No HTTP answer.
     Transport,
+    /// The target's state around the scenario (not Entra traffic): a leftover from an earlier run, a
+    /// `[target]` seed the endpoint refused, an object cleanup could not delete.
+    Setup,
 }
 
 /// A compatibility finding.
