@@ -31,7 +31,8 @@ pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) ->
         dialect: Some(result.dialect.name().to_string()),
         cases,
         duration_ms: elapsed.as_millis() as u64,
-        error: result.aborted.as_ref().map(|a| a.message.clone()),
+        // A failed Test Connection fails its step; only an unusable target is a suite error.
+        error: result.aborted.as_ref().filter(|a| a.kind.is_runtime()).map(|a| a.message.clone()),
         status: Some(job_status(&result.summary)),
     }
 }
@@ -63,6 +64,7 @@ fn step_case(step: &StepResult, result: &ScenarioResult, redactor: &Redactor) ->
     let outcome = match step.outcome {
         Outcome::Passed => report::Outcome::Pass,
         Outcome::Failed => report::Outcome::Fail,
+        _ => report::Outcome::Skipped,
     };
     Case {
         name: format!("step {}: {}", step.index, step.label),

@@ -367,8 +367,10 @@ impl LivePrinter {
                     bar.finish_and_clear();
                     println!("  {} objects processed", self.in_step);
                 }
-                if *outcome == Outcome::Failed {
-                    println!("    {}", "step failed".red());
+                match outcome {
+                    Outcome::Failed => println!("    {}", "step failed".red()),
+                    Outcome::NotRun => println!("    {}", "not run".yellow()),
+                    _ => {}
                 }
             }
         }

@@ -32,7 +32,8 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Findings that belong to the run rather than one step (e.g. the target became unreachable).
     pub findings: Vec<Finding>,
-    /// Set when the run stopped early because the target could not be used.
+    /// Set when the run stopped before its last step: the target could not be used, or Test Connection
+    /// failed (the steps after it are [`Outcome::NotRun`]).
     pub aborted: Option<Abort>,
     /// Portal-style current status.
     pub summary: Summary,
@@ -51,10 +52,11 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    /// True when every step passed, no finding is an error and the run was not aborted.
+    /// True when no step failed, no finding is an error and the run was not stopped by an unusable target.
+    /// Steps not run after a Test Connection that failed as the scenario expected do not fail the run.
     pub fn passed(&self) -> bool {
-        self.aborted.is_none()
-            && self.steps.iter().all(|s| s.outcome == Outcome::Passed)
+        !self.aborted.as_ref().is_some_and(|a| a.kind.is_runtime())
+            && self.steps.iter().all(|s| s.outcome != Outcome::Failed)
             && !self.findings.iter().any(Finding::is_error)
     }
 
@@ -63,10 +65,10 @@ impl ScenarioResult {
         self.findings.iter().chain(self.steps.iter().flat_map(|s| s.findings.iter()))
     }
 
-    /// The exit code this result calls for: [`exit::RUNTIME`] when aborted, [`exit::FINDINGS`] when
-    /// anything failed, else [`exit::OK`].
+    /// The exit code this result calls for: [`exit::RUNTIME`] when the target could not be used,
+    /// [`exit::FINDINGS`] when anything failed, else [`exit::OK`].
     pub fn exit_code(&self) -> u8 {
-        if self.aborted.is_some() {
+        if self.aborted.as_ref().is_some_and(|a| a.kind.is_runtime()) {
             exit::RUNTIME
         } else if self.passed() {
             exit::OK
@@ -85,15 +87,37 @@ pub struct Abort {
     pub message: String,
 }
 
-/// Classification of an early stop (both map to exit code 4).
+/// Classification of an early stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AbortKind {
-    /// No HTTP answer (connection refused, DNS, TLS, timeouts on every request).
+    /// The connection failed before the endpoint ever answered (refused, DNS, TLS).
     Unreachable,
     /// The endpoint refused the credentials (401/403 on Test Connection).
     AuthRefused,
+    /// No request of a step got an answer (every one timed out or lost its connection).
+    NoAnswer,
+    /// Test Connection failed for another reason (a non-compliant answer): Entra does not start the job.
+    TestConnectionFailed,
+}
+
+impl AbortKind {
+    /// True when the target could not be used at all ([`exit::RUNTIME`]); a failed Test Connection is a
+    /// finding about the endpoint, not a runtime error.
+    pub fn is_runtime(self) -> bool {
+        !matches!(self, AbortKind::TestConnectionFailed)
+    }
+
+    /// A few words for the steps it leaves not run.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AbortKind::Unreachable => "the target is unreachable",
+            AbortKind::AuthRefused => "the endpoint refused the credentials",
+            AbortKind::NoAnswer => "no request got an answer",
+            AbortKind::TestConnectionFailed => "Test Connection failed",
+        }
+    }
 }
 
 /// A target id (or probe value) and the alias transcripts show instead.
@@ -108,11 +132,25 @@ pub struct IdAlias {
 /// Whether a step (or a run) met its expectations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Every expectation held and no error finding was raised.
     Passed,
     /// An expectation failed or an error finding was raised.
     Failed,
+    /// The step was not run: an earlier step stopped the scenario (see [`ScenarioResult::aborted`]).
+    NotRun,
+}
+
+impl Outcome {
+    /// The word reports and transcripts show: `passed`, `FAILED`, `not run`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "FAILED",
+            Outcome::NotRun => "not run",
+        }
+    }
 }
 
 /// The result of one scenario step.
@@ -155,13 +193,31 @@ pub enum StepDetail {
     OnDemand(OnDemandResult),
     /// A steady-state check.
     Steady(SteadyResult),
-    /// A cycle that did not run: the job is disabled.
+    /// A step that did not run: a cycle of a disabled job, or any step after one that stopped the
+    /// scenario.
     NotRun {
         /// Why, one line.
         reason: String,
         /// The job's quarantine (`Reason: detail`), which a disabled job keeps.
         quarantine: Option<String>,
     },
+}
+
+impl StepResult {
+    /// A step that is not run because an earlier one stopped the scenario; `requests` is the empty range
+    /// at the transcript's end, `at` the simulated time the scenario stopped.
+    pub fn not_run(index: usize, label: String, at: String, reason: String, transcript_len: usize) -> Self {
+        StepResult {
+            index,
+            label,
+            at,
+            outcome: Outcome::NotRun,
+            detail: StepDetail::NotRun { reason, quarantine: None },
+            expectations: Vec::new(),
+            findings: Vec::new(),
+            requests: transcript_len..transcript_len,
+        }
+    }
 }
 
 /// One expectation of a step, checked.

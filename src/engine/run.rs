@@ -9,7 +9,8 @@ use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
 use crate::engine::mapper::SetMapper;
 use crate::engine::result::{
-    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, ScenarioResult, StepDetail, Summary,
+    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, Outcome, ScenarioResult, StepDetail,
+    StepResult, Summary,
 };
 use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
@@ -241,21 +242,33 @@ pub async fn run_with_mapper(
     if options.steady {
         steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
     }
-    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets };
-    for (index, label, step) in steps {
+    let env =
+        StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets, timeout: options.timeout };
+    let mut steps = steps.into_iter().peekable();
+    while let Some((index, label, step)) = steps.next() {
         engine.emit(Event::StepStarted { index, label: label.clone() });
-        let step_result = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step).await;
-        engine.emit(Event::StepFinished { index, outcome: step_result.0.outcome });
-        result.steps.push(step_result.0);
-        if let Some(abort) = step_result.1 {
-            result.aborted = Some(abort);
+        let (step_result, abort) = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step).await;
+        engine.emit(Event::StepFinished { index, outcome: step_result.outcome });
+        result.steps.push(step_result);
+        let abort = abort.or_else(|| {
+            engine.actor.unreachable().then(|| Abort {
+                kind: AbortKind::Unreachable,
+                message: "the target never answered: connection refused".to_string(),
+            })
+        });
+        let Some(abort) = abort else { continue };
+        // A failed Test Connection as the last step stops nothing.
+        if abort.kind == AbortKind::TestConnectionFailed && steps.peek().is_none() {
             break;
         }
-        if engine.actor.unreachable() {
-            let message = "the target never answered: connection refused".to_string();
-            result.aborted = Some(Abort { kind: AbortKind::Unreachable, message });
-            break;
+        let reason = format!("not run: step {index} stopped the scenario ({})", abort.kind.describe());
+        for (index, label, _) in steps.by_ref() {
+            engine.emit(Event::StepStarted { index, label: label.clone() });
+            let at = engine.clock.now();
+            result.steps.push(StepResult::not_run(index, label, at, reason.clone(), engine.transcript_len()));
+            engine.emit(Event::StepFinished { index, outcome: Outcome::NotRun });
         }
+        result.aborted = Some(abort);
     }
     result.aliases = engine.aliases.list.clone();
     let transcript = engine.actor.client().transcript();

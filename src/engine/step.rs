@@ -2,18 +2,23 @@
 //! cycle), provision on demand, a steady-state check, a target edit, a `wait` or a change of the embedded
 //! endpoint's faults; then checking the step's expectations against what it did. Cycles start when the
 //! job's schedule says ([`crate::engine::quarantine::Job`]), and each one's outcome updates the quarantine.
+//!
+//! A step can stop the scenario (an [`Abort`]): Test Connection failed (Entra does not start the job), the
+//! endpoint refused the credentials or could not be reached, or no request of the step got an answer.
+
+use std::time::Duration;
 
 use chrono::TimeDelta;
 
 use crate::directory::Directory;
 use crate::engine::quarantine::{self, Transition};
-use crate::engine::result::{Abort, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
+use crate::engine::result::{Abort, AbortKind, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
 use crate::engine::{audit, check};
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
-use crate::scim::client::{Client, Method, Request};
+use crate::scim::client::{Client, Exchange, Method, Request, TransportErrorKind};
 use crate::server::ServerHandle;
 use crate::snapshot::Redactor;
 
@@ -27,6 +32,8 @@ pub(crate) struct StepEnv<'a> {
     pub base: &'a str,
     /// Values redaction hides.
     pub secrets: &'a [String],
+    /// The per-request timeout, for the finding of a step that got no answer.
+    pub timeout: Duration,
 }
 
 pub(crate) async fn run_step(
@@ -38,6 +45,7 @@ pub(crate) async fn run_step(
     step: Option<&Step>,
 ) -> (StepResult, Option<Abort>) {
     let first = engine.transcript_len();
+    engine.actor.begin_step();
     let mut findings = Vec::new();
     let mut abort = None;
     let action = step.map_or(&Action::Steady, |s| &s.action);
@@ -129,6 +137,24 @@ pub(crate) async fn run_step(
     let at = engine.clock.now();
     let end = engine.transcript_len();
     let transcript = engine.actor.client().transcript();
+    if abort.is_none() {
+        let what = step_name(index, &detail);
+        let silence = transcript.inspect_since(first, |exchanges| {
+            unanswered(&what, &exchanges[..exchanges.len().min(end - first)], engine.actor.not_sent(), env.timeout)
+        });
+        if let Some(finding) = silence {
+            abort = Some(Abort { kind: AbortKind::NoAnswer, message: finding.message.clone() });
+            findings.push(finding);
+        }
+    }
+    if let (None, StepDetail::TestConnection(t)) = (&abort, &detail) {
+        if !t.passed {
+            let why = t.message.as_deref().unwrap_or("failed");
+            let message =
+                format!("Test Connection failed ({why}): Entra does not start a job whose connection test fails");
+            abort = Some(Abort { kind: AbortKind::TestConnectionFailed, message });
+        }
+    }
     findings.extend(
         transcript.inspect_since(first, |exchanges| audit::audit(&exchanges[..exchanges.len().min(end - first)])),
     );
@@ -148,6 +174,52 @@ pub(crate) async fn run_step(
     let outcome = check::outcome(expect, &findings, &expectations);
     let result = StepResult { index, label, at, outcome, detail, expectations, findings, requests: first..end };
     (result, abort)
+}
+
+/// How a step is named in the finding of a step that got no answer.
+fn step_name(index: usize, detail: &StepDetail) -> String {
+    match detail {
+        StepDetail::Cycle(c) => format!("cycle {}", c.number),
+        StepDetail::TestConnection(_) => "Test Connection".into(),
+        StepDetail::OnDemand(_) => "provision on demand".into(),
+        StepDetail::Steady(_) => "the steady-state check".into(),
+        _ => format!("step {index}"),
+    }
+}
+
+/// The finding of a step none of whose requests got an answer, saying what the endpoint did with them
+/// (`no request of cycle 2 got an answer: 3 timed out after 30 s, 1 lost its connection; 12 not sent`);
+/// `None` when the step sent nothing or got any answer.
+fn unanswered(what: &str, exchanges: &[Exchange], not_sent: u64, timeout: Duration) -> Option<Finding> {
+    if exchanges.is_empty() || exchanges.iter().any(|e| e.error.is_none()) {
+        return None;
+    }
+    let mut counts: Vec<(TransportErrorKind, usize)> = Vec::new();
+    for kind in exchanges.iter().filter_map(|e| e.error) {
+        match counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    let seconds = if timeout.subsec_millis() == 0 {
+        format!("{} s", timeout.as_secs())
+    } else {
+        format!("{} ms", timeout.as_millis())
+    };
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| match kind {
+            TransportErrorKind::Timeout => format!("{n} timed out after {seconds}"),
+            TransportErrorKind::Connect => format!("{n} could not connect"),
+            TransportErrorKind::Io => format!("{n} lost the connection before the answer was complete"),
+            TransportErrorKind::Other => format!("{n} failed in transport"),
+        })
+        .collect();
+    let mut message = format!("no request of {what} got an answer: {}", parts.join(", "));
+    if not_sent > 0 {
+        message.push_str(&format!("; the other {not_sent} were not sent"));
+    }
+    Some(Finding::error(FindingKind::Transport, message))
 }
 
 /// When the next cycle starts: the schedule, after the time spent honouring `Retry-After` since.
