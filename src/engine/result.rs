@@ -12,9 +12,11 @@ use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod scrub;
 mod views;
 
 pub use finding::{Finding, FindingKind, Severity};
+pub use scrub::Scrub;
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 
 /// The result of running one scenario.

@@ -9,7 +9,7 @@ use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
 use crate::engine::mapper::SetMapper;
 use crate::engine::result::{
-    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, Outcome, ScenarioResult, StepDetail,
+    Abort, AbortKind, CycleResult, Event, Finding, FindingKind, JobState, Outcome, ScenarioResult, Scrub, StepDetail,
     StepResult, Summary,
 };
 use crate::engine::source::{Mapper, ObjectActions};
@@ -18,7 +18,7 @@ use crate::engine::step::{run_step, StepEnv};
 use crate::exit;
 use crate::mapping::MappingSet;
 use crate::scenario::{self, Scenario, Step};
-use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Method, Request, Secret};
+use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Method, Request, Scrubber, Secret};
 use crate::server::{self, ServerConfig, Switches};
 
 /// Where the run sends its requests.
@@ -229,11 +229,6 @@ pub async fn run_with_mapper(
         base_url: base.clone(),
     };
     let mut dir = scenario.directory.clone();
-    let secrets: Vec<String> = match &auth {
-        Auth::Bearer(s) => vec![s.expose().to_string()],
-        Auth::OAuth(o) => vec![o.client_secret.expose().to_string()],
-        _ => Vec::new(),
-    };
     let mut steps: Vec<(usize, String, Option<&Step>)> = scenario
         .steps
         .iter()
@@ -242,8 +237,7 @@ pub async fn run_with_mapper(
     if options.steady {
         steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
     }
-    let env =
-        StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets, timeout: options.timeout };
+    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, timeout: options.timeout };
     let mut steps = steps.into_iter().peekable();
     while let Some((index, label, step)) = steps.next() {
         engine.emit(Event::StepStarted { index, label: label.clone() });
@@ -278,6 +272,9 @@ pub async fn run_with_mapper(
         result.transcript = transcript.exchanges();
     }
     result.summary = summary(&engine, &result);
+    // The run read every answer as it came; what it hands out hides the secrets (issue 18).
+    let scrubber = Scrubber::new(engine.actor.client().scrubber().secrets().chain(setup.scrubber().secrets()));
+    result.scrub(&scrubber);
     if let Some(h) = handle {
         h.shutdown().await;
     }

@@ -30,8 +30,6 @@ pub(crate) struct StepEnv<'a> {
     pub endpoint: Option<&'a ServerHandle>,
     /// The target's base URL, for redacted request lines.
     pub base: &'a str,
-    /// Values redaction hides.
-    pub secrets: &'a [String],
     /// The per-request timeout, for the finding of a step that got no answer.
     pub timeout: Duration,
 }
@@ -164,7 +162,8 @@ pub(crate) async fn run_step(
         None => Vec::new(),
         Some(x) => {
             let exchanges = engine.actor.client().transcript().since(first);
-            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), env.secrets);
+            // No secrets here: expectations judge what was sent; the result is scrubbed when the run ends.
+            let mut redactor = Redactor::new(&engine.aliases.list, Some(env.base), &[]);
             redactor.learn(&exchanges);
             let step_exchanges: Vec<&crate::scim::client::Exchange> = exchanges.iter().take(end - first).collect();
             let line_of = |e: &crate::scim::client::Exchange| redactor.request_line(e);

@@ -102,7 +102,7 @@ fn scenario_with(first: &str, concurrency: u32, more: &[&str]) -> String {
 async fn run(text: &str, url: &str) -> (ScenarioResult, Duration) {
     let scenario = support::parse_scenario(text);
     let mapping = entrasim::mapping::load("entra-default", Path::new(".")).expect("preset loads").set;
-    let target = Target::Url { url: url.to_string(), auth: Auth::Bearer(Secret::new("t")) };
+    let target = Target::Url { url: url.to_string(), auth: Auth::Bearer(Secret::new("failfast-token-5e1d")) };
     let options = RunOptions { timeout: TIMEOUT, ..RunOptions::default() };
     let started = Instant::now();
     let run = engine::run_scenario(&scenario, "failfast", &mapping, target, &options);
