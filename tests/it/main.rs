@@ -11,3 +11,4 @@ mod mapping;
 mod scenarios;
 mod server;
 mod support;
+mod token;
