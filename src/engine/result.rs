@@ -15,7 +15,7 @@ mod finding;
 mod scrub;
 mod views;
 
-pub use finding::{Finding, FindingKind, Severity};
+pub use finding::{hint, Finding, FindingKind, Severity};
 pub use scrub::Scrub;
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 

@@ -12,7 +12,9 @@ use chrono::TimeDelta;
 
 use crate::directory::Directory;
 use crate::engine::quarantine::{self, Transition};
-use crate::engine::result::{Abort, AbortKind, CycleKind, Finding, FindingKind, LogStatus, StepDetail, StepResult};
+use crate::engine::result::{
+    Abort, AbortKind, CycleKind, ErrorCode, Finding, FindingKind, LogStatus, StepDetail, StepResult,
+};
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
@@ -218,7 +220,9 @@ fn unanswered(what: &str, exchanges: &[Exchange], not_sent: u64, timeout: Durati
     if not_sent > 0 {
         message.push_str(&format!("; the other {not_sent} were not sent"));
     }
-    Some(Finding::error(FindingKind::Transport, message))
+    let all_timed_out = counts.iter().all(|(kind, _)| *kind == TransportErrorKind::Timeout);
+    let code = if all_timed_out { ErrorCode::Timeout } else { ErrorCode::WebExceptionProtocolError };
+    Some(Finding::error(FindingKind::Transport, message).with_code(code))
 }
 
 /// When the next cycle starts: the schedule, after the time spent honouring `Retry-After` since.
@@ -315,12 +319,20 @@ async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &sc
         edit.set.iter().map(|(p, v)| serde_json::json!({"op": "replace", "path": p, "value": v})).collect();
     ops.extend(edit.unset.iter().map(|p| serde_json::json!({"op": "remove", "path": p})));
     let body = crate::engine::dialect::patch_body(ops);
-    match setup.send(&Request::new(Method::Patch, format!("/{path}/{id}")).body(body)).await {
+    let request = Request::new(Method::Patch, format!("/{path}/{id}")).body(body);
+    match setup.send(&request).await {
         Ok(e) if e.is_success() => Vec::new(),
-        Ok(e) => vec![Finding::error(
-            FindingKind::Transport,
-            format!("target_edit failed: {} returned {}", e.request_line(), e.status.unwrap_or(0)),
-        )],
-        Err(err) => vec![Finding::error(FindingKind::Transport, format!("target_edit failed: {err}"))],
+        // An HTTP status is the endpoint refusing the edit, not a transport problem.
+        Ok(e) => {
+            let why = crate::engine::action::describe_failure(&crate::engine::action::Sent::Answer(e.clone()));
+            vec![Finding::error(FindingKind::Setup, format!("target_edit failed: {why}")).with_request(&e)]
+        }
+        Err(err) => {
+            let code = match err.exchange().and_then(|e| e.error) {
+                Some(TransportErrorKind::Timeout) => ErrorCode::Timeout,
+                _ => ErrorCode::WebExceptionProtocolError,
+            };
+            vec![Finding::error(FindingKind::Transport, format!("target_edit failed: {err}")).with_code(code)]
+        }
     }
 }

@@ -24,7 +24,7 @@ const BOUND: Duration = Duration::from_secs(60);
 
 /// Raw TCP endpoints on 127.0.0.1 that accept connections and never complete an answer. Their threads
 /// serve until the test binary exits.
-mod endpoint {
+pub mod endpoint {
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::time::Duration;

@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod failfast;
 mod fuzz;
+mod hints;
 mod hostile;
 mod logs;
 mod mapping;
