@@ -30,6 +30,10 @@ pub const RETRY_SLEEP_BUDGET: Duration = Duration::from_secs(60);
 /// more: two, so that one unlucky request does not stop a step that would otherwise go on.
 pub const SILENT_AFTER: u64 = 2;
 
+/// How [`describe_failure`] ends for a request that was not sent: the step's no-answer finding counts
+/// these requests, so their own findings are dropped.
+pub const NOT_SENT: &str = "not sent: the endpoint answered none of this step's earlier requests";
+
 /// What came back for a request.
 #[derive(Debug, Clone)]
 pub enum Sent {
@@ -237,9 +241,7 @@ pub fn describe_failure(sent: &Sent) -> String {
     let e = sent.exchange();
     match sent {
         Sent::NoAnswer(_, kind) => format!("{} {kind}", e.request_line()),
-        Sent::NotSent(_) => {
-            format!("{} not sent: the endpoint answered none of this step's earlier requests", e.request_line())
-        }
+        Sent::NotSent(_) => format!("{} {NOT_SENT}", e.request_line()),
         Sent::Answer(_) => {
             let status = e.status.unwrap_or(0);
             let detail = match e.scim_error() {

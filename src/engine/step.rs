@@ -144,6 +144,8 @@ pub(crate) async fn run_step(
         });
         if let Some(finding) = silence {
             abort = Some(Abort { kind: AbortKind::NoAnswer, message: finding.message.clone() });
+            // The no-answer finding counts the requests not sent; one finding each would only repeat it.
+            findings.retain(|f| !f.message.ends_with(crate::engine::action::NOT_SENT));
             findings.push(finding);
         }
     }

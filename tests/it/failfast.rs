@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use entrasim::engine::action::SILENT_AFTER;
+use entrasim::engine::action::{NOT_SENT, SILENT_AFTER};
 use entrasim::engine::result::{AbortKind, FindingKind, Outcome, StepDetail};
 use entrasim::engine::{self, RunOptions, ScenarioResult, Target};
 use entrasim::exit;
@@ -125,6 +125,8 @@ fn assert_stopped_at_first_step(result: &ScenarioResult, what: &str) {
         .unwrap_or_else(|| panic!("no no-answer finding: {:#?}", result.steps[0].findings));
     assert_eq!(finding.kind, FindingKind::Transport);
     assert_eq!(finding.message, what);
+    let repeated = result.steps[0].findings.iter().filter(|f| f.message.ends_with(NOT_SENT)).count();
+    assert_eq!(repeated, 0, "the requests not sent are counted once, in the no-answer finding");
     for step in &result.steps[1..] {
         assert_eq!(step.outcome, Outcome::NotRun, "step {}", step.index);
         assert!(step.requests.is_empty(), "step {} sent nothing", step.index);
