@@ -338,3 +338,46 @@ async fn target_edit(engine: &Engine, setup: &Client, dir: &Directory, edit: &sc
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::client::{Body, Origin};
+
+    fn unanswered_exchange(error: Option<TransportErrorKind>) -> Exchange {
+        Exchange {
+            index: 0,
+            origin: Origin::Entra,
+            method: Method::Get,
+            path: "/Users".into(),
+            query: String::new(),
+            request_body: None,
+            status: None,
+            response_headers: Vec::new(),
+            response_body: Body::Empty,
+            duration: Duration::ZERO,
+            error,
+        }
+    }
+
+    #[test]
+    fn the_no_answer_finding_counts_what_the_endpoint_did() {
+        use TransportErrorKind::{Connect, Io, Timeout};
+        let exchanges: Vec<Exchange> =
+            [Timeout, Io, Timeout, Connect].into_iter().map(|k| unanswered_exchange(Some(k))).collect();
+        let f = unanswered("cycle 2", &exchanges, 7, Duration::from_secs(30)).expect("nothing was answered");
+        assert_eq!(
+            f.message,
+            "no request of cycle 2 got an answer: 2 timed out after 30 s, 1 lost the connection before the answer \
+             was complete, 1 could not connect; the other 7 were not sent"
+        );
+        assert_eq!((f.kind, f.code), (FindingKind::Transport, Some(ErrorCode::WebExceptionProtocolError)));
+        let timeouts = [unanswered_exchange(Some(Timeout))];
+        let f = unanswered("Test Connection", &timeouts, 0, Duration::from_millis(1500)).expect("unanswered");
+        assert_eq!(f.message, "no request of Test Connection got an answer: 1 timed out after 1500 ms");
+        assert_eq!(f.code, Some(ErrorCode::Timeout));
+        let answered = [unanswered_exchange(Some(Timeout)), unanswered_exchange(None)];
+        assert!(unanswered("cycle 1", &answered, 0, Duration::from_secs(1)).is_none(), "one answer is enough");
+        assert!(unanswered("cycle 1", &[], 3, Duration::from_secs(1)).is_none(), "nothing sent, nothing to say");
+    }
+}

@@ -248,6 +248,10 @@ async fn a_failed_test_connection_leaves_every_later_step_not_run() {
     let report = report::Report { command: "run".into(), target: "embedded".into(), suites: vec![suite] };
     assert_eq!(report.exit_code(), exit::FINDINGS);
     let json: serde_json::Value = serde_json::from_str(&report::json::render(&report)).expect("JSON");
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../docs/report-json.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "the report with skipped steps follows the published schema: {errors:#?}");
     let cases = json["suites"][0]["cases"].as_array().expect("cases");
     let json_outcomes: Vec<&str> = cases.iter().filter_map(|c| c["outcome"].as_str()).collect();
     assert_eq!(json_outcomes, ["fail", "skipped", "skipped"]);
