@@ -191,7 +191,7 @@ fn step_name(index: usize, detail: &StepDetail) -> String {
 }
 
 /// The finding of a step none of whose requests got an answer, saying what the endpoint did with them
-/// (`no request of cycle 2 got an answer: 3 timed out after 30 s, 1 lost its connection; 12 not sent`);
+/// (`no request of cycle 2 got an answer: 2 timed out after 30 s; the other 12 were not sent`);
 /// `None` when the step sent nothing or got any answer.
 fn unanswered(what: &str, exchanges: &[Exchange], not_sent: u64, timeout: Duration) -> Option<Finding> {
     if exchanges.is_empty() || exchanges.iter().any(|e| e.error.is_none()) {
