@@ -74,13 +74,15 @@ pub async fn run_until(
     ctx.sleep_left = options.retry_sleep_budget;
     let left_behind = cleanup::run(&mut ctx).await;
     let end = end?;
-    Ok(CheckResult {
+    let mut result = CheckResult {
         target: client.tenant().base.clone(),
         run_tag: ctx.tag.clone(),
         checks: std::mem::take(&mut ctx.checks),
         end,
         left_behind,
-    })
+    };
+    result.scrub(&client.scrubber());
+    Ok(result)
 }
 
 async fn ctrl_c() {

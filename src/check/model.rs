@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::engine::Dialect;
 use crate::report;
-use crate::scim::client::{Body, Exchange};
+use crate::scim::client::{Body, Exchange, Scrubber};
 
 /// What `entrasim check` should exercise.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +173,32 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// Hides every secret in the result's texts and exchanges: the checks read answers as they came, and
+    /// only what they hand out is scrubbed (issue 18).
+    pub fn scrub(&mut self, s: &Scrubber) {
+        if s.is_empty() {
+            return;
+        }
+        s.string(&mut self.target);
+        for check in &mut self.checks {
+            s.string(&mut check.detail);
+            check.exchanges.iter_mut().for_each(|e| s.exchange(e));
+            for p in &mut check.problems {
+                s.string(&mut p.message);
+                if let Some(hint) = &mut p.hint {
+                    s.string(hint);
+                }
+                if let Some(e) = &mut p.exchange {
+                    s.exchange(e);
+                }
+            }
+        }
+        if let RunEnd::Stopped { reason } = &mut self.end {
+            s.string(reason);
+        }
+        self.left_behind.iter_mut().for_each(|l| s.string(l));
+    }
+
     /// Checks with the given status.
     pub fn with_status(&self, status: CheckStatus) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(move |c| c.status == status)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::engine::result::{ErrorCode, FindingKind, Outcome, ScenarioResult, StepDetail, StepResult};
+use crate::engine::result::{Outcome, ScenarioResult, StepDetail, StepResult};
 use crate::engine::{self};
 use crate::report::{self, Case, Evidence, Severity, Suite};
 use crate::scim::client::Exchange;
@@ -31,7 +31,8 @@ pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) ->
         dialect: Some(result.dialect.name().to_string()),
         cases,
         duration_ms: elapsed.as_millis() as u64,
-        error: result.aborted.as_ref().map(|a| redactor.text(&a.message)),
+        // A failed Test Connection fails its step; only an unusable target is a suite error.
+        error: result.aborted.as_ref().filter(|a| a.kind.is_runtime()).map(|a| redactor.text(&a.message)),
         status: Some(job_status(&result.summary)),
     }
 }
@@ -63,6 +64,7 @@ fn step_case(step: &StepResult, result: &ScenarioResult, redactor: &Redactor) ->
     let outcome = match step.outcome {
         Outcome::Passed => report::Outcome::Pass,
         Outcome::Failed => report::Outcome::Fail,
+        _ => report::Outcome::Skipped,
     };
     Case {
         name: format!("step {}: {}", step.index, step.label),
@@ -141,7 +143,7 @@ fn finding(f: &engine::Finding, result: &ScenarioResult, redactor: &Redactor) ->
         },
         kind,
         message: redactor.text(&f.message),
-        hint: hint(f.kind, f.code).map(str::to_string),
+        hint: f.hint().map(str::to_string),
         evidence,
     }
 }
@@ -157,34 +159,4 @@ pub fn evidence(e: &Exchange, redactor: &Redactor) -> Evidence {
             (!excerpt.is_empty()).then(|| serde_json::Value::String(redactor.text(&excerpt)))
         }),
     }
-}
-
-/// The usual fix for a finding, by Entra error code first, then by kind (ENTRA.md 3.3, 6.3, 8).
-fn hint(kind: FindingKind, code: Option<ErrorCode>) -> Option<&'static str> {
-    let by_code = code.and_then(|code| {
-        Some(match code {
-            ErrorCode::EntryConflict => "a matching object already exists under another matching value: fix the values or the matching attribute",
-            ErrorCode::TooManyRequests => "allow at least 25 requests per second per tenant, and send Retry-After with 429",
-            ErrorCode::InternalServerError | ErrorCode::Timeout | ErrorCode::WebExceptionProtocolError => {
-                "Entra escrows the object and retries it (next cycle, or 6 h, 12 h, 24 h with back-off); make the endpoint answer reliably"
-            }
-            ErrorCode::Unauthorized | ErrorCode::InsufficientRights => "accept the bearer token Entra sends (a long-lived secret token or OAuth client credentials)",
-            ErrorCode::InvalidAnchor => "the linked object disappeared from the target; never hard-delete users Entra manages, or restart provisioning",
-            ErrorCode::DuplicateTargetEntries => "the matching attribute must be unique in the target",
-            ErrorCode::ImportSkipped => "every user needs a value for at least one matching attribute",
-            ErrorCode::SystemForCrossDomainIdentityManagementMultipleEntriesInResponse => "honour excludedAttributes=members and return exactly one resource per matching query",
-            ErrorCode::SystemForCrossDomainIdentityManagementServiceIncompatible => "return SCIM JSON Entra can parse (manager as {\"value\": id}, id on every resource, application/scim+json)",
-            ErrorCode::SystemForCrossDomainIdentityManagementBadRequest => "accept Entra's request shapes: capitalised ops, string booleans, filtered paths, dotted path-less keys",
-            ErrorCode::MethodNotAllowed | ErrorCode::NotImplemented => "support GET, POST, PATCH and DELETE on /Users and /Groups",
-            _ => return None,
-        })
-    });
-    by_code.or(match kind {
-        FindingKind::NotSteady => Some("store every attribute exactly as sent and return it on GET, in the place Entra sent it"),
-        FindingKind::MembershipDrift => Some("Entra never reads members back: apply member PATCHes exactly, and never drop members on your side"),
-        FindingKind::NonCompliance => Some("answer as RFC 7644 says: 200 with an empty ListResponse for no match, 201 for create, id on every resource"),
-        FindingKind::Incompatible => Some("return well-formed SCIM JSON with Content-Type application/scim+json"),
-        FindingKind::Transport => Some("the endpoint must answer within the timeout over TLS 1.2"),
-        _ => None,
-    })
 }

@@ -2,6 +2,11 @@
 //! (ENTRA.md 6.6: the failed request is retried after the delay, bounded here so runs stay fast), and
 //! turns responses into the shapes cycles need — a `ListResponse`, a resource with an `id` — or into a
 //! [`Finding`] that names the request.
+//!
+//! It also fails fast against an endpoint that has gone silent: once [`SILENT_AFTER`] requests of a step
+//! got no answer and none got one, the step's further requests are not sent ([`Sent::NotSent`]), so a
+//! step against an endpoint that never answers costs about one `--timeout` per request in flight, and the
+//! step loop then stops the scenario. A step with any answer goes on as Entra does (escrows, retries).
 
 // Findings are built only on the error path; boxing them would only add noise at every call site.
 #![allow(clippy::result_large_err)]
@@ -21,6 +26,14 @@ pub const RETRIES_ON_429: u32 = 2;
 /// a 429 is no longer retried and the object fails with `TooManyRequests` (escrowed, as Entra does).
 pub const RETRY_SLEEP_BUDGET: Duration = Duration::from_secs(60);
 
+/// Requests of one step that get no answer, while none of the step gets one, before the step sends no
+/// more: two, so that one unlucky request does not stop a step that would otherwise go on.
+pub const SILENT_AFTER: u64 = 2;
+
+/// How [`describe_failure`] ends for a request that was not sent: the step's no-answer finding counts
+/// these requests, so their own findings are dropped.
+pub const NOT_SENT: &str = "not sent: the endpoint answered none of this step's earlier requests";
+
 /// What came back for a request.
 #[derive(Debug, Clone)]
 pub enum Sent {
@@ -28,13 +41,16 @@ pub enum Sent {
     Answer(Exchange),
     /// No HTTP answer.
     NoAnswer(Exchange, TransportErrorKind),
+    /// Not sent: the endpoint answered none of the step's requests so far (see [`SILENT_AFTER`]). The
+    /// exchange is a placeholder that is not in the transcript.
+    NotSent(Exchange),
 }
 
 impl Sent {
-    /// The recorded exchange.
+    /// The recorded exchange (a placeholder for [`Sent::NotSent`]).
     pub fn exchange(&self) -> &Exchange {
         match self {
-            Sent::Answer(e) | Sent::NoAnswer(e, _) => e,
+            Sent::Answer(e) | Sent::NoAnswer(e, _) | Sent::NotSent(e) => e,
         }
     }
 }
@@ -52,6 +68,16 @@ pub struct Actor {
     retries_429: AtomicU64,
     /// Real time left for `Retry-After` sleeps (milliseconds).
     sleep_budget_ms: AtomicU64,
+    /// The current step's requests by what came of them (reset by [`Actor::begin_step`]).
+    step: StepTally,
+}
+
+/// What came of the current step's requests.
+#[derive(Debug, Default)]
+struct StepTally {
+    answered: AtomicU64,
+    unanswered: AtomicU64,
+    not_sent: AtomicU64,
 }
 
 impl Actor {
@@ -65,7 +91,25 @@ impl Actor {
             waited_ms: AtomicU64::new(0),
             retries_429: AtomicU64::new(0),
             sleep_budget_ms: AtomicU64::new(millis(RETRY_SLEEP_BUDGET)),
+            step: StepTally::default(),
         }
+    }
+
+    /// Starts counting a new step's answers: the fail-fast rule looks at one step at a time.
+    pub fn begin_step(&self) {
+        self.step.answered.store(0, Ordering::Relaxed);
+        self.step.unanswered.store(0, Ordering::Relaxed);
+        self.step.not_sent.store(0, Ordering::Relaxed);
+    }
+
+    /// True when the current step got no answer yet and [`SILENT_AFTER`] of its requests went unanswered.
+    pub fn silent(&self) -> bool {
+        self.step.answered.load(Ordering::Relaxed) == 0 && self.step.unanswered.load(Ordering::Relaxed) >= SILENT_AFTER
+    }
+
+    /// Requests of the current step that were not sent because the endpoint had gone silent.
+    pub fn not_sent(&self) -> u64 {
+        self.step.not_sent.load(Ordering::Relaxed)
     }
 
     /// Sets the real time the run may spend sleeping for `Retry-After` in all.
@@ -101,15 +145,22 @@ impl Actor {
     }
 
     /// Sends a request; retries 429 after `Retry-After` (default 1 s), at most [`RETRIES_ON_429`] times.
+    /// Nothing is sent once the step has gone [`silent`](Actor::silent).
     pub async fn send(&self, request: Request) -> Sent {
         let mut attempt = 0;
         loop {
+            if self.silent() {
+                self.step.not_sent.fetch_add(1, Ordering::Relaxed);
+                return Sent::NotSent(placeholder(&request, None));
+            }
             let sent = match self.client.send(&request).await {
                 Ok(exchange) => {
                     self.answered.store(true, Ordering::Relaxed);
+                    self.step.answered.fetch_add(1, Ordering::Relaxed);
                     Sent::Answer(exchange)
                 }
                 Err(err) => {
+                    self.step.unanswered.fetch_add(1, Ordering::Relaxed);
                     let exchange = err.exchange().cloned();
                     let kind = match &err {
                         crate::scim::client::ClientError::Transport { kind, .. } => *kind,
@@ -120,7 +171,7 @@ impl Actor {
                     }
                     match exchange {
                         Some(e) => Sent::NoAnswer(e, kind),
-                        None => return Sent::NoAnswer(placeholder(&request), kind),
+                        None => return Sent::NoAnswer(placeholder(&request, Some(kind)), kind),
                     }
                 }
             };
@@ -145,7 +196,9 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn placeholder(request: &Request) -> Exchange {
+/// An exchange for a request the transcript does not hold: `error` is why it got no answer, `None` when
+/// it was not sent.
+fn placeholder(request: &Request, error: Option<TransportErrorKind>) -> Exchange {
     Exchange {
         index: usize::MAX,
         origin: request.origin,
@@ -157,7 +210,7 @@ fn placeholder(request: &Request) -> Exchange {
         response_headers: Vec::new(),
         response_body: Body::Empty,
         duration: Duration::ZERO,
-        error: Some(TransportErrorKind::Other),
+        error,
     }
 }
 
@@ -165,7 +218,7 @@ fn placeholder(request: &Request) -> Exchange {
 pub fn failure_code(sent: &Sent) -> ErrorCode {
     match sent {
         Sent::NoAnswer(_, TransportErrorKind::Timeout) => ErrorCode::Timeout,
-        Sent::NoAnswer(..) => ErrorCode::WebExceptionProtocolError,
+        Sent::NoAnswer(..) | Sent::NotSent(_) => ErrorCode::WebExceptionProtocolError,
         Sent::Answer(e) => match e.status.unwrap_or(0) {
             400 => ErrorCode::SystemForCrossDomainIdentityManagementBadRequest,
             401 => ErrorCode::Unauthorized,
@@ -188,6 +241,7 @@ pub fn describe_failure(sent: &Sent) -> String {
     let e = sent.exchange();
     match sent {
         Sent::NoAnswer(_, kind) => format!("{} {kind}", e.request_line()),
+        Sent::NotSent(_) => format!("{} {NOT_SENT}", e.request_line()),
         Sent::Answer(_) => {
             let status = e.status.unwrap_or(0);
             let detail = match e.scim_error() {

@@ -39,12 +39,12 @@ impl CycleLog {
     pub fn absorb(&mut self, mut other: CycleLog, base: usize) {
         for event in &mut other.events {
             for r in &mut event.requests {
-                r.index += base;
+                r.index = r.index.saturating_add(base);
             }
         }
         for finding in &mut other.findings {
             if let Some(r) = &mut finding.request {
-                r.index += base;
+                r.index = r.index.saturating_add(base);
             }
         }
         self.events.append(&mut other.events);

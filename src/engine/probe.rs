@@ -61,7 +61,8 @@ impl Engine {
             let sent = self.actor.send(request).await;
             probe.result.probes.push(RequestRef::of(sent.exchange()));
             self.judge_probe(&sent, &mut probe);
-            if probe.abort.is_some() {
+            // Entra reports the first failure; an endpoint that did not answer is not asked again.
+            if probe.abort.is_some() || !matches!(sent, Sent::Answer(_)) {
                 break;
             }
         }
@@ -72,8 +73,8 @@ impl Engine {
         let e = sent.exchange();
         let line = e.request_line();
         let (message, finding, abort) = match sent {
-            Sent::NoAnswer(_, kind) => {
-                let msg = format!("{line} {kind}");
+            Sent::NoAnswer(..) | Sent::NotSent(_) => {
+                let msg = crate::engine::action::describe_failure(sent);
                 let abort =
                     self.actor.unreachable().then(|| Abort { kind: AbortKind::Unreachable, message: msg.clone() });
                 let finding = Finding::error(FindingKind::Transport, msg.clone()).with_code(failure_code(sent));
@@ -103,7 +104,11 @@ impl Engine {
                         } else {
                             f.message.clone()
                         };
-                        (msg, Some(Finding { kind: FindingKind::NonCompliance, ..f }), None)
+                        // An unparseable answer stays `Incompatible`; an error status is not an object's failure
+                        // here but the endpoint's answer to Test Connection.
+                        let kind =
+                            if f.kind == FindingKind::Incompatible { f.kind } else { FindingKind::NonCompliance };
+                        (msg, Some(Finding { kind, ..f }), None)
                     }
                 },
             },

@@ -13,9 +13,15 @@ use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod log;
+mod scrub;
 mod views;
 
-pub use finding::{Finding, FindingKind, Severity};
+pub use finding::{hint, Finding, FindingKind, Severity};
+pub use log::{
+    ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
+};
+pub use scrub::Scrub;
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 
 /// The result of running one scenario.
@@ -33,7 +39,8 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Findings that belong to the run rather than one step (e.g. the target became unreachable).
     pub findings: Vec<Finding>,
-    /// Set when the run stopped early because the target could not be used.
+    /// Set when the run stopped before its last step: the target could not be used, or Test Connection
+    /// failed (the steps after it are [`Outcome::NotRun`]).
     pub aborted: Option<Abort>,
     /// Portal-style current status.
     pub summary: Summary,
@@ -57,10 +64,11 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    /// True when every step passed, no finding is an error and the run was not aborted.
+    /// True when no step failed, no finding is an error and the run was not stopped by an unusable target.
+    /// Steps not run after a Test Connection that failed as the scenario expected do not fail the run.
     pub fn passed(&self) -> bool {
-        self.aborted.is_none()
-            && self.steps.iter().all(|s| s.outcome == Outcome::Passed)
+        !self.aborted.as_ref().is_some_and(|a| a.kind.is_runtime())
+            && self.steps.iter().all(|s| s.outcome != Outcome::Failed)
             && !self.findings.iter().any(Finding::is_error)
     }
 
@@ -69,10 +77,10 @@ impl ScenarioResult {
         self.findings.iter().chain(self.steps.iter().flat_map(|s| s.findings.iter()))
     }
 
-    /// The exit code this result calls for: [`exit::RUNTIME`] when aborted, [`exit::FINDINGS`] when
-    /// anything failed, else [`exit::OK`].
+    /// The exit code this result calls for: [`exit::RUNTIME`] when the target could not be used,
+    /// [`exit::FINDINGS`] when anything failed, else [`exit::OK`].
     pub fn exit_code(&self) -> u8 {
-        if self.aborted.is_some() {
+        if self.aborted.as_ref().is_some_and(|a| a.kind.is_runtime()) {
             exit::RUNTIME
         } else if self.passed() {
             exit::OK
@@ -91,12 +99,12 @@ pub struct Abort {
     pub message: String,
 }
 
-/// Classification of an early stop (both map to exit code 4).
+/// Classification of an early stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AbortKind {
-    /// No HTTP answer (connection refused, DNS, TLS, timeouts on every request).
+    /// The connection failed before the endpoint ever answered (refused, DNS, TLS).
     Unreachable,
     /// The endpoint refused the credentials (401/403 on Test Connection).
     AuthRefused,
@@ -109,6 +117,32 @@ pub enum AbortKind {
     Interrupted,
     /// Every step ran, but cleanup could not delete some objects the scenario created.
     CleanupFailed,
+    /// No request of a step got an answer (every one timed out or lost its connection).
+    NoAnswer,
+    /// Test Connection failed for another reason (a non-compliant answer): Entra does not start the job.
+    TestConnectionFailed,
+}
+
+impl AbortKind {
+    /// True when the target could not be used at all ([`exit::RUNTIME`]); a failed Test Connection is a
+    /// finding about the endpoint, not a runtime error.
+    pub fn is_runtime(self) -> bool {
+        !matches!(self, AbortKind::TestConnectionFailed)
+    }
+
+    /// A few words for the steps it leaves not run.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AbortKind::Unreachable => "the target is unreachable",
+            AbortKind::AuthRefused => "the endpoint refused the credentials",
+            AbortKind::NoAnswer => "no request got an answer",
+            AbortKind::TestConnectionFailed => "Test Connection failed",
+            AbortKind::Leftovers => "objects from an earlier run are in the way",
+            AbortKind::SetupFailed => "a seed could not be created",
+            AbortKind::Interrupted => "the run was interrupted",
+            AbortKind::CleanupFailed => "cleanup could not delete every object",
+        }
+    }
 }
 
 /// A target id (or probe value) and the alias transcripts show instead.
@@ -123,11 +157,25 @@ pub struct IdAlias {
 /// Whether a step (or a run) met its expectations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Every expectation held and no error finding was raised.
     Passed,
     /// An expectation failed or an error finding was raised.
     Failed,
+    /// The step was not run: an earlier step stopped the scenario (see [`ScenarioResult::aborted`]).
+    NotRun,
+}
+
+impl Outcome {
+    /// The word reports and transcripts show: `passed`, `FAILED`, `not run`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "FAILED",
+            Outcome::NotRun => "not run",
+        }
+    }
 }
 
 /// The result of one scenario step.
@@ -170,13 +218,31 @@ pub enum StepDetail {
     OnDemand(OnDemandResult),
     /// A steady-state check.
     Steady(SteadyResult),
-    /// A cycle that did not run: the job is disabled.
+    /// A step that did not run: a cycle of a disabled job, or any step after one that stopped the
+    /// scenario.
     NotRun {
         /// Why, one line.
         reason: String,
         /// The job's quarantine (`Reason: detail`), which a disabled job keeps.
         quarantine: Option<String>,
     },
+}
+
+impl StepResult {
+    /// A step that is not run because an earlier one stopped the scenario; `requests` is the empty range
+    /// at the transcript's end, `at` the simulated time the scenario stopped.
+    pub fn not_run(index: usize, label: String, at: String, reason: String, transcript_len: usize) -> Self {
+        StepResult {
+            index,
+            label,
+            at,
+            outcome: Outcome::NotRun,
+            detail: StepDetail::NotRun { reason, quarantine: None },
+            expectations: Vec::new(),
+            findings: Vec::new(),
+            requests: transcript_len..transcript_len,
+        }
+    }
 }
 
 /// One expectation of a step, checked.
@@ -255,156 +321,6 @@ pub struct Counts {
     pub requests: usize,
     /// Write requests sent (POST, PATCH, DELETE).
     pub writes: usize,
-}
-
-/// Provisioning-log action (ENTRA.md 6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub enum LogAction {
-    /// Object created.
-    Create,
-    /// Object updated.
-    Update,
-    /// User disabled.
-    Disable,
-    /// User re-enabled (logged by Entra as an update).
-    Enable,
-    /// Object deleted.
-    Delete,
-    /// Nothing to do, or not allowed.
-    Skip,
-    /// A disable/delete held back by the accidental-deletion threshold.
-    StagedDelete,
-    /// Anything else.
-    Other,
-}
-
-/// Provisioning-log status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum LogStatus {
-    /// Done.
-    Success,
-    /// The endpoint refused or broke.
-    Failure,
-    /// Not done on purpose.
-    Skipped,
-    /// Done, with a caveat.
-    Warning,
-}
-
-/// Entra's error and reason codes (ENTRA.md 6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// Uniqueness conflict (409).
-    EntryConflict,
-    /// 429.
-    TooManyRequests,
-    /// 5xx.
-    InternalServerError,
-    /// 401.
-    Unauthorized,
-    /// 403.
-    InsufficientRights,
-    /// 405.
-    MethodNotAllowed,
-    /// 422.
-    UnprocessableEntity,
-    /// 501.
-    NotImplemented,
-    /// Protocol error without a better code.
-    WebExceptionProtocolError,
-    /// The linked target object is gone (404 on its id).
-    InvalidAnchor,
-    /// No HTTP answer in time.
-    Timeout,
-    /// More than one target object matched.
-    DuplicateTargetEntries,
-    /// More than one source object has the same matching value.
-    DuplicateSourceEntries,
-    /// The source object lacks every matching attribute.
-    ImportSkipped,
-    /// Out of scope, or already in sync.
-    EntrySynchronizationSkipped,
-    /// Several resources where one was expected.
-    SystemForCrossDomainIdentityManagementMultipleEntriesInResponse,
-    /// The response could not be deserialised.
-    SystemForCrossDomainIdentityManagementServiceIncompatible,
-    /// 400 from the endpoint.
-    SystemForCrossDomainIdentityManagementBadRequest,
-    /// Held back by the accidental-deletion threshold.
-    StagedAction,
-}
-
-/// Source object kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ObjectKind {
-    /// A user.
-    User,
-    /// A group.
-    Group,
-}
-
-/// A source object as reports name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ObjectRef {
-    /// User or group.
-    pub kind: ObjectKind,
-    /// The scenario alias (`alice`).
-    pub alias: String,
-    /// The source `objectId`.
-    pub source_id: String,
-    /// The target `id`, once known.
-    pub target_id: Option<String>,
-}
-
-/// A request a report can point at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RequestRef {
-    /// Index in the transcript.
-    pub index: usize,
-    /// `METHOD /path?query`.
-    pub line: String,
-    /// HTTP status, `None` on a transport failure.
-    pub status: Option<u16>,
-}
-
-impl RequestRef {
-    /// A reference to an exchange.
-    pub fn of(exchange: &Exchange) -> Self {
-        RequestRef { index: exchange.index, line: exchange.request_line(), status: exchange.status }
-    }
-}
-
-/// One attribute change as the provisioning log's "Modified Properties" shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModifiedProperty {
-    /// Target attribute path.
-    pub name: String,
-    /// Value in the target before (none when absent).
-    pub old: Option<serde_json::Value>,
-    /// Value exported.
-    pub new: Option<serde_json::Value>,
-}
-
-/// One provisioning-log entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProvisioningEvent {
-    /// The object.
-    pub object: ObjectRef,
-    /// What was done.
-    pub action: LogAction,
-    /// How it went.
-    pub status: LogStatus,
-    /// Error or reason code.
-    pub code: Option<ErrorCode>,
-    /// One line explaining the status.
-    pub message: String,
-    /// Attributes exported (or attempted).
-    pub modified: Vec<ModifiedProperty>,
-    /// Requests sent for this object.
-    pub requests: Vec<RequestRef>,
 }
 
 /// Portal-style "Current status".

@@ -10,7 +10,8 @@ use crate::engine::escrow::EscrowRetry;
 use crate::engine::isolation::{self, IsolationOptions, TaggingMapper};
 use crate::engine::mapper::SetMapper;
 use crate::engine::result::{
-    Abort, AbortKind, CycleResult, Event, Finding, JobState, ScenarioResult, StepDetail, Summary,
+    Abort, AbortKind, CycleResult, Event, Finding, JobState, Outcome, ScenarioResult, Scrub, StepDetail, StepResult,
+    Summary,
 };
 use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
@@ -18,7 +19,7 @@ use crate::engine::step::{run_step, StepEnv};
 use crate::exit;
 use crate::mapping::MappingSet;
 use crate::scenario::{self, Scenario, Step};
-use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Secret};
+use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Scrubber, Secret};
 use crate::server::{self, ServerConfig, Switches};
 
 /// Where the run sends its requests.
@@ -249,11 +250,6 @@ pub async fn run_with_mapper(
         run_tag: options.isolation.run_tag.as_ref().map(|t| t.as_str().to_string()),
     };
     let mut dir = scenario.directory.clone();
-    let secrets: Vec<String> = match &auth {
-        Auth::Bearer(s) => vec![s.expose().to_string()],
-        Auth::OAuth(o) => vec![o.client_secret.expose().to_string()],
-        _ => Vec::new(),
-    };
     let mut steps: Vec<(usize, String, Option<&Step>)> = scenario
         .steps
         .iter()
@@ -262,31 +258,47 @@ pub async fn run_with_mapper(
     if options.steady {
         steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
     }
-    if result.aborted.is_some() {
-        steps.clear();
+    if let Some(abort) = &result.aborted {
+        // Setup stopped the scenario before its first step: every step is reported as not run.
+        let reason = format!("not run: setup stopped the scenario ({})", abort.kind.describe());
+        for (index, label, _) in steps.drain(..) {
+            let at = engine.clock.now();
+            result.steps.push(StepResult::not_run(index, label, at, reason.clone(), engine.transcript_len()));
+        }
     }
     let run_tag = result.run_tag.as_deref();
-    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, secrets: &secrets, run_tag };
+    let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, timeout: options.timeout, run_tag };
     let mut cancel = options.cancel.clone();
-    for (index, label, step) in steps {
+    let mut steps = steps.into_iter().peekable();
+    while let Some((index, label, step)) = steps.next() {
         engine.emit(Event::StepStarted { index, label: label.clone() });
         let step = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step);
-        let Some(step_result) = isolation::unless_cancelled(cancel.as_mut(), step).await else {
+        let Some((step_result, abort)) = isolation::unless_cancelled(cancel.as_mut(), step).await else {
             let message = "interrupted: the current step was cancelled and the later ones did not run".to_string();
             result.aborted = Some(Abort { kind: AbortKind::Interrupted, message });
             break;
         };
-        engine.emit(Event::StepFinished { index, outcome: step_result.0.outcome });
-        result.steps.push(step_result.0);
-        if let Some(abort) = step_result.1 {
-            result.aborted = Some(abort);
+        engine.emit(Event::StepFinished { index, outcome: step_result.outcome });
+        result.steps.push(step_result);
+        let abort = abort.or_else(|| {
+            engine.actor.unreachable().then(|| Abort {
+                kind: AbortKind::Unreachable,
+                message: "the target never answered: connection refused".to_string(),
+            })
+        });
+        let Some(abort) = abort else { continue };
+        // A failed Test Connection as the last step stops nothing.
+        if abort.kind == AbortKind::TestConnectionFailed && steps.peek().is_none() {
             break;
         }
-        if engine.actor.unreachable() {
-            let message = "the target never answered: connection refused".to_string();
-            result.aborted = Some(Abort { kind: AbortKind::Unreachable, message });
-            break;
+        let reason = format!("not run: step {index} stopped the scenario ({})", abort.kind.describe());
+        for (index, label, _) in steps.by_ref() {
+            engine.emit(Event::StepStarted { index, label: label.clone() });
+            let at = engine.clock.now();
+            result.steps.push(StepResult::not_run(index, label, at, reason.clone(), engine.transcript_len()));
+            engine.emit(Event::StepFinished { index, outcome: Outcome::NotRun });
         }
+        result.aborted = Some(abort);
     }
     result.aliases = engine.aliases.list.clone();
     let transcript = engine.actor.client().transcript();
@@ -302,6 +314,9 @@ pub async fn run_with_mapper(
         result.isolation = Some(cleaned.report);
     }
     result.summary = summary(&engine, &result);
+    // The run read every answer as it came; what it hands out hides the secrets (issue 18).
+    let scrubber = Scrubber::new(engine.actor.client().scrubber().secrets().chain(setup.scrubber().secrets()));
+    result.scrub(&scrubber);
     if let Some(h) = handle {
         h.shutdown().await;
     }

@@ -173,8 +173,10 @@ impl Engine {
     }
 
     /// Sends a live event, if someone listens.
-    pub fn emit(&self, event: Event) {
+    pub fn emit(&self, mut event: Event) {
         if let Some(tx) = &self.events {
+            // Events are shown as they come: secrets the endpoint echoed are hidden here (issue 18).
+            crate::engine::result::Scrub::scrub(&mut event, &self.actor.client().scrubber());
             // A closed receiver only means nobody watches progress any more.
             let _ = tx.send(event);
         }

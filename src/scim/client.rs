@@ -10,8 +10,9 @@
 //!   `User-Agent: entrasim/<version>` and, when configured, `Authorization: Bearer <token>`;
 //! - filter queries are form-encoded as Entra sends them: `filter=userName+eq+%22alice%40contoso.com%22`.
 //!
-//! Every exchange, including transport failures, is appended to a shared [`Transcript`]. Secrets never
-//! reach the transcript or an error message: [`Secret`] prints as `***`. Response bodies are read up to
+//! Every exchange, including transport failures, is appended to a shared [`Transcript`] exactly as it
+//! came, so the engine reads what the endpoint sent. [`Secret`] prints as `***`; a secret the endpoint
+//! echoes is hidden where results are shown or stored, by the [`Scrubber`] of [`Client::scrubber`]. Response bodies are read up to
 //! [`ClientConfig::max_body`] bytes; a longer body is recorded as [`Body::TooLarge`] so the engine can
 //! report it as a finding. An HTTP error status is still an [`Exchange`]; [`ClientError`] is only for
 //! requests that got no HTTP answer (connection refused, timeout, a broken stream).
@@ -20,12 +21,12 @@ mod encode;
 mod exchange;
 mod projection;
 mod read;
+mod request;
+mod scrub;
 mod tenant;
 
 use std::fmt;
 use std::time::{Duration, Instant};
-
-use serde::Serialize;
 
 pub use encode::{encode_query, form_decode, form_encode};
 pub use exchange::{
@@ -33,8 +34,10 @@ pub use exchange::{
     MAX_RETRY_AFTER,
 };
 pub use projection::Reads;
+pub(crate) use read::bounded_body;
 pub use read::MAX_TEXT;
-pub(crate) use read::{bounded_body, scrub_text};
+pub use request::{EncodedBody, Method, Request};
+pub use scrub::{Scrubber, SCRUBBED};
 pub use tenant::{TenantUrl, UrlFlag};
 
 /// The media type Entra sends and expects.
@@ -132,134 +135,6 @@ impl ClientConfig {
     }
 }
 
-/// HTTP method of a SCIM request (Entra never uses PUT: ENTRA.md 1.0 item 9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST.
-    Post,
-    /// PATCH.
-    Patch,
-    /// DELETE.
-    Delete,
-}
-
-impl Method {
-    /// The method as written in a request line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    fn to_reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One request to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    /// Method.
-    pub method: Method,
-    /// Resource path relative to the base, such as `/Users` or `Users/123`.
-    pub path: String,
-    /// Query parameters in order, unencoded.
-    pub query: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Option<serde_json::Value>,
-    /// `body` already serialized (by work done off the sending thread); serialized at send time when `None`.
-    pub encoded: Option<bytes::Bytes>,
-    /// Entra traffic or verification.
-    pub origin: Origin,
-    /// What the caller reads of the answer: with a lean transcript only that is parsed.
-    pub reads: Reads,
-}
-
-impl Request {
-    /// A request without query or body.
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        Request {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            encoded: None,
-            origin: Origin::Entra,
-            reads: Reads::All,
-        }
-    }
-
-    /// `GET path?filter=<filter>` (after any query already added).
-    pub fn get_filtered(path: impl Into<String>, filter: impl Into<String>) -> Self {
-        Request::new(Method::Get, path).query("filter", filter)
-    }
-
-    /// Adds a query parameter.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets the JSON body.
-    pub fn body(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
-        self.encoded = None;
-        self
-    }
-
-    /// Sets the JSON body together with its serialization (see [`EncodedBody`]).
-    pub fn encoded_body(mut self, body: EncodedBody) -> Self {
-        self.body = body.json;
-        self.encoded = Some(body.bytes);
-        self
-    }
-
-    /// Marks the request as a verification request (not Entra traffic).
-    pub fn verification(mut self) -> Self {
-        self.origin = Origin::Verification;
-        self
-    }
-
-    /// Says which members of the answer the caller reads (see [`Reads`]).
-    pub fn reading(mut self, reads: Reads) -> Self {
-        self.reads = reads;
-        self
-    }
-}
-
-/// A body's serialization, with its JSON form when a transcript keeps request bodies, built where the
-/// work is cheap to spread (a cycle's page preparation runs on several threads; the sending thread then
-/// only hands the bytes over).
-#[derive(Debug, Clone, PartialEq)]
-pub struct EncodedBody {
-    json: Option<serde_json::Value>,
-    bytes: bytes::Bytes,
-}
-
-impl EncodedBody {
-    /// Bytes serialized elsewhere, and the JSON they encode when it is to be recorded.
-    pub fn from_parts(json: Option<serde_json::Value>, bytes: bytes::Bytes) -> Self {
-        EncodedBody { json, bytes }
-    }
-}
-
 /// Failures of the client itself: a bad URL, or a request that got no HTTP answer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -316,6 +191,8 @@ pub struct Client {
     config: ClientConfig,
     transcript: Transcript,
     tokens: Option<std::sync::Arc<crate::scim::oauth::TokenSource>>,
+    /// OAuth access tokens sent so far (secrets to scrub from outputs).
+    sent_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Client {
@@ -344,7 +221,19 @@ impl Client {
             }
             _ => None,
         };
-        Ok(Client { http, tenant, config, transcript, tokens })
+        Ok(Client { http, tenant, config, transcript, tokens, sent_tokens: Default::default() })
+    }
+
+    /// The scrubber for every secret this client has sent or holds: the bearer token, the OAuth client
+    /// secret and each OAuth access token fetched so far. Outputs pass through it; the transcript does not.
+    pub fn scrubber(&self) -> Scrubber {
+        let mut secrets = match &self.config.auth {
+            Auth::Bearer(token) => vec![token.expose().to_string()],
+            Auth::OAuth(oauth) => vec![oauth.client_secret.expose().to_string()],
+            Auth::None => Vec::new(),
+        };
+        secrets.extend(self.sent_tokens.lock().map(|t| t.clone()).unwrap_or_default());
+        Scrubber::new(secrets)
     }
 
     /// The parsed tenant URL (base and dialect flag).
@@ -399,17 +288,19 @@ impl Client {
             Some(tokens) => Some(tokens.token().await?),
             None => None,
         };
+        if let Some(token) = &oauth_token {
+            if let Ok(mut sent) = self.sent_tokens.lock() {
+                if !sent.iter().any(|t| t == token.expose()) {
+                    sent.push(token.expose().to_string());
+                }
+            }
+        }
         let bearer = match (&oauth_token, &self.config.auth) {
             (Some(token), _) | (None, Auth::Bearer(token)) => Some(token.expose()),
             _ => None,
         };
         if let Some(token) = bearer {
             builder = builder.header("Authorization", format!("Bearer {token}"));
-        }
-        // What the request carries that must never come back into a transcript, however it is echoed.
-        let mut secrets: Vec<&str> = bearer.into_iter().collect();
-        if let Auth::OAuth(oauth) = &self.config.auth {
-            secrets.push(oauth.client_secret.expose());
         }
         let bytes = match (&request.encoded, &request.body) {
             (Some(bytes), _) => Some(bytes.clone()),
@@ -436,7 +327,7 @@ impl Client {
         };
         // A full transcript keeps whole bodies; a lean one only what the caller reads.
         let reads = if self.transcript.is_lean() { request.reads } else { Reads::All };
-        let outcome = self.exchange(builder, reads, &secrets, &mut exchange).await;
+        let outcome = self.exchange(builder, reads, &mut exchange).await;
         exchange.duration = started.elapsed();
         match outcome {
             Ok(()) => Ok(self.transcript.push(exchange)),
@@ -459,7 +350,6 @@ impl Client {
         &self,
         builder: reqwest::RequestBuilder,
         reads: Reads,
-        secrets: &[&str],
         exchange: &mut Exchange,
     ) -> Result<(), reqwest::Error> {
         let mut response = builder.send().await?;
@@ -468,15 +358,14 @@ impl Client {
             .iter()
             .filter_map(|name| {
                 let value = response.headers().get(*name)?;
-                Some((name.to_string(), read::scrub_text(&String::from_utf8_lossy(value.as_bytes()), secrets)))
+                Some((name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             })
             .collect();
-        let Some(mut bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {
+        let Some(bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {
             exchange.response_body = Body::TooLarge { limit: self.config.max_body };
             return Ok(());
         };
-        read::scrub_bytes(&mut bytes, secrets);
-        exchange.response_body = read::parse_body(&bytes, reads, secrets);
+        exchange.response_body = read::parse_body(&bytes, reads);
         Ok(())
     }
 }

@@ -182,7 +182,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<String, String>
 
 /// Removes the secret from text an endpoint might echo back.
 fn redact(text: &str, secret: &Secret) -> String {
-    crate::scim::client::scrub_text(text, &[secret.expose()])
+    crate::scim::client::Scrubber::new([secret.expose().to_string()]).text(text).into_owned()
 }
 
 #[cfg(test)]

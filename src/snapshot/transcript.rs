@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::engine::result::{FindingKind, Outcome, ScenarioResult, StepDetail};
+use crate::engine::result::{FindingKind, ScenarioResult, StepDetail};
 use crate::scenario::SnapshotDetail;
 use crate::scim::client::{Body, Exchange, Origin};
 use crate::snapshot::redact::Redactor;
@@ -51,8 +51,7 @@ pub fn render_with(
     let _ = writeln!(out, "# {}", result.description);
     let _ = writeln!(out, "# dialect: {}", result.dialect.name());
     for step in &result.steps {
-        let outcome = if step.outcome == Outcome::Passed { "passed" } else { "FAILED" };
-        let _ = writeln!(out, "\n## step {}: {} [{outcome}]", step.index, step.label);
+        let _ = writeln!(out, "\n## step {}: {} [{}]", step.index, step.label, step.outcome.word());
         if let StepDetail::Steady(s) = &step.detail {
             let _ = writeln!(out, "steady: {} (writes per pass: {:?})", s.steady, s.writes_per_pass);
         }

@@ -48,6 +48,12 @@ test_connection = true
 cycle = "initial"
 "#;
 
+/// [`SCENARIO`] without Test Connection, for answers that Test Connection would fail on (and so stop the
+/// scenario before its cycle): how the cycle handles them is what these tests check.
+fn cycle_only() -> String {
+    SCENARIO.replace("[[steps]]\ntest_connection = true\n\n", "")
+}
+
 fn scim(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/scim+json")
 }
@@ -88,7 +94,16 @@ fn options(timeout: Duration) -> RunOptions {
 
 /// `entrasim run`'s entry point against the endpoint, bounded in time.
 async fn run_against(url: &str, timeout: Duration) -> ScenarioResult {
-    let scenario = support::parse_scenario(SCENARIO);
+    run_text_against(SCENARIO, url, timeout).await
+}
+
+/// [`run_against`] with the scenario's cycle only.
+async fn run_cycle_against(url: &str, timeout: Duration) -> ScenarioResult {
+    run_text_against(&cycle_only(), url, timeout).await
+}
+
+async fn run_text_against(text: &str, url: &str, timeout: Duration) -> ScenarioResult {
+    let scenario = support::parse_scenario(text);
     let mapping = entrasim::mapping::load("entra-default", Path::new(".")).expect("preset loads").set;
     let target = Target::Url { url: url.to_string(), auth: Auth::Bearer(Secret::new(TOKEN)) };
     let started = Instant::now();
@@ -184,7 +199,7 @@ async fn an_html_page_with_200_is_incompatible_and_named() {
     let server = MockServer::start().await;
     let page = ResponseTemplate::new(200).set_body_raw("<html><body>Welcome!</body></html>", "text/html");
     hostile(&server, None, page).await;
-    let result = run_against(&server.uri(), Duration::from_secs(10)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(10)).await;
     let f = named(&result, QUERY, |f| f.kind == FindingKind::Incompatible);
     assert_eq!(f.code, Some(ErrorCode::SystemForCrossDomainIdentityManagementServiceIncompatible));
     assert!(f.message.contains("not JSON"), "{}", f.message);
@@ -198,7 +213,7 @@ async fn an_html_page_with_500_is_an_object_failure_and_named() {
     let server = MockServer::start().await;
     let page = ResponseTemplate::new(500).set_body_raw("<html><h1>Internal Server Error</h1></html>", "text/html");
     hostile(&server, None, page).await;
-    let result = run_against(&server.uri(), Duration::from_secs(10)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(10)).await;
     let f = named(&result, QUERY, |f| f.kind == FindingKind::ObjectFailure);
     assert_eq!(f.code, Some(ErrorCode::InternalServerError));
     assert!(f.message.contains("500") && f.message.contains("Internal Server Error"), "{}", f.message);
@@ -212,7 +227,7 @@ async fn truncated_json_is_incompatible_and_named() {
     let server = MockServer::start().await;
     let cut = ResponseTemplate::new(200).set_body_raw("{\"totalResults\": 0, \"Resour", "application/scim+json");
     hostile(&server, Some("GET"), cut).await;
-    let result = run_against(&server.uri(), Duration::from_secs(10)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(10)).await;
     let f = named(&result, QUERY, |f| f.kind == FindingKind::Incompatible);
     assert!(f.message.contains("not JSON") && f.message.contains("EOF"), "{}", f.message);
     let checked = check_against(&server.uri(), Duration::from_secs(10)).await;
@@ -241,7 +256,7 @@ async fn a_gigantic_body_is_not_read_past_the_bound() {
     let size = entrasim::scim::client::DEFAULT_MAX_BODY + 1024;
     let huge = ResponseTemplate::new(200).set_body_raw(vec![b' '; size], "application/scim+json");
     hostile(&server, Some("GET"), huge).await;
-    let result = run_against(&server.uri(), Duration::from_secs(20)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(20)).await;
     let f = named(&result, QUERY, |f| f.kind == FindingKind::Incompatible);
     assert!(f.message.contains("larger than"), "{}", f.message);
     let checked = check_against(&server.uri(), Duration::from_secs(20)).await;
@@ -254,7 +269,7 @@ async fn deeply_nested_json_is_incompatible_not_a_stack_overflow() {
     let server = MockServer::start().await;
     let deep = ResponseTemplate::new(200).set_body_raw("[".repeat(100_000), "application/scim+json");
     hostile(&server, Some("GET"), deep).await;
-    let result = run_against(&server.uri(), Duration::from_secs(10)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(10)).await;
     let f = named(&result, QUERY, |f| f.kind == FindingKind::Incompatible);
     assert!(f.message.contains("recursion limit"), "{}", f.message);
     let checked = check_against(&server.uri(), Duration::from_secs(10)).await;
@@ -302,7 +317,7 @@ async fn two_resources_for_a_user_name_query_are_duplicates() {
     let two = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 2,
         "Resources": [{"id": "a", "userName": "x"}, {"id": "b", "userName": "y"}]});
     hostile(&server, Some("GET"), scim(200, two)).await;
-    let result = run_against(&server.uri(), Duration::from_secs(10)).await;
+    let result = run_cycle_against(&server.uri(), Duration::from_secs(10)).await;
     let f = named(&result, QUERY, |f| f.code == Some(ErrorCode::DuplicateTargetEntries));
     assert!(f.message.contains("matched 2 target objects"), "{}", f.message);
     let checked = check_against(&server.uri(), Duration::from_secs(10)).await;

@@ -130,7 +130,7 @@ async fn a_leftover_stops_the_scenario_before_any_write() {
     let id = leftover["id"].as_str().unwrap();
     let finding = result.findings.iter().find(|f| f.kind == FindingKind::Setup).expect("a setup finding");
     assert!(finding.message.contains(id) && finding.message.contains("userName \"alice@contoso.com\""), "{finding:?}");
-    assert!(result.steps.is_empty(), "no step ran");
+    assert!(result.steps.iter().all(|s| s.outcome == entrasim::engine::result::Outcome::NotRun), "no step ran");
     assert!(result.transcript.is_empty(), "no Entra traffic at all");
     assert_eq!(server.resources(ResourceType::User), vec![leftover], "the leftover is untouched");
     assert_eq!(held(&server), (1, 0), "nothing was created");
@@ -201,7 +201,7 @@ async fn a_refused_seed_stops_the_scenario_and_names_the_seed() {
         let result = run_text(&text, to, &RunOptions::default()).await;
         assert_eq!(result.aborted.as_ref().map(|a| a.kind), Some(AbortKind::SetupFailed));
         assert_eq!(result.exit_code(), exit::RUNTIME);
-        assert!(result.steps.is_empty(), "no step ran");
+        assert!(result.steps.iter().all(|s| s.outcome == entrasim::engine::result::Outcome::NotRun), "no step ran");
         let finding = &result.findings[0];
         assert_eq!(finding.kind, FindingKind::Setup);
         assert!(
@@ -397,7 +397,8 @@ async fn an_endpoint_that_never_answers_stops_at_the_leftover_lookup() {
     let abort = result.aborted.as_ref().expect("stopped");
     assert_eq!(abort.kind, AbortKind::Unreachable);
     assert!(abort.message.contains("leftover lookup") && abort.message.contains("GET"), "{}", abort.message);
-    assert!(result.steps.is_empty() && result.transcript.is_empty());
+    assert!(result.transcript.is_empty(), "no Entra traffic");
+    assert!(result.steps.iter().all(|s| s.outcome == entrasim::engine::result::Outcome::NotRun), "no step ran");
     held.abort();
 }
 

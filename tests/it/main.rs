@@ -3,7 +3,9 @@
 mod check;
 mod cli;
 mod client;
+mod failfast;
 mod fuzz;
+mod hints;
 mod hostile;
 mod isolation;
 mod logs;
@@ -14,3 +16,4 @@ mod scenarios;
 mod server;
 mod snapshots;
 mod support;
+mod token;

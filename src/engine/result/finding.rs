@@ -34,10 +34,11 @@ pub enum FindingKind {
     Expectation,
     /// The job was quarantined.
     Quarantine,
-    /// No HTTP answer.
+    /// No HTTP answer: the request timed out or its connection failed or broke. Never an HTTP status.
     Transport,
     /// The target's state around the scenario (not Entra traffic): a leftover from an earlier run, a
-    /// `[target]` seed the endpoint refused, an object cleanup could not delete.
+    /// `[target]` seed or a `target_edit` the endpoint refused, an object cleanup could not delete. What
+    /// follows such a finding does not test what the scenario says.
     Setup,
 }
 
@@ -96,5 +97,116 @@ impl Finding {
     /// True for error severity.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// The usual fix, chosen by what caused the finding (ENTRA.md 3.3, 6.3, 8): a transport failure by
+    /// whether it timed out, an object's failure by its Entra code, anything else by its code or kind.
+    pub fn hint(&self) -> Option<&'static str> {
+        use ErrorCode as C;
+        match (self.kind, self.code) {
+            (FindingKind::Transport, Some(C::Timeout)) => Some(hint::TIMEOUT),
+            (FindingKind::Transport, _) => Some(hint::CONNECTION),
+            (FindingKind::Setup, _) => Some(hint::SETUP),
+            (FindingKind::Expectation | FindingKind::Quarantine, _) => None,
+            (FindingKind::ObjectFailure, Some(C::InternalServerError | C::Timeout | C::WebExceptionProtocolError)) => {
+                Some(hint::ESCROW)
+            }
+            (kind, code) => code.and_then(hint::by_code).or_else(|| hint::by_kind(kind)),
+        }
+    }
+}
+
+/// The hint texts, one per cause.
+pub mod hint {
+    use super::{ErrorCode, FindingKind};
+
+    /// A request got no answer within the timeout.
+    pub const TIMEOUT: &str =
+        "answer every request within the timeout (`--timeout`, 30 s by default): Entra gives up on a request that takes longer";
+    /// A connection failed, or broke before the answer was complete.
+    pub const CONNECTION: &str =
+        "accept HTTPS connections (TLS 1.2 or later) and keep each one open until the answer is complete";
+    /// A setup request of the scenario was refused.
+    pub const SETUP: &str =
+        "the scenario's own setup request was refused, so later steps do not test what they say: fix the request or the endpoint's state";
+    /// An object failed on a 5xx, a timeout or a broken answer: escrowed.
+    pub const ESCROW: &str = "Entra escrows the object and retries it (next cycle, or 6 h, 12 h, 24 h with back-off); make the endpoint answer reliably";
+    /// 409.
+    pub const CONFLICT: &str =
+        "a matching object already exists under another matching value: fix the values or the matching attribute";
+    /// 429 that persists.
+    pub const THROTTLED: &str = "allow at least 25 requests per second per tenant, and send Retry-After with 429";
+    /// 401 or 403.
+    pub const CREDENTIALS: &str =
+        "accept the bearer token Entra sends (a long-lived secret token or OAuth client credentials)";
+    /// 404 on a linked object.
+    pub const ANCHOR: &str =
+        "the linked object disappeared from the target; never hard-delete users Entra manages, or restart provisioning";
+    /// Several target objects matched.
+    pub const DUPLICATES: &str = "the matching attribute must be unique in the target";
+    /// `members` returned despite `excludedAttributes=members`.
+    pub const MEMBERS_EXCLUDED: &str =
+        "honour excludedAttributes=members and return exactly one resource per matching query";
+    /// An answer Entra cannot deserialise.
+    pub const INCOMPATIBLE: &str =
+        "return SCIM JSON Entra can parse (manager as {\"value\": id}, id on every resource, application/scim+json)";
+    /// 400.
+    pub const BAD_REQUEST: &str =
+        "accept Entra's request shapes: capitalised ops, string booleans, filtered paths, dotted path-less keys";
+    /// 405 or 501.
+    pub const METHOD: &str = "support GET, POST, PATCH and DELETE on /Users and /Groups";
+    /// Writes that never stop.
+    pub const NOT_STEADY: &str =
+        "store every attribute exactly as sent and return it on GET, in the place Entra sent it";
+    /// Membership that differs from what Entra wrote.
+    pub const MEMBERSHIP: &str =
+        "Entra never reads members back: apply member PATCHes exactly, and never drop members on your side";
+    /// An answer RFC 7644 does not allow.
+    pub const NON_COMPLIANT: &str =
+        "answer as RFC 7644 says: 200 with an empty ListResponse for no match, 201 for create, id on every resource";
+
+    /// Every hint, for tests that show each one is produced.
+    pub const ALL: [&str; 16] = [
+        TIMEOUT,
+        CONNECTION,
+        SETUP,
+        ESCROW,
+        CONFLICT,
+        THROTTLED,
+        CREDENTIALS,
+        ANCHOR,
+        DUPLICATES,
+        MEMBERS_EXCLUDED,
+        INCOMPATIBLE,
+        BAD_REQUEST,
+        METHOD,
+        NOT_STEADY,
+        MEMBERSHIP,
+        NON_COMPLIANT,
+    ];
+
+    pub(super) fn by_code(code: ErrorCode) -> Option<&'static str> {
+        use ErrorCode as C;
+        Some(match code {
+            C::EntryConflict => CONFLICT,
+            C::TooManyRequests => THROTTLED,
+            C::Unauthorized | C::InsufficientRights => CREDENTIALS,
+            C::InvalidAnchor => ANCHOR,
+            C::DuplicateTargetEntries => DUPLICATES,
+            C::SystemForCrossDomainIdentityManagementMultipleEntriesInResponse => MEMBERS_EXCLUDED,
+            C::SystemForCrossDomainIdentityManagementServiceIncompatible => INCOMPATIBLE,
+            C::SystemForCrossDomainIdentityManagementBadRequest => BAD_REQUEST,
+            C::MethodNotAllowed | C::NotImplemented => METHOD,
+            _ => return None,
+        })
+    }
+
+    pub(super) fn by_kind(kind: FindingKind) -> Option<&'static str> {
+        match kind {
+            FindingKind::NotSteady => Some(NOT_STEADY),
+            FindingKind::MembershipDrift => Some(MEMBERSHIP),
+            FindingKind::NonCompliance => Some(NON_COMPLIANT),
+            _ => None,
+        }
     }
 }
