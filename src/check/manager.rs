@@ -5,7 +5,8 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{expect_object, expect_status, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_object, expect_status};
 use super::model::Problem;
 use super::updates::patch;
 use crate::engine::dialect::{self, Dialect, OpKind, ENTERPRISE_URN};

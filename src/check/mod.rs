@@ -23,6 +23,7 @@ mod attr;
 mod cleanup;
 mod ctx;
 mod groups;
+mod judge;
 mod manager;
 mod model;
 mod steady;

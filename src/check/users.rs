@@ -4,7 +4,8 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text};
 use super::model::Problem;
 use crate::engine::dialect::quote;
 use crate::mapping::{MappingSet, ObjectMapping};
@@ -38,7 +39,7 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) 
         Err(Stop::Fail(p)) => p.kind.clone(),
         _ => String::new(),
     };
-    ctx.record("connection", "test-connection-users", mark, outcome);
+    ctx.finish("connection", "test-connection-users", mark, outcome).await;
     match kind.as_str() {
         "credentials" => return Probe::CredentialsRefused,
         "transport" => return Probe::NoAnswer,
@@ -52,7 +53,7 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) 
             .query("excludedAttributes", "members")
             .query("filter", format!("{attr} eq {}", quote(&guid)));
         let outcome = probe(ctx, request).await;
-        ctx.record("connection", "test-connection-groups", mark, outcome);
+        ctx.finish("connection", "test-connection-groups", mark, outcome).await;
     }
     Probe::Usable
 }
@@ -119,24 +120,22 @@ fn empty_list(ctx: &mut Ctx, ex: &Exchange) -> Result<(), Stop> {
     Ok(())
 }
 
-/// The `users` group. Returns nothing; every check is recorded in `ctx`.
+/// The `users` group. Returns nothing; every check is recorded in `ctx`. Each check creates the user it
+/// needs under a name of its own, and its objects are deleted when it ends.
 pub async fn run(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let created = create(ctx).await;
-    let subject = created.as_ref().ok().map(|(id, body)| (id.clone(), body.clone()));
-    ctx.record("users", "create", mark, created.map(|(id, _)| format!("POST /Users → 201 with id `{id}`")));
+    ctx.finish("users", "create", mark, created.map(|(id, _)| format!("POST /Users → 201 with id `{id}`"))).await;
 
-    let need = || Stop::Skip("needs the user from `users/create`".to_string());
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((_, body)) => {
-            let name = body["externalId"].as_str().unwrap_or_default().to_string();
-            let hint = "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`";
-            duplicate(ctx, "Users", body, &name, hint).await
-        }
-        None => Err(need()),
-    };
-    ctx.record("users", "duplicate-create", mark, outcome);
+    let outcome = async {
+        let (_, body) = ctx.setup_user("duplicate").await?;
+        let name = body["externalId"].as_str().unwrap_or_default().to_string();
+        let hint = "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`";
+        duplicate(ctx, "Users", &body, &name, hint).await
+    }
+    .await;
+    ctx.finish("users", "duplicate-create", mark, outcome).await;
 
     for (name, attr, upper) in [
         ("filter-username", "userName", false),
@@ -144,46 +143,47 @@ pub async fn run(ctx: &mut Ctx) {
         ("filter-username-different-case", "userName", true),
     ] {
         let mark = ctx.mark();
-        let outcome = match &subject {
-            Some((id, body)) => {
-                let value = body[attr].as_str().unwrap_or_default();
-                let value = if upper { value.to_uppercase() } else { value.to_string() };
-                filter_match(ctx, id, attr, &value).await
-            }
-            None => Err(need()),
-        };
-        ctx.record("users", name, mark, outcome);
+        let outcome = async {
+            let (id, body) = ctx.setup_user("filtered").await?;
+            let value = body[attr].as_str().unwrap_or_default();
+            let value = if upper { value.to_uppercase() } else { value.to_string() };
+            filter_match(ctx, &id, attr, &value).await
+        }
+        .await;
+        ctx.finish("users", name, mark, outcome).await;
     }
 
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((id, body)) => filter_work_email(ctx, id, body["userName"].as_str().unwrap_or_default()).await,
-        None => Err(need()),
-    };
-    ctx.record("users", "filter-work-email", mark, outcome);
+    let outcome = async {
+        let (id, body) = ctx.setup_user("mailed").await?;
+        filter_work_email(ctx, &id, body["userName"].as_str().unwrap_or_default()).await
+    }
+    .await;
+    ctx.finish("users", "filter-work-email", mark, outcome).await;
 
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((id, body)) => get_by_id(ctx, id, body).await,
-        None => Err(need()),
-    };
-    ctx.record("users", "get-by-id", mark, outcome);
+    let outcome = async {
+        let (id, body) = ctx.setup_user("read").await?;
+        get_by_id(ctx, &id, &body).await
+    }
+    .await;
+    ctx.finish("users", "get-by-id", mark, outcome).await;
     run_independent(ctx).await;
 }
 
-/// The `users` checks that need no user from `users/create`.
+/// The `users` checks that need no user of their own up front.
 async fn run_independent(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let outcome = filter_no_match(ctx).await;
-    ctx.record("users", "filter-no-match", mark, outcome);
+    ctx.finish("users", "filter-no-match", mark, outcome).await;
 
     let mark = ctx.mark();
     let outcome = get_unknown(ctx, "/Users").await;
-    ctx.record("users", "get-unknown-id", mark, outcome);
+    ctx.finish("users", "get-unknown-id", mark, outcome).await;
 
     let mark = ctx.mark();
     let outcome = delete(ctx).await;
-    ctx.record("users", "delete", mark, outcome);
+    ctx.finish("users", "delete", mark, outcome).await;
 }
 
 async fn create(ctx: &mut Ctx) -> Result<(String, Json), Stop> {

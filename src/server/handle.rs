@@ -176,6 +176,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let store_opts = StoreOptions {
         base_url: url.clone(),
         keep_attributes: switches.keep_attributes.clone(),
+        duplicate_group_names: switches.duplicate_group_names,
         patch: ApplyOptions {
             remove_all_members_on_legacy_remove: switches.remove_all_members_on_legacy_remove,
             ignore_pathless_replace: switches.ignore_pathless_patch,

@@ -81,6 +81,8 @@ pub(crate) struct StoreOptions {
     pub base_url: String,
     pub keep_attributes: Option<Vec<String>>,
     pub patch: ApplyOptions,
+    /// Groups need not have unique names (the `duplicate_group_names` switch): no 409, and name lookups scan.
+    pub duplicate_group_names: bool,
 }
 
 /// Users, groups and their indexes.
@@ -308,6 +310,9 @@ impl Store {
     }
 
     fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
+        if kind == Kind::Group && self.opts.duplicate_group_names {
+            return Ok(());
+        }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
         match self.table(kind).by_name.get(&name.to_lowercase()) {
             Some(other) if Some(other.as_str()) != own => Err(ApiError::conflict(format!(

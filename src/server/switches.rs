@@ -36,6 +36,11 @@ pub struct Switches {
     #[arg(long)]
     pub ignore_pathless_patch: bool,
 
+    /// Accept a second group whose `displayName` is already in use instead of answering 409 `uniqueness`;
+    /// Entra then finds two groups for one name and fails them (DuplicateTargetEntries).
+    #[arg(long)]
+    pub duplicate_group_names: bool,
+
     /// Compare `userName` and `displayName` case-sensitively in filters (SCIM says they are case-insensitive).
     #[arg(long)]
     pub case_exact_filters: bool,
