@@ -37,7 +37,7 @@ pub struct Switches {
     pub ignore_pathless_patch: bool,
 
     /// Accept a second group whose `displayName` is already in use instead of answering 409 `uniqueness`;
-    /// Entra then finds two groups for one name and fails them (DuplicateTargetEntries).
+    /// Entra then finds two groups for one name and fails them (`DuplicateTargetEntries`).
     #[arg(long)]
     pub duplicate_group_names: bool,
 
