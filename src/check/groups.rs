@@ -54,6 +54,14 @@ pub async fn run(ctx: &mut Ctx) {
     }
     .await;
     ctx.finish("groups", "delete", mark, outcome).await;
+
+    let mark = ctx.mark();
+    let outcome = super::group_edits::pathless_replace(ctx).await;
+    ctx.finish("groups", "pathless-replace", mark, outcome).await;
+    let mark = ctx.mark();
+    let outcome = super::group_edits::update_description(ctx).await;
+    ctx.finish("groups", "update-description", mark, outcome).await;
+    super::paging::run(ctx, "groups", "Groups").await;
 }
 
 /// The `groups/<dialect>` group.
@@ -65,6 +73,9 @@ pub async fn run_dialect(ctx: &mut Ctx, dialect: Dialect) {
     let mark = ctx.mark();
     let outcome = remove_member(ctx, dialect).await;
     ctx.finish(&group, "remove-member", mark, outcome).await;
+    let mark = ctx.mark();
+    let outcome = super::group_edits::add_remove_one_patch(ctx, dialect).await;
+    ctx.finish(&group, "add-remove-one-patch", mark, outcome).await;
     let mark = ctx.mark();
     let outcome = rename(ctx, dialect).await;
     ctx.finish(&group, "rename", mark, outcome).await;
@@ -141,7 +152,8 @@ async fn get_excluding(ctx: &mut Ctx, id: &str) -> Outcome {
     Ok(format!("{} → 200 without members", ex.request_line()))
 }
 
-async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str) -> Result<Exchange, Stop> {
+/// Sends a group PATCH; 204 or 200 passes (200 with the member list is a warning).
+pub async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str) -> Result<Exchange, Stop> {
     let ex =
         ctx.send(Request::new(Method::Patch, format!("/Groups/{id}")).body(dialect::patch_body(operations))).await?;
     expect_status(&ex, &[204, 200], "patch_status", hint)?;
@@ -159,7 +171,7 @@ async fn patch_group(ctx: &mut Ctx, id: &str, operations: Vec<Json>, hint: &str)
 }
 
 /// The member ids a verification read returns; `None` when the endpoint does not list members.
-async fn members(ctx: &mut Ctx, id: &str) -> Result<(Exchange, Option<Vec<String>>), Stop> {
+pub async fn members(ctx: &mut Ctx, id: &str) -> Result<(Exchange, Option<Vec<String>>), Stop> {
     let ex = ctx.send(Request::new(Method::Get, format!("/Groups/{id}")).verification()).await?;
     expect_status(&ex, &[200], "get_status", "serve GET /Groups/{id}")?;
     let group = expect_object(&ex)?;
@@ -169,7 +181,8 @@ async fn members(ctx: &mut Ctx, id: &str) -> Result<(Exchange, Option<Vec<String
     Ok((ex, list))
 }
 
-fn unverifiable(ctx: &mut Ctx, ex: &Exchange) {
+/// Notes that the endpoint does not list members, so membership could not be verified.
+pub fn unverifiable(ctx: &mut Ctx, ex: &Exchange) {
     ctx.note(Problem::warning(
         "members_not_listed",
         format!("{} does not return `members`; membership could not be verified", ex.request_line()),

@@ -95,6 +95,9 @@ pub async fn run(ctx: &mut Ctx, dialect: Dialect) {
     let mark = ctx.mark();
     let outcome = manager::remove(ctx, dialect).await;
     ctx.finish(&group, "manager-remove", mark, outcome).await;
+    let mark = ctx.mark();
+    let outcome = manager::validator_remove(ctx, dialect).await;
+    ctx.finish(&group, "manager-validator-remove", mark, outcome).await;
     if dialect == Dialect::Compliant {
         for (name, op) in [("pathless-replace", OpKind::Replace), ("pathless-add", OpKind::Add)] {
             let mark = ctx.mark();
@@ -105,6 +108,7 @@ pub async fn run(ctx: &mut Ctx, dialect: Dialect) {
     let mark = ctx.mark();
     let outcome = disable_enable(ctx, dialect).await;
     ctx.finish(&group, "disable-enable", mark, outcome).await;
+    super::multi_op::run(ctx, &group, dialect).await;
 }
 
 /// Sends a user PATCH; 200 or 204 passes.

@@ -184,6 +184,7 @@ async fn run_independent(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let outcome = delete(ctx).await;
     ctx.finish("users", "delete", mark, outcome).await;
+    super::paging::run(ctx, "users", "Users").await;
 }
 
 async fn create(ctx: &mut Ctx) -> Result<(String, Json), Stop> {

@@ -24,6 +24,7 @@
 //! - fault injection can change while the endpoint runs ([`ServerHandle::set_faults`]); the other switches
 //!   are fixed at start.
 
+mod defects;
 mod discovery;
 mod error;
 mod handle;

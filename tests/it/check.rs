@@ -217,6 +217,7 @@ async fn interruption_still_deletes_what_was_created() {
         [
             "connection/test-connection-users",
             "connection/test-connection-groups",
+            "schema/discovery",
             "users/create",
             "users/duplicate-create"
         ]
@@ -364,6 +365,7 @@ mod embedded {
             groups,
             [
                 "connection",
+                "schema",
                 "users",
                 "users/legacy",
                 "users/compliant",
@@ -433,7 +435,7 @@ mod embedded {
         let (result, left) = run_with(Switches::default(), options).await;
         let mut groups: Vec<&str> = result.checks.iter().map(|c| c.group.as_str()).collect();
         groups.dedup();
-        assert_eq!(groups, ["connection", "users", "users/compliant", "steady-state"]);
+        assert_eq!(groups, ["connection", "schema", "users", "users/compliant", "steady-state"]);
         assert_eq!(result.checks.iter().filter(|c| c.group == "connection").count(), 1);
         let mut ids: Vec<String> = result.checks.iter().map(|c| c.id()).collect();
         let all = ids.len();
@@ -466,7 +468,7 @@ mod embedded {
     /// One switch of the embedded endpoint, the checks it must fail and the checks it must warn about.
     type Defect = (&'static str, fn(&mut Switches), &'static [&'static str], &'static [&'static str]);
 
-    const DEFECTS: [Defect; 9] = [
+    const DEFECTS: &[Defect] = &[
         (
             "manager_as_string",
             |s| s.manager_as_string = true,
@@ -479,7 +481,12 @@ mod embedded {
             &["connection/test-connection-users", "connection/test-connection-groups", "users/filter-no-match"],
             &[],
         ),
-        ("ignore_pathless_patch", |s| s.ignore_pathless_patch = true, &["users/compliant/pathless-replace"], &[]),
+        (
+            "ignore_pathless_patch",
+            |s| s.ignore_pathless_patch = true,
+            &["users/compliant/pathless-replace", "groups/pathless-replace"],
+            &[],
+        ),
         (
             "case_exact_filters",
             |s| s.case_exact_filters = true,
@@ -505,8 +512,10 @@ mod embedded {
             &[
                 "groups/legacy/add-member",
                 "groups/legacy/remove-member",
+                "groups/legacy/add-remove-one-patch",
                 "groups/compliant/add-member",
                 "groups/compliant/remove-member",
+                "groups/compliant/add-remove-one-patch",
             ],
         ),
         ("html_errors", |s| s.html_errors = true, &[], &["users/duplicate-create", "groups/duplicate-create"]),
@@ -517,6 +526,77 @@ mod embedded {
                 s.seed = 11;
             },
             &[],
+            &[],
+        ),
+        ("duplicate_group_names", |s| s.duplicate_group_names = true, &["groups/duplicate-create"], &[]),
+        (
+            "paging_ignores_start_index",
+            |s| s.paging_ignores_start_index = true,
+            &["users/pagination", "groups/pagination"],
+            &[],
+        ),
+        (
+            "ignore_null_updates",
+            |s| s.ignore_null_updates = true,
+            &["users/legacy/null-update", "users/compliant/null-update"],
+            &[],
+        ),
+        (
+            "reject_mixed_patch_ops",
+            |s| s.reject_mixed_patch_ops = true,
+            &["users/legacy/multi-op", "users/compliant/multi-op"],
+            &[],
+        ),
+        (
+            "first_op_per_path",
+            |s| s.first_op_per_path = true,
+            &["users/legacy/multi-op-same-attribute", "users/compliant/multi-op-same-attribute"],
+            &[],
+        ),
+        (
+            "group_patch_first_op_only",
+            |s| s.group_patch_first_op_only = true,
+            &["groups/legacy/add-remove-one-patch", "groups/compliant/add-remove-one-patch"],
+            &[],
+        ),
+        (
+            "ignore_empty_manager",
+            |s| s.ignore_empty_manager = true,
+            &["users/legacy/manager-validator-remove", "users/compliant/manager-validator-remove"],
+            &[],
+        ),
+        (
+            "delete_unknown_succeeds",
+            |s| s.delete_unknown_succeeds = true,
+            &["users/delete-unknown", "groups/delete-unknown"],
+            &[],
+        ),
+        (
+            "delete_twice_succeeds",
+            |s| s.delete_twice_succeeds = true,
+            &["users/delete-twice", "groups/delete-twice"],
+            &[],
+        ),
+        ("schemas_omit title", |s| s.schemas_omit = Some(vec!["title".into()]), &["schema/discovery"], &[]),
+        (
+            "schemas_omit the Group schema",
+            |s| s.schemas_omit = Some(vec!["urn:ietf:params:scim:schemas:core:2.0:Group".into()]),
+            &["schema/discovery"],
+            &[],
+        ),
+        (
+            "schemas_omit the enterprise department",
+            |s| {
+                s.schemas_omit =
+                    Some(vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".into()])
+            },
+            &["schema/discovery"],
+            &[],
+        ),
+        (
+            "keep_group_attributes without description",
+            |s| s.keep_group_attributes = Some(vec!["displayName".into(), "externalId".into(), "members".into()]),
+            &["groups/update-description"],
             &[],
         ),
     ];
@@ -534,7 +614,7 @@ mod embedded {
 
     #[tokio::test]
     async fn one_defect_fails_exactly_the_matching_checks_with_evidence() {
-        for (label, set, fails, warns) in DEFECTS {
+        for &(label, set, fails, warns) in DEFECTS {
             let mut switches = Switches::default();
             set(&mut switches);
             let (result, left) = run_against(switches).await;
