@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! CheckOptions ─▶ run ─┬─ connection          Test Connection probes (random GUID, 200 + empty ListResponse)
+//!                      ├─ credentials/oauth   with OAuth client credentials: token issued, 60–360 min, usable
 //!                      ├─ schema/discovery    /Schemas and /ResourceTypes declare the mapping's targets
 //!                      ├─ users               create, duplicate, matching filters, get, empty query, 404, delete,
 //!                      │                      delete unknown / twice, pagination
@@ -25,6 +26,7 @@
 
 mod attr;
 mod cleanup;
+mod credentials;
 mod ctx;
 mod discovery;
 mod group_edits;
@@ -123,6 +125,9 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
         if !dialects.contains(dialect) {
             dialects.push(*dialect);
         }
+    }
+    if let Some(oauth) = &options.oauth {
+        credentials::run(ctx, oauth).await;
     }
     discovery::run(ctx, mapping, options.groups).await;
     users::run(ctx).await;

@@ -17,6 +17,10 @@ use crate::server::{self, ServerConfig};
 /// Runs the checks and prints the results.
 pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
     let target = run::resolve_target(&args.target)?;
+    let oauth = match &target {
+        Target::Url { auth: Auth::OAuth(config), .. } => Some(config.clone()),
+        _ => None,
+    };
     let options = CheckOptions {
         dialects: match args.dialect {
             CheckDialect::Legacy => vec![Dialect::Legacy],
@@ -27,6 +31,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         mapping_dir: PathBuf::from("."),
         groups: !args.no_groups,
         run_tag: None,
+        oauth,
         ..CheckOptions::default()
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));
