@@ -233,6 +233,15 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_groups: bool,
 
+    /// The users' joining (matching) property, as in the SCIM Validator: the probe filters on it and
+    /// `users/filter-matching` finds a user by it (default: the mapping's matching attribute).
+    #[arg(long, value_name = "ATTR")]
+    pub match_users: Option<String>,
+
+    /// The groups' joining property (default: the mapping's, `displayName`); adds `groups/filter-matching`.
+    #[arg(long, value_name = "ATTR")]
+    pub match_groups: Option<String>,
+
     /// Reports to write.
     #[command(flatten)]
     pub reports: ReportArgs,

@@ -33,6 +33,7 @@ mod group_edits;
 mod groups;
 mod judge;
 mod manager;
+mod matching;
 mod model;
 mod multi_op;
 mod paging;
@@ -101,7 +102,9 @@ async fn ctrl_c() {
 }
 
 async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
-    let probe = users::test_connection(ctx, options.groups, mapping).await;
+    let matching = matching::Matching::new(options.match_users.as_deref(), options.match_groups.as_deref(), mapping)
+        .map_err(|reason| CheckError::MatchAttribute { reason })?;
+    let probe = users::test_connection(ctx, options.groups, &matching).await;
     if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
         match first.error {
             Some(TransportErrorKind::Connect) => {
@@ -131,11 +134,21 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
     }
     discovery::run(ctx, mapping, options.groups).await;
     users::run(ctx).await;
+    if matching.chosen.0 {
+        let mark = ctx.mark();
+        let outcome = matching::filter_matching(ctx, "Users", &matching.users).await;
+        ctx.finish("users", "filter-matching", mark, outcome).await;
+    }
     for dialect in &dialects {
         updates::run(ctx, *dialect).await;
     }
     if options.groups {
         groups::run(ctx).await;
+        if matching.chosen.1 {
+            let mark = ctx.mark();
+            let outcome = matching::filter_matching(ctx, "Groups", &matching.groups).await;
+            ctx.finish("groups", "filter-matching", mark, outcome).await;
+        }
         for dialect in &dialects {
             groups::run_dialect(ctx, *dialect).await;
         }

@@ -26,6 +26,11 @@ fn kinds(tag: &str, dialect: Dialect) -> Vec<(&'static str, &'static str, Vec<At
             vec![change("userName", OpKind::Replace, json!(format!("renamed-{tag}-{}@example.com", dialect.name())))],
         ),
         (
+            "update-externalid",
+            "accept `Replace externalId` (Entra sends it when the mapped source attribute changes)",
+            vec![change("externalId", OpKind::Replace, json!(format!("ext-{tag}-{}", dialect.name())))],
+        ),
+        (
             "update-simple",
             "store simple attributes (`title`, `displayName`) as sent and return them on GET",
             vec![

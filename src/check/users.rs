@@ -8,7 +8,6 @@ use super::ctx::{Ctx, Outcome, Stop};
 use super::judge::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text};
 use super::model::Problem;
 use crate::engine::dialect::quote;
-use crate::mapping::{MappingSet, ObjectMapping};
 use crate::scim::client::{Exchange, Method, Request};
 
 /// What the connection probe found.
@@ -21,18 +20,11 @@ pub enum Probe {
     NoAnswer,
 }
 
-/// The attribute Entra's probe filters on: the mapping's matching attribute with precedence 1.
-fn matching_path(mapping: Option<&ObjectMapping>, default: &str) -> String {
-    mapping
-        .and_then(|m| m.matching_attributes().first().map(|a| a.target.to_string()))
-        .unwrap_or_else(|| default.to_string())
-}
-
 /// `connection/test-connection-users` (and `-groups`): a random GUID on the matching attribute.
-pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) -> Probe {
+pub async fn test_connection(ctx: &mut Ctx, groups: bool, matching: &super::matching::Matching) -> Probe {
     let mark = ctx.mark();
     let guid = uuid::Uuid::new_v4().to_string();
-    let attr = matching_path(Some(&mapping.users), "userName");
+    let attr = &matching.users;
     let request = Request::get_filtered("/Users", format!("{attr} eq {}", quote(&guid)));
     let outcome = probe(ctx, request).await;
     let kind = match &outcome {
@@ -48,7 +40,7 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) 
     if groups {
         let mark = ctx.mark();
         let guid = uuid::Uuid::new_v4().to_string();
-        let attr = matching_path(mapping.groups.as_ref(), "displayName");
+        let attr = &matching.groups;
         let request = Request::new(Method::Get, "/Groups")
             .query("excludedAttributes", "members")
             .query("filter", format!("{attr} eq {}", quote(&guid)));

@@ -32,6 +32,8 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         groups: !args.no_groups,
         run_tag: None,
         oauth,
+        match_users: args.match_users.clone(),
+        match_groups: args.match_groups.clone(),
         ..CheckOptions::default()
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));
@@ -49,6 +51,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
         let result = check::run(&client, &options).await.map_err(|e| match e {
             check::CheckError::Mapping { diagnostics, .. } => Error::Invalid(diagnostics),
+            check::CheckError::MatchAttribute { reason } => Error::Other(reason),
             other => Error::Target(other.to_string()),
         })?;
         if let Some(handle) = server {

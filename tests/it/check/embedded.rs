@@ -328,3 +328,31 @@ async fn one_defect_fails_exactly_the_matching_checks_with_evidence() {
         assert!(left.is_empty() && result.left_behind.is_empty(), "{label}: left behind {left:#?}");
     }
 }
+
+#[tokio::test]
+async fn a_chosen_joining_property_is_probed_and_matched() {
+    let options = CheckOptions {
+        dialects: vec![entrasim::engine::Dialect::Compliant],
+        match_users: Some("externalId".into()),
+        match_groups: Some("externalId".into()),
+        ..CheckOptions::default()
+    };
+    let (result, left) = run_with(Switches::default(), options).await;
+    let probe = &result.checks[0].exchanges[0];
+    assert!(probe.query.contains("externalId"), "{}", probe.query);
+    for id in ["users/filter-matching", "groups/filter-matching"] {
+        let check = result.checks.iter().find(|c| c.id() == id).unwrap_or_else(|| panic!("{id} did not run"));
+        assert_eq!(check.status, CheckStatus::Pass, "{check:#?}");
+        assert!(check.detail.contains("filter=externalId eq"), "{}", check.detail);
+    }
+    assert!(result.passed() && left.is_empty());
+}
+
+#[tokio::test]
+async fn a_joining_property_that_is_no_attribute_path_is_refused_before_sending() {
+    let options = CheckOptions { match_users: Some("emails[type".into()), ..CheckOptions::default() };
+    let client = client_for("http://127.0.0.1:9/scim");
+    let err = check::run(&client, &options).await.unwrap_err();
+    assert!(matches!(err, CheckError::MatchAttribute { .. }), "{err}");
+    assert!(err.to_string().contains("emails[type"), "{err}");
+}
