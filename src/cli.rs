@@ -229,6 +229,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "MAPPING", default_value = "entra-default")]
     pub mapping: String,
 
+    /// The attributes to check, like the SCIM Validator's schema modes: `default` (Entra's default mapping),
+    /// `discover` (also write and read back every attribute the endpoint's /Schemas declares: the
+    /// `schema/attributes` sweep, about four requests per attribute) or a mapping / Graph schema FILE.
+    #[arg(long, value_name = "default|discover|FILE", conflicts_with = "mapping")]
+    pub schema: Option<String>,
+
     /// Skip the group checks (for endpoints without /Groups).
     #[arg(long)]
     pub no_groups: bool,

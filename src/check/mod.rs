@@ -13,6 +13,7 @@
 //!                      │                      path-less replace, description, delete unknown / twice, pagination
 //!                      ├─ groups/<dialect>    member add, member removal (remove-all hazard), add + remove, rename
 //!                      ├─ steady-state        the preset's mapped attributes round-trip unchanged
+//!                      ├─ schema/attributes   (--schema discover) every declared attribute written and read
 //!                      └─ cleanup             after each check, what it created is deleted by id
 //!                               ▼
 //!                         CheckResult ──to_report──▶ report::Report (JUnit / JSON / terminal)
@@ -38,6 +39,7 @@ mod model;
 mod multi_op;
 mod paging;
 mod steady;
+mod sweep;
 mod updates;
 mod users;
 
@@ -154,5 +156,8 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
         }
     }
     steady::run(ctx, &options.mapping, mapping).await;
+    if options.attribute_sweep {
+        sweep::run(ctx).await;
+    }
     Ok(RunEnd::Completed)
 }

@@ -29,6 +29,8 @@ pub struct CheckOptions {
     pub match_users: Option<String>,
     /// The groups' joining property (`--match-groups`); `None`: the mapping's matching attribute.
     pub match_groups: Option<String>,
+    /// Run the `schema/attributes` sweep over every attribute `/Schemas` declares (`--schema discover`).
+    pub attribute_sweep: bool,
     /// The OAuth client credentials the client uses, if any: `credentials/oauth` checks the token endpoint.
     pub oauth: Option<crate::scim::oauth::OAuthConfig>,
 }
@@ -43,6 +45,7 @@ impl Default for CheckOptions {
             run_tag: None,
             retry_sleep_budget: super::ctx::RETRY_SLEEP_BUDGET,
             oauth: None,
+            attribute_sweep: false,
             match_users: None,
             match_groups: None,
         }

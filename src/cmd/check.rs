@@ -27,7 +27,12 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
             CheckDialect::Compliant => vec![Dialect::Compliant],
             CheckDialect::Both => vec![Dialect::Legacy, Dialect::Compliant],
         },
-        mapping: args.mapping.clone(),
+        mapping: match args.schema.as_deref() {
+            None | Some("discover") => args.mapping.clone(),
+            Some("default") => "entra-default".to_string(),
+            Some(file) => file.to_string(),
+        },
+        attribute_sweep: args.schema.as_deref() == Some("discover"),
         mapping_dir: PathBuf::from("."),
         groups: !args.no_groups,
         run_tag: None,
@@ -36,6 +41,9 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         match_groups: args.match_groups.clone(),
         ..CheckOptions::default()
     };
+    if options.attribute_sweep {
+        eprintln!("sweeping every attribute /Schemas declares: one user and about four requests per attribute");
+    }
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let (ca_cert, insecure) = run::tls_options(&args.target)?;
     let result = app::runtime()?.block_on(async move {

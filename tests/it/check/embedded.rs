@@ -356,3 +356,40 @@ async fn a_joining_property_that_is_no_attribute_path_is_refused_before_sending(
     assert!(matches!(err, CheckError::MatchAttribute { .. }), "{err}");
     assert!(err.to_string().contains("emails[type"), "{err}");
 }
+
+#[tokio::test]
+async fn the_attribute_sweep_writes_every_declared_attribute_and_names_the_one_not_stored() {
+    let options = || CheckOptions {
+        dialects: vec![entrasim::engine::Dialect::Compliant],
+        groups: false,
+        attribute_sweep: true,
+        ..CheckOptions::default()
+    };
+    let sweep = |result: &CheckResult, status: CheckStatus| -> Vec<String> {
+        result
+            .checks
+            .iter()
+            .filter(|c| c.group == "schema/attributes" && c.status == status)
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let (result, left) = run_with(Switches::default(), options()).await;
+    let passed = sweep(&result, CheckStatus::Pass);
+    for attr in [
+        "title",
+        "emails",
+        "addresses",
+        "active",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+    ] {
+        assert!(passed.contains(&attr.to_string()), "{attr} not swept: {passed:?}");
+    }
+    assert!(sweep(&result, CheckStatus::Skipped).contains(&"groups".to_string()), "read-only attributes are skipped");
+    assert!(result.passed() && left.is_empty(), "{:?}", ids(&result, CheckStatus::Fail));
+    let keep = ["userName", "active", "displayName", "emails", "externalId", "name", "phoneNumbers", "roles"];
+    let switches =
+        Switches { keep_attributes: Some(keep.iter().map(|s| s.to_string()).collect()), ..Switches::default() };
+    let (result, _) = run_with(switches, options()).await;
+    let failed = sweep(&result, CheckStatus::Fail);
+    assert!(failed.contains(&"title".to_string()) && !failed.contains(&"emails".to_string()), "{failed:?}");
+}
