@@ -261,9 +261,24 @@ pub struct CheckArgs {
     #[arg(long, value_name = "MAPPING", default_value = "entra-default")]
     pub mapping: String,
 
+    /// The attributes to check, like the SCIM Validator's schema modes: `default` (Entra's default mapping),
+    /// `discover` (also write and read back every attribute the endpoint's /Schemas declares: the
+    /// `schema/attributes` sweep, about four requests per attribute) or a mapping / Graph schema FILE.
+    #[arg(long, value_name = "default|discover|FILE", conflicts_with = "mapping")]
+    pub schema: Option<String>,
+
     /// Skip the group checks (for endpoints without /Groups).
     #[arg(long)]
     pub no_groups: bool,
+
+    /// The users' joining (matching) property, as in the SCIM Validator: the probe filters on it and
+    /// `users/filter-matching` finds a user by it (default: the mapping's matching attribute).
+    #[arg(long, value_name = "ATTR")]
+    pub match_users: Option<String>,
+
+    /// The groups' joining property (default: the mapping's, `displayName`); adds `groups/filter-matching`.
+    #[arg(long, value_name = "ATTR")]
+    pub match_groups: Option<String>,
 
     /// Reports to write.
     #[command(flatten)]

@@ -5,7 +5,8 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{expect_object, expect_status, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_object, expect_status};
 use super::model::Problem;
 use super::updates::patch;
 use crate::engine::dialect::{self, Dialect, OpKind, ENTERPRISE_URN};
@@ -84,6 +85,36 @@ pub async fn remove(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
                     Some(&get),
                 ))),
             };
+        }
+    }
+    Ok(format!("{} → {}; manager gone", ex.request_line(), ex.status.unwrap_or(0)))
+}
+
+/// `manager-validator-remove`: set, then remove the way the hosted SCIM Validator and the Logic App do it,
+/// a `replace` of the manager with `{"value": ""}`; the manager must then read back empty.
+pub async fn validator_remove(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
+    let (manager_id, _) = ctx.setup_user("manager").await?;
+    let (id, _) = ctx.setup_user("report").await?;
+    patch(ctx, &id, vec![dialect::manager_set_op(dialect, OpKind::Add, &manager_id)])
+        .await
+        .map_err(|_| Stop::Skip("setting the manager failed (see the `manager` check)".into()))?;
+    let op = serde_json::json!({
+        "op": dialect.op(OpKind::Replace),
+        "path": format!("{ENTERPRISE_URN}:manager"),
+        "value": {"value": ""}
+    });
+    let ex = patch(ctx, &id, vec![op]).await?;
+    let (get, manager) = read_manager(ctx, &id).await?;
+    match manager.as_ref().map(|m| get_ci(m, "value").unwrap_or(m)) {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) if s.is_empty() => {}
+        Some(other) => {
+            return Err(Stop::Fail(Problem::error(
+                "manager_not_removed",
+                format!("after {}, {} still returns manager {other}", ex.request_line(), get.request_line()),
+                "treat `replace` of the manager with `{\"value\": \"\"}` as removing the manager",
+                Some(&get),
+            )))
         }
     }
     Ok(format!("{} → {}; manager gone", ex.request_line(), ex.status.unwrap_or(0)))

@@ -3,29 +3,43 @@
 //!
 //! ```text
 //! CheckOptions ─▶ run ─┬─ connection          Test Connection probes (random GUID, 200 + empty ListResponse)
-//!                      ├─ users               create, duplicate, matching filters, get, empty query, 404, delete
-//!                      ├─ users/<dialect>     one PATCH per attribute kind, read back; manager; disable/enable
-//!                      ├─ groups              create, excludedAttributes=members, different case, delete
-//!                      ├─ groups/<dialect>    member add, member removal (remove-all hazard), rename
+//!                      ├─ credentials/oauth   with OAuth client credentials: token issued, 60–360 min, usable
+//!                      ├─ schema/discovery    /Schemas and /ResourceTypes declare the mapping's targets
+//!                      ├─ users               create, duplicate, matching filters, get, empty query, 404, delete,
+//!                      │                      delete unknown / twice, pagination
+//!                      ├─ users/<dialect>     one PATCH per attribute kind, read back; manager (3 ways);
+//!                      │                      disable/enable; null update; multi-operation PATCHes
+//!                      ├─ groups              create, excludedAttributes=members, different case, delete,
+//!                      │                      path-less replace, description, delete unknown / twice, pagination
+//!                      ├─ groups/<dialect>    member add, member removal (remove-all hazard), add + remove, rename
 //!                      ├─ steady-state        the preset's mapped attributes round-trip unchanged
-//!                      └─ cleanup             every object this run created is deleted by id
+//!                      ├─ schema/attributes   (--schema discover) every declared attribute written and read
+//!                      └─ cleanup             after each check, what it created is deleted by id
 //!                               ▼
 //!                         CheckResult ──to_report──▶ report::Report (JUnit / JSON / terminal)
 //! ```
 //!
-//! Checks are independent: each one that changes a user or group creates its own (with a name unique to
-//! the run), so an endpoint with one defect fails exactly the checks about that defect; a check whose
-//! setup cannot be done is skipped, not failed. Objects that are not the run's own are never touched.
+//! Checks are independent: each one creates the users and groups it works on (with names unique to the
+//! check) and deletes them when it ends, also when it fails midway, so an endpoint with one defect fails
+//! exactly the checks about that defect; a check whose setup cannot be done is skipped, not failed. Objects that are not the run's own are never touched.
 //! A failed check is data ([`CheckStatus::Fail`] with the exchange as evidence); [`CheckError`] is
 //! only for runs that could not be carried out (unreachable endpoint, a mapping that does not load).
 
 mod attr;
 mod cleanup;
+mod credentials;
 mod ctx;
+mod discovery;
+mod group_edits;
 mod groups;
+mod judge;
 mod manager;
+mod matching;
 mod model;
+mod multi_op;
+mod paging;
 mod steady;
+mod sweep;
 mod updates;
 mod users;
 
@@ -92,7 +106,9 @@ async fn ctrl_c() {
 }
 
 async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet) -> Result<RunEnd, CheckError> {
-    let probe = users::test_connection(ctx, options.groups, mapping).await;
+    let matching = matching::Matching::new(options.match_users.as_deref(), options.match_groups.as_deref(), mapping)
+        .map_err(|reason| CheckError::MatchAttribute { reason })?;
+    let probe = users::test_connection(ctx, options.groups, &matching).await;
     if let Some(first) = ctx.checks.first().and_then(|c| c.exchanges.first()) {
         match first.error {
             Some(TransportErrorKind::Connect) => {
@@ -117,16 +133,33 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
             dialects.push(*dialect);
         }
     }
+    if let Some(oauth) = &options.oauth {
+        credentials::run(ctx, oauth).await;
+    }
+    discovery::run(ctx, mapping, options.groups).await;
     users::run(ctx).await;
+    if matching.chosen.0 {
+        let mark = ctx.mark();
+        let outcome = matching::filter_matching(ctx, "Users", &matching.users).await;
+        ctx.finish("users", "filter-matching", mark, outcome).await;
+    }
     for dialect in &dialects {
         updates::run(ctx, *dialect).await;
     }
     if options.groups {
         groups::run(ctx).await;
+        if matching.chosen.1 {
+            let mark = ctx.mark();
+            let outcome = matching::filter_matching(ctx, "Groups", &matching.groups).await;
+            ctx.finish("groups", "filter-matching", mark, outcome).await;
+        }
         for dialect in &dialects {
             groups::run_dialect(ctx, *dialect).await;
         }
     }
     steady::run(ctx, &options.mapping, mapping).await;
+    if options.attribute_sweep {
+        sweep::run(ctx).await;
+    }
     Ok(RunEnd::Completed)
 }

@@ -25,6 +25,14 @@ pub struct CheckOptions {
     pub run_tag: Option<String>,
     /// Real time the whole run may spend waiting for `Retry-After` (see [`crate::check::RETRY_SLEEP_BUDGET`]).
     pub retry_sleep_budget: std::time::Duration,
+    /// The users' joining property (`--match-users`); `None`: the mapping's matching attribute.
+    pub match_users: Option<String>,
+    /// The groups' joining property (`--match-groups`); `None`: the mapping's matching attribute.
+    pub match_groups: Option<String>,
+    /// Run the `schema/attributes` sweep over every attribute `/Schemas` declares (`--schema discover`).
+    pub attribute_sweep: bool,
+    /// The OAuth client credentials the client uses, if any: `credentials/oauth` checks the token endpoint.
+    pub oauth: Option<crate::scim::oauth::OAuthConfig>,
 }
 
 impl Default for CheckOptions {
@@ -36,6 +44,10 @@ impl Default for CheckOptions {
             groups: true,
             run_tag: None,
             retry_sleep_budget: super::ctx::RETRY_SLEEP_BUDGET,
+            oauth: None,
+            attribute_sweep: false,
+            match_users: None,
+            match_groups: None,
         }
     }
 }
@@ -59,6 +71,12 @@ pub enum CheckError {
         spec: String,
         /// Every diagnostic, errors and warnings, in file order.
         diagnostics: Vec<Diagnostic>,
+    },
+    /// A `--match-users` / `--match-groups` attribute is not a SCIM attribute path; nothing was sent.
+    #[error("{reason}")]
+    MatchAttribute {
+        /// Which attribute and why.
+        reason: String,
     },
     /// No dialect was selected.
     #[error("no PATCH dialect selected: choose legacy, compliant or both")]

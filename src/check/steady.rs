@@ -9,7 +9,8 @@
 
 use serde_json::Value as Json;
 
-use super::ctx::{expect_object, expect_status, status_text, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_object, expect_status, status_text};
 use super::model::Problem;
 use crate::directory;
 use crate::engine::{diff, steady as engine_steady, Dialect};
@@ -69,7 +70,7 @@ pub fn mapped_values(set: &MappingSet, src: &SourceObject) -> Vec<MappedValue> {
 pub async fn run(ctx: &mut Ctx, name: &str, set: &MappingSet) {
     let mark = ctx.mark();
     let outcome = round_trip(ctx, set).await;
-    ctx.record("steady-state", name, mark, outcome);
+    ctx.finish("steady-state", name, mark, outcome).await;
 }
 
 async fn round_trip(ctx: &mut Ctx, set: &MappingSet) -> Outcome {

@@ -8,7 +8,8 @@
 use serde_json::{json, Value as Json};
 
 use super::attr::get_ci;
-use super::ctx::{expect_object, expect_one, expect_status, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_object, expect_one, expect_status};
 use super::manager;
 use super::model::Problem;
 use crate::engine::dialect::{self, quote, AttrChange, Dialect, OpKind, ENTERPRISE_URN};
@@ -23,6 +24,11 @@ fn kinds(tag: &str, dialect: Dialect) -> Vec<(&'static str, &'static str, Vec<At
             "update-username",
             "accept `Replace userName` (a rename in Entra) and return the new `userName`",
             vec![change("userName", OpKind::Replace, json!(format!("renamed-{tag}-{}@example.com", dialect.name())))],
+        ),
+        (
+            "update-externalid",
+            "accept `Replace externalId` (Entra sends it when the mapped source attribute changes)",
+            vec![change("externalId", OpKind::Replace, json!(format!("ext-{tag}-{}", dialect.name())))],
         ),
         (
             "update-simple",
@@ -86,24 +92,28 @@ pub async fn run(ctx: &mut Ctx, dialect: Dialect) {
     for (name, hint, changes) in kinds(&tag, dialect) {
         let mark = ctx.mark();
         let outcome = update_kind(ctx, dialect, name, &changes, hint).await;
-        ctx.record(&group, name, mark, outcome);
+        ctx.finish(&group, name, mark, outcome).await;
     }
     let mark = ctx.mark();
     let outcome = manager::set(ctx, dialect).await;
-    ctx.record(&group, "manager", mark, outcome);
+    ctx.finish(&group, "manager", mark, outcome).await;
     let mark = ctx.mark();
     let outcome = manager::remove(ctx, dialect).await;
-    ctx.record(&group, "manager-remove", mark, outcome);
+    ctx.finish(&group, "manager-remove", mark, outcome).await;
+    let mark = ctx.mark();
+    let outcome = manager::validator_remove(ctx, dialect).await;
+    ctx.finish(&group, "manager-validator-remove", mark, outcome).await;
     if dialect == Dialect::Compliant {
         for (name, op) in [("pathless-replace", OpKind::Replace), ("pathless-add", OpKind::Add)] {
             let mark = ctx.mark();
             let outcome = pathless(ctx, &tag, op).await;
-            ctx.record(&group, name, mark, outcome);
+            ctx.finish(&group, name, mark, outcome).await;
         }
     }
     let mark = ctx.mark();
     let outcome = disable_enable(ctx, dialect).await;
-    ctx.record(&group, "disable-enable", mark, outcome);
+    ctx.finish(&group, "disable-enable", mark, outcome).await;
+    super::multi_op::run(ctx, &group, dialect).await;
 }
 
 /// Sends a user PATCH; 200 or 204 passes.

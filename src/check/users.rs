@@ -4,10 +4,10 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text, Ctx, Outcome, Stop};
+use super::ctx::{Ctx, Outcome, Stop};
+use super::judge::{expect_list, expect_object, expect_one, expect_status, resource_id, status_text};
 use super::model::Problem;
 use crate::engine::dialect::quote;
-use crate::mapping::{MappingSet, ObjectMapping};
 use crate::scim::client::{Exchange, Method, Request};
 
 /// What the connection probe found.
@@ -20,25 +20,18 @@ pub enum Probe {
     NoAnswer,
 }
 
-/// The attribute Entra's probe filters on: the mapping's matching attribute with precedence 1.
-fn matching_path(mapping: Option<&ObjectMapping>, default: &str) -> String {
-    mapping
-        .and_then(|m| m.matching_attributes().first().map(|a| a.target.to_string()))
-        .unwrap_or_else(|| default.to_string())
-}
-
 /// `connection/test-connection-users` (and `-groups`): a random GUID on the matching attribute.
-pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) -> Probe {
+pub async fn test_connection(ctx: &mut Ctx, groups: bool, matching: &super::matching::Matching) -> Probe {
     let mark = ctx.mark();
     let guid = uuid::Uuid::new_v4().to_string();
-    let attr = matching_path(Some(&mapping.users), "userName");
+    let attr = &matching.users;
     let request = Request::get_filtered("/Users", format!("{attr} eq {}", quote(&guid)));
     let outcome = probe(ctx, request).await;
     let kind = match &outcome {
         Err(Stop::Fail(p)) => p.kind.clone(),
         _ => String::new(),
     };
-    ctx.record("connection", "test-connection-users", mark, outcome);
+    ctx.finish("connection", "test-connection-users", mark, outcome).await;
     match kind.as_str() {
         "credentials" => return Probe::CredentialsRefused,
         "transport" => return Probe::NoAnswer,
@@ -47,12 +40,12 @@ pub async fn test_connection(ctx: &mut Ctx, groups: bool, mapping: &MappingSet) 
     if groups {
         let mark = ctx.mark();
         let guid = uuid::Uuid::new_v4().to_string();
-        let attr = matching_path(mapping.groups.as_ref(), "displayName");
+        let attr = &matching.groups;
         let request = Request::new(Method::Get, "/Groups")
             .query("excludedAttributes", "members")
             .query("filter", format!("{attr} eq {}", quote(&guid)));
         let outcome = probe(ctx, request).await;
-        ctx.record("connection", "test-connection-groups", mark, outcome);
+        ctx.finish("connection", "test-connection-groups", mark, outcome).await;
     }
     Probe::Usable
 }
@@ -119,24 +112,22 @@ fn empty_list(ctx: &mut Ctx, ex: &Exchange) -> Result<(), Stop> {
     Ok(())
 }
 
-/// The `users` group. Returns nothing; every check is recorded in `ctx`.
+/// The `users` group. Returns nothing; every check is recorded in `ctx`. Each check creates the user it
+/// needs under a name of its own, and its objects are deleted when it ends.
 pub async fn run(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let created = create(ctx).await;
-    let subject = created.as_ref().ok().map(|(id, body)| (id.clone(), body.clone()));
-    ctx.record("users", "create", mark, created.map(|(id, _)| format!("POST /Users → 201 with id `{id}`")));
+    ctx.finish("users", "create", mark, created.map(|(id, _)| format!("POST /Users → 201 with id `{id}`"))).await;
 
-    let need = || Stop::Skip("needs the user from `users/create`".to_string());
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((_, body)) => {
-            let name = body["externalId"].as_str().unwrap_or_default().to_string();
-            let hint = "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`";
-            duplicate(ctx, "Users", body, &name, hint).await
-        }
-        None => Err(need()),
-    };
-    ctx.record("users", "duplicate-create", mark, outcome);
+    let outcome = async {
+        let (_, body) = ctx.setup_user("duplicate").await?;
+        let name = body["externalId"].as_str().unwrap_or_default().to_string();
+        let hint = "reject a second user with the same userName with 409 Conflict and scimType `uniqueness`";
+        duplicate(ctx, "Users", &body, &name, hint).await
+    }
+    .await;
+    ctx.finish("users", "duplicate-create", mark, outcome).await;
 
     for (name, attr, upper) in [
         ("filter-username", "userName", false),
@@ -144,46 +135,48 @@ pub async fn run(ctx: &mut Ctx) {
         ("filter-username-different-case", "userName", true),
     ] {
         let mark = ctx.mark();
-        let outcome = match &subject {
-            Some((id, body)) => {
-                let value = body[attr].as_str().unwrap_or_default();
-                let value = if upper { value.to_uppercase() } else { value.to_string() };
-                filter_match(ctx, id, attr, &value).await
-            }
-            None => Err(need()),
-        };
-        ctx.record("users", name, mark, outcome);
+        let outcome = async {
+            let (id, body) = ctx.setup_user("filtered").await?;
+            let value = body[attr].as_str().unwrap_or_default();
+            let value = if upper { value.to_uppercase() } else { value.to_string() };
+            filter_match(ctx, &id, attr, &value).await
+        }
+        .await;
+        ctx.finish("users", name, mark, outcome).await;
     }
 
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((id, body)) => filter_work_email(ctx, id, body["userName"].as_str().unwrap_or_default()).await,
-        None => Err(need()),
-    };
-    ctx.record("users", "filter-work-email", mark, outcome);
+    let outcome = async {
+        let (id, body) = ctx.setup_user("mailed").await?;
+        filter_work_email(ctx, &id, body["userName"].as_str().unwrap_or_default()).await
+    }
+    .await;
+    ctx.finish("users", "filter-work-email", mark, outcome).await;
 
     let mark = ctx.mark();
-    let outcome = match &subject {
-        Some((id, body)) => get_by_id(ctx, id, body).await,
-        None => Err(need()),
-    };
-    ctx.record("users", "get-by-id", mark, outcome);
+    let outcome = async {
+        let (id, body) = ctx.setup_user("read").await?;
+        get_by_id(ctx, &id, &body).await
+    }
+    .await;
+    ctx.finish("users", "get-by-id", mark, outcome).await;
     run_independent(ctx).await;
 }
 
-/// The `users` checks that need no user from `users/create`.
+/// The `users` checks that need no user of their own up front.
 async fn run_independent(ctx: &mut Ctx) {
     let mark = ctx.mark();
     let outcome = filter_no_match(ctx).await;
-    ctx.record("users", "filter-no-match", mark, outcome);
+    ctx.finish("users", "filter-no-match", mark, outcome).await;
 
     let mark = ctx.mark();
     let outcome = get_unknown(ctx, "/Users").await;
-    ctx.record("users", "get-unknown-id", mark, outcome);
+    ctx.finish("users", "get-unknown-id", mark, outcome).await;
 
     let mark = ctx.mark();
     let outcome = delete(ctx).await;
-    ctx.record("users", "delete", mark, outcome);
+    ctx.finish("users", "delete", mark, outcome).await;
+    super::paging::run(ctx, "users", "Users").await;
 }
 
 async fn create(ctx: &mut Ctx) -> Result<(String, Json), Stop> {

@@ -17,18 +17,33 @@ use crate::server::{self, ServerConfig};
 /// Runs the checks and prints the results.
 pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     let target = run::resolve_target(&args.target)?;
+    let oauth = match &target {
+        Target::Url { auth: Auth::OAuth(config), .. } => Some(config.clone()),
+        _ => None,
+    };
     let options = CheckOptions {
         dialects: match args.dialect {
             CheckDialect::Legacy => vec![Dialect::Legacy],
             CheckDialect::Compliant => vec![Dialect::Compliant],
             CheckDialect::Both => vec![Dialect::Legacy, Dialect::Compliant],
         },
-        mapping: args.mapping.clone(),
+        mapping: match args.schema.as_deref() {
+            None | Some("discover") => args.mapping.clone(),
+            Some("default") => "entra-default".to_string(),
+            Some(file) => file.to_string(),
+        },
+        attribute_sweep: args.schema.as_deref() == Some("discover"),
         mapping_dir: PathBuf::from("."),
         groups: !args.no_groups,
         run_tag: None,
+        oauth,
+        match_users: args.match_users.clone(),
+        match_groups: args.match_groups.clone(),
         ..CheckOptions::default()
     };
+    if options.attribute_sweep {
+        eprintln!("sweeping every attribute /Schemas declares: one user and about four requests per attribute");
+    }
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let started = std::time::Instant::now();
     let (ca_cert, insecure) = run::tls_options(&args.target)?;
@@ -45,6 +60,7 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
         let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
         let result = check::run(&client, &options).await.map_err(|e| match e {
             check::CheckError::Mapping { diagnostics, .. } => Error::Invalid(diagnostics),
+            check::CheckError::MatchAttribute { reason } => Error::Other(reason),
             other => Error::Target(other.to_string()),
         })?;
         if let Some(handle) = server {

@@ -176,6 +176,8 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let store_opts = StoreOptions {
         base_url: url.clone(),
         keep_attributes: switches.keep_attributes.clone(),
+        keep_group_attributes: switches.keep_group_attributes.clone(),
+        duplicate_group_names: switches.duplicate_group_names,
         patch: ApplyOptions {
             remove_all_members_on_legacy_remove: switches.remove_all_members_on_legacy_remove,
             ignore_pathless_replace: switches.ignore_pathless_patch,
@@ -192,6 +194,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         base_url: url.clone(),
         max_results: config.max_results.max(1),
         max_body_bytes: config.max_body_bytes,
+        tombstones: Default::default(),
     });
     let app = Router::new()
         .fallback(routes::handle)

@@ -16,7 +16,8 @@
 //!   removes it from every group;
 //! - a user's read-only `groups` is computed from memberships on every read (not filterable: query `/Groups`
 //!   by `members` instead); it is not part of the user's `meta.version`;
-//! - user PATCH answers 200 with the user, group PATCH answers 204;
+//! - user PATCH answers 200 with the user, group PATCH answers 204; an operation assigning `null` to a path
+//!   clears it (RFC 7643 §2.5);
 //! - filters arrive `+`/`%22`-encoded or with literal quotes (both seen from Entra);
 //! - request bodies are limited (default 4 MiB, 413 beyond) and must be `application/scim+json` or
 //!   `application/json` (415 otherwise);
@@ -24,6 +25,7 @@
 //! - fault injection can change while the endpoint runs ([`ServerHandle::set_faults`]); the other switches
 //!   are fixed at start.
 
+mod defects;
 mod discovery;
 mod error;
 mod handle;

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use crate::scim::filter::EvalOptions;
 use crate::scim::model::{self, ListResponse, ScimType};
 use crate::scim::patch::PatchRequest;
+use crate::server::defects::{self, omit_from_discovery, Tombstones};
 use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
@@ -46,6 +47,8 @@ pub(crate) struct AppState {
     pub base_url: String,
     pub max_results: usize,
     pub max_body_bytes: usize,
+    /// Deleted ids, for the DELETE defect switches.
+    pub tombstones: Tombstones,
 }
 
 /// A successful answer before rendering.
@@ -195,7 +198,7 @@ fn route(
 ) -> Result<Reply, ApiError> {
     let segs: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let base = state.base_url.as_str();
+    let (base, sw) = (state.base_url.as_str(), &state.switches);
     let is = |s: &str, name: &str| s.eq_ignore_ascii_case(name);
     let get_only = |r: Option<Value>, what: &str| -> Result<Reply, ApiError> {
         if method != Method::GET {
@@ -207,11 +210,11 @@ fn route(
         [s] if is(s, "ServiceProviderConfig") => {
             get_only(Some(discovery::service_provider_config(base, state.max_results)), "")
         }
-        [s] if is(s, "ResourceTypes") => get_only(Some(discovery::resource_types(base)), ""),
+        [s] if is(s, "ResourceTypes") => get_only(Some(omit_from_discovery(sw, discovery::resource_types(base))), ""),
         [s, name] if is(s, "ResourceTypes") => {
             get_only(discovery::resource_type(base, name), &format!("resource type `{name}`"))
         }
-        [s] if is(s, "Schemas") => get_only(Some(discovery::schemas(base)), ""),
+        [s] if is(s, "Schemas") => get_only(Some(omit_from_discovery(sw, discovery::schemas(base))), ""),
         // RFC 7644 §3.7 and §3.11: features a provider does not offer answer 501.
         [s, ..] if is(s, "Bulk") || is(s, "Me") => Err(ApiError::new(
             501,
@@ -279,12 +282,13 @@ fn by_id(
         }
         Method::PATCH => {
             let projection = projection(uri)?;
-            let body = json_body(state, headers, body)?;
+            let body = defects::patch_body(&state.switches, kind, json_body(state, headers, body)?);
             let req: PatchRequest = serde_json::from_value(body)
                 .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("not a PATCH request: {e}")))?;
+            let operations = defects::patch_operations(&state.switches, kind, req.operations)?;
             let mut store = write(state);
             store.precondition(kind, id, if_match)?;
-            store.patch_in_place(kind, id, &req.operations)?;
+            store.patch_in_place(kind, id, &operations)?;
             if kind == Kind::Group && !state.switches.group_patch_returns_resource {
                 // 204: no copy of a possibly huge member list is made for the answer.
                 return Ok(Reply::NoContent);
@@ -293,8 +297,12 @@ fn by_id(
         }
         Method::DELETE => {
             let mut store = write(state);
+            if store.get(kind, id).is_none() && state.tombstones.delete_succeeds(&state.switches, id) {
+                return Ok(Reply::NoContent);
+            }
             store.precondition(kind, id, if_match)?;
             store.delete(kind, id)?;
+            state.tombstones.bury(&state.switches, id);
             Ok(Reply::NoContent)
         }
         _ => Err(not_allowed(method, uri.path())),
@@ -355,7 +363,8 @@ fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiEr
     let opts = EvalOptions { case_exact: state.switches.case_exact_filters };
     let (total, page): (usize, Vec<Value>) = {
         let store = read(state);
-        let (total, page) = store.query(kind, params.filter.as_ref(), opts, params.start_index, count);
+        let start = defects::start_index(&state.switches, params.start_index);
+        let (total, page) = store.query(kind, params.filter.as_ref(), opts, start, count);
         (total, page.into_iter().map(|d| store.render(kind, d)).collect())
     };
     if total == 0 && state.switches.not_found_on_empty_query {

@@ -80,7 +80,10 @@ pub(crate) struct StoreOptions {
     /// The endpoint's base URL, for `meta.location` and `$ref`s.
     pub base_url: String,
     pub keep_attributes: Option<Vec<String>>,
+    pub keep_group_attributes: Option<Vec<String>>,
     pub patch: ApplyOptions,
+    /// Groups need not have unique names (the `duplicate_group_names` switch): no 409, and name lookups scan.
+    pub duplicate_group_names: bool,
 }
 
 /// Users, groups and their indexes.
@@ -234,9 +237,7 @@ impl Store {
         let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
         let version = old.version;
         let mut doc = patch::apply_owned(old.doc.clone(), ops, self.opts.patch)?;
-        if kind == Kind::User {
-            self.opts.keep_only(&mut doc);
-        }
+        self.opts.keep_only(kind, &mut doc);
         validate_required(kind, &doc)?;
         self.opts.finish(kind, &mut doc);
         let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
@@ -308,6 +309,9 @@ impl Store {
     }
 
     fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
+        if kind == Kind::Group && self.opts.duplicate_group_names {
+            return Ok(());
+        }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
         match self.table(kind).by_name.get(&name.to_lowercase()) {
             Some(other) if Some(other.as_str()) != own => Err(ApiError::conflict(format!(

@@ -16,6 +16,11 @@ pub struct Switches {
     #[arg(long, value_delimiter = ',', value_name = "ATTR,...")]
     pub keep_attributes: Option<Vec<String>>,
 
+    /// Accept but silently drop every group attribute not in this list on POST, PUT and PATCH (`id`, `schemas`
+    /// and `meta` are always kept): a group `description` change, for example, never lands.
+    #[arg(long, value_delimiter = ',', value_name = "ATTR,...")]
+    pub keep_group_attributes: Option<Vec<String>>,
+
     /// Treat a legacy `Remove` of path `members` with a value array as "remove all members", as an RFC-literal
     /// server does: one unassignment then empties the whole group in the target.
     #[arg(long)]
@@ -36,6 +41,11 @@ pub struct Switches {
     #[arg(long)]
     pub ignore_pathless_patch: bool,
 
+    /// Accept a second group whose `displayName` is already in use instead of answering 409 `uniqueness`;
+    /// Entra then finds two groups for one name and fails them (`DuplicateTargetEntries`).
+    #[arg(long)]
+    pub duplicate_group_names: bool,
+
     /// Compare `userName` and `displayName` case-sensitively in filters (SCIM says they are case-insensitive).
     #[arg(long)]
     pub case_exact_filters: bool,
@@ -43,6 +53,46 @@ pub struct Switches {
     /// Answer group PATCH with 200 and the group (members included) instead of 204 No Content.
     #[arg(long)]
     pub group_patch_returns_resource: bool,
+
+    /// Ignore `startIndex` on list requests: every page is the first page (a paging bug the validators'
+    /// pagination tests catch).
+    #[arg(long)]
+    pub paging_ignores_start_index: bool,
+
+    /// Answer 200 to user PATCH operations whose value is `null` or `""` but ignore them: clearing an optional
+    /// attribute never lands.
+    #[arg(long)]
+    pub ignore_null_updates: bool,
+
+    /// Reject (400) a user PATCH that mixes operation kinds (`add`, `replace`, `remove`) in one request.
+    #[arg(long)]
+    pub reject_mixed_patch_ops: bool,
+
+    /// Apply only the first of several user PATCH operations on the same path in one request.
+    #[arg(long)]
+    pub first_op_per_path: bool,
+
+    /// Apply only the first operation of a group PATCH and ignore the rest (still answering 204).
+    #[arg(long)]
+    pub group_patch_first_op_only: bool,
+
+    /// Ignore a `replace` of the manager with `{"value": ""}` (the hosted validator's "Remove Manager"): the old
+    /// manager stays.
+    #[arg(long)]
+    pub ignore_empty_manager: bool,
+
+    /// Answer DELETE of an id that never existed with 204 instead of 404.
+    #[arg(long)]
+    pub delete_unknown_succeeds: bool,
+
+    /// Answer a second DELETE of a deleted id with 204 instead of 404 (a soft delete that keeps answering).
+    #[arg(long)]
+    pub delete_twice_succeeds: bool,
+
+    /// Leave these out of `/Schemas` and `/ResourceTypes`: whole schemas by URN, attributes by name (`title`) or
+    /// full URN path (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`).
+    #[arg(long, value_delimiter = ',', value_name = "URN|ATTR,...")]
+    pub schemas_omit: Option<Vec<String>>,
 
     /// Delay every response by this many milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]

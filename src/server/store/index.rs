@@ -29,6 +29,10 @@ impl Store {
             {
                 let name = attr.name.as_str();
                 if name.eq_ignore_ascii_case(kind.unique_attr()) {
+                    // With duplicate group names allowed the name index keeps one id per name: scan instead.
+                    if kind == Kind::Group && self.opts.duplicate_group_names {
+                        return None;
+                    }
                     Some(table.by_name.get(&v.to_lowercase()).cloned().into_iter().collect())
                 } else if name.eq_ignore_ascii_case("externalId") {
                     Some(table.by_external.get(v).cloned().unwrap_or_default())

@@ -22,9 +22,7 @@ impl StoreOptions {
         }
         let mut doc = Value::Object(obj);
         patch::normalize_resource(&mut doc)?;
-        if kind == Kind::User {
-            self.keep_only(&mut doc);
-        }
+        self.keep_only(kind, &mut doc);
         validate_required(kind, &doc)?;
         self.finish(kind, &mut doc);
         Ok(doc)
@@ -56,9 +54,13 @@ impl StoreOptions {
         }
     }
 
-    /// Drops user attributes outside `keep_attributes`.
-    pub(super) fn keep_only(&self, doc: &mut Value) {
-        let (Some(keep), Some(obj)) = (&self.keep_attributes, doc.as_object_mut()) else { return };
+    /// Drops user attributes outside `keep_attributes` and group attributes outside `keep_group_attributes`.
+    pub(super) fn keep_only(&self, kind: Kind, doc: &mut Value) {
+        let keep = match kind {
+            Kind::User => &self.keep_attributes,
+            Kind::Group => &self.keep_group_attributes,
+        };
+        let (Some(keep), Some(obj)) = (keep, doc.as_object_mut()) else { return };
         let listed = |name: &str| keep.iter().any(|k| k.eq_ignore_ascii_case(name));
         for (key, v) in obj.iter_mut() {
             if let (Value::Object(inner), true) = (v, key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))) {
