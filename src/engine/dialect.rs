@@ -9,7 +9,7 @@
 //! | remove members | `Remove members [{value}]` | one `remove members[value eq "id"]` per member, no value |
 //! | manager set | `Add urn:…:manager "<id>"` | same, `add` |
 //! | manager removal | `Remove urn:…:manager "<id>"` (not reported; inferred) | `remove manager[value eq "<id>"]` |
-//! | roles | `Add roles [{"value": "<role object as a JSON string>"}]` | `add roles [<role objects>]` |
+//! | roles | see [`crate::engine::roles`] | |
 //!
 //! Folding: a path-less op is only used when at least two simple attributes change with the same op
 //! (`Add` for attributes the target lacks, `Replace` otherwise); a lone change keeps its path, which is
@@ -107,41 +107,11 @@ fn op_with_path(dialect: Dialect, kind: OpKind, path: &str, value: Json) -> Json
     json!({"op": dialect.op(kind), "path": path, "value": value})
 }
 
-/// Role values for a `roles` PATCH (ENTRA.md 1.9, 2.3): legacy wraps each role object as a JSON
-/// **string** in `{"value": "…"}`; compliant sends the role objects themselves, as POST does.
-pub fn role_values(dialect: Dialect, roles: &Json) -> Json {
-    let items: Vec<Json> = match roles {
-        Json::Array(items) => items.clone(),
-        other => vec![other.clone()],
-    };
-    let as_object = |item: &Json| match item {
-        Json::String(text) => {
-            serde_json::from_str::<Json>(text).ok().filter(Json::is_object).unwrap_or_else(|| json!({"value": text}))
-        }
-        other => other.clone(),
-    };
-    Json::Array(
-        items
-            .iter()
-            .map(|item| match dialect {
-                Dialect::Legacy => json!({"value": as_object(item).to_string()}),
-                Dialect::Compliant => as_object(item),
-            })
-            .collect(),
-    )
-}
-
-fn is_roles(change: &AttrChange) -> bool {
-    change.path.eq_ignore_ascii_case("roles")
-}
-
-/// The operations for a set of attribute changes of a user or group. An unfiltered `roles` change is
-/// always its own `Add` of role values ([`role_values`]).
+/// The operations for a set of attribute changes of a user or group (roles have their own operation:
+/// [`crate::engine::roles`]).
 pub fn attribute_ops(dialect: Dialect, changes: &[AttrChange]) -> Vec<Json> {
-    let (roles, changes): (Vec<&AttrChange>, Vec<&AttrChange>) = changes.iter().partition(|c| is_roles(c));
-    let mut ops = plain_ops(dialect, &changes);
-    ops.extend(roles.iter().map(|c| op_with_path(dialect, OpKind::Add, "roles", role_values(dialect, &c.value))));
-    ops
+    let changes: Vec<&AttrChange> = changes.iter().collect();
+    plain_ops(dialect, &changes)
 }
 
 fn plain_ops(dialect: Dialect, changes: &[&AttrChange]) -> Vec<Json> {
@@ -316,17 +286,6 @@ mod tests {
     fn compliant_lone_change_keeps_its_path() {
         let ops = attribute_ops(Dialect::Compliant, &[change("nickName", OpKind::Add, json!("Babs"))]);
         assert_eq!(ops, vec![json!({"op": "add", "path": "nickName", "value": "Babs"})]);
-    }
-
-    #[test]
-    fn role_patches_differ_between_dialects() {
-        let role =
-            json!({"primary": false, "type": "WindowsAzureActiveDirectoryRole", "display": "Admin", "value": "Admin"});
-        let change = change("roles", OpKind::Replace, json!([role.to_string()]));
-        let legacy = attribute_ops(Dialect::Legacy, std::slice::from_ref(&change));
-        assert_eq!(legacy, vec![json!({"op": "Add", "path": "roles", "value": [{"value": role.to_string()}]})]);
-        let compliant = attribute_ops(Dialect::Compliant, &[change]);
-        assert_eq!(compliant, vec![json!({"op": "add", "path": "roles", "value": [role]})]);
     }
 
     #[test]

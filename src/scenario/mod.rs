@@ -123,6 +123,7 @@ mod model;
 mod parse;
 mod raw;
 mod request;
+mod roles;
 mod shadow;
 mod step;
 #[cfg(test)]
