@@ -129,6 +129,17 @@ pub struct ReportArgs {
     pub report_json: Option<PathBuf>,
 }
 
+/// The wire switches (`src/fidelity.rs`): shapes where Microsoft's sources disagree.
+#[derive(Debug, Clone, Args, Default)]
+pub struct WireArgs {
+    /// Set a wire switch, NAME=VALUE (repeatable; wins over a scenario's [settings]):
+    /// group_adscim_schema=true|false, post_active_as_string=true|false, member_ref_null=true|false,
+    /// linked_user_lookup=id|filter, clear_with_remove=true|false, cycle_probe=true|false.
+    /// Defaults and evidence: docs/entra-notes.md.
+    #[arg(long = "wire", value_name = "NAME=VALUE", value_parser = crate::fidelity::Override::parse_assignment)]
+    pub wire: Vec<crate::fidelity::Override>,
+}
+
 /// `entrasim run`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct RunArgs {
@@ -167,6 +178,10 @@ pub struct RunArgs {
     /// Print every request and response as it happens.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Wire switches.
+    #[command(flatten)]
+    pub wire: WireArgs,
 }
 
 impl Default for TargetArgs {
@@ -212,6 +227,10 @@ pub struct ProvisionArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Wire switches.
+    #[command(flatten)]
+    pub wire: WireArgs,
 }
 
 /// `entrasim check`.
@@ -232,6 +251,10 @@ pub struct CheckArgs {
     /// Skip the group checks (for endpoints without /Groups).
     #[arg(long)]
     pub no_groups: bool,
+
+    /// Wire switches: the same request shapes `run` sends.
+    #[command(flatten)]
+    pub wire: WireArgs,
 
     /// Reports to write.
     #[command(flatten)]

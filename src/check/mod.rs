@@ -62,6 +62,7 @@ pub async fn run_until(
     let tag = options.run_tag.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
     let mut ctx = Ctx::new(client.clone(), tag);
     ctx.sleep_left = options.retry_sleep_budget;
+    ctx.fidelity = options.fidelity;
     let end = {
         let checks = all_checks(&mut ctx, options, &mapping);
         tokio::pin!(cancel);

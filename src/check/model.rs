@@ -25,6 +25,8 @@ pub struct CheckOptions {
     pub run_tag: Option<String>,
     /// Real time the whole run may spend waiting for `Retry-After` (see [`crate::check::RETRY_SLEEP_BUDGET`]).
     pub retry_sleep_budget: std::time::Duration,
+    /// The wire switches (`--wire`): request shapes shared with `run`.
+    pub fidelity: crate::fidelity::Fidelity,
 }
 
 impl Default for CheckOptions {
@@ -36,6 +38,7 @@ impl Default for CheckOptions {
             groups: true,
             run_tag: None,
             retry_sleep_budget: super::ctx::RETRY_SLEEP_BUDGET,
+            fidelity: crate::fidelity::Fidelity::default(),
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn run(args: CheckArgs, _ctx: &Context) -> Result<u8, Error> {
         mapping_dir: PathBuf::from("."),
         groups: !args.no_groups,
         run_tag: None,
+        fidelity: crate::fidelity::Fidelity::default().with(&args.wire.wire),
         ..CheckOptions::default()
     };
     let timeout = Duration::from_secs(args.target.timeout.max(1));

@@ -44,8 +44,11 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
         action_span: Span::default(),
         expect: None,
     }];
-    let options =
-        RunOptions { timeout: std::time::Duration::from_secs(args.target.timeout.max(1)), ..RunOptions::default() };
+    let options = RunOptions {
+        timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
+        wire: args.wire.wire.clone(),
+        ..RunOptions::default()
+    };
     let name = args.scenario.display().to_string();
     let result = app::runtime()?
         .block_on(engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options))

@@ -54,6 +54,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
+        wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
     let secrets: Vec<String> = target_secret(&target).into_iter().collect();

@@ -18,10 +18,13 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
+use crate::fidelity::Fidelity;
 use crate::scim::client::UrlFlag;
 
 /// The enterprise extension URN.
 pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core Group schema URN.
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The `PatchOp` message URN.
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -136,6 +139,8 @@ fn plain_ops(dialect: Dialect, changes: &[&AttrChange]) -> Vec<Json> {
                     ops.extend(of_kind.iter().map(|c| op_with_path(dialect, kind, &c.path, c.value.clone())));
                 }
             }
+            let removals = changes.iter().filter(|c| c.op == OpKind::Remove);
+            ops.extend(removals.map(|c| op_with_path(dialect, OpKind::Remove, &c.path, c.value.clone())));
             ops
         }
     }
@@ -159,11 +164,30 @@ pub fn active_ops(dialect: Dialect, mapped: &Json) -> Vec<Json> {
     vec![op_with_path(dialect, OpKind::Replace, "active", active_value(dialect, mapped))]
 }
 
+/// The `schemas` of a group POST: the core Group URI, then the ADSCIM URI unless the
+/// `group_adscim_schema` switch is off (ENTRA.md 1.7, a CONFLICT).
+pub fn group_schemas(fidelity: &Fidelity) -> Json {
+    let mut schemas = vec![json!(GROUP_URN)];
+    if fidelity.group_adscim_schema {
+        schemas.push(json!(crate::mapping::ADSCIM_GROUP));
+    }
+    Json::Array(schemas)
+}
+
+/// One member value: `{"value": id}`, or `{"$ref": null, "value": id}` in the legacy dialect with the
+/// `member_ref_null` switch (ENTRA.md 1.7).
+fn member_value(dialect: Dialect, fidelity: &Fidelity, id: &str) -> Json {
+    match dialect == Dialect::Legacy && fidelity.member_ref_null {
+        true => json!({"$ref": null, "value": id}),
+        false => json!({"value": id}),
+    }
+}
+
 /// Add members (target ids), batched `batch` per operation.
-pub fn members_add_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Json> {
+pub fn members_add_ops(dialect: Dialect, fidelity: &Fidelity, ids: &[String], batch: usize) -> Vec<Json> {
     ids.chunks(batch.max(1))
         .map(|chunk| {
-            let values: Vec<Json> = chunk.iter().map(|id| json!({"value": id})).collect();
+            let values: Vec<Json> = chunk.iter().map(|id| member_value(dialect, fidelity, id)).collect();
             op_with_path(dialect, OpKind::Add, "members", Json::Array(values))
         })
         .collect()
@@ -171,12 +195,12 @@ pub fn members_add_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Js
 
 /// Remove members (target ids): legacy batches values under `path: members`; compliant sends one
 /// `members[value eq "id"]` operation per member.
-pub fn members_remove_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Json> {
+pub fn members_remove_ops(dialect: Dialect, fidelity: &Fidelity, ids: &[String], batch: usize) -> Vec<Json> {
     match dialect {
         Dialect::Legacy => ids
             .chunks(batch.max(1))
             .map(|chunk| {
-                let values: Vec<Json> = chunk.iter().map(|id| json!({"value": id})).collect();
+                let values: Vec<Json> = chunk.iter().map(|id| member_value(dialect, fidelity, id)).collect();
                 op_with_path(dialect, OpKind::Remove, "members", Json::Array(values))
             })
             .collect(),
@@ -292,18 +316,29 @@ mod tests {
     fn member_removal_forms_differ() {
         let ids = vec!["u1".to_string(), "u2".to_string()];
         assert_eq!(
-            members_remove_ops(Dialect::Legacy, &ids, 50),
+            members_remove_ops(Dialect::Legacy, &Fidelity::default(), &ids, 50),
             vec![json!({"op": "Remove", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]})]
         );
         assert_eq!(
-            members_remove_ops(Dialect::Compliant, &ids, 50),
+            members_remove_ops(Dialect::Compliant, &Fidelity::default(), &ids, 50),
             vec![
                 json!({"op": "remove", "path": "members[value eq \"u1\"]"}),
                 json!({"op": "remove", "path": "members[value eq \"u2\"]"}),
             ]
         );
-        assert_eq!(members_add_ops(Dialect::Compliant, &ids, 1).len(), 2);
-        assert_eq!(members_add_ops(Dialect::Legacy, &ids, 50)[0]["op"], json!("Add"));
+        assert_eq!(members_add_ops(Dialect::Compliant, &Fidelity::default(), &ids, 1).len(), 2);
+        assert_eq!(members_add_ops(Dialect::Legacy, &Fidelity::default(), &ids, 50)[0]["op"], json!("Add"));
+        let refs =
+            Fidelity::default().with(&[crate::fidelity::Override::new("member_ref_null", "true").expect("switch")]);
+        assert_eq!(
+            members_add_ops(Dialect::Legacy, &refs, &ids[..1], 50)[0]["value"],
+            json!([{"$ref": null, "value": "u1"}])
+        );
+        assert_eq!(members_add_ops(Dialect::Compliant, &refs, &ids[..1], 50)[0]["value"], json!([{"value": "u1"}]));
+        assert_eq!(group_schemas(&Fidelity::default())[1], json!(crate::mapping::ADSCIM_GROUP));
+        let no_adscim = Fidelity::default()
+            .with(&[crate::fidelity::Override::new("group_adscim_schema", "false").expect("switch")]);
+        assert_eq!(group_schemas(&no_adscim), json!([GROUP_URN]));
     }
 
     #[test]

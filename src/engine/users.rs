@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 use crate::directory::AppRole;
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
 use crate::engine::cds::UserEntry;
-use crate::engine::dialect::{self, ENTERPRISE_URN};
+use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
@@ -20,6 +20,7 @@ use crate::engine::result::{
 use crate::engine::roles;
 use crate::engine::source::{AttrSpec, Mapper, SourceUser};
 use crate::engine::state::Engine;
+use crate::fidelity::LinkedLookup;
 use crate::mapping::{SourceObject, Value};
 use crate::scim::client::{Body, EncodedBody, Method, Reads, Request};
 
@@ -201,7 +202,10 @@ impl Engine {
         obj: &ObjectRef,
         requests: &mut Vec<RequestRef>,
     ) -> Result<Option<(String, Json)>, Failed> {
-        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string) {
+        // The `linked_user_lookup` switch: read a linked user by its matching filter instead of its id.
+        let by_filter =
+            self.settings.fidelity.linked_user_lookup == LinkedLookup::Filter && !eval.matching().is_empty();
+        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string).filter(|_| !by_filter) {
             let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
             requests.push(RequestRef::of(sent.exchange()));
             return match sent {
@@ -476,7 +480,10 @@ impl Engine {
                 })
             })
             .collect();
-        let changes = diff::plan_update(&desired);
+        let mut changes = diff::plan_update(&desired);
+        if self.settings.fidelity.clear_with_remove {
+            changes.extend(diff::plan_clears(&desired));
+        }
         let role_op = roles::desired(&eval.specs, &eval.values)
             .and_then(|d| roles::update_op(self.dialect, &d, resource, &eval.assigned));
         if changes.is_empty() && role_op.is_none() {
@@ -495,7 +502,11 @@ impl Engine {
         requests.push(RequestRef::of(sent.exchange()));
         let modified: Vec<ModifiedProperty> = changes
             .iter()
-            .map(|c| ModifiedProperty { name: c.path.clone(), old: c.old.clone(), new: Some(c.value.clone()) })
+            .map(|c| ModifiedProperty {
+                name: c.path.clone(),
+                old: c.old.clone(),
+                new: (c.op != OpKind::Remove).then(|| c.value.clone()),
+            })
             .chain(role_op.map(|(_, m)| m))
             .collect();
         match &sent {
