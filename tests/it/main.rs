@@ -9,4 +9,5 @@ mod logs;
 mod mapping;
 mod scenarios;
 mod server;
+mod shapes;
 mod support;
