@@ -262,4 +262,17 @@ mod tests {
         let f = Fidelity::default().with(&[Override::parse_assignment("cycle_probe=true").expect("ok")]);
         assert_eq!(f.changed(), vec!["cycle_probe=true".to_string()]);
     }
+
+    #[test]
+    fn scenario_settings_errors_name_the_line() {
+        let text = "[settings]\nlinked_user_lookup = \"both\"\ncycle_probe = \"yes\"\nmember_ref_nul = true\n\n[[steps]]\ncycle = \"initial\"\n";
+        let Err(diags) = crate::scenario::parse_str("s.toml", text, std::path::Path::new(".")) else {
+            panic!("expected errors")
+        };
+        let out = crate::diagnostic::render_all(&diags, false);
+        assert!(out.contains("wire switch `linked_user_lookup` takes id or filter, not `both`"), "{out}");
+        assert!(out.contains("--> s.toml:2:"), "{out}");
+        assert!(out.contains("wire switch `cycle_probe` takes true or false, not `yes`"), "{out}");
+        assert!(out.contains("did you mean `member_ref_null`?"), "{out}");
+    }
 }
