@@ -25,6 +25,7 @@ mod ctx;
 mod groups;
 mod manager;
 mod model;
+mod roles;
 mod steady;
 mod updates;
 mod users;
@@ -119,6 +120,11 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
     users::run(ctx).await;
     for dialect in &dialects {
         updates::run(ctx, *dialect).await;
+    }
+    if let Some(function) = roles::function_of(mapping) {
+        for dialect in &dialects {
+            roles::run(ctx, *dialect, function).await;
+        }
     }
     if options.groups {
         groups::run(ctx).await;
