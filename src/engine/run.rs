@@ -218,6 +218,7 @@ pub async fn run_with_mapper(
         description: scenario.description.clone(),
         dialect,
         target: if handle.is_some() { "embedded".into() } else { base.clone() },
+        wire: engine.settings.fidelity.changed(),
         steps: Vec::new(),
         findings: seed_target(&setup, scenario).await,
         aborted: None,

@@ -31,6 +31,9 @@ pub fn render(result: &ScenarioResult, base_url: Option<&str>, secrets: &[String
     let mut out = String::new();
     let _ = writeln!(out, "# {}", result.description);
     let _ = writeln!(out, "# dialect: {}", result.dialect.name());
+    if !result.wire.is_empty() {
+        let _ = writeln!(out, "# wire switches: {}", result.wire.join(", "));
+    }
     for step in &result.steps {
         let outcome = if step.outcome == Outcome::Passed { "passed" } else { "FAILED" };
         let _ = writeln!(out, "\n## step {}: {} [{outcome}]", step.index, step.label);
