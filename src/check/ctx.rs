@@ -159,7 +159,7 @@ impl Ctx {
     /// calling check (the `users/create` check reports the POST itself).
     pub async fn setup_user(&mut self, label: &str) -> Result<(String, Json), Stop> {
         let name = self.unique(label);
-        let body = entra_user_body(&name);
+        let body = entra_user_body(&name, &self.fidelity);
         let ex = self.send(Request::new(crate::scim::client::Method::Post, "/Users").body(body.clone())).await;
         let ex = ex.map_err(|_| {
             Stop::Skip(format!("could not create a user to check with: POST /Users for `{name}` got no answer"))
@@ -360,13 +360,14 @@ pub fn expect_one(ex: &Exchange, id: &str, hint: &str) -> Result<Json, Stop> {
 }
 
 /// The user body Entra POSTs (ENTRA.md 1.2), for a unique name.
-pub fn entra_user_body(name: &str) -> Json {
+pub fn entra_user_body(name: &str, fidelity: &crate::fidelity::Fidelity) -> Json {
     let mail = format!("{name}@example.com");
     json!({
         "schemas": [USER_URN, ENTERPRISE_URN],
         "externalId": name,
         "userName": mail,
-        "active": true,
+        // Entra's default job is legacy, whose POST may carry the string (the `post_active_as_string` switch).
+        "active": if fidelity.post_active_as_string { json!("True") } else { json!(true) },
         "displayName": format!("Check {name}"),
         "title": "Engineer",
         "preferredLanguage": "en-US",

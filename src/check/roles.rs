@@ -78,7 +78,7 @@ fn first_values(function: RoleFunction) -> Vec<&'static str> {
 
 async fn create(ctx: &mut Ctx, function: RoleFunction) -> Result<(String, String), Stop> {
     let name = ctx.unique("roles");
-    let mut body = entra_user_body(&name);
+    let mut body = entra_user_body(&name, &ctx.fidelity);
     let roles: Vec<Json> = first_values(function).into_iter().map(|v| role(function, v)).collect();
     body["roles"] = Json::Array(roles);
     let ex = ctx.send(Request::new(Method::Post, "/Users").body(body)).await?;

@@ -1,7 +1,7 @@
 //! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
 
 mod check;
-mod check_roles;
+mod check_wire;
 mod cli;
 mod client;
 mod fuzz;

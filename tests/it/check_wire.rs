@@ -1,5 +1,6 @@
-//! `check`'s role checks (ENTRA.md 1.9), which run when the mapping maps app roles. The hazard: an
-//! endpoint that stores the legacy role PATCH's JSON text as the role's value.
+//! What `check` sends depends on the same wire switches and role mapping as `run`: the role checks
+//! (ENTRA.md 1.9), which run when the mapping maps app roles — the hazard being an endpoint that stores the
+//! legacy role PATCH's JSON text as the role's value — and the switched shapes of user and group bodies.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,4 +72,46 @@ async fn run_embedded(options: CheckOptions) -> check::CheckResult {
     let result = check::run(&client, &options).await.expect("runs");
     server.shutdown().await;
     result
+}
+
+// See: issue 24 (run and check must send the same shapes).
+#[tokio::test]
+async fn check_sends_the_switched_shapes() {
+    use entrasim::fidelity::{Fidelity, Override};
+    let wire: Vec<Override> = ["group_adscim_schema=false", "member_ref_null=true", "post_active_as_string=true"]
+        .iter()
+        .map(|a| Override::parse_assignment(a).expect("switch"))
+        .collect();
+    let options = CheckOptions {
+        dialects: vec![Dialect::Legacy],
+        fidelity: Fidelity::default().with(&wire),
+        ..CheckOptions::default()
+    };
+    let result = run_embedded(options).await;
+    let sent: Vec<(String, serde_json::Value)> = result
+        .checks
+        .iter()
+        .flat_map(|c| &c.exchanges)
+        .filter_map(|e| Some((e.request_line(), e.request_body.clone()?)))
+        .collect();
+    let bodies = |prefix: &str| -> Vec<serde_json::Value> {
+        sent.iter().filter(|(line, _)| line.starts_with(prefix)).map(|(_, b)| b.clone()).collect()
+    };
+    let (groups, users) = (bodies("POST /Groups"), bodies("POST /Users"));
+    assert!(!groups.is_empty() && !users.is_empty());
+    assert!(groups.iter().all(|b| b["schemas"] == json!(["urn:ietf:params:scim:schemas:core:2.0:Group"])));
+    // The steady-state check posts the mapping's own body (its values are compared, not its types).
+    let entra_bodies = users.iter().filter(|b| !b["userName"].as_str().unwrap_or_default().contains("steady"));
+    assert!(entra_bodies.clone().count() > 0);
+    assert!(entra_bodies.into_iter().all(|b| b["active"] == json!("True")));
+    let members: Vec<serde_json::Value> = bodies("PATCH /Groups")
+        .iter()
+        .flat_map(|b| b["Operations"].as_array().cloned().unwrap_or_default())
+        .filter(|op| op["path"] == json!("members"))
+        .flat_map(|op| op["value"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(
+        !members.is_empty() && members.iter().all(|m| m.get("$ref") == Some(&serde_json::Value::Null)),
+        "{members:?}"
+    );
 }
