@@ -148,6 +148,17 @@ pub struct IsolationArgs {
     pub unique_names: bool,
 }
 
+/// The wire switches (`src/fidelity.rs`): shapes where Microsoft's sources disagree.
+#[derive(Debug, Clone, Args, Default)]
+pub struct WireArgs {
+    /// Set a wire switch, NAME=VALUE (repeatable; wins over a scenario's [settings]):
+    /// group_adscim_schema=true|false, post_active_as_string=true|false, member_ref_null=true|false,
+    /// linked_user_lookup=id|filter, clear_with_remove=true|false, cycle_probe=true|false.
+    /// Defaults and evidence: docs/entra-notes.md.
+    #[arg(long = "wire", value_name = "NAME=VALUE", value_parser = crate::fidelity::Override::parse_assignment)]
+    pub wire: Vec<crate::fidelity::Override>,
+}
+
 /// `entrasim run`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct RunArgs {
@@ -191,6 +202,10 @@ pub struct RunArgs {
     /// request and answer (redacted).
     #[arg(long, short, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Wire switches.
+    #[command(flatten)]
+    pub wire: WireArgs,
 }
 
 impl Default for TargetArgs {
@@ -244,6 +259,10 @@ pub struct ProvisionArgs {
     /// Show more: -v the request line and status of each step's requests, -vv the whole exchanges.
     #[arg(long, short, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Wire switches.
+    #[command(flatten)]
+    pub wire: WireArgs,
 }
 
 /// `entrasim check`.
@@ -279,6 +298,10 @@ pub struct CheckArgs {
     /// The groups' joining property (default: the mapping's, `displayName`); adds `groups/filter-matching`.
     #[arg(long, value_name = "ATTR")]
     pub match_groups: Option<String>,
+
+    /// Wire switches: the same request shapes `run` sends.
+    #[command(flatten)]
+    pub wire: WireArgs,
 
     /// Reports to write.
     #[command(flatten)]

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod fidelity;
 pub mod logs;
 pub mod mapping;
 pub mod report;

@@ -17,8 +17,6 @@ use crate::scim::client::{Client, ClientError, Exchange, Request};
 pub const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// The core User schema URN.
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-/// The core Group schema URN.
-pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// Attempts per request when the endpoint answers 429.
 pub const ATTEMPTS: usize = 4;
@@ -93,6 +91,8 @@ pub struct Ctx {
     pub checks: Vec<Check>,
     /// Real time left for `Retry-After` waits.
     pub sleep_left: Duration,
+    /// The wire switches: the same request shapes as `run` sends.
+    pub fidelity: crate::fidelity::Fidelity,
     /// Warnings collected by the running check.
     warnings: Vec<Problem>,
     counter: usize,
@@ -111,6 +111,7 @@ impl Ctx {
             checks: Vec::new(),
             warnings: Vec::new(),
             sleep_left: RETRY_SLEEP_BUDGET,
+            fidelity: crate::fidelity::Fidelity::default(),
             counter: 0,
             objects: 0,
         }
@@ -194,7 +195,7 @@ impl Ctx {
     /// calling check (the `users/create` check reports the POST itself).
     pub async fn setup_user(&mut self, label: &str) -> Result<(String, Json), Stop> {
         let name = self.unique(label);
-        let body = entra_user_body(&name);
+        let body = entra_user_body(&name, &self.fidelity);
         let ex = self.send(Request::new(crate::scim::client::Method::Post, "/Users").body(body.clone())).await;
         let ex = ex.map_err(|_| {
             Stop::Skip(format!("could not create a user to check with: POST /Users for `{name}` got no answer"))
@@ -211,8 +212,12 @@ impl Ctx {
     /// POSTs a group with Entra's body (no members) and registers it; returns its id and display name.
     pub async fn setup_group(&mut self, label: &str) -> Result<(String, String), Stop> {
         let name = self.unique(label);
-        let ex =
-            self.send(Request::new(crate::scim::client::Method::Post, "/Groups").body(entra_group_body(&name))).await;
+        let ex = self
+            .send(
+                Request::new(crate::scim::client::Method::Post, "/Groups")
+                    .body(entra_group_body(&name, &self.fidelity)),
+            )
+            .await;
         let ex = ex.map_err(|_| {
             Stop::Skip(format!("could not create a group to check with: POST /Groups for `{name}` got no answer"))
         })?;
@@ -282,13 +287,14 @@ pub fn transport_problem(error: &ClientError) -> Problem {
 }
 
 /// The user body Entra POSTs (ENTRA.md 1.2), for a unique name.
-pub fn entra_user_body(name: &str) -> Json {
+pub fn entra_user_body(name: &str, fidelity: &crate::fidelity::Fidelity) -> Json {
     let mail = format!("{name}@example.com");
     json!({
         "schemas": [USER_URN, ENTERPRISE_URN],
         "externalId": name,
         "userName": mail,
-        "active": true,
+        // Entra's default job is legacy, whose POST may carry the string (the `post_active_as_string` switch).
+        "active": if fidelity.post_active_as_string { json!("True") } else { json!(true) },
         "displayName": format!("Check {name}"),
         "title": "Engineer",
         "preferredLanguage": "en-US",
@@ -303,10 +309,10 @@ pub fn entra_user_body(name: &str) -> Json {
     })
 }
 
-/// The group body Entra POSTs (ENTRA.md 1.7): no members.
-pub fn entra_group_body(name: &str) -> Json {
+/// The group body Entra POSTs (ENTRA.md 1.7): no members; `schemas` as `run` sends them.
+pub fn entra_group_body(name: &str, fidelity: &crate::fidelity::Fidelity) -> Json {
     json!({
-        "schemas": [GROUP_URN, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+        "schemas": crate::engine::dialect::group_schemas(fidelity),
         "externalId": uuid::Uuid::new_v4().to_string(),
         "displayName": name,
         "meta": {"resourceType": "Group"}

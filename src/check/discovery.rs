@@ -8,9 +8,10 @@
 use serde_json::Value as Json;
 
 use super::attr::get_ci;
-use super::ctx::{Ctx, Outcome, Stop, GROUP_URN, USER_URN};
+use super::ctx::{Ctx, Outcome, Stop, USER_URN};
 use super::judge::expect_list;
 use super::model::Problem;
+use crate::engine::dialect::GROUP_URN;
 use crate::mapping::{MappingSet, TargetAttr};
 use crate::scim::client::{Exchange, Method, Request};
 

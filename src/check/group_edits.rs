@@ -20,14 +20,14 @@ pub async fn add_remove_one_patch(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
     let (gid, _) = ctx.setup_group("swap").await?;
     let (leaving, _) = ctx.setup_user("member").await?;
     let (joining, _) = ctx.setup_user("member").await?;
-    let add = dialect::members_add_ops(dialect, std::slice::from_ref(&leaving), 50);
+    let add = dialect::members_add_ops(dialect, &ctx.fidelity, std::slice::from_ref(&leaving), 50);
     patch_group(ctx, &gid, add, "accept `Add members`")
         .await
         .map_err(|_| Stop::Skip("could not add the first member (see `add-member`)".into()))?;
     let (before, listed) = members(ctx, &gid).await?;
     let lists_members = listed.is_some_and(|l| l.contains(&leaving));
-    let mut ops = dialect::members_remove_ops(dialect, std::slice::from_ref(&leaving), 50);
-    ops.extend(dialect::members_add_ops(dialect, std::slice::from_ref(&joining), 50));
+    let mut ops = dialect::members_remove_ops(dialect, &ctx.fidelity, std::slice::from_ref(&leaving), 50);
+    ops.extend(dialect::members_add_ops(dialect, &ctx.fidelity, std::slice::from_ref(&joining), 50));
     let hint = "apply every operation of a group PATCH: here one member removal and one member addition";
     let ex = patch_group(ctx, &gid, ops, hint).await?;
     if !lists_members {

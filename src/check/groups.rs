@@ -24,7 +24,7 @@ pub async fn run(ctx: &mut Ctx) {
         let (_, display) = ctx.setup_group("duplicate").await?;
         let hint =
             "reject a second group with the same displayName with 409 `uniqueness`: Entra requires unique group names";
-        duplicate(ctx, "Groups", &super::ctx::entra_group_body(&display), &display, hint).await
+        duplicate(ctx, "Groups", &super::ctx::entra_group_body(&display, &ctx.fidelity), &display, hint).await
     }
     .await;
     ctx.finish("groups", "duplicate-create", mark, outcome).await;
@@ -83,7 +83,9 @@ pub async fn run_dialect(ctx: &mut Ctx, dialect: Dialect) {
 
 async fn create(ctx: &mut Ctx) -> Result<(String, String), Stop> {
     let name = ctx.unique("group");
-    let ex = ctx.send(Request::new(Method::Post, "/Groups").body(super::ctx::entra_group_body(&name))).await?;
+    let ex = ctx
+        .send(Request::new(Method::Post, "/Groups").body(super::ctx::entra_group_body(&name, &ctx.fidelity)))
+        .await?;
     let id = ctx.register(&ex, "Groups", &name);
     expect_status(
         &ex,
@@ -195,7 +197,13 @@ async fn add_member(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
     let (gid, _) = ctx.setup_group("members").await?;
     let (uid, _) = ctx.setup_user("member").await?;
     let hint = "accept `{\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"value\":\"<id>\"}]}` and answer 204";
-    let ex = patch_group(ctx, &gid, dialect::members_add_ops(dialect, std::slice::from_ref(&uid), 50), hint).await?;
+    let ex = patch_group(
+        ctx,
+        &gid,
+        dialect::members_add_ops(dialect, &{ ctx.fidelity }, std::slice::from_ref(&uid), 50),
+        hint,
+    )
+    .await?;
     let (get, list) = members(ctx, &gid).await?;
     match list {
         None => unverifiable(ctx, &get),
@@ -216,7 +224,7 @@ async fn remove_member(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
     let (gid, _) = ctx.setup_group("removal").await?;
     let (first, _) = ctx.setup_user("member").await?;
     let (second, _) = ctx.setup_user("member").await?;
-    let add = dialect::members_add_ops(dialect, &[first.clone(), second.clone()], 50);
+    let add = dialect::members_add_ops(dialect, &ctx.fidelity, &[first.clone(), second.clone()], 50);
     patch_group(ctx, &gid, add, "accept several members in one `Add members` operation")
         .await
         .map_err(|_| Stop::Skip("could not add two members to set up the removal".into()))?;
@@ -228,8 +236,13 @@ async fn remove_member(ctx: &mut Ctx, dialect: Dialect) -> Outcome {
     };
     let (before, listed) = members(ctx, &gid).await?;
     let listed = listed.is_some_and(|l| l.contains(&first) && l.contains(&second));
-    let ex =
-        patch_group(ctx, &gid, dialect::members_remove_ops(dialect, std::slice::from_ref(&first), 50), hint).await?;
+    let ex = patch_group(
+        ctx,
+        &gid,
+        dialect::members_remove_ops(dialect, &{ ctx.fidelity }, std::slice::from_ref(&first), 50),
+        hint,
+    )
+    .await?;
     if !listed {
         unverifiable(ctx, &before);
         return Ok(format!("{} → {}", ex.request_line(), ex.status.unwrap_or(0)));

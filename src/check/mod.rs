@@ -38,6 +38,7 @@ mod matching;
 mod model;
 mod multi_op;
 mod paging;
+mod roles;
 mod steady;
 mod sweep;
 mod updates;
@@ -76,6 +77,7 @@ pub async fn run_until(
     let tag = options.run_tag.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
     let mut ctx = Ctx::new(client.clone(), tag);
     ctx.sleep_left = options.retry_sleep_budget;
+    ctx.fidelity = options.fidelity;
     let end = {
         let checks = all_checks(&mut ctx, options, &mapping);
         tokio::pin!(cancel);
@@ -145,6 +147,11 @@ async fn all_checks(ctx: &mut Ctx, options: &CheckOptions, mapping: &MappingSet)
     }
     for dialect in &dialects {
         updates::run(ctx, *dialect).await;
+    }
+    if let Some(function) = roles::function_of(mapping) {
+        for dialect in &dialects {
+            roles::run(ctx, *dialect, function).await;
+        }
     }
     if options.groups {
         groups::run(ctx).await;

@@ -33,6 +33,8 @@ pub struct CheckOptions {
     pub attribute_sweep: bool,
     /// The OAuth client credentials the client uses, if any: `credentials/oauth` checks the token endpoint.
     pub oauth: Option<crate::scim::oauth::OAuthConfig>,
+    /// The wire switches (`--wire`): request shapes shared with `run`.
+    pub fidelity: crate::fidelity::Fidelity,
 }
 
 impl Default for CheckOptions {
@@ -48,6 +50,7 @@ impl Default for CheckOptions {
             attribute_sweep: false,
             match_users: None,
             match_groups: None,
+            fidelity: crate::fidelity::Fidelity::default(),
         }
     }
 }

@@ -181,7 +181,7 @@ async fn run_independent(ctx: &mut Ctx) {
 
 async fn create(ctx: &mut Ctx) -> Result<(String, Json), Stop> {
     let name = ctx.unique("user");
-    let body = super::ctx::entra_user_body(&name);
+    let body = super::ctx::entra_user_body(&name, &ctx.fidelity);
     let ex = ctx.send(Request::new(Method::Post, "/Users").body(body.clone())).await?;
     let id = ctx.register(&ex, "Users", &name);
     expect_status(&ex, &[201], "create_status", "answer a successful POST /Users with 201 Created and the resource")?;

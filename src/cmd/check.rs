@@ -39,6 +39,7 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
         oauth,
         match_users: args.match_users.clone(),
         match_groups: args.match_groups.clone(),
+        fidelity: crate::fidelity::Fidelity::default().with(&args.wire.wire),
         ..CheckOptions::default()
     };
     if options.attribute_sweep {

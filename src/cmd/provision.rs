@@ -47,6 +47,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     let options = RunOptions {
         timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
         isolation: run::isolation_options(&args.isolation, &target),
+        wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
     let name = args.scenario.display().to_string();

@@ -60,6 +60,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
         isolation: isolation_options(&args.isolation, &target),
+        wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
     let secrets: Vec<String> = target_secret(&target).into_iter().collect();

@@ -32,6 +32,7 @@ mod error;
 mod membership;
 mod model;
 mod mutation;
+mod roles;
 pub mod synth;
 mod tenant;
 #[cfg(test)]
@@ -45,5 +46,6 @@ pub use change::{Change, ChangeKind, ChangeSet, Watermark};
 pub use error::DirectoryError;
 pub use model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
 pub use mutation::{Applied, Mutation};
+pub use roles::{role_id, AppRole};
 pub use synth::generate;
 pub use tenant::Directory;

@@ -159,6 +159,11 @@ impl Engine {
         let started_at = self.clock.now();
         let first_request = self.transcript_len();
         let mut log = CycleLog::new(!self.object_events);
+        if self.settings.fidelity.cycle_probe {
+            // The `cycle_probe` switch: the random-GUID probe also opens provisioning activity (ENTRA.md 1.1).
+            let probe = self.test_connection(mapper).await;
+            log.findings.extend(probe.findings);
+        }
         let Survey { candidates, duplicates, gone } = self.survey(kind, snapshot, mapper);
         let deletions = candidates.iter().filter(|c| matches!(c.plan, Plan::Deprovision { .. })).count()
             + gone.len()

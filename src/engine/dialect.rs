@@ -9,7 +9,7 @@
 //! | remove members | `Remove members [{value}]` | one `remove members[value eq "id"]` per member, no value |
 //! | manager set | `Add urn:…:manager "<id>"` | same, `add` |
 //! | manager removal | `Remove urn:…:manager "<id>"` (not reported; inferred) | `remove manager[value eq "<id>"]` |
-//! | roles | `Add roles [{"value": "<role object as a JSON string>"}]` | `add roles [<role objects>]` |
+//! | roles | see [`crate::engine::roles`] | |
 //!
 //! Folding: a path-less op is only used when at least two simple attributes change with the same op
 //! (`Add` for attributes the target lacks, `Replace` otherwise); a lone change keeps its path, which is
@@ -18,10 +18,13 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
+use crate::fidelity::Fidelity;
 use crate::scim::client::UrlFlag;
 
 /// The enterprise extension URN.
 pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core Group schema URN.
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The `PatchOp` message URN.
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -107,41 +110,11 @@ fn op_with_path(dialect: Dialect, kind: OpKind, path: &str, value: Json) -> Json
     json!({"op": dialect.op(kind), "path": path, "value": value})
 }
 
-/// Role values for a `roles` PATCH (ENTRA.md 1.9, 2.3): legacy wraps each role object as a JSON
-/// **string** in `{"value": "…"}`; compliant sends the role objects themselves, as POST does.
-pub fn role_values(dialect: Dialect, roles: &Json) -> Json {
-    let items: Vec<Json> = match roles {
-        Json::Array(items) => items.clone(),
-        other => vec![other.clone()],
-    };
-    let as_object = |item: &Json| match item {
-        Json::String(text) => {
-            serde_json::from_str::<Json>(text).ok().filter(Json::is_object).unwrap_or_else(|| json!({"value": text}))
-        }
-        other => other.clone(),
-    };
-    Json::Array(
-        items
-            .iter()
-            .map(|item| match dialect {
-                Dialect::Legacy => json!({"value": as_object(item).to_string()}),
-                Dialect::Compliant => as_object(item),
-            })
-            .collect(),
-    )
-}
-
-fn is_roles(change: &AttrChange) -> bool {
-    change.path.eq_ignore_ascii_case("roles")
-}
-
-/// The operations for a set of attribute changes of a user or group. An unfiltered `roles` change is
-/// always its own `Add` of role values ([`role_values`]).
+/// The operations for a set of attribute changes of a user or group (roles have their own operation:
+/// [`crate::engine::roles`]).
 pub fn attribute_ops(dialect: Dialect, changes: &[AttrChange]) -> Vec<Json> {
-    let (roles, changes): (Vec<&AttrChange>, Vec<&AttrChange>) = changes.iter().partition(|c| is_roles(c));
-    let mut ops = plain_ops(dialect, &changes);
-    ops.extend(roles.iter().map(|c| op_with_path(dialect, OpKind::Add, "roles", role_values(dialect, &c.value))));
-    ops
+    let changes: Vec<&AttrChange> = changes.iter().collect();
+    plain_ops(dialect, &changes)
 }
 
 fn plain_ops(dialect: Dialect, changes: &[&AttrChange]) -> Vec<Json> {
@@ -166,6 +139,8 @@ fn plain_ops(dialect: Dialect, changes: &[&AttrChange]) -> Vec<Json> {
                     ops.extend(of_kind.iter().map(|c| op_with_path(dialect, kind, &c.path, c.value.clone())));
                 }
             }
+            let removals = changes.iter().filter(|c| c.op == OpKind::Remove);
+            ops.extend(removals.map(|c| op_with_path(dialect, OpKind::Remove, &c.path, c.value.clone())));
             ops
         }
     }
@@ -189,11 +164,30 @@ pub fn active_ops(dialect: Dialect, mapped: &Json) -> Vec<Json> {
     vec![op_with_path(dialect, OpKind::Replace, "active", active_value(dialect, mapped))]
 }
 
+/// The `schemas` of a group POST: the core Group URI, then the ADSCIM URI unless the
+/// `group_adscim_schema` switch is off (ENTRA.md 1.7, a CONFLICT).
+pub fn group_schemas(fidelity: &Fidelity) -> Json {
+    let mut schemas = vec![json!(GROUP_URN)];
+    if fidelity.group_adscim_schema {
+        schemas.push(json!(crate::mapping::ADSCIM_GROUP));
+    }
+    Json::Array(schemas)
+}
+
+/// One member value: `{"value": id}`, or `{"$ref": null, "value": id}` in the legacy dialect with the
+/// `member_ref_null` switch (ENTRA.md 1.7).
+fn member_value(dialect: Dialect, fidelity: &Fidelity, id: &str) -> Json {
+    match dialect == Dialect::Legacy && fidelity.member_ref_null {
+        true => json!({"$ref": null, "value": id}),
+        false => json!({"value": id}),
+    }
+}
+
 /// Add members (target ids), batched `batch` per operation.
-pub fn members_add_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Json> {
+pub fn members_add_ops(dialect: Dialect, fidelity: &Fidelity, ids: &[String], batch: usize) -> Vec<Json> {
     ids.chunks(batch.max(1))
         .map(|chunk| {
-            let values: Vec<Json> = chunk.iter().map(|id| json!({"value": id})).collect();
+            let values: Vec<Json> = chunk.iter().map(|id| member_value(dialect, fidelity, id)).collect();
             op_with_path(dialect, OpKind::Add, "members", Json::Array(values))
         })
         .collect()
@@ -201,12 +195,12 @@ pub fn members_add_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Js
 
 /// Remove members (target ids): legacy batches values under `path: members`; compliant sends one
 /// `members[value eq "id"]` operation per member.
-pub fn members_remove_ops(dialect: Dialect, ids: &[String], batch: usize) -> Vec<Json> {
+pub fn members_remove_ops(dialect: Dialect, fidelity: &Fidelity, ids: &[String], batch: usize) -> Vec<Json> {
     match dialect {
         Dialect::Legacy => ids
             .chunks(batch.max(1))
             .map(|chunk| {
-                let values: Vec<Json> = chunk.iter().map(|id| json!({"value": id})).collect();
+                let values: Vec<Json> = chunk.iter().map(|id| member_value(dialect, fidelity, id)).collect();
                 op_with_path(dialect, OpKind::Remove, "members", Json::Array(values))
             })
             .collect(),
@@ -319,32 +313,32 @@ mod tests {
     }
 
     #[test]
-    fn role_patches_differ_between_dialects() {
-        let role =
-            json!({"primary": false, "type": "WindowsAzureActiveDirectoryRole", "display": "Admin", "value": "Admin"});
-        let change = change("roles", OpKind::Replace, json!([role.to_string()]));
-        let legacy = attribute_ops(Dialect::Legacy, std::slice::from_ref(&change));
-        assert_eq!(legacy, vec![json!({"op": "Add", "path": "roles", "value": [{"value": role.to_string()}]})]);
-        let compliant = attribute_ops(Dialect::Compliant, &[change]);
-        assert_eq!(compliant, vec![json!({"op": "add", "path": "roles", "value": [role]})]);
-    }
-
-    #[test]
     fn member_removal_forms_differ() {
         let ids = vec!["u1".to_string(), "u2".to_string()];
         assert_eq!(
-            members_remove_ops(Dialect::Legacy, &ids, 50),
+            members_remove_ops(Dialect::Legacy, &Fidelity::default(), &ids, 50),
             vec![json!({"op": "Remove", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]})]
         );
         assert_eq!(
-            members_remove_ops(Dialect::Compliant, &ids, 50),
+            members_remove_ops(Dialect::Compliant, &Fidelity::default(), &ids, 50),
             vec![
                 json!({"op": "remove", "path": "members[value eq \"u1\"]"}),
                 json!({"op": "remove", "path": "members[value eq \"u2\"]"}),
             ]
         );
-        assert_eq!(members_add_ops(Dialect::Compliant, &ids, 1).len(), 2);
-        assert_eq!(members_add_ops(Dialect::Legacy, &ids, 50)[0]["op"], json!("Add"));
+        assert_eq!(members_add_ops(Dialect::Compliant, &Fidelity::default(), &ids, 1).len(), 2);
+        assert_eq!(members_add_ops(Dialect::Legacy, &Fidelity::default(), &ids, 50)[0]["op"], json!("Add"));
+        let refs =
+            Fidelity::default().with(&[crate::fidelity::Override::new("member_ref_null", "true").expect("switch")]);
+        assert_eq!(
+            members_add_ops(Dialect::Legacy, &refs, &ids[..1], 50)[0]["value"],
+            json!([{"$ref": null, "value": "u1"}])
+        );
+        assert_eq!(members_add_ops(Dialect::Compliant, &refs, &ids[..1], 50)[0]["value"], json!([{"value": "u1"}]));
+        assert_eq!(group_schemas(&Fidelity::default())[1], json!(crate::mapping::ADSCIM_GROUP));
+        let no_adscim = Fidelity::default()
+            .with(&[crate::fidelity::Override::new("group_adscim_schema", "false").expect("switch")]);
+        assert_eq!(group_schemas(&no_adscim), json!([GROUP_URN]));
     }
 
     #[test]

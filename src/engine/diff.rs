@@ -46,6 +46,19 @@ pub fn plan_update(desired: &[Desired]) -> Vec<AttrChange> {
         .collect()
 }
 
+/// With the `clear_with_remove` switch: a desired value that is now null while the target still has one
+/// becomes a `Remove` of the path carrying the old value, as captured traffic shows (ENTRA.md 1.4).
+pub fn plan_clears(desired: &[Desired]) -> Vec<AttrChange> {
+    desired
+        .iter()
+        .filter(|d| is_empty(&d.value))
+        .filter_map(|d| {
+            let old = d.current.clone().filter(|c| !is_empty(c))?;
+            Some(AttrChange { path: d.path.clone(), op: OpKind::Remove, value: old.clone(), old: Some(old) })
+        })
+        .collect()
+}
+
 /// True for `null`, `""`, `[]` and `{}`.
 pub fn is_empty(value: &Json) -> bool {
     match value {

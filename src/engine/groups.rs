@@ -20,10 +20,10 @@ use crate::engine::result::{
 use crate::engine::source::{group_fingerprint, Mapper, SourceGroup, SourceSnapshot};
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, Evaluated};
+use crate::fidelity::Fidelity;
 use crate::scim::client::{Method, Request};
 
-/// The core Group schema URN.
-pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub use crate::engine::dialect::GROUP_URN;
 
 fn group_ref(alias: &str, object_id: &str, target_id: Option<&str>) -> ObjectRef {
     ObjectRef {
@@ -39,7 +39,7 @@ fn is_members(target: &str) -> bool {
 }
 
 /// The POST body for a group: no members (ENTRA.md 1.7).
-pub fn group_post_body(eval: &Evaluated) -> Json {
+pub fn group_post_body(eval: &Evaluated, fidelity: &Fidelity) -> Json {
     let mut attrs = Map::new();
     for (spec, value) in eval.specs.iter().zip(&eval.values) {
         if is_members(&spec.target) || diff::is_empty(value) {
@@ -50,7 +50,7 @@ pub fn group_post_body(eval: &Evaluated) -> Json {
         }
     }
     let mut body = Map::new();
-    body.insert("schemas".into(), json!([GROUP_URN]));
+    body.insert("schemas".into(), dialect::group_schemas(fidelity));
     body.extend(attrs);
     body.insert("meta".into(), json!({"resourceType": "Group"}));
     Json::Object(body)
@@ -247,7 +247,7 @@ impl Engine {
                 return;
             }
             None => {
-                let body = group_post_body(&eval);
+                let body = group_post_body(&eval, &self.settings.fidelity);
                 let sent = self.actor.send(Request::new(Method::Post, "/Groups").body(body.clone())).await;
                 requests.push(RequestRef::of(sent.exchange()));
                 let created = match &sent {
@@ -295,8 +295,9 @@ impl Engine {
         let mut ops = dialect::attribute_ops(self.dialect, &changes);
         let add_ids: Vec<String> = adds.values().cloned().collect();
         let remove_ids: Vec<String> = removes.values().cloned().collect();
-        ops.extend(dialect::members_add_ops(self.dialect, &add_ids, self.settings.member_batch));
-        ops.extend(dialect::members_remove_ops(self.dialect, &remove_ids, self.settings.member_batch));
+        let (fidelity, batch) = (&self.settings.fidelity, self.settings.member_batch);
+        ops.extend(dialect::members_add_ops(self.dialect, fidelity, &add_ids, batch));
+        ops.extend(dialect::members_remove_ops(self.dialect, fidelity, &remove_ids, batch));
         let sent = self
             .actor
             .send(Request::new(Method::Patch, format!("/Groups/{target_id}")).body(dialect::patch_body(ops)))

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 use crate::engine::result::ObjectKind;
+use crate::engine::roles::RoleFunction;
 use crate::engine::source::{AttrSpec, Mapper, ObjectActions, ScopeCheck, ScopeClause};
 use crate::mapping::{
     self, Apply, EvalEnv, FlowBehavior, MappingSet, MappingSource, ObjectMapping, SourceObject, Value,
@@ -59,6 +60,13 @@ fn specs_of(object: Option<&ObjectMapping>) -> Arc<[AttrSpec]> {
             default: a.default.clone(),
             only_if_target_empty: matches!(a.apply, Apply::ValueAddOnly | Apply::AttributeAddOnly),
             flow_always: a.flow_behavior == FlowBehavior::FlowAlways,
+            roles: RoleFunction::of(
+                &a.target.to_string(),
+                match &a.source {
+                    MappingSource::Expression(e) => Some(&e.ast),
+                    _ => None,
+                },
+            ),
             ..AttrSpec::for_target(a.target.to_string())
         })
         .collect()

@@ -35,6 +35,9 @@ pub struct ScenarioResult {
     pub dialect: Dialect,
     /// `embedded` or the tenant URL without credentials.
     pub target: String,
+    /// The wire switches away from their defaults, as `name=value` (transcripts show them).
+    #[serde(skip)]
+    pub wire: Vec<String>,
     /// One result per scenario step, in order.
     pub steps: Vec<StepResult>,
     /// Findings that belong to the run rather than one step (e.g. the target became unreachable).

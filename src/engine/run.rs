@@ -53,8 +53,8 @@ pub struct RunOptions {
     pub max_retry_wait: Duration,
     /// Upper bound of all real waits for `Retry-After` in the run (see [`crate::engine::action::RETRY_SLEEP_BUDGET`]).
     pub retry_sleep_budget: Duration,
-    /// Legacy dialect: send `active` as a string on POST.
-    pub string_booleans_on_post: bool,
+    /// Wire switches set on the command line (`--wire`); they win over the scenario's `[settings]`.
+    pub wire: Vec<crate::fidelity::Override>,
     /// Live events (provisioning-log style) while the run goes on.
     pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     /// Requests in flight while users are exported; wins over the scenario's `[settings] concurrency`.
@@ -94,7 +94,7 @@ impl Default for RunOptions {
             seed: 0,
             max_retry_wait: Duration::from_secs(2),
             retry_sleep_budget: crate::engine::action::RETRY_SLEEP_BUDGET,
-            string_booleans_on_post: false,
+            wire: Vec::new(),
             events: None,
             concurrency: None,
             keep_bodies: true,
@@ -164,7 +164,7 @@ fn settings(scenario: &Scenario, options: &RunOptions, faults: bool) -> Settings
         skip_out_of_scope_deletions: s.skip_out_of_scope_deletions,
         provision_groups: s.provision_groups,
         deletion_threshold: s.deletion_threshold.map(|t| t as usize),
-        string_booleans_on_post: options.string_booleans_on_post,
+        fidelity: crate::fidelity::Fidelity::default().with(&s.wire).with(&options.wire),
         max_retry_wait: options.max_retry_wait,
         escrow_retry: match s.escrow_retry {
             scenario::EscrowRetry::NextCycle => EscrowRetry::NextCycle,
@@ -238,6 +238,7 @@ pub async fn run_with_mapper(
         description: scenario.description.clone(),
         dialect,
         target: if handle.is_some() { "embedded".into() } else { base.clone() },
+        wire: engine.settings.fidelity.changed(),
         steps: Vec::new(),
         findings: prepared.findings.clone(),
         aborted: prepared.stop.clone(),

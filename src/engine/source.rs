@@ -206,6 +206,8 @@ pub struct AttrSpec {
     pub only_if_target_empty: bool,
     /// Re-send even when the target already has the value (`FlowAlways`).
     pub flow_always: bool,
+    /// The role function, when the target is `roles` (see [`crate::engine::roles`]).
+    pub roles: Option<crate::engine::roles::RoleFunction>,
 }
 
 impl AttrSpec {

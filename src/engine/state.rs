@@ -27,8 +27,8 @@ pub struct Settings {
     pub deletion_threshold: Option<usize>,
     /// Members per `members` operation (Entra's batch size is undocumented; 50 here).
     pub member_batch: usize,
-    /// Legacy dialect: send `active` as the string `"True"` on POST (ENTRA.md 1.2, MS staff 2020).
-    pub string_booleans_on_post: bool,
+    /// The wire switches in force (scenario `[settings]`, then `--wire`).
+    pub fidelity: crate::fidelity::Fidelity,
     /// Upper bound of one real wait for `Retry-After`.
     pub max_retry_wait: Duration,
     /// Requests in flight at once while users are exported (1 = one at a time).
@@ -45,7 +45,7 @@ impl Default for Settings {
             provision_groups: true,
             deletion_threshold: None,
             member_batch: 50,
-            string_booleans_on_post: false,
+            fidelity: crate::fidelity::Fidelity::default(),
             max_retry_wait: Duration::from_secs(2),
             concurrency: 1,
             escrow_retry: EscrowRetry::default(),

@@ -2,15 +2,14 @@
 //! filter queries in matching precedence), then create, update only the differing attributes, disable,
 //! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
+use crate::directory::AppRole;
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
-use crate::engine::body::Tree;
 use crate::engine::cds::UserEntry;
-use crate::engine::dialect::{self, Dialect, ENTERPRISE_URN};
+use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
@@ -18,13 +17,14 @@ use crate::engine::resource::{self, TargetPath};
 use crate::engine::result::{
     ErrorCode, Finding, FindingKind, LogAction, ModifiedProperty, ObjectKind, ObjectRef, RequestRef,
 };
+use crate::engine::roles;
 use crate::engine::source::{AttrSpec, Mapper, SourceUser};
 use crate::engine::state::Engine;
+use crate::fidelity::LinkedLookup;
 use crate::mapping::{SourceObject, Value};
 use crate::scim::client::{Body, EncodedBody, Method, Reads, Request};
 
-/// The core User schema URN.
-pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub use crate::engine::post::{create_body, post_body, USER_URN};
 
 /// A user's mapping, evaluated.
 #[derive(Debug, Clone)]
@@ -35,6 +35,9 @@ pub struct Evaluated {
     pub values: Vec<Json>,
     /// Evaluation errors.
     pub errors: Vec<String>,
+    /// The user's app role assignments, when the mapping maps roles (the legacy role PATCH carries their
+    /// ids and display names).
+    pub assigned: Vec<AppRole>,
 }
 
 impl Evaluated {
@@ -140,7 +143,11 @@ fn evaluate_where(
             }
         }
     }
-    Evaluated { specs, values, errors }
+    let assigned = match specs.iter().any(|s| s.roles.is_some()) {
+        true => AppRole::all_of(source.get("appRoleAssignments")),
+        false => Vec::new(),
+    };
+    Evaluated { specs, values, errors, assigned }
 }
 
 /// The object reference of a user.
@@ -151,56 +158,6 @@ pub fn user_ref(user_alias: &str, object_id: &str, target_id: Option<&str>) -> O
         source_id: object_id.to_string(),
         target_id: target_id.map(str::to_string),
     }
-}
-
-/// Builds the POST body Entra sends (ENTRA.md 1.2): `schemas`, every non-null mapped attribute in
-/// mapping order (defaults applied, manager left for the reference pass), `meta.resourceType`, `roles: []`.
-pub fn post_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Json {
-    post_tree(dialect, eval, string_booleans).to_json()
-}
-
-/// The POST body ([`post_body`]) as a tree borrowing from the evaluation, ready to serialize.
-fn post_tree(dialect: Dialect, eval: &Evaluated, string_booleans: bool) -> Tree<'_> {
-    let mut body = Tree::with_capacity(eval.specs.len() + 3);
-    // A placeholder keeps `schemas` first; the attributes go straight into the body after it.
-    body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Null));
-    let mut enterprise = false;
-    for (spec, value) in eval.specs.iter().zip(&eval.values) {
-        let Some(path) = &spec.path else { continue };
-        if path.is_manager() {
-            continue;
-        }
-        let mut value = Cow::Borrowed(value);
-        if diff::is_empty(&value) {
-            match &spec.default {
-                Some(d) => value = Cow::Owned(Json::String(d.clone())),
-                None => continue,
-            }
-        }
-        if spec.target.eq_ignore_ascii_case("active") && !(dialect == Dialect::Legacy && string_booleans) {
-            value = Cow::Owned(dialect::active_value(Dialect::Compliant, &value));
-        }
-        enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
-        body.set(path, value);
-    }
-    if body.is_null("schemas") {
-        let mut schemas = vec![json!(USER_URN)];
-        if enterprise {
-            schemas.push(json!(ENTERPRISE_URN));
-        }
-        body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Array(schemas)));
-    }
-    body.insert(Cow::Borrowed("meta"), Cow::Owned(json!({"resourceType": "User"})));
-    body.insert(Cow::Borrowed("roles"), Cow::Owned(json!([])));
-    body
-}
-
-/// The `POST` body of a create, serialized straight from the tree; the JSON form is kept only when the
-/// transcript keeps request bodies (`keep_json`).
-pub fn create_body(dialect: Dialect, eval: &Evaluated, string_booleans: bool, keep_json: bool) -> EncodedBody {
-    let tree = post_tree(dialect, eval, string_booleans);
-    let bytes = serde_json::to_vec(&tree).unwrap_or_default();
-    EncodedBody::from_parts(keep_json.then(|| tree.to_json()), bytes.into())
 }
 
 /// What exporting one user decided for the connector data store.
@@ -232,7 +189,7 @@ impl Engine {
     /// The `POST` body of a create, serialized (see [`EncodedBody`]).
     pub(crate) fn create_body(&self, eval: &Evaluated) -> EncodedBody {
         let keep_json = !self.actor.client().transcript().is_lean();
-        create_body(self.dialect, eval, self.settings.string_booleans_on_post, keep_json)
+        crate::engine::post::create_body(self.dialect, eval, &self.settings.fidelity, keep_json)
     }
 
     /// Finds the user's target object: by cached id, or by filter queries in precedence order.
@@ -245,7 +202,10 @@ impl Engine {
         obj: &ObjectRef,
         requests: &mut Vec<RequestRef>,
     ) -> Result<Option<(String, Json)>, Failed> {
-        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string) {
+        // The `linked_user_lookup` switch: read a linked user by its matching filter instead of its id.
+        let by_filter =
+            self.settings.fidelity.linked_user_lookup == LinkedLookup::Filter && !eval.matching().is_empty();
+        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string).filter(|_| !by_filter) {
             let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
             requests.push(RequestRef::of(sent.exchange()));
             return match sent {
@@ -499,7 +459,7 @@ impl Engine {
             .specs
             .iter()
             .zip(&eval.values)
-            .filter(|(s, _)| !s.on_create_only)
+            .filter(|(s, _)| !s.on_create_only && s.roles.is_none())
             .filter_map(|(s, v)| {
                 let path = s.path.as_ref()?;
                 if path.is_manager() {
@@ -520,8 +480,13 @@ impl Engine {
                 })
             })
             .collect();
-        let changes = diff::plan_update(&desired);
-        if changes.is_empty() {
+        let mut changes = diff::plan_update(&desired);
+        if self.settings.fidelity.clear_with_remove {
+            changes.extend(diff::plan_clears(&desired));
+        }
+        let role_op = roles::desired(&eval.specs, &eval.values)
+            .and_then(|d| roles::update_op(self.dialect, &d, resource, &eval.assigned));
+        if changes.is_empty() && role_op.is_none() {
             log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "already in sync; no changes required");
             return Some(false);
         }
@@ -529,13 +494,20 @@ impl Engine {
             log.skip(obj, ErrorCode::EntrySynchronizationSkipped, "changes pending but the Update action is off");
             return Some(false);
         }
-        let body = dialect::patch_body(dialect::attribute_ops(self.dialect, &changes));
+        let mut ops = dialect::attribute_ops(self.dialect, &changes);
+        ops.extend(role_op.as_ref().map(|(op, _)| op.clone()));
+        let body = dialect::patch_body(ops);
         let request = Request::new(Method::Patch, format!("/Users/{target_id}")).body(body).reading(Reads::STATUS);
         let sent = self.actor.send(request).await;
         requests.push(RequestRef::of(sent.exchange()));
         let modified: Vec<ModifiedProperty> = changes
             .iter()
-            .map(|c| ModifiedProperty { name: c.path.clone(), old: c.old.clone(), new: Some(c.value.clone()) })
+            .map(|c| ModifiedProperty {
+                name: c.path.clone(),
+                old: c.old.clone(),
+                new: (c.op != OpKind::Remove).then(|| c.value.clone()),
+            })
+            .chain(role_op.map(|(_, m)| m))
             .collect();
         match &sent {
             Sent::Answer(e)
@@ -602,30 +574,8 @@ mod tests {
             ]),
             values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
             errors: Vec::new(),
+            assigned: Vec::new(),
         }
-    }
-
-    #[test]
-    fn post_body_has_entra_shape() {
-        let body = post_body(Dialect::Legacy, &eval(), false);
-        assert_eq!(
-            body,
-            json!({
-                "schemas": [USER_URN, ENTERPRISE_URN],
-                "userName": "a@x",
-                "active": true,
-                "title": "Staff",
-                ENTERPRISE_URN: {"department": "R&D"},
-                "meta": {"resourceType": "User"},
-                "roles": []
-            })
-        );
-    }
-
-    #[test]
-    fn legacy_can_send_string_booleans_on_post() {
-        assert_eq!(post_body(Dialect::Legacy, &eval(), true)["active"], json!("True"));
-        assert_eq!(post_body(Dialect::Compliant, &eval(), true)["active"], json!(true));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub use check::check_expression;
 pub use compile::{compile_expression, eval_expression_text};
 pub use eval::{evaluate, fixed_now, select_unique_candidates, EvalEnv, EvalError, UniquenessOracle};
 pub use explain::{explain, explain_object, AttributeOutcome, Explanation, MatchingStep};
-pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact};
+pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact, ROLE_TYPE};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{
     Apply, AttributeError, AttributeMapping, Evaluated, Expression, FlowBehavior, MappingSet, MappingSource,

@@ -41,7 +41,26 @@ pub fn build_resource(kind: ObjectKind, values: &[(TargetAttr, Json)]) -> Json {
     if kind == ObjectKind::User && !body.contains_key("roles") {
         body.insert("roles".into(), json!([]));
     }
+    if let Some(Json::Array(roles)) = body.get_mut("roles") {
+        roles.iter_mut().filter_map(Json::as_object_mut).for_each(type_primary_role);
+    }
     Json::Object(body)
+}
+
+/// The single-role form (`roles[primary eq "True"].value`) carries the role `type` Entra sends
+/// (ENTRA.md 1.9), as the engine's create does.
+fn type_primary_role(role: &mut Map<String, Json>) {
+    if role.get("primary") == Some(&Json::Bool(true)) && !role.contains_key("type") {
+        let mut typed = Map::new();
+        for (k, v) in std::mem::take(role) {
+            let is_primary = k == "primary";
+            typed.insert(k, v);
+            if is_primary {
+                typed.insert("type".into(), json!(super::functions::ROLE_TYPE));
+            }
+        }
+        *role = typed;
+    }
 }
 
 fn object_at<'a>(map: &'a mut Map<String, Json>, key: &str) -> &'a mut Map<String, Json> {
@@ -139,7 +158,10 @@ mod tests {
     #[test]
     fn mapped_roles_replace_the_empty_list() {
         let body = build_resource(ObjectKind::User, &[pair(r#"roles[primary eq "True"].value"#, json!("Admin"))]);
-        assert_eq!(body["roles"], json!([{"primary": true, "value": "Admin"}]));
+        assert_eq!(
+            body["roles"],
+            json!([{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}])
+        );
         assert_eq!(body["schemas"], json!([CORE_USER]));
     }
 

@@ -53,7 +53,8 @@ pub(crate) fn parse_user(sink: &mut Sink, table: &DeTable<'_>, span: Span) -> Op
             if name == "userPrincipalName" {
                 upn_span = Some(raw::span_of(node));
             }
-            new.attrs.set(name, attribute_value(node));
+            let value = user_value(sink, &name, node);
+            new.attrs.set(name, value);
         }
     }
     Some(UserEntry { new, id_span, manager_span, upn_span })
@@ -124,7 +125,8 @@ pub(crate) fn parse_user_set(sink: &mut Sink, table: &DeTable<'_>) -> Vec<(Strin
             _ => {}
         }
         if let Some(name) = user_attribute_name(sink, key, key_span) {
-            out.push((name, attribute_value(node), raw::span_of(node)));
+            let value = user_value(sink, &name, node);
+            out.push((name, value, raw::span_of(node)));
         }
     }
     out
@@ -214,6 +216,15 @@ fn parse_object_id(sink: &mut Sink, table: &DeTable<'_>) -> Option<ObjectId> {
 
 fn flag(sink: &mut Sink, table: &DeTable<'_>, key: &str, default: bool) -> bool {
     get(table, key).and_then(|n| raw::boolean(sink, n, key)).unwrap_or(default)
+}
+
+/// The value of user attribute `name`: app role assignments are checked and normalised
+/// ([`super::roles`]), every other attribute is read by [`attribute_value`].
+fn user_value(sink: &mut Sink, name: &str, node: &Node<'_>) -> Value {
+    if name == super::roles::ATTRIBUTE {
+        return super::roles::parse_app_roles(sink, node);
+    }
+    attribute_value(node)
 }
 
 /// An attribute value: strings, booleans and integers as themselves, arrays as multi-values, tables as

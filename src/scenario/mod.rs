@@ -27,6 +27,7 @@
 //! deletion_threshold = 500           # accidental-deletion prevention
 //! concurrency = 4
 //! escrow_retry = "next_cycle"        # next_cycle (default) | backoff: 6 h, 12 h, 24 h, then daily
+//! group_adscim_schema = true         # wire switches (src/fidelity.rs): shapes Microsoft's sources disagree on
 //!
 //! [embedded]                         # switches of the embedded endpoint, passed through as written
 //! drop_attributes = ["title"]
@@ -124,6 +125,7 @@ mod model;
 mod parse;
 mod raw;
 mod request;
+mod roles;
 mod shadow;
 mod step;
 #[cfg(test)]

@@ -99,6 +99,8 @@ pub struct Settings {
     pub concurrency: Option<u32>,
     /// When escrowed objects are retried.
     pub escrow_retry: EscrowRetry,
+    /// Wire switches set here ([`crate::fidelity`]), in file order.
+    pub wire: Vec<crate::fidelity::Override>,
 }
 
 /// `escrow_retry`: the retry schedule of failed objects (ENTRA.md 6.4; the sources disagree).
@@ -121,6 +123,7 @@ impl Default for Settings {
             deletion_threshold: None,
             concurrency: None,
             escrow_retry: EscrowRetry::NextCycle,
+            wire: Vec::new(),
         }
     }
 }

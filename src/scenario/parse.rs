@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use super::entity::{parse_group, parse_user, GroupEntry, UserEntry};
 use super::load::Loaded;
@@ -134,7 +134,9 @@ const SETTINGS_KEYS: &[&str] = &[
 fn parse_settings(sink: &mut Sink, node: &Node<'_>) -> Settings {
     let mut settings = Settings::default();
     let Some(table) = raw::table(sink, node, "settings") else { return settings };
-    check_keys(sink, table, SETTINGS_KEYS, "`[settings]`");
+    let known: Vec<&str> = SETTINGS_KEYS.iter().copied().chain(crate::fidelity::names()).collect();
+    check_keys(sink, table, &known, "`[settings]`");
+    settings.wire = parse_wire(sink, table);
     if let Some((c, _)) = get(table, "scope").and_then(|n| choice(sink, n, "scope", &["assigned", "all"])) {
         settings.scope = if c == "all" { Scope::All } else { Scope::Assigned };
     }
@@ -175,6 +177,29 @@ fn parse_settings(sink: &mut Sink, node: &Node<'_>) -> Settings {
         settings.escrow_retry = if c == "backoff" { EscrowRetry::Backoff } else { EscrowRetry::NextCycle };
     }
     settings
+}
+
+/// The wire switches among the `[settings]` keys: booleans, or one of the switch's strings.
+fn parse_wire(sink: &mut Sink, table: &DeTable<'_>) -> Vec<crate::fidelity::Override> {
+    let mut out = Vec::new();
+    for def in crate::fidelity::SWITCHES {
+        let Some(node) = get(table, def.name) else { continue };
+        let value = match node.get_ref() {
+            DeValue::Boolean(b) => b.to_string(),
+            DeValue::String(s) => s.to_string(),
+            _ => {
+                raw::type_error(sink, node, def.name, &crate::fidelity::expected(def));
+                continue;
+            }
+        };
+        match crate::fidelity::Override::new(def.name, &value) {
+            Ok(o) => out.push(o),
+            Err(e) => {
+                sink.error(raw::span_of(node), e.to_string(), format!("expected {}", crate::fidelity::expected(def)))
+            }
+        }
+    }
+    out
 }
 
 /// An integer from 1 to `u32::MAX`.

@@ -57,6 +57,10 @@ fn every_step_kind_parses() {
         deletion_threshold: Some(10),
         concurrency: Some(2),
         escrow_retry: EscrowRetry::Backoff,
+        wire: vec![
+            crate::fidelity::Override::new("member_ref_null", "true").expect("switch"),
+            crate::fidelity::Override::new("linked_user_lookup", "filter").expect("switch"),
+        ],
     };
     assert_eq!(s.settings, expected);
     let embedded = s.embedded.as_ref().unwrap();

@@ -9,6 +9,7 @@
 //! - `members` given as value arrays, single objects or bare ids; removal by value array (legacy) or by
 //!   `members[value eq "…"]` (compliant); `remove` of `members` with no value removes all;
 //! - filtered paths create the element they describe when none matches;
+//! - `roles` elements whose `value` is the JSON text of a role (the legacy role PATCH) stored as that role;
 //! - the manager given as a bare id, `{"value": id}` or a one-element array, always stored as `{"value": id}`;
 //!   an empty id removes it.
 //!
@@ -196,10 +197,17 @@ fn check_mutability(path: &AttrPath, i: usize, res: &Value, value: Option<&Value
 }
 
 fn set(res: &mut Value, i: usize, path: &AttrPath, value: Value, mode: SetMode) -> Result<(), PatchError> {
+    let value = if roles::is_roles(path) { roles::decode(value) } else { value };
     let value = normalize_value(path, value).map_err(|e| from_path(i, e))?;
     if is_manager(path) {
         // A new manager replaces the old one whole: merging would keep a stale `$ref` or `displayName`.
         path.remove(res);
+    }
+    if roles::is_roles(path) {
+        let added = value.clone();
+        path.set(res, value, mode).map_err(|e| from_path(i, e))?;
+        roles::keep_one_primary(res, &added);
+        return Ok(());
     }
     path.set(res, value, mode).map_err(|e| from_path(i, e))
 }
@@ -435,5 +443,6 @@ pub fn normalize_resource(resource: &mut Value) -> Result<(), PathError> {
     Ok(())
 }
 
+mod roles;
 #[cfg(test)]
 mod tests;

@@ -50,6 +50,9 @@ pub fn render_with(
     let mut out = String::new();
     let _ = writeln!(out, "# {}", result.description);
     let _ = writeln!(out, "# dialect: {}", result.dialect.name());
+    if !result.wire.is_empty() {
+        let _ = writeln!(out, "# wire switches: {}", result.wire.join(", "));
+    }
     for step in &result.steps {
         let _ = writeln!(out, "\n## step {}: {} [{}]", step.index, step.label, step.outcome.word());
         if let StepDetail::Steady(s) = &step.detail {

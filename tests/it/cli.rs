@@ -391,3 +391,43 @@ expect = { retries = 2, creates = 2, escrows = 0 }
     let xml = std::fs::read_to_string(out.path("r.xml")).unwrap();
     assert!(xml.contains(r#"<property name="escrow_retries" value="2"/>"#), "{xml}");
 }
+
+const GROUP_SCENARIO: &str = r#"
+mapping = "entra-default"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+
+[[groups]]
+id = "eng"
+displayName = "Engineering"
+members = ["alice"]
+
+[[steps]]
+cycle = "initial"
+"#;
+
+// See: issue 24 (run and check read the same wire switches; --wire wins over the scenario).
+#[test]
+fn wire_switches_change_what_run_sends_and_bad_ones_are_usage_errors() {
+    const ADSCIM: &str = "ResourceManagement/ADSCIM/2.0/Group";
+    let sent = |out: &Output| std::fs::read_to_string(out.path("snaps/g.transcript")).expect("transcript");
+    let out =
+        Cli::new().file("g.toml", GROUP_SCENARIO).args(["run", "g.toml", "--snapshots", "snaps", "--accept"]).run();
+    assert!(sent(&out.code(0)).contains(ADSCIM), "the default sends the ADSCIM URI");
+    let out = Cli::new()
+        .file("g.toml", &format!("{GROUP_SCENARIO}\n[settings]\ngroup_adscim_schema = true\n"))
+        .args(["run", "g.toml", "--snapshots", "snaps", "--accept"])
+        .args(["--wire", "group_adscim_schema=false", "--wire", "member_ref_null=true"])
+        .run()
+        .code(0);
+    let transcript = sent(&out);
+    assert!(!transcript.contains(ADSCIM), "--wire wins over [settings]\n{transcript}");
+    assert!(transcript.contains("\"$ref\": null"), "{transcript}");
+    let out = Cli::new().args(["check", "--wire", "group_adscim_schema=maybe"]).run().code(2);
+    assert!(out.stderr.contains("takes true or false, not `maybe`"), "{}", out.stderr);
+    let out =
+        Cli::new().args(["provision", "alice", "--scenario", "g.toml", "--wire", "cycle_prob=true"]).run().code(2);
+    assert!(out.stderr.contains("did you mean `cycle_probe`?"), "{}", out.stderr);
+}

@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
 
 mod check;
+mod check_wire;
 mod cli;
 mod client;
 mod failfast;
@@ -14,6 +15,7 @@ mod progress;
 mod readme;
 mod scenarios;
 mod server;
+mod shapes;
 mod snapshots;
 mod support;
 mod token;

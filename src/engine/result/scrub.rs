@@ -71,6 +71,7 @@ impl Scrub for ScenarioResult {
             base_url,
             isolation,
             run_tag: _, // drawn by entrasim
+            wire: _,    // switch names and values
         } = self;
         for text in [name, description, target, base_url] {
             text.scrub(s);

@@ -23,6 +23,7 @@ use super::value::Value;
 pub use dates::{entra_text as entra_date_text, parse_any as parse_date};
 pub use dotnet_regex::dotnet_regex;
 pub use netfmt::{format_datetime, parse_datetime_exact};
+pub use roles::ROLE_TYPE;
 
 /// Calls the eager function `name` with evaluated `args`.
 pub(crate) fn call(name: &str, args: Vec<Value>, span: Span, env: &mut EvalEnv) -> Result<Value, EvalError> {

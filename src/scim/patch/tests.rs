@@ -371,3 +371,42 @@ mod props {
         }
     }
 }
+
+#[test]
+fn legacy_role_strings_are_stored_as_roles() {
+    // See: issue 24 (ENTRA.md 1.9: each element's `value` is the JSON text of the role).
+    let mut u = json!({"userName": "a", "roles": [{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]});
+    let text = r#"{"id":"06b0","value":"Reader","displayName":"Read only"}"#;
+    apply(
+        &mut u,
+        &[PatchOperation::new(
+            "Add",
+            Some("roles"),
+            Some(json!([{"value": text}, {"value": "{\"value\":\"Admin\"}"}])),
+        )],
+        ApplyOptions::default(),
+    )
+    .expect("applies");
+    let values: Vec<&str> = u["roles"].as_array().expect("roles").iter().filter_map(|r| r["value"].as_str()).collect();
+    assert_eq!(values, vec!["Admin", "Reader"], "added once each");
+    assert_eq!(u["roles"][1], json!({"display": "Read only", "value": "Reader"}));
+    apply(
+        &mut u,
+        &[PatchOperation::new("replace", Some("roles"), Some(json!([{"primary": true, "value": "Reader"}])))],
+        ApplyOptions::default(),
+    )
+    .expect("applies");
+    assert_eq!(u["roles"], json!([{"primary": true, "value": "Reader"}]));
+}
+
+#[test]
+fn a_primary_role_added_demotes_the_others() {
+    let mut u = json!({"userName": "a", "roles": [{"primary": true, "value": "Admin"}]});
+    apply(
+        &mut u,
+        &[PatchOperation::new("add", Some("roles"), Some(json!([{"primary": true, "value": "Reader"}])))],
+        ApplyOptions::default(),
+    )
+    .expect("applies");
+    assert_eq!(u["roles"], json!([{"primary": false, "value": "Admin"}, {"primary": true, "value": "Reader"}]));
+}

@@ -1,0 +1,138 @@
+//! The body of a user create (ENTRA.md 1.2): `schemas`, every non-null mapped attribute in mapping order
+//! (defaults applied, manager left for the reference pass), `meta.resourceType` and `roles` — the mapped
+//! roles ([`crate::engine::roles`]) or `[]`.
+
+use std::borrow::Cow;
+
+use serde_json::{json, Value as Json};
+
+use crate::engine::body::Tree;
+use crate::engine::dialect::{self, Dialect, ENTERPRISE_URN};
+use crate::engine::diff;
+use crate::engine::roles;
+use crate::engine::users::Evaluated;
+use crate::fidelity::Fidelity;
+use crate::scim::client::EncodedBody;
+
+/// The core User schema URN.
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// Builds the POST body Entra sends. `active` is a JSON boolean unless the legacy dialect runs with the
+/// `post_active_as_string` switch.
+pub fn post_body(dialect: Dialect, eval: &Evaluated, fidelity: &Fidelity) -> Json {
+    post_tree(dialect, eval, fidelity).to_json()
+}
+
+/// The POST body ([`post_body`]) as a tree borrowing from the evaluation, ready to serialize.
+fn post_tree<'a>(dialect: Dialect, eval: &'a Evaluated, fidelity: &Fidelity) -> Tree<'a> {
+    let mut body = Tree::with_capacity(eval.specs.len() + 3);
+    // A placeholder keeps `schemas` first; the attributes go straight into the body after it.
+    body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Null));
+    let mut enterprise = false;
+    let string_active = dialect == Dialect::Legacy && fidelity.post_active_as_string;
+    for (spec, value) in eval.specs.iter().zip(&eval.values) {
+        let Some(path) = &spec.path else { continue };
+        if path.is_manager() || spec.roles.is_some() {
+            continue;
+        }
+        let mut value = Cow::Borrowed(value);
+        if diff::is_empty(&value) {
+            match &spec.default {
+                Some(d) => value = Cow::Owned(Json::String(d.clone())),
+                None => continue,
+            }
+        }
+        if spec.target.eq_ignore_ascii_case("active") {
+            value = Cow::Owned(match dialect::active_value(Dialect::Compliant, &value) {
+                Json::Bool(b) if string_active => Json::String(if b { "True" } else { "False" }.into()),
+                other => other,
+            });
+        }
+        enterprise |= path.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_URN));
+        body.set(path, value);
+    }
+    if body.is_null("schemas") {
+        let mut schemas = vec![json!(USER_URN)];
+        if enterprise {
+            schemas.push(json!(ENTERPRISE_URN));
+        }
+        body.insert(Cow::Borrowed("schemas"), Cow::Owned(Json::Array(schemas)));
+    }
+    body.insert(Cow::Borrowed("meta"), Cow::Owned(json!({"resourceType": "User"})));
+    let desired = roles::desired(&eval.specs, &eval.values);
+    body.insert(Cow::Borrowed("roles"), Cow::Owned(roles::post_roles(desired.as_ref())));
+    body
+}
+
+/// The `POST` body of a create, serialized straight from the tree; the JSON form is kept only when the
+/// transcript keeps request bodies (`keep_json`).
+pub fn create_body(dialect: Dialect, eval: &Evaluated, fidelity: &Fidelity, keep_json: bool) -> EncodedBody {
+    let tree = post_tree(dialect, eval, fidelity);
+    let bytes = serde_json::to_vec(&tree).unwrap_or_default();
+    EncodedBody::from_parts(keep_json.then(|| tree.to_json()), bytes.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::engine::source::AttrSpec;
+    use crate::fidelity::Override;
+
+    fn spec(target: &str, default: Option<&str>) -> AttrSpec {
+        AttrSpec { default: default.map(str::to_string), ..AttrSpec::for_target(target) }
+    }
+
+    fn eval() -> Evaluated {
+        Evaluated {
+            specs: Arc::from(vec![
+                spec("userName", None),
+                spec("active", None),
+                spec("title", Some("Staff")),
+                spec("nickName", None),
+                spec(&format!("{ENTERPRISE_URN}:manager"), None),
+                spec(&format!("{ENTERPRISE_URN}:department"), None),
+            ]),
+            values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
+            errors: Vec::new(),
+            assigned: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn post_body_has_entra_shape() {
+        let body = post_body(Dialect::Legacy, &eval(), &Fidelity::default());
+        assert_eq!(
+            body,
+            json!({
+                "schemas": [USER_URN, ENTERPRISE_URN],
+                "userName": "a@x",
+                "active": true,
+                "title": "Staff",
+                ENTERPRISE_URN: {"department": "R&D"},
+                "meta": {"resourceType": "User"},
+                "roles": []
+            })
+        );
+    }
+
+    #[test]
+    fn legacy_can_send_string_booleans_on_post() {
+        let strings = Fidelity::default().with(&[Override::new("post_active_as_string", "true").expect("switch")]);
+        assert_eq!(post_body(Dialect::Legacy, &eval(), &strings)["active"], json!("True"));
+        assert_eq!(post_body(Dialect::Compliant, &eval(), &strings)["active"], json!(true));
+    }
+
+    #[test]
+    fn mapped_roles_are_posted() {
+        let mut e = eval();
+        let target = r#"roles[primary eq "True"].value"#;
+        let mut specs = e.specs.to_vec();
+        specs.push(AttrSpec { roles: roles::RoleFunction::of(target, None), ..AttrSpec::for_target(target) });
+        e.specs = specs.into();
+        e.values.push(json!("Admin"));
+        let body = post_body(Dialect::Legacy, &e, &Fidelity::default());
+        assert_eq!(body["roles"], json!([{"primary": true, "type": roles::ROLE_TYPE, "value": "Admin"}]));
+    }
+}
