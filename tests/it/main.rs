@@ -3,6 +3,7 @@
 mod check;
 mod cli;
 mod client;
+mod compat;
 mod fuzz;
 mod hostile;
 mod logs;

@@ -1,0 +1,381 @@
+//! The compatibility matrix: `entrasim check` and the bundled scenario suite, in both dialects, against
+//! SCIM servers entrasim did not write — scim2-server from PyPI and a server built on the npm library
+//! scimmy (`tests/compat/npm-server/server.js`). `tests/run.sh` installs both, pinned.
+//!
+//! Each test runs the real binary (the path users run) with `--report-json`, turns every finding into a
+//! line without ids, times or ports, and compares the lines with `tests/compat/expected/<server>-<dialect>.snap`.
+//! A false alarm entrasim starts raising, or a finding it stops raising, fails the test.
+//! `docs/compat.md` explains each line: would real Entra fail there, and why.
+//!
+//! Regenerate the expected lists after a deliberate change (then read `git diff tests/compat/expected`
+//! and update `docs/compat.md`):
+//!
+//! ```sh
+//! INSTA_UPDATE=always tests/run.sh --test it compat
+//! ```
+//!
+//! The full JSON reports (requests and answers of every finding) land in `target/compat/reports/`.
+//!
+//! Scenarios do not clean up after themselves yet, and they reuse names, so each scenario gets a fresh
+//! server ([`Isolation::ServerPerScenario`]). Once scenarios isolate themselves against a shared endpoint,
+//! switch [`ISOLATION`] to [`Isolation::SharedServer`] and regenerate.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use serde_json::Value as Json;
+
+/// How the bundled suite meets a server.
+#[allow(dead_code)] // SharedServer is the mode to switch to once scenarios isolate themselves
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// A fresh, empty server for every scenario file.
+    ServerPerScenario,
+    /// One server for `entrasim run scenarios/` as a whole (needs scenario isolation in entrasim).
+    SharedServer,
+}
+
+/// The mode in force; see the module docs.
+const ISOLATION: Isolation = Isolation::ServerPerScenario;
+
+/// The bearer token both servers are started with (a test value, not a secret).
+const TOKEN: &str = "entrasim-compat-token";
+
+/// Seconds entrasim waits for one answer: a local server answers in milliseconds, and a hang should not
+/// stall the suite for the default 30 s per request.
+const REQUEST_TIMEOUT_SECS: &str = "10";
+
+/// How long a server may take to start answering.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A third-party SCIM server the matrix runs against.
+#[derive(Debug, Clone, Copy)]
+enum Server {
+    /// scim2-server (PyPI), the `scim2-server` command, in `target/compat/venv`.
+    Scim2Server,
+    /// `tests/compat/npm-server/server.js` on scimmy + scimmy-routers + express.
+    Scimmy,
+}
+
+/// A tenant URL dialect.
+#[derive(Debug, Clone, Copy)]
+enum Dialect {
+    /// The tenant URL as the server gives it: Entra's default `scim` job.
+    Legacy,
+    /// The tenant URL with `?aadOptscim062020`.
+    Compliant,
+}
+
+impl Dialect {
+    fn name(self) -> &'static str {
+        match self {
+            Dialect::Legacy => "legacy",
+            Dialect::Compliant => "compliant",
+        }
+    }
+
+    fn tenant_url(self, base: &str) -> String {
+        match self {
+            Dialect::Legacy => base.to_string(),
+            Dialect::Compliant => format!("{base}?aadOptscim062020"),
+        }
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails the test: a component is missing, and the message says how to install it.
+fn missing(what: &str, path: &Path) -> ! {
+    panic!(
+        "{what} is not installed ({} not found): run `tests/run.sh`, which installs the compatibility \
+         servers (pinned) and then runs cargo test",
+        path.display()
+    )
+}
+
+impl Server {
+    fn name(self) -> &'static str {
+        match self {
+            Server::Scim2Server => "scim2-server",
+            Server::Scimmy => "scimmy",
+        }
+    }
+
+    /// Starts the server on 127.0.0.1 with an OS-picked port and waits until it accepts connections.
+    fn start(self) -> Running {
+        match self {
+            Server::Scim2Server => start_scim2_server(),
+            Server::Scimmy => start_scimmy(),
+        }
+    }
+}
+
+/// A started server; stopped when dropped.
+struct Running {
+    child: Child,
+    /// Its base URL (`http://127.0.0.1:PORT/...`).
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// scim2-server prints the port it was given, not the one it got, so it is handed a port found free;
+/// when another process takes that port first, the server exits and is started again on another.
+fn start_scim2_server() -> Running {
+    let bin = repo().join("target/compat/venv/bin/scim2-server");
+    if !bin.exists() {
+        missing("scim2-server", &bin);
+    }
+    for _attempt in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new(&bin)
+            .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut running = Running { child, base: format!("http://127.0.0.1:{port}/v2") };
+        if wait_until_listening(&mut running.child, port) {
+            return running;
+        }
+    }
+    panic!("scim2-server did not start listening on 127.0.0.1 in five attempts")
+}
+
+/// Polls the port until it accepts a connection; false when the process exited first.
+fn wait_until_listening(child: &mut Child, port: u16) -> bool {
+    let deadline = Instant::now() + START_TIMEOUT;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not accept connections on 127.0.0.1:{port} within {START_TIMEOUT:?}")
+}
+
+/// The npm server listens on port 0 and prints `listening on URL` once it accepts connections.
+fn start_scimmy() -> Running {
+    let dir = repo().join("tests/compat/npm-server");
+    let marker = dir.join("node_modules/scimmy-routers/package.json");
+    if !marker.exists() {
+        missing("the npm SCIM server's packages (scimmy, scimmy-routers, express)", &marker);
+    }
+    let mut child = Command::new("node")
+        .arg(dir.join("server.js"))
+        .args(["--token", TOKEN])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `node` ({e}): install Node.js, then run `tests/run.sh`"));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut first);
+        let _ = send.send(first);
+    });
+    let mut running = Running { child, base: String::new() };
+    let line = receive.recv_timeout(START_TIMEOUT).unwrap_or_default();
+    let Some(base) = line.trim().strip_prefix("listening on ") else {
+        panic!("the npm SCIM server did not start: it printed {line:?} instead of `listening on URL`")
+    };
+    running.base = base.to_string();
+    running
+}
+
+/// Runs the entrasim binary with a JSON report, and returns the report. Exit codes 0 (pass), 1
+/// (findings) and 4 (a suite could not run) all come with a report; anything else fails the test.
+fn entrasim(args: &[&str], report: &Path) -> Json {
+    std::fs::create_dir_all(report.parent().expect("a report directory")).expect("the report directory");
+    let out = Command::new(env!("CARGO_BIN_EXE_entrasim"))
+        .args(args)
+        .args(["--token-env", "ENTRASIM_COMPAT_TOKEN", "--timeout", REQUEST_TIMEOUT_SECS, "--color", "never"])
+        .arg("--report-json")
+        .arg(report)
+        .current_dir(repo())
+        .env("ENTRASIM_COMPAT_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the entrasim binary runs");
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1 | 4),
+        "entrasim {args:?} exited {code}\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(report).unwrap_or_else(|e| panic!("no report at {}: {e}", report.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", report.display()))
+}
+
+/// Every bundled scenario file, sorted.
+fn scenario_files() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    let root = repo();
+    let mut files = Vec::new();
+    walk(&root.join("scenarios"), &mut files);
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|p| p.strip_prefix(&root).expect("under the repository").to_string_lossy().replace('\\', "/"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Replaces what differs from run to run: server ids, check name tags, ports, times.
+struct Normalizer {
+    rules: Vec<(Regex, &'static str)>,
+}
+
+impl Normalizer {
+    fn new() -> Self {
+        let rule = |pattern: &str, with| (Regex::new(pattern).expect("a valid pattern"), with);
+        Normalizer {
+            rules: vec![
+                rule(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "<id>"),
+                rule(r"\b[0-9a-f]{32}\b", "<id>"),
+                rule(r"entrasim-[0-9a-f]{8}-", "entrasim-<tag>-"),
+                rule(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+                rule(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", "<time>"),
+                rule(r"\b\d+(\.\d+)? ?ms\b", "<ms>"),
+            ],
+        }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (pattern, with) in &self.rules {
+            out = pattern.replace_all(&out, *with).into_owned();
+        }
+        out
+    }
+}
+
+/// One line per suite (name, dialect, outcome), then per case that did not pass its outcome, then each
+/// finding: severity, kind, request line, and the message's first line.
+fn render_report(report: &Json, n: &Normalizer, out: &mut String) {
+    let text = |v: &Json| v.as_str().unwrap_or("").to_string();
+    for suite in report["suites"].as_array().into_iter().flatten() {
+        let dialect = suite.get("dialect").map(|d| format!(" [{}]", text(d))).unwrap_or_default();
+        out.push_str(&format!("== {}{dialect}: {}\n", text(&suite["name"]), text(&suite["outcome"])));
+        if let Some(error) = suite.get("error") {
+            out.push_str(&format!("  could not run: {}\n", n.apply(first_line(&text(error)))));
+        }
+        for case in suite["cases"].as_array().into_iter().flatten() {
+            let findings = case["findings"].as_array().map(Vec::as_slice).unwrap_or_default();
+            if text(&case["outcome"]) == "pass" && findings.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("  {}: {}\n", n.apply(&text(&case["name"])), text(&case["outcome"])));
+            for f in findings {
+                let request = f["evidence"]["request"].as_str().unwrap_or("-");
+                out.push_str(&format!(
+                    "    {} {} | {} | {}\n",
+                    text(&f["severity"]),
+                    text(&f["kind"]),
+                    n.apply(request),
+                    n.apply(first_line(&text(&f["message"])))
+                ));
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// Runs `check` and the bundled suite against one server in one dialect; returns the normalised findings.
+fn matrix_cell(server: Server, dialect: Dialect) -> String {
+    let n = Normalizer::new();
+    let reports = repo().join("target/compat/reports").join(format!("{}-{}", server.name(), dialect.name()));
+    let _ = std::fs::remove_dir_all(&reports);
+    let mut out = String::new();
+
+    out.push_str("# entrasim check (a fresh server)\n");
+    let running = server.start();
+    let url = dialect.tenant_url(&running.base);
+    render_report(&entrasim(&["check", "--target", &url], &reports.join("check.json")), &n, &mut out);
+    drop(running);
+
+    match ISOLATION {
+        Isolation::ServerPerScenario => {
+            out.push_str("\n# entrasim run, each bundled scenario on a fresh server\n");
+            for file in scenario_files() {
+                let running = server.start();
+                let url = dialect.tenant_url(&running.base);
+                let report = reports.join(file.trim_end_matches(".toml")).with_extension("json");
+                render_report(&entrasim(&["run", &file, "--target", &url], &report), &n, &mut out);
+            }
+        }
+        Isolation::SharedServer => {
+            out.push_str("\n# entrasim run scenarios/, one server for the whole suite\n");
+            let running = server.start();
+            let url = dialect.tenant_url(&running.base);
+            render_report(&entrasim(&["run", "scenarios", "--target", &url], &reports.join("run.json")), &n, &mut out);
+        }
+    }
+    out
+}
+
+/// Compares one cell of the matrix with its expected list.
+fn assert_cell(server: Server, dialect: Dialect) {
+    let findings = matrix_cell(server, dialect);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../compat/expected");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description(format!(
+        "entrasim against {} in the {} dialect; explained in docs/compat.md",
+        server.name(),
+        dialect.name()
+    ));
+    settings.bind(|| insta::assert_snapshot!(format!("{}-{}", server.name(), dialect.name()), findings));
+}
+
+#[test]
+fn scim2_server_legacy() {
+    assert_cell(Server::Scim2Server, Dialect::Legacy);
+}
+
+#[test]
+fn scim2_server_compliant() {
+    assert_cell(Server::Scim2Server, Dialect::Compliant);
+}
+
+#[test]
+fn scimmy_legacy() {
+    assert_cell(Server::Scimmy, Dialect::Legacy);
+}
+
+#[test]
+fn scimmy_compliant() {
+    assert_cell(Server::Scimmy, Dialect::Compliant);
+}
