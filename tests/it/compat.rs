@@ -1,5 +1,5 @@
 //! The compatibility matrix: `entrasim check` and the bundled scenario suite, in both dialects, against
-//! SCIM servers entrasim did not write — scim2-server from PyPI and a server built on the npm library
+//! SCIM servers entrasim did not write — scim2-server from the Python package index and a server built on the npm library
 //! scimmy (`tests/compat/npm-server/server.js`). `tests/run.sh` installs both, pinned.
 //!
 //! Each test runs the real binary (the path users run) with `--report-json`, turns every finding into a
@@ -61,7 +61,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// A third-party SCIM server the matrix runs against.
 #[derive(Debug, Clone, Copy)]
 enum Server {
-    /// scim2-server (PyPI), the `scim2-server` command, in `target/compat/venv`.
+    /// scim2-server (Python package index), the `scim2-server` command, in `target/compat/venv`.
     Scim2Server,
     /// `tests/compat/npm-server/server.js` on scimmy + scimmy-routers + express.
     Scimmy,
@@ -99,7 +99,7 @@ fn repo() -> PathBuf {
 /// Fails the test: a component is missing, and the message says how to install it.
 fn missing(what: &str, path: &Path) -> ! {
     panic!(
-        "{what} is not installed ({} not found): run `tests/run.sh`, which installs the compatibility \
+        "{what}: not installed ({} not found); run `tests/run.sh`, which installs the compatibility \
          servers (pinned) and then runs cargo test",
         path.display()
     )
