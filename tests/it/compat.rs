@@ -1,6 +1,6 @@
 //! The compatibility matrix: `entrasim check` and the bundled scenario suite, in both dialects, against
-//! SCIM servers entrasim did not write — scim2-server from the Python package index and a server built on the npm library
-//! scimmy (`tests/compat/npm-server/server.js`). `tests/run.sh` installs both, pinned.
+//! SCIM servers entrasim did not write — scim2-server from the Python package index and a server built
+//! on the npm library scimmy (`tests/compat/npm-server/server.js`). `tests/run.sh` installs both, pinned.
 //!
 //! Each test runs the real binary (the path users run) with `--report-json`, turns every finding into a
 //! line without ids, times or ports, and compares the lines with `tests/compat/expected/<server>-<dialect>.snap`.
