@@ -16,9 +16,10 @@
 //!
 //! The full JSON reports (requests and answers of every finding) land in `target/compat/reports/`.
 //!
-//! Scenarios do not clean up after themselves yet, and they reuse names, so each scenario gets a fresh
-//! server ([`Isolation::ServerPerScenario`]). Once scenarios isolate themselves against a shared endpoint,
-//! switch [`ISOLATION`] to [`Isolation::SharedServer`] and regenerate.
+//! Scenarios do not clean up after themselves yet, and they reuse names, so each scenario gets an empty
+//! endpoint of its own ([`Isolation::EndpointPerScenario`], see [`Endpoints`]). Once scenarios isolate
+//! themselves against a shared endpoint, switch [`ISOLATION`] to [`Isolation::SharedEndpoint`] and
+//! regenerate.
 //!
 //! Scenarios that set the embedded endpoint's switches (`[embedded]`, `embedded` steps) describe injected
 //! faults a third-party server does not have: their expectations cannot hold against a `--target`, so they
@@ -36,17 +37,17 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 /// How the bundled suite meets a server.
-#[allow(dead_code)] // SharedServer is the mode to switch to once scenarios isolate themselves
+#[allow(dead_code)] // SharedEndpoint is the mode to switch to once scenarios isolate themselves
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Isolation {
-    /// A fresh, empty server for every scenario file.
-    ServerPerScenario,
-    /// One server for `entrasim run scenarios/` as a whole (needs scenario isolation in entrasim).
-    SharedServer,
+    /// An empty endpoint for every scenario file.
+    EndpointPerScenario,
+    /// One endpoint for one `entrasim run` of every scenario (needs scenario isolation in entrasim).
+    SharedEndpoint,
 }
 
 /// The mode in force; see the module docs.
-const ISOLATION: Isolation = Isolation::ServerPerScenario;
+const ISOLATION: Isolation = Isolation::EndpointPerScenario;
 
 /// The bearer token both servers are started with (a test value, not a secret).
 const TOKEN: &str = "entrasim-compat-token";
@@ -112,12 +113,41 @@ impl Server {
             Server::Scimmy => "scimmy",
         }
     }
+}
 
-    /// Starts the server on 127.0.0.1 with an OS-picked port and waits until it accepts connections.
-    fn start(self) -> Running {
-        match self {
-            Server::Scim2Server => start_scim2_server(),
-            Server::Scimmy => start_scimmy(),
+/// One empty endpoint: its base URL, and the server process when the endpoint has one of its own.
+struct Endpoint {
+    base: String,
+    _process: Option<Running>,
+}
+
+/// Hands out empty endpoints for one cell of the matrix. scim2-server serves each endpoint as a new
+/// tenant of one process (`--dynamic-tenants`: every tenant is an application with its own store), which
+/// spares a Python start per scenario; the scimmy server has one store per process, so each of its
+/// endpoints is a new process. All processes stop when this is dropped.
+struct Endpoints {
+    server: Server,
+    tenants: Option<Running>,
+    issued: usize,
+}
+
+impl Endpoints {
+    fn new(server: Server) -> Self {
+        Endpoints { server, tenants: None, issued: 0 }
+    }
+
+    /// Starts what it takes (on 127.0.0.1, an OS-picked port) and returns an endpoint nothing has used.
+    fn fresh(&mut self) -> Endpoint {
+        self.issued += 1;
+        match self.server {
+            Server::Scim2Server => {
+                let process = self.tenants.get_or_insert_with(start_scim2_server);
+                Endpoint { base: format!("{}/endpoint{}/v2", process.base, self.issued), _process: None }
+            }
+            Server::Scimmy => {
+                let process = start_scimmy();
+                Endpoint { base: process.base.clone(), _process: Some(process) }
+            }
         }
     }
 }
@@ -125,7 +155,7 @@ impl Server {
 /// A started server; stopped when dropped.
 struct Running {
     child: Child,
-    /// Its base URL (`http://127.0.0.1:PORT/...`).
+    /// Its base URL (`http://127.0.0.1:PORT`, then the server's own path, if any).
     base: String,
 }
 
@@ -147,12 +177,13 @@ fn start_scim2_server() -> Running {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let child = Command::new(&bin)
             .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
+            .arg("--dynamic-tenants")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let mut running = Running { child, base: format!("http://127.0.0.1:{port}/v2") };
+        let mut running = Running { child, base: format!("http://127.0.0.1:{port}") };
         if wait_until_listening(&mut running.child, port) {
             return running;
         }
@@ -334,11 +365,13 @@ fn matrix_cell(server: Server, dialect: Dialect) -> String {
     let _ = std::fs::remove_dir_all(&reports);
     let mut out = String::new();
 
-    out.push_str("# entrasim check (a fresh server)\n");
-    let running = server.start();
-    let url = dialect.tenant_url(&running.base);
+    let mut endpoints = Endpoints::new(server);
+
+    out.push_str("# entrasim check (an empty endpoint)\n");
+    let endpoint = endpoints.fresh();
+    let url = dialect.tenant_url(&endpoint.base);
     render_report(&entrasim(&["check", "--target", &url], &reports.join("check.json")), &n, &mut out);
-    drop(running);
+    drop(endpoint);
 
     let (portable, embedded_only): (Vec<String>, Vec<String>) =
         scenario_files().into_iter().partition(|f| !needs_embedded_endpoint(f));
@@ -347,19 +380,19 @@ fn matrix_cell(server: Server, dialect: Dialect) -> String {
         out.push_str(&format!("== {file}: not run\n"));
     }
     match ISOLATION {
-        Isolation::ServerPerScenario => {
-            out.push_str("\n# entrasim run, each bundled scenario on a fresh server\n");
+        Isolation::EndpointPerScenario => {
+            out.push_str("\n# entrasim run, each bundled scenario on an empty endpoint of its own\n");
             for file in &portable {
-                let running = server.start();
-                let url = dialect.tenant_url(&running.base);
+                let endpoint = endpoints.fresh();
+                let url = dialect.tenant_url(&endpoint.base);
                 let report = reports.join(file.trim_end_matches(".toml")).with_extension("json");
                 render_report(&entrasim(&["run", file, "--target", &url], &report), &n, &mut out);
             }
         }
-        Isolation::SharedServer => {
-            out.push_str("\n# entrasim run scenarios/, one server for the whole suite\n");
-            let running = server.start();
-            let url = dialect.tenant_url(&running.base);
+        Isolation::SharedEndpoint => {
+            out.push_str("\n# entrasim run, every bundled scenario on one endpoint\n");
+            let endpoint = endpoints.fresh();
+            let url = dialect.tenant_url(&endpoint.base);
             let mut args: Vec<&str> = vec!["run", "--target", &url];
             args.extend(portable.iter().map(String::as_str));
             render_report(&entrasim(&args, &reports.join("run.json")), &n, &mut out);
