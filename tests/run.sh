@@ -27,6 +27,7 @@ install_scim2_server() {
     fi
     log "scim2-server: installing into $venv"
     rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$requirements"
     cp "$requirements" "$stamp"
