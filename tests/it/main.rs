@@ -4,6 +4,7 @@ mod check;
 mod check_wire;
 mod cli;
 mod client;
+mod compat;
 mod failfast;
 mod fuzz;
 mod hints;
