@@ -14,7 +14,7 @@ fn user(s: &mut Store, name: &str) -> String {
 fn ids(s: &Store, kind: Kind, f: &str) -> Vec<String> {
     let f = filter::parse(f).expect("filter parses");
     let (_, page) = s.query(kind, Some(&f), EvalOptions::default(), 1, 100);
-    page.iter().filter_map(|d| d["id"].as_str().map(str::to_string)).collect()
+    page.into_iter().filter_map(|d| d.into_doc()["id"].as_str().map(str::to_string)).collect()
 }
 
 fn op(v: Value) -> Vec<PatchOperation> {
@@ -79,7 +79,7 @@ fn version_bumps_on_change_only() {
 fn failed_patch_changes_nothing() {
     let mut s = store();
     let a = user(&mut s, "a");
-    let before = s.get(Kind::User, &a).cloned();
+    let before = s.get(Kind::User, &a);
     let e = s
         .patch(
             Kind::User,
@@ -88,7 +88,7 @@ fn failed_patch_changes_nothing() {
         )
         .expect_err("userName is required");
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
-    assert_eq!(s.get(Kind::User, &a).cloned(), before);
+    assert_eq!(s.get(Kind::User, &a), before);
 }
 
 #[test]
