@@ -3,21 +3,28 @@
 //! indexes that make Entra's matching queries O(1): unique name (`userName` / group `displayName`,
 //! case-insensitive), `externalId`, `id` and user `emails.value` (case-insensitive, for
 //! `emails[type eq "work"].value eq "…"` matching). An `eq` on one of them, alone or inside an `and`, picks the
-//! candidates; the whole filter is then evaluated on those. Every other filter scans. A reverse membership
-//! index lets a user's deletion leave every group it was in without scanning.
+//! candidates; the whole filter is then evaluated on those. Every other filter scans (and parses every
+//! document it looks at). A reverse membership index lets a user's deletion leave every group it was in
+//! without scanning.
+//!
+//! Each document is kept as its compact JSON text ([`record`]), ~1.1 KB for a user, and is parsed only where
+//! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
+//! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
+//! an ordered id set ([`members`]), so a member PATCH does not read the list.
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
 //! uniqueness, member references), so a failed request leaves the store unchanged. The store has no locks and no
 //! I/O; the caller holds it behind a lock for the length of one call.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::scim::filter::{EvalOptions, Filter};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
 use record::{Id, Record};
+pub(crate) use stored::Stored;
 
 /// A resource type served by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,74 +108,6 @@ pub(crate) struct Store {
     /// Member id → ids of the groups listing it.
     member_of: FxHashMap<Id, FxHashSet<Id>>,
     opts: StoreOptions,
-}
-
-/// A stored resource as a request sees it: its text, entity tag and location without parsing, its document
-/// (parsed once, when a filter already needed it, or on demand).
-pub(crate) struct Stored<'a> {
-    store: &'a Store,
-    kind: Kind,
-    rec: &'a Record,
-    parsed: Option<Value>,
-}
-
-impl Stored<'_> {
-    /// The stored document as compact JSON text (without the computed `groups`).
-    pub fn json(&self) -> &str {
-        &self.rec.json
-    }
-
-    /// The entity tag, `meta.version`.
-    pub fn etag(&self) -> String {
-        record::etag(self.rec.version)
-    }
-
-    /// `meta.location`.
-    pub fn location(&self) -> String {
-        self.store.location(self.kind, self.rec.id)
-    }
-
-    /// True when the resource reads back as its stored text: no computed `groups` to add and no `password`
-    /// to withhold.
-    pub fn reads_as_stored(&self) -> bool {
-        !self.rec.has_password && self.rec.members.is_none() && self.store.groups_of(self.kind, self.rec.id).is_none()
-    }
-
-    /// The stored document as a JSON tree (without the computed `groups`).
-    pub fn into_doc(self) -> Value {
-        self.parsed.unwrap_or_else(|| self.rec.doc())
-    }
-
-    /// The resource as read back: users get their computed, read-only `groups` (direct memberships,
-    /// RFC 7643 §4.1.2) from the membership index.
-    pub fn render(self) -> Value {
-        let (store, kind, id) = (self.store, self.kind, self.rec.id);
-        let mut out = self.into_doc();
-        let Some(groups) = store.groups_of(kind, id) else { return out };
-        let mut list: Vec<(u32, Value)> = groups
-            .iter()
-            .filter_map(|gid| store.groups.by_id.get(gid).and_then(|&slot| Some((gid, slot, store.groups.at(slot)?))))
-            .map(|(gid, slot, g)| {
-                let mut entry = Map::new();
-                entry.insert("value".into(), json!(gid.to_string()));
-                entry.insert("$ref".into(), json!(format!("{}/Groups/{gid}", store.opts.base_url)));
-                if !g.name.is_empty() {
-                    entry.insert("display".into(), json!(&*g.name));
-                }
-                entry.insert("type".into(), json!("direct"));
-                (slot, Value::Object(entry))
-            })
-            .collect();
-        list.sort_by_key(|(slot, _)| *slot);
-        if let (Some(obj), false) = (out.as_object_mut(), list.is_empty()) {
-            let meta = obj.shift_remove("meta");
-            obj.insert("groups".into(), Value::Array(list.into_iter().map(|(_, v)| v).collect()));
-            if let Some(meta) = meta {
-                obj.insert("meta".into(), meta);
-            }
-        }
-        out
-    }
 }
 
 fn now() -> String {
@@ -496,6 +435,7 @@ mod index;
 mod members;
 mod record;
 mod shape;
+mod stored;
 
 use shape::validate_required;
 
