@@ -110,6 +110,14 @@ mod tests {
     }
 
     #[test]
+    fn decimals_read_back_exactly() {
+        for x in [0.1, 1.0 / 3.0, 2.2250738585072014e-308, 9007199254740993.0, 5e-324, 1.7976931348623157e308] {
+            let doc = serde_json::json!({ "x": x });
+            assert_eq!(decode(&encode(&doc))["x"].as_f64(), Some(x), "{x:e}");
+        }
+    }
+
+    #[test]
     fn group_members_split_off_and_join_in_place() {
         let (a, b) = (Id::random(), Id::random());
         let text = format!(
