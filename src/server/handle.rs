@@ -131,7 +131,7 @@ impl ServerHandle {
     pub fn resources(&self, resource_type: ResourceType) -> Vec<Value> {
         let store = self.state.store.read().unwrap_or_else(PoisonError::into_inner);
         let (_, all) = store.query(resource_type.kind(), None, EvalOptions::default(), 1, usize::MAX);
-        all.into_iter().cloned().collect()
+        all.into_iter().map(|stored| stored.into_doc()).collect()
     }
 
     /// Changes the fault injection from the next request on (the draws keep counting requests, so a run

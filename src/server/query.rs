@@ -81,12 +81,10 @@ impl Projection {
         })
     }
 
-    /// True when [`Projection::apply`] returns `doc` unchanged: no parameters, and no attribute that is never
-    /// returned (`password`, the only one RFC 7643 defines).
-    pub fn leaves_unchanged(&self, doc: &Value) -> bool {
-        self.attributes.is_empty()
-            && self.excluded.is_empty()
-            && doc.as_object().is_some_and(|o| model::get_ci(o, "password").is_none())
+    /// True when there are no parameters: [`Projection::apply`] then returns a document unchanged unless it
+    /// has an attribute that is never returned (`password`, the only one RFC 7643 defines).
+    pub fn selects_all(&self) -> bool {
+        self.attributes.is_empty() && self.excluded.is_empty()
     }
 
     /// The resource as returned: `id`, `schemas` and `meta` always; `attributes` narrows, `excludedAttributes`

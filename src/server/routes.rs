@@ -18,13 +18,13 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::scim::filter::EvalOptions;
-use crate::scim::model::{self, ListResponse, ScimType};
+use crate::scim::model::{self, ScimType};
 use crate::scim::patch::PatchRequest;
 use crate::server::defects::{self, omit_from_discovery, Tombstones};
 use crate::server::discovery;
 use crate::server::error::ApiError;
 use crate::server::query::{ListParams, Projection};
-use crate::server::store::{self, Kind, Store, StoreOptions};
+use crate::server::store::{self, Kind, Store, StoreOptions, Stored};
 use crate::server::switches::{Fault, FaultRates, Switches};
 
 /// The path under which the SCIM endpoints live.
@@ -263,12 +263,13 @@ fn by_id(
         Method::GET => {
             let projection = projection(uri)?;
             let store = read(state);
-            let doc =
-                store.get(kind, id).ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
-            let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
+            let stored = store
+                .stored(kind, id)
+                .ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+            let current = stored.etag();
             let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-            if if_none_match.is_some_and(|tags| store::etag_matches(tags, current)) {
-                return Ok(Reply::NotModified(current.to_string()));
+            if if_none_match.is_some_and(|tags| store::etag_matches(tags, &current)) {
+                return Ok(Reply::NotModified(current));
             }
             answer_stored(state, &store, kind, id, &projection, StatusCode::OK, false)
         }
@@ -316,9 +317,9 @@ fn projection(uri: &Uri) -> Result<Projection, ApiError> {
     Projection::parse(get("attributes"), get("excludedAttributes"))
 }
 
-/// The answer for stored resource `id`: serialized straight from the store when nothing changes it on the
-/// way out (no computed `groups`, no projection, nothing never-returned, no manager-as-string switch),
-/// which spares a copy of the resource per answer; otherwise rendered and presented.
+/// The answer for stored resource `id`: the stored text when nothing changes it on the way out (no computed
+/// `groups`, no projection, nothing never-returned, no manager-as-string switch), which spares parsing and
+/// serializing the resource per answer; otherwise rendered and presented.
 fn answer_stored(
     state: &AppState,
     store: &Store,
@@ -328,18 +329,22 @@ fn answer_stored(
     status: StatusCode,
     location: bool,
 ) -> Result<Reply, ApiError> {
-    let doc = store.get(kind, id).ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
-    let as_stored = store.renders_as_stored(kind, id) && projection.leaves_unchanged(doc);
-    if !as_stored || (kind == Kind::User && state.switches.manager_as_string) {
-        return Ok(Reply::resource(status, present(state, kind, store.render(kind, doc), projection), location));
+    let stored =
+        store.stored(kind, id).ok_or_else(|| ApiError::not_found(format!("{} `{id}` not found", kind.name())))?;
+    if !answers_as_stored(state, kind, &stored, projection) {
+        return Ok(Reply::resource(status, present(state, kind, stored.render(), projection), location));
     }
-    let text = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str).map(str::to_string);
     Ok(Reply::Serialized {
         status,
-        bytes: serde_json::to_vec(doc).unwrap_or_default(),
-        location: location.then(|| text("/meta/location")).flatten(),
-        etag: text("/meta/version"),
+        bytes: stored.json().as_bytes().to_vec(),
+        location: location.then(|| stored.location()),
+        etag: Some(stored.etag()),
     })
+}
+
+/// True when a stored resource is answered as its stored text.
+fn answers_as_stored(state: &AppState, kind: Kind, stored: &Stored<'_>, projection: &Projection) -> bool {
+    stored.reads_as_stored() && projection.selects_all() && !(kind == Kind::User && state.switches.manager_as_string)
 }
 
 fn read(state: &AppState) -> std::sync::RwLockReadGuard<'_, Store> {
@@ -361,18 +366,49 @@ fn query_pairs(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
 fn list(state: &AppState, kind: Kind, params: ListParams) -> Result<Reply, ApiError> {
     let count = params.count.unwrap_or(state.max_results).min(state.max_results);
     let opts = EvalOptions { case_exact: state.switches.case_exact_filters };
-    let (total, page): (usize, Vec<Value>) = {
+    let (total, page) = {
         let store = read(state);
         let start = defects::start_index(&state.switches, params.start_index);
         let (total, page) = store.query(kind, params.filter.as_ref(), opts, start, count);
-        (total, page.into_iter().map(|d| store.render(kind, d)).collect())
+        let texts: Vec<String> = page
+            .into_iter()
+            .map(|stored| {
+                if answers_as_stored(state, kind, &stored, &params.projection) {
+                    stored.json().to_string()
+                } else {
+                    let doc = present(state, kind, stored.render(), &params.projection);
+                    serde_json::to_string(&doc).unwrap_or_default()
+                }
+            })
+            .collect();
+        (total, texts)
     };
     if total == 0 && state.switches.not_found_on_empty_query {
         return Err(ApiError::not_found(format!("no {} matches the query", kind.name())));
     }
-    let resources = page.into_iter().map(|d| present(state, kind, d, &params.projection)).collect();
-    let list = ListResponse::new(total as u64, resources, params.start_index as u64);
-    Ok(Reply::ok(serde_json::to_value(list).unwrap_or(Value::Null)))
+    Ok(Reply::Serialized {
+        status: StatusCode::OK,
+        bytes: list_response(total, &page, params.start_index),
+        location: None,
+        etag: None,
+    })
+}
+
+/// A `ListResponse` (as [`ListResponse`] serializes) around resources already serialized.
+fn list_response(total: usize, resources: &[String], start_index: usize) -> Vec<u8> {
+    let body = resources.iter().map(String::len).sum::<usize>() + resources.len();
+    let mut out = Vec::with_capacity(body + 128);
+    out.extend_from_slice(br#"{"schemas":["#);
+    out.extend_from_slice(serde_json::to_string(model::LIST_RESPONSE_SCHEMA).unwrap_or_default().as_bytes());
+    out.extend_from_slice(format!(r#"],"totalResults":{total},"Resources":["#).as_bytes());
+    for (i, text) in resources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.extend_from_slice(format!(r#"],"startIndex":{start_index},"itemsPerPage":{}}}"#, resources.len()).as_bytes());
+    out
 }
 
 /// A stored resource as the endpoint returns it.
@@ -488,6 +524,7 @@ fn error_response(state: &AppState, e: &ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scim::model::ListResponse;
 
     #[test]
     fn percent_decoding() {
@@ -500,6 +537,16 @@ mod tests {
         assert_eq!(strip_base("/scim/v2/Users"), Some("/Users"));
         assert_eq!(strip_base("/scim/v2"), Some(""));
         assert_eq!(strip_base("/scim/v23/Users"), None);
+    }
+
+    #[test]
+    fn list_bodies_are_what_list_response_serializes() {
+        let docs = [serde_json::json!({"id": "a", "x": [1, {"y": "é\""}]}), serde_json::json!({"id": "b"})];
+        for page in [&docs[..], &docs[..1], &[]] {
+            let texts: Vec<String> = page.iter().map(|d| serde_json::to_string(d).expect("json")).collect();
+            let expected = ListResponse::new(7, page.to_vec(), 3);
+            assert_eq!(list_response(7, &texts, 3), serde_json::to_vec(&expected).expect("json"));
+        }
     }
 
     #[test]

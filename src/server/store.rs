@@ -3,21 +3,28 @@
 //! indexes that make Entra's matching queries O(1): unique name (`userName` / group `displayName`,
 //! case-insensitive), `externalId`, `id` and user `emails.value` (case-insensitive, for
 //! `emails[type eq "work"].value eq "…"` matching). An `eq` on one of them, alone or inside an `and`, picks the
-//! candidates; the whole filter is then evaluated on those. Every other filter scans. A reverse membership
-//! index lets a user's deletion leave every group it was in without scanning.
+//! candidates; the whole filter is then evaluated on those. Every other filter scans (and parses every
+//! document it looks at). A reverse membership index lets a user's deletion leave every group it was in
+//! without scanning.
+//!
+//! Each document is kept as its compact JSON text ([`record`]), ~1.1 KB for a user, and is parsed only where
+//! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
+//! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
+//! an ordered id set ([`members`]), so a member PATCH does not read the list.
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
 //! uniqueness, member references), so a failed request leaves the store unchanged. The store has no locks and no
 //! I/O; the caller holds it behind a lock for the length of one call.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-use serde_json::{json, Map, Value};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::{json, Value};
 
 use crate::scim::filter::{EvalOptions, Filter};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
+use record::{Id, Record};
+pub(crate) use stored::Stored;
 
 /// A resource type served by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,20 +64,31 @@ impl Kind {
     }
 }
 
-struct Record {
-    doc: Value,
-    seq: u64,
-    version: u64,
-}
-
 #[derive(Default)]
 struct Table {
-    by_id: HashMap<String, Record>,
-    order: BTreeMap<u64, String>,
-    by_name: HashMap<String, String>,
-    by_external: HashMap<String, Vec<String>>,
-    /// Lower-cased `emails[].value` → ids (users only).
-    by_email: HashMap<String, Vec<String>>,
+    /// Records in creation order (a slot is its creation sequence number); deleted ones leave `None`.
+    slots: Vec<Option<Record>>,
+    by_id: FxHashMap<Id, u32>,
+    /// Lower-cased unique name → slot.
+    by_name: FxHashMap<Box<str>, u32>,
+    by_external: FxHashMap<Box<str>, Vec<u32>>,
+    /// Lower-cased `emails[].value` → slots (users only).
+    by_email: FxHashMap<Box<str>, Vec<u32>>,
+}
+
+impl Table {
+    fn slot(&self, id: &str) -> Option<u32> {
+        self.by_id.get(&Id::parse(id)?).copied()
+    }
+
+    fn at(&self, slot: u32) -> Option<&Record> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn find(&self, id: &str) -> Option<(u32, &Record)> {
+        let slot = self.slot(id)?;
+        Some((slot, self.at(slot)?))
+    }
 }
 
 /// Store behaviour taken from the switches, and the shaping of request bodies into stored documents (which
@@ -91,8 +109,7 @@ pub(crate) struct Store {
     users: Table,
     groups: Table,
     /// Member id → ids of the groups listing it.
-    member_of: HashMap<String, HashSet<String>>,
-    seq: u64,
+    member_of: FxHashMap<Id, FxHashSet<Id>>,
     opts: StoreOptions,
 }
 
@@ -107,7 +124,7 @@ fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 impl Store {
     pub fn new(base_url: String, opts: StoreOptions) -> Self {
         let opts = StoreOptions { base_url, ..opts };
-        Store { users: Table::default(), groups: Table::default(), member_of: HashMap::new(), seq: 0, opts }
+        Store { users: Table::default(), groups: Table::default(), member_of: FxHashMap::default(), opts }
     }
 
     fn table(&self, kind: Kind) -> &Table {
@@ -130,54 +147,33 @@ impl Store {
         self.table(kind).by_id.len()
     }
 
-    pub fn get(&self, kind: Kind, id: &str) -> Option<&Value> {
-        self.table(kind).by_id.get(id).map(|r| &r.doc)
+    /// A stored resource.
+    pub fn stored(&self, kind: Kind, id: &str) -> Option<Stored<'_>> {
+        let (_, rec) = self.table(kind).find(id)?;
+        Some(Stored { store: self, kind, rec, parsed: None })
     }
 
-    /// True when [`Store::render`] gives the stored document unchanged (no computed `groups` to add).
-    pub fn renders_as_stored(&self, kind: Kind, id: &str) -> bool {
-        kind != Kind::User || self.member_of.get(id).is_none_or(HashSet::is_empty)
+    /// A stored document as a JSON tree (without the computed `groups`).
+    pub fn get(&self, kind: Kind, id: &str) -> Option<Value> {
+        self.stored(kind, id).map(Stored::into_doc)
     }
 
-    /// A stored resource as read back: users get their computed, read-only `groups` (direct memberships,
-    /// RFC 7643 §4.1.2) from the membership index.
-    pub fn render(&self, kind: Kind, doc: &Value) -> Value {
-        let mut out = doc.clone();
-        let Some(groups) = model::id(doc).and_then(|id| self.member_of.get(id)).filter(|_| kind == Kind::User) else {
-            return out;
-        };
-        let mut list: Vec<(&u64, Value)> = groups
-            .iter()
-            .filter_map(|gid| self.groups.by_id.get(gid).map(|g| (gid, g)))
-            .map(|(gid, g)| {
-                let mut entry = Map::new();
-                entry.insert("value".into(), json!(gid));
-                entry.insert("$ref".into(), json!(format!("{}/Groups/{gid}", self.opts.base_url)));
-                if let Some(name) = str_at(&g.doc, "displayName") {
-                    entry.insert("display".into(), json!(name));
-                }
-                entry.insert("type".into(), json!("direct"));
-                (&g.seq, Value::Object(entry))
-            })
-            .collect();
-        list.sort_by_key(|(seq, _)| **seq);
-        if let (Some(obj), false) = (out.as_object_mut(), list.is_empty()) {
-            let meta = obj.shift_remove("meta");
-            obj.insert("groups".into(), Value::Array(list.into_iter().map(|(_, v)| v).collect()));
-            if let Some(meta) = meta {
-                obj.insert("meta".into(), meta);
-            }
-        }
-        out
+    /// The groups listing a user, when there are any (groups have no computed `groups`).
+    fn groups_of(&self, kind: Kind, id: Id) -> Option<&FxHashSet<Id>> {
+        self.member_of.get(&id).filter(|groups| kind == Kind::User && !groups.is_empty())
+    }
+
+    fn location(&self, kind: Kind, id: Id) -> String {
+        format!("{}/{}/{id}", self.opts.base_url, kind.endpoint())
     }
 
     /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when
     /// none of the listed entity tags matches (weak comparison; `*` matches any).
     pub fn precondition(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
-        let doc = self.get(kind, id).ok_or_else(|| Self::missing(kind, id))?;
+        let (_, rec) = self.table(kind).find(id).ok_or_else(|| Self::missing(kind, id))?;
         let Some(tags) = if_match else { return Ok(()) };
-        let current = doc.pointer("/meta/version").and_then(Value::as_str).unwrap_or_default();
-        if etag_matches(tags, current) {
+        let current = record::etag(rec.version);
+        if etag_matches(tags, &current) {
             Ok(())
         } else {
             Err(ApiError::new(412, None, format!("{} `{id}` changed: its version is now {current}", kind.name())))
@@ -192,75 +188,89 @@ impl Store {
     pub fn create(&mut self, kind: Kind, body: Value) -> Result<Value, ApiError> {
         let doc = self.opts.prepare(kind, body)?;
         let id = self.create_prepared(kind, doc)?;
-        Ok(self.get(kind, &id).cloned().unwrap_or_default())
+        Ok(self.get(kind, &id).unwrap_or_default())
     }
 
     /// Stores a document made by [`StoreOptions::prepare`]; returns the new id.
     pub fn create_prepared(&mut self, kind: Kind, mut doc: Value) -> Result<String, ApiError> {
         self.check_unique(kind, &doc, None)?;
         self.check_members(kind, &doc, None)?;
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = Id::random();
         let ts = now();
-        self.stamp(kind, &mut doc, &id, &ts, &ts, 1);
-        self.commit(kind, id.clone(), doc, 1);
-        Ok(id)
+        self.stamp(kind, &mut doc, id, &ts, &ts, 1);
+        self.commit(kind, id, None, doc, 1);
+        Ok(id.to_string())
     }
 
     #[cfg(test)]
     pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
         let doc = self.opts.prepare(kind, body)?;
         self.replace_prepared(kind, id, doc)?;
-        Ok(self.get(kind, id).cloned().unwrap_or_default())
+        Ok(self.get(kind, id).unwrap_or_default())
     }
 
     /// Replaces a resource with a document made by [`StoreOptions::prepare`] (PUT).
     pub fn replace_prepared(&mut self, kind: Kind, id: &str, mut doc: Value) -> Result<(), ApiError> {
-        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-        let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
-        let version = old.version + 1;
-        self.check_unique(kind, &doc, Some(id))?;
-        self.check_members(kind, &doc, Some(id))?;
-        self.stamp(kind, &mut doc, id, &created, &now(), version);
-        self.commit(kind, id.to_string(), doc, version);
+        let (slot, rec) = self.table(kind).find(id).ok_or_else(|| Self::missing(kind, id))?;
+        let (rid, version) = (rec.id, rec.version + 1);
+        let old = rec.doc();
+        let created = old.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        self.check_unique(kind, &doc, Some(slot))?;
+        self.check_members(kind, &doc, Some(rid))?;
+        self.stamp(kind, &mut doc, rid, &created, &now(), version);
+        self.commit(kind, rid, Some((slot, &old)), doc, version);
         Ok(())
     }
 
     #[cfg(test)]
     pub fn patch(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<Value, ApiError> {
         self.patch_in_place(kind, id, ops)?;
-        Ok(self.get(kind, id).cloned().unwrap_or_default())
+        Ok(self.get(kind, id).unwrap_or_default())
     }
 
-    /// Applies a PATCH. The working copy is the only copy of the document made; the stored original stays
-    /// untouched until every check passed.
+    /// Applies a PATCH. The stored text stays untouched until every check passed.
     pub fn patch_in_place(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<(), ApiError> {
-        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-        let version = old.version;
-        let mut doc = patch::apply_owned(old.doc.clone(), ops, self.opts.patch)?;
+        let (slot, rec) = self.table(kind).find(id).ok_or_else(|| Self::missing(kind, id))?;
+        let (rid, version) = (rec.id, rec.version);
+        if kind == Kind::Group {
+            if let Some(done) = self.patch_members(slot, ops) {
+                return done;
+            }
+        }
+        let old = self.table(kind).at(slot).map(Record::doc).unwrap_or_default();
+        let mut doc = patch::apply_owned(old.clone(), ops, self.opts.patch)?;
         self.opts.keep_only(kind, &mut doc);
         validate_required(kind, &doc)?;
         self.opts.finish(kind, &mut doc);
-        let old = self.table(kind).by_id.get(id).ok_or_else(|| Self::missing(kind, id))?;
-        if doc == old.doc {
+        if doc == old {
             return Ok(());
         }
-        let created = old.doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
-        self.check_unique(kind, &doc, Some(id))?;
-        self.check_members(kind, &doc, Some(id))?;
-        self.stamp(kind, &mut doc, id, &created, &now(), version + 1);
-        self.commit(kind, id.to_string(), doc, version + 1);
+        let created = old.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        self.check_unique(kind, &doc, Some(slot))?;
+        self.check_members(kind, &doc, Some(rid))?;
+        self.stamp(kind, &mut doc, rid, &created, &now(), version + 1);
+        self.commit(kind, rid, Some((slot, &old)), doc, version + 1);
         Ok(())
     }
 
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
-        let rec = self.table_mut(kind).by_id.remove(id).ok_or_else(|| Self::missing(kind, id))?;
-        self.table_mut(kind).order.remove(&rec.seq);
-        self.reindex(kind, id, Some(&rec.doc), None);
+        let slot = self.table(kind).slot(id).ok_or_else(|| Self::missing(kind, id))?;
+        let table = self.table_mut(kind);
+        let rec = table.slots.get_mut(slot as usize).and_then(Option::take).ok_or_else(|| Self::missing(kind, id))?;
+        table.by_id.remove(&rec.id);
+        self.reindex(kind, rec.id, slot, Some(&rec.doc()), None);
         // Leave every group that listed the deleted resource.
-        for gid in self.member_of.remove(id).unwrap_or_default() {
+        for gid in self.member_of.remove(&rec.id).unwrap_or_default() {
             let ts = now();
-            let Some(g) = self.groups.by_id.get_mut(&gid) else { continue };
-            if let Some(obj) = g.doc.as_object_mut() {
+            let Some(&gslot) = self.groups.by_id.get(&gid) else { continue };
+            let Some(g) = self.groups.slots.get_mut(gslot as usize).and_then(Option::as_mut) else { continue };
+            let mut doc = record::decode(&g.json);
+            if let Some(members) = g.members.as_deref_mut() {
+                members.remove(rec.id);
+                if members.is_empty() {
+                    g.members = None;
+                }
+            } else if let Some(obj) = doc.as_object_mut() {
                 if let Some(Value::Array(members)) = model::get_ci_mut(obj, "members") {
                     members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
                     if members.is_empty() {
@@ -269,10 +279,11 @@ impl Store {
                 }
             }
             g.version += 1;
-            if let Some(meta) = g.doc.get_mut("meta").and_then(Value::as_object_mut) {
+            if let Some(meta) = doc.get_mut("meta").and_then(Value::as_object_mut) {
                 meta.insert("lastModified".into(), json!(ts));
-                meta.insert("version".into(), json!(format!("W/\"{}\"", g.version)));
+                meta.insert("version".into(), json!(record::etag(g.version)));
             }
+            g.json = record::encode(&doc);
         }
         Ok(())
     }
@@ -285,36 +296,46 @@ impl Store {
         opts: EvalOptions,
         start: usize,
         count: usize,
-    ) -> (usize, Vec<&Value>) {
+    ) -> (usize, Vec<Stored<'_>>) {
         let table = self.table(kind);
         let candidates: Box<dyn Iterator<Item = &Record>> = match filter.and_then(|f| self.plan(kind, f)) {
-            Some(ids) => {
-                let mut recs: Vec<&Record> = ids.iter().filter_map(|id| table.by_id.get(id)).collect();
-                recs.sort_by_key(|r| r.seq);
-                Box::new(recs.into_iter())
+            Some(mut slots) => {
+                slots.sort_unstable();
+                Box::new(slots.into_iter().filter_map(|slot| table.at(slot)))
             }
-            None => Box::new(table.order.values().filter_map(|id| table.by_id.get(id))),
+            None => Box::new(table.slots.iter().flatten()),
         };
         let mut total = 0;
         let mut page = Vec::new();
         for rec in candidates {
-            if filter.is_none_or(|f| f.matches_with(&rec.doc, opts)) {
+            let (matches, parsed) = match filter {
+                None => (true, None),
+                // A filter that does not look at the members is evaluated without them.
+                Some(f) if rec.members.is_some() && !mentions(f, "members") => {
+                    (f.matches_with(&record::decode(&rec.json), opts), None)
+                }
+                Some(f) => {
+                    let doc = rec.doc();
+                    (f.matches_with(&doc, opts), Some(doc))
+                }
+            };
+            if matches {
                 total += 1;
                 if total >= start && page.len() < count {
-                    page.push(&rec.doc);
+                    page.push(Stored { store: self, kind, rec, parsed });
                 }
             }
         }
         (total, page)
     }
 
-    fn check_unique(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
+    fn check_unique(&self, kind: Kind, doc: &Value, own: Option<u32>) -> Result<(), ApiError> {
         if kind == Kind::Group && self.opts.duplicate_group_names {
             return Ok(());
         }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
-        match self.table(kind).by_name.get(&name.to_lowercase()) {
-            Some(other) if Some(other.as_str()) != own => Err(ApiError::conflict(format!(
+        match self.table(kind).by_name.get(name.to_lowercase().as_str()) {
+            Some(&other) if Some(other) != own => Err(ApiError::conflict(format!(
                 "{} `{name}` already exists (`{}` must be unique, case-insensitively)",
                 kind.name(),
                 kind.unique_attr()
@@ -325,7 +346,7 @@ impl Store {
 
     /// Members must reference existing users or groups (an unknown id is a 400 `invalidValue`: silently
     /// dropping it would tell Entra the membership landed when it did not).
-    fn check_members(&self, kind: Kind, doc: &Value, own: Option<&str>) -> Result<(), ApiError> {
+    fn check_members(&self, kind: Kind, doc: &Value, own: Option<Id>) -> Result<(), ApiError> {
         if kind != Kind::Group {
             return Ok(());
         }
@@ -337,9 +358,13 @@ impl Store {
             let Some(id) = m.as_object().and_then(|o| model::get_ci(o, "value")).and_then(Value::as_str) else {
                 return Err(ApiError::bad(ScimType::InvalidValue, format!("member {m} has no string `value`")));
             };
-            // Already a member: known without a lookup in the resource tables.
-            let already = own.is_some_and(|g| self.member_of.get(id).is_some_and(|groups| groups.contains(g)));
-            if !already && !self.users.by_id.contains_key(id) && !self.groups.by_id.contains_key(id) {
+            let known = Id::parse(id).is_some_and(|mid| {
+                // Already a member: known without a lookup in the resource tables.
+                own.is_some_and(|g| self.member_of.get(&mid).is_some_and(|groups| groups.contains(&g)))
+                    || self.users.by_id.contains_key(&mid)
+                    || self.groups.by_id.contains_key(&mid)
+            });
+            if !known {
                 return Err(ApiError::bad(
                     ScimType::InvalidValue,
                     format!("member `{id}` is not the id of an existing User or Group"),
@@ -349,7 +374,7 @@ impl Store {
         Ok(())
     }
 
-    fn stamp(&self, kind: Kind, doc: &mut Value, id: &str, created: &str, modified: &str, version: u64) {
+    fn stamp(&self, kind: Kind, doc: &mut Value, id: Id, created: &str, modified: &str, version: u64) {
         let Some(obj) = doc.as_object_mut() else { return };
         // `schemas`, `id`, the attributes, `meta`: entries move within the map, no key is hashed again.
         obj.shift_remove("id");
@@ -360,33 +385,47 @@ impl Store {
             }
         }
         let at = usize::from(obj.contains_key("schemas"));
-        obj.shift_insert(at, "id".into(), json!(id));
+        obj.shift_insert(at, "id".into(), json!(id.to_string()));
         obj.insert(
             "meta".into(),
             json!({
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", self.opts.base_url, kind.endpoint()),
-                "version": format!("W/\"{version}\""),
+                "location": self.location(kind, id),
+                "version": record::etag(version),
             }),
         );
     }
 
-    /// Stores `doc` under `id`, replacing any previous version, and moves the indexes.
-    fn commit(&mut self, kind: Kind, id: String, doc: Value, version: u64) {
-        let old = self.table_mut(kind).by_id.remove(&id);
-        let seq = match &old {
-            Some(r) => r.seq,
-            None => {
-                self.seq += 1;
-                self.seq
-            }
+    /// Stores `doc` under `id` (in `old`'s slot when it replaces a version, at the end otherwise) and moves
+    /// the indexes.
+    fn commit(&mut self, kind: Kind, id: Id, old: Option<(u32, &Value)>, doc: Value, version: u64) {
+        let slot = match old {
+            Some((slot, _)) => slot,
+            None => u32::try_from(self.table(kind).slots.len()).unwrap_or(u32::MAX),
         };
-        self.reindex(kind, &id, old.as_ref().map(|r| &r.doc), Some(&doc));
+        self.reindex(kind, id, slot, old.map(|(_, d)| d), Some(&doc));
+        let name = if kind == Kind::Group { str_at(&doc, kind.unique_attr()).unwrap_or_default() } else { "" };
+        let name = name.to_string();
+        let rec = Record::new(kind, id, doc, &name, version);
         let table = self.table_mut(kind);
-        table.order.insert(seq, id.clone());
-        table.by_id.insert(id, Record { doc, seq, version });
+        match table.slots.get_mut(slot as usize) {
+            Some(place) => *place = Some(rec),
+            None => table.slots.push(Some(rec)),
+        }
+        table.by_id.insert(id, slot);
+    }
+}
+
+/// Whether `f` refers to attribute `name` anywhere.
+fn mentions(f: &Filter, name: &str) -> bool {
+    match f {
+        Filter::Compare { attr, .. } | Filter::Present { attr } | Filter::ValuePath { attr, .. } => {
+            attr.name.eq_ignore_ascii_case(name)
+        }
+        Filter::And(a, b) | Filter::Or(a, b) => mentions(a, name) || mentions(b, name),
+        Filter::Not(a) => mentions(a, name),
     }
 }
 
@@ -397,7 +436,10 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
 }
 
 mod index;
+mod members;
+mod record;
 mod shape;
+mod stored;
 
 use shape::validate_required;
 

@@ -1,17 +1,19 @@
 //! The store's indexes: which candidates an `eq` filter needs ([`Store::plan`]) and how a write moves the
 //! index entries ([`Store::reindex`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::record::Id;
 use super::{str_at, Kind, Store};
 use crate::scim::filter::{AttrRef, CompareOp, Filter, Literal};
 use crate::scim::{model, schema};
 
 impl Store {
-    /// Candidate ids from an index for `attr eq "v"` (alone or inside an `and`), or `None` to scan.
-    pub(super) fn plan(&self, kind: Kind, f: &Filter) -> Option<Vec<String>> {
+    /// Candidate slots from an index for `attr eq "v"` (alone or inside an `and`), or `None` to scan.
+    pub(super) fn plan(&self, kind: Kind, f: &Filter) -> Option<Vec<u32>> {
         let table = self.table(kind);
         match f {
             Filter::And(a, b) => self.plan(kind, a).or_else(|| self.plan(kind, b)),
@@ -22,7 +24,7 @@ impl Store {
                     && is_core_attr(attr, "emails")
                     && attr.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value")) =>
             {
-                Some(table.by_email.get(&v.to_lowercase()).cloned().unwrap_or_default())
+                Some(table.by_email.get(v.to_lowercase().as_str()).cloned().unwrap_or_default())
             }
             Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
                 if attr.sub.is_none() && attr.urn.as_deref().is_none_or(schema::is_core) =>
@@ -33,11 +35,11 @@ impl Store {
                     if kind == Kind::Group && self.opts.duplicate_group_names {
                         return None;
                     }
-                    Some(table.by_name.get(&v.to_lowercase()).cloned().into_iter().collect())
+                    Some(table.by_name.get(v.to_lowercase().as_str()).copied().into_iter().collect())
                 } else if name.eq_ignore_ascii_case("externalId") {
-                    Some(table.by_external.get(v).cloned().unwrap_or_default())
+                    Some(table.by_external.get(v.as_str()).cloned().unwrap_or_default())
                 } else if name.eq_ignore_ascii_case("id") {
-                    Some(table.by_id.contains_key(v).then(|| v.clone()).into_iter().collect())
+                    Some(table.slot(v).into_iter().collect())
                 } else {
                     None
                 }
@@ -66,13 +68,14 @@ impl Store {
                     }
                 }
                 let v = found?;
-                Some(table.by_email.get(&v).cloned().unwrap_or_default())
+                Some(table.by_email.get(v.as_str()).cloned().unwrap_or_default())
             }
             _ => None,
         }
     }
 
-    pub(super) fn reindex(&mut self, kind: Kind, id: &str, old: Option<&Value>, new: Option<&Value>) {
+    /// Moves the index entries of resource `id` in `slot` from document `old` to document `new`.
+    pub(super) fn reindex(&mut self, kind: Kind, id: Id, slot: u32, old: Option<&Value>, new: Option<&Value>) {
         let name_of = |d: Option<&Value>| d.and_then(|d| str_at(d, kind.unique_attr())).map(str::to_lowercase);
         let ext_of = |d: Option<&Value>| -> HashSet<String> {
             d.and_then(|d| str_at(d, "externalId")).map(str::to_string).into_iter().collect()
@@ -88,29 +91,29 @@ impl Store {
         let table = self.table_mut(kind);
         if old_name != new_name {
             if let Some(n) = old_name {
-                if table.by_name.get(&n).map(String::as_str) == Some(id) {
-                    table.by_name.remove(&n);
+                if table.by_name.get(n.as_str()) == Some(&slot) {
+                    table.by_name.remove(n.as_str());
                 }
             }
             if let Some(n) = new_name {
-                table.by_name.insert(n, id.to_string());
+                table.by_name.insert(n.into_boxed_str(), slot);
             }
         }
-        reindex_multi(&mut table.by_external, id, ext_of(old), ext_of(new));
-        reindex_multi(&mut table.by_email, id, emails_of(old), emails_of(new));
+        reindex_multi(&mut table.by_external, slot, ext_of(old), ext_of(new));
+        reindex_multi(&mut table.by_email, slot, emails_of(old), emails_of(new));
         if kind == Kind::Group {
             let before = old.map(member_ids).unwrap_or_default();
             let after = new.map(member_ids).unwrap_or_default();
-            for gone in before.difference(&after) {
-                if let Some(set) = self.member_of.get_mut(*gone) {
-                    set.remove(id);
+            for gone in before.difference(&after).filter_map(|m| Id::parse(m)) {
+                if let Some(set) = self.member_of.get_mut(&gone) {
+                    set.remove(&id);
                     if set.is_empty() {
-                        self.member_of.remove(*gone);
+                        self.member_of.remove(&gone);
                     }
                 }
             }
-            for added in after.difference(&before) {
-                self.member_of.entry((*added).to_string()).or_default().insert(id.to_string());
+            for added in after.difference(&before).filter_map(|m| Id::parse(m)) {
+                self.member_of.entry(added).or_default().insert(id);
             }
         }
     }
@@ -128,18 +131,20 @@ fn member_ids(doc: &Value) -> HashSet<&str> {
         .unwrap_or_default()
 }
 
-/// Moves `id` in a multi-valued index from the `old` keys to the `new` ones.
-fn reindex_multi(index: &mut HashMap<String, Vec<String>>, id: &str, old: HashSet<String>, new: HashSet<String>) {
+/// Moves `slot` in a multi-valued index from the `old` keys to the `new` ones.
+fn reindex_multi(index: &mut FxHashMap<Box<str>, Vec<u32>>, slot: u32, old: HashSet<String>, new: HashSet<String>) {
     for key in old.difference(&new) {
-        if let Some(ids) = index.get_mut(key) {
-            ids.retain(|x| x != id);
-            if ids.is_empty() {
-                index.remove(key);
+        if let Some(slots) = index.get_mut(key.as_str()) {
+            slots.retain(|&x| x != slot);
+            if slots.is_empty() {
+                index.remove(key.as_str());
             }
         }
     }
     for key in new.difference(&old) {
-        index.entry(key.clone()).or_default().push(id.to_string());
+        let slots = index.entry(key.as_str().into()).or_default();
+        slots.push(slot);
+        slots.shrink_to_fit();
     }
 }
 

@@ -14,7 +14,7 @@ fn user(s: &mut Store, name: &str) -> String {
 fn ids(s: &Store, kind: Kind, f: &str) -> Vec<String> {
     let f = filter::parse(f).expect("filter parses");
     let (_, page) = s.query(kind, Some(&f), EvalOptions::default(), 1, 100);
-    page.iter().filter_map(|d| d["id"].as_str().map(str::to_string)).collect()
+    page.into_iter().filter_map(|d| d.into_doc()["id"].as_str().map(str::to_string)).collect()
 }
 
 fn op(v: Value) -> Vec<PatchOperation> {
@@ -79,7 +79,7 @@ fn version_bumps_on_change_only() {
 fn failed_patch_changes_nothing() {
     let mut s = store();
     let a = user(&mut s, "a");
-    let before = s.get(Kind::User, &a).cloned();
+    let before = s.get(Kind::User, &a);
     let e = s
         .patch(
             Kind::User,
@@ -88,7 +88,7 @@ fn failed_patch_changes_nothing() {
         )
         .expect_err("userName is required");
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
-    assert_eq!(s.get(Kind::User, &a).cloned(), before);
+    assert_eq!(s.get(Kind::User, &a), before);
 }
 
 #[test]
@@ -169,4 +169,87 @@ fn email_index_answers_entra_matching_forms() {
     assert_eq!(ids(&s, Kind::User, r#"emails.value eq "N@x""#), vec![id.clone()]);
     s.delete(Kind::User, &id).expect("deleted");
     assert!(ids(&s, Kind::User, r#"emails.value eq "n@x""#).is_empty());
+}
+
+/// The member set's PATCH gives what the general PATCH gives the whole document: the same members in the
+/// same order, a new version exactly when something changed, the same errors.
+#[test]
+fn member_patches_match_the_general_patch() {
+    let mut s = store();
+    let [a, b, c, d] = ["a", "b", "c", "d"].map(|n| user(&mut s, n));
+    let unknown = Id::random().to_string();
+    let add = |v: Value| json!({"op": "add", "path": "members", "value": v});
+    let remove = |id: &str| json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")});
+    let legacy = |v: Value| json!({"op": "Remove", "path": "members", "value": v});
+    let cases: Vec<Vec<Value>> = vec![
+        vec![add(json!([{"value": c}]))],
+        vec![add(json!([{"value": a}]))],
+        vec![add(json!([{"value": c}, {"value": c, "display": "again"}]))],
+        vec![add(json!([{"value": d, "display": "D"}])), add(json!(c))],
+        vec![remove(&a)],
+        vec![remove(&d)],
+        vec![legacy(json!([{"value": a}, {"value": "zzz"}, 7]))],
+        vec![remove(&a), add(json!([{"value": a}]))],
+        vec![add(json!([{"value": c}])), remove(&c)],
+        vec![remove(&a), remove(&b)],
+        vec![add(json!([{"value": unknown}]))],
+        vec![add(json!([{"value": "not-an-id"}]))],
+    ];
+    for ops in cases {
+        let ops = op(Value::Array(ops));
+        let g = s.create(Kind::Group, json!({"displayName": "g", "members": [{"value": a}, {"value": b}]})).expect("g");
+        let gid = g["id"].as_str().expect("id").to_string();
+        let slot = s.groups.slot(&gid).expect("slot");
+        assert!(s.groups.at(slot).expect("record").members.is_some(), "members are split off");
+        let mut expected = patch::apply_owned(g.clone(), &ops, s.opts.patch).expect("applies");
+        s.opts.finish(Kind::Group, &mut expected);
+        let result = s.patch(Kind::Group, &gid, &ops);
+        let expected_members: Vec<&str> = expected
+            .get("members")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|m| m["value"].as_str()).collect())
+            .unwrap_or_default();
+        if expected_members.iter().any(|m| *m == unknown || *m == "not-an-id") {
+            let e = result.expect_err("unknown member");
+            assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{ops:?}");
+            assert!(e.detail.contains("is not the id of an existing User or Group"), "{}", e.detail);
+            assert_eq!(s.get(Kind::Group, &gid), Some(g), "nothing changed");
+            s.delete(Kind::Group, &gid).expect("deleted");
+            continue;
+        }
+        let after = result.expect("patched");
+        assert_eq!(after.get("members"), expected.get("members"), "{ops:?}");
+        let changed = expected != g;
+        assert_eq!(after["meta"]["version"], if changed { "W/\"2\"" } else { "W/\"1\"" }, "{ops:?}");
+        let keys: Vec<&String> = after.as_object().expect("object").keys().collect();
+        assert_eq!(keys.last().map(|k| k.as_str()), Some("meta"), "{ops:?}");
+        for m in [&a, &b, &c, &d] {
+            let listed = expected_members.contains(&m.as_str());
+            let query = filter::parse(&format!("members[value eq \"{m}\"]")).expect("filter");
+            let (_, found) = s.query(Kind::Group, Some(&query), EvalOptions::default(), 1, 100);
+            let found: Vec<String> =
+                found.into_iter().filter_map(|g| g.into_doc()["id"].as_str().map(str::to_string)).collect();
+            assert_eq!(found.contains(&gid), listed, "membership index of {m} after {ops:?}");
+            let user = s.stored(Kind::User, m).expect("user").render();
+            let in_groups = user["groups"].as_array().is_some_and(|gs| gs.iter().any(|x| x["value"] == gid.as_str()));
+            assert_eq!(in_groups, listed, "groups of {m} after {ops:?}");
+        }
+        s.delete(Kind::Group, &gid).expect("deleted");
+    }
+}
+
+#[test]
+fn deleting_a_member_leaves_a_split_member_list() {
+    let mut s = store();
+    let [a, b] = ["a", "b"].map(|n| user(&mut s, n));
+    let g =
+        s.create(Kind::Group, json!({"displayName": "g", "members": [{"value": a}, {"value": b}], "externalId": "x"}));
+    let gid = g.expect("g")["id"].as_str().expect("id").to_string();
+    s.delete(Kind::User, &a).expect("deleted");
+    let g = s.get(Kind::Group, &gid).expect("group");
+    assert_eq!(g["members"], json!([{"value": b}]));
+    let keys: Vec<&str> = g.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(keys, ["schemas", "id", "displayName", "members", "externalId", "meta"]);
+    s.delete(Kind::User, &b).expect("deleted");
+    assert!(s.get(Kind::Group, &gid).expect("group").get("members").is_none());
 }
