@@ -42,6 +42,11 @@ type Answer = (&'static str, &'static str, ResponseTemplate);
 
 /// Runs `text` against a wiremock endpoint that gives `answers` first and behaves well otherwise.
 async fn against_mock(text: &str, answers: Vec<Answer>) -> ScenarioResult {
+    against_mock_with(text, answers, false).await
+}
+
+/// [`against_mock`], with isolation's leftover lookup and cleanup around the steps when `isolated`.
+async fn against_mock_with(text: &str, answers: Vec<Answer>, isolated: bool) -> ScenarioResult {
     let server = MockServer::start().await;
     for (m, p, answer) in answers {
         Mock::given(method(m)).and(path_regex(p)).respond_with(answer).with_priority(1).mount(&server).await;
@@ -50,10 +55,14 @@ async fn against_mock(text: &str, answers: Vec<Answer>) -> ScenarioResult {
     Mock::given(method("POST")).respond_with(scim(201, json!({"id": "u1"}))).mount(&server).await;
     Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
     Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
-    against_url(text, &server.uri()).await
+    against_url_with(text, &server.uri(), isolated).await
 }
 
 async fn against_url(text: &str, url: &str) -> ScenarioResult {
+    against_url_with(text, url, false).await
+}
+
+async fn against_url_with(text: &str, url: &str, isolated: bool) -> ScenarioResult {
     let scenario = support::parse_scenario(text);
     let mapping = entrasim::mapping::load("entra-default", Path::new(".")).expect("preset").set;
     let target = Target::Url { url: url.to_string(), auth: Auth::Bearer(Secret::new("hints-token-77c1")) };
@@ -61,8 +70,8 @@ async fn against_url(text: &str, url: &str) -> ScenarioResult {
         timeout: Duration::from_millis(300),
         max_retry_wait: Duration::ZERO,
         retry_sleep_budget: Duration::ZERO,
-        // The mocks script every answer of the steps: no leftover lookup or cleanup around them.
-        isolation: entrasim::engine::isolation::IsolationOptions { off: true, ..Default::default() },
+        // The mocks script every answer of the steps: no leftover lookup or cleanup around them unless asked.
+        isolation: entrasim::engine::isolation::IsolationOptions { off: !isolated, ..Default::default() },
         ..RunOptions::default()
     };
     engine::run_scenario(&scenario, "hints", &mapping, target, &options).await.expect("the run starts")
@@ -90,6 +99,13 @@ async fn situation(expected: &str) -> ScenarioResult {
                 "[[steps]]\ncycle = \"initial\"\n\n[[steps]]\ntarget_edit = \"alice\"\nset = { title = \"x\" }\n";
             let refused = scim(400, json!({"detail": "title is read-only", "scimType": "mutability"}));
             against_mock(&with_steps(steps), vec![("PATCH", "^/Users/u1$", refused)]).await
+        }
+        hint::LEFTOVER => {
+            let earlier = list(json!([{"id": "old1", "userName": "alice@contoso.com"}]));
+            against_mock_with(&cycle, vec![("GET", "^/Users$", scim(200, earlier))], true).await
+        }
+        hint::CLEANUP => {
+            against_mock_with(&cycle, vec![("DELETE", "^/Users/u1$", ResponseTemplate::new(405))], true).await
         }
         hint::ESCROW => against_mock(&cycle, post(scim(500, json!({"detail": "boom"})))).await,
         hint::CONFLICT => {

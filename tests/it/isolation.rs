@@ -128,7 +128,7 @@ async fn a_leftover_stops_the_scenario_before_any_write() {
     assert_eq!(result.exit_code(), exit::RUNTIME);
     assert_eq!(result.aborted.as_ref().map(|a| a.kind), Some(AbortKind::Leftovers));
     let id = leftover["id"].as_str().unwrap();
-    let finding = result.findings.iter().find(|f| f.kind == FindingKind::Setup).expect("a setup finding");
+    let finding = result.findings.iter().find(|f| f.kind == FindingKind::Leftover).expect("a leftover finding");
     assert!(finding.message.contains(id) && finding.message.contains("userName \"alice@contoso.com\""), "{finding:?}");
     assert!(result.steps.iter().all(|s| s.outcome == entrasim::engine::result::Outcome::NotRun), "no step ran");
     assert!(result.transcript.is_empty(), "no Entra traffic at all");

@@ -60,7 +60,7 @@ pub async fn cleanup(
     let undeletable = &report.undeletable[undeletable_before..];
     for u in undeletable {
         findings.push(Finding::error(
-            FindingKind::Setup,
+            FindingKind::Cleanup,
             format!("cleanup could not delete {}: {}", u.object.describe(), u.reason),
         ));
     }

@@ -99,7 +99,7 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
     if !options.clean {
         for object in &leftovers {
             prepared.findings.push(Finding::error(
-                FindingKind::Setup,
+                FindingKind::Leftover,
                 format!("leftover in the target: {} was there before the scenario started", object.describe()),
             ));
         }
@@ -117,7 +117,7 @@ async fn check_leftovers(setup: &Client, options: &IsolationOptions, prepared: &
             Err(failure) => {
                 let reason = failure.reason();
                 prepared.findings.push(Finding::error(
-                    FindingKind::Setup,
+                    FindingKind::Cleanup,
                     format!("--clean could not delete leftover {}: {reason}", object.describe()),
                 ));
                 prepared.report.undeletable.push(Undeletable { object, reason });

@@ -40,6 +40,12 @@ pub enum FindingKind {
     /// `[target]` seed or a `target_edit` the endpoint refused, an object cleanup could not delete. What
     /// follows such a finding does not test what the scenario says.
     Setup,
+    /// Against a `--target`: an object from an earlier run holds a value the scenario uses, so the scenario
+    /// did not start (unless `--clean`).
+    Leftover,
+    /// Against a `--target`: an object the scenario created or seeded could not be deleted after its last
+    /// step.
+    Cleanup,
 }
 
 /// A compatibility finding.
@@ -107,6 +113,8 @@ impl Finding {
             (FindingKind::Transport, Some(C::Timeout)) => Some(hint::TIMEOUT),
             (FindingKind::Transport, _) => Some(hint::CONNECTION),
             (FindingKind::Setup, _) => Some(hint::SETUP),
+            (FindingKind::Leftover, _) => Some(hint::LEFTOVER),
+            (FindingKind::Cleanup, _) => Some(hint::CLEANUP),
             (FindingKind::Expectation | FindingKind::Quarantine, _) => None,
             (FindingKind::ObjectFailure, Some(C::InternalServerError | C::Timeout | C::WebExceptionProtocolError)) => {
                 Some(hint::ESCROW)
@@ -129,6 +137,10 @@ pub mod hint {
     /// A setup request of the scenario was refused.
     pub const SETUP: &str =
         "the scenario's own setup request was refused, so later steps do not test what they say: fix the request or the endpoint's state";
+    /// An object from an earlier run is in the way.
+    pub const LEFTOVER: &str = "an earlier run left this object in the target: delete it, run with --clean to delete leftovers first, or with --unique-names to run beside them";
+    /// An object the scenario created could not be deleted.
+    pub const CLEANUP: &str = "delete the object by hand before the next run (it would be a leftover), and answer DELETE /Users/{id} and /Groups/{id} with 204";
     /// An object failed on a 5xx, a timeout or a broken answer: escrowed.
     pub const ESCROW: &str = "Entra escrows the object and retries it (next cycle, or 6 h, 12 h, 24 h with back-off); make the endpoint answer reliably";
     /// 409.
@@ -166,10 +178,12 @@ pub mod hint {
         "answer as RFC 7644 says: 200 with an empty ListResponse for no match, 201 for create, id on every resource";
 
     /// Every hint, for tests that show each one is produced.
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 18] = [
         TIMEOUT,
         CONNECTION,
         SETUP,
+        LEFTOVER,
+        CLEANUP,
         ESCROW,
         CONFLICT,
         THROTTLED,
