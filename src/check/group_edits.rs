@@ -110,5 +110,7 @@ pub async fn update_description(ctx: &mut Ctx) -> Outcome {
         let op = json!({"op": "replace", "path": "description", "value": description});
         (vec![op], vec![("description", json!(description))])
     };
-    update(ctx, "described", operations, "store a group's `description` as sent and return it on GET").await
+    let hint = "store a group's `description` as sent and return it on GET: not a core Group attribute \
+                (RFC 7643), but Microsoft's gallery validation (Update_Group_Test) changes it";
+    update(ctx, "described", operations, hint).await
 }

@@ -104,9 +104,9 @@ async fn pagination(ctx: &mut Ctx, collection: &'static str) -> Outcome {
             return fail(
                 "page_size",
                 format!(
-                    "returned {} resources with `itemsPerPage` {:?}",
+                    "returned {} resources with `itemsPerPage` {}",
                     resources.len(),
-                    get_ci(&body, "itemsPerPage")
+                    get_ci(&body, "itemsPerPage").map_or_else(|| "missing".to_string(), ToString::to_string)
                 ),
                 "return at most `count` resources per page and set `itemsPerPage` to how many this page carries",
             );
