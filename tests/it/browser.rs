@@ -16,6 +16,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    width: std::sync::atomic::AtomicU32,
 }
 
 impl Browser {
@@ -60,7 +61,9 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a Chromium session through chromedriver");
-        Browser { client, driver }
+        let browser = Browser { client, driver, width: 1280.into() };
+        browser.width(1280).await;
+        browser
     }
 
     /// Opens a local file.
@@ -69,9 +72,22 @@ impl Browser {
         self.client.goto(&url).await.expect("the page loads");
     }
 
-    /// Sets the viewport width (and a height) through the window size.
+    /// Sets the viewport (a phone's when narrow) through the `DevTools` protocol: headless Chromium will
+    /// not make a window narrower than 500 px.
+    pub async fn viewport(&self, width: u32, height: u32) {
+        let params = serde_json::json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
+        });
+        self.client
+            .issue_cmd(Cdp { cmd: "Emulation.setDeviceMetricsOverride", params })
+            .await
+            .expect("viewport set through chromedriver");
+        self.width.store(width, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sets the viewport width.
     pub async fn width(&self, width: u32) {
-        self.client.set_window_size(width, 900).await.expect("window resized");
+        self.viewport(width, 900).await;
     }
 
     /// A screenshot of the whole page at the current width into `target/screenshots/NAME.png`.
@@ -84,20 +100,24 @@ impl Browser {
             .and_then(|v| v.as_u64())
             .unwrap_or(900)
             .clamp(600, 6000) as u32;
-        let width = self
-            .client
-            .execute("return window.outerWidth;", vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_u64())
-            .unwrap_or(1280) as u32;
-        self.client.set_window_size(width, height + 100).await.expect("window resized for the screenshot");
+        let width = self.width.load(std::sync::atomic::Ordering::Relaxed);
+        self.viewport(width, height).await;
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot directory");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("screenshot written");
-        self.client.set_window_size(width, 900).await.expect("window resized back");
+        self.viewport(width, 900).await;
+        path
+    }
+
+    /// A screenshot of what the window shows now (the top of the page unless scrolled).
+    pub async fn screenshot_view(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("screenshot written");
         path
     }
 
@@ -122,6 +142,24 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+    }
+}
+
+/// A `DevTools` command through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

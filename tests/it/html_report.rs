@@ -61,8 +61,10 @@ async fn assert_self_contained(b: &Browser) {
     assert_eq!(resources, serde_json::json!([]), "the report loaded something from outside itself");
 }
 
-/// At a narrow width the page does not scroll sideways (wide tables scroll inside their own box).
-async fn assert_fits_width(b: &Browser) {
+/// At a phone's width (390 px) the page does not scroll sideways (wide tables scroll in their own box).
+async fn assert_fits_narrow(b: &Browser) {
+    b.width(390).await;
+    assert_eq!(b.js("return window.innerWidth;").await, serde_json::json!(390), "the viewport is a phone's");
     let (page, view) = (
         b.js("return document.documentElement.scrollWidth;").await,
         b.js("return document.documentElement.clientWidth;").await,
@@ -113,9 +115,10 @@ fn a_failing_runs_report_leads_to_the_failing_step_its_finding_and_hint() {
         let drift = b.css("section.suite[aria-label='one_user.toml'] table.diff").await;
         assert!(drift.find(fantoccini::Locator::Css("tr.ins td.new")).await.is_ok(), "new lines marked");
         b.screenshot("run-failing-expanded-desktop").await;
-        b.width(390).await;
-        assert_fits_width(&b).await;
+        assert_fits_narrow(&b).await;
         b.screenshot("run-failing-narrow").await;
+        b.js("document.querySelector('section.suite[aria-label=\"not_steady.toml\"] li.case.o-fail').scrollIntoView(); return 0;").await;
+        b.screenshot_view("run-failing-narrow-step").await;
         b.close().await;
     });
 }
@@ -166,8 +169,7 @@ fn a_passing_runs_report_shows_timeline_log_and_collapsed_exchanges() {
         let log = b.css("details.log-details table").await.text().await.unwrap();
         assert!(log.contains("alice") && log.contains("Create") && log.contains("Success"), "{log}");
         b.screenshot("run-passing-desktop").await;
-        b.width(390).await;
-        assert_fits_width(&b).await;
+        assert_fits_narrow(&b).await;
         b.screenshot("run-passing-narrow").await;
         b.close().await;
     });
@@ -199,8 +201,7 @@ fn the_check_report_lists_groups_and_filters_them() {
         assert_eq!(count(&b).await, all, "emptying the filter shows every group again");
         b.css("#expand-all").await.click().await.unwrap();
         b.screenshot("check-desktop").await;
-        b.width(390).await;
-        assert_fits_width(&b).await;
+        assert_fits_narrow(&b).await;
         b.screenshot("check-narrow").await;
         b.close().await;
     });
