@@ -115,6 +115,8 @@ fn a_failing_runs_report_leads_to_the_failing_step_its_finding_and_hint() {
         let drift = b.css("section.suite[aria-label='one_user.toml'] table.diff").await;
         assert!(drift.find(fantoccini::Locator::Css("tr.ins td.new")).await.is_ok(), "new lines marked");
         b.screenshot("run-failing-expanded-desktop").await;
+        b.js("document.querySelector('section.suite[aria-label=\"not_steady.toml\"] li.case.o-fail').scrollIntoView(); return 0;").await;
+        b.screenshot_view("run-failing-step-desktop").await;
         assert_fits_narrow(&b).await;
         b.screenshot("run-failing-narrow").await;
         b.js("document.querySelector('section.suite[aria-label=\"not_steady.toml\"] li.case.o-fail').scrollIntoView(); return 0;").await;
@@ -203,6 +205,8 @@ fn the_check_report_lists_groups_and_filters_them() {
         b.screenshot("check-desktop").await;
         assert_fits_narrow(&b).await;
         b.screenshot("check-narrow").await;
+        b.js("window.scrollTo(0, 0); return 0;").await;
+        b.screenshot_view("check-narrow-top").await;
         b.close().await;
     });
 }
