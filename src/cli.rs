@@ -127,6 +127,11 @@ pub struct ReportArgs {
     /// Write a JSON report (schema documented in docs/report-json.md).
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+
+    /// Write a self-contained HTML report (no network needed to open it): the summary, every step with
+    /// its findings and hints, cycle timeline, provisioning log, exchanges and snapshot drift.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
 }
 
 /// What a run leaves in a `--target` it shares with other runs.

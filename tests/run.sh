@@ -5,6 +5,8 @@
 # Components live in git-ignored folders, so deleting them starts from cold:
 #   target/compat/venv                      scim2-server from PyPI (tests/compat/requirements.txt)
 #   tests/compat/npm-server/node_modules    scimmy + scimmy-routers + express (package-lock.json, npm ci)
+#   /usr/bin/chromium, /usr/bin/chromedriver Debian's chromium and chromium-driver (tests/setup/chromium.sh),
+#                                           for the HTML report's browser tests
 #
 # Each component is one `install_*` function: it checks what is installed against the pins and
 # installs only when they differ. To add a component (a browser, an SDK), add a function and call it
@@ -47,9 +49,17 @@ install_npm_server() {
     cp "$dir/package-lock.json" "$dir/node_modules/.entrasim-package-lock.json"
 }
 
+# Headless Chromium and chromedriver from Debian's packages (one `apt-get update`, then install), for the
+# browser tests of the HTML report. Nothing is done when both are installed.
+install_chromium() {
+    log "chromium: tests/setup/chromium.sh"
+    sh "$ROOT/tests/setup/chromium.sh"
+}
+
 main() {
     install_scim2_server
     install_npm_server
+    install_chromium
     log "cargo test $*"
     cargo test "$@"
 }

@@ -1,5 +1,5 @@
 //! `entrasim check`: the conformance checks against a target (the embedded endpoint when none), with
-//! the terminal summary and JUnit/JSON reports.
+//! the terminal summary and JUnit, JSON and HTML reports.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,6 +80,6 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
             result.left_behind.join(", ")
         );
     }
-    outputs::write_reports(&report, &args.reports)?;
+    outputs::write_reports(&report, &[], &args.reports)?;
     Ok(report.exit_code())
 }

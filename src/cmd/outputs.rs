@@ -1,4 +1,5 @@
-//! Files a run or check writes: JUnit and JSON reports, and stored transcripts for `run --snapshots`.
+//! Files a run or check writes: JUnit, JSON and HTML reports, and stored transcripts for
+//! `run --snapshots`.
 
 use std::path::{Path, PathBuf};
 
@@ -7,10 +8,12 @@ use similar::{ChangeTag, TextDiff};
 use crate::app::Context;
 use crate::cli::ReportArgs;
 use crate::error::Error;
+use crate::report::html::{Drift, SuiteExtras};
 use crate::report::{self, Case, Finding, Outcome, Report, Severity};
 
-/// Writes the reports the user asked for.
-pub fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), Error> {
+/// Writes the reports the user asked for. `extras[i]` is what the HTML report shows beyond
+/// `report.suites[i]` (a check passes none).
+pub fn write_reports(report: &Report, extras: &[SuiteExtras], args: &ReportArgs) -> Result<(), Error> {
     if let Some(path) = &args.report_junit {
         let xml =
             report::junit::render(report).map_err(|e| Error::Other(format!("rendering the JUnit report: {e}")))?;
@@ -18,6 +21,11 @@ pub fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), Error> {
     }
     if let Some(path) = &args.report_json {
         write(path, &report::json::render(report))?;
+    }
+    if let Some(path) = &args.report_html {
+        let html = report::html::render(report, extras)
+            .map_err(|e| Error::Other(format!("rendering the HTML report: {e}")))?;
+        write(path, &html)?;
     }
     Ok(())
 }
@@ -44,14 +52,15 @@ pub fn snapshot_path(dir: &Path, scenario: &Path) -> PathBuf {
 }
 
 /// Compares a transcript with the stored one (or records it with `accept`). Drift becomes a failed case
-/// carrying a unified diff; a missing snapshot is recorded and reported as new.
+/// carrying a unified diff, with both texts for the HTML report's side-by-side view; a missing snapshot
+/// is recorded and reported as new.
 pub fn compare_snapshot(
     dir: &Path,
     scenario: &Path,
     transcript: &str,
     accept: bool,
     _ctx: &Context,
-) -> Result<Option<Case>, Error> {
+) -> Result<Option<(Case, Drift)>, Error> {
     let path = snapshot_path(dir, scenario);
     let stored = std::fs::read_to_string(&path).ok();
     if accept || stored.is_none() {
@@ -66,7 +75,7 @@ pub fn compare_snapshot(
         return Ok(None);
     }
     // The diff is shown once, under the scenario's status line, from the finding's message.
-    Ok(Some(Case {
+    let case = Case {
         name: "snapshot".into(),
         outcome: Outcome::Fail,
         detail: format!("differs from {}", path.display()),
@@ -78,7 +87,8 @@ pub fn compare_snapshot(
             evidence: None,
         }],
         duration_ms: 0,
-    }))
+    };
+    Ok(Some((case, Drift { path: path.display().to_string(), stored, new: transcript.to_string() })))
 }
 
 /// A unified diff of stored → new, coloured when asked.

@@ -7,7 +7,7 @@
 //! paths ─discover─▶ partition ─load+check all─▶ (exit 3 on any error, nothing sent)
 //!       ─▶ per scenario: engine::run_scenario ─events─▶ live (progress bar, SLOW lines)
 //!                        ─▶ snapshot compare/accept ─▶ status line + log::render
-//!       ─▶ report::Report ─▶ terminal summary, --report-junit, --report-json
+//!       ─▶ report::Report ─▶ terminal summary, --report-junit, --report-json, --report-html
 //! ```
 
 mod live;
@@ -21,7 +21,7 @@ use colored::Colorize;
 
 use crate::app::{self, Context};
 use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
-use crate::cmd::{outputs, reportconv};
+use crate::cmd::{htmlconv, outputs, reportconv};
 use crate::diagnostic::Diagnostic;
 use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
@@ -78,6 +78,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
     let run_started = Instant::now();
     let mut suites = Vec::new();
+    let mut extras = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
         if *interrupted.borrow() {
@@ -86,13 +87,20 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         let started = Instant::now();
         let result = rt.block_on(run_one(p, target.clone(), &options, progress, opts.paint))?;
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
+        let mut extra = if args.reports.report_html.is_some() {
+            htmlconv::scenario_extras(&result, &secrets)
+        } else {
+            Default::default()
+        };
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::render_with(&result, None, &secrets, p.scenario.snapshot);
-            if let Some(finding) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept, ctx)? {
+            if let Some((finding, drift)) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept, ctx)? {
                 drifted += 1;
                 suite.cases.push(finding);
+                extra.drift = Some(drift);
             }
         }
+        extras.push(extra);
         print!("{}{}", terminal::status_line(&suite, opts.paint), log::render(&result, &suite, &opts, &secrets));
         print_isolation(&result, opts.paint);
         suites.push(suite);
@@ -108,7 +116,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     } else if drifted > 0 {
         println!("{drifted} snapshot(s) drifted; re-run with --accept to record the new behaviour");
     }
-    outputs::write_reports(&report, &args.reports)?;
+    outputs::write_reports(&report, &extras, &args.reports)?;
     if *interrupted.borrow() {
         let not_run = prepared.len() - report.suites.len();
         println!("interrupted: {not_run} scenario(s) not run");

@@ -9,10 +9,11 @@
 //!
 //! [`paint::Paint`] carries the colour decision as a value into every text renderer.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 mod model;
 pub mod paint;
 pub mod terminal;
 
-pub use model::{Case, Evidence, Finding, JobStatus, Outcome, Report, Severity, Suite};
+pub use model::{Case, Evidence, Finding, JobStatus, Outcome, Report, Severity, Suite, Totals};

@@ -387,12 +387,13 @@ async fn cli_run_and_check_against_an_echoing_endpoint_print_no_token() {
             .file("s.toml", SCENARIO)
             .env("HOSTILE_TOKEN", TOKEN)
             .args(["run", "s.toml", "--verbose", "--target", &url, "--token-env", "HOSTILE_TOKEN", "--timeout", "5"])
-            .args(["--report-json", "out/r.json", "--report-junit", "out/r.xml", "--snapshots", "snaps", "--accept"])
+            .args(["--report-json", "out/r.json", "--report-junit", "out/r.xml", "--report-html", "out/r.html"])
+            .args(["--snapshots", "snaps", "--accept"])
             .run();
         let check = crate::cli::Cli::new()
             .env("HOSTILE_TOKEN", TOKEN)
             .args(["check", "--no-groups", "--target", &url, "--token-env", "HOSTILE_TOKEN", "--timeout", "5"])
-            .args(["--report-json", "c.json", "--report-junit", "c.xml"])
+            .args(["--report-json", "c.json", "--report-junit", "c.xml", "--report-html", "c.html"])
             .run();
         (run, check)
     })
@@ -400,10 +401,12 @@ async fn cli_run_and_check_against_an_echoing_endpoint_print_no_token() {
     .expect("the binary runs");
     assert_eq!(run.code, 4, "a refused token is a runtime error\n{}\n{}", run.stdout, run.stderr);
     assert!(run.path("out/r.json").exists(), "{}", run.stderr);
+    assert!(run.path("out/r.html").exists(), "the HTML report is written and so searched: {}", run.stderr);
     assert!(format!("{}{}", run.stdout, run.stderr).contains("Unauthorized"), "{}\n{}", run.stdout, run.stderr);
     crate::cli::assert_no_secret(&run, TOKEN);
     assert_ne!(check.code, 0);
     assert!(check.path("c.json").exists(), "{}", check.stderr);
+    assert!(check.path("c.html").exists(), "{}", check.stderr);
     crate::cli::assert_no_secret(&check, TOKEN);
 }
 

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
 
+mod browser;
 mod check;
 mod check_wire;
 mod cli;
@@ -9,6 +10,7 @@ mod failfast;
 mod fuzz;
 mod hints;
 mod hostile;
+mod html_report;
 mod isolation;
 mod logs;
 mod mapping;
