@@ -81,23 +81,7 @@ fn step(s: &StepResult, result: &ScenarioResult, redactor: &Redactor) -> StepExt
 
 fn cycle(extras: &mut SuiteExtras, c: &CycleResult, kind: &str, redactor: &Redactor) {
     let n = &c.counts;
-    let mut parts = Vec::new();
-    for (count, word) in [
-        (n.creates, "created"),
-        (n.updates, "updated"),
-        (n.disables, "disabled"),
-        (n.enables, "enabled"),
-        (n.deletes, "deleted"),
-        (n.skips, "skipped"),
-        (n.failures, "failed"),
-    ] {
-        if count > 0 {
-            parts.push(format!("{count} {word}"));
-        }
-    }
-    if parts.is_empty() {
-        parts.push("no changes".into());
-    }
+    let parts = n.changes();
     extras.timeline.push(TimelineEntry {
         number: c.number,
         kind: kind.to_string(),

@@ -88,23 +88,7 @@ fn detail(detail: &StepDetail) -> String {
         }
         StepDetail::Cycle(c) => {
             let n = &c.counts;
-            let mut parts = Vec::new();
-            for (count, word) in [
-                (n.creates, "created"),
-                (n.updates, "updated"),
-                (n.disables, "disabled"),
-                (n.enables, "enabled"),
-                (n.deletes, "deleted"),
-                (n.skips, "skipped"),
-                (n.failures, "failed"),
-            ] {
-                if count > 0 {
-                    parts.push(format!("{count} {word}"));
-                }
-            }
-            if parts.is_empty() {
-                parts.push("no changes".into());
-            }
+            let mut parts = n.changes();
             let e = &c.escrows;
             for (count, word) in
                 [(e.retried, "escrows retried"), (e.not_due, "escrows not due"), (e.given_up, "escrows given up")]

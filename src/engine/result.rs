@@ -326,6 +326,30 @@ pub struct Counts {
     pub writes: usize,
 }
 
+impl Counts {
+    /// The actions that happened, as the portal words them (`["1 created", "2 updated"]`), or
+    /// `["no changes"]`.
+    pub fn changes(&self) -> Vec<String> {
+        let mut parts: Vec<String> = [
+            (self.creates, "created"),
+            (self.updates, "updated"),
+            (self.disables, "disabled"),
+            (self.enables, "enabled"),
+            (self.deletes, "deleted"),
+            (self.skips, "skipped"),
+            (self.failures, "failed"),
+        ]
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, word)| format!("{count} {word}"))
+        .collect();
+        if parts.is_empty() {
+            parts.push("no changes".into());
+        }
+        parts
+    }
+}
+
 /// Portal-style "Current status".
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
