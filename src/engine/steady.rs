@@ -13,14 +13,15 @@ use crate::engine::dialect::Dialect;
 use crate::engine::diff;
 use crate::engine::resource::TargetPath;
 use crate::engine::result::{
-    CycleKind, ErrorCode, Finding, FindingKind, Flap, LogAction, ObjectKind, ObjectRef, SteadyResult,
+    CycleKind, ErrorCode, Finding, FindingKind, Flap, LogAction, LogStatus, ObjectKind, ObjectRef, SteadyResult,
 };
 use crate::engine::source::{Mapper, SourceSnapshot};
 use crate::engine::state::Engine;
 use crate::scim::client::{Method, Request};
 
-/// What one pass wrote: (source id, attribute) → (object, value sent, value the endpoint had).
-type PassWrites = BTreeMap<(String, String), (ObjectRef, Json, Option<Json>)>;
+/// What one pass wrote: (source id, attribute) → (object, value sent, value the endpoint had, why the
+/// endpoint refused the write when it did).
+type PassWrites = BTreeMap<(String, String), (ObjectRef, Json, Option<Json>, Option<String>)>;
 
 /// Passes of a steady-state check.
 pub const STEADY_PASSES: usize = 3;
@@ -120,9 +121,13 @@ impl Engine {
             findings.extend(log.findings);
             let mut sent = BTreeMap::new();
             for event in cycle.events.iter().filter(|e| matches!(e.action, LogAction::Update | LogAction::Enable)) {
+                let refused = (event.status == LogStatus::Failure)
+                    .then(|| event.code.map_or_else(|| "an error".to_string(), |c| format!("{c:?}")));
                 for m in &event.modified {
                     let key = (event.object.source_id.clone(), m.name.clone());
-                    sent.insert(key, (event.object.clone(), m.new.clone().unwrap_or(Json::Null), m.old.clone()));
+                    let write =
+                        (event.object.clone(), m.new.clone().unwrap_or(Json::Null), m.old.clone(), refused.clone());
+                    sent.insert(key, write);
                 }
             }
             let writes = cycle.counts.writes;
@@ -137,12 +142,20 @@ impl Engine {
         if !steady {
             let specs = mapper.specs(ObjectKind::User);
             let last = per_pass.last().cloned().unwrap_or_default();
-            for (key, (object, value, returned)) in &last {
+            for (key, (object, value, returned, refused)) in &last {
                 if per_pass.iter().all(|p| p.contains_key(key)) {
                     let case_exact = specs.iter().any(|s| s.target.eq_ignore_ascii_case(&key.1) && s.case_exact);
                     let olds: Vec<&Option<Json>> = per_pass.iter().filter_map(|p| p.get(key).map(|x| &x.2)).collect();
                     let ignored = olds.windows(2).all(|w| w[0] == w[1]);
-                    let cause = likely_cause_after(self.dialect, &key.1, value, returned.as_ref(), case_exact, ignored);
+                    let always_refused = per_pass.iter().all(|p| p.get(key).is_some_and(|x| x.3.is_some()));
+                    let cause = match refused {
+                        // A refused write is retried every cycle: that, not the endpoint's storage, is the cause.
+                        Some(why) if always_refused => format!(
+                            "the endpoint refused the write on every pass ({why}), so Entra escrows it and sends it \
+                             again every cycle"
+                        ),
+                        _ => likely_cause_after(self.dialect, &key.1, value, returned.as_ref(), case_exact, ignored),
+                    };
                     flapping.push(Flap {
                         object: object.clone(),
                         attribute: key.1.clone(),

@@ -555,3 +555,58 @@ async fn escrow_entries_follow_the_backoff_schedule_and_a_fixed_endpoint_resolve
     assert!(engine.cds.escrows.is_empty());
     server.shutdown().await;
 }
+
+/// A write the endpoint refuses on every pass is named as refused, not as stored differently or ignored
+/// (the cause used to read "accepted the PATCH but kept the old value" after a 400).
+#[tokio::test]
+async fn a_write_refused_on_every_steady_pass_is_named_as_refused() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let scim = |status: u16, body: serde_json::Value| {
+        ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/scim+json")
+    };
+    let user = serde_json::json!({"id": "u1", "userName": "alice@contoso.com", "active": true, "title": "Old"});
+    let list = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1, "Resources": [user]
+    });
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path_regex("^/Users$")).respond_with(scim(200, list)).mount(&server).await;
+    Mock::given(method("GET")).and(path_regex("^/Users/u1$")).respond_with(scim(200, user)).mount(&server).await;
+    let refused = serde_json::json!({"status": "400", "scimType": "mutability", "detail": "title is read-only"});
+    Mock::given(method("PATCH")).respond_with(scim(400, refused)).mount(&server).await;
+    let text = r#"
+description = "the endpoint refuses every title change"
+
+[[users]]
+id = "alice"
+userPrincipalName = "alice@contoso.com"
+mailNickname = "alice"
+jobTitle = "Engineer"
+
+[[steps]]
+steady = true
+"#;
+    let scenario = crate::support::parse_scenario(text);
+    let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).expect("preset").set;
+    let auth = entrasim::scim::client::Auth::Bearer(entrasim::scim::client::Secret::new("steady-refused-7d1"));
+    let target = entrasim::engine::Target::Url { url: server.uri(), auth };
+    let isolation = entrasim::engine::isolation::IsolationOptions { off: true, ..Default::default() };
+    let options = RunOptions { isolation, ..RunOptions::default() };
+    let result = entrasim::engine::run_scenario(&scenario, "refused", &mapping, target, &options).await.expect("runs");
+    let flaps: Vec<(String, String)> = result
+        .steps
+        .iter()
+        .flat_map(|s| match &s.detail {
+            StepDetail::Steady(x) => x.flapping.iter().map(|f| (f.attribute.clone(), f.cause.clone())).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let title = flaps.iter().find(|(a, _)| a == "title").unwrap_or_else(|| panic!("title flaps: {flaps:?}"));
+    assert!(
+        title.1.starts_with(
+            "the endpoint refused the write on every pass (SystemForCrossDomainIdentityManagementBadRequest)"
+        ),
+        "{flaps:?}"
+    );
+    assert!(!title.1.contains("kept the old value"), "{flaps:?}");
+}
