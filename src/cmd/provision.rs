@@ -91,23 +91,10 @@ pub fn render(o: &OnDemandResult, result: &ScenarioResult, paint: Paint, verbosi
         o.object.source_id
     );
     for (i, step) in o.steps.iter().enumerate() {
-        let mark = match step.status {
-            LogStatus::Success => paint.green("✓"),
-            LogStatus::Failure => paint.red("✗"),
-            LogStatus::Skipped => paint.yellow("-"),
-            LogStatus::Warning => paint.yellow("!"),
-        };
+        let mark = run::log::status_mark(step.status, paint);
         let _ = writeln!(out, "\n{mark} {}. {}", i + 1, paint.bold(&step.title));
         for d in &step.details {
-            let passed = match d.passed {
-                Some(true) => format!(" {}", paint.green("pass")),
-                Some(false) => format!(" {}", paint.red("fail")),
-                None => String::new(),
-            };
-            let value = match &d.value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let (value, passed) = run::log::detail_row(d, paint);
             let _ = writeln!(out, "     {:<40} {}{passed}", d.name, redactor.text(&value));
         }
         for r in &step.requests {

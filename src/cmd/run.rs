@@ -11,7 +11,7 @@
 //! ```
 
 mod live;
-mod log;
+pub(crate) mod log;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};

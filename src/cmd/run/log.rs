@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::result::{
-    JobState, LogStatus, OnDemandResult, Outcome, ProvisioningEvent, ScenarioResult, StepDetail, StepResult,
+    Detail, JobState, LogStatus, OnDemandResult, Outcome, ProvisioningEvent, ScenarioResult, StepDetail, StepResult,
 };
 use crate::report::paint::Paint;
 use crate::report::terminal::{self, Options};
@@ -105,27 +105,37 @@ pub fn object_line(cycle: u32, event: &ProvisioningEvent, paint: Paint) -> Strin
     )
 }
 
+/// The mark of an on-demand step's status, as the portal's icons: ✓ ✗ - !.
+pub(crate) fn status_mark(status: LogStatus, paint: Paint) -> String {
+    match status {
+        LogStatus::Success => paint.green("✓"),
+        LogStatus::Failure => paint.red("✗"),
+        LogStatus::Skipped => paint.yellow("-"),
+        LogStatus::Warning => paint.yellow("!"),
+    }
+}
+
+/// An on-demand detail row's value as text, and its verdict (` pass`, ` fail` or nothing).
+pub(crate) fn detail_row(d: &Detail, paint: Paint) -> (String, String) {
+    let verdict = match d.passed {
+        Some(true) => format!(" {}", paint.green("pass")),
+        Some(false) => format!(" {}", paint.red("fail")),
+        None => String::new(),
+    };
+    let value = match &d.value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    (value, verdict)
+}
+
 /// The portal's on-demand steps with their status; from `-vv` their details too.
 fn on_demand(out: &mut String, o: &OnDemandResult, paint: Paint, verbosity: u8) {
     for (i, step) in o.steps.iter().enumerate() {
-        let mark = match step.status {
-            LogStatus::Success => paint.green("✓"),
-            LogStatus::Failure => paint.red("✗"),
-            LogStatus::Skipped => paint.yellow("-"),
-            LogStatus::Warning => paint.yellow("!"),
-        };
-        let _ = writeln!(out, "          {mark} {}. {}", i + 1, step.title);
+        let _ = writeln!(out, "          {} {}. {}", status_mark(step.status, paint), i + 1, step.title);
         if verbosity > 1 {
             for d in &step.details {
-                let verdict = match d.passed {
-                    Some(true) => format!(" {}", paint.green("pass")),
-                    Some(false) => format!(" {}", paint.red("fail")),
-                    None => String::new(),
-                };
-                let value = match &d.value {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
+                let (value, verdict) = detail_row(d, paint);
                 let _ = writeln!(out, "               {:<40} {value}{verdict}", d.name);
             }
         }
