@@ -74,31 +74,10 @@ pub fn create_body(dialect: Dialect, eval: &Evaluated, fidelity: &Fidelity, keep
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::engine::source::AttrSpec;
+    use crate::engine::users::tests::eval;
     use crate::fidelity::Override;
-
-    fn spec(target: &str, default: Option<&str>) -> AttrSpec {
-        AttrSpec { default: default.map(str::to_string), ..AttrSpec::for_target(target) }
-    }
-
-    fn eval() -> Evaluated {
-        Evaluated {
-            specs: Arc::from(vec![
-                spec("userName", None),
-                spec("active", None),
-                spec("title", Some("Staff")),
-                spec("nickName", None),
-                spec(&format!("{ENTERPRISE_URN}:manager"), None),
-                spec(&format!("{ENTERPRISE_URN}:department"), None),
-            ]),
-            values: vec![json!("a@x"), json!("True"), Json::Null, Json::Null, json!("mgr-oid"), json!("R&D")],
-            errors: Vec::new(),
-            assigned: Vec::new(),
-        }
-    }
 
     #[test]
     fn post_body_has_entra_shape() {

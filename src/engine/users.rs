@@ -551,7 +551,7 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn spec(target: &str, default: Option<&str>) -> AttrSpec {
@@ -562,7 +562,9 @@ mod tests {
         }
     }
 
-    fn eval() -> Evaluated {
+    /// A user's evaluation with a matching `userName`, a defaulted `title`, empty values, a manager and an
+    /// enterprise attribute (shared with the create-body tests in `engine::post`).
+    pub(crate) fn eval() -> Evaluated {
         Evaluated {
             specs: Arc::from(vec![
                 spec("userName", None),
