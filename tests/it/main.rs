@@ -21,4 +21,5 @@ mod server;
 mod shapes;
 mod snapshots;
 mod support;
+mod tenant;
 mod token;
