@@ -30,9 +30,9 @@
 //! The `expression` text of a function source is the mapping's text as written, and it is what the
 //! importer reads. The `parameters` tree beside it follows Graph's conventions (one `{key, value}` per
 //! written argument, keyed by the parameter's name, repeated for variadic parameters; numbers and
-//! `vbTextCompare`-style identifiers as `Constant` strings); a function whose arguments hold a comparison
-//! (`IIF([a] = "x", …)`), which the tree cannot express, gets an empty `parameters` list, as Graph does for
-//! some functions.
+//! `vbTextCompare`-style identifiers as `Constant` strings, omitted arguments left out); a function whose
+//! arguments hold a comparison (`IIF([a] = "x", …)`), which the tree cannot express, gets an empty
+//! `parameters` list, and readers fall back on its `expression`.
 
 mod directories;
 
