@@ -274,8 +274,7 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
         credentials = identity::restored(&identity, config.client_secret.clone());
         log = saved.log.iter().map(state::SavedLog::entry).collect();
     }
-    // A preset or TOML mapping is served as a schema once `mapping::export_schema` lands (branch `export`).
-    let schema = config.schema.clone().unwrap_or_default();
+    let schema = config.schema.clone().unwrap_or_else(|| crate::mapping::export_schema(&config.mapping));
     let (commands, receiver) = mpsc::unbounded_channel();
     let shared = Arc::new(shared::Shared {
         identity,
