@@ -6,7 +6,7 @@
 
 use crate::engine::result::{CycleKind, CycleResult, ModifiedProperty, ScenarioResult, StepDetail, StepResult};
 use crate::report::html::{ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
-use crate::snapshot::redact::Redactor;
+use crate::redact::Redactor;
 use crate::snapshot::transcript::render_exchange;
 
 /// Exchanges shown per step; a 5,000-user cycle would otherwise make a file no browser opens quickly.

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::report::paint::Paint;
 use crate::scenario::{Action, ObjectAlias, Step};
-use crate::snapshot::redact::Redactor;
+use crate::redact::Redactor;
 
 /// Provisions one object on demand and prints Entra's report.
 pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {

@@ -7,7 +7,7 @@ use crate::engine::result::{Outcome, ScenarioResult, StepDetail, StepResult};
 use crate::engine::{self};
 use crate::report::{self, Case, Evidence, Severity, Suite};
 use crate::scim::client::Exchange;
-use crate::snapshot::redact::Redactor;
+use crate::redact::Redactor;
 
 /// The report suite of one scenario run.
 pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) -> Suite {

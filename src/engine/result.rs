@@ -22,6 +22,8 @@ pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
 };
 pub use scrub::Scrub;
+/// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
+pub use crate::redact::IdAlias;
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 
 /// The result of running one scenario.
@@ -148,14 +150,6 @@ impl AbortKind {
     }
 }
 
-/// A target id (or probe value) and the alias transcripts show instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IdAlias {
-    /// The raw value as the endpoint returned it.
-    pub id: String,
-    /// The alias, such as `user:alice`, `group:eng`, `probe:1`.
-    pub alias: String,
-}
 
 /// Whether a step (or a run) met its expectations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

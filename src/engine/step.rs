@@ -23,7 +23,7 @@ use crate::engine::{audit, check};
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
 use crate::scim::client::{Client, Exchange, Method, Request, TransportErrorKind};
 use crate::server::ServerHandle;
-use crate::snapshot::Redactor;
+use crate::redact::Redactor;
 
 /// What steps use besides the engine and the directory.
 pub(crate) struct StepEnv<'a> {

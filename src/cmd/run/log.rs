@@ -18,7 +18,7 @@ use crate::engine::result::{
 use crate::report::paint::Paint;
 use crate::report::terminal::{self, Options};
 use crate::report::{self, Suite};
-use crate::snapshot::redact::Redactor;
+use crate::redact::Redactor;
 use crate::snapshot::transcript::render_exchange;
 
 /// The lines under a scenario's status line. `secrets` are never shown in exchanges.
