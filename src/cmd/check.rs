@@ -47,7 +47,7 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     }
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let started = std::time::Instant::now();
-    let (ca_cert, insecure) = run::tls_options(&args.target)?;
+    let (ca_cert, insecure) = run::tls_options(&args.target, ctx)?;
     let result = app::runtime()?.block_on(async move {
         let (url, auth, server) = match target {
             Target::Url { url, auth } => (url, auth, None),

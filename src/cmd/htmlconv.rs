@@ -5,8 +5,8 @@
 //! exactly what a transcript would.
 
 use crate::engine::result::{CycleKind, CycleResult, ModifiedProperty, ScenarioResult, StepDetail, StepResult};
-use crate::report::html::{ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
 use crate::redact::Redactor;
+use crate::report::html::{ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
 use crate::snapshot::transcript::render_exchange;
 
 /// Exchanges shown per step; a 5,000-user cycle would otherwise make a file no browser opens quickly.

@@ -23,7 +23,7 @@ fn check(spec: &str, ctx: &Context) -> Result<u8, Error> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if !diagnostics.is_empty() {
-        eprintln!("{}", diagnostic::render_all(&diagnostics, crate::app::stderr_color()));
+        eprintln!("{}", diagnostic::render_all(&diagnostics, ctx.stderr_color));
     }
     let mut out = std::io::stdout().lock();
     if errors > 0 {
@@ -32,7 +32,6 @@ fn check(spec: &str, ctx: &Context) -> Result<u8, Error> {
     }
     let _ =
         writeln!(out, "{spec}: ok{}", if warnings > 0 { format!(" ({warnings} warning(s))") } else { String::new() });
-    let _ = ctx;
     Ok(exit::OK)
 }
 
@@ -53,7 +52,7 @@ fn explain(spec: &str, user: &Path, json: bool, ctx: &Context) -> Result<u8, Err
         explanation.render(ctx.color)
     };
     for warning in &loaded.warnings {
-        eprintln!("{}", warning.render(crate::app::stderr_color()));
+        eprintln!("{}", warning.render(ctx.stderr_color));
     }
     println!("{text}");
     Ok(exit::OK)

@@ -82,7 +82,7 @@ pub fn compare_snapshot(
         findings: vec![Finding {
             severity: Severity::Error,
             kind: "snapshot_drift".into(),
-            message: render_diff(&stored, transcript, false),
+            message: render_diff(&stored, transcript),
             hint: Some("if the new behaviour is intended, re-run with --accept".into()),
             evidence: None,
         }],
@@ -91,13 +91,13 @@ pub fn compare_snapshot(
     Ok(Some((case, Drift { path: path.display().to_string(), stored, new: transcript.to_string() })))
 }
 
-/// A unified diff of stored → new, coloured when asked.
-pub fn render_diff(old: &str, new: &str, color: bool) -> String {
-    use colored::Colorize;
+/// A unified diff of stored → new, plain: the terminal colours its lines when it shows the finding, and
+/// the JSON, JUnit and HTML reports carry it as text.
+pub fn render_diff(old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
     for group in diff.grouped_ops(2) {
-        out.push_str(&"@@".dimmed().to_string());
+        out.push_str("@@");
         out.push('\n');
         for op in group {
             for change in diff.iter_changes(&op) {
@@ -106,15 +106,6 @@ pub fn render_diff(old: &str, new: &str, color: bool) -> String {
                     ChangeTag::Delete => format!("-{line}"),
                     ChangeTag::Insert => format!("+{line}"),
                     ChangeTag::Equal => format!(" {line}"),
-                };
-                let text = if !color {
-                    text
-                } else if sign == ChangeTag::Delete {
-                    text.red().to_string()
-                } else if sign == ChangeTag::Insert {
-                    text.green().to_string()
-                } else {
-                    text
                 };
                 out.push_str(&text);
                 if !text.ends_with('\n') {

@@ -14,14 +14,14 @@ use crate::engine::result::{FindingKind, LogStatus, OnDemandResult, StepDetail};
 use crate::engine::{self, RunOptions, ScenarioResult};
 use crate::error::Error;
 use crate::exit;
+use crate::redact::Redactor;
 use crate::report::paint::Paint;
 use crate::scenario::{Action, ObjectAlias, Step};
-use crate::redact::Redactor;
 
 /// Provisions one object on demand and prints Entra's report.
 pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     let target = run::resolve_target(&args.target)?;
-    let mut prepared = run::prepare(std::slice::from_ref(&args.scenario))?;
+    let mut prepared = run::prepare(std::slice::from_ref(&args.scenario), ctx)?;
     let Some(mut p) = prepared.pop() else {
         return Err(Error::Invalid(vec![Diagnostic::error(format!("no scenario in `{}`", args.scenario.display()))]));
     };
@@ -46,7 +46,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     }];
     let options = RunOptions {
         timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
-        isolation: run::isolation_options(&args.isolation, &target),
+        isolation: run::isolation_options(&args.isolation, &target, ctx),
         wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use crate::engine::result::{Outcome, ScenarioResult, StepDetail, StepResult};
 use crate::engine::{self};
+use crate::redact::Redactor;
 use crate::report::{self, Case, Evidence, Severity, Suite};
 use crate::scim::client::Exchange;
-use crate::redact::Redactor;
 
 /// The report suite of one scenario run.
 pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) -> Suite {

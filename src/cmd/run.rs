@@ -17,8 +17,6 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use colored::Colorize;
-
 use crate::app::{self, Context};
 use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
 use crate::cmd::{htmlconv, outputs, reportconv};
@@ -51,15 +49,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         Some(spec) => app::partition(paths, spec)?,
         None => paths,
     };
-    let prepared = prepare(&paths)?;
-    let (ca_cert, insecure) = tls_options(&args.target)?;
+    let prepared = prepare(&paths, ctx)?;
+    let (ca_cert, insecure) = tls_options(&args.target, ctx)?;
     let options = RunOptions {
         ca_cert,
         insecure,
         dialect: args.dialect.map(dialect),
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
-        isolation: isolation_options(&args.isolation, &target),
+        isolation: isolation_options(&args.isolation, &target, ctx),
         wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
@@ -127,11 +125,11 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
 
 /// The isolation flags as engine options; `--unique-names` draws this run's tag. `--clean` and `--keep`
 /// without a `--target` get a warning: each scenario's embedded endpoint starts empty and ends with it.
-pub fn isolation_options(args: &IsolationArgs, target: &Target) -> IsolationOptions {
+pub fn isolation_options(args: &IsolationArgs, target: &Target, ctx: &Context) -> IsolationOptions {
     if matches!(target, Target::Embedded) && (args.clean || args.keep) {
         eprintln!(
             "{} --clean and --keep act on a --target only: each scenario's embedded endpoint starts empty and stops with it",
-            "warning:".yellow().bold()
+            warning_label(ctx)
         );
     }
     IsolationOptions {
@@ -170,9 +168,9 @@ fn print_isolation(result: &ScenarioResult, paint: Paint) {
 }
 
 /// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.
-pub fn validate(args: crate::cli::ValidateArgs) -> Result<u8, Error> {
+pub fn validate(args: crate::cli::ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     let paths = discover(&args.scenarios)?;
-    let prepared = prepare(&paths)?;
+    let prepared = prepare(&paths, ctx)?;
     for p in &prepared {
         println!("ok  {}", p.path.display());
     }
@@ -197,7 +195,7 @@ fn bundled_dir() -> PathBuf {
 }
 
 /// Loads and checks every scenario and its mapping; all diagnostics of all files, or the prepared set.
-pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
+pub fn prepare(paths: &[PathBuf], ctx: &Context) -> Result<Vec<Prepared>, Error> {
     let mut diagnostics = Vec::new();
     let mut prepared = Vec::new();
     for path in paths {
@@ -230,7 +228,7 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
         return Err(Error::Invalid(diagnostics));
     }
     if !diagnostics.is_empty() {
-        eprintln!("{}", crate::diagnostic::render_all(&diagnostics, app::stderr_color()));
+        eprintln!("{}", crate::diagnostic::render_all(&diagnostics, ctx.stderr_color));
     }
     Ok(prepared)
 }
@@ -284,7 +282,7 @@ pub fn resolve_target(args: &TargetArgs) -> Result<Target, Error> {
 }
 
 /// `--ca-cert` and `--insecure` as run options (the certificate read now, so a bad path fails early).
-pub fn tls_options(args: &TargetArgs) -> Result<(Option<Vec<u8>>, bool), Error> {
+pub fn tls_options(args: &TargetArgs, ctx: &Context) -> Result<(Option<Vec<u8>>, bool), Error> {
     let ca = match &args.ca_cert {
         Some(path) => Some(std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?),
         None => None,
@@ -292,10 +290,15 @@ pub fn tls_options(args: &TargetArgs) -> Result<(Option<Vec<u8>>, bool), Error> 
     if args.insecure {
         eprintln!(
             "{} --insecure: TLS certificates are not checked; anyone on the path can read and change this traffic",
-            "warning:".yellow().bold()
+            warning_label(ctx)
         );
     }
     Ok((ca, args.insecure))
+}
+
+/// `warning:` as stderr shows it.
+fn warning_label(ctx: &Context) -> String {
+    ctx.stderr_paint().bold_yellow("warning:")
 }
 
 fn target_secret(target: &Target) -> Option<String> {

@@ -17,13 +17,13 @@ mod log;
 mod scrub;
 mod views;
 
+/// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
+pub use crate::redact::IdAlias;
 pub use finding::{hint, Finding, FindingKind, Severity};
 pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
 };
 pub use scrub::Scrub;
-/// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
-pub use crate::redact::IdAlias;
 pub use views::{Detail, Event, Flap, OnDemandResult, OnDemandStep, OnDemandStepKind, SteadyResult};
 
 /// The result of running one scenario.
@@ -149,7 +149,6 @@ impl AbortKind {
         }
     }
 }
-
 
 /// Whether a step (or a run) met its expectations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -13,7 +13,8 @@ pub mod html;
 pub mod json;
 pub mod junit;
 mod model;
-pub mod paint;
 pub mod terminal;
 
+/// The colour decision as a value ([`crate::paint`]); `report::paint` stays a path to it.
+pub use crate::paint;
 pub use model::{Case, Evidence, Finding, JobStatus, Outcome, Report, Severity, Suite, Totals};

@@ -15,10 +15,10 @@ use std::fmt::Write as _;
 use crate::engine::result::{
     Detail, JobState, LogStatus, OnDemandResult, Outcome, ProvisioningEvent, ScenarioResult, StepDetail, StepResult,
 };
+use crate::redact::Redactor;
 use crate::report::paint::Paint;
 use crate::report::terminal::{self, Options};
 use crate::report::{self, Suite};
-use crate::redact::Redactor;
 use crate::snapshot::transcript::render_exchange;
 
 /// The lines under a scenario's status line. `secrets` are never shown in exchanges.

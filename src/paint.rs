@@ -1,6 +1,9 @@
 //! Terminal styling decided by a value, not a global: a [`Paint`] made with colour off returns text
 //! unchanged, so a renderer gives the same words either way and tests read the plain form without
-//! touching process-wide state.
+//! touching process-wide state. `app` decides colour once per stream (`--color`, `NO_COLOR`, terminals)
+//! and every renderer (diagnostics, reports, `logs`, `mapping explain`) takes the decision as a value.
+//!
+//! A leaf module: it imports nothing, so any module may use it.
 
 use std::fmt::Display;
 
@@ -57,6 +60,16 @@ impl Paint {
     /// Yellow: warnings and skips.
     pub fn yellow(self, text: impl Display) -> String {
         self.wrap("33", text)
+    }
+
+    /// Bold yellow: warning labels of diagnostics.
+    pub fn bold_yellow(self, text: impl Display) -> String {
+        self.wrap("1;33", text)
+    }
+
+    /// Bold blue: a diagnostic's frame (`-->`, gutters, line numbers).
+    pub fn bold_blue(self, text: impl Display) -> String {
+        self.wrap("1;34", text)
     }
 
     /// Cyan: hints.
