@@ -4,7 +4,6 @@
 pub mod bench;
 pub mod check;
 pub mod completions;
-pub mod htmlconv;
 pub mod logs;
 pub mod mapping;
 pub mod outputs;

@@ -5,13 +5,11 @@
 //!
 //! ```text
 //! paths ─discover─▶ partition ─load+check all─▶ (exit 3 on any error, nothing sent)
-//!       ─▶ per scenario: engine::run_scenario ─events─▶ live (progress bar, SLOW lines)
-//!                        ─▶ snapshot compare/accept ─▶ status line + log::render
-//!       ─▶ report::Report ─▶ terminal summary, --report-junit, --report-json, --report-html
+//!       ─▶ per scenario: engine::run_scenario ─events─▶ reporters (progress bar, SLOW lines)
+//!                        ─▶ reportconv::scenario_suite ─▶ snapshot compare/accept
+//!                        ─▶ reporters: status line + -v log, HTML extras
+//!       ─▶ report::Report ─▶ reporters: terminal summary, --report-junit, --report-json, --report-html
 //! ```
-
-mod live;
-pub(crate) mod log;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -19,13 +17,15 @@ use std::time::{Duration, Instant};
 
 use crate::app::{self, Context};
 use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
-use crate::cmd::{htmlconv, outputs, reportconv};
+use crate::cmd::outputs::{self, report_error};
+use crate::cmd::reportconv;
 use crate::diagnostic::Diagnostic;
 use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
-use crate::report::{self, paint::Paint, terminal};
+use crate::report::reporter::STILL_RUNNING_EVERY;
+use crate::report::{self, Finished, Reporter, Reporters, Start};
 use crate::scenario::{self, Scenario};
 use crate::scim::client::{Auth, Secret};
 use crate::scim::oauth::OAuthConfig;
@@ -67,44 +67,40 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let rt = app::runtime()?;
     let interrupted = rt.block_on(async { interrupt_on_ctrl_c() });
     let options = RunOptions { cancel: Some(interrupted.clone()), ..options };
-    let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
+    let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, progress, &secrets);
     let mut against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
     if let Some(part) = &args.partition {
         against.push_str(&format!(" (part {part})"));
     }
-    print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
+    reporters.start(&Start { suites: prepared.len(), against: &against }).map_err(report_error)?;
     let run_started = Instant::now();
     let mut suites = Vec::new();
-    let mut extras = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
         if *interrupted.borrow() {
             break;
         }
         let started = Instant::now();
-        let result = rt.block_on(run_one(p, target.clone(), &options, progress, opts.paint))?;
+        let result;
+        (result, reporters) = rt.block_on(run_one(p, target.clone(), &options, reporters))?;
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
-        let mut extra = if args.reports.report_html.is_some() {
-            htmlconv::scenario_extras(&result, &secrets)
-        } else {
-            Default::default()
-        };
+        let mut drift = None;
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::render_with(&result, None, &secrets, p.scenario.snapshot);
-            if let Some((finding, drift)) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept, ctx)? {
+            if let Some((finding, drifted_from)) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept)? {
                 drifted += 1;
                 suite.cases.push(finding);
-                extra.drift = Some(drift);
+                drift = Some(drifted_from);
             }
         }
-        extras.push(extra);
-        print!("{}{}", terminal::status_line(&suite, opts.paint), log::render(&result, &suite, &opts, &secrets));
-        print_isolation(&result, opts.paint);
+        let finished = Finished { suite: &suite, scenario: Some(&result), drift: drift.as_ref() };
+        reporters.suite(&finished).map_err(report_error)?;
         suites.push(suite);
     }
     let report = report::Report { command: "run".into(), target: target_name, suites };
-    print!("{}", terminal::summary(&report, Some(run_started.elapsed()), opts.paint));
+    // The terminal's summary comes first; the snapshot notes follow it, also when a report file failed.
+    let reported = reporters.finish(&report, Some(run_started.elapsed()));
     if args.accept {
         println!(
             "recorded {} snapshot(s) in {}",
@@ -114,7 +110,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     } else if drifted > 0 {
         println!("{drifted} snapshot(s) drifted; re-run with --accept to record the new behaviour");
     }
-    outputs::write_reports(&report, &extras, &args.reports)?;
+    reported.map_err(report_error)?;
     if *interrupted.borrow() {
         let not_run = prepared.len() - report.suites.len();
         println!("interrupted: {not_run} scenario(s) not run");
@@ -154,17 +150,6 @@ fn interrupt_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
         }
     });
     rx
-}
-
-/// What isolation did against a `--target` besides its findings (leftovers and objects that could not
-/// be deleted are findings, shown with the others): what `--clean` deleted and what `--keep` left.
-fn print_isolation(result: &ScenarioResult, paint: Paint) {
-    let Some(report) = &result.isolation else { return };
-    for (label, objects) in [("--clean deleted:", &report.cleaned), ("--keep left:", &report.kept)] {
-        for object in objects {
-            println!("      {} {}", paint.yellow(label), object.describe());
-        }
-    }
 }
 
 /// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.
@@ -321,40 +306,43 @@ fn dialect(d: DialectArg) -> Dialect {
     }
 }
 
-/// Runs one scenario while `live` follows its events (a progress bar when `progress`, SLOW lines).
+/// Runs one scenario while `reporters` follow its live events (and hears that it is still running every
+/// [`STILL_RUNNING_EVERY`]); the reporters come back with the result.
 async fn run_one(
     p: &Prepared,
     target: Target,
     options: &RunOptions,
-    progress: bool,
-    paint: Paint,
-) -> Result<ScenarioResult, Error> {
+    mut reporters: Reporters,
+) -> Result<(ScenarioResult, Reporters), Error> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let options = RunOptions { events: Some(tx), ..options.clone() };
     let name = p.path.display().to_string();
-    let printer = tokio::spawn({
-        let name = name.clone();
-        async move {
-            let mut live = live::Live::new(progress, paint, &name);
-            let started = tokio::time::Instant::now();
-            let mut slow = tokio::time::interval_at(started + live::SLOW_PERIOD, live::SLOW_PERIOD);
-            loop {
-                tokio::select! {
-                    event = rx.recv() => match event {
-                        Some(event) => live.event(&event),
-                        None => break,
-                    },
-                    _ = slow.tick() => live.slow(started.elapsed()),
-                }
+    reporters.suite_started(&name);
+    // On a task of its own, so a busy engine thread does not hold up the progress bar.
+    let follower = tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
+        let mut still_running = tokio::time::interval_at(started + STILL_RUNNING_EVERY, STILL_RUNNING_EVERY);
+        loop {
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => reporters.event(&event),
+                    None => break,
+                },
+                _ = still_running.tick() => reporters.still_running(started.elapsed()),
             }
-            live.finish();
         }
+        reporters
     });
     let result = engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options).await;
     drop(options);
-    let _ = printer.await;
-    result.map_err(|e| match e.exit_code() {
+    let reporters = match follower.await {
+        Ok(reporters) => reporters,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => return Err(Error::Other(format!("following {}: {e}", p.path.display()))),
+    };
+    let result = result.map_err(|e| match e.exit_code() {
         crate::exit::INVALID => Error::Invalid(vec![Diagnostic::error(format!("{}: {e}", p.path.display()))]),
         _ => Error::Target(format!("{}: {e}", p.path.display())),
-    })
+    })?;
+    Ok((result, reporters))
 }

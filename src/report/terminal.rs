@@ -14,14 +14,25 @@
 //! ```
 //!
 //! Findings that differ only in the object they name (the same kind, status and request shape) are
-//! grouped with a count, so 5,000 users failing the same way take three lines, not 5,000. Everything is
-//! a pure function of a [`Report`]; colour comes in as a [`Paint`] value.
+//! grouped with a count, so 5,000 users failing the same way take three lines, not 5,000. The functions
+//! here are pure functions of a [`Report`]; colour comes in as a [`Paint`] value.
+//!
+//! [`Printer`] is the terminal as a [`super::Reporter`]: it writes these lines as a run goes, with the
+//! live progress bar (`live`), a finished scenario's steps and provisioning log by verbosity (`log`);
+//! [`on_demand`] is `entrasim provision`'s view of one object.
+
+mod live;
+mod log;
+pub mod on_demand;
+mod printer;
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::model::{Case, Finding, Outcome, Report, Severity, Suite};
-use super::paint::Paint;
+use crate::paint::Paint;
+
+pub use printer::Printer;
 
 /// How much to show and how.
 #[derive(Debug, Clone, Copy)]

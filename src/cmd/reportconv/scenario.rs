@@ -1,5 +1,6 @@
-//! Engine results into the report model: one suite per scenario, one case per step; expectation
-//! failures and engine findings become report findings with the exchange that showed them and a hint.
+//! A scenario's engine result into the report model: one suite per scenario, one case per step;
+//! expectation failures and engine findings become report findings with the exchange that showed them
+//! (redacted as snapshots are) and a hint.
 
 use std::time::Duration;
 
