@@ -83,7 +83,7 @@ pub fn render_with(
         }
         left_out.write(&mut out);
         render_log(&mut out, &step.detail, &redactor, shown);
-        let finding_line = |f: &crate::engine::Finding| {
+        let finding_line = |f: &crate::engine::result::Finding| {
             let code = f.code.map(|c| format!(" {c:?}")).unwrap_or_default();
             format!("{:?}{code}", f.severity)
         };
