@@ -32,6 +32,7 @@ pub mod audit;
 mod body;
 pub mod cds;
 mod check;
+pub mod clock;
 mod cycle;
 mod deprovision;
 pub mod dialect;
@@ -53,6 +54,7 @@ pub mod resource;
 pub mod result;
 pub mod roles;
 mod run;
+pub mod runner;
 pub mod source;
 pub mod state;
 pub mod steady;
@@ -62,5 +64,8 @@ mod view;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
-pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target, DEFAULT_CONCURRENCY};
+pub use run::{
+    run_scenario, run_with_mapper, settings as scenario_settings, switches, EngineError, RunOptions, Target,
+    DEFAULT_CONCURRENCY,
+};
 pub use view::snapshot as source_snapshot;

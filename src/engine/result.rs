@@ -13,6 +13,7 @@ use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod job;
 mod log;
 mod scrub;
 mod views;
@@ -20,6 +21,7 @@ mod views;
 /// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
 pub use crate::redact::IdAlias;
 pub use finding::{hint, Finding, FindingKind, Severity};
+pub use job::{Execution, JobCode, JobStatus, QuarantineStatus, Running, PAGE_SIZE};
 pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
 };
