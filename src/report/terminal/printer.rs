@@ -132,6 +132,9 @@ mod tests {
         printer.suite_started("s.toml");
         printer.event(&Event::StepStarted { index: 1, label: "initial cycle".into() });
         printer.event(&Event::Progress { cycle: 1, done: 5, total: 5000 });
+        let kind = crate::engine::result::CycleKind::Initial;
+        printer.event(&Event::CycleStarted { cycle: 1, kind, at: "2026-12-07T09:00:00Z".into() });
+        printer.event(&Event::Quarantine { text: "EncounteredQuarantineException: …".into() });
         printer.still_running(Duration::from_secs(60));
         let printed = String::from_utf8(printer.into_inner()).unwrap();
         assert_eq!(
