@@ -185,10 +185,13 @@ async fn advance(State(shared): State<Arc<Shared>>, Json(by): Json<Advance>) -> 
     woke(&shared).into_response()
 }
 
-/// Moves the clock to when the next cycle is due, so it starts at once.
-async fn next_cycle(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
-    if let Some(at) = shared.status.get().next_cycle_at {
-        shared.clock.advance_to(at);
+/// Moves the clock to when the next cycle is due, so it starts at once (the job task knows the schedule).
+async fn next_cycle(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.ask(Command::ToNextCycle).await {
+        Ok(()) => Json(status_json(&shared)).into_response(),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, Json(json!({"error": {"code": e.code, "message": e.message}}))).into_response()
+        }
     }
-    woke(&shared)
 }

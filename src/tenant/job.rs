@@ -19,7 +19,7 @@ use crate::engine::action::Actor;
 use crate::engine::clock::Clock as _;
 use crate::engine::dialect::Dialect;
 use crate::engine::mapper::SetMapper;
-use crate::engine::result::{CycleKind, OnDemandResult, ProvisioningEvent, StepDetail};
+use crate::engine::result::{CycleKind, Event, OnDemandResult, ProvisioningEvent, StepDetail};
 use crate::engine::runner::{NextCycle, Runner};
 use crate::engine::source::SourceSnapshot;
 use crate::engine::state::Engine;
@@ -64,6 +64,29 @@ pub struct JobTask {
     pub base_url: String,
     /// Whether the job should run Test Connection before its next cycle (at start, after new credentials).
     pub test_first: bool,
+    /// Counts the cycles and on-demand requests whose log entries and exchanges are recorded (see
+    /// [`forward_events`]).
+    pub recorded: watch::Sender<u64>,
+}
+
+/// Passes the runner's events on to the tenant's listeners, holding each [`Event::CycleFinished`] and
+/// [`Event::OnDemand`] back until the job task has recorded that work's log entries and exchanges: a
+/// listener told a cycle ended finds it in the provisioning log.
+pub async fn forward_events(
+    mut from: mpsc::UnboundedReceiver<Event>,
+    to: crate::engine::runner::EventHub,
+    mut recorded: watch::Receiver<u64>,
+) {
+    let mut gated = 0;
+    while let Some(event) = from.recv().await {
+        if matches!(event, Event::CycleFinished { .. } | Event::OnDemand { .. }) {
+            gated += 1;
+            if recorded.wait_for(|done| *done >= gated).await.is_err() {
+                return;
+            }
+        }
+        to.send(&event);
+    }
 }
 
 impl JobTask {
@@ -75,6 +98,8 @@ impl JobTask {
     }
 
     async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let raw = self.runner.events().subscribe();
+        tokio::spawn(forward_events(raw, self.shared.events.clone(), self.recorded.subscribe()));
         loop {
             if self.test_first {
                 self.test_first = false;
@@ -133,6 +158,12 @@ impl JobTask {
                 self.save();
             }
             Command::Wake => {}
+            Command::ToNextCycle(reply) => {
+                if let NextCycle::Due { at, .. } = self.runner.next_cycle() {
+                    self.shared.clock.advance_to(at);
+                }
+                let _ = reply.send(Ok(()));
+            }
         }
     }
 
@@ -158,6 +189,7 @@ impl JobTask {
                 .unwrap_or(started);
             self.shared.append_log(result.events.iter().map(|e| logged(e.clone(), &cycle_id, at, Initiator::System)));
             self.collect_exchanges(Some(result.number), "cycle");
+            self.recorded.send_modify(|n| *n += 1);
         }
         self.save();
     }
@@ -194,6 +226,7 @@ impl JobTask {
         };
         self.shared.append_log([logged(event, &cycle_id, self.shared.clock.now(), Initiator::OnDemand)]);
         self.collect_exchanges(None, "on_demand");
+        self.recorded.send_modify(|n| *n += 1);
         self.save();
         Ok(result)
     }

@@ -229,7 +229,8 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
         directory: RwLock::new(config.directory.clone()),
         clock: scaled,
         status: runner.status().clone(),
-        events: runner.events().clone(),
+        // The runner's own events reach listeners through `job::forward_events`.
+        events: crate::engine::runner::EventHub::default(),
         log: Mutex::default(),
         exchanges: Mutex::default(),
         schema: RwLock::new(schema),
@@ -266,6 +267,7 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
         exchanges_seen: 0,
         base_url,
         test_first: true,
+        recorded: watch::channel(0).0,
     };
     let job = task.spawn(stopped).map_err(|source| TenantError::Job { source })?;
     Ok(TenantHandle { url: format!("http://{local}"), credentials, shared, stop, server, job })

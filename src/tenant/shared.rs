@@ -39,6 +39,8 @@ pub enum Command {
     SetMapping(Box<MappingSet>),
     /// The clock was moved or paused: look at the schedule again.
     Wake,
+    /// Move the clock to when the next cycle is due (nothing when the job is paused or disabled).
+    ToNextCycle(oneshot::Sender<Result<(), BackendError>>),
 }
 
 /// The endpoint the job provisions.
