@@ -13,12 +13,12 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value as Json};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scim::client::{form_decode, Exchange};
 
 /// A target id (or probe value) and the alias transcripts show instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdAlias {
     /// The raw value as the endpoint returned it.
     pub id: String,

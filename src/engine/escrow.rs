@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::log::CycleLog;
 use crate::engine::result::{CycleKind, ErrorCode, Finding, LogStatus, ProvisioningEvent};
@@ -45,7 +45,7 @@ pub const ESCROW_LIFETIME: TimeDelta = TimeDelta::days(28);
 const BACKOFF_FIRST_RETRIES: [TimeDelta; 3] = [TimeDelta::hours(6), TimeDelta::hours(12), TimeDelta::hours(24)];
 
 /// One escrowed object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EscrowEntry {
     /// Failed attempts so far (1 after the first failure).
     pub failures: u32,
@@ -67,7 +67,7 @@ pub struct EscrowEntry {
 
 /// The escrows of the connector data store, and the successes counted towards the escrow proportion since
 /// the last restart.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Escrows {
     entries: BTreeMap<String, EscrowEntry>,
     /// Successful provisioning events (create, update, disable, enable, delete) since the last restart: the

@@ -4,7 +4,7 @@
 //! [`Finding`] here, never an `Err`. Reporters are pure functions of a [`ScenarioResult`]; every type
 //! serialises with serde for the JSON report.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::dialect::Dialect;
 pub use crate::engine::escrow::EscrowCounts;
@@ -268,7 +268,7 @@ pub struct TestConnectionResult {
 }
 
 /// Kind of cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CycleKind {
     /// Every in-scope object is evaluated.
@@ -299,7 +299,7 @@ pub struct CycleResult {
 }
 
 /// Action counts of a cycle (successful actions only, except `failures`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Objects created.
     pub creates: usize,

@@ -73,6 +73,16 @@ impl Aliases {
         }
     }
 
+    /// Aliases registered before (a saved job's), in their order.
+    pub fn from_list(list: Vec<IdAlias>) -> Self {
+        let probes = list.iter().filter(|a| a.alias.starts_with("probe:")).count();
+        let mut aliases = Aliases { probes, ..Aliases::default() };
+        for a in list {
+            aliases.add(&a.id, a.alias);
+        }
+        aliases
+    }
+
     /// Registers a probe GUID as `probe:N`.
     pub fn add_probe(&mut self, value: &str) {
         self.probes += 1;

@@ -100,6 +100,22 @@ impl Runner {
         &self.engine.status
     }
 
+    /// Whether the admin stopped the job.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Puts back what a job that was saved reported (its pause and its status: last executions, steady
+    /// state); the engine's own state is put back by whoever saved it.
+    pub fn resume_from(&mut self, paused: bool, status: crate::engine::result::JobStatus) {
+        self.paused = paused;
+        self.engine.status.update(|s| {
+            *s = status;
+            true
+        });
+        self.publish();
+    }
+
     /// Stops the job: no cycle is due until [`Runner::start`].
     pub fn pause(&mut self) {
         self.paused = true;
