@@ -7,12 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::dialect::Dialect;
-pub use crate::engine::escrow::EscrowCounts;
-use crate::engine::isolation::IsolationReport;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod isolation;
 mod job;
 mod log;
 mod scrub;
@@ -21,6 +20,7 @@ mod views;
 /// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
 pub use crate::redact::IdAlias;
 pub use finding::{hint, Finding, FindingKind, Severity};
+pub use isolation::{IsolationReport, TargetObject, Undeletable};
 pub use job::{Execution, JobCode, JobStatus, QuarantineStatus, Running, PAGE_SIZE};
 pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
@@ -402,4 +402,23 @@ impl JobState {
             JobState::Disabled => "disabled",
         }
     }
+}
+
+/// What happened to the escrows in one cycle (shown on the cycle's status line and counted in the summary).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EscrowCounts {
+    /// Escrowed objects evaluated again in this cycle (their retry was due, or they changed).
+    pub retried: usize,
+    /// Of those, the ones that did not fail again: their escrow is resolved.
+    pub resolved: usize,
+    /// Escrowed objects left alone because their retry was not due and they did not change.
+    pub not_due: usize,
+    /// Objects that failed for the first time in this series.
+    pub new: usize,
+    /// Escrows removed because they still failed 28 days after their first failure.
+    pub given_up: usize,
+    /// Escrowed objects after the cycle.
+    pub outstanding: usize,
+    /// The earliest next retry among them (ISO 8601); none when they are retried in the next cycle.
+    pub next_due: Option<String>,
 }

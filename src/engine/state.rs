@@ -11,9 +11,10 @@ use crate::engine::cds::Cds;
 use crate::engine::clock::JobClock;
 use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
+use crate::engine::events::EventHub;
 use crate::engine::quarantine::Job;
 use crate::engine::result::{Event, IdAlias};
-use crate::engine::runner::{EventHub, StatusBoard};
+use crate::engine::status::StatusBoard;
 
 /// Job settings that shape a cycle.
 #[derive(Debug, Clone, PartialEq)]

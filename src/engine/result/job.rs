@@ -1,6 +1,6 @@
 //! The job's status as the provisioning blade and Graph's `synchronizationJob.status` report it: state,
 //! the cycle in flight and its progress, the last execution and the last successful one, the quarantine,
-//! steady state, entry counts and escrows. [`crate::engine::runner`] keeps it up to date.
+//! steady state, entry counts and escrows. The job runner keeps it up to date.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
