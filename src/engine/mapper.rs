@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
+use crate::engine::clock::JobClock;
 use crate::engine::result::ObjectKind;
 use crate::engine::roles::RoleFunction;
 use crate::engine::source::{AttrSpec, Mapper, ObjectActions, ScopeCheck, ScopeClause};
@@ -23,6 +24,8 @@ pub struct SetMapper {
     group_specs: Arc<[AttrSpec]>,
     seed: u64,
     allowed: ObjectActions,
+    /// The job's clock, which `Now()` reads (the deterministic epoch without one).
+    clock: Option<JobClock>,
 }
 
 impl SetMapper {
@@ -30,7 +33,14 @@ impl SetMapper {
     pub fn new(set: MappingSet, seed: u64) -> Self {
         let user_specs = specs_of(Some(&set.users));
         let group_specs = specs_of(set.groups.as_ref());
-        SetMapper { set, user_specs, group_specs, seed, allowed: ObjectActions::default() }
+        SetMapper { set, user_specs, group_specs, seed, allowed: ObjectActions::default(), clock: None }
+    }
+
+    /// Makes `Now()` read the job's clock: the time of the cycle that evaluates, plus one second per
+    /// evaluation (so values still differ between evaluations and runs stay reproducible).
+    pub fn with_clock(mut self, clock: JobClock) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
     /// Restricts the target object actions further (the scenario's `[settings] actions`).
@@ -95,7 +105,8 @@ impl Mapper for SetMapper {
         }
         let width = object.attributes.len() as u64;
         let n = evaluation.wrapping_mul(width).wrapping_add(index as u64);
-        let now = mapping::fixed_now() + TimeDelta::seconds(i64::try_from(n).unwrap_or(0));
+        let base = self.clock.as_ref().map_or_else(mapping::fixed_now, JobClock::at);
+        let now = base + TimeDelta::seconds(i64::try_from(n).unwrap_or(0));
         let mut env = EvalEnv::deterministic(self.seed.wrapping_add(n)).with_clock(now);
         let value = attr.evaluate(source, &mut env).map_err(|e| e.message.clone())?;
         Ok(if env.flow_ignored() { Value::Null } else { value })

@@ -75,6 +75,8 @@ pub struct RunOptions {
     pub insecure: bool,
     /// Leftover checks and cleanup against a `--target`, and `--unique-names`.
     pub isolation: IsolationOptions,
+    /// The job's clock (a fresh simulated one when `None`); the mapping's `Now()` should read the same.
+    pub clock: Option<crate::engine::clock::JobClock>,
     /// Becomes true when the run is interrupted (Ctrl-C): the current step is cancelled, no further
     /// step runs, and cleanup still happens.
     pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
@@ -104,6 +106,7 @@ impl Default for RunOptions {
             insecure: false,
             isolation: IsolationOptions::default(),
             cancel: None,
+            clock: None,
         }
     }
 }
@@ -230,7 +233,8 @@ pub async fn run_with_mapper(
         dialect,
         settings(scenario, options, faults),
         options.seed,
-    );
+    )
+    .with_clock(options.clock.clone().unwrap_or_default());
     if let Some(listener) = &options.events {
         engine.events.attach(listener.clone());
     }
@@ -340,8 +344,10 @@ pub async fn run_scenario(
 ) -> Result<ScenarioResult, EngineError> {
     let a = scenario.settings.actions;
     let allowed = ObjectActions { create: a.create, update: a.update, delete: a.delete };
-    let mapper = SetMapper::new(mapping.clone(), options.seed).with_actions(allowed);
-    run_with_mapper(scenario, name, &mapper, target, options).await
+    let clock = options.clock.clone().unwrap_or_default();
+    let mapper = SetMapper::new(mapping.clone(), options.seed).with_actions(allowed).with_clock(clock.clone());
+    let options = RunOptions { clock: Some(clock), ..options.clone() };
+    run_with_mapper(scenario, name, &mapper, target, &options).await
 }
 
 fn summary(engine: &Engine, result: &ScenarioResult) -> Summary {

@@ -157,7 +157,7 @@ impl JobTask {
                 let _ = reply.send(self.set_secrets(url, token));
             }
             Command::SetMapping(set) => {
-                self.mapper = Arc::new(SetMapper::new(*set, self.seed));
+                self.mapper = Arc::new(SetMapper::new(*set, self.seed).with_clock(self.runner.engine.clock.clone()));
                 self.save();
             }
             Command::Wake => {}

@@ -308,9 +308,10 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
         // A failed accept loop ends the tenant's serving; the job goes on until shutdown.
         let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     });
+    let job_clock = runner.engine.clock.clone();
     let task = job::JobTask {
         runner,
-        mapper: Arc::new(SetMapper::new(config.mapping, config.seed)),
+        mapper: Arc::new(SetMapper::new(config.mapping, config.seed).with_clock(job_clock)),
         shared: shared.clone(),
         commands: receiver,
         embedded,
