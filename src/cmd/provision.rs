@@ -6,14 +6,14 @@
 use crate::app::{self, Context};
 use crate::cli::ProvisionArgs;
 use crate::cmd::run;
-use crate::diagnostic::{self, Diagnostic, Span};
+use crate::diagnostic::{self, Diagnostic};
 use crate::directory::ObjectRef;
 use crate::engine::result::{FindingKind, LogStatus, StepDetail};
-use crate::engine::{self, RunOptions};
+use crate::engine::{self, RunOptions, Work};
 use crate::error::Error;
 use crate::exit;
 use crate::report::terminal::on_demand;
-use crate::scenario::{Action, ObjectAlias, Step};
+use crate::scenario::{Action, ObjectAlias};
 
 /// Provisions one object on demand and prints Entra's report.
 pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
@@ -33,14 +33,9 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
             return Err(Error::Invalid(vec![d]));
         }
     };
-    p.scenario.steps = vec![Step {
-        number: 1,
-        name: Some(format!("on_demand {}", args.user)),
-        span: Span::default(),
-        action: Action::OnDemand(object),
-        action_span: Span::default(),
-        expect: None,
-    }];
+    // The file's own steps are not run: only its directory, mapping, settings and seeds are used.
+    p.scenario.steps.clear();
+    let work = [(format!("on_demand {}", args.user), Action::OnDemand(object))];
     let options = RunOptions {
         timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
         isolation: run::isolation_options(&args.isolation, &target, ctx),
@@ -49,7 +44,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     };
     let name = args.scenario.display().to_string();
     let result = app::runtime()?
-        .block_on(engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options))
+        .block_on(engine::run_scenario_work(&p.scenario, &name, &p.mapping, target, &options, Work::Actions(&work)))
         .map_err(|e| Error::Target(e.to_string()))?;
     if let Some(abort) = &result.aborted {
         // Leftovers, a refused seed or an object cleanup could not delete are named in the findings.

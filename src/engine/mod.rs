@@ -69,7 +69,7 @@ mod view;
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
 pub use run::{
-    run_scenario, run_with_mapper, settings as scenario_settings, switches, EngineError, RunOptions, Target,
-    DEFAULT_CONCURRENCY,
+    run_scenario, run_scenario_work, run_with_mapper, run_work, settings as scenario_settings, switches, EngineError,
+    RunOptions, Target, Work, DEFAULT_CONCURRENCY,
 };
 pub use view::snapshot as source_snapshot;

@@ -19,7 +19,7 @@ use crate::engine::state::{Engine, Settings};
 use crate::engine::step::{run_step, StepEnv};
 use crate::exit;
 use crate::mapping::MappingSet;
-use crate::scenario::{self, Scenario, Step};
+use crate::scenario::{self, Action, Expect, Scenario};
 use crate::scim::client::{Auth, Client, ClientConfig, ClientError, Scrubber, Secret};
 use crate::server::{self, ServerConfig, Switches};
 
@@ -180,6 +180,16 @@ pub fn settings(scenario: &Scenario, options: &RunOptions, faults: bool) -> Sett
     }
 }
 
+/// What a run does after its setup: the scenario's own steps, or actions a command asks for (`provision`
+/// runs one on-demand action over the scenario's directory).
+#[derive(Debug, Clone, Copy)]
+pub enum Work<'a> {
+    /// The scenario's steps (and `--steady`'s check).
+    Steps,
+    /// These actions, labelled, without expectations.
+    Actions(&'a [(String, Action)]),
+}
+
 /// Runs a scenario with a mapping against a target.
 pub async fn run_with_mapper(
     scenario: &Scenario,
@@ -187,6 +197,18 @@ pub async fn run_with_mapper(
     mapper: &dyn Mapper,
     target: Target,
     options: &RunOptions,
+) -> Result<ScenarioResult, EngineError> {
+    run_work(scenario, name, mapper, target, options, Work::Steps).await
+}
+
+/// Runs `work` over a scenario's directory, settings and seeds, with a mapping, against a target.
+pub async fn run_work(
+    scenario: &Scenario,
+    name: &str,
+    mapper: &dyn Mapper,
+    target: Target,
+    options: &RunOptions,
+    work: Work<'_>,
 ) -> Result<ScenarioResult, EngineError> {
     let mut faults = false;
     let (handle, url, auth) = match target {
@@ -258,18 +280,23 @@ pub async fn run_with_mapper(
         run_tag: options.isolation.run_tag.as_ref().map(|t| t.as_str().to_string()),
     };
     let mut dir = scenario.directory.clone();
-    let mut steps: Vec<(usize, String, Option<&Step>)> = scenario
-        .steps
-        .iter()
-        .map(|s| (s.number, s.name.clone().unwrap_or_else(|| s.action.to_string()), Some(s)))
-        .collect();
+    let mut steps: Vec<(usize, String, &Action, Option<&Expect>)> = match work {
+        Work::Steps => scenario
+            .steps
+            .iter()
+            .map(|s| (s.number, s.name.clone().unwrap_or_else(|| s.action.to_string()), &s.action, s.expect.as_ref()))
+            .collect(),
+        Work::Actions(actions) => {
+            actions.iter().enumerate().map(|(i, (label, action))| (i + 1, label.clone(), action, None)).collect()
+        }
+    };
     if options.steady {
-        steps.push((steps.len() + 1, "steady (--steady)".to_string(), None));
+        steps.push((steps.len() + 1, "steady (--steady)".to_string(), &Action::Steady, None));
     }
     if let Some(abort) = &result.aborted {
         // Setup stopped the scenario before its first step: every step is reported as not run.
         let reason = format!("not run: setup stopped the scenario ({})", abort.kind.describe());
-        for (index, label, _) in steps.drain(..) {
+        for (index, label, _, _) in steps.drain(..) {
             let at = runner.engine.clock.now();
             result.steps.push(StepResult::not_run(index, label, at, reason.clone(), runner.engine.transcript_len()));
         }
@@ -278,9 +305,9 @@ pub async fn run_with_mapper(
     let env = StepEnv { setup: &setup, endpoint: handle.as_ref(), base: &base, timeout: options.timeout, run_tag };
     let mut cancel = options.cancel.clone();
     let mut steps = steps.into_iter().peekable();
-    while let Some((index, label, step)) = steps.next() {
+    while let Some((index, label, action, expect)) = steps.next() {
         runner.engine.emit(Event::StepStarted { index, label: label.clone() });
-        let step = run_step(&mut runner, &env, &mut dir, mapper, (index, label), step);
+        let step = run_step(&mut runner, &env, &mut dir, mapper, (index, label), action, expect);
         let Some((step_result, abort)) = isolation::unless_cancelled(cancel.as_mut(), step).await else {
             let message = "interrupted: the current step was cancelled and the later ones did not run".to_string();
             result.aborted = Some(Abort { kind: AbortKind::Interrupted, message });
@@ -301,7 +328,7 @@ pub async fn run_with_mapper(
             break;
         }
         let reason = format!("not run: step {index} stopped the scenario ({})", abort.kind.describe());
-        for (index, label, _) in steps.by_ref() {
+        for (index, label, _, _) in steps.by_ref() {
             engine.emit(Event::StepStarted { index, label: label.clone() });
             let at = engine.clock.now();
             result.steps.push(StepResult::not_run(index, label, at, reason.clone(), engine.transcript_len()));
@@ -342,12 +369,24 @@ pub async fn run_scenario(
     target: Target,
     options: &RunOptions,
 ) -> Result<ScenarioResult, EngineError> {
+    run_scenario_work(scenario, name, mapping, target, options, Work::Steps).await
+}
+
+/// [`run_scenario`] doing `work` instead of the scenario's steps.
+pub async fn run_scenario_work(
+    scenario: &Scenario,
+    name: &str,
+    mapping: &MappingSet,
+    target: Target,
+    options: &RunOptions,
+    work: Work<'_>,
+) -> Result<ScenarioResult, EngineError> {
     let a = scenario.settings.actions;
     let allowed = ObjectActions { create: a.create, update: a.update, delete: a.delete };
     let clock = options.clock.clone().unwrap_or_default();
     let mapper = SetMapper::new(mapping.clone(), options.seed).with_actions(allowed).with_clock(clock.clone());
     let options = RunOptions { clock: Some(clock), ..options.clone() };
-    run_with_mapper(scenario, name, &mapper, target, &options).await
+    run_work(scenario, name, &mapper, target, &options, work).await
 }
 
 fn summary(engine: &Engine, result: &ScenarioResult) -> Summary {

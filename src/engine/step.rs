@@ -17,7 +17,7 @@ use crate::engine::state::Engine;
 use crate::engine::view;
 use crate::engine::{audit, check};
 use crate::redact::Redactor;
-use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
+use crate::scenario::{self, Action, Expect, FaultChange, ObjectAlias, Restart};
 use crate::scim::client::{Client, Exchange, Method, Request, TransportErrorKind};
 use crate::server::ServerHandle;
 
@@ -41,13 +41,13 @@ pub(crate) async fn run_step(
     dir: &mut Directory,
     mapper: &dyn Mapper,
     (index, label): (usize, String),
-    step: Option<&Step>,
+    action: &Action,
+    expect: Option<&Expect>,
 ) -> (StepResult, Option<Abort>) {
     let first = runner.engine.transcript_len();
     runner.engine.actor.begin_step();
     let mut findings = Vec::new();
     let mut abort = None;
-    let action = step.map_or(&Action::Steady, |s| &s.action);
     let detail = match action {
         Action::TestConnection => {
             let probe = runner.test_connection(mapper).await;
@@ -156,7 +156,6 @@ pub(crate) async fn run_step(
     findings.extend(
         transcript.inspect_since(first, |exchanges| audit::audit(&exchanges[..exchanges.len().min(end - first)])),
     );
-    let expect = step.and_then(|s| s.expect.as_ref());
     // Expectations read the step's requests as redacted lines; a step without any needs no copy of them.
     let expectations = match expect {
         None => Vec::new(),
