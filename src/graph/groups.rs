@@ -13,7 +13,7 @@ use super::error::GraphError;
 use super::objects;
 use super::odata::{Ctx, EntityType};
 use super::routes::Graph;
-use super::shape::{self, GROUP};
+use super::shape::{self, GROUP, USER};
 use crate::directory::{Directory, Mutation, NewGroup, ObjectId, ObjectRef};
 
 type Answer = Result<Response, GraphError>;
@@ -122,9 +122,11 @@ fn member_items(dir: &Directory, group: crate::directory::GroupId) -> Vec<Json> 
     let users = g
         .members()
         .filter(|&u| dir.user(u).is_some_and(|u| !u.is_hard_deleted() && !u.is_soft_deleted()))
-        .map(|u| shape::user(dir, u));
-    let nested =
-        g.nested_groups().filter(|&n| dir.group(n).is_some_and(|n| !n.is_deleted())).map(|n| shape::group(dir, n));
+        .map(|u| shape::typed(shape::user(dir, u), USER.name));
+    let nested = g
+        .nested_groups()
+        .filter(|&n| dir.group(n).is_some_and(|n| !n.is_deleted()))
+        .map(|n| shape::typed(shape::group(dir, n), GROUP.name));
     users.chain(nested).collect()
 }
 

@@ -177,12 +177,20 @@ pub static GROUP: EntityType = EntityType {
     defaults: &[],
 };
 
-/// A user as Graph returns it (every property the directory has; `@odata.type` for mixed collections).
+/// The object with its `@odata.type` first, as Graph writes members of a mixed `directoryObject` collection.
+pub fn typed(item: Json, type_name: &str) -> Json {
+    let Json::Object(map) = item else { return item };
+    let mut out = Map::new();
+    out.insert("@odata.type".into(), json!(format!("#{type_name}")));
+    out.extend(map);
+    Json::Object(out)
+}
+
+/// A user as Graph returns it (every property the directory has).
 pub fn user(dir: &Directory, id: UserId) -> Json {
     let Some(u) = dir.user(id) else { return Json::Null };
     let attrs = dir.source_object(id);
     let mut out = Map::new();
-    out.insert("@odata.type".into(), json!("#microsoft.graph.user"));
     out.insert("id".into(), json!(u.object_id().to_string()));
     out.insert("accountEnabled".into(), json!(u.account_enabled()));
     if u.is_soft_deleted() {
@@ -220,7 +228,6 @@ pub fn group(dir: &Directory, id: GroupId) -> Json {
     let Some(g) = dir.group(id) else { return Json::Null };
     let attrs = dir.group_source_object(id);
     let mut out = Map::new();
-    out.insert("@odata.type".into(), json!("#microsoft.graph.group"));
     out.insert("id".into(), json!(g.object_id().to_string()));
     for (name, kind) in GROUP_PROPERTIES {
         let value = attrs.get(name).to_json();

@@ -136,7 +136,7 @@ pub async fn list_deleted(State(g): State<Graph>, ctx: Ctx) -> Answer {
 pub async fn get_deleted(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
     let item = {
         let dir = g.read();
-        shape::user(&dir, objects::user(&dir, &key, Bin::Deleted)?)
+        shape::typed(shape::user(&dir, objects::user(&dir, &key, Bin::Deleted)?), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }
@@ -148,7 +148,7 @@ pub async fn restore(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) 
         let user = objects::user(&dir, &key, Bin::Deleted)?;
         let alias = objects::alias(&dir, ObjectRef::User(user));
         dir.apply(&Mutation::Restore(alias)).map_err(objects::directory_error)?;
-        shape::user(&dir, user)
+        shape::typed(shape::user(&dir, user), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }
@@ -172,7 +172,7 @@ pub async fn get_manager(State(g): State<Graph>, ctx: Ctx, Path(key): Path<Strin
             .and_then(|u| u.manager())
             .filter(|&m| dir.user(m).is_some_and(|m| !m.is_hard_deleted()))
             .ok_or_else(|| GraphError::not_found("manager"))?;
-        shape::user(&dir, manager)
+        shape::typed(shape::user(&dir, manager), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }

@@ -8,6 +8,7 @@ mod client;
 mod compat;
 mod failfast;
 mod fuzz;
+mod graph;
 mod hints;
 mod hostile;
 mod html_report;
