@@ -48,11 +48,11 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Result<Response, GraphErr
     let mut events = g.backend.provisioning_log();
     events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let identity = g.backend.identity();
-    let items: Vec<Json> = {
+    let answer = {
         let dir = g.read();
-        events.iter().map(|e| entry(identity, &dir, e)).collect()
+        ctx.collection_of("auditLogs/provisioning", &SUMMARY, events, |e| entry(identity, &dir, &e))?
     };
-    Ok(axum::Json(ctx.collection("auditLogs/provisioning", &SUMMARY, items)?).into_response())
+    Ok(axum::Json(answer).into_response())
 }
 
 /// One entry as Graph JSON, with `initiatedBy` and `servicePrincipal` added to what the log writer gives.

@@ -27,11 +27,12 @@ static DIRECTORY_OBJECT: EntityType = EntityType {
 
 /// `GET /groups`.
 pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
-    let items = {
+    let answer = {
         let dir = g.read();
-        dir.groups().map(|(id, _)| shape::group(&dir, id)).collect()
+        let ids = dir.groups().map(|(id, _)| id).collect();
+        ctx.collection_of("groups", &GROUP, ids, |id| shape::group(&dir, id))?
     };
-    Ok(axum::Json(ctx.collection("groups", &GROUP, items)?).into_response())
+    Ok(axum::Json(answer).into_response())
 }
 
 /// `GET /groups/{id}`.

@@ -155,15 +155,28 @@ impl Ctx {
     /// A collection answer: `items` (full JSON) filtered, counted, paged and selected, with
     /// `@odata.context` for `set` (`users`, `groups/{id}/members`) and a `@odata.nextLink` when more remain.
     pub fn collection(&self, set: &str, ty: &EntityType, items: Vec<Json>) -> Result<Json, GraphError> {
+        self.collection_of(set, ty, items, |j| j)
+    }
+
+    /// As [`Ctx::collection`], shaping each item into JSON only when needed: without `$filter` only the
+    /// items of the requested page are shaped, so paging through a 100,000-user directory stays cheap.
+    pub fn collection_of<T>(
+        &self,
+        set: &str,
+        ty: &EntityType,
+        items: Vec<T>,
+        shape: impl Fn(T) -> Json,
+    ) -> Result<Json, GraphError> {
         let o = self.options(ty)?;
-        let matching: Vec<Json> = match &o.filter {
-            Some(f) => items.into_iter().filter(|i| f.matches(i)).collect(),
-            None => items,
-        };
-        let total = matching.len();
         let page = o.top.unwrap_or(DEFAULT_PAGE);
-        let value: Vec<Json> =
-            matching.into_iter().skip(o.skip).take(page).map(|i| select(i, ty, o.select.as_deref())).collect();
+        let (total, value): (usize, Vec<Json>) = match &o.filter {
+            Some(f) => {
+                let matching: Vec<Json> = items.into_iter().map(shape).filter(|i| f.matches(i)).collect();
+                (matching.len(), matching.into_iter().skip(o.skip).take(page).collect())
+            }
+            None => (items.len(), items.into_iter().skip(o.skip).take(page).map(shape).collect()),
+        };
+        let value: Vec<Json> = value.into_iter().map(|i| select(i, ty, o.select.as_deref())).collect();
         let mut out = Map::new();
         out.insert("@odata.context".into(), Json::String(self.context(&selected(set, o.select.as_deref()))));
         if o.count {

@@ -24,11 +24,12 @@ type Answer = Result<Response, GraphError>;
 
 /// `GET /users`.
 pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
-    let items = {
+    let answer = {
         let dir = g.read();
-        dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| shape::user(&dir, id)).collect()
+        let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
+        ctx.collection_of("users", &USER, ids, |id| shape::user(&dir, id))?
     };
-    Ok(axum::Json(ctx.collection("users", &USER, items)?).into_response())
+    Ok(axum::Json(answer).into_response())
 }
 
 /// `GET /users/{id | userPrincipalName}`.

@@ -200,3 +200,66 @@ async fn the_manager_reference_is_set_read_and_removed() {
     let dir = api.tenant.dir();
     assert!(dir.user(dir.user_id("bob").unwrap()).unwrap().manager().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_leave_the_directory_and_its_change_log_consistent() {
+    let api = start().await;
+    let mark = api.tenant.dir().watermark();
+    let creates = (0..24).map(|i| {
+        let body = json!({"accountEnabled": true, "displayName": format!("Load {i}"), "mailNickname": "load",
+            "userPrincipalName": format!("load{i}@contoso.com"), "passwordProfile": {"password": "Load-pass-1"}});
+        api.post("/v1.0/users", body)
+    });
+    let created = futures::future::join_all(creates).await;
+    let ids: Vec<String> = created
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+            a.json()["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let eng = api.tenant.oid("eng");
+    let sp = super::double::SP;
+    let (api, eng) = (&api, &eng);
+    let changes = ids.iter().map(|id| async move {
+        let (user, members, assigned) = (
+            format!("/v1.0/users/{id}"),
+            format!("/v1.0/groups/{eng}/members/$ref"),
+            format!("/v1.0/servicePrincipals/{sp}/appRoleAssignedTo"),
+        );
+        let patch = api.patch(&user, json!({"jobTitle": "Tester"}));
+        let member = api.post(&members, json!({"@odata.id": id}));
+        let assign = api.post(
+            &assigned,
+            json!({"principalId": id, "resourceId": sp, "appRoleId": "00000000-0000-0000-0000-000000000000"}),
+        );
+        let (p, m, a) = futures::join!(patch, member, assign);
+        assert_eq!(
+            (p.status, m.status, a.status),
+            (StatusCode::NO_CONTENT, StatusCode::NO_CONTENT, StatusCode::CREATED)
+        );
+    });
+    futures::future::join_all(changes).await;
+
+    let dir = api.tenant.dir();
+    assert_eq!(dir.user_count(), 26);
+    let mut aliases: Vec<String> = ids
+        .iter()
+        .map(|id| match dir.by_object_id(entrasim::directory::ObjectId::parse(id).unwrap()) {
+            Some(ObjectRef::User(u)) => {
+                let user = dir.user(u).unwrap();
+                assert!(user.is_assigned_directly());
+                assert_eq!(dir.source_object(u).get("jobTitle").to_text().as_deref(), Some("Tester"));
+                user.alias().to_string()
+            }
+            other => panic!("{id}: {other:?}"),
+        })
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    assert_eq!(aliases.len(), 24, "every created user has its own alias");
+    assert_eq!(dir.group(dir.group_id("eng").unwrap()).unwrap().member_count(), 26);
+    let added = dir.changes_since(mark).iter().filter(|c| c.kind == ChangeKind::UserAdded).count();
+    assert_eq!(added, 24);
+    assert_eq!(dir.changed_since(mark).users.len(), 24);
+}
