@@ -59,6 +59,7 @@ pub async fn create(State(g): State<Graph>, ctx: Ctx, bytes: Bytes) -> Answer {
     };
     check_password_profile(&body)?;
     let (set, _) = shape::user_changes(&body, &["accountEnabled", "passwordProfile", "id"])?;
+    check_user_principal_name(&set)?;
     let item = {
         let mut dir = g.write();
         let nickname = set.iter().find(|(n, _)| n == "mailNickname").and_then(|(_, v)| v.to_text()).unwrap_or_default();
@@ -75,6 +76,24 @@ pub async fn create(State(g): State<Graph>, ctx: Ctx, bytes: Bytes) -> Answer {
         shape::user(&dir, id)
     };
     Ok((StatusCode::CREATED, axum::Json(ctx.entity("users", &USER, item)?)).into_response())
+}
+
+/// A `userPrincipalName` being set must look like `alias@domain`.
+fn check_user_principal_name(set: &[(String, Value)]) -> Result<(), GraphError> {
+    let Some((_, value)) = set.iter().find(|(n, _)| n == "userPrincipalName") else { return Ok(()) };
+    let upn = value.to_text().unwrap_or_default();
+    let valid = match upn.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !upn.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(GraphError::bad_request(format!(
+        "Invalid value specified for property 'userPrincipalName' of resource 'User': `{upn}` is not of the form alias@domain."
+    )))
 }
 
 fn check_password_profile(body: &Map<String, Json>) -> Result<(), GraphError> {
@@ -98,6 +117,10 @@ pub async fn update(State(g): State<Graph>, Path(key): Path<String>, bytes: Byte
         check_password_profile(&body)?;
     }
     let (mut set, unset) = shape::user_changes(&body, &["accountEnabled", "passwordProfile"])?;
+    check_user_principal_name(&set)?;
+    if unset.iter().any(|n| n == "userPrincipalName") {
+        return Err(GraphError::bad_request("Property 'userPrincipalName' cannot be removed: every user has one."));
+    }
     match body.get("accountEnabled") {
         None => {}
         Some(Json::Bool(b)) => set.push(("accountEnabled".into(), Value::Bool(*b))),

@@ -90,6 +90,10 @@ async fn create_update_soft_delete_restore_and_purge_reach_the_change_log() {
         let message = api.post("/v1.0/users", body).await.error(400, "Request_BadRequest");
         assert!(message.starts_with(&format!("Property '{required}' is required")), "{message}");
     }
+    let mut malformed = new_user.clone();
+    malformed["userPrincipalName"] = json!("carol at contoso");
+    let message = api.post("/v1.0/users", malformed).await.error(400, "Request_BadRequest");
+    assert!(message.contains("`carol at contoso` is not of the form alias@domain"), "{message}");
     let mut duplicate = new_user.clone();
     duplicate["userPrincipalName"] = json!("ALICE@contoso.com");
     let message = api.post("/v1.0/users", duplicate).await.error(400, "Request_BadRequest");
@@ -131,6 +135,7 @@ async fn create_update_soft_delete_restore_and_purge_reach_the_change_log() {
         .error(400, "Request_BadRequest");
     assert!(message.starts_with("Property 'favouriteColour' does not exist"), "{message}");
     api.patch(&format!("/v1.0/users/{id}"), json!({"id": "x"})).await.error(400, "Request_BadRequest");
+    api.patch(&format!("/v1.0/users/{id}"), json!({"userPrincipalName": null})).await.error(400, "Request_BadRequest");
     api.patch(&format!("/v1.0/users/{id}"), json!({"accountEnabled": "no"})).await.error(400, "Request_BadRequest");
     api.patch(&format!("/v1.0/users/{}", unknown_oid()), json!({"jobTitle": "x"}))
         .await
