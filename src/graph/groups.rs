@@ -35,6 +35,16 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
     Ok(axum::Json(answer).into_response())
 }
 
+/// `GET /groups/$count`: the number of groups (after `$filter`), as plain text.
+pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
+    let n = {
+        let dir = g.read();
+        let ids = dir.groups().map(|(id, _)| id).collect();
+        ctx.count_of(&GROUP, ids, |id| shape::group(&dir, id))?
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
+}
+
 /// `GET /groups/{id}`.
 pub async fn get(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
     let item = {

@@ -189,6 +189,15 @@ impl Ctx {
         Ok(Json::Object(out))
     }
 
+    /// The number of `items` that pass `$filter`: the answer of a `/$count` segment.
+    pub fn count_of<T>(&self, ty: &EntityType, items: Vec<T>, shape: impl Fn(T) -> Json) -> Result<usize, GraphError> {
+        let o = self.options(ty)?;
+        Ok(match &o.filter {
+            Some(f) => items.into_iter().map(shape).filter(|i| f.matches(i)).count(),
+            None => items.len(),
+        })
+    }
+
     /// A single-entity answer with `@odata.context` `set/$entity`, selected by `$select`.
     pub fn entity(&self, set: &str, ty: &EntityType, item: Json) -> Result<Json, GraphError> {
         let o = self.options(ty)?;

@@ -16,7 +16,7 @@ use super::error::GraphError;
 use super::objects::{self, Bin};
 use super::odata::Ctx;
 use super::routes::Graph;
-use super::shape::{self, USER};
+use super::shape::{self, GROUP, USER};
 use crate::directory::{Mutation, NewUser, ObjectId, ObjectRef};
 use crate::mapping::Value;
 
@@ -30,6 +30,26 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
         ctx.collection_of("users", &USER, ids, |id| shape::user(&dir, id))?
     };
     Ok(axum::Json(answer).into_response())
+}
+
+/// `GET /users/$count`: the number of live users (after `$filter`), as plain text.
+pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
+    let n = {
+        let dir = g.read();
+        let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
+        ctx.count_of(&USER, ids, |id| shape::user(&dir, id))?
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
+}
+
+/// `GET /users/{id}/memberOf`: the groups the user is a direct member of.
+pub async fn member_of(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
+    let items = {
+        let dir = g.read();
+        let user = objects::user(&dir, &key, Bin::Live)?;
+        dir.groups_of(user).into_iter().map(|gid| shape::typed(shape::group(&dir, gid), GROUP.name)).collect()
+    };
+    Ok(axum::Json(ctx.collection("directoryObjects", &GROUP, items)?).into_response())
 }
 
 /// `GET /users/{id | userPrincipalName}`.

@@ -42,6 +42,12 @@ async fn users_list_with_graph_defaults_select_filter_count_and_paging() {
     assert_eq!(page2["value"][0].as_object().unwrap().len(), 1, "$select carries over: {page2}");
     assert!(page2.get("@odata.nextLink").is_none());
 
+    let count = api.get("/v1.0/users/$count?$filter=startswith(userPrincipalName,'a')").await;
+    assert_eq!((count.status, count.text.as_str()), (StatusCode::OK, "1"));
+    assert_eq!(api.get("/v1.0/groups/$count").await.text, "1");
+    let groups = api.ok(&format!("/v1.0/users/{}/memberOf?$select=displayName", api.tenant.oid("bob"))).await;
+    assert_eq!(groups["value"], json!([{"@odata.type": "#microsoft.graph.group", "displayName": "Engineering"}]));
+
     let cases = [
         ("$select=displayNmae", "Could not find a property named 'displayNmae' on type 'microsoft.graph.user'"),
         ("$filter=mial eq 'x'", "Invalid filter clause: Could not find a property named 'mial'"),
