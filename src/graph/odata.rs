@@ -254,3 +254,55 @@ fn select(item: Json, ty: &EntityType, select: Option<&[String]>) -> Json {
     }
     Json::Object(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static THING: EntityType =
+        EntityType { name: "test.thing", properties: &["id", "name", "size"], defaults: &["id"] };
+
+    fn ctx(query: &str) -> Ctx {
+        let params = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (form_decode(k), form_decode(v))
+            })
+            .collect();
+        Ctx { version: "beta".into(), base: "http://127.0.0.1:9".into(), path: "/beta/things".into(), params }
+    }
+
+    fn things() -> Vec<Json> {
+        (1..=5).map(|i| json!({"id": i.to_string(), "name": format!("thing {i}"), "size": i})).collect()
+    }
+
+    #[test]
+    fn pages_keep_the_other_options_and_defaults_apply_without_select() {
+        let page = ctx("$top=2&$filter=size%20ge%202").collection("things", &THING, things()).unwrap();
+        assert_eq!(page["value"], json!([{"id": "2"}, {"id": "3"}]));
+        let next = page["@odata.nextLink"].as_str().unwrap();
+        assert_eq!(next, "http://127.0.0.1:9/beta/things?%24top=2&%24filter=size+ge+2&%24skiptoken=2");
+        let query = next.split_once('?').unwrap().1;
+        let last = ctx(query).collection("things", &THING, things()).unwrap();
+        assert_eq!(last["value"], json!([{"id": "4"}, {"id": "5"}]));
+        assert!(last.get("@odata.nextLink").is_none());
+    }
+
+    #[test]
+    fn select_and_count_shape_the_answer() {
+        let all = ctx("$select=name,size&$count=true").collection("things", &THING, things()).unwrap();
+        assert_eq!(all["@odata.context"], "http://127.0.0.1:9/beta/$metadata#things(name,size)");
+        assert_eq!(all["@odata.count"], 5);
+        assert_eq!(all["value"][0], json!({"name": "thing 1", "size": 1}));
+        let one = ctx("select=name").entity("things", &THING, things().remove(0)).unwrap();
+        assert_eq!(
+            one,
+            json!({"@odata.context": "http://127.0.0.1:9/beta/$metadata#things(name)/$entity", "name": "thing 1"})
+        );
+        let counted = ctx("$filter=startswith(name,'thing')").count_of(&THING, things(), |t| t).unwrap();
+        assert_eq!(counted, 5);
+    }
+}
