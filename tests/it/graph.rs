@@ -224,3 +224,47 @@ async fn unknown_paths_methods_and_bodies_get_graph_errors_not_panics() {
     let array = api.post("/v1.0/groups", json!([1])).await;
     assert_eq!(array.error(400, "Request_BadRequest"), "the request body must be a JSON object");
 }
+
+#[tokio::test]
+async fn hostile_requests_get_4xx_graph_errors_never_a_panic() {
+    let api = start().await;
+    let sp = double::SP;
+    let job = format!("/v1.0/servicePrincipals/{sp}/synchronization/jobs/{}", double::JOB);
+    let deep = format!("{}1{}", "[".repeat(4000), "]".repeat(4000));
+    let cases: Vec<(Method, String, Option<String>)> = vec![
+        (Method::GET, "/v1.0/users?$top=99999999999999999999999".into(), None),
+        (Method::GET, "/v1.0/users?$filter=((((((((displayName".into(), None),
+        (Method::GET, "/v1.0/users?$filter=startswith(".into(), None),
+        (Method::GET, "/v1.0/users?$filter=%E2%98%83%20eq%20'x'".into(), None),
+        (Method::GET, "/v1.0/users?$skiptoken=-1".into(), None),
+        (Method::GET, "/v1.0/users/%ZZ".into(), None),
+        (Method::GET, "/v1.0/users/%00".into(), None),
+        (Method::POST, "/v1.0/users".into(), Some(deep.clone())),
+        (Method::POST, "/v1.0/users".into(), Some(r#"{"accountEnabled": true, "displayName": 1, "mailNickname": [], "userPrincipalName": {}, "passwordProfile": "x"}"#.into())),
+        (Method::PATCH, format!("/v1.0/users/{}", api.tenant.oid("alice")), Some(r#"{"businessPhones": ["1", "2"]}"#.into())),
+        (Method::PATCH, format!("/v1.0/users/{}", api.tenant.oid("alice")), Some(r#"{"employeeOrgData": {"costCenter": 5}}"#.into())),
+        (Method::PUT, format!("/v1.0/users/{}/manager/$ref", api.tenant.oid("alice")), Some(r#"{"@odata.id": 5}"#.into())),
+        (Method::POST, "/v1.0/groups".into(), Some(r#"{"displayName": "x", "mailEnabled": false, "mailNickname": "x", "securityEnabled": true, "members@odata.bind": [5]}"#.into())),
+        (Method::POST, format!("/v1.0/servicePrincipals/{sp}/appRoleAssignedTo"), Some(r#"{"principalId": 5, "resourceId": null, "appRoleId": []}"#.into())),
+        (Method::POST, format!("{job}/provisionOnDemand"), Some(r#"{"parameters": [{"ruleId": 5, "subjects": "x"}]}"#.into())),
+        (Method::POST, format!("{job}/provisionOnDemand"), Some(r#"{"parameters": [{"ruleId": "r", "subjects": [{"objectId": null}]}]}"#.into())),
+        (Method::POST, format!("{job}/restart"), Some(r#"{"criteria": {"resetScope": 7}}"#.into())),
+        (Method::PUT, format!("/v1.0/servicePrincipals/{sp}/synchronization/secrets"), Some(r#"{"value": [{"key": 1}]}"#.into())),
+        (Method::POST, format!("/v1.0/servicePrincipals/{sp}/synchronization/jobs/validateCredentials"), Some("null".into())),
+        (Method::GET, "/v1.0/auditLogs/provisioning?$filter=activityDateTime ge 2026-13-45T99:00:00Z".into(), None),
+    ];
+    for (method, path, body) in cases {
+        let mut request = api.http.request(method.clone(), format!("{}{path}", api.base)).bearer_auth(&api.token);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let answer = answer(request).await;
+        assert!(answer.status.is_client_error(), "{method} {path}: {} {}", answer.status, answer.text);
+        let body = answer.json();
+        assert!(
+            body["error"]["code"].is_string() && body["error"]["message"].is_string(),
+            "{method} {path}: {}",
+            answer.text
+        );
+    }
+}

@@ -61,6 +61,11 @@ async fn users_and_groups_are_assigned_and_unassigned() {
         api.post(&path, json!({"principalId": bob, "resourceId": unknown_oid(), "appRoleId": DEFAULT})).await;
     assert!(other_resource.error(400, "Request_BadRequest").contains("`resourceId`"));
     api.post(&path, json!({"principalId": bob})).await.error(400, "Request_BadRequest");
+    let by_name = api.post(&path, assign("bob@contoso.com", DEFAULT)).await;
+    assert_eq!(
+        by_name.error(400, "Request_BadRequest"),
+        "`principalId` must be an objectId (a GUID), not `bob@contoso.com`"
+    );
 
     let all = api.ok(&format!("{path}?$filter=principalType eq 'User'")).await;
     let roles: Vec<_> =
