@@ -440,6 +440,8 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::engine::source::AttrSpec;
+    use std::sync::Arc;
 
     fn spec(target: &str, default: Option<&str>) -> AttrSpec {
         AttrSpec {
