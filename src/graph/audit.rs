@@ -50,7 +50,7 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Result<Response, GraphErr
     let identity = g.backend.identity();
     let answer = {
         let dir = g.read();
-        ctx.collection_of("auditLogs/provisioning", &SUMMARY, events, |e| entry(identity, &dir, &e))?
+        ctx.collection_of("auditLogs/provisioning", &SUMMARY, events, |e, _| entry(identity, &dir, &e))?
     };
     Ok(axum::Json(answer).into_response())
 }

@@ -30,7 +30,7 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
     let answer = {
         let dir = g.read();
         let ids = dir.groups().map(|(id, _)| id).collect();
-        ctx.collection_of("groups", &GROUP, ids, |id| shape::group(&dir, id))?
+        ctx.collection_of("groups", &GROUP, ids, |id, _| shape::group(&dir, id))?
     };
     Ok(axum::Json(answer).into_response())
 }
@@ -40,7 +40,7 @@ pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
     let n = {
         let dir = g.read();
         let ids = dir.groups().map(|(id, _)| id).collect();
-        ctx.count_of(&GROUP, ids, |id| shape::group(&dir, id))?
+        ctx.count_of(&GROUP, ids, |id, _| shape::group(&dir, id))?
     };
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
 }

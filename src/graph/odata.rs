@@ -155,27 +155,43 @@ impl Ctx {
     /// A collection answer: `items` (full JSON) filtered, counted, paged and selected, with
     /// `@odata.context` for `set` (`users`, `groups/{id}/members`) and a `@odata.nextLink` when more remain.
     pub fn collection(&self, set: &str, ty: &EntityType, items: Vec<Json>) -> Result<Json, GraphError> {
-        self.collection_of(set, ty, items, |j| j)
+        let o = self.options(ty)?;
+        let matching: Vec<Json> = match &o.filter {
+            Some(f) => items.into_iter().filter(|i| f.matches(i)).collect(),
+            None => items,
+        };
+        let total = matching.len();
+        let value = matching.into_iter().skip(o.skip).take(o.top.unwrap_or(DEFAULT_PAGE)).collect();
+        Ok(self.page(set, ty, &o, total, value))
     }
 
-    /// As [`Ctx::collection`], shaping each item into JSON only when needed: without `$filter` only the
-    /// items of the requested page are shaped, so paging through a 100,000-user directory stays cheap.
-    pub fn collection_of<T>(
+    /// As [`Ctx::collection`], shaping each item into JSON only when needed: `shape(item, None)` gives the
+    /// full JSON, `shape(item, Some(names))` at least the named properties (what `$filter` reads). Without
+    /// `$filter` only the items of the requested page are shaped, and with one every item is shaped with
+    /// the filtered properties only, so a 100,000-user directory stays cheap to page and query.
+    pub fn collection_of<T: Clone>(
         &self,
         set: &str,
         ty: &EntityType,
         items: Vec<T>,
-        shape: impl Fn(T) -> Json,
+        shape: impl Fn(T, Option<&[String]>) -> Json,
     ) -> Result<Json, GraphError> {
         let o = self.options(ty)?;
         let page = o.top.unwrap_or(DEFAULT_PAGE);
-        let (total, value): (usize, Vec<Json>) = match &o.filter {
+        let matching: Vec<T> = match &o.filter {
             Some(f) => {
-                let matching: Vec<Json> = items.into_iter().map(shape).filter(|i| f.matches(i)).collect();
-                (matching.len(), matching.into_iter().skip(o.skip).take(page).collect())
+                let names = f.names();
+                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).collect()
             }
-            None => (items.len(), items.into_iter().skip(o.skip).take(page).map(shape).collect()),
+            None => items,
         };
+        let total = matching.len();
+        let value = matching.into_iter().skip(o.skip).take(page).map(|i| shape(i, None)).collect();
+        Ok(self.page(set, ty, &o, total, value))
+    }
+
+    fn page(&self, set: &str, ty: &EntityType, o: &Options, total: usize, value: Vec<Json>) -> Json {
+        let page = o.top.unwrap_or(DEFAULT_PAGE);
         let value: Vec<Json> = value.into_iter().map(|i| select(i, ty, o.select.as_deref())).collect();
         let mut out = Map::new();
         out.insert("@odata.context".into(), Json::String(self.context(&selected(set, o.select.as_deref()))));
@@ -186,14 +202,22 @@ impl Ctx {
             out.insert("@odata.nextLink".into(), Json::String(self.next_link(o.skip + page)));
         }
         out.insert("value".into(), Json::Array(value));
-        Ok(Json::Object(out))
+        Json::Object(out)
     }
 
     /// The number of `items` that pass `$filter`: the answer of a `/$count` segment.
-    pub fn count_of<T>(&self, ty: &EntityType, items: Vec<T>, shape: impl Fn(T) -> Json) -> Result<usize, GraphError> {
+    pub fn count_of<T: Clone>(
+        &self,
+        ty: &EntityType,
+        items: Vec<T>,
+        shape: impl Fn(T, Option<&[String]>) -> Json,
+    ) -> Result<usize, GraphError> {
         let o = self.options(ty)?;
         Ok(match &o.filter {
-            Some(f) => items.into_iter().map(shape).filter(|i| f.matches(i)).count(),
+            Some(f) => {
+                let names = f.names();
+                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).count()
+            }
             None => items.len(),
         })
     }
@@ -302,7 +326,7 @@ mod tests {
             one,
             json!({"@odata.context": "http://127.0.0.1:9/beta/$metadata#things(name)/$entity", "name": "thing 1"})
         );
-        let counted = ctx("$filter=startswith(name,'thing')").count_of(&THING, things(), |t| t).unwrap();
+        let counted = ctx("$filter=startswith(name,'thing')").count_of(&THING, things(), |t, _| t).unwrap();
         assert_eq!(counted, 5);
     }
 }

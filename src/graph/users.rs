@@ -27,7 +27,7 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
     let answer = {
         let dir = g.read();
         let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
-        ctx.collection_of("users", &USER, ids, |id| shape::user(&dir, id))?
+        ctx.collection_of("users", &USER, ids, |id, only| shape::user_fields(&dir, id, only))?
     };
     Ok(axum::Json(answer).into_response())
 }
@@ -37,7 +37,7 @@ pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
     let n = {
         let dir = g.read();
         let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
-        ctx.count_of(&USER, ids, |id| shape::user(&dir, id))?
+        ctx.count_of(&USER, ids, |id, only| shape::user_fields(&dir, id, only))?
     };
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
 }
