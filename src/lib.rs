@@ -18,6 +18,8 @@ pub mod fidelity;
 pub mod graph;
 pub mod logs;
 pub mod mapping;
+pub mod paint;
+pub mod redact;
 pub mod report;
 pub mod scenario;
 pub mod scim;
