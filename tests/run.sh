@@ -5,6 +5,8 @@
 # Components live in git-ignored folders, so deleting them starts from cold:
 #   target/compat/venv                      scim2-server from PyPI (tests/compat/requirements.txt)
 #   tests/compat/npm-server/node_modules    scimmy + scimmy-routers + express (package-lock.json, npm ci)
+#   tests/graph-client/node_modules         @microsoft/microsoft-graph-client (package-lock.json, npm ci), for the
+#                                           Graph surface's admin-script test (tests/it/graph/client.rs)
 #   /usr/bin/chromium, /usr/bin/chromedriver Debian's chromium and chromium-driver (tests/setup/chromium.sh),
 #                                           for the HTML report's browser tests
 #
@@ -49,6 +51,19 @@ install_npm_server() {
     cp "$dir/package-lock.json" "$dir/node_modules/.entrasim-package-lock.json"
 }
 
+# Microsoft's Graph JavaScript client for tests/graph-client/admin.js, installed from its lockfile the same
+# way as the npm SCIM server.
+install_graph_client() {
+    local dir=$ROOT/tests/graph-client
+    if cmp -s "$dir/package-lock.json" "$dir/node_modules/.entrasim-package-lock.json"; then
+        log "Graph JavaScript client: up to date ($dir/node_modules)"
+        return
+    fi
+    log "Graph JavaScript client: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$dir/node_modules/.entrasim-package-lock.json"
+}
+
 # Headless Chromium and chromedriver from Debian's packages (one `apt-get update`, then install), for the
 # browser tests of the HTML report. Nothing is done when both are installed.
 install_chromium() {
@@ -59,6 +74,7 @@ install_chromium() {
 main() {
     install_scim2_server
     install_npm_server
+    install_graph_client
     install_chromium
     log "cargo test $*"
     cargo test "$@"

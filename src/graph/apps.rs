@@ -181,13 +181,15 @@ fn add(g: &Graph, ctx: &Ctx, set: &str, bytes: &Bytes, user: Option<&str>) -> An
     if user.is_some_and(|u| !u.eq_ignore_ascii_case(&principal) && ObjectId::parse(u).is_some()) {
         return Err(GraphError::bad_request(format!("`principalId` {principal} is not the user of the URL")));
     }
+    let Some(oid) = ObjectId::parse(&principal) else {
+        return Err(GraphError::bad_request(format!("`principalId` must be an objectId (a GUID), not `{principal}`")));
+    };
     check_resource(g, &resource)?;
     let item = {
         let mut dir = g.write();
         let object = objects::object(&dir, &principal)?;
         let role = role(g, &dir, &role_id)?;
         let alias = objects::alias(&dir, object);
-        let oid = ObjectId::parse(&principal).expect("invariant: objects::object found it by objectId");
         let wanted = assignment_id(oid, &role_id);
         if assignments(g, &dir).iter().any(|a| a["id"] == wanted.as_str()) {
             return Err(GraphError::bad_request("Permission being assigned already exists on the object."));

@@ -48,11 +48,11 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Result<Response, GraphErr
     let mut events = g.backend.provisioning_log();
     events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let identity = g.backend.identity();
-    let items: Vec<Json> = {
+    let answer = {
         let dir = g.read();
-        events.iter().map(|e| entry(identity, &dir, e)).collect()
+        ctx.collection_of("auditLogs/provisioning", &SUMMARY, events, |e, _| entry(identity, &dir, &e))?
     };
-    Ok(axum::Json(ctx.collection("auditLogs/provisioning", &SUMMARY, items)?).into_response())
+    Ok(axum::Json(answer).into_response())
 }
 
 /// One entry as Graph JSON, with `initiatedBy` and `servicePrincipal` added to what the log writer gives.
@@ -113,7 +113,7 @@ pub fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent) -> Lo
             step_type: StepType::Import,
             status: Some(Status::Success),
             description: format!("Retrieved {kind} '{name}' from Microsoft Entra ID"),
-            details: source_details.clone(),
+            details: source_attributes(dir, &ev.object.source_id),
         },
         Step {
             name: export_step(ev.action).into(),
@@ -159,6 +159,17 @@ pub fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent) -> Lo
         target_system: Some(identity.display_name.clone()),
         tenant_id: Some(identity.tenant_id.clone()),
     }
+}
+
+/// The source object's attributes as the import step's details (canonical names, values as text), when
+/// it is still in the directory.
+fn source_attributes(dir: &Directory, source_id: &str) -> Vec<(String, String)> {
+    let attrs = match ObjectId::parse(source_id).and_then(|oid| dir.by_object_id(oid)) {
+        Some(ObjectRef::User(id)) => dir.source_object(id),
+        Some(ObjectRef::Group(id)) => dir.group_source_object(id),
+        None => return Vec::new(),
+    };
+    attrs.iter().map(|(k, v)| (k.to_string(), v.to_text().unwrap_or_else(|| v.to_json().to_string()))).collect()
 }
 
 /// Display name and userPrincipalName of the source object, when it is still in the directory.

@@ -92,9 +92,7 @@ pub async fn request_ids(mut request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let pending = match response.extensions_mut().remove::<Pending>() {
         Some(p) => Some(p),
-        None if response.status().is_client_error() || response.status().is_server_error() => {
-            Some(foreign_error(&mut response).await)
-        }
+        None if is_plain_error(&response) => Some(foreign_error(&mut response).await),
         None => None,
     };
     if let Some(Pending { code, message }) = pending {
@@ -118,6 +116,18 @@ pub async fn request_ids(mut request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// An error answer with a body that is not JSON: axum's own (a rejected path, query or body). JSON error
+/// bodies are a handler's deliberate answer (the token endpoint's OAuth errors) and stay as they are.
+fn is_plain_error(response: &Response) -> bool {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    (status.is_client_error() || status.is_server_error()) && !json
 }
 
 /// The code and message for an error answer axum made (a rejected path, query or body).

@@ -62,6 +62,24 @@ pub fn parse(text: &str, known: &dyn Fn(&str) -> bool) -> Result<Filter, String>
 }
 
 impl Filter {
+    /// The top-level properties the filter reads.
+    pub fn names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names(&self, out: &mut Vec<String>) {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.collect_names(out);
+                b.collect_names(out);
+            }
+            Filter::Not(f) => f.collect_names(out),
+            Filter::Compare(path, _, _) | Filter::StartsWith(path, _) => out.push(path[0].clone()),
+        }
+    }
+
     /// True when `entity` satisfies the filter.
     pub fn matches(&self, entity: &Json) -> bool {
         match self {
@@ -344,6 +362,9 @@ mod tests {
         assert!(holds("activityDateTime ge 2026-12-07T09:00:00Z and activityDateTime le 2026-12-07T10:00:00Z", &log));
         assert!(!holds("activityDateTime gt 2026-12-07T10:00:00+00:00", &log));
         assert!(holds("provisioningStatusInfo/status eq 'failure'", &log));
+        let filter =
+            parse("cycleId eq 'c' and (not startswith(jobId,'scim') or provisioningStatusInfo/status eq 'x')", &any);
+        assert_eq!(filter.unwrap().names(), ["cycleId", "jobId", "provisioningStatusInfo"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::error::GraphError;
 use super::objects;
 use super::odata::{Ctx, EntityType};
 use super::routes::Graph;
-use super::shape::{self, GROUP};
+use super::shape::{self, GROUP, USER};
 use crate::directory::{Directory, Mutation, NewGroup, ObjectId, ObjectRef};
 
 type Answer = Result<Response, GraphError>;
@@ -27,11 +27,22 @@ static DIRECTORY_OBJECT: EntityType = EntityType {
 
 /// `GET /groups`.
 pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
-    let items = {
+    let answer = {
         let dir = g.read();
-        dir.groups().map(|(id, _)| shape::group(&dir, id)).collect()
+        let ids = dir.groups().map(|(id, _)| id).collect();
+        ctx.collection_of("groups", &GROUP, ids, |id, _| shape::group(&dir, id))?
     };
-    Ok(axum::Json(ctx.collection("groups", &GROUP, items)?).into_response())
+    Ok(axum::Json(answer).into_response())
+}
+
+/// `GET /groups/$count`: the number of groups (after `$filter`), as plain text.
+pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
+    let n = {
+        let dir = g.read();
+        let ids = dir.groups().map(|(id, _)| id).collect();
+        ctx.count_of(&GROUP, ids, |id, _| shape::group(&dir, id))?
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
 }
 
 /// `GET /groups/{id}`.
@@ -122,9 +133,11 @@ fn member_items(dir: &Directory, group: crate::directory::GroupId) -> Vec<Json> 
     let users = g
         .members()
         .filter(|&u| dir.user(u).is_some_and(|u| !u.is_hard_deleted() && !u.is_soft_deleted()))
-        .map(|u| shape::user(dir, u));
-    let nested =
-        g.nested_groups().filter(|&n| dir.group(n).is_some_and(|n| !n.is_deleted())).map(|n| shape::group(dir, n));
+        .map(|u| shape::typed(shape::user(dir, u), USER.name));
+    let nested = g
+        .nested_groups()
+        .filter(|&n| dir.group(n).is_some_and(|n| !n.is_deleted()))
+        .map(|n| shape::typed(shape::group(dir, n), GROUP.name));
     users.chain(nested).collect()
 }
 

@@ -161,9 +161,38 @@ impl Ctx {
             None => items,
         };
         let total = matching.len();
+        let value = matching.into_iter().skip(o.skip).take(o.top.unwrap_or(DEFAULT_PAGE)).collect();
+        Ok(self.page(set, ty, &o, total, value))
+    }
+
+    /// As [`Ctx::collection`], shaping each item into JSON only when needed: `shape(item, None)` gives the
+    /// full JSON, `shape(item, Some(names))` at least the named properties (what `$filter` reads). Without
+    /// `$filter` only the items of the requested page are shaped, and with one every item is shaped with
+    /// the filtered properties only, so a 100,000-user directory stays cheap to page and query.
+    pub fn collection_of<T: Clone>(
+        &self,
+        set: &str,
+        ty: &EntityType,
+        items: Vec<T>,
+        shape: impl Fn(T, Option<&[String]>) -> Json,
+    ) -> Result<Json, GraphError> {
+        let o = self.options(ty)?;
         let page = o.top.unwrap_or(DEFAULT_PAGE);
-        let value: Vec<Json> =
-            matching.into_iter().skip(o.skip).take(page).map(|i| select(i, ty, o.select.as_deref())).collect();
+        let matching: Vec<T> = match &o.filter {
+            Some(f) => {
+                let names = f.names();
+                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).collect()
+            }
+            None => items,
+        };
+        let total = matching.len();
+        let value = matching.into_iter().skip(o.skip).take(page).map(|i| shape(i, None)).collect();
+        Ok(self.page(set, ty, &o, total, value))
+    }
+
+    fn page(&self, set: &str, ty: &EntityType, o: &Options, total: usize, value: Vec<Json>) -> Json {
+        let page = o.top.unwrap_or(DEFAULT_PAGE);
+        let value: Vec<Json> = value.into_iter().map(|i| select(i, ty, o.select.as_deref())).collect();
         let mut out = Map::new();
         out.insert("@odata.context".into(), Json::String(self.context(&selected(set, o.select.as_deref()))));
         if o.count {
@@ -173,7 +202,24 @@ impl Ctx {
             out.insert("@odata.nextLink".into(), Json::String(self.next_link(o.skip + page)));
         }
         out.insert("value".into(), Json::Array(value));
-        Ok(Json::Object(out))
+        Json::Object(out)
+    }
+
+    /// The number of `items` that pass `$filter`: the answer of a `/$count` segment.
+    pub fn count_of<T: Clone>(
+        &self,
+        ty: &EntityType,
+        items: Vec<T>,
+        shape: impl Fn(T, Option<&[String]>) -> Json,
+    ) -> Result<usize, GraphError> {
+        let o = self.options(ty)?;
+        Ok(match &o.filter {
+            Some(f) => {
+                let names = f.names();
+                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).count()
+            }
+            None => items.len(),
+        })
     }
 
     /// A single-entity answer with `@odata.context` `set/$entity`, selected by `$select`.
@@ -231,4 +277,56 @@ fn select(item: Json, ty: &EntityType, select: Option<&[String]>) -> Json {
         out.insert(k, v);
     }
     Json::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static THING: EntityType =
+        EntityType { name: "test.thing", properties: &["id", "name", "size"], defaults: &["id"] };
+
+    fn ctx(query: &str) -> Ctx {
+        let params = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (form_decode(k), form_decode(v))
+            })
+            .collect();
+        Ctx { version: "beta".into(), base: "http://127.0.0.1:9".into(), path: "/beta/things".into(), params }
+    }
+
+    fn things() -> Vec<Json> {
+        (1..=5).map(|i| json!({"id": i.to_string(), "name": format!("thing {i}"), "size": i})).collect()
+    }
+
+    #[test]
+    fn pages_keep_the_other_options_and_defaults_apply_without_select() {
+        let page = ctx("$top=2&$filter=size%20ge%202").collection("things", &THING, things()).unwrap();
+        assert_eq!(page["value"], json!([{"id": "2"}, {"id": "3"}]));
+        let next = page["@odata.nextLink"].as_str().unwrap();
+        assert_eq!(next, "http://127.0.0.1:9/beta/things?%24top=2&%24filter=size+ge+2&%24skiptoken=2");
+        let query = next.split_once('?').unwrap().1;
+        let last = ctx(query).collection("things", &THING, things()).unwrap();
+        assert_eq!(last["value"], json!([{"id": "4"}, {"id": "5"}]));
+        assert!(last.get("@odata.nextLink").is_none());
+    }
+
+    #[test]
+    fn select_and_count_shape_the_answer() {
+        let all = ctx("$select=name,size&$count=true").collection("things", &THING, things()).unwrap();
+        assert_eq!(all["@odata.context"], "http://127.0.0.1:9/beta/$metadata#things(name,size)");
+        assert_eq!(all["@odata.count"], 5);
+        assert_eq!(all["value"][0], json!({"name": "thing 1", "size": 1}));
+        let one = ctx("select=name").entity("things", &THING, things().remove(0)).unwrap();
+        assert_eq!(
+            one,
+            json!({"@odata.context": "http://127.0.0.1:9/beta/$metadata#things(name)/$entity", "name": "thing 1"})
+        );
+        let counted = ctx("$filter=startswith(name,'thing')").count_of(&THING, things(), |t, _| t).unwrap();
+        assert_eq!(counted, 5);
+    }
 }

@@ -55,7 +55,7 @@ pub fn parse_request(body: &Map<String, Json>) -> Result<(OnDemandTarget, String
             };
             OnDemandTarget::Group { id, members }
         }
-        other => return Err(bad(&format!("`objectTypeName` must be `User` or `Group`, not `{other}`"))),
+        _ => return Err(bad(&format!("`objectTypeName` must be `User` or `Group`, not `{kind}`"))),
     };
     Ok((target, rule_id))
 }

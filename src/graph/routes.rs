@@ -46,6 +46,8 @@ fn api() -> Router<Graph> {
     const JOB: &str = "/servicePrincipals/{sp}/synchronization/jobs/{job}";
     Router::new()
         .route("/users", get(users::list).post(users::create))
+        .route("/users/$count", get(users::count))
+        .route("/users/{id}/memberOf", get(users::member_of))
         .route("/users/{id}", get(users::get).patch(users::update).delete(users::delete))
         .route("/users/{id}/manager", get(users::get_manager))
         .route("/users/{id}/manager/$ref", put(users::set_manager).delete(users::remove_manager))
@@ -54,6 +56,7 @@ fn api() -> Router<Graph> {
         .route("/directory/deletedItems/{id}", get(users::get_deleted).delete(users::purge))
         .route("/directory/deletedItems/{id}/restore", post(users::restore))
         .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/$count", get(groups::count))
         .route("/groups/{id}", get(groups::get).patch(groups::update).delete(groups::delete))
         .route("/groups/{id}/members", get(groups::members))
         .route("/groups/{id}/members/$ref", post(groups::add_member))

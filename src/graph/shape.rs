@@ -177,18 +177,33 @@ pub static GROUP: EntityType = EntityType {
     defaults: &[],
 };
 
-/// A user as Graph returns it (every property the directory has; `@odata.type` for mixed collections).
+/// The object with its `@odata.type` first, as Graph writes members of a mixed `directoryObject` collection.
+pub fn typed(item: Json, type_name: &str) -> Json {
+    let Json::Object(map) = item else { return item };
+    let mut out = Map::new();
+    out.insert("@odata.type".into(), json!(format!("#{type_name}")));
+    out.extend(map);
+    Json::Object(out)
+}
+
+/// A user as Graph returns it (every property the directory has).
 pub fn user(dir: &Directory, id: UserId) -> Json {
+    user_fields(dir, id, None)
+}
+
+/// A user with only the properties `only` names (all when `None`): what a `$filter` pass needs, without
+/// building the forty-odd properties of every user of a large directory.
+pub fn user_fields(dir: &Directory, id: UserId, only: Option<&[String]>) -> Json {
     let Some(u) = dir.user(id) else { return Json::Null };
+    let wanted = |name: &str| only.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(name)));
     let attrs = dir.source_object(id);
     let mut out = Map::new();
-    out.insert("@odata.type".into(), json!("#microsoft.graph.user"));
     out.insert("id".into(), json!(u.object_id().to_string()));
     out.insert("accountEnabled".into(), json!(u.account_enabled()));
     if u.is_soft_deleted() {
         out.insert("deletedDateTime".into(), Json::Null);
     }
-    for (name, kind) in USER_PROPERTIES {
+    for (name, kind) in USER_PROPERTIES.iter().filter(|(name, _)| wanted(name)) {
         let value = match kind {
             Kind::Text(a) | Kind::Bool(a) | Kind::List(a) | Kind::ReadOnly(a) => attrs.get(a).to_json(),
             Kind::Phones => Json::Array(attrs.get("telephoneNumber").to_text().map(Json::String).into_iter().collect()),
@@ -220,7 +235,6 @@ pub fn group(dir: &Directory, id: GroupId) -> Json {
     let Some(g) = dir.group(id) else { return Json::Null };
     let attrs = dir.group_source_object(id);
     let mut out = Map::new();
-    out.insert("@odata.type".into(), json!("#microsoft.graph.group"));
     out.insert("id".into(), json!(g.object_id().to_string()));
     for (name, kind) in GROUP_PROPERTIES {
         let value = attrs.get(name).to_json();

@@ -159,6 +159,7 @@ pub async fn get_schema(State(g): State<Graph>, ctx: Ctx, Path((sp, job)): Path<
         let context = ctx.context(&format!("servicePrincipals('{sp}')/synchronization/jobs('{job}')/schema/$entity"));
         let mut out = Map::new();
         out.insert("@odata.context".into(), json!(context));
+        map.remove("@odata.context");
         out.extend(std::mem::take(map));
         schema = Json::Object(out);
     }

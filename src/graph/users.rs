@@ -16,7 +16,7 @@ use super::error::GraphError;
 use super::objects::{self, Bin};
 use super::odata::Ctx;
 use super::routes::Graph;
-use super::shape::{self, USER};
+use super::shape::{self, GROUP, USER};
 use crate::directory::{Mutation, NewUser, ObjectId, ObjectRef};
 use crate::mapping::Value;
 
@@ -24,11 +24,32 @@ type Answer = Result<Response, GraphError>;
 
 /// `GET /users`.
 pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
+    let answer = {
+        let dir = g.read();
+        let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
+        ctx.collection_of("users", &USER, ids, |id, only| shape::user_fields(&dir, id, only))?
+    };
+    Ok(axum::Json(answer).into_response())
+}
+
+/// `GET /users/$count`: the number of live users (after `$filter`), as plain text.
+pub async fn count(State(g): State<Graph>, ctx: Ctx) -> Answer {
+    let n = {
+        let dir = g.read();
+        let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
+        ctx.count_of(&USER, ids, |id, only| shape::user_fields(&dir, id, only))?
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response())
+}
+
+/// `GET /users/{id}/memberOf`: the groups the user is a direct member of.
+pub async fn member_of(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
     let items = {
         let dir = g.read();
-        dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| shape::user(&dir, id)).collect()
+        let user = objects::user(&dir, &key, Bin::Live)?;
+        dir.groups_of(user).into_iter().map(|gid| shape::typed(shape::group(&dir, gid), GROUP.name)).collect()
     };
-    Ok(axum::Json(ctx.collection("users", &USER, items)?).into_response())
+    Ok(axum::Json(ctx.collection("directoryObjects", &GROUP, items)?).into_response())
 }
 
 /// `GET /users/{id | userPrincipalName}`.
@@ -58,6 +79,7 @@ pub async fn create(State(g): State<Graph>, ctx: Ctx, bytes: Bytes) -> Answer {
     };
     check_password_profile(&body)?;
     let (set, _) = shape::user_changes(&body, &["accountEnabled", "passwordProfile", "id"])?;
+    check_user_principal_name(&set)?;
     let item = {
         let mut dir = g.write();
         let nickname = set.iter().find(|(n, _)| n == "mailNickname").and_then(|(_, v)| v.to_text()).unwrap_or_default();
@@ -74,6 +96,24 @@ pub async fn create(State(g): State<Graph>, ctx: Ctx, bytes: Bytes) -> Answer {
         shape::user(&dir, id)
     };
     Ok((StatusCode::CREATED, axum::Json(ctx.entity("users", &USER, item)?)).into_response())
+}
+
+/// A `userPrincipalName` being set must look like `alias@domain`.
+fn check_user_principal_name(set: &[(String, Value)]) -> Result<(), GraphError> {
+    let Some((_, value)) = set.iter().find(|(n, _)| n == "userPrincipalName") else { return Ok(()) };
+    let upn = value.to_text().unwrap_or_default();
+    let valid = match upn.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !upn.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(GraphError::bad_request(format!(
+        "Invalid value specified for property 'userPrincipalName' of resource 'User': `{upn}` is not of the form alias@domain."
+    )))
 }
 
 fn check_password_profile(body: &Map<String, Json>) -> Result<(), GraphError> {
@@ -97,6 +137,10 @@ pub async fn update(State(g): State<Graph>, Path(key): Path<String>, bytes: Byte
         check_password_profile(&body)?;
     }
     let (mut set, unset) = shape::user_changes(&body, &["accountEnabled", "passwordProfile"])?;
+    check_user_principal_name(&set)?;
+    if unset.iter().any(|n| n == "userPrincipalName") {
+        return Err(GraphError::bad_request("Property 'userPrincipalName' cannot be removed: every user has one."));
+    }
     match body.get("accountEnabled") {
         None => {}
         Some(Json::Bool(b)) => set.push(("accountEnabled".into(), Value::Bool(*b))),
@@ -136,7 +180,7 @@ pub async fn list_deleted(State(g): State<Graph>, ctx: Ctx) -> Answer {
 pub async fn get_deleted(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
     let item = {
         let dir = g.read();
-        shape::user(&dir, objects::user(&dir, &key, Bin::Deleted)?)
+        shape::typed(shape::user(&dir, objects::user(&dir, &key, Bin::Deleted)?), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }
@@ -148,7 +192,7 @@ pub async fn restore(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) 
         let user = objects::user(&dir, &key, Bin::Deleted)?;
         let alias = objects::alias(&dir, ObjectRef::User(user));
         dir.apply(&Mutation::Restore(alias)).map_err(objects::directory_error)?;
-        shape::user(&dir, user)
+        shape::typed(shape::user(&dir, user), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }
@@ -172,7 +216,7 @@ pub async fn get_manager(State(g): State<Graph>, ctx: Ctx, Path(key): Path<Strin
             .and_then(|u| u.manager())
             .filter(|&m| dir.user(m).is_some_and(|m| !m.is_hard_deleted()))
             .ok_or_else(|| GraphError::not_found("manager"))?;
-        shape::user(&dir, manager)
+        shape::typed(shape::user(&dir, manager), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())
 }

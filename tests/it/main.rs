@@ -9,6 +9,7 @@ mod client;
 mod compat;
 mod failfast;
 mod fuzz;
+mod graph;
 mod hints;
 mod hostile;
 mod html_report;
