@@ -17,6 +17,7 @@ pub mod exit;
 pub mod fidelity;
 pub mod logs;
 pub mod mapping;
+pub mod portal;
 pub mod report;
 pub mod scenario;
 pub mod scim;

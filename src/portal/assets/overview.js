@@ -1,0 +1,238 @@
+// Overview: the job's status from Graph (synchronizationJob), the last cycle's statistics and the
+// escrows from the provisioning logs, live progress from the tenant's events; Start, Stop, Restart and
+// Test connection are Graph calls.
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el, $ = P.$;
+
+  // What to do for each synchronizationQuarantine reason (ENTRA.md 6.5).
+  var QUARANTINE_FIX = {
+    EncounteredQuarantineException: "Most requests to the target failed, usually because the secret token is invalid or expired or the tenant URL is wrong. Fix the admin credentials, select Test connection, then Restart provisioning.",
+    EncounteredBaseEscrowThreshold: "Too many objects failed to provision. Open the provisioning logs filtered on Failure, fix the cause (endpoint errors or mapped values), then Restart provisioning to clear the escrows.",
+    EncounteredTotalEscrowThreshold: "More than 40,000 objects failed to provision. Fix the cause shown in the provisioning logs (Failure), then Restart provisioning to clear the escrows.",
+    EncounteredEscrowProportionThreshold: "More than 40% of the provisioning events failed. Fix the cause shown in the provisioning logs (Failure), then Restart provisioning to clear the escrows.",
+    TooManyDeletes: "The accidental-deletions threshold was exceeded. Review the staged deletions in the provisioning logs; if they are intended, allow them and restart, otherwise fix the scope or the source.",
+    QuarantinedOnDemand: "An administrator quarantined the job. Select Start provisioning to resume.",
+    QuarantineOnDemand: "An administrator quarantined the job. Select Start provisioning to resume.",
+    Unknown: "Check the provisioning logs for failures, fix them, then Restart provisioning."
+  };
+  var STATUS_LABEL = { Active: "Running", Paused: "Stopped", Quarantine: "Quarantined", NotRun: "Not run yet", NotConfigured: "Not configured" };
+
+  var running = null; // {cycle, done, total, pages} while a cycle runs, from the events
+  var job = null;
+
+  function statusOf(j) {
+    var code = (j.status && j.status.code) || "NotRun";
+    if (j.schedule && j.schedule.state === "Disabled" && code !== "Quarantine") { return { code: "Disabled", label: "Disabled" }; }
+    return { code: code, label: STATUS_LABEL[code] || code };
+  }
+
+  function renderJob(j) {
+    job = j;
+    var status = j.status || {};
+    var st = statusOf(j);
+    P.clear($("job-status")).appendChild(P.badge(st.code === "Active" ? "active" : st.code, st.label));
+    var interval = P.durationMs(j.schedule && j.schedule.interval);
+    $("job-schedule").textContent = interval ? "Every " + P.describeDuration(interval) : "—";
+    var last = status.lastExecution || {};
+    $("job-last").textContent = last.timeBegan
+      ? P.formatTime(last.timeBegan) + (last.timeEnded ? " – " + P.formatTime(last.timeEnded) : " (running)") + (last.state ? " · " + last.state : "")
+      : "No cycle yet";
+    $("job-steady").textContent = status.steadyStateLastAchievedTime ? "Reached " + P.formatTime(status.steadyStateLastAchievedTime) : "Not reached yet";
+    $("job-next").textContent = nextCycle(j, st, interval);
+    $("cmd-start").disabled = st.code === "Active";
+    $("cmd-stop").disabled = st.code === "Paused" || st.code === "Disabled";
+
+    var q = status.quarantine;
+    $("quarantine").hidden = !(st.code === "Quarantine" || q);
+    if (q) {
+      var reason = q.reason || "Unknown";
+      var error = q.error && (q.error.message || q.error.code);
+      $("quarantine-reason").textContent = "Reason: " + reason + (error ? " — " + error : "");
+      $("quarantine-fix").textContent = QUARANTINE_FIX[reason] || QUARANTINE_FIX.Unknown;
+      $("quarantine-times").textContent = "In quarantine since " + P.formatTime(q.currentBegan) +
+        (q.nextAttempt ? " · next attempt " + P.formatTime(q.nextAttempt) : "") +
+        (q.seriesCount ? " · " + P.plural(q.seriesCount, "quarantine") + " in this series" : "");
+    }
+
+    var counts = P.clear($("cycle-counts"));
+    (status.synchronizedEntryCountByType || []).forEach(function (pair) {
+      counts.appendChild(el("dt", {}, pair.key));
+      counts.appendChild(el("dd", {}, Number(pair.value).toLocaleString("en-US")));
+    });
+    if (!running) { renderProgressFromStatus(status); }
+  }
+
+  function nextCycle(j, st, interval) {
+    var status = j.status || {};
+    if (st.code === "Paused" || st.code === "Disabled") { return "None: provisioning is stopped"; }
+    if (status.quarantine && status.quarantine.nextAttempt) { return P.formatTime(status.quarantine.nextAttempt) + " (quarantine: at most once a day)"; }
+    if (running) { return "After the running cycle"; }
+    var last = status.lastExecution || {};
+    if (last.timeEnded && interval) { return P.formatTime(new Date(new Date(last.timeEnded).getTime() + interval).toISOString()); }
+    if (st.code === "Active") { return "Now (initial cycle)"; }
+    return "—";
+  }
+
+  function setProgress(done, total, unit) {
+    var pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
+    var bar = $("cycle-progress");
+    bar.setAttribute("aria-valuenow", String(pct));
+    bar.setAttribute("aria-valuetext", pct + "%");
+    bar.querySelector(".bar").style.width = pct + "%";
+    bar.classList.toggle("done", total > 0 && done >= total);
+    $("cycle-pages").textContent = total > 0 ? done.toLocaleString("en-US") + " of " + P.plural(total, unit) + " · " + pct + "% complete" : "Entra counts a cycle's progress in pages of objects, not objects.";
+  }
+
+  function renderProgressFromStatus(status) {
+    var progress = (status.progress || []).slice(-1)[0];
+    var last = status.lastExecution || {};
+    if (progress && progress.totalUnits) {
+      setProgress(progress.completedUnits || 0, progress.totalUnits, singular(progress.units || "page"));
+    } else if (last.timeEnded) {
+      setProgress(1, 1, "page");
+    } else {
+      setProgress(0, 0, "page");
+    }
+    if (last.timeBegan && !last.timeEnded) {
+      $("cycle-state").textContent = "Cycle in progress";
+    } else if (last.timeEnded) {
+      $("cycle-state").textContent = (status.lastSuccessfulExecution ? "Cycle completed" : "Cycle completed with failures") + " · " + P.formatTime(last.timeEnded);
+    } else {
+      $("cycle-state").textContent = statusOf(job).code === "Active" ? "Initial cycle not started yet" : "No cycle has run";
+    }
+  }
+  function singular(unit) { return String(unit).toLowerCase().replace(/s$/, ""); }
+
+  // The last cycle's counts and the escrows, from the provisioning logs.
+  function renderLogs(records) {
+    var mine = records.filter(function (r) { return !r.jobId || r.jobId === P.config.job; });
+    if (!mine.length) {
+      ["create", "update", "disable", "delete", "skipped", "failed"].forEach(function (k) { $("stat-" + k).textContent = "0"; });
+      $("escrows").textContent = "0";
+      return;
+    }
+    mine.sort(function (a, b) { return String(b.activityDateTime).localeCompare(String(a.activityDateTime)); });
+    var cycle = mine[0].cycleId;
+    var counts = { create: 0, update: 0, disable: 0, delete: 0, skipped: 0, failed: 0 };
+    mine.forEach(function (r) {
+      if (r.cycleId !== cycle) { return; }
+      var status = String((r.provisioningStatusInfo || {}).status || "").toLowerCase();
+      var action = String(r.provisioningAction || "").toLowerCase();
+      if (status === "failure") { counts.failed++; }
+      else if (status === "skipped") { counts.skipped++; }
+      else if (counts[action] !== undefined) { counts[action]++; }
+    });
+    Object.keys(counts).forEach(function (k) { $("stat-" + k).textContent = counts[k].toLocaleString("en-US"); });
+    $("stats-cycle").textContent = "Cycle " + cycle + ", ended " + P.formatTime(mine[0].activityDateTime) + (records.truncated ? " (from the newest " + records.length + " log entries)" : "");
+    Array.prototype.forEach.call(document.querySelectorAll("#stats a.tile"), function (a) {
+      var u = new URL(a.href, location.origin);
+      u.searchParams.set("cycle", cycle);
+      a.href = u.pathname + u.search;
+    });
+    // An escrow is an object whose newest log entry is a failure: a later success clears it.
+    var latest = {};
+    mine.forEach(function (r) {
+      var key = ((r.sourceIdentity || {}).id) || ((r.targetIdentity || {}).id) || r.changeId;
+      if (!(key in latest)) { latest[key] = r; }
+    });
+    var escrows = Object.keys(latest).filter(function (k) {
+      return String((latest[k].provisioningStatusInfo || {}).status).toLowerCase() === "failure";
+    }).length;
+    $("escrows").textContent = escrows.toLocaleString("en-US");
+  }
+
+  async function refresh() {
+    try {
+      renderJob(await P.graph("GET", P.jobPath));
+    } catch (e) {
+      $("cycle-state").textContent = "Could not read the job: " + e.message;
+    }
+    try {
+      renderLogs(await P.graphAll("/v1.0/auditLogs/provisioning?$top=500", 5000));
+    } catch (e) {
+      $("stats-cycle").textContent = "Could not read the provisioning logs: " + e.message;
+    }
+  }
+  var refreshSoon = P.debounce(refresh, 400);
+
+  async function command(button, path, body, done) {
+    button.disabled = true;
+    try {
+      await P.graph("POST", P.jobPath + path, body);
+      P.toast(done);
+    } catch (e) {
+      P.toast(e.message, "error");
+    }
+    button.disabled = false;
+    refresh();
+  }
+
+  async function testConnection() {
+    var box = $("connection");
+    var button = $("cmd-test");
+    button.disabled = true;
+    box.hidden = false;
+    box.className = "alert";
+    box.textContent = "Testing the connection to the target…";
+    try {
+      await P.graph("POST", P.spPath + "/synchronization/jobs/validateCredentials", { useSavedCredentials: true, credentials: [] });
+      box.className = "alert alert-success";
+      box.textContent = "The supplied credentials are authorized to enable provisioning.";
+    } catch (e) {
+      box.className = "alert alert-error";
+      P.clear(box).appendChild(el("h2", {}, "Test connection failed"));
+      box.appendChild(el("p", {}, e.graphMessage || e.message));
+      if (e.code) { box.appendChild(el("p", { class: "code" }, e.code)); }
+    }
+    button.disabled = false;
+  }
+
+  function onEvent(event) {
+    switch (event.type) {
+      case "cycle_started":
+        running = { cycle: event.cycle, done: 0, total: 0 };
+        $("cycle-state").textContent = "Cycle " + event.cycle + " in progress" + (event.kind ? " (" + event.kind + ")" : "");
+        setProgress(0, 0, "page");
+        break;
+      case "progress":
+        running = running || { cycle: event.cycle };
+        $("cycle-state").textContent = "Cycle " + event.cycle + " in progress";
+        if (event.pages && typeof event.pages === "object") {
+          setProgress(event.pages.done || 0, event.pages.total || 0, "page");
+        } else if (typeof event.pages === "number" && event.total) {
+          setProgress(Math.floor((event.done / event.total) * event.pages), event.pages, "page");
+        } else {
+          setProgress(event.done || 0, event.total || 0, "object");
+        }
+        break;
+      case "cycle_finished":
+        running = null;
+        refreshSoon();
+        break;
+      case "object":
+      case "job_status":
+      case "quarantine":
+      case "finding":
+      default:
+        refreshSoon();
+    }
+  }
+
+  $("cmd-start").addEventListener("click", function () { command($("cmd-start"), "/start", undefined, "Provisioning started."); });
+  $("cmd-stop").addEventListener("click", function () { command($("cmd-stop"), "/pause", undefined, "Provisioning stopped: the running cycle completes, no further cycles start."); });
+  $("cmd-refresh").addEventListener("click", refresh);
+  $("cmd-test").addEventListener("click", testConnection);
+  var dialog = $("restart-dialog");
+  $("cmd-restart").addEventListener("click", function () {
+    $("restart-reset-scope").checked = false;
+    dialog.showModal();
+  });
+  dialog.addEventListener("close", function () {
+    if (dialog.returnValue !== "restart") { return; }
+    var scope = $("restart-reset-scope").checked ? "Full" : "Watermark, Escrows, QuarantineState";
+    command($("cmd-restart"), "/restart", { criteria: { resetScope: scope } }, "Provisioning restarted: the next cycle is an initial cycle.");
+  });
+  P.onEvent(onEvent);
+  refresh();
+})();

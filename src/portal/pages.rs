@@ -1,0 +1,227 @@
+//! The portal's pages: one askama template per blade menu entry, all inside `blade.html` (top bar,
+//! breadcrumb, menu). The server renders only the frame and what Graph has no resource for (the Target
+//! page's exchanges); the pages' JavaScript fills the rest from Microsoft Graph on the same origin.
+
+use askama::Template;
+
+use super::config::{PortalConfig, Target};
+use crate::report::html::ExchangeText;
+
+/// A page of the blade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Job status, progress, statistics, Start/Stop/Restart/Test connection.
+    Overview,
+    /// Provision on demand.
+    OnDemand,
+    /// The directory: users, groups, assignments, members, deleted items.
+    Users,
+    /// Attribute mappings and scoping filters.
+    Mapping,
+    /// The target endpoint and its exchanges.
+    Target,
+    /// Provisioning logs.
+    Logs,
+}
+
+/// One entry of the blade's menu.
+pub struct MenuItem {
+    /// Section heading shown above the entry.
+    pub group: Option<&'static str>,
+    /// Link.
+    pub href: &'static str,
+    /// Text.
+    pub label: &'static str,
+    /// A glyph shown before the text.
+    pub icon: &'static str,
+    /// The page the entry opens.
+    pub page: &'static str,
+}
+
+impl Page {
+    /// Every page, in menu order.
+    pub const ALL: [Page; 6] = [Page::Overview, Page::OnDemand, Page::Users, Page::Mapping, Page::Target, Page::Logs];
+
+    /// The URL path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Page::Overview => "/",
+            Page::OnDemand => "/provision-on-demand",
+            Page::Users => "/users-and-groups",
+            Page::Mapping => "/attribute-mapping",
+            Page::Target => "/target",
+            Page::Logs => "/provisioning-logs",
+        }
+    }
+
+    /// The page's name in `data-page` and in the menu.
+    pub fn key(self) -> &'static str {
+        match self {
+            Page::Overview => "overview",
+            Page::OnDemand => "on-demand",
+            Page::Users => "users",
+            Page::Mapping => "mapping",
+            Page::Target => "target",
+            Page::Logs => "logs",
+        }
+    }
+
+    /// The title in the blade's header.
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Overview => "Provisioning",
+            Page::OnDemand => "Provision on demand",
+            Page::Users => "Users and groups",
+            Page::Mapping => "Attribute mapping",
+            Page::Target => "Target",
+            Page::Logs => "Provisioning logs",
+        }
+    }
+
+    fn menu_item(self) -> MenuItem {
+        let (group, icon) = match self {
+            Page::Overview => (None, "◎"),
+            Page::OnDemand => (None, "➜"),
+            Page::Users => (Some("Manage"), "👥"),
+            Page::Mapping => (None, "⇄"),
+            Page::Target => (None, "⛁"),
+            Page::Logs => (Some("Monitor"), "☰"),
+        };
+        let label = if self == Page::Overview { "Overview" } else { self.title() };
+        MenuItem { group, href: self.path(), label, icon, page: self.key() }
+    }
+}
+
+/// What every page's frame shows.
+pub struct Shell<'a> {
+    /// `data-page`.
+    pub page: &'static str,
+    /// The page's script under `/_portal/`.
+    pub script: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// The application's name.
+    pub app_name: &'a str,
+    /// Up to two letters for the application's tile.
+    pub initials: String,
+    /// The Graph token the page's script sends.
+    pub token: &'a str,
+    /// Service principal id.
+    pub service_principal_id: &'a str,
+    /// Job id.
+    pub job_id: &'a str,
+    /// Tenant id.
+    pub tenant_id: &'a str,
+    /// The blade's menu.
+    pub menu: Vec<MenuItem>,
+}
+
+impl<'a> Shell<'a> {
+    fn new(config: &'a PortalConfig, page: Page) -> Shell<'a> {
+        Shell {
+            page: page.key(),
+            script: super::assets::script_of(page),
+            title: page.title(),
+            app_name: &config.app_name,
+            initials: initials(&config.app_name),
+            token: &config.access_token,
+            service_principal_id: &config.service_principal_id,
+            job_id: &config.job_id,
+            tenant_id: &config.tenant_id,
+            menu: Page::ALL.iter().map(|p| p.menu_item()).collect(),
+        }
+    }
+}
+
+fn initials(name: &str) -> String {
+    let letters: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    if letters.is_empty() {
+        "E".to_string()
+    } else {
+        letters.to_uppercase()
+    }
+}
+
+/// A slice of the exchange list.
+pub struct ExchangeSlice {
+    /// Exchanges recorded in all.
+    pub total: usize,
+    /// Index of the first one shown.
+    pub first: usize,
+    /// Index to ask for next.
+    pub next: usize,
+    /// The exchanges shown.
+    pub items: Vec<ExchangeText>,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct Overview<'a> {
+    shell: Shell<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "on_demand.html")]
+struct OnDemand<'a> {
+    shell: Shell<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct Users<'a> {
+    shell: Shell<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mapping.html")]
+struct Mapping<'a> {
+    shell: Shell<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "logs.html")]
+struct Logs<'a> {
+    shell: Shell<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "target.html")]
+struct TargetPage<'a> {
+    shell: Shell<'a>,
+    target: Target,
+    exchanges: ExchangeSlice,
+}
+
+#[derive(Template)]
+#[template(path = "exchanges.html")]
+struct Exchanges<'a> {
+    items: &'a [ExchangeText],
+}
+
+/// How many exchanges the Target page shows at first (the newest).
+pub const EXCHANGES_SHOWN: usize = 200;
+
+/// Renders a page.
+pub fn render(config: &PortalConfig, page: Page) -> Result<String, askama::Error> {
+    let shell = Shell::new(config, page);
+    match page {
+        Page::Overview => Overview { shell }.render(),
+        Page::OnDemand => OnDemand { shell }.render(),
+        Page::Users => Users { shell }.render(),
+        Page::Mapping => Mapping { shell }.render(),
+        Page::Logs => Logs { shell }.render(),
+        Page::Target => {
+            let total = config.data.exchange_count();
+            let first = total.saturating_sub(EXCHANGES_SHOWN);
+            let items = config.data.exchanges(first, EXCHANGES_SHOWN);
+            let next = first + items.len();
+            TargetPage { shell, target: config.data.target(), exchanges: ExchangeSlice { total, first, next, items } }
+                .render()
+        }
+    }
+}
+
+/// Renders exchanges as the Target page lists them (to append while a cycle runs).
+pub fn render_exchanges(items: &[ExchangeText]) -> Result<String, askama::Error> {
+    Exchanges { items }.render()
+}
