@@ -32,9 +32,7 @@ pub struct MenuItem {
     pub href: &'static str,
     /// Text.
     pub label: &'static str,
-    /// A glyph shown before the text.
-    pub icon: &'static str,
-    /// The page the entry opens.
+    /// The page the entry opens (also names its icon in `icons.html`).
     pub page: &'static str,
 }
 
@@ -79,16 +77,13 @@ impl Page {
     }
 
     fn menu_item(self) -> MenuItem {
-        let (group, icon) = match self {
-            Page::Overview => (None, "◎"),
-            Page::OnDemand => (None, "➜"),
-            Page::Users => (Some("Manage"), "👥"),
-            Page::Mapping => (None, "⇄"),
-            Page::Target => (None, "⛁"),
-            Page::Logs => (Some("Monitor"), "☰"),
+        let group = match self {
+            Page::Users => Some("Manage"),
+            Page::Logs => Some("Monitor"),
+            _ => None,
         };
         let label = if self == Page::Overview { "Overview" } else { self.title() };
-        MenuItem { group, href: self.path(), label, icon, page: self.key() }
+        MenuItem { group, href: self.path(), label, page: self.key() }
     }
 }
 

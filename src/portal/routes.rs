@@ -25,7 +25,7 @@ use super::pages::{self, Page};
 
 /// Pages may load scripts, styles and data from this origin only; nothing inline runs.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+                   connect-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Most exchanges one `/_entrasim/exchanges` or `/_portal/exchanges` answer carries.
 const PAGE_LIMIT: usize = 500;

@@ -14,6 +14,7 @@ mod html_report;
 mod isolation;
 mod logs;
 mod mapping;
+mod portal;
 mod progress;
 mod readme;
 mod scenarios;

@@ -57,7 +57,9 @@
 
     var counts = P.clear($("cycle-counts"));
     (status.synchronizedEntryCountByType || []).forEach(function (pair) {
-      counts.appendChild(el("dt", {}, pair.key));
+      // Keys are object types, sometimes as schema URNs: `urn:…:core:2.0:User` → Users.
+      var type = String(pair.key).split(":").pop();
+      counts.appendChild(el("dt", {}, type + (/s$/.test(type) ? "" : "s") + " provisioned"));
       counts.appendChild(el("dd", {}, Number(pair.value).toLocaleString("en-US")));
     });
     if (!running) { renderProgressFromStatus(status); }
@@ -94,10 +96,12 @@
     } else {
       setProgress(0, 0, "page");
     }
+    $("cycle-when").textContent = last.timeBegan ? "Started " + P.formatTime(last.timeBegan) : "";
     if (last.timeBegan && !last.timeEnded) {
       $("cycle-state").textContent = "Cycle in progress";
     } else if (last.timeEnded) {
-      $("cycle-state").textContent = (status.lastSuccessfulExecution ? "Cycle completed" : "Cycle completed with failures") + " · " + P.formatTime(last.timeEnded);
+      $("cycle-state").textContent = status.lastSuccessfulExecution ? "Cycle completed" : "Cycle completed with failures";
+      $("cycle-when").textContent = "Ended " + P.formatTime(last.timeEnded);
     } else {
       $("cycle-state").textContent = statusOf(job).code === "Active" ? "Initial cycle not started yet" : "No cycle has run";
     }

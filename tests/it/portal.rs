@@ -1,0 +1,270 @@
+//! The portal (the provisioning blade `entrasim tenant` serves) in headless Chromium: see a cycle
+//! complete on the Overview, provision a user on demand by clicking and read the five steps, filter the
+//! provisioning logs and open an entry, download the logs in the formats `entrasim logs` reads, and
+//! check desktop (1280 px) and phone (390 px) layouts. Screenshots land in `target/screenshots/portal-*`.
+
+mod fixture;
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use crate::browser::Browser;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime")
+}
+
+/// Serves `router` on 127.0.0.1 with an OS-picked port; returns its base URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    format!("http://{addr}")
+}
+
+/// Waits until `script` (an expression) is truthy; a generous bound, not a speed assertion.
+async fn wait_for(b: &Browser, what: &str, script: &str) {
+    for _ in 0..600 {
+        if b.js(&format!("return Boolean({script});")).await == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = b.js("return document.querySelector('main').innerText;").await;
+    panic!("timed out waiting for {what} (`{script}`); the page shows:\n{}", text.as_str().unwrap_or_default());
+}
+
+async fn text(b: &Browser, selector: &str) -> String {
+    b.css(selector).await.text().await.unwrap_or_else(|e| panic!("text of `{selector}`: {e}"))
+}
+
+async fn click(b: &Browser, selector: &str) {
+    b.css(selector).await.click().await.unwrap_or_else(|e| panic!("click `{selector}`: {e}"));
+}
+
+/// At a phone's width the page does not scroll sideways.
+async fn assert_fits(b: &Browser, width: u32) {
+    b.width(width).await;
+    let (page, view) = (
+        b.js("return document.documentElement.scrollWidth;").await,
+        b.js("return document.documentElement.clientWidth;").await,
+    );
+    if page.as_u64() > view.as_u64() {
+        let wide = b
+            .js("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 )
+                 .slice(0, 12).map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right) + ' in ' + (e.closest('.table-wrap, .menu, .tabs') || {}).className);")
+            .await;
+        let url = b.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        panic!("at {width} px {url} is wider ({page}) than the window ({view}); too wide: {wide}");
+    }
+}
+
+/// Everything the page loaded came from the tenant itself.
+async fn assert_same_origin(b: &Browser, base: &str) {
+    let resources = b.js("return performance.getEntriesByType('resource').map(e => e.name);").await;
+    for r in resources.as_array().into_iter().flatten() {
+        let r = r.as_str().unwrap_or_default();
+        assert!(r.starts_with(base), "the portal loaded {r} from outside the tenant");
+    }
+}
+
+/// The downloads the logs page offers, read back through their blob URLs.
+async fn downloads(b: &Browser) -> Vec<(String, String)> {
+    let files = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const links = [...document.querySelectorAll('#download-dialog a[download]')];
+             Promise.all(links.map(a => fetch(a.href).then(r => r.text()).then(t => [a.download, t])))
+               .then(done, e => done([['error', String(e)]]));",
+            vec![],
+        )
+        .await
+        .expect("download links read");
+    serde_json::from_value(files).expect("name and text of each download")
+}
+
+#[test]
+fn portal_pages_work_against_microsofts_graph_shapes() {
+    runtime().block_on(async {
+        let fixture = fixture::Fixture::new();
+        let base = serve(fixture.router()).await;
+        let profile = Profile::new("portal-fixture");
+        let b = Browser::start(&profile.0).await;
+
+        // Overview: start provisioning and watch the cycle complete without reloading.
+        b.client.goto(&format!("{base}/")).await.expect("overview loads");
+        wait_for(&b, "the job status", "document.querySelector('#job-status .badge').textContent === 'Stopped'").await;
+        b.js("window.__sameDocument = true;").await;
+        click(&b, "#cmd-start").await;
+        wait_for(
+            &b,
+            "a cycle in progress",
+            "document.getElementById('cycle-state').textContent.includes('in progress')",
+        )
+        .await;
+        wait_for(
+            &b,
+            "the cycle to complete",
+            "document.getElementById('cycle-state').textContent.startsWith('Cycle completed')",
+        )
+        .await;
+        wait_for(&b, "the last cycle's statistics", "document.getElementById('stat-create').textContent === '2'").await;
+        assert_eq!(
+            b.js("return window.__sameDocument === true;").await,
+            json!(true),
+            "the page updated without reloading"
+        );
+        assert_eq!(text(&b, "#stat-failed").await, "1");
+        assert_eq!(text(&b, "#escrows").await, "1", "carol's failed create is an escrow");
+        assert_eq!(b.css("#cycle-progress").await.attr("aria-valuenow").await.unwrap(), Some("100".into()));
+        assert_same_origin(&b, &base).await;
+        b.screenshot("portal-overview-desktop").await;
+        assert_fits(&b, 390).await;
+        b.screenshot("portal-overview-narrow").await;
+        b.width(1280).await;
+
+        // Quarantine: the reason and what to do.
+        fixture.quarantine();
+        click(&b, "#cmd-refresh").await;
+        wait_for(&b, "the quarantine banner", "!document.getElementById('quarantine').hidden").await;
+        let banner = text(&b, "#quarantine").await;
+        assert!(banner.contains("EncounteredQuarantineException") && banner.contains("Test connection"), "{banner}");
+        b.screenshot("portal-overview-quarantine").await;
+
+        // Provision on demand: pick alice by clicking, provision, read the five steps.
+        b.client.goto(&format!("{base}/provision-on-demand")).await.expect("on-demand loads");
+        b.css("#pod-search").await.send_keys("alice").await.expect("type");
+        wait_for(&b, "alice in the list", "document.querySelectorAll('#pod-results [role=option]').length === 1").await;
+        click(&b, "#pod-results [role=option]").await;
+        click(&b, "#pod-run").await;
+        wait_for(&b, "the steps", "document.querySelectorAll('#pod-steps > li').length === 5").await;
+        let steps =
+            b.js("return [...document.querySelectorAll('#pod-steps .step-title')].map(e => e.textContent);").await;
+        assert_eq!(
+            steps,
+            json!([
+                "Test connection",
+                "Import user",
+                "Determine if user is in scope",
+                "Match user between source and target system",
+                "Perform action"
+            ])
+        );
+        assert_eq!(text(&b, "#pod-outcome").await, "Success");
+        let modified = text(&b, "#pod-modified").await;
+        assert!(modified.contains("userName") && modified.contains("alice@contoso.com"), "{modified}");
+        b.css("#pod-steps > li:nth-child(3) summary").await.click().await.expect("open the scope step");
+        let scope = text(&b, "#pod-steps > li:nth-child(3)").await;
+        assert!(
+            scope.contains("Engineering only.department EQUALS 'Engineering'") && scope.contains("pass"),
+            "{scope}"
+        );
+        b.screenshot("portal-on-demand-desktop").await;
+        assert_fits(&b, 390).await;
+        b.screenshot("portal-on-demand-narrow").await;
+        b.width(1280).await;
+
+        // Provisioning logs: filter on failures, open the entry, read its tabs.
+        b.client.goto(&format!("{base}/provisioning-logs")).await.expect("logs load");
+        wait_for(&b, "three entries", "document.querySelectorAll('#log-body tr[data-change]').length === 3").await;
+        b.css("#f-status").await.select_by_value("Failure").await.expect("status filter");
+        wait_for(&b, "the failure only", "document.querySelectorAll('#log-body tr[data-change]').length === 1").await;
+        click(&b, "#log-body tr[data-change]").await;
+        wait_for(&b, "the detail drawer", "!document.getElementById('log-detail').hidden").await;
+        assert!(text(&b, "#dp-steps").await.contains("Failed to create User"));
+        click(&b, "#dt-trouble").await;
+        wait_for(
+            &b,
+            "the troubleshooting tab",
+            "document.getElementById('dp-trouble').innerText.includes('What InternalServerError means')",
+        )
+        .await;
+        b.screenshot("portal-logs-detail-desktop").await;
+        click(&b, "#dt-props").await;
+        assert!(text(&b, "#dp-props").await.contains("carol@contoso.com"));
+        click(&b, "#detail-close").await;
+        b.css("#f-status").await.select_by_value("").await.expect("status filter");
+        b.css("#f-identity").await.send_keys("bob").await.expect("identity filter");
+        wait_for(&b, "bob only", "document.querySelectorAll('#log-body tr[data-change]').length === 1").await;
+        b.screenshot("portal-logs-desktop").await;
+        assert_fits(&b, 390).await;
+        b.screenshot("portal-logs-narrow").await;
+        b.width(1280).await;
+
+        // Downloads read back by entrasim's log reader.
+        b.css("#f-identity").await.clear().await.expect("clear");
+        b.js("document.getElementById('filters').reset();").await;
+        wait_for(&b, "all entries", "document.querySelectorAll('#log-body tr[data-change]').length === 3").await;
+        click(&b, "#cmd-csv").await;
+        let csv = downloads(&b).await;
+        assert_eq!(csv.len(), 3, "main, steps and modified-properties files");
+        let records = entrasim::logs::parse_csv_download(
+            (&csv[0].0, &csv[0].1),
+            Some((&csv[1].0, &csv[1].1)),
+            Some((&csv[2].0, &csv[2].1)),
+        )
+        .unwrap_or_else(|d| panic!("the CSV download does not read back: {d:?}"));
+        assert_eq!(records.len(), 3);
+        assert!(
+            records.iter().all(|r| r.steps.len() == 4 && r.modified_properties.len() == 3),
+            "steps and properties joined"
+        );
+        b.client.find(Locator::Css("#download-dialog button")).await.expect("close").click().await.expect("close");
+        click(&b, "#cmd-json").await;
+        let json = downloads(&b).await;
+        let read = entrasim::logs::parse_str(&json[0].0, &json[0].1)
+            .unwrap_or_else(|d| panic!("the JSON download does not read back: {d:?}"));
+        assert_eq!(read.records.len(), 3);
+
+        // Users and groups: add a user, see it listed and assigned.
+        b.client.goto(&format!("{base}/users-and-groups")).await.expect("users load");
+        wait_for(&b, "the users", "document.querySelectorAll('#directory-body tr[data-id]').length === 4").await;
+        click(&b, "#cmd-add-user").await;
+        b.css("#u-displayName").await.send_keys("Erin Hale").await.expect("type");
+        b.css("#u-userPrincipalName").await.send_keys("erin@contoso.com").await.expect("type");
+        click(&b, "#user-save").await;
+        wait_for(&b, "erin listed", "document.querySelectorAll('#directory-body tr[data-id]').length === 5").await;
+        b.css("#search").await.send_keys("erin").await.expect("search");
+        wait_for(&b, "erin only", "document.querySelectorAll('#directory-body tr[data-id]').length === 1").await;
+        assert!(text(&b, "#directory-body").await.contains("Assigned"));
+        b.css("#search").await.clear().await.expect("clear");
+        b.js("document.getElementById('search').dispatchEvent(new Event('input'));").await;
+        b.screenshot("portal-users-desktop").await;
+        assert_fits(&b, 390).await;
+        b.screenshot("portal-users-narrow").await;
+        b.width(1280).await;
+
+        // Attribute mapping and Target.
+        b.client.goto(&format!("{base}/attribute-mapping")).await.expect("mapping loads");
+        wait_for(&b, "the mapping table", "document.querySelectorAll('#mappings tbody tr').length === 4").await;
+        assert!(text(&b, "#mappings").await.contains("department EQUALS Engineering"));
+        b.screenshot("portal-mapping-desktop").await;
+        assert_fits(&b, 390).await;
+        b.width(1280).await;
+        b.client.goto(&format!("{base}/target")).await.expect("target loads");
+        assert_eq!(b.js("return document.querySelectorAll('#exchanges details.exchange').length;").await, json!(3));
+        b.screenshot("portal-target-desktop").await;
+        assert_fits(&b, 390).await;
+        b.close().await;
+    });
+}
+
+/// A browser profile directory, removed on drop.
+struct Profile(std::path::PathBuf);
+
+impl Profile {
+    fn new(name: &str) -> Profile {
+        let dir = std::env::temp_dir().join(format!("entrasim-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        Profile(dir)
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
