@@ -57,6 +57,8 @@ mod tests {
     #[test]
     fn nothing_is_loaded_from_elsewhere() {
         for (name, _, text) in ASSETS {
+            // The JSON download names its Graph context, as Graph does; nothing is fetched from it.
+            let text = text.replace("\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/provisioning\"", "");
             for remote in ["http://", "https://", "//cdn", "@import"] {
                 assert!(!text.contains(remote), "{name} refers to something outside the binary: {remote}");
             }

@@ -26,3 +26,6 @@ mod routes;
 pub use config::{PortalConfig, PortalData, Target};
 pub use pages::Page;
 pub use routes::router;
+
+#[cfg(test)]
+mod tests;

@@ -81,6 +81,7 @@
         el("td", {}, cap(r.provisioningAction)),
         el("td", {}, P.badge(status(r), cap(status(r)))),
         el("td", {}, "Cycle " + (cycleNumber[r.cycleId] || "?")));
+      ["Date", "Identity", "Action", "Status", "Cycle"].forEach(function (label, c) { tr.children[c].setAttribute("data-label", label); });
       if (current && current.changeId === r.changeId) { tr.classList.add("selected"); }
       body.appendChild(tr);
     });
@@ -116,7 +117,10 @@
 
   function kv(pairs) {
     return el("div", { class: "table-wrap" }, el("table", { class: "kv" }, el("tbody", {}, pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ""; }).map(function (p) {
-      return el("tr", {}, el("td", {}, p[0]), el("td", { class: "mono" }, typeof p[1] === "object" && !(p[1] instanceof Node) ? JSON.stringify(p[1]) : p[1]));
+      var value = typeof p[1] === "object" && !(p[1] instanceof Node) ? JSON.stringify(p[1]) : p[1];
+      // Identifiers and values read best in a fixed-width font; sentences do not.
+      var prose = typeof value === "string" && /\s\S+\s/.test(value);
+      return el("tr", {}, el("td", {}, p[0]), el("td", { class: prose ? null : "mono" }, value));
     }))));
   }
 

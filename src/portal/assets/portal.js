@@ -245,6 +245,17 @@
     confirm: confirmDialog, wireDialog: wireDialog, csv: csv, download: download
   };
   document.addEventListener("DOMContentLoaded", function () {
+    // At narrow widths the menu is a strip that scrolls sideways: show the current page's entry.
+    var strip = window.matchMedia("(max-width: 900px)");
+    function showCurrent() {
+      var current = document.querySelector(".menu a.current");
+      if (current && strip.matches) {
+        var menu = current.closest(".menu");
+        menu.scrollLeft = current.offsetLeft - (menu.clientWidth - current.offsetWidth) / 2;
+      }
+    }
+    showCurrent();
+    strip.addEventListener("change", showCurrent);
     // Pages that do not listen themselves still show whether the tenant is reachable.
     onEvent(function () {});
   });

@@ -61,7 +61,14 @@
     head.appendChild(el("tr", {}, cols.map(function (c) {
       return el("th", { scope: "col" }, c === "Actions" ? el("span", { class: "sr" }, c) : c);
     })));
-    shown.slice(0, 500).forEach(function (o) { body.appendChild(row(o)); });
+    shown.slice(0, 500).forEach(function (o) {
+      var tr = row(o);
+      // Labels for the narrow layout, where each row reads as a card.
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        if (i > 0 && cols[i] !== "Actions") { td.setAttribute("data-label", cols[i]); }
+      });
+      body.appendChild(tr);
+    });
     if (!shown.length) {
       body.appendChild(el("tr", {}, el("td", { colspan: String(cols.length), class: "empty" }, text ? "Nothing matches “" + text + "”." : "Nothing here yet.")));
     }
