@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod fidelity;
+pub mod graph;
 pub mod logs;
 pub mod mapping;
 pub mod portal;

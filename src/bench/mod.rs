@@ -221,7 +221,7 @@ async fn measure_engine(
                         m.2 = Some(Mark::now(endpoint_pid));
                     }
                 }
-                Event::Object { .. } | Event::Progress { .. } => {}
+                _ => {}
             }
         }
         marks

@@ -43,6 +43,8 @@ pub enum ChangeKind {
     GroupAdded,
     /// A group's `displayName` changed.
     GroupRenamed,
+    /// Other group attributes were set or removed (through Graph).
+    GroupUpdated,
     /// A member was added to a group.
     MemberAdded,
     /// A member was removed from a group (also when the member was hard-deleted).

@@ -22,10 +22,14 @@
 //!   the objects it changed; [`Directory::changed_since`] returns what a Graph delta query would: the users
 //!   and groups changed since a [`Watermark`]. Membership changes mark the group, and mark a user when its
 //!   assignment through groups flips; hard-deleting a user marks its groups and its reports.
+//! - Graph's administrative changes (group attribute updates, app role assignments) are methods in
+//!   `admin.rs` that record in the same change log; objects Graph creates get an alias from
+//!   [`Directory::free_alias`].
 //! - Mutations name objects by alias and fail with a [`DirectoryError`] on unknown or deleted objects; the
 //!   scenario validator applies the same mutations while loading, so these errors reach the user with a
 //!   position before anything runs.
 
+mod admin;
 mod attributes;
 mod change;
 mod error;

@@ -25,6 +25,21 @@ impl ObjectId {
         ObjectId(uuid::Uuid::from_bytes(bytes))
     }
 
+    /// A new random (version-4) objectId, as Entra gives an object created through Graph.
+    pub fn random() -> Self {
+        ObjectId(uuid::Uuid::new_v4())
+    }
+
+    /// The 16 bytes of the GUID (big-endian field order, as in its text).
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+
+    /// The objectId with these 16 bytes.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        ObjectId(uuid::Uuid::from_bytes(bytes))
+    }
+
     /// Parses a GUID in any of the usual textual forms (hyphenated, simple, braced, URN).
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(ObjectId)

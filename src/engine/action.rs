@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use crate::engine::clock::JobClock;
 use crate::engine::result::{ErrorCode, Finding, FindingKind};
 use crate::scim::client::{Body, Client, Exchange, Request, TransportErrorKind};
 
@@ -62,12 +63,14 @@ pub struct Actor {
     max_retry_wait: Duration,
     answered: AtomicBool,
     unreachable: AtomicBool,
-    /// Simulated time spent waiting for `Retry-After` (milliseconds), added to the simulated clock.
-    waited_ms: AtomicU64,
+    /// The job's clock, which `Retry-After` waits go through.
+    clock: JobClock,
     /// Requests sent again after a 429.
     retries_429: AtomicU64,
     /// Real time left for `Retry-After` sleeps (milliseconds).
     sleep_budget_ms: AtomicU64,
+    /// The budget a run starts with (milliseconds).
+    full_budget_ms: AtomicU64,
     /// The current step's requests by what came of them (reset by [`Actor::begin_step`]).
     step: StepTally,
 }
@@ -88,11 +91,21 @@ impl Actor {
             max_retry_wait,
             answered: AtomicBool::new(false),
             unreachable: AtomicBool::new(false),
-            waited_ms: AtomicU64::new(0),
+            clock: JobClock::default(),
             retries_429: AtomicU64::new(0),
             sleep_budget_ms: AtomicU64::new(millis(RETRY_SLEEP_BUDGET)),
+            full_budget_ms: AtomicU64::new(millis(RETRY_SLEEP_BUDGET)),
             step: StepTally::default(),
         }
+    }
+
+    /// Forgets what earlier work learnt about the endpoint (whether it ever answered, the `Retry-After`
+    /// sleep budget): a job that runs for days judges each cycle on its own.
+    pub fn reset_run(&self) {
+        self.answered.store(false, Ordering::Relaxed);
+        self.unreachable.store(false, Ordering::Relaxed);
+        self.sleep_budget_ms.store(self.full_budget_ms.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.begin_step();
     }
 
     /// Starts counting a new step's answers: the fail-fast rule looks at one step at a time.
@@ -115,6 +128,7 @@ impl Actor {
     /// Sets the real time the run may spend sleeping for `Retry-After` in all.
     pub fn with_sleep_budget(self, budget: Duration) -> Self {
         self.sleep_budget_ms.store(millis(budget), Ordering::Relaxed);
+        self.full_budget_ms.store(millis(budget), Ordering::Relaxed);
         self
     }
 
@@ -134,9 +148,9 @@ impl Actor {
         self.unreachable.load(Ordering::Relaxed)
     }
 
-    /// The simulated time spent waiting for `Retry-After` since the last call, and resets it.
-    pub fn take_waited(&self) -> Duration {
-        Duration::from_millis(self.waited_ms.swap(0, Ordering::Relaxed))
+    /// Makes `Retry-After` waits go through the job's clock.
+    pub fn set_clock(&mut self, clock: JobClock) {
+        self.clock = clock;
     }
 
     /// Requests sent again after a 429 since the actor was made.
@@ -181,9 +195,8 @@ impl Actor {
                 let sleep = wait.min(self.max_retry_wait);
                 if e.status == Some(429) && attempt < RETRIES_ON_429 && self.spend_sleep(sleep) {
                     attempt += 1;
-                    self.waited_ms.fetch_add(millis(wait), Ordering::Relaxed);
                     self.retries_429.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(sleep).await;
+                    self.clock.retry_after(wait, sleep).await;
                     continue;
                 }
             }

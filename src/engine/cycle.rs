@@ -335,7 +335,7 @@ struct Progress {
 
 /// Users exported per round of concurrent work: the results of a round are applied before the next starts,
 /// which bounds the memory held by finished-but-unapplied exports.
-pub(crate) const EXPORT_ROUND: usize = 1024;
+pub(crate) const EXPORT_ROUND: usize = crate::engine::result::PAGE_SIZE;
 
 impl Engine {
     /// Exports `users` with up to `settings.concurrency` requests in flight (each user's own requests stay

@@ -13,11 +13,13 @@ use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod job;
 mod log;
 mod scrub;
 mod views;
 
 pub use finding::{hint, Finding, FindingKind, Severity};
+pub use job::{Execution, JobCode, JobStatus, QuarantineStatus, Running, PAGE_SIZE};
 pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
 };

@@ -13,6 +13,7 @@ use crate::engine::result::{
     Abort, AbortKind, CycleResult, Event, Finding, JobState, Outcome, ScenarioResult, Scrub, StepDetail, StepResult,
     Summary,
 };
+use crate::engine::runner::{Lifetime, Runner};
 use crate::engine::source::{Mapper, ObjectActions};
 use crate::engine::state::{Engine, Settings};
 use crate::engine::step::{run_step, StepEnv};
@@ -231,14 +232,17 @@ pub async fn run_with_mapper(
         settings(scenario, options, faults),
         options.seed,
     );
-    engine.events = options.events.clone();
+    if let Some(listener) = &options.events {
+        engine.events.attach(listener.clone());
+    }
     engine.object_events = options.object_events;
+    let mut runner = Runner::new(engine, Lifetime::Scenario);
     let mut result = ScenarioResult {
         name: name.to_string(),
         description: scenario.description.clone(),
         dialect,
         target: if handle.is_some() { "embedded".into() } else { base.clone() },
-        wire: engine.settings.fidelity.changed(),
+        wire: runner.engine.settings.fidelity.changed(),
         steps: Vec::new(),
         findings: prepared.findings.clone(),
         aborted: prepared.stop.clone(),
@@ -263,8 +267,8 @@ pub async fn run_with_mapper(
         // Setup stopped the scenario before its first step: every step is reported as not run.
         let reason = format!("not run: setup stopped the scenario ({})", abort.kind.describe());
         for (index, label, _) in steps.drain(..) {
-            let at = engine.clock.now();
-            result.steps.push(StepResult::not_run(index, label, at, reason.clone(), engine.transcript_len()));
+            let at = runner.engine.clock.now();
+            result.steps.push(StepResult::not_run(index, label, at, reason.clone(), runner.engine.transcript_len()));
         }
     }
     let run_tag = result.run_tag.as_deref();
@@ -272,13 +276,14 @@ pub async fn run_with_mapper(
     let mut cancel = options.cancel.clone();
     let mut steps = steps.into_iter().peekable();
     while let Some((index, label, step)) = steps.next() {
-        engine.emit(Event::StepStarted { index, label: label.clone() });
-        let step = run_step(&mut engine, &env, &mut dir, mapper, (index, label), step);
+        runner.engine.emit(Event::StepStarted { index, label: label.clone() });
+        let step = run_step(&mut runner, &env, &mut dir, mapper, (index, label), step);
         let Some((step_result, abort)) = isolation::unless_cancelled(cancel.as_mut(), step).await else {
             let message = "interrupted: the current step was cancelled and the later ones did not run".to_string();
             result.aborted = Some(Abort { kind: AbortKind::Interrupted, message });
             break;
         };
+        let engine = &runner.engine;
         engine.emit(Event::StepFinished { index, outcome: step_result.outcome });
         result.steps.push(step_result);
         let abort = abort.or_else(|| {
@@ -301,6 +306,7 @@ pub async fn run_with_mapper(
         }
         result.aborted = Some(abort);
     }
+    let engine = &runner.engine;
     result.aliases = engine.aliases.list.clone();
     let transcript = engine.actor.client().transcript();
     if transcript.is_lean() {
@@ -314,7 +320,7 @@ pub async fn run_with_mapper(
         result.aborted = result.aborted.take().or(cleaned.abort);
         result.isolation = Some(cleaned.report);
     }
-    result.summary = summary(&engine, &result);
+    result.summary = summary(engine, &result);
     // The run read every answer as it came; what it hands out hides the secrets (issue 18).
     let scrubber = Scrubber::new(engine.actor.client().scrubber().secrets().chain(setup.scrubber().secrets()));
     result.scrub(&scrubber);

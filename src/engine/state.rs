@@ -1,18 +1,19 @@
 //! The engine's mutable state across steps: the actor (client), the connector data store, the dialect,
-//! settings, the simulated clock and the id aliases used by transcripts.
+//! settings, the job's clock and the id aliases used by transcripts.
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::engine::action::Actor;
 use crate::engine::cds::Cds;
+use crate::engine::clock::JobClock;
 use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
 use crate::engine::quarantine::Job;
 use crate::engine::result::{Event, IdAlias};
+use crate::engine::runner::{EventHub, StatusBoard};
 
 /// Job settings that shape a cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,41 +81,6 @@ impl Aliases {
     }
 }
 
-/// The simulated clock: nothing waits; the runner moves it to each cycle's start (40 minutes apart, further
-/// apart in quarantine, later after a `wait` step).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimClock {
-    now: DateTime<Utc>,
-}
-
-impl Default for SimClock {
-    fn default() -> Self {
-        SimClock { now: DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default() }
-    }
-}
-
-impl SimClock {
-    /// Current simulated time, ISO 8601.
-    pub fn now(&self) -> String {
-        self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    }
-
-    /// Current simulated time.
-    pub fn at(&self) -> DateTime<Utc> {
-        self.now
-    }
-
-    /// Moves on.
-    pub fn advance(&mut self, by: Duration) {
-        self.now += TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
-    }
-
-    /// Moves to `at` (never backwards: simulated time only passes).
-    pub fn set(&mut self, at: DateTime<Utc>) {
-        self.now = self.now.max(at);
-    }
-}
-
 /// Everything the engine keeps between steps.
 #[derive(Debug)]
 pub struct Engine {
@@ -132,12 +98,14 @@ pub struct Engine {
     pub cycles: u32,
     /// The job's schedule and quarantine.
     pub job: Job,
-    /// Simulated clock.
-    pub clock: SimClock,
+    /// The job's clock (simulated time).
+    pub clock: JobClock,
     /// Source of probe GUIDs (seeded: runs are reproducible).
     pub rng: StdRng,
-    /// Live events.
-    pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    /// Live events, to every listener.
+    pub events: EventHub,
+    /// The job's status, readable while a cycle runs.
+    pub status: StatusBoard,
     /// Send an event per object processed (off for runs too large to print per object).
     pub object_events: bool,
     /// Object evaluations handed out so far (see [`crate::engine::source::Mapper::evaluate`]).
@@ -157,13 +125,21 @@ impl Engine {
             aliases: Aliases::default(),
             cycles: 0,
             job: Job::default(),
-            clock: SimClock::default(),
+            clock: JobClock::default(),
             rng: StdRng::seed_from_u64(seed),
-            events: None,
+            events: EventHub::default(),
+            status: StatusBoard::default(),
             object_events: true,
             legacy_member_removals: Default::default(),
             evaluations: Default::default(),
         }
+    }
+
+    /// Puts the engine (and its `Retry-After` waits) on `clock`.
+    pub fn with_clock(mut self, clock: JobClock) -> Self {
+        self.actor.set_clock(clock.clone());
+        self.clock = clock;
+        self
     }
 
     /// A random GUID for probes (from the seeded generator).
@@ -174,17 +150,23 @@ impl Engine {
 
     /// Sends a live event, if someone listens.
     pub fn emit(&self, mut event: Event) {
-        if let Some(tx) = &self.events {
+        if self.events.is_heard() {
             // Events are shown as they come: secrets the endpoint echoed are hidden here (issue 18).
             crate::engine::result::Scrub::scrub(&mut event, &self.actor.client().scrubber());
-            // A closed receiver only means nobody watches progress any more.
-            let _ = tx.send(event);
+            self.events.send(&event);
         }
     }
 
     /// Sends [`Event::Progress`] when `done` crosses another half percent of `total`, or reaches it.
     pub fn progress(&self, cycle: u32, before: usize, done: usize, total: usize) {
-        if self.events.is_some() && total > 0 && (done == total || done * 200 / total > before * 200 / total) {
+        if total > 0 && (done == total || done * 200 / total > before * 200 / total) {
+            self.status.update(|s| match &mut s.running {
+                Some(running) if running.cycle == cycle => {
+                    (running.done, running.total) = (done, total);
+                    true
+                }
+                _ => false,
+            });
             self.emit(Event::Progress { cycle, done, total });
         }
     }

@@ -1,21 +1,17 @@
 //! Running one scenario step: a directory change, Test Connection, a cycle (or a restart and its initial
 //! cycle), provision on demand, a steady-state check, a target edit, a `wait` or a change of the embedded
-//! endpoint's faults; then checking the step's expectations against what it did. Cycles start when the
-//! job's schedule says ([`crate::engine::quarantine::Job`]), and each one's outcome updates the quarantine.
+//! endpoint's faults; then checking the step's expectations against what it did. Each step is a call to
+//! the job's [`Runner`] (or a change to the directory between calls).
 //!
 //! A step can stop the scenario (an [`Abort`]): Test Connection failed (Entra does not start the job), the
 //! endpoint refused the credentials or could not be reached, or no request of the step got an answer.
 
 use std::time::Duration;
 
-use chrono::TimeDelta;
-
 use crate::directory::Directory;
 use crate::engine::isolation::tag::{apply_tag, name_like_path, remove_tag};
-use crate::engine::quarantine::{self, Transition};
-use crate::engine::result::{
-    Abort, AbortKind, CycleKind, ErrorCode, Finding, FindingKind, LogStatus, StepDetail, StepResult,
-};
+use crate::engine::result::{Abort, AbortKind, CycleKind, ErrorCode, Finding, FindingKind, StepDetail, StepResult};
+use crate::engine::runner::Runner;
 use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
@@ -40,21 +36,21 @@ pub(crate) struct StepEnv<'a> {
 }
 
 pub(crate) async fn run_step(
-    engine: &mut Engine,
+    runner: &mut Runner,
     env: &StepEnv<'_>,
     dir: &mut Directory,
     mapper: &dyn Mapper,
     (index, label): (usize, String),
     step: Option<&Step>,
 ) -> (StepResult, Option<Abort>) {
-    let first = engine.transcript_len();
-    engine.actor.begin_step();
+    let first = runner.engine.transcript_len();
+    runner.engine.actor.begin_step();
     let mut findings = Vec::new();
     let mut abort = None;
     let action = step.map_or(&Action::Steady, |s| &s.action);
     let detail = match action {
         Action::TestConnection => {
-            let probe = engine.test_connection(mapper).await;
+            let probe = runner.test_connection(mapper).await;
             findings.extend(probe.findings);
             abort = probe.abort;
             StepDetail::TestConnection(probe.result)
@@ -64,12 +60,15 @@ pub(crate) async fn run_step(
                 scenario::CycleKind::Initial => CycleKind::Initial,
                 scenario::CycleKind::Incremental => CycleKind::Incremental,
             };
-            cycle(engine, dir, mapper, kind, &mut findings).await
+            let run = runner.cycle(kind, &view::snapshot(dir), mapper).await;
+            findings.extend(run.findings);
+            run.detail
         }
         Action::Restart(r) => {
-            engine.cds.restart(*r == Restart::Full);
-            engine.job.restart();
-            cycle(engine, dir, mapper, CycleKind::Initial, &mut findings).await
+            runner.restart(*r == Restart::Full);
+            let run = runner.cycle(CycleKind::Initial, &view::snapshot(dir), mapper).await;
+            findings.extend(run.findings);
+            run.detail
         }
         Action::Change(m) => {
             if let Err(e) = dir.apply(m) {
@@ -81,8 +80,7 @@ pub(crate) async fn run_step(
             let snapshot = view::snapshot(dir);
             match snapshot.user_by_alias(alias) {
                 Some(user) => {
-                    let (od, f) = engine.provision_on_demand(&user, mapper).await;
-                    engine.on_demand_clears_backoff(&user.object_id, od.status != LogStatus::Failure, &f);
+                    let (od, f) = runner.provision_user(&user, mapper).await;
                     findings.extend(f);
                     StepDetail::OnDemand(od)
                 }
@@ -99,8 +97,7 @@ pub(crate) async fn run_step(
             let snapshot = view::snapshot(dir);
             match snapshot.groups.iter().find(|g| g.alias == *alias) {
                 Some(group) => {
-                    let (od, f) = engine.provision_group_on_demand(group, &snapshot, mapper).await;
-                    engine.on_demand_clears_backoff(&group.object_id, od.status != LogStatus::Failure, &f);
+                    let (od, f) = runner.provision_group(group, &snapshot, mapper).await;
                     findings.extend(f);
                     StepDetail::OnDemand(od)
                 }
@@ -114,21 +111,16 @@ pub(crate) async fn run_step(
             }
         }
         Action::Steady => {
-            // The check's passes are full cycles: the schedule moves on as for one.
-            let start = next_start(engine);
-            engine.clock.set(start);
-            engine.job.started(start);
-            let snapshot = view::snapshot(dir);
-            let (steady, f) = engine.steady_check(&snapshot, mapper).await;
+            let (steady, f) = runner.steady(&view::snapshot(dir), mapper).await;
             findings.extend(f);
             StepDetail::Steady(steady)
         }
         Action::TargetEdit(edit) => {
-            findings.extend(target_edit(engine, env, dir, edit).await);
+            findings.extend(target_edit(&runner.engine, env, dir, edit).await);
             StepDetail::Directory { change: action.to_string() }
         }
         Action::Wait(d) => {
-            engine.clock.advance(*d);
+            runner.wait(*d);
             StepDetail::Directory { change: action.to_string() }
         }
         Action::Embedded(change) => {
@@ -137,6 +129,7 @@ pub(crate) async fn run_step(
         }
     };
     // A cycle's time is its start, which the job's schedule picked; a wait's is its end.
+    let engine = &runner.engine;
     let at = engine.clock.now();
     let end = engine.transcript_len();
     let transcript = engine.actor.client().transcript();
@@ -234,50 +227,6 @@ fn unanswered(what: &str, exchanges: &[Exchange], not_sent: u64, timeout: Durati
     let all_timed_out = counts.iter().all(|(kind, _)| *kind == TransportErrorKind::Timeout);
     let code = if all_timed_out { ErrorCode::Timeout } else { ErrorCode::WebExceptionProtocolError };
     Some(Finding::error(FindingKind::Transport, message).with_code(code))
-}
-
-/// When the next cycle starts: the schedule, after the time spent honouring `Retry-After` since.
-fn next_start(engine: &Engine) -> chrono::DateTime<chrono::Utc> {
-    let waited = TimeDelta::from_std(engine.actor.take_waited()).unwrap_or(TimeDelta::zero());
-    engine.job.next_start(engine.clock.at(), waited)
-}
-
-/// A cycle: it starts when the job's schedule says, unless the job is disabled (more than four weeks in
-/// quarantine); afterwards its failures and the escrows decide the quarantine (ENTRA.md 6.5).
-async fn cycle(
-    engine: &mut Engine,
-    dir: &Directory,
-    mapper: &dyn Mapper,
-    kind: CycleKind,
-    findings: &mut Vec<Finding>,
-) -> StepDetail {
-    let start = next_start(engine);
-    if engine.job.disabled.is_none() && engine.job.disables_at(start) {
-        let why = engine.job.disable();
-        findings.push(Finding::warning(FindingKind::Quarantine, format!("the job is disabled: {why}")));
-    }
-    if let Some(why) = &engine.job.disabled {
-        let reason = format!("no cycle runs: the job is disabled ({why})");
-        return StepDetail::NotRun { reason, quarantine: engine.job.quarantine_text() };
-    }
-    let since_previous = engine.job.since_last(start).map(|d| u64::try_from(d.num_seconds()).unwrap_or(0));
-    engine.clock.set(start);
-    engine.job.started(start);
-    let first_request = engine.transcript_len();
-    let snapshot = view::snapshot(dir);
-    let (mut result, log) = engine.run_cycle(kind, &snapshot, mapper).await;
-    let sent = engine.transcript_len() > first_request;
-    findings.extend(log.findings);
-    let cause = quarantine::exception_cause(findings)
-        .or_else(|| quarantine::deletion_cause(result.quarantine.as_deref()))
-        .or_else(|| quarantine::escrow_cause(&engine.cds.escrows));
-    let transition = engine.job.after_cycle(start, cause, sent);
-    result.quarantine = engine.job.quarantine_text();
-    result.since_previous = since_previous;
-    if let (Transition::Entered | Transition::Changed, Some(q)) = (transition, &result.quarantine) {
-        findings.push(Finding::error(FindingKind::Quarantine, format!("the job is quarantined: {q}")));
-    }
-    StepDetail::Cycle(result)
 }
 
 /// An `embedded` step: the embedded endpoint's fault injection changes; against another target it does

@@ -34,4 +34,4 @@ pub use model::{
 };
 pub use read::{parse_csv_download, parse_str, read, read_all, read_detailed, ReadLog};
 pub use summary::{summarize, CycleSummary, ErrorCount, Hint, HintKind, Summary};
-pub use write::to_graph_json;
+pub use write::{record_to_graph, to_graph_json};

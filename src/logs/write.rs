@@ -6,7 +6,7 @@ use super::model::{Identity, LogRecord};
 
 /// The records as a pretty-printed Graph `auditLogs/provisioning` response.
 pub fn to_graph_json(records: &[LogRecord]) -> String {
-    let value: Vec<Value> = records.iter().map(record).collect();
+    let value: Vec<Value> = records.iter().map(record_to_graph).collect();
     let doc = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/provisioning",
         "value": value,
@@ -14,7 +14,8 @@ pub fn to_graph_json(records: &[LogRecord]) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-fn record(r: &LogRecord) -> Value {
+/// One record as a Graph `provisioningObjectSummary` object (what [`to_graph_json`] lists).
+pub fn record_to_graph(r: &LogRecord) -> Value {
     let error = r.error.as_ref().map(|e| {
         json!({
             "errorCode": e.code,

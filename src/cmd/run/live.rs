@@ -37,13 +37,11 @@ impl Live {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::StepStarted { index, label } => self.step = format!("step {index}: {label}"),
-            Event::Progress { cycle, done, total } => {
-                if self.progress && *total > PROGRESS_THRESHOLD {
-                    self.advance(*cycle, *done, *total);
-                }
+            Event::Progress { cycle, done, total } if self.progress && *total > PROGRESS_THRESHOLD => {
+                self.advance(*cycle, *done, *total);
             }
             Event::StepFinished { .. } => self.clear(),
-            Event::Object { .. } => {}
+            _ => {}
         }
     }
 

@@ -6,6 +6,7 @@
 use serde_json::Value as Json;
 
 use super::views::{Detail, Flap, OnDemandStep};
+use super::JobStatus;
 use super::{
     Abort, CycleResult, Event, ExpectationResult, Finding, IdAlias, ModifiedProperty, ObjectRef, OnDemandResult,
     ProvisioningEvent, RequestRef, ScenarioResult, SteadyResult, StepDetail, StepResult,
@@ -248,7 +249,33 @@ impl Scrub for Event {
         match self {
             Event::StepStarted { label, .. } => label.scrub(s),
             Event::Object { event, .. } => event.scrub(s),
-            Event::StepFinished { .. } | Event::Progress { .. } => {}
+            Event::Finding { finding } => finding.scrub(s),
+            Event::Quarantine { text } => text.scrub(s),
+            Event::OnDemand { result } => result.scrub(s),
+            Event::JobStatus { status } => status.scrub(s),
+            Event::StepFinished { .. }
+            | Event::Progress { .. }
+            | Event::CycleStarted { .. }
+            | Event::CycleFinished { .. } => {}
+        }
+    }
+}
+
+impl Scrub for JobStatus {
+    fn scrub(&mut self, s: &Scrubber) {
+        self.disabled.scrub(s);
+        for execution in [
+            &mut self.last_execution,
+            &mut self.last_successful_execution,
+            &mut self.last_successful_execution_with_exports,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            execution.error.scrub(s);
+        }
+        if let Some(q) = &mut self.quarantine {
+            q.detail.scrub(s);
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use super::{CycleResult, LogAction, LogStatus, ModifiedProperty, ObjectRef, Outcome, ProvisioningEvent, RequestRef};
+use super::{
+    Counts, CycleKind, CycleResult, Finding, JobStatus, LogAction, LogStatus, ModifiedProperty, ObjectRef, Outcome,
+    ProvisioningEvent, RequestRef,
+};
 
 /// On-demand step names (ENTRA.md 6.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,5 +127,41 @@ pub enum Event {
         index: usize,
         /// Outcome.
         outcome: Outcome,
+    },
+    /// A cycle starts.
+    CycleStarted {
+        /// Cycle number.
+        cycle: u32,
+        /// Initial or incremental.
+        kind: CycleKind,
+        /// Simulated start (ISO 8601).
+        at: String,
+    },
+    /// A cycle ended.
+    CycleFinished {
+        /// Cycle number.
+        cycle: u32,
+        /// What it did.
+        counts: Counts,
+    },
+    /// Something went wrong or deserves a look (as the run's result will also list it).
+    Finding {
+        /// The finding.
+        finding: Finding,
+    },
+    /// The job went into quarantine or its reason changed.
+    Quarantine {
+        /// `Reason: detail`.
+        text: String,
+    },
+    /// An object was provisioned on demand.
+    OnDemand {
+        /// The step-by-step result.
+        result: OnDemandResult,
+    },
+    /// The job's status changed (state, schedule, counts, quarantine).
+    JobStatus {
+        /// The new status.
+        status: Box<JobStatus>,
     },
 }

@@ -466,6 +466,15 @@ impl Transcript {
         }
     }
 
+    /// Takes every exchange out: the transcript starts again from index 0. A job that runs for days hands
+    /// each cycle's exchanges on this way instead of keeping them all.
+    pub fn take(&self) -> Vec<Exchange> {
+        let mut store = self.store();
+        let taken = store.since(0);
+        *store = self.empty_store();
+        taken
+    }
+
     /// True for a lean transcript.
     pub fn is_lean(&self) -> bool {
         self.lean

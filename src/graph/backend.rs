@@ -1,0 +1,294 @@
+//! The seam between the Graph surface and the tenant that runs behind it: [`Backend`]. The Graph handlers
+//! read and change the live directory through it, read the provisioning job's state as a [`JobView`],
+//! send it [`JobCommand`]s and on-demand requests, and read its provisioning log as [`LoggedEvent`]s.
+//! `tenant` implements it over the engine's job runner; the integration tests implement it over a bare
+//! directory.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+
+use crate::directory::{AppRole, Directory, ObjectId};
+use crate::engine::result::{OnDemandResult, ProvisioningEvent};
+use crate::scim::client::Secret;
+
+/// A boxed, sendable future: what the asynchronous [`Backend`] methods return, so `Arc<dyn Backend>`
+/// works.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The live tenant behind the Graph surface.
+pub trait Backend: Send + Sync + 'static {
+    /// Who the tenant and its application are (ids, names, the client secret's hash, app roles).
+    fn identity(&self) -> &TenantIdentity;
+
+    /// The live directory. Graph reads under the read lock and changes it under the write lock, in short
+    /// sections that never span an `.await`; the job's next incremental cycle picks the changes up from
+    /// the directory's change log.
+    fn directory(&self) -> &RwLock<Directory>;
+
+    /// The provisioning job's schedule and status now.
+    fn job(&self) -> JobView;
+
+    /// Starts, pauses or restarts the job.
+    fn control(&self, command: JobCommand) -> BoxFuture<'_, Result<(), BackendError>>;
+
+    /// Provisions one user or group on demand and reports its steps.
+    fn provision_on_demand(&self, object: OnDemandTarget) -> BoxFuture<'_, Result<OnDemandResult, BackendError>>;
+
+    /// Test Connection against `base_address` with `secret_token`, without saving them.
+    fn validate_credentials(
+        &self,
+        base_address: String,
+        secret_token: Secret,
+    ) -> BoxFuture<'_, Result<(), BackendError>>;
+
+    /// Saves the job's target (tenant URL and secret token).
+    fn set_secrets(&self, base_address: String, secret_token: Secret) -> BoxFuture<'_, Result<(), BackendError>>;
+
+    /// The job's `synchronizationSchema` JSON (the format `mapping` imports).
+    fn schema(&self) -> serde_json::Value;
+
+    /// Replaces the job's schema; an error says what is wrong with it.
+    fn put_schema(&self, schema: serde_json::Value) -> Result<(), BackendError>;
+
+    /// Every provisioning log entry so far, oldest first.
+    fn provisioning_log(&self) -> Vec<LoggedEvent>;
+}
+
+/// The ids and names of the tenant, its application and the provisioning job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantIdentity {
+    /// The tenant (directory) id, a GUID: the token endpoint's `{tenant}` segment.
+    pub tenant_id: String,
+    /// The application's service principal objectId (`servicePrincipals/{id}`).
+    pub service_principal_id: String,
+    /// The application (client) id: the token endpoint's `client_id` and the service principal's `appId`.
+    pub app_id: String,
+    /// The application's display name.
+    pub display_name: String,
+    /// The provisioning job id (`scim.<hex>.<hex>` in Entra).
+    pub job_id: String,
+    /// The job's `templateId` (`scim` for non-gallery SCIM apps).
+    pub template_id: String,
+    /// SHA-256 of the client secret, lower-case hex: the token endpoint compares hashes, so the secret is
+    /// never kept in clear.
+    pub client_secret_sha256: String,
+    /// App roles the application defines, besides the default access role (which every application has).
+    pub app_roles: Vec<AppRole>,
+}
+
+/// The provisioning job as Graph's `synchronizationJob` reports it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobView {
+    /// How often the job runs, and whether it is scheduled at all.
+    pub schedule: JobSchedule,
+    /// Where the job stands.
+    pub status: JobStatus,
+}
+
+/// `synchronizationSchedule`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobSchedule {
+    /// Time between incremental cycles (written as an ISO 8601 duration, `PT40M`).
+    pub interval: std::time::Duration,
+    /// Active, paused or disabled.
+    pub state: ScheduleState,
+}
+
+/// `synchronizationScheduleState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScheduleState {
+    /// Cycles run on the schedule.
+    Active,
+    /// Stopped by an administrator (or a quarantine); state is kept.
+    Paused,
+    /// Never started.
+    #[default]
+    Disabled,
+}
+
+/// `synchronizationStatusCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusCode {
+    /// No credentials were given.
+    #[default]
+    NotConfigured,
+    /// Configured, first cycle not complete.
+    NotRun,
+    /// Running on its schedule.
+    Active,
+    /// Paused.
+    Paused,
+    /// In quarantine.
+    Quarantine,
+}
+
+/// `synchronizationStatus`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobStatus {
+    /// High-level state.
+    pub code: StatusCode,
+    /// The last cycle.
+    pub last_execution: Option<Execution>,
+    /// The last cycle without errors.
+    pub last_successful_execution: Option<Execution>,
+    /// The last cycle without errors that exported something.
+    pub last_successful_execution_with_exports: Option<Execution>,
+    /// Progress of the running (or last) cycle.
+    pub progress: Vec<Progress>,
+    /// Quarantine details, while quarantined.
+    pub quarantine: Option<Quarantine>,
+    /// When a cycle first exported nothing.
+    pub steady_state_first_achieved: Option<DateTime<Utc>>,
+    /// When a cycle last exported nothing.
+    pub steady_state_last_achieved: Option<DateTime<Utc>>,
+    /// Objects in the connector data store by type (`user`, `group`).
+    pub synchronized_entry_count_by_type: Vec<(String, u64)>,
+    /// Cycles in a row that failed completely.
+    pub count_successive_complete_failures: u64,
+    /// Escrows were pruned during the initial cycle.
+    pub escrows_pruned: bool,
+    /// A URL explaining the current error.
+    pub troubleshooting_url: Option<String>,
+}
+
+/// `synchronizationTaskExecution`: one cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    /// The cycle id (as the provisioning log's `cycleId`).
+    pub activity_identifier: String,
+    /// When it began.
+    pub time_began: DateTime<Utc>,
+    /// When it ended (`None` while it runs).
+    pub time_ended: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub state: ExecutionState,
+    /// The error that ended it, if any.
+    pub error: Option<JobError>,
+}
+
+/// `synchronizationTaskExecutionResult`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionState {
+    /// Every object was processed without error.
+    Succeeded,
+    /// The cycle failed as a whole.
+    Failed,
+    /// Some objects failed (escrowed).
+    EntryLevelErrors,
+}
+
+/// `synchronizationError`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    /// Error code (`SystemForCrossDomainIdentityManagementCredentialValidationUnavailable`, ...).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// `synchronizationProgress`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// Units done.
+    pub completed_units: u64,
+    /// Units to do.
+    pub total_units: u64,
+    /// What a unit is (`Users`).
+    pub units: String,
+    /// When this was observed.
+    pub time_recorded: DateTime<Utc>,
+}
+
+/// `synchronizationQuarantine`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantine {
+    /// When the current quarantine began.
+    pub current_began: DateTime<Utc>,
+    /// When the next attempt is due.
+    pub next_attempt: DateTime<Utc>,
+    /// Why (`EncounteredEscrowProportionThreshold`, `EncounteredQuarantineException`, ...).
+    pub reason: String,
+    /// When the series of quarantines began.
+    pub series_began: DateTime<Utc>,
+    /// Quarantines in the series.
+    pub series_count: u64,
+    /// The error behind it.
+    pub error: Option<JobError>,
+}
+
+/// What `start`, `pause` and `restart` ask of the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobCommand {
+    /// Start (or resume) the job; lifts a quarantine.
+    Start,
+    /// Pause the job, keeping its state.
+    Pause,
+    /// Restart: forget the watermark, escrows and quarantine; with `reset_scope` also the connector data
+    /// store (Graph's `resetScope` `Full` or `ConnectorDataStore`).
+    Restart {
+        /// Clear the connector data store too.
+        reset_scope: bool,
+    },
+}
+
+/// The object of an on-demand request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnDemandTarget {
+    /// A user.
+    User(ObjectId),
+    /// A group, with the members to provision along with it (Graph allows up to five).
+    Group {
+        /// The group.
+        id: ObjectId,
+        /// The members named in the request.
+        members: Vec<ObjectId>,
+    },
+}
+
+/// Why the backend refused a request: the message goes into Graph's error body with the status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    /// HTTP status of the Graph answer (400, 404, 409, 503, ...).
+    pub status: u16,
+    /// Graph's error code (`Request_BadRequest`, ...).
+    pub code: String,
+    /// What is wrong, for the `message` of the error body.
+    pub message: String,
+}
+
+impl BackendError {
+    /// A 400 `Request_BadRequest` with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        BackendError { status: 400, code: "Request_BadRequest".into(), message: message.into() }
+    }
+}
+
+/// One provisioning log entry with the ids Graph's `provisioningObjectSummary` carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// The entry's id (unique).
+    pub id: String,
+    /// The cycle it belongs to (`cycleId`).
+    pub cycle_id: String,
+    /// The change within the cycle (`changeId`).
+    pub change_id: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// A scheduled cycle or an on-demand request.
+    pub initiated_by: Initiator,
+    /// What was done.
+    pub event: ProvisioningEvent,
+}
+
+/// Who started the work an entry logs (`initiatedBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Initiator {
+    /// The job's schedule.
+    System,
+    /// Provision on demand.
+    OnDemand,
+}
