@@ -107,6 +107,8 @@ pub struct Shell<'a> {
     pub job_id: &'a str,
     /// Tenant id.
     pub tenant_id: &'a str,
+    /// Users per page of a cycle's progress (Entra counts pages, not objects).
+    pub page_size: usize,
     /// The blade's menu.
     pub menu: Vec<MenuItem>,
 }
@@ -123,6 +125,7 @@ impl<'a> Shell<'a> {
             service_principal_id: &config.service_principal_id,
             job_id: &config.job_id,
             tenant_id: &config.tenant_id,
+            page_size: crate::engine::result::PAGE_SIZE,
             menu: Page::ALL.iter().map(|p| p.menu_item()).collect(),
         }
     }

@@ -20,6 +20,7 @@
 
   var running = null; // {cycle, done, total, pages} while a cycle runs, from the events
   var job = null;
+  var engineEscrows = null; // from the engine's job_status events, which count escrows exactly
 
   function statusOf(j) {
     var code = (j.status && j.status.code) || "NotRun";
@@ -38,7 +39,8 @@
     $("job-last").textContent = last.timeBegan
       ? P.formatTime(last.timeBegan) + (last.timeEnded ? " – " + P.formatTime(last.timeEnded) : " (running)") + (last.state ? " · " + last.state : "")
       : "No cycle yet";
-    $("job-steady").textContent = status.steadyStateLastAchievedTime ? "Reached " + P.formatTime(status.steadyStateLastAchievedTime) : "Not reached yet";
+    var steady = P.formatTime(status.steadyStateLastAchievedTime);
+    $("job-steady").textContent = steady === "never" || steady === "—" ? "Not reached yet" : "Last reached " + steady;
     $("job-next").textContent = nextCycle(j, st, interval);
     $("cmd-start").disabled = st.code === "Active";
     $("cmd-stop").disabled = st.code === "Paused" || st.code === "Disabled";
@@ -100,7 +102,8 @@
     if (last.timeBegan && !last.timeEnded) {
       $("cycle-state").textContent = "Cycle in progress";
     } else if (last.timeEnded) {
-      $("cycle-state").textContent = status.lastSuccessfulExecution ? "Cycle completed" : "Cycle completed with failures";
+      $("cycle-state").textContent = { Succeeded: "Cycle completed", EntryLevelErrors: "Cycle completed with errors on some objects", Failed: "Cycle failed" }[last.state] ||
+        (status.lastSuccessfulExecution ? "Cycle completed" : "Cycle completed with failures");
       $("cycle-when").textContent = "Ended " + P.formatTime(last.timeEnded);
     } else {
       $("cycle-state").textContent = statusOf(job).code === "Active" ? "Initial cycle not started yet" : "No cycle has run";
@@ -108,12 +111,47 @@
   }
   function singular(unit) { return String(unit).toLowerCase().replace(/s$/, ""); }
 
+  // A cycle's counts as the engine reports them (`cycle_finished`, `job_status.last_execution`).
+  function renderCounts(counts, cycle) {
+    var tiles = { create: counts.creates, update: (counts.updates || 0) + (counts.enables || 0), disable: counts.disables, delete: counts.deletes, skipped: counts.skips, failed: counts.failures };
+    Object.keys(tiles).forEach(function (k) { $("stat-" + k).textContent = Number(tiles[k] || 0).toLocaleString("en-US"); });
+    if (cycle) { $("stats-cycle").textContent = "Cycle " + cycle + " · " + P.plural(counts.requests || 0, "request") + " to the target"; }
+  }
+
+  // The engine's own view of the job, sent on every change: escrows, the last cycle's counts, the
+  // quarantine's advice and the next cycle, which Graph's synchronizationJob does not carry.
+  function applyStatus(st) {
+    if (!st) { return; }
+    engineEscrows = Number(st.escrows_outstanding || 0);
+    $("escrows").textContent = engineEscrows.toLocaleString("en-US");
+    if (st.last_execution && !st.running) { renderCounts(st.last_execution.counts || {}, st.last_execution.cycle); }
+    if (st.quarantine) {
+      $("quarantine").hidden = false;
+      $("quarantine-reason").textContent = "Reason: " + st.quarantine.reason + (st.quarantine.detail ? " — " + st.quarantine.detail : "");
+      if (st.quarantine.what_to_do) { $("quarantine-fix").textContent = st.quarantine.what_to_do; }
+    }
+    if (st.next_cycle_at && !st.running) { $("job-next").textContent = P.formatTime(st.next_cycle_at); }
+    if (st.running) { progress(st.running.cycle, st.running.done, st.running.total, st.running.kind); }
+  }
+
+  // Progress in pages of users, as Entra counts it.
+  function progress(cycle, done, total, kind) {
+    running = running || { cycle: cycle };
+    if (kind) { running.kind = kind; }
+    var size = P.config.pageSize;
+    var pages = Math.max(1, Math.ceil((total || 0) / size));
+    setProgress(Math.min(pages, Math.ceil((done || 0) / size)), pages, "page");
+    $("cycle-state").textContent = (running.kind ? cap(running.kind) + " cycle " : "Cycle ") + cycle + " in progress";
+    $("cycle-when").textContent = Number(done || 0).toLocaleString("en-US") + " of " + P.plural(total || 0, "user") + " evaluated";
+  }
+  function cap(s) { s = String(s); return s.charAt(0).toUpperCase() + s.slice(1); }
+
   // The last cycle's counts and the escrows, from the provisioning logs.
   function renderLogs(records) {
     var mine = records.filter(function (r) { return !r.jobId || r.jobId === P.config.job; });
     if (!mine.length) {
       ["create", "update", "disable", "delete", "skipped", "failed"].forEach(function (k) { $("stat-" + k).textContent = "0"; });
-      $("escrows").textContent = "0";
+      if (engineEscrows === null) { $("escrows").textContent = "0"; }
       return;
     }
     mine.sort(function (a, b) { return String(b.activityDateTime).localeCompare(String(a.activityDateTime)); });
@@ -143,7 +181,7 @@
     var escrows = Object.keys(latest).filter(function (k) {
       return String((latest[k].provisioningStatusInfo || {}).status).toLowerCase() === "failure";
     }).length;
-    $("escrows").textContent = escrows.toLocaleString("en-US");
+    if (engineEscrows === null) { $("escrows").textContent = escrows.toLocaleString("en-US"); }
   }
 
   async function refresh() {
@@ -172,18 +210,27 @@
     refresh();
   }
 
-  async function testConnection() {
+  // Test connection: Graph's validateCredentials with the saved credentials; a Graph that wants them
+  // spelled out (the simulator's does) gets them from the credentials dialog.
+  async function testConnection(credentials) {
     var box = $("connection");
     var button = $("cmd-test");
     button.disabled = true;
     box.hidden = false;
     box.className = "alert";
     box.textContent = "Testing the connection to the target…";
+    var body = credentials ? { useSavedCredentials: false, credentials: credentials } : { useSavedCredentials: true, credentials: [] };
     try {
-      await P.graph("POST", P.spPath + "/synchronization/jobs/validateCredentials", { useSavedCredentials: true, credentials: [] });
+      await P.graph("POST", P.spPath + "/synchronization/jobs/validateCredentials", body);
       box.className = "alert alert-success";
       box.textContent = "The supplied credentials are authorized to enable provisioning.";
     } catch (e) {
+      if (!credentials && e.status === 400 && /useSavedCredentials/.test(e.graphMessage || "")) {
+        box.hidden = true;
+        button.disabled = false;
+        askCredentials(e.graphMessage);
+        return;
+      }
       box.className = "alert alert-error";
       P.clear(box).appendChild(el("h2", {}, "Test connection failed"));
       box.appendChild(el("p", {}, e.graphMessage || e.message));
@@ -191,42 +238,54 @@
     }
     button.disabled = false;
   }
+  async function askCredentials(why) {
+    if (!$("cred-url").value) {
+      try {
+        var target = await P.local("/_entrasim/target");
+        if (target) { $("cred-url").value = target.url; }
+      } catch (e) { /* typed by hand */ }
+    }
+    $("credentials-why").textContent = "The tenant's Graph API needs the credentials to test (" + why + "). They are sent to it only, and not kept by this page.";
+    $("credentials-dialog").showModal();
+  }
+  $("credentials-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var credentials = [{ key: "BaseAddress", value: $("cred-url").value.trim() }, { key: "SecretToken", value: $("cred-token").value }];
+    $("cred-token").value = "";
+    $("credentials-dialog").close();
+    testConnection(credentials);
+  });
+  P.wireDialog($("credentials-dialog"));
 
   function onEvent(event) {
     switch (event.type) {
       case "cycle_started":
-        running = { cycle: event.cycle, done: 0, total: 0 };
-        $("cycle-state").textContent = "Cycle " + event.cycle + " in progress" + (event.kind ? " (" + event.kind + ")" : "");
-        setProgress(0, 0, "page");
+        running = { cycle: event.cycle, kind: event.kind };
+        progress(event.cycle, 0, 0, event.kind);
+        $("cycle-when").textContent = "Started " + P.formatTime(event.at);
         break;
       case "progress":
-        running = running || { cycle: event.cycle };
-        $("cycle-state").textContent = "Cycle " + event.cycle + " in progress";
-        if (event.pages && typeof event.pages === "object") {
-          setProgress(event.pages.done || 0, event.pages.total || 0, "page");
-        } else if (typeof event.pages === "number" && event.total) {
-          setProgress(Math.floor((event.done / event.total) * event.pages), event.pages, "page");
-        } else {
-          setProgress(event.done || 0, event.total || 0, "object");
-        }
+        progress(event.cycle, event.done, event.total);
         break;
       case "cycle_finished":
         running = null;
+        if (event.counts) { renderCounts(event.counts, event.cycle); }
         refreshSoon();
         break;
-      case "object":
       case "job_status":
-      case "quarantine":
-      case "finding":
-      default:
+        applyStatus(event.status);
         refreshSoon();
+        break;
+      default:
+        // object, finding, quarantine, on_demand and anything newer: Graph has the rest.
+        if (!running || event.type !== "object") { refreshSoon(); }
     }
   }
 
   $("cmd-start").addEventListener("click", function () { command($("cmd-start"), "/start", undefined, "Provisioning started."); });
   $("cmd-stop").addEventListener("click", function () { command($("cmd-stop"), "/pause", undefined, "Provisioning stopped: the running cycle completes, no further cycles start."); });
   $("cmd-refresh").addEventListener("click", refresh);
-  $("cmd-test").addEventListener("click", testConnection);
+  $("cmd-test").addEventListener("click", function () { testConnection(null); });
   var dialog = $("restart-dialog");
   $("cmd-restart").addEventListener("click", function () {
     $("restart-reset-scope").checked = false;

@@ -7,7 +7,10 @@
     var m = document.querySelector('meta[name="entrasim:' + name + '"]');
     return m ? m.getAttribute("content") : "";
   }
-  var config = { token: meta("token"), sp: meta("service-principal"), job: meta("job"), tenant: meta("tenant") };
+  var config = {
+    token: meta("token"), sp: meta("service-principal"), job: meta("job"), tenant: meta("tenant"),
+    pageSize: Number(meta("page-size")) || 1024
+  };
   var enc = encodeURIComponent;
   var spPath = "/v1.0/servicePrincipals/" + enc(config.sp);
   var jobPath = spPath + "/synchronization/jobs/" + enc(config.job);
@@ -120,6 +123,7 @@
     if (!iso) { return "—"; }
     var d = new Date(iso);
     if (isNaN(d.getTime())) { return String(iso); }
+    if (d.getUTCFullYear() < 1900) { return "never"; }
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }
   // ISO 8601 duration (PT40M, P1D, PT1H30M) in milliseconds, or null.

@@ -15,6 +15,7 @@ use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use entrasim::engine::result::{Counts, CycleKind, Event as EngineEvent, Execution, JobCode, JobStatus};
 use entrasim::portal::{PortalConfig, PortalData, Target};
 use entrasim::report::html::ExchangeText;
 use serde_json::{json, Value};
@@ -123,6 +124,11 @@ impl Fixture {
         let _ = self.events.send(event.to_string());
     }
 
+    /// An engine event, serialized as the tenant's `/_entrasim/events` sends it.
+    fn emit_engine(&self, event: &EngineEvent) {
+        let _ = self.events.send(serde_json::to_string(event).expect("an engine event serializes"));
+    }
+
     /// One cycle over the assigned users, in pages, with a log entry and an exchange per user.
     async fn run_cycle(self) {
         let (cycle, users) = {
@@ -140,8 +146,11 @@ impl Fixture {
                 .collect();
             (d.cycles, users)
         };
-        self.emit(json!({ "type": "cycle_started", "cycle": cycle, "kind": if cycle == 1 { "initial" } else { "incremental" } }));
+        let kind = if cycle == 1 { CycleKind::Initial } else { CycleKind::Incremental };
+        let began = chrono::Utc::now();
+        self.emit_engine(&EngineEvent::CycleStarted { cycle, kind, at: now() });
         let total = users.len();
+        let mut counts = Counts::default();
         for (i, u) in users.iter().enumerate() {
             tokio::time::sleep(Duration::from_millis(700)).await;
             let upn = u["userPrincipalName"].as_str().unwrap_or("").to_string();
@@ -159,12 +168,37 @@ impl Fixture {
                     ),
                 });
             }
+            if failed {
+                counts.failures += 1;
+            } else {
+                counts.creates += 1;
+            }
+            counts.requests += 2;
             self.emit(json!({ "type": "object", "cycle": cycle, "event": { "identity": upn } }));
-            self.emit(json!({ "type": "progress", "cycle": cycle, "done": i + 1, "total": total, "pages": { "done": i + 1, "total": total } }));
+            self.emit_engine(&EngineEvent::Progress { cycle, done: i + 1, total });
+            // A kind of event the portal does not know yet: ignored, not an error.
             self.emit(json!({ "type": "something_new", "cycle": cycle }));
         }
         self.data.lock().unwrap().last_ended = Some(now());
-        self.emit(json!({ "type": "cycle_finished", "cycle": cycle }));
+        self.emit_engine(&EngineEvent::CycleFinished { cycle, counts });
+        let status = JobStatus {
+            code: JobCode::Active,
+            cycles: cycle,
+            last_execution: Some(Execution {
+                cycle,
+                kind,
+                began,
+                ended: chrono::Utc::now(),
+                succeeded: counts.failures == 0,
+                error: None,
+                counts,
+            }),
+            escrows_outstanding: counts.failures,
+            users_provisioned: counts.creates,
+            initial_cycle_complete: true,
+            ..JobStatus::default()
+        };
+        self.emit_engine(&EngineEvent::JobStatus { status: Box::new(status) });
     }
 
     /// Puts the job in quarantine, as the tenant does after most requests failed.
