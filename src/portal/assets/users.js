@@ -27,13 +27,11 @@
     }
     render();
   }
+  // Deleted users wait in the recycle bin and can be restored; the simulated tenant, like Graph for
+  // security groups, deletes groups for good.
   async function loadDeleted() {
-    var both = await Promise.all([
-      P.graphAll("/v1.0/directory/deletedItems/microsoft.graph.user?$top=999", MAX),
-      P.graphAll("/v1.0/directory/deletedItems/microsoft.graph.group?$top=999", MAX)
-    ]);
-    data.deleted = both[0].map(function (u) { u.kind = "User"; return u; })
-      .concat(both[1].map(function (g) { g.kind = "Group"; return g; }));
+    var users = await P.graphAll("/v1.0/directory/deletedItems/microsoft.graph.user?$top=999", MAX);
+    data.deleted = users.map(function (u) { u.kind = "User"; return u; });
   }
 
   function matches(o, text) {
@@ -54,7 +52,7 @@
     });
     var head = P.clear($("directory-head"));
     var body = P.clear($("directory-body"));
-    $("directory-caption").textContent = kind === "users" ? "Users" : kind === "groups" ? "Groups" : "Deleted users and groups";
+    $("directory-caption").textContent = kind === "users" ? "Users" : kind === "groups" ? "Groups" : "Deleted users";
     var cols = kind === "users" ? ["Display name", "User principal name", "Account", "Assigned", "Actions"]
       : kind === "groups" ? ["Group name", "Mail nickname", "Description", "Assigned", "Actions"]
         : ["Display name", "Type", "Deleted", "Actions"];
@@ -147,7 +145,10 @@
       (enabled ? "Enabled " : "Disabled ") + o.displayName + ".");
   }
   async function remove(o, collection) {
-    var ok = await P.confirm("Delete " + o.displayName + "?", "The object moves to Deleted, where it can be restored for 30 days. The next cycle deprovisions it at the target.", "Delete");
+    var what = collection === "users"
+      ? "The user moves to Deleted, where it can be restored for 30 days. The next cycle disables it at the target."
+      : "The group is deleted for good. The next cycle deletes it at the target.";
+    var ok = await P.confirm("Delete " + o.displayName + "?", what, "Delete");
     if (!ok) { return; }
     return run(function () { return P.graph("DELETE", "/v1.0/" + collection + "/" + encodeURIComponent(o.id)); }, "Deleted " + o.displayName + ".");
   }

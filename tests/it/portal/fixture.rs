@@ -104,7 +104,6 @@ impl Fixture {
             .route("/v1.0/groups/{id}/members", get(list_members))
             .route("/v1.0/groups/{id}/members/$ref", post(add_member))
             .route("/v1.0/directory/deletedItems/microsoft.graph.user", get(list_deleted))
-            .route("/v1.0/directory/deletedItems/microsoft.graph.group", get(no_items))
             .route("/v1.0/directory/deletedItems/{id}/restore", post(restore))
             .route(&format!("/v1.0/servicePrincipals/{SP}/appRoleAssignedTo"), get(list_assignments).post(assign))
             .route(&format!("{jobs}/{JOB}"), get(job))
@@ -299,9 +298,6 @@ async fn delete_user(State(f): State<Fixture>, Path(uid): Path<String>) -> Statu
 }
 async fn list_deleted(State(f): State<Fixture>) -> Json<Value> {
     collection(f.data.lock().unwrap().deleted.clone())
-}
-async fn no_items() -> Json<Value> {
-    collection(Vec::new())
 }
 async fn restore(State(f): State<Fixture>, Path(uid): Path<String>) -> Response {
     let mut d = f.data.lock().unwrap();
