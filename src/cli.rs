@@ -47,6 +47,8 @@ pub enum Command {
     /// Read Entra provisioning logs.
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Run a live simulated Entra tenant: Microsoft Graph, a provisioning job on a simulated clock.
+    Tenant(TenantArgs),
     /// Measure cycles over a large synthetic directory (requests/s, latency, memory).
     Bench(BenchArgs),
     /// Print a shell completion script.
@@ -228,6 +230,44 @@ impl Default for TargetArgs {
             insecure: false,
         }
     }
+}
+
+/// `entrasim tenant`.
+#[derive(Debug, Clone, Args)]
+pub struct TenantArgs {
+    /// A scenario whose directory, mapping and settings the tenant starts with (its steps are not run);
+    /// an empty directory with the `entra-default` mapping when none.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+
+    /// Connection to the endpoint the job provisions (the embedded one when no --target).
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Where Graph, the token endpoint and the control routes listen.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub addr: String,
+
+    /// Simulated time runs N times faster than real time (600: a 40-minute cycle every 4 seconds).
+    #[arg(long, default_value_t = crate::tenant::DEFAULT_SPEED, value_name = "N")]
+    pub speed: f64,
+
+    /// Start with the simulated clock paused: the initial cycle runs, later ones wait until the clock is
+    /// resumed or advanced (POST /_entrasim/clock/...).
+    #[arg(long)]
+    pub paused_clock: bool,
+
+    /// Keep the tenant (directory, job state, connector data store, escrows, logs) in DIR across restarts.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+
+    /// Read the application's client secret from this environment variable instead of making one.
+    #[arg(long, value_name = "VAR")]
+    pub app_secret_env: Option<String>,
+
+    /// Speak this dialect whatever the tenant URL says.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
 }
 
 /// `entrasim validate`.

@@ -12,6 +12,7 @@ pub mod provision;
 pub mod reportconv;
 pub mod run;
 pub mod serve;
+pub mod tenant;
 
 use crate::app::Context;
 use crate::cli::Command;
@@ -29,6 +30,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Logs(command) => logs::run(command, ctx),
         Command::Replay(args) => logs::replay(args, ctx),
         Command::Serve(args) => serve::run(args, ctx),
+        Command::Tenant(args) => tenant::run(args, ctx),
         Command::Mapping(command) => mapping::run(command, ctx),
         Command::Expr(args) => mapping::expr(args, ctx),
     }

@@ -311,7 +311,8 @@ pub fn target_display(args: &TargetArgs) -> String {
     args.target.clone().unwrap_or_else(|| "embedded".into())
 }
 
-fn dialect(d: DialectArg) -> Dialect {
+/// The engine dialect of `--dialect`.
+pub fn dialect(d: DialectArg) -> Dialect {
     match d {
         DialectArg::Legacy => Dialect::Legacy,
         DialectArg::Compliant => Dialect::Compliant,

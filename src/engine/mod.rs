@@ -64,5 +64,8 @@ mod view;
 
 pub use dialect::Dialect;
 pub use result::{CycleResult, Finding, ScenarioResult, StepResult, Summary};
-pub use run::{run_scenario, run_with_mapper, switches, EngineError, RunOptions, Target, DEFAULT_CONCURRENCY};
+pub use run::{
+    run_scenario, run_with_mapper, settings as scenario_settings, switches, EngineError, RunOptions, Target,
+    DEFAULT_CONCURRENCY,
+};
 pub use view::snapshot as source_snapshot;

@@ -152,7 +152,9 @@ pub fn switches(scenario: &Scenario) -> Result<Switches, EngineError> {
     Ok(switches)
 }
 
-fn settings(scenario: &Scenario, options: &RunOptions, faults: bool) -> Settings {
+/// The job settings a scenario asks for, with the run's overrides; `faults` says the embedded endpoint
+/// injects faults (one request in flight then, so the same requests meet the same faults every run).
+pub fn settings(scenario: &Scenario, options: &RunOptions, faults: bool) -> Settings {
     let s = &scenario.settings;
     let concurrency = options
         .concurrency

@@ -32,9 +32,9 @@ mod shape;
 mod sync;
 mod users;
 
-pub use auth::secret_sha256;
+pub use auth::{secret_sha256, TokenStore, Tokens};
 pub use backend::{
     Backend, BackendError, BoxFuture, Execution, ExecutionState, Initiator, JobCommand, JobError, JobSchedule,
     JobStatus, JobView, LoggedEvent, OnDemandTarget, Progress, Quarantine, ScheduleState, StatusCode, TenantIdentity,
 };
-pub use routes::router;
+pub use routes::{router, router_with_tokens};

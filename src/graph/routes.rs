@@ -23,7 +23,13 @@ pub struct Graph {
 
 /// The Graph surface over `backend`: serve it with `axum::serve` on any listener.
 pub fn router(backend: Arc<dyn Backend>) -> Router {
-    let graph = Graph { backend, tokens: Arc::new(TokenStore::default()) };
+    router_with_tokens(backend, Arc::new(TokenStore::default()))
+}
+
+/// The Graph surface over `backend`, accepting the tokens in `tokens` (which the caller can also issue, for
+/// its own pages, and check, for its own routes).
+pub fn router_with_tokens(backend: Arc<dyn Backend>, tokens: Tokens) -> Router {
+    let graph = Graph { backend, tokens };
     let api = api().route_layer(middleware::from_fn_with_state(graph.clone(), auth::require_token));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))

@@ -22,4 +22,5 @@ mod server;
 mod shapes;
 mod snapshots;
 mod support;
+mod tenant;
 mod token;

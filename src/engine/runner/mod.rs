@@ -262,8 +262,8 @@ impl Runner {
             s.last_execution = Some(execution);
             true
         });
-        self.engine.emit(Event::CycleFinished { cycle: result.number, counts: result.counts });
         self.publish();
+        self.engine.emit(Event::CycleFinished { cycle: result.number, counts: result.counts });
         CycleRun { detail: StepDetail::Cycle(result), findings }
     }
 

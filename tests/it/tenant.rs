@@ -1,0 +1,274 @@
+//! `entrasim tenant` end to end: an admin's Graph calls change the simulated directory, the clock moves
+//! through the control routes, and the job's SCIM requests to the (embedded) target show the result:
+//! create on assignment, disable on soft delete, enable on restore, DELETE on hard delete, provision on
+//! demand, restart with and without a reset of the scope, and a quarantine in the job's status.
+
+use std::time::Duration;
+
+use entrasim::engine::result::Event;
+use entrasim::tenant::{self, TenantConfig, TenantHandle};
+use serde_json::{json, Value};
+
+const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A running tenant with a Graph token, its clock paused so cycles come only when a test moves it.
+struct Live {
+    handle: TenantHandle,
+    http: reqwest::Client,
+    token: String,
+    events: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    /// Exchanges seen so far (`seq` of the last one).
+    seen: u64,
+}
+
+impl Live {
+    async fn start(configure: impl FnOnce(&mut TenantConfig)) -> Live {
+        let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).expect("preset").set;
+        let mut config = TenantConfig::new(mapping);
+        config.clock_paused = true;
+        configure(&mut config);
+        let handle = tenant::start(config).await.expect("the tenant starts");
+        let events = handle.subscribe();
+        let http = reqwest::Client::new();
+        let credentials = handle.credentials().clone();
+        let answer: Value = http
+            .post(handle.token_url())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", credentials.client_id.as_str()),
+                ("client_secret", credentials.client_secret.expose()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+            .await
+            .expect("token endpoint answers")
+            .json()
+            .await
+            .expect("token JSON");
+        let token = answer["access_token"].as_str().expect("a token").to_string();
+        let mut live = Live { handle, http, token, events, seen: 0 };
+        // Test Connection and the initial cycle run at once, whatever the clock.
+        live.cycle_finished().await;
+        live
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.handle.url())
+    }
+
+    fn sp(&self) -> String {
+        self.handle.identity().service_principal_id.clone()
+    }
+
+    fn job(&self) -> String {
+        format!("/v1.0/servicePrincipals/{}/synchronization/jobs/{}", self.sp(), self.handle.identity().job_id)
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the tenant answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.call(method.clone(), path, body).await;
+        assert!((200..300).contains(&status), "{method} {path}: {status} {answer}");
+        answer
+    }
+
+    /// Waits for the next cycle to end (a guard against a hang, not a timing assertion).
+    async fn cycle_finished(&mut self) -> u32 {
+        let wait = async {
+            while let Some(event) = self.events.recv().await {
+                if let Event::CycleFinished { cycle, .. } = event {
+                    return cycle;
+                }
+            }
+            panic!("the tenant stopped sending events");
+        };
+        tokio::time::timeout(Duration::from_secs(60), wait).await.expect("a cycle ends")
+    }
+
+    /// Moves the clock to the next cycle and waits for it to end.
+    async fn next_cycle(&mut self) -> u32 {
+        self.ok(reqwest::Method::POST, "/_entrasim/clock/next-cycle", None).await;
+        self.cycle_finished().await
+    }
+
+    /// The request lines sent to the target since the last call.
+    async fn new_requests(&mut self) -> Vec<String> {
+        let answer = self.ok(reqwest::Method::GET, &format!("/_entrasim/exchanges?after={}", self.seen), None).await;
+        let exchanges = answer["value"].as_array().cloned().unwrap_or_default();
+        if let Some(last) = exchanges.last() {
+            self.seen = last["seq"].as_u64().unwrap_or(self.seen);
+        }
+        exchanges
+            .iter()
+            .map(|e| format!("{} {}", e["request_line"].as_str().unwrap_or(""), e["text"].as_str().unwrap_or("")))
+            .collect()
+    }
+
+    async fn create_user(&self, nickname: &str) -> String {
+        let user = self
+            .ok(
+                reqwest::Method::POST,
+                "/v1.0/users",
+                Some(json!({
+                    "accountEnabled": true,
+                    "displayName": nickname,
+                    "mailNickname": nickname,
+                    "userPrincipalName": format!("{nickname}@contoso.com"),
+                    "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": "xWwvJ]6NMw+bWH-d"},
+                })),
+            )
+            .await;
+        user["id"].as_str().expect("an id").to_string()
+    }
+
+    async fn assign(&self, user: &str) -> String {
+        let body = json!({"principalId": user, "resourceId": self.sp(), "appRoleId": DEFAULT_ACCESS});
+        let path = format!("/v1.0/servicePrincipals/{}/appRoleAssignedTo", self.sp());
+        let assignment = self.ok(reqwest::Method::POST, &path, Some(body)).await;
+        assignment["id"].as_str().expect("an assignment id").to_string()
+    }
+}
+
+fn sent(requests: &[String], line: &str) -> bool {
+    requests.iter().any(|r| r.starts_with(line))
+}
+
+fn sent_with(requests: &[String], line: &str, text: &str) -> bool {
+    requests.iter().any(|r| r.starts_with(line) && r.contains(text))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_made_and_assigned_through_graph_is_created_disabled_enabled_and_deleted_by_the_job() {
+    let mut live = Live::start(|_| {}).await;
+    live.new_requests().await;
+    let id = live.create_user("adele").await;
+    assert_eq!(live.next_cycle().await, 2);
+    assert!(!sent(&live.new_requests().await, "POST /Users"), "not assigned yet: out of scope");
+
+    live.assign(&id).await;
+    live.next_cycle().await;
+    let requests = live.new_requests().await;
+    assert!(sent_with(&requests, "POST /Users", "adele@contoso.com"), "{requests:#?}");
+
+    // Soft delete: the user goes to the recycle bin and the job disables the target user.
+    live.ok(reqwest::Method::DELETE, &format!("/v1.0/users/{id}"), None).await;
+    let deleted = live.ok(reqwest::Method::GET, "/v1.0/directory/deletedItems/microsoft.graph.user", None).await;
+    assert_eq!(deleted["value"][0]["id"], json!(id));
+    live.next_cycle().await;
+    let requests = live.new_requests().await;
+    assert!(sent_with(&requests, "PATCH /Users/", "active"), "{requests:#?}");
+    assert!(!sent(&requests, "DELETE /Users/"), "a soft delete only disables");
+
+    // Restore: enabled again.
+    live.ok(reqwest::Method::POST, &format!("/v1.0/directory/deletedItems/{id}/restore"), None).await;
+    live.next_cycle().await;
+    let requests = live.new_requests().await;
+    assert!(sent_with(&requests, "PATCH /Users/", "true"), "{requests:#?}");
+
+    // Hard delete: soft delete, then permanent delete from the recycle bin.
+    live.ok(reqwest::Method::DELETE, &format!("/v1.0/users/{id}"), None).await;
+    live.ok(reqwest::Method::DELETE, &format!("/v1.0/directory/deletedItems/{id}"), None).await;
+    live.next_cycle().await;
+    let requests = live.new_requests().await;
+    assert!(sent(&requests, "DELETE /Users/"), "{requests:#?}");
+
+    let log = live.ok(reqwest::Method::GET, "/v1.0/auditLogs/provisioning", None).await;
+    let actions: Vec<&str> =
+        log["value"].as_array().expect("entries").iter().filter_map(|e| e["provisioningAction"].as_str()).collect();
+    for action in ["create", "disable", "delete"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    live.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provision_on_demand_reports_its_steps_and_creates_the_user_at_once() {
+    let mut live = Live::start(|_| {}).await;
+    live.new_requests().await;
+    let id = live.create_user("bianca").await;
+    live.assign(&id).await;
+    let schema = live.ok(reqwest::Method::GET, &format!("{}/schema", live.job()), None).await;
+    let rule = schema["synchronizationRules"][0]["id"].as_str().expect("the schema names its rule").to_string();
+    let body = json!({
+        "parameters": [{"ruleId": rule, "subjects": [{"objectId": id, "objectTypeName": "User"}]}]
+    });
+    let answer = live.ok(reqwest::Method::POST, &format!("{}/provisionOnDemand", live.job()), Some(body)).await;
+    let report: Value = serde_json::from_str(answer["value"].as_str().expect("a report as JSON text")).expect("JSON");
+    let text = report.to_string();
+    assert!(text.contains("bianca@contoso.com") || text.contains("bianca"), "{text}");
+    let requests = live.new_requests().await;
+    assert!(sent_with(&requests, "POST /Users", "bianca@contoso.com"), "{requests:#?}");
+    let log = live.ok(reqwest::Method::GET, "/v1.0/auditLogs/provisioning", None).await;
+    assert!(log["value"].as_array().expect("entries").iter().any(|e| e["provisioningAction"] == "create"));
+    live.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_runs_an_initial_cycle_and_a_reset_scope_forgets_the_links() {
+    let mut live = Live::start(|_| {}).await;
+    let id = live.create_user("chiara").await;
+    live.assign(&id).await;
+    live.next_cycle().await;
+    live.new_requests().await;
+
+    // Without resetScope: the links stay, the initial cycle finds the user linked and in sync.
+    live.ok(reqwest::Method::POST, &format!("{}/restart", live.job()), Some(json!({"criteria": {}}))).await;
+    live.next_cycle().await;
+    let job = live.ok(reqwest::Method::GET, &live.job(), None).await;
+    let counts = &job["status"]["synchronizedEntryCountByType"];
+    assert_eq!(counts[0], json!({"key": "user", "value": 1}), "{job}");
+    let kept = live.new_requests().await;
+    assert!(!sent(&kept, "POST /Users"), "{kept:#?}");
+
+    // With resetScope Full: the link is forgotten, so the user is looked up again by its matching value.
+    let body = json!({"criteria": {"resetScope": "Full"}});
+    live.ok(reqwest::Method::POST, &format!("{}/restart", live.job()), Some(body)).await;
+    live.next_cycle().await;
+    let reset = live.new_requests().await;
+    assert!(sent_with(&reset, "GET /Users?filter=userName eq", "chiara@contoso.com"), "{reset:#?}");
+    assert!(!sent(&reset, "POST /Users"), "matched, not created again: {reset:#?}");
+    live.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_deletions_quarantine_the_job_as_graph_reports_it() {
+    let mut live = Live::start(|config| config.settings.deletion_threshold = Some(1)).await;
+    let mut assignments = Vec::new();
+    for name in ["dora", "elio"] {
+        let id = live.create_user(name).await;
+        assignments.push(live.assign(&id).await);
+    }
+    live.next_cycle().await;
+    let path = format!("/v1.0/servicePrincipals/{}/appRoleAssignedTo", live.sp());
+    for assignment in &assignments {
+        live.ok(reqwest::Method::DELETE, &format!("{path}/{assignment}"), None).await;
+    }
+    live.next_cycle().await;
+    let job = live.ok(reqwest::Method::GET, &live.job(), None).await;
+    assert_eq!(job["status"]["code"], "Quarantine", "{job}");
+    assert_eq!(job["status"]["quarantine"]["reason"], "TooManyDeletes", "{job}");
+    let status = live.ok(reqwest::Method::GET, "/_entrasim/status", None).await;
+    assert_eq!(status["job"]["code"], "quarantine");
+    live.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_graph_and_the_control_routes_refuse() {
+    let live = Live::start(|_| {}).await;
+    for path in ["/v1.0/users", "/_entrasim/status"] {
+        let answer = live.http.get(live.url(path)).send().await.expect("answers");
+        assert_eq!(answer.status().as_u16(), 401, "{path}");
+        let body: Value = answer.json().await.expect("JSON");
+        assert_eq!(body["error"]["code"], "InvalidAuthenticationToken", "{path}");
+    }
+    live.handle.shutdown().await;
+}
