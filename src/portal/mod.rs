@@ -10,11 +10,11 @@
 //!    │  scripts (assets/, compiled in)
 //!    ├──bearer token──▶ /v1.0/… Microsoft Graph (the tenant's graph module): every read and change
 //!    ├──EventSource──▶ /_entrasim/events (the tenant): engine events; a page refreshes what they touch
-//!    └──────────────▶ /_entrasim/target, /_entrasim/exchanges, /_portal/exchanges ([`PortalData`])
+//!    └──bearer token──▶ /_entrasim/status, /_entrasim/exchanges, /_entrasim/mapping (the tenant)
 //! ```
 //!
 //! The portal holds no directory or provisioning logic of its own: its pages change the tenant only
-//! through Graph, with the token the tenant minted and put in the page (`<meta name="entrasim:token">`;
+//! through Graph, with a token the tenant mints for each page served and puts in it (`<meta name="entrasim:token">`;
 //! pages are served `no-store`, and nothing inline runs under their Content-Security-Policy). What the
 //! pages show is described in `docs/portal.md`.
 
@@ -23,7 +23,7 @@ mod config;
 mod pages;
 mod routes;
 
-pub use config::{PortalConfig, PortalData, Target};
+pub use config::{PortalConfig, TokenSource};
 pub use pages::Page;
 pub use routes::router;
 

@@ -1,11 +1,10 @@
 //! The portal's pages: one askama template per blade menu entry, all inside `blade.html` (top bar,
-//! breadcrumb, menu). The server renders only the frame and what Graph has no resource for (the Target
-//! page's exchanges); the pages' JavaScript fills the rest from Microsoft Graph on the same origin.
+//! breadcrumb, menu). The server renders the frame and each page's empty structure; the pages'
+//! JavaScript fills them from Microsoft Graph and the tenant's `/_entrasim` routes on the same origin.
 
 use askama::Template;
 
-use super::config::{PortalConfig, Target};
-use crate::report::html::ExchangeText;
+use super::config::PortalConfig;
 
 /// A page of the blade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +98,8 @@ pub struct Shell<'a> {
     pub app_name: &'a str,
     /// Up to two letters for the application's tile.
     pub initials: String,
-    /// The Graph token the page's script sends.
-    pub token: &'a str,
+    /// The Graph token the page's script sends, minted for this page.
+    pub token: String,
     /// Service principal id.
     pub service_principal_id: &'a str,
     /// Job id.
@@ -121,7 +120,7 @@ impl<'a> Shell<'a> {
             title: page.title(),
             app_name: &config.app_name,
             initials: initials(&config.app_name),
-            token: &config.access_token,
+            token: (config.access_token)(),
             service_principal_id: &config.service_principal_id,
             job_id: &config.job_id,
             tenant_id: &config.tenant_id,
@@ -138,18 +137,6 @@ fn initials(name: &str) -> String {
     } else {
         letters.to_uppercase()
     }
-}
-
-/// A slice of the exchange list.
-pub struct ExchangeSlice {
-    /// Exchanges recorded in all.
-    pub total: usize,
-    /// Index of the first one shown.
-    pub first: usize,
-    /// Index to ask for next.
-    pub next: usize,
-    /// The exchanges shown.
-    pub items: Vec<ExchangeText>,
 }
 
 #[derive(Template)]
@@ -186,18 +173,7 @@ struct Logs<'a> {
 #[template(path = "target.html")]
 struct TargetPage<'a> {
     shell: Shell<'a>,
-    target: Target,
-    exchanges: ExchangeSlice,
 }
-
-#[derive(Template)]
-#[template(path = "exchanges.html")]
-struct Exchanges<'a> {
-    items: &'a [ExchangeText],
-}
-
-/// How many exchanges the Target page shows at first (the newest).
-pub const EXCHANGES_SHOWN: usize = 200;
 
 /// Renders a page.
 pub fn render(config: &PortalConfig, page: Page) -> Result<String, askama::Error> {
@@ -208,18 +184,6 @@ pub fn render(config: &PortalConfig, page: Page) -> Result<String, askama::Error
         Page::Users => Users { shell }.render(),
         Page::Mapping => Mapping { shell }.render(),
         Page::Logs => Logs { shell }.render(),
-        Page::Target => {
-            let total = config.data.exchange_count();
-            let first = total.saturating_sub(EXCHANGES_SHOWN);
-            let items = config.data.exchanges(first, EXCHANGES_SHOWN);
-            let next = first + items.len();
-            TargetPage { shell, target: config.data.target(), exchanges: ExchangeSlice { total, first, next, items } }
-                .render()
-        }
+        Page::Target => TargetPage { shell }.render(),
     }
-}
-
-/// Renders exchanges as the Target page lists them (to append while a cycle runs).
-pub fn render_exchanges(items: &[ExchangeText]) -> Result<String, askama::Error> {
-    Exchanges { items }.render()
 }

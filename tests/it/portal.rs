@@ -245,7 +245,8 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         assert_fits(&b, 390).await;
         b.width(1280).await;
         b.client.goto(&format!("{base}/target")).await.expect("target loads");
-        assert_eq!(b.js("return document.querySelectorAll('#exchanges details.exchange').length;").await, json!(3));
+        wait_for(&b, "the exchanges", "document.querySelectorAll('#exchanges details.exchange').length === 3").await;
+        assert!(text(&b, "#target-dialect").await.starts_with("legacy"));
         b.screenshot("portal-target-desktop").await;
         assert_fits(&b, 390).await;
         b.close().await;

@@ -76,11 +76,42 @@
       rules.forEach(function (rule) {
         (rule.objectMappings || []).forEach(function (om) { box.appendChild(objectMapping(om, rule)); });
       });
-      if (!box.firstChild) { box.appendChild(el("p", { class: "empty" }, "The schema has no object mappings.")); }
+      if (!box.firstChild) { await fromTenant(box); }
     } catch (e) {
       box.appendChild(el("p", { class: "alert alert-error" }, "Could not read the job's schema: " + e.message));
     }
   }
+  // A mapping given as a preset or TOML file has no synchronizationSchema yet: the tenant's own rows
+  // (`/_entrasim/mapping`) fill the same table.
+  async function fromTenant(box) {
+    var m = await P.local("/_entrasim/mapping");
+    if (!m) { box.appendChild(el("p", { class: "empty" }, "The schema has no object mappings.")); return; }
+    $("cmd-schema").hidden = true;
+    [["users", "User"], ["groups", "Group"]].forEach(function (k) {
+      var o = m[k[0]];
+      if (!o) { return; }
+      var actions = o.actions || {};
+      var om = {
+        name: "Provision Microsoft Entra ID " + k[1] + "s", enabled: true, sourceObjectName: k[1],
+        targetObjectName: "urn:ietf:params:scim:schemas:core:2.0:" + k[1],
+        flowTypes: [actions.create && "Add", actions.update && "Update", actions.delete && "Delete"].filter(Boolean).join(", "),
+        attributeMappings: (o.attributes || []).map(function (a) {
+          return {
+            targetAttributeName: a.target, defaultValue: a["default"] || "", matchingPriority: a.matchingPrecedence || 0,
+            flowType: a.apply === "Always" ? "Always" : "ObjectAddOnly",
+            source: { type: { Direct: "Attribute", Expression: "Function" }[a.type] || a.type, expression: a.type === "Direct" ? "[" + a.source + "]" : a.type === "Constant" ? '"' + a.source + '"' : a.source }
+          };
+        }),
+        scope: { groups: (o.scope || []).map(function (f) {
+          return { name: f.title, clauses: (f.clauses || []).map(function (c) {
+            return { sourceOperandName: c.attribute, operatorName: c.operator, targetOperand: { values: c.value === null || c.value === undefined ? [] : [String(c.value)] } };
+          }) };
+        }) }
+      };
+      box.appendChild(objectMapping(om, { sourceDirectoryName: "Microsoft Entra ID" }));
+    });
+  }
+
   $("cmd-refresh").addEventListener("click", load);
   load();
 })();

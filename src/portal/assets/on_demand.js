@@ -73,11 +73,13 @@
     if (ruleId) { return ruleId; }
     try {
       var schema = await P.graph("GET", P.jobPath + "/schema");
-      var rules = (schema && schema.synchronizationRules) || [];
+      var rules = ((schema && schema.synchronizationRules) || []).filter(function (r) { return r.id; });
       ruleId = rules.length ? rules[0].id : "";
     } catch (e) {
       ruleId = "";
     }
+    // A schema that names no rule (a mapping given as a preset or TOML file): the tenant accepts any id.
+    if (!ruleId) { ruleId = P.config.job; }
     return ruleId;
   }
 

@@ -134,6 +134,12 @@
     if (st.running) { progress(st.running.cycle, st.running.done, st.running.total, st.running.kind); }
   }
 
+  function renderClock(clock) {
+    if (!clock) { return; }
+    var speed = Number(clock.speed || 1);
+    $("job-clock").textContent = P.formatTime(clock.now) + " · simulated" + (speed !== 1 ? ", " + speed.toLocaleString("en-US") + "× real time" : "") + (clock.paused ? " · paused" : "");
+  }
+
   // Progress in pages of users, as Entra counts it.
   function progress(cycle, done, total, kind) {
     running = running || { cycle: cycle };
@@ -190,6 +196,14 @@
     } catch (e) {
       $("cycle-state").textContent = "Could not read the job: " + e.message;
     }
+    try {
+      // The engine's view: escrows, the last cycle's counts, the quarantine's advice, the simulated clock.
+      var tenant = await P.local("/_entrasim/status");
+      if (tenant) {
+        applyStatus(tenant.job);
+        renderClock(tenant.clock);
+      }
+    } catch (e) { /* Graph alone still fills the page */ }
     try {
       renderLogs(await P.graphAll("/v1.0/auditLogs/provisioning?$top=500", 5000));
     } catch (e) {

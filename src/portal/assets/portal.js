@@ -35,6 +35,7 @@
     if (text) {
       try { data = JSON.parse(text); } catch (e) { data = text; }
     }
+    if (response.status === 401) { expired(); }
     if (!response.ok) {
       var info = data && data.error ? data.error : {};
       var err = new Error((info.code ? info.code + ": " : "") + (info.message || (method + " " + path + " returned " + response.status)));
@@ -46,12 +47,22 @@
     return data;
   }
 
-  // JSON the portal itself serves (`/_portal/…`, `/_entrasim/…`); null on 404.
+  // JSON the portal (`/_portal/…`) or the tenant's control routes (`/_entrasim/…`, which take the same
+  // token as Graph) serve; null on 404.
   async function local(path) {
-    var response = await fetch(path, { headers: { Accept: "application/json" } });
+    var response = await fetch(path, { headers: { Accept: "application/json", Authorization: "Bearer " + config.token } });
     if (response.status === 404) { return null; }
+    if (response.status === 401) { expired(); }
     if (!response.ok) { throw new Error("GET " + path + " returned " + response.status); }
     return response.json();
+  }
+
+  // Tokens last an hour; a page left open longer gets a new one by reloading.
+  var told = false;
+  function expired() {
+    if (told) { return; }
+    told = true;
+    toast("This page's sign-in expired: reload the page to continue.", "error");
   }
 
   // Every item of a Graph collection, following @odata.nextLink, up to `max` items.
@@ -152,8 +163,11 @@
     };
   }
 
-  // The tenant's live events (`/_entrasim/events`, one JSON engine event per `data:` line). Every page
-  // registers handlers; unknown event types reach only the `*` handlers.
+  // The tenant's live events (`/_entrasim/events`: one JSON engine event per message, named by its
+  // `type`). EventSource sends no headers, so the token goes in the query. Every page registers
+  // handlers; an event type this list does not name is not delivered, so new kinds are ignored.
+  var EVENT_TYPES = ["message", "cycle_started", "progress", "object", "cycle_finished", "job_status", "quarantine",
+    "finding", "on_demand", "step_started", "step_finished"];
   var handlers = [];
   var source = null;
   function setLive(state, text) {
@@ -165,10 +179,10 @@
   function onEvent(fn) {
     handlers.push(fn);
     if (source || typeof EventSource === "undefined") { return; }
-    source = new EventSource("/_entrasim/events");
+    source = new EventSource("/_entrasim/events?access_token=" + enc(config.token));
     source.onopen = function () { setLive("on", "Live"); };
     source.onerror = function () { setLive("off", "Reconnecting…"); };
-    source.onmessage = function (message) {
+    var deliver = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
       if (!event || typeof event !== "object") { return; }
@@ -178,6 +192,7 @@
         try { h(event); } catch (e) { /* one page's handler must not stop the others */ }
       });
     };
+    EVENT_TYPES.forEach(function (name) { source.addEventListener(name, deliver); });
   }
 
   // Arrow-key navigation between tabs; `select(tab)` is called on click and on arrows.

@@ -16,8 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use entrasim::engine::result::{Counts, CycleKind, Event as EngineEvent, Execution, JobCode, JobStatus};
-use entrasim::portal::{PortalConfig, PortalData, Target};
-use entrasim::report::html::ExchangeText;
+use entrasim::portal::PortalConfig;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
@@ -39,7 +38,8 @@ struct Data {
     last_began: Option<String>,
     last_ended: Option<String>,
     cycles: u32,
-    exchanges: Vec<ExchangeText>,
+    exchanges: Vec<Value>,
+    status: Option<JobStatus>,
     next_id: u32,
 }
 
@@ -89,12 +89,11 @@ impl Fixture {
     /// The fixture's Graph routes and event stream, merged with the portal under test.
     pub fn router(&self) -> Router {
         let portal = entrasim::portal::router(PortalConfig {
-            access_token: TOKEN.into(),
+            access_token: Arc::new(|| TOKEN.to_string()),
             service_principal_id: SP.into(),
             job_id: JOB.into(),
             tenant_id: "0a1b2c3d-4e5f-4000-8000-000000000001".into(),
             app_name: "Contoso SCIM app".into(),
-            data: Arc::new(self.clone()),
         });
         let jobs = format!("/v1.0/servicePrincipals/{SP}/synchronization/jobs");
         let graph = Router::new()
@@ -114,6 +113,8 @@ impl Fixture {
             .route(&format!("{jobs}/validateCredentials"), post(validate))
             .route("/v1.0/auditLogs/provisioning", get(logs))
             .route("/_entrasim/events", get(events))
+            .route("/_entrasim/status", get(status))
+            .route("/_entrasim/exchanges", get(exchanges))
             .route_layer(axum::middleware::from_fn(authorize))
             .with_state(self.clone());
         graph.merge(portal)
@@ -158,14 +159,10 @@ impl Fixture {
             {
                 let mut d = self.data.lock().unwrap();
                 d.logs.push(entry.clone());
-                d.exchanges.push(ExchangeText {
-                    request: format!("POST /Users ({upn})"),
-                    status: Some(if failed { 500 } else { 201 }),
-                    text: format!(
-                        "→ POST /Users\n{{\"userName\": \"{upn}\", \"active\": true}}\n← {}",
-                        if failed { 500 } else { 201 }
-                    ),
-                });
+                let seq = d.exchanges.len() + 1;
+                let code = if failed { 500 } else { 201 };
+                let text = format!("→ POST /Users\n{{\"userName\": \"{upn}\", \"active\": true}}\n← {code}");
+                d.exchanges.push(json!({ "seq": seq, "cycle": cycle, "origin": "cycle", "request_line": "POST /Users", "status": code, "text": text }));
             }
             if failed {
                 counts.failures += 1;
@@ -197,6 +194,7 @@ impl Fixture {
             initial_cycle_complete: true,
             ..JobStatus::default()
         };
+        self.data.lock().unwrap().status = Some(status.clone());
         self.emit_engine(&EngineEvent::JobStatus { status: Box::new(status) });
     }
 
@@ -208,18 +206,6 @@ impl Fixture {
             json!({ "currentBegan": now(), "nextAttempt": "2026-12-08T09:00:00Z", "reason": "EncounteredQuarantineException",
             "seriesBegan": now(), "seriesCount": 1, "error": { "code": "Unauthorized", "message": "the target answered 401 to every request", "tenantActionable": true } }),
         );
-    }
-}
-
-impl PortalData for Fixture {
-    fn target(&self) -> Target {
-        Target { url: "http://127.0.0.1:4711/scim/v2".into(), dialect: "legacy".into(), embedded: true }
-    }
-    fn exchange_count(&self) -> usize {
-        self.data.lock().unwrap().exchanges.len()
-    }
-    fn exchanges(&self, from: usize, limit: usize) -> Vec<ExchangeText> {
-        self.data.lock().unwrap().exchanges.iter().skip(from).take(limit).cloned().collect()
     }
 }
 
@@ -250,9 +236,10 @@ fn log_entry(cycle: u32, i: usize, u: &Value, failed: bool) -> Value {
 }
 
 async fn authorize(headers: HeaderMap, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let sse = request.uri().path() == "/_entrasim/events";
+    // EventSource sends no headers: the event stream takes the token in the query, as the tenant's does.
+    let query = request.uri().query().unwrap_or("").split('&').any(|p| p == format!("access_token={TOKEN}"));
     let ok = headers.get("authorization").and_then(|h| h.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
-    if ok || sse {
+    if ok || query {
         next.run(request).await
     } else {
         (
@@ -426,11 +413,43 @@ async fn events(State(f): State<Fixture>) -> Sse<impl futures::Stream<Item = Res
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
-                Ok(text) => return Some((Ok(Event::default().data(text)), rx)),
+                Ok(text) => {
+                    // Named by its type, as the tenant names them.
+                    let name =
+                        serde_json::from_str::<Value>(&text).ok().and_then(|v| v["type"].as_str().map(String::from));
+                    return Some((Ok(Event::default().event(name.unwrap_or_else(|| "event".into())).data(text)), rx));
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
     Sse::new(stream)
+}
+
+async fn status(State(f): State<Fixture>) -> Json<Value> {
+    let d = f.data.lock().unwrap();
+    Json(json!({
+        "job": d.status.clone().unwrap_or(JobStatus { code: if d.job_code == "Paused" { JobCode::Paused } else { JobCode::Active }, ..JobStatus::default() }),
+        "clock": { "now": now(), "paused": false, "speed": 600.0 },
+        "target": { "url": "http://127.0.0.1:4711/scim/v2", "dialect": "legacy", "embedded": true },
+        "testConnection": null,
+    }))
+}
+
+async fn exchanges(
+    State(f): State<Fixture>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let after: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    collection(
+        f.data
+            .lock()
+            .unwrap()
+            .exchanges
+            .iter()
+            .filter(|x| x["seq"].as_u64().unwrap_or(0) as usize > after)
+            .cloned()
+            .collect(),
+    )
 }
