@@ -124,6 +124,17 @@
     }))));
   }
 
+  // The blade's wording of a step, from its type and the object's.
+  function stepTitle(s, r) {
+    var kind = String((r.sourceIdentity || {}).identityType || "object").toLowerCase();
+    var t = String(s.provisioningStepType || "").toLowerCase();
+    return {
+      import: "Import " + kind, scoping: "Determine if " + kind + " is in scope",
+      matching: "Match " + kind + " between source and target system", processing: "Determine the action",
+      referenceresolution: "Resolve references", export: "Perform action"
+    }[t] || cap(s.provisioningStepType || s.name || "Step");
+  }
+
   function renderSteps(r) {
     var box = P.clear($("dp-steps"));
     var steps = r.provisioningSteps || [];
@@ -134,8 +145,10 @@
       return el("li", { class: "step" }, el("details", { open: String(s.status).toLowerCase() === "failure" ? true : null },
         el("summary", {}, el("span", { class: "chev", "aria-hidden": "true" }),
           el("span", { class: "step-no s-" + String(s.status).toLowerCase(), "aria-hidden": "true" }, String(i + 1)),
-          el("span", { class: "step-title" }, cap(s.provisioningStepType) + (s.name ? " · " + s.name : "")), P.badge(s.status, cap(s.status))),
-        el("div", { class: "step-body" }, el("p", {}, s.description || ""), names.length ? kv(names.map(function (k) { return [k, details[k]]; })) : null)));
+          el("span", { class: "step-title" }, stepTitle(s, r), s.description ? el("span", { class: "sub step-desc" }, s.description) : null),
+          P.badge(s.status, cap(s.status))),
+        el("div", { class: "step-body" }, s.name ? el("p", { class: "code" }, s.name) : null,
+          names.length ? kv(names.map(function (k) { return [k, details[k]]; })) : el("p", { class: "empty" }, "No details."))));
     })));
   }
 

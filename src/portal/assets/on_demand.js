@@ -159,7 +159,7 @@
   function stepItem(n, title, status, description, details) {
     var s = String(status || "").toLowerCase();
     var names = Object.keys(details);
-    var body = el("div", { class: "step-body" }, el("p", {}, description || ""));
+    var body = el("div", { class: "step-body" }, description && description !== title ? el("p", {}, description) : null);
     if (names.length) { body.appendChild(detailTable(details)); }
     var head = [el("span", { class: "step-no s-" + s, "aria-hidden": "true" }, String(n)),
       el("span", { class: "step-title" }, title), P.badge(status)];

@@ -61,6 +61,7 @@
     (status.synchronizedEntryCountByType || []).forEach(function (pair) {
       // Keys are object types, sometimes as schema URNs: `urn:…:core:2.0:User` → Users.
       var type = String(pair.key).split(":").pop();
+      type = type.charAt(0).toUpperCase() + type.slice(1);
       counts.appendChild(el("dt", {}, type + (/s$/.test(type) ? "" : "s") + " provisioned"));
       counts.appendChild(el("dd", {}, Number(pair.value).toLocaleString("en-US")));
     });
