@@ -11,6 +11,14 @@
     GREATER_THAN: "Greater_Than", GREATER_THAN_OR_EQUALS: "Greater_Than_OR_EQUALS"
   };
 
+  // Long attribute paths (URNs, value filters) may break after `:`, `.` and `]`, not inside a word.
+  function breakable(text) {
+    var parts = String(text || "").split(/(?<=[:.\]])/);
+    var out = [];
+    parts.forEach(function (p, i) { out.push(p); if (i < parts.length - 1) { out.push(el("wbr")); } });
+    return out;
+  }
+
   function source(am) {
     var s = am.source || {};
     var text = s.expression || (s.type === "Constant" ? '"' + (s.name || "") + '"' : s.name) || "";
@@ -35,12 +43,12 @@
           return { Add: "Create", Update: "Update", Delete: "Delete" }[f] || f;
         }).join(", "))),
       el("h3", {}, "Attribute mappings"),
-      el("div", { class: "table-wrap" }, el("table", { class: "grid" },
+      el("div", { class: "table-wrap" }, el("table", { class: "grid mapping" },
         el("caption", { class: "sr" }, "Attribute mappings of " + title),
         el("thead", {}, el("tr", {}, ["Target attribute", "Source attribute or expression", "Mapping type", "Default value", "Matching precedence", "Apply this mapping"].map(function (h) { return el("th", { scope: "col" }, h); }))),
         el("tbody", {}, rows.map(function (am) {
           return el("tr", {},
-            el("td", { class: "mono" }, am.targetAttributeName || ""),
+            el("td", { class: "mono" }, breakable(am.targetAttributeName)),
             el("td", {}, source(am)),
             el("td", {}, mappingType(am)),
             el("td", { class: "mono" }, am.defaultValue || ""),
