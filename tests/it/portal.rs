@@ -12,6 +12,7 @@ mod proxy;
 
 use std::time::Duration;
 
+use fantoccini::key::Key;
 use fantoccini::Locator;
 use serde_json::json;
 
@@ -290,6 +291,8 @@ impl LiveTenant {
         let mut config = entrasim::tenant::TenantConfig::new(mapping);
         config.name = "Contoso SCIM app".into();
         config.clock_paused = true;
+        // Unassigning two users is then too many deletions: the job goes into quarantine.
+        config.settings.deletion_threshold = Some(1);
         let handle = entrasim::tenant::start(config).await.expect("the tenant starts");
         let token = handle.issue_token();
         let http = reqwest::Client::new();
@@ -458,6 +461,32 @@ fn portal_drives_a_live_tenant() {
         assert!(text(&b, "#target-dialect").await.starts_with("legacy"));
         b.screenshot("portal-tenant-target").await;
         assert_fits(&b, 390).await;
+        b.width(1280).await;
+
+        // Unassign two users on the Users page: the next cycle would delete both, which the threshold
+        // stops, and the Overview shows the quarantine with what to do.
+        b.client.goto(&format!("{base}/users-and-groups")).await.expect("users load");
+        for upn in ["ada@contoso.com", "grace@contoso.com"] {
+            let xpath = format!("//tr[contains(., '{upn}')]//button[normalize-space()='Unassign']");
+            wait_for(&b, "the user's row", &format!("document.evaluate(\"{xpath}\", document, null, 9, null).singleNodeValue")).await;
+            b.client.find(Locator::XPath(&xpath)).await.expect("Unassign").click().await.expect("click Unassign");
+            wait_for(&b, "the user unassigned", &format!("!document.evaluate(\"{xpath}\", document, null, 9, null).singleNodeValue")).await;
+        }
+        b.client.goto(&format!("{base}/")).await.expect("overview loads");
+        wait_for(&b, "the live stream", "document.getElementById('live').classList.contains('on')").await;
+        tenant.next_cycle().await;
+        wait_for(&b, "the quarantine banner", "!document.getElementById('quarantine').hidden").await;
+        let banner = text(&b, "#quarantine").await;
+        assert!(banner.contains("TooManyDeletes"), "{banner}");
+        wait_for(&b, "the job quarantined", "document.getElementById('job-status').textContent === 'Quarantined'").await;
+        b.screenshot("portal-tenant-quarantine").await;
+
+        // Restart provisioning with reset scope, from the keyboard.
+        b.css("#cmd-restart").await.send_keys(&Key::Enter.to_string()).await.expect("Enter on Restart");
+        wait_for(&b, "the restart dialog", "document.getElementById('restart-dialog').open").await;
+        b.css("#restart-reset-scope").await.send_keys(" ").await.expect("Space checks reset scope");
+        b.css("#restart-confirm").await.send_keys(&Key::Enter.to_string()).await.expect("Enter confirms");
+        wait_for(&b, "the quarantine lifted", "document.getElementById('quarantine').hidden").await;
 
         b.close().await;
         tenant.handle.shutdown().await;

@@ -16,7 +16,7 @@
     QuarantineOnDemand: "An administrator quarantined the job. Select Start provisioning to resume.",
     Unknown: "Check the provisioning logs for failures, fix them, then Restart provisioning."
   };
-  var STATUS_LABEL = { Active: "Running", Paused: "Stopped", Quarantine: "Quarantined", NotRun: "Not run yet", NotConfigured: "Not configured" };
+  var STATUS_LABEL = { Active: "Running", Paused: "Stopped", Quarantine: "Quarantined", NotRun: "Not run yet", NotConfigured: "Not configured", Disabled: "Disabled" };
 
   var running = null; // {cycle, done, total, pages} while a cycle runs, from the events
   var job = null;
@@ -126,8 +126,12 @@
     engineEscrows = Number(st.escrows_outstanding || 0);
     $("escrows").textContent = engineEscrows.toLocaleString("en-US");
     if (st.last_execution && !st.running) { renderCounts(st.last_execution.counts || {}, st.last_execution.cycle); }
+    var code = { not_run: "NotRun", active: "Active", paused: "Paused", quarantine: "Quarantine", disabled: "Disabled" }[st.code];
+    if (code) {
+      P.clear($("job-status")).appendChild(P.badge(code === "Active" ? "active" : code, STATUS_LABEL[code] || code));
+    }
+    $("quarantine").hidden = !st.quarantine;
     if (st.quarantine) {
-      $("quarantine").hidden = false;
       $("quarantine-reason").textContent = "Reason: " + st.quarantine.reason + (st.quarantine.detail ? " — " + st.quarantine.detail : "");
       if (st.quarantine.what_to_do) { $("quarantine-fix").textContent = st.quarantine.what_to_do; }
     }

@@ -15,7 +15,9 @@ use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use entrasim::engine::result::{Counts, CycleKind, Event as EngineEvent, Execution, JobCode, JobStatus};
+use entrasim::engine::result::{
+    Counts, CycleKind, Event as EngineEvent, Execution, JobCode, JobStatus, QuarantineStatus,
+};
 use entrasim::portal::PortalConfig;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
@@ -201,6 +203,21 @@ impl Fixture {
     /// Puts the job in quarantine, as the tenant does after most requests failed.
     pub fn quarantine(&self) {
         let mut d = self.data.lock().unwrap();
+        let at = chrono::Utc::now();
+        let mut status = d.status.clone().unwrap_or_default();
+        status.code = JobCode::Quarantine;
+        status.quarantine = Some(QuarantineStatus {
+            reason: "EncounteredQuarantineException".into(),
+            detail: "the target answered 401 to every request".into(),
+            what_to_do:
+                "Renew the secret token in the admin credentials, select Test connection, then Restart provisioning."
+                    .into(),
+            current_began: at,
+            series_began: at,
+            series_count: 1,
+            next_attempt: at + chrono::TimeDelta::hours(24),
+        });
+        d.status = Some(status);
         d.job_code = "Quarantine".into();
         d.quarantine = Some(
             json!({ "currentBegan": now(), "nextAttempt": "2026-12-08T09:00:00Z", "reason": "EncounteredQuarantineException",
