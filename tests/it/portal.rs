@@ -76,6 +76,13 @@ async fn assert_same_origin(b: &Browser, base: &str) {
     }
 }
 
+/// The page met no script error (the portal records the ones it got past in `Portal.problems`).
+async fn assert_no_problems(b: &Browser) {
+    let problems = b.js("return window.Portal ? window.Portal.problems : ['portal.js did not load'];").await;
+    let url = b.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+    assert_eq!(problems, json!([]), "script problems on {url}");
+}
+
 /// The downloads the logs page offers, read back through their blob URLs.
 async fn downloads(b: &Browser) -> Vec<(String, String)> {
     let files = b
@@ -127,6 +134,7 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         assert_eq!(text(&b, "#escrows").await, "1", "carol's failed create is an escrow");
         assert_eq!(b.css("#cycle-progress").await.attr("aria-valuenow").await.unwrap(), Some("100".into()));
         assert_same_origin(&b, &base).await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-overview-desktop").await;
         assert_fits(&b, 390).await;
         b.screenshot("portal-overview-narrow").await;
@@ -168,6 +176,7 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
             scope.contains("Engineering only.department EQUALS 'Engineering'") && scope.contains("pass"),
             "{scope}"
         );
+        assert_no_problems(&b).await;
         b.screenshot("portal-on-demand-desktop").await;
         assert_fits(&b, 390).await;
         b.screenshot("portal-on-demand-narrow").await;
@@ -188,6 +197,7 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
             "document.getElementById('dp-trouble').innerText.includes('What InternalServerError means')",
         )
         .await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-logs-detail-desktop").await;
         click(&b, "#dt-props").await;
         assert!(text(&b, "#dp-props").await.contains("carol@contoso.com"));
@@ -238,6 +248,7 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         assert!(text(&b, "#directory-body").await.contains("Assigned"));
         b.css("#search").await.clear().await.expect("clear");
         b.js("document.getElementById('search').dispatchEvent(new Event('input'));").await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-users-desktop").await;
         assert_fits(&b, 390).await;
         b.screenshot("portal-users-narrow").await;
@@ -247,12 +258,14 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         b.client.goto(&format!("{base}/attribute-mapping")).await.expect("mapping loads");
         wait_for(&b, "the mapping table", "document.querySelectorAll('#mappings tbody tr').length === 4").await;
         assert!(text(&b, "#mappings").await.contains("department EQUALS Engineering"));
+        assert_no_problems(&b).await;
         b.screenshot("portal-mapping-desktop").await;
         assert_fits(&b, 390).await;
         b.width(1280).await;
         b.client.goto(&format!("{base}/target")).await.expect("target loads");
         wait_for(&b, "the exchanges", "document.querySelectorAll('#exchanges details.exchange').length === 3").await;
         assert!(text(&b, "#target-dialect").await.starts_with("legacy"));
+        assert_no_problems(&b).await;
         b.screenshot("portal-target-desktop").await;
         assert_fits(&b, 390).await;
         b.close().await;
@@ -383,6 +396,7 @@ fn portal_drives_a_live_tenant() {
         tenant.assigned_user("grace", "Grace Hopper").await;
         click(&b, "#cmd-refresh").await;
         wait_for(&b, "two users", "document.querySelectorAll('#directory-body tr[data-id]').length === 2").await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-users").await;
 
         // Overview: the next cycle creates both, and the page follows it without reloading.
@@ -397,6 +411,7 @@ fn portal_drives_a_live_tenant() {
         assert_eq!(text(&b, "#stat-failed").await, "0");
         assert_eq!(text(&b, "#escrows").await, "0");
         assert_same_origin(&b, &base).await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-overview").await;
         assert_fits(&b, 390).await;
         b.screenshot("portal-tenant-overview-narrow").await;
@@ -421,6 +436,7 @@ fn portal_drives_a_live_tenant() {
         assert!(text(&b, "#pod-modified").await.contains("katherine@contoso.com"));
         b.css("#pod-steps > li:nth-child(2) summary").await.click().await.expect("open the import step");
         assert!(text(&b, "#pod-steps > li:nth-child(2)").await.contains("katherine@contoso.com"));
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-on-demand").await;
         assert_fits(&b, 390).await;
         b.width(1280).await;
@@ -440,6 +456,7 @@ fn portal_drives_a_live_tenant() {
         click(&b, "#dt-trouble").await;
         assert!(text(&b, "#dp-trouble").await.contains("nothing to troubleshoot"));
         click(&b, "#dt-steps").await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-logs").await;
         click(&b, "#detail-close").await;
         b.js("document.getElementById('filters').reset();").await;
@@ -455,10 +472,12 @@ fn portal_drives_a_live_tenant() {
         b.client.goto(&format!("{base}/attribute-mapping")).await.expect("mapping loads");
         wait_for(&b, "the mapping table", "document.querySelectorAll('#mappings tbody tr').length > 5").await;
         assert!(text(&b, "#mappings").await.contains("userName"));
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-mapping").await;
         b.client.goto(&format!("{base}/target")).await.expect("target loads");
         wait_for(&b, "the exchanges", "document.querySelectorAll('#exchanges details.exchange').length > 3").await;
         assert!(text(&b, "#target-dialect").await.starts_with("legacy"));
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-target").await;
         assert_fits(&b, 390).await;
         b.width(1280).await;
@@ -479,6 +498,7 @@ fn portal_drives_a_live_tenant() {
         let banner = text(&b, "#quarantine").await;
         assert!(banner.contains("TooManyDeletes"), "{banner}");
         wait_for(&b, "the job quarantined", "document.getElementById('job-status').textContent === 'Quarantined'").await;
+        assert_no_problems(&b).await;
         b.screenshot("portal-tenant-quarantine").await;
 
         // Restart provisioning with reset scope, from the keyboard.

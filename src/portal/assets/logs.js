@@ -173,7 +173,7 @@
           box.appendChild(el("h3", {}, "What " + info.code + " means"));
           box.appendChild(kv([["Meaning", info.meaning], ["Usual fix", info.fix], ["Typical HTTP status", info.http], ["Retried", info.retry === "transient" ? "yes, in later cycles; usually clears by itself" : info.retry === "skip" ? "no: the object was skipped" : "yes, but it fails again until the cause is fixed"]]));
         }
-      } catch (err) { /* no entry for this code */ }
+      } catch (err) { P.problem(err); }
     }
   }
 

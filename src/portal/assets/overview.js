@@ -21,6 +21,7 @@
   var running = null; // {cycle, done, total, pages} while a cycle runs, from the events
   var job = null;
   var engineEscrows = null; // from the engine's job_status events, which count escrows exactly
+  var finished = 0; // the last cycle known to have ended: later news of it is stale
 
   function statusOf(j) {
     var code = (j.status && j.status.code) || "NotRun";
@@ -125,6 +126,7 @@
     if (!st) { return; }
     engineEscrows = Number(st.escrows_outstanding || 0);
     $("escrows").textContent = engineEscrows.toLocaleString("en-US");
+    if (st.last_execution) { finished = Math.max(finished, st.last_execution.cycle || 0); }
     if (st.last_execution && !st.running) { renderCounts(st.last_execution.counts || {}, st.last_execution.cycle); }
     var code = { not_run: "NotRun", active: "Active", paused: "Paused", quarantine: "Quarantine", disabled: "Disabled" }[st.code];
     if (code) {
@@ -136,7 +138,12 @@
       if (st.quarantine.what_to_do) { $("quarantine-fix").textContent = st.quarantine.what_to_do; }
     }
     if (st.next_cycle_at && !st.running) { $("job-next").textContent = P.formatTime(st.next_cycle_at); }
-    if (st.running) { progress(st.running.cycle, st.running.done, st.running.total, st.running.kind); }
+    if (st.running && st.running.cycle > finished) {
+      progress(st.running.cycle, st.running.done, st.running.total, st.running.kind);
+    } else if (!st.running && running) {
+      running = null;
+      refreshSoon();
+    }
   }
 
   function renderClock(clock) {
@@ -205,10 +212,12 @@
       // The engine's view: escrows, the last cycle's counts, the quarantine's advice, the simulated clock.
       var tenant = await P.local("/_entrasim/status");
       if (tenant) {
-        applyStatus(tenant.job);
         renderClock(tenant.clock);
+        applyStatus(tenant.job);
       }
-    } catch (e) { /* Graph alone still fills the page */ }
+    } catch (e) {
+      P.problem(e); // Graph alone still fills the page
+    }
     try {
       renderLogs(await P.graphAll("/v1.0/auditLogs/provisioning?$top=500", 5000));
     } catch (e) {
@@ -279,15 +288,17 @@
   function onEvent(event) {
     switch (event.type) {
       case "cycle_started":
+        if (event.cycle <= finished) { break; }
         running = { cycle: event.cycle, kind: event.kind };
         progress(event.cycle, 0, 0, event.kind);
         $("cycle-when").textContent = "Started " + P.formatTime(event.at);
         break;
       case "progress":
-        progress(event.cycle, event.done, event.total);
+        if (event.cycle > finished) { progress(event.cycle, event.done, event.total); }
         break;
       case "cycle_finished":
         running = null;
+        finished = Math.max(finished, event.cycle || 0);
         if (event.counts) { renderCounts(event.counts, event.cycle); }
         refreshSoon();
         break;

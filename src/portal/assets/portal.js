@@ -189,7 +189,7 @@
       if (event.type === "cycle_started" || event.type === "progress") { setLive("on busy", "Cycle running"); }
       if (event.type === "cycle_finished") { setLive("on", "Live"); }
       handlers.forEach(function (h) {
-        try { h(event); } catch (e) { /* one page's handler must not stop the others */ }
+        try { h(event); } catch (e) { problem(e); /* and the other handlers still run */ }
       });
     };
     EVENT_TYPES.forEach(function (name) { source.addEventListener(name, deliver); });
@@ -257,7 +257,17 @@
     return el("a", { href: URL.createObjectURL(new Blob([text], { type: type })), download: name }, name);
   }
 
+  // Problems a page met and got past, kept for the browser tests (and the console).
+  var problems = [];
+  function problem(e) {
+    problems.push(String((e && e.message) || e));
+    if (window.console) { console.warn(e); }
+  }
+  window.addEventListener("error", function (e) { problems.push(String(e.message)); });
+  window.addEventListener("unhandledrejection", function (e) { problems.push(String(e.reason && e.reason.message || e.reason)); });
+
   window.Portal = {
+    problem: problem, problems: problems,
     config: config, jobPath: jobPath, spPath: spPath, graph: graph, graphAll: graphAll, local: local,
     el: el, clear: clear, $: $, badge: badge, toast: toast, formatTime: formatTime, durationMs: durationMs,
     describeDuration: describeDuration, plural: plural, debounce: debounce, onEvent: onEvent, tabs: tabs,
