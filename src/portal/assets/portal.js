@@ -193,6 +193,11 @@
       });
     };
     EVENT_TYPES.forEach(function (name) { source.addEventListener(name, deliver); });
+    // Close the stream when the page goes: a browser keeps only six connections to one origin, and a
+    // stream left open by a page kept in the back/forward cache would hold one of them.
+    window.addEventListener("pagehide", function () { source.close(); });
+    // A page brought back from that cache has a closed stream and old figures: load it afresh.
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { location.reload(); } });
   }
 
   // Arrow-key navigation between tabs; `select(tab)` is called on click and on arrows.
