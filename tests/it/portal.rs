@@ -187,10 +187,13 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         wait_for(&b, "three entries", "document.querySelectorAll('#log-body tr[data-change]').length === 3").await;
         b.css("#f-status").await.select_by_value("Failure").await.expect("status filter");
         wait_for(&b, "the failure only", "document.querySelectorAll('#log-body tr[data-change]').length === 1").await;
-        click(&b, "#log-body tr[data-change]").await;
+        // From the keyboard: the row takes focus and Enter opens it.
+        b.css("#log-body tr[data-change]").await.send_keys(&Key::Enter.to_string()).await.expect("Enter on the row");
         wait_for(&b, "the detail drawer", "!document.getElementById('log-detail').hidden").await;
         assert!(text(&b, "#dp-steps").await.contains("Failed to create User"));
-        click(&b, "#dt-trouble").await;
+        // Arrow keys move between the detail tabs.
+        b.css("#dt-steps").await.send_keys(&Key::Right.to_string()).await.expect("Right arrow");
+        assert_eq!(b.js("return document.activeElement.id;").await, json!("dt-trouble"));
         wait_for(
             &b,
             "the troubleshooting tab",
