@@ -266,7 +266,8 @@
   $("cmd-refresh").addEventListener("click", load);
   $("cmd-json").addEventListener("click", downloadJson);
   $("cmd-csv").addEventListener("click", function () { offer("Download CSV", csvFiles(shown)); });
-  var reload = P.debounce(function () { if ($("auto-refresh").checked) { load(); } }, 800);
+  // A long cycle logs objects without pause: read the log at most every few seconds meanwhile.
+  var reload = P.throttle(function () { if ($("auto-refresh").checked) { load(); } }, 3000);
   P.onEvent(function (event) {
     if (event.type === "object" || event.type === "cycle_finished") { reload(); }
   });

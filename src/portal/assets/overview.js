@@ -224,7 +224,8 @@
       $("stats-cycle").textContent = "Could not read the provisioning logs: " + e.message;
     }
   }
-  var refreshSoon = P.debounce(refresh, 400);
+  // Events can come in floods during a long cycle: read Graph at most every two seconds meanwhile.
+  var refreshSoon = P.throttle(refresh, 2000);
 
   async function command(button, path, body, done) {
     button.disabled = true;
@@ -269,9 +270,11 @@
   async function askCredentials(why) {
     if (!$("cred-url").value) {
       try {
-        var target = await P.local("/_entrasim/target");
-        if (target) { $("cred-url").value = target.url; }
-      } catch (e) { /* typed by hand */ }
+        var status = await P.local("/_entrasim/status");
+        if (status && status.target) { $("cred-url").value = status.target.url; }
+      } catch (e) {
+        P.problem(e); // typed by hand then
+      }
     }
     $("credentials-why").textContent = "The tenant's Graph API needs the credentials to test (" + why + "). They are sent to it only, and not kept by this page.";
     $("credentials-dialog").showModal();

@@ -163,6 +163,16 @@
     };
   }
 
+  // Calls `fn` at most once every `ms` while calls keep coming, and once after the last of them.
+  function throttle(fn, ms) {
+    var last = 0, timer = null;
+    return function () {
+      var wait = last + ms - Date.now();
+      clearTimeout(timer);
+      if (wait <= 0) { last = Date.now(); fn(); } else { timer = setTimeout(function () { last = Date.now(); fn(); }, wait); }
+    };
+  }
+
   // The tenant's live events (`/_entrasim/events`: one JSON engine event per message, named by its
   // `type`). EventSource sends no headers, so the token goes in the query. Every page registers
   // handlers; an event type this list does not name is not delivered, so new kinds are ignored.
@@ -275,7 +285,7 @@
     problem: problem, problems: problems,
     config: config, jobPath: jobPath, spPath: spPath, graph: graph, graphAll: graphAll, local: local,
     el: el, clear: clear, $: $, badge: badge, toast: toast, formatTime: formatTime, durationMs: durationMs,
-    describeDuration: describeDuration, plural: plural, debounce: debounce, onEvent: onEvent, tabs: tabs,
+    describeDuration: describeDuration, plural: plural, debounce: debounce, throttle: throttle, onEvent: onEvent, tabs: tabs,
     confirm: confirmDialog, wireDialog: wireDialog, csv: csv, download: download
   };
   document.addEventListener("DOMContentLoaded", function () {

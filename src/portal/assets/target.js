@@ -62,7 +62,7 @@
     }
     busy = false;
   }
-  var soon = P.debounce(more, 500);
+  var soon = P.throttle(more, 2000);
   P.onEvent(function (event) {
     if (event.type !== "progress") { soon(); }
   });
