@@ -409,6 +409,15 @@ pub enum MappingCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the mapping as the Graph synchronizationSchema JSON Entra returns for the job's schema.
+    Export {
+        /// A preset name, a mapping TOML or a Graph synchronizationSchema JSON.
+        #[arg(value_name = "SPEC")]
+        spec: String,
+        /// Write the JSON to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `entrasim expr`.

@@ -351,7 +351,7 @@ impl Replay {
                 body: None,
                 keep_answer: false,
             });
-            let body = engine::users::post_body(engine::Dialect::Legacy, &eval, &crate::fidelity::Fidelity::default());
+            let body = engine::post::post_body(engine::Dialect::Legacy, &eval, &crate::fidelity::Fidelity::default());
             creates.push(loadgen::PlainRequest {
                 method: reqwest::Method::POST,
                 url: format!("{base}/Users"),

@@ -1,4 +1,4 @@
-//! `entrasim mapping check|explain` and `entrasim expr`: the mapping layer for a person at a terminal.
+//! `entrasim mapping check|explain|export` and `entrasim expr`: the mapping layer for a person at a terminal.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -10,12 +10,31 @@ use crate::error::Error;
 use crate::exit;
 use crate::mapping::{self, EvalEnv, SourceObject, Value};
 
-/// `mapping check` and `mapping explain`.
+/// `mapping check`, `mapping explain` and `mapping export`.
 pub fn run(command: MappingCommand, ctx: &Context) -> Result<u8, Error> {
     match command {
         MappingCommand::Check { file } => check(&file, ctx),
         MappingCommand::Explain { file, user, json } => explain(&file, &user, json, ctx),
+        MappingCommand::Export { spec, out } => export(&spec, out.as_deref()),
     }
+}
+
+/// The schema JSON on stdout or in `out`; the mapping's warnings on stderr.
+fn export(spec: &str, out: Option<&Path>) -> Result<u8, Error> {
+    let loaded = mapping::load(spec, Path::new(".")).map_err(Error::Invalid)?;
+    for warning in &loaded.warnings {
+        eprintln!("{}", warning.render(crate::app::stderr_color()));
+    }
+    let mut json =
+        serde_json::to_string_pretty(&mapping::export_schema(&loaded.set)).expect("invariant: JSON values serialise");
+    json.push('\n');
+    match out {
+        Some(path) => {
+            std::fs::write(path, json).map_err(|e| Error::io(format!("cannot write `{}`", path.display()), e))?
+        }
+        None => print!("{json}"),
+    }
+    Ok(exit::OK)
 }
 
 fn check(spec: &str, ctx: &Context) -> Result<u8, Error> {

@@ -56,9 +56,7 @@ pub fn run(args: TenantArgs, _ctx: &Context) -> Result<u8, Error> {
             .ok_or_else(|| Error::Other(format!("--app-secret-env names `{var}`, which is not set")))?;
         config.client_secret = Some(Secret::new(secret));
     }
-    if args.state.is_some() {
-        return Err(Error::Other("--state is not available yet".into()));
-    }
+    config.state_dir = args.state.clone();
     app::runtime()?.block_on(async move {
         let handle = tenant::start(config).await.map_err(|e| Error::Other(e.to_string()))?;
         let mut events = handle.subscribe();
@@ -91,6 +89,8 @@ fn print_banner(handle: &tenant::TenantHandle) {
     if credentials.generated {
         // Printed once, for the operator who started the tenant: nothing else can get a token without it.
         let _ = writeln!(out, "client secret:    {}", credentials.client_secret.expose());
+    } else if credentials.client_secret.expose().is_empty() {
+        let _ = writeln!(out, "client secret:    (as shown when the tenant's --state was created)");
     } else {
         let _ = writeln!(out, "client secret:    (from --app-secret-env)");
     }

@@ -4,12 +4,13 @@
 //! the mapping's values with the target's answer (ENTRA.md 3.1). Plus the escrows (failed objects and
 //! when they are retried: [`crate::engine::escrow`]) and the fingerprints that emulate delta queries.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::engine::escrow::Escrows;
 
 /// A linked user.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserEntry {
     /// Scenario alias.
     pub alias: String,
@@ -22,7 +23,7 @@ pub struct UserEntry {
 }
 
 /// A linked group.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupEntry {
     /// Scenario alias.
     pub alias: String,
@@ -33,7 +34,7 @@ pub struct GroupEntry {
 }
 
 /// The store.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cds {
     /// Linked users by source objectId.
     pub users: BTreeMap<String, UserEntry>,

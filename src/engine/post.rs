@@ -9,8 +9,8 @@ use serde_json::{json, Value as Json};
 use crate::engine::body::Tree;
 use crate::engine::dialect::{self, Dialect, ENTERPRISE_URN};
 use crate::engine::diff;
+use crate::engine::evaluate::Evaluated;
 use crate::engine::roles;
-use crate::engine::users::Evaluated;
 use crate::fidelity::Fidelity;
 use crate::scim::client::EncodedBody;
 

@@ -12,7 +12,7 @@
 //! ```
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::escrow::Escrows;
 use crate::engine::result::{Finding, FindingKind};
@@ -44,7 +44,7 @@ pub const BASE_ESCROW_THRESHOLD: usize = 40_000;
 pub const TOTAL_ESCROW_THRESHOLD: usize = 60_000;
 
 /// Why a job is quarantined: Graph's `quarantineReason` values the simulator can produce (DOC S27).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum QuarantineReason {
     /// Too many non-reference failures ([`BASE_ESCROW_THRESHOLD`]).
@@ -97,7 +97,7 @@ impl Cause {
 }
 
 /// A quarantine in progress (Graph `synchronizationQuarantine`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quarantine {
     /// The current reason.
     pub reason: QuarantineReason,
@@ -127,7 +127,7 @@ pub enum Transition {
 }
 
 /// The provisioning job's schedule and health across steps.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
     /// The quarantine in progress.
     pub quarantine: Option<Quarantine>,

@@ -4,21 +4,21 @@
 //! [`Finding`] here, never an `Err`. Reporters are pure functions of a [`ScenarioResult`]; every type
 //! serialises with serde for the JSON report.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::dialect::Dialect;
-pub use crate::engine::escrow::EscrowCounts;
-use crate::engine::isolation::IsolationReport;
 use crate::exit;
 use crate::scim::client::{Exchange, RequestRecord};
 
 mod finding;
+mod isolation;
 mod job;
 mod log;
 mod scrub;
 mod views;
 
 pub use finding::{hint, Finding, FindingKind, Severity};
+pub use isolation::{IsolationReport, TargetObject, Undeletable};
 pub use job::{Execution, JobCode, JobStatus, QuarantineStatus, Running, PAGE_SIZE};
 pub use log::{
     ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, ProvisioningEvent, RequestRef,
@@ -151,7 +151,7 @@ impl AbortKind {
 }
 
 /// A target id (or probe value) and the alias transcripts show instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdAlias {
     /// The raw value as the endpoint returned it.
     pub id: String,
@@ -275,7 +275,7 @@ pub struct TestConnectionResult {
 }
 
 /// Kind of cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CycleKind {
     /// Every in-scope object is evaluated.
@@ -306,7 +306,7 @@ pub struct CycleResult {
 }
 
 /// Action counts of a cycle (successful actions only, except `failures`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Objects created.
     pub creates: usize,
@@ -409,4 +409,23 @@ impl JobState {
             JobState::Disabled => "disabled",
         }
     }
+}
+
+/// What happened to the escrows in one cycle (shown on the cycle's status line and counted in the summary).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EscrowCounts {
+    /// Escrowed objects evaluated again in this cycle (their retry was due, or they changed).
+    pub retried: usize,
+    /// Of those, the ones that did not fail again: their escrow is resolved.
+    pub resolved: usize,
+    /// Escrowed objects left alone because their retry was not due and they did not change.
+    pub not_due: usize,
+    /// Objects that failed for the first time in this series.
+    pub new: usize,
+    /// Escrows removed because they still failed 28 days after their first failure.
+    pub given_up: usize,
+    /// Escrowed objects after the cycle.
+    pub outstanding: usize,
+    /// The earliest next retry among them (ISO 8601); none when they are retried in the next cycle.
+    pub next_due: Option<String>,
 }

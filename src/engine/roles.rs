@@ -18,46 +18,9 @@ use crate::directory::AppRole;
 use crate::engine::dialect::{Dialect, OpKind};
 use crate::engine::result::ModifiedProperty;
 use crate::engine::source::AttrSpec;
-use crate::mapping::{Expr, ExprKind};
+pub use crate::engine::source::RoleFunction;
 
 pub use crate::mapping::ROLE_TYPE;
-
-/// The role function behind a `roles` mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoleFunction {
-    /// `SingleAppRoleAssignment`: one primary role, through `roles[primary eq "True"].…`.
-    Single,
-    /// `AppRoleAssignmentsComplex`: every role; PATCH only adds.
-    Complex,
-    /// `AssertiveAppRoleAssignmentsComplex`: every role; PATCH replaces the whole list.
-    Assertive,
-}
-
-impl RoleFunction {
-    /// The role function of a mapping to `target` from `source` (`None` when the target is not `roles`).
-    /// A filtered `roles[…]` target is the single-role form; an unfiltered one is complex, assertive when
-    /// the expression calls `AssertiveAppRoleAssignmentsComplex`.
-    pub fn of(target: &str, source: Option<&Expr>) -> Option<Self> {
-        let name = target.split(['[', '.']).next().unwrap_or_default();
-        if !name.eq_ignore_ascii_case("roles") {
-            return None;
-        }
-        if target.len() > name.len() {
-            return Some(RoleFunction::Single);
-        }
-        let assertive = source.is_some_and(|e| calls(e, "AssertiveAppRoleAssignmentsComplex"));
-        Some(if assertive { RoleFunction::Assertive } else { RoleFunction::Complex })
-    }
-}
-
-fn calls(expr: &Expr, function: &str) -> bool {
-    match &expr.kind {
-        ExprKind::Call { name, args, .. } => {
-            name.eq_ignore_ascii_case(function) || args.iter().flatten().any(|a| calls(a, function))
-        }
-        _ => false,
-    }
-}
 
 /// The roles an evaluation asks for.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::engine::resource::TargetPath;
 use crate::engine::result::ObjectKind;
-use crate::mapping::{SourceObject, Value};
+use crate::mapping::{Expr, ExprKind, SourceObject, Value};
 
 /// A source user.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,7 +207,7 @@ pub struct AttrSpec {
     /// Re-send even when the target already has the value (`FlowAlways`).
     pub flow_always: bool,
     /// The role function, when the target is `roles` (see [`crate::engine::roles`]).
-    pub roles: Option<crate::engine::roles::RoleFunction>,
+    pub roles: Option<RoleFunction>,
 }
 
 impl AttrSpec {
@@ -279,4 +279,41 @@ pub trait Mapper: Send + Sync {
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck;
     /// Target object actions.
     fn actions(&self, kind: ObjectKind) -> ObjectActions;
+}
+
+/// The role function behind a `roles` mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleFunction {
+    /// `SingleAppRoleAssignment`: one primary role, through `roles[primary eq "True"].…`.
+    Single,
+    /// `AppRoleAssignmentsComplex`: every role; PATCH only adds.
+    Complex,
+    /// `AssertiveAppRoleAssignmentsComplex`: every role; PATCH replaces the whole list.
+    Assertive,
+}
+
+impl RoleFunction {
+    /// The role function of a mapping to `target` from `source` (`None` when the target is not `roles`).
+    /// A filtered `roles[…]` target is the single-role form; an unfiltered one is complex, assertive when
+    /// the expression calls `AssertiveAppRoleAssignmentsComplex`.
+    pub fn of(target: &str, source: Option<&Expr>) -> Option<Self> {
+        let name = target.split(['[', '.']).next().unwrap_or_default();
+        if !name.eq_ignore_ascii_case("roles") {
+            return None;
+        }
+        if target.len() > name.len() {
+            return Some(RoleFunction::Single);
+        }
+        let assertive = source.is_some_and(|e| calls(e, "AssertiveAppRoleAssignmentsComplex"));
+        Some(if assertive { RoleFunction::Assertive } else { RoleFunction::Complex })
+    }
+}
+
+fn calls(expr: &Expr, function: &str) -> bool {
+    match &expr.kind {
+        ExprKind::Call { name, args, .. } => {
+            name.eq_ignore_ascii_case(function) || args.iter().flatten().any(|a| calls(a, function))
+        }
+        _ => false,
+    }
 }

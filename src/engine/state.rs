@@ -11,9 +11,10 @@ use crate::engine::cds::Cds;
 use crate::engine::clock::JobClock;
 use crate::engine::dialect::Dialect;
 use crate::engine::escrow::EscrowRetry;
+use crate::engine::events::EventHub;
 use crate::engine::quarantine::Job;
 use crate::engine::result::{Event, IdAlias};
-use crate::engine::runner::{EventHub, StatusBoard};
+use crate::engine::status::StatusBoard;
 
 /// Job settings that shape a cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +72,16 @@ impl Aliases {
             self.known.insert(id.to_string());
             self.list.push(IdAlias { id: id.to_string(), alias });
         }
+    }
+
+    /// Aliases registered before (a saved job's), in their order.
+    pub fn from_list(list: Vec<IdAlias>) -> Self {
+        let probes = list.iter().filter(|a| a.alias.starts_with("probe:")).count();
+        let mut aliases = Aliases { probes, ..Aliases::default() };
+        for a in list {
+            aliases.add(&a.id, a.alias);
+        }
+        aliases
     }
 
     /// Registers a probe GUID as `probe:N`.

@@ -2,15 +2,13 @@
 //! filter queries in matching precedence), then create, update only the differing attributes, disable,
 //! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
 
-use std::sync::Arc;
-
 use serde_json::{json, Value as Json};
 
-use crate::directory::AppRole;
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
 use crate::engine::cds::UserEntry;
 use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
+pub use crate::engine::evaluate::{evaluate, evaluate_matching, Evaluated};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
 use crate::engine::resource::{self, TargetPath};
@@ -18,60 +16,10 @@ use crate::engine::result::{
     ErrorCode, Finding, FindingKind, LogAction, ModifiedProperty, ObjectKind, ObjectRef, RequestRef,
 };
 use crate::engine::roles;
-use crate::engine::source::{AttrSpec, Mapper, SourceUser};
+use crate::engine::source::{Mapper, SourceUser};
 use crate::engine::state::Engine;
 use crate::fidelity::LinkedLookup;
-use crate::mapping::{SourceObject, Value};
 use crate::scim::client::{Body, EncodedBody, Method, Reads, Request};
-
-pub use crate::engine::post::{create_body, post_body, USER_URN};
-
-/// A user's mapping, evaluated.
-#[derive(Debug, Clone)]
-pub struct Evaluated {
-    /// Specs in mapping order.
-    pub specs: Arc<[AttrSpec]>,
-    /// Values (`Null` when the source value is null).
-    pub values: Vec<Json>,
-    /// Evaluation errors.
-    pub errors: Vec<String>,
-    /// The user's app role assignments, when the mapping maps roles (the legacy role PATCH carries their
-    /// ids and display names).
-    pub assigned: Vec<AppRole>,
-}
-
-impl Evaluated {
-    /// The value of the spec targeting `path` (case-insensitive).
-    pub fn value_of(&self, path: &str) -> Option<&Json> {
-        self.specs.iter().position(|s| s.target.eq_ignore_ascii_case(path)).map(|i| &self.values[i])
-    }
-
-    /// The manager spec's value: the manager's source objectId.
-    pub fn manager(&self) -> Option<Option<String>> {
-        let i = self.specs.iter().position(AttrSpec::is_manager)?;
-        Some(self.values[i].as_str().map(str::to_string).filter(|s| !s.is_empty()))
-    }
-
-    /// Matching attributes with a value, lowest precedence first.
-    pub fn matching(&self) -> Vec<(String, String)> {
-        let mut m: Vec<(u32, String, String)> = self
-            .specs
-            .iter()
-            .zip(&self.values)
-            .filter_map(|(s, v)| {
-                let text = match v {
-                    Json::String(s) => s.clone(),
-                    Json::Number(n) => n.to_string(),
-                    Json::Bool(b) => b.to_string(),
-                    _ => return None,
-                };
-                Some((s.matching_priority.filter(|p| *p > 0)?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
-            })
-            .collect();
-        m.sort_by_key(|t| t.0);
-        m.into_iter().map(|(_, a, v)| (a, v)).collect()
-    }
-}
 
 /// A user's export prepared before anything is sent for it: the evaluated mapping and, for a user not
 /// linked yet (most likely a create), the body a create would POST.
@@ -87,67 +35,6 @@ impl From<Evaluated> for Prepared {
     fn from(eval: Evaluated) -> Self {
         Prepared { eval, create_body: None }
     }
-}
-
-/// Evaluates every attribute of an object mapping with `IsSoftDeleted` set as given; `evaluation` numbers
-/// the evaluation (see [`Mapper::evaluate`]).
-pub fn evaluate(
-    mapper: &dyn Mapper,
-    kind: ObjectKind,
-    attrs: &SourceObject,
-    soft_deleted: bool,
-    evaluation: u64,
-) -> Evaluated {
-    evaluate_where(mapper, kind, attrs, soft_deleted, evaluation, |_| true)
-}
-
-/// Evaluates the matching attributes only (the others are `Null`): enough for [`Evaluated::matching`].
-pub fn evaluate_matching(mapper: &dyn Mapper, kind: ObjectKind, attrs: &SourceObject, evaluation: u64) -> Evaluated {
-    evaluate_where(mapper, kind, attrs, false, evaluation, |s| s.matching_priority.is_some())
-}
-
-fn evaluate_where(
-    mapper: &dyn Mapper,
-    kind: ObjectKind,
-    attrs: &SourceObject,
-    soft_deleted: bool,
-    evaluation: u64,
-    wanted: impl Fn(&AttrSpec) -> bool,
-) -> Evaluated {
-    // Expressions read an absent `IsSoftDeleted` as false (Entra computes it for every object), so only a
-    // soft-deleted user, or a source that carries the attribute itself, needs a copy with it set.
-    let with_flag;
-    let source = if kind == ObjectKind::User && (soft_deleted || attrs.has("IsSoftDeleted")) {
-        let mut copy = attrs.clone();
-        copy.set("IsSoftDeleted", Value::Bool(soft_deleted));
-        with_flag = copy;
-        &with_flag
-    } else {
-        attrs
-    };
-    let specs = mapper.specs(kind);
-    let mut values = Vec::with_capacity(specs.len());
-    let mut errors = Vec::new();
-    for (i, spec) in specs.iter().enumerate() {
-        if !wanted(spec) {
-            values.push(Json::Null);
-            continue;
-        }
-        match mapper.evaluate(kind, i, source, evaluation) {
-            // `active` keeps the mapping's own form: legacy PATCHes send the Switch's string.
-            Ok(v) if spec.target.eq_ignore_ascii_case("active") => values.push(v.to_json()),
-            Ok(v) => values.push(mapper.typed(kind, i, v)),
-            Err(e) => {
-                errors.push(format!("`{}`: {e}", spec.target));
-                values.push(Json::Null);
-            }
-        }
-    }
-    let assigned = match specs.iter().any(|s| s.roles.is_some()) {
-        true => AppRole::all_of(source.get("appRoleAssignments")),
-        false => Vec::new(),
-    };
-    Evaluated { specs, values, errors, assigned }
 }
 
 /// The object reference of a user.
@@ -553,6 +440,8 @@ fn created_properties(eval: &Evaluated) -> Vec<ModifiedProperty> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::engine::source::AttrSpec;
+    use std::sync::Arc;
 
     fn spec(target: &str, default: Option<&str>) -> AttrSpec {
         AttrSpec {

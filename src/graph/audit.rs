@@ -46,7 +46,7 @@ static SUMMARY: EntityType = EntityType {
 /// `GET /auditLogs/provisioning`.
 pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Result<Response, GraphError> {
     let mut events = g.backend.provisioning_log();
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let identity = g.backend.identity();
     let items: Vec<Json> = {
         let dir = g.read();

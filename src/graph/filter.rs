@@ -1,4 +1,4 @@
-//! The OData `$filter` subset Graph clients use on directory objects and provisioning logs, parsed into a
+//! The `OData` `$filter` subset Graph clients use on directory objects and provisioning logs, parsed into a
 //! [`Filter`] and evaluated against an entity's JSON.
 //!
 //! ```text

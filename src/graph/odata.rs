@@ -1,4 +1,4 @@
-//! OData conventions of Graph answers: `@odata.context`, query options (`$select`, `$top`, `$filter`,
+//! `OData` conventions of Graph answers: `@odata.context`, query options (`$select`, `$top`, `$filter`,
 //! `$count`, `$skiptoken`), paging with an absolute `@odata.nextLink` on the request's own host, and the
 //! entity types' property lists that `$select` and `$filter` are checked against.
 //!

@@ -1,12 +1,12 @@
 //! Attribute mappings: Entra's expression language and functions, attribute mappings with their flow
-//! rules, the built-in presets, scoping filters, the mapping file format, the import of Graph
+//! rules, the built-in presets, scoping filters, the mapping file format, the import and export of Graph
 //! `synchronizationSchema` JSON, and the `check`/`explain`/`eval` back-ends. Pure: no HTTP, no runtime,
 //! and the only file-system access is [`load`] reading the file it is given.
 //!
 //! ```text
 //! preset name ─┐
 //! mapping TOML ─┼─ load ──▶ parse + check (every problem as a located Diagnostic) ──▶ MappingSet
-//! schema JSON ──┘                                                                      │
+//! schema JSON ──┘                                                                      ├─▶ export_schema (schema JSON)
 //! SourceObject ──▶ ScopingFilters::evaluate ──▶ AttributeMapping::evaluate_for(EvalEnv) ┴─▶ Value
 //!                  TargetAttr::scim_value ──▶ build_resource (POST body) / TargetAttr::lookup (diff)
 //! ```
@@ -15,6 +15,8 @@
 //!
 //! - [`load`] / [`check`] / [`load_source`]: preset, mapping TOML or schema JSON → [`MappingSet`] or
 //!   every [`crate::diagnostic::Diagnostic`]; [`presets::names`] lists the presets.
+//! - [`export_schema`]: a [`MappingSet`] as the Graph schema JSON a tenant serves (the reverse of
+//!   [`import_schema`], with the documented differences).
 //! - [`ScopingFilters::evaluate`]: is an object in scope, clause by clause.
 //! - [`ObjectMapping::matching_attributes`], [`AttributeMapping::evaluate_for`] (defaults, create-only,
 //!   `IgnoreFlowIfNullOrEmpty` as [`Evaluated::Ignore`]), [`ObjectMapping::create_body`].
@@ -50,6 +52,7 @@ mod compare;
 mod compile;
 mod eval;
 mod explain;
+mod export;
 mod functions;
 mod load;
 mod model;
@@ -72,6 +75,7 @@ pub use check::check_expression;
 pub use compile::{compile_expression, eval_expression_text};
 pub use eval::{evaluate, fixed_now, select_unique_candidates, EvalEnv, EvalError, UniquenessOracle};
 pub use explain::{explain, explain_object, AttributeOutcome, Explanation, MatchingStep};
+pub use export::{export_schema, target_object_name, SOURCE_DIRECTORY, TARGET_DIRECTORY};
 pub use functions::{dotnet_regex, entra_date_text, format_datetime, parse_date, parse_datetime_exact, ROLE_TYPE};
 pub use load::{check, load, load_source, Loaded};
 pub use model::{

@@ -127,6 +127,16 @@ impl ServerHandle {
         store.create(resource_type.kind(), body).map_err(|e| e.body())
     }
 
+    /// Puts back resources [`ServerHandle::resources`] listed (ids, times and versions kept): users first,
+    /// then groups, whose members must be stored by then.
+    pub fn restore(&self, resource_type: ResourceType, resources: Vec<Value>) -> Result<(), ScimError> {
+        let mut store = self.state.store.write().unwrap_or_else(PoisonError::into_inner);
+        for doc in resources {
+            store.restore(resource_type.kind(), doc).map_err(|e| e.body())?;
+        }
+        Ok(())
+    }
+
     /// Every stored resource of a type, in creation order (what the target holds, for reports and checks).
     pub fn resources(&self, resource_type: ResourceType) -> Vec<Value> {
         let store = self.state.store.read().unwrap_or_else(PoisonError::into_inner);

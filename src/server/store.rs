@@ -202,6 +202,31 @@ impl Store {
         Ok(id.to_string())
     }
 
+    /// Stores a resource this store answered before (its `id`, `meta.created`, `meta.lastModified` and
+    /// `meta.version` kept), as a tenant that keeps its state across restarts puts its target back.
+    pub fn restore(&mut self, kind: Kind, doc: Value) -> Result<(), ApiError> {
+        let id = str_at(&doc, "id").and_then(Id::parse).ok_or_else(|| {
+            ApiError::bad(ScimType::InvalidValue, "a restored resource needs the `id` this store gave it")
+        })?;
+        if self.stored(kind, &id.to_string()).is_some() {
+            return Err(ApiError::conflict(format!("`{id}` is stored already")));
+        }
+        let meta = doc.get("meta").cloned().unwrap_or_default();
+        let ts = now();
+        let created = meta.get("created").and_then(Value::as_str).unwrap_or(&ts).to_string();
+        let modified = meta.get("lastModified").and_then(Value::as_str).unwrap_or(&created).to_string();
+        let version = meta
+            .get("version")
+            .and_then(Value::as_str)
+            .and_then(|v| v.trim_start_matches("W/").trim_matches('"').parse().ok())
+            .unwrap_or(1);
+        let mut doc = self.opts.prepare(kind, doc)?;
+        self.check_unique(kind, &doc, None)?;
+        self.stamp(kind, &mut doc, id, &created, &modified, version);
+        self.commit(kind, id, None, doc, version);
+        Ok(())
+    }
+
     #[cfg(test)]
     pub fn replace(&mut self, kind: Kind, id: &str, body: Value) -> Result<Value, ApiError> {
         let doc = self.opts.prepare(kind, body)?;

@@ -56,6 +56,17 @@ pub fn make(name: &str, secret: Option<Secret>, directory: &Directory) -> (Tenan
     (identity, credentials)
 }
 
+/// The credentials of a tenant kept with `--state`: the secret given now, or none shown (the one made
+/// when the state was created was shown then; only its hash is kept).
+pub fn restored(identity: &TenantIdentity, secret: Option<Secret>) -> Credentials {
+    Credentials {
+        tenant_id: identity.tenant_id.clone(),
+        client_id: identity.app_id.clone(),
+        generated: false,
+        client_secret: secret.unwrap_or_else(|| Secret::new(String::new())),
+    }
+}
+
 /// The app roles the directory's assignments use (the default access role aside), in first-use order.
 fn roles_in_use(directory: &Directory) -> Vec<crate::directory::AppRole> {
     let mut roles = Vec::new();

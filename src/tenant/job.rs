@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use super::shared::{self, Command, ExchangeView, Shared};
+use super::state::{self, Saved, SavedDirectory, SavedEndpoint, SavedIdentity, SavedJob, SavedLog, StateDir};
 use crate::directory::Directory;
 use crate::engine::action::Actor;
 use crate::engine::clock::Clock as _;
@@ -25,7 +26,7 @@ use crate::engine::source::SourceSnapshot;
 use crate::engine::state::Engine;
 use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget};
 use crate::scim::client::{Auth, Client, ClientConfig, Secret};
-use crate::server::ServerHandle;
+use crate::server::{ResourceType, ServerHandle};
 use crate::snapshot::transcript::render_exchange;
 use crate::snapshot::Redactor;
 
@@ -62,6 +63,8 @@ pub struct JobTask {
     pub exchanges_seen: u64,
     /// The target's base URL, for redaction.
     pub base_url: String,
+    /// Where the tenant is kept across restarts (`--state`).
+    pub state: Option<StateDir>,
     /// Whether the job should run Test Connection before its next cycle (at start, after new credentials).
     pub test_first: bool,
     /// Counts the cycles and on-demand requests whose log entries and exchanges are recorded (see
@@ -306,7 +309,37 @@ impl JobTask {
         self.shared.append_exchanges(views);
     }
 
-    fn save(&self) {}
+    fn save(&self) {
+        let Some(state) = &self.state else { return };
+        let engine = &self.runner.engine;
+        let endpoint = self.embedded.as_ref().map(|h| SavedEndpoint {
+            users: h.resources(ResourceType::User),
+            groups: h.resources(ResourceType::Group),
+        });
+        let saved = Saved {
+            format: state::FORMAT,
+            clock: self.shared.clock.now(),
+            identity: SavedIdentity::of(&self.shared.identity),
+            directory: SavedDirectory::of(&shared::read(&self.shared.directory)),
+            schema: shared::read(&self.shared.schema).clone(),
+            job: SavedJob {
+                cycles: engine.cycles,
+                paused: self.runner.is_paused(),
+                schedule: engine.job.clone(),
+                cds: engine.cds.clone(),
+                aliases: engine.aliases.list.clone(),
+                evaluations: engine.evaluations.load(std::sync::atomic::Ordering::Relaxed),
+                legacy_member_removals: engine.legacy_member_removals.clone(),
+                status: engine.status.get(),
+            },
+            log: shared::lock(&self.shared.log).iter().map(SavedLog::of).collect(),
+            endpoint,
+        };
+        if let Err(e) = state.save(&saved) {
+            // The job goes on; the operator learns the state on disk is behind.
+            eprintln!("warning: the tenant's state was not saved: {e}");
+        }
+    }
 }
 
 /// A provisioning log entry as the Graph surface serves it.

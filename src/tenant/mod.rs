@@ -19,6 +19,7 @@ mod control;
 mod identity;
 mod job;
 pub mod shared;
+pub mod state;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -75,6 +76,8 @@ pub struct TenantConfig {
     pub connection: Connection,
     /// Seed of the mapping's `Guid()` and `RandomString()`.
     pub seed: u64,
+    /// Keep the tenant in this directory across restarts (`--state`).
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl TenantConfig {
@@ -100,6 +103,7 @@ impl TenantConfig {
                 dialect: None,
             },
             seed: 0,
+            state_dir: None,
         }
     }
 }
@@ -128,6 +132,9 @@ pub enum TenantError {
     /// The target URL is not usable.
     #[error(transparent)]
     Client(#[from] crate::scim::client::ClientError),
+    /// The state directory could not be read, or what it holds does not rebuild.
+    #[error(transparent)]
+    State(#[from] state::StateError),
 }
 
 /// A running tenant.
@@ -189,11 +196,40 @@ impl TenantHandle {
 
 /// Starts the tenant: the endpoint (embedded unless the config names a target), the job (Test Connection,
 /// then the initial cycle at once), and Graph with the control routes on `config.addr`.
-pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
+pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError> {
+    let (state_dir, saved) = match &config.state_dir {
+        Some(dir) => {
+            let (state_dir, saved) = state::StateDir::open(dir)?;
+            (Some(state_dir), saved)
+        }
+        None => (None, None),
+    };
+    if let (Some(saved), Some(state_dir)) = (&saved, &state_dir) {
+        let path = state_dir.file();
+        config.directory = saved
+            .directory
+            .rebuild()
+            .map_err(|message| state::StateError::Directory { path: path.clone(), message })?;
+        let text = serde_json::to_string(&saved.schema).unwrap_or_default();
+        if let (Some(set), _) = crate::mapping::import_schema(&crate::diagnostic::SourceFile::new("saved schema", text))
+        {
+            config.mapping = set;
+            config.schema = Some(saved.schema.clone());
+        }
+    }
     let (embedded, url, auth) = match config.target.clone() {
         Target::Embedded => {
             let server_config = ServerConfig { switches: config.switches.clone(), ..ServerConfig::default() };
             let handle = server::start(server_config).await.map_err(|e| TenantError::Endpoint(e.to_string()))?;
+            if let Some(endpoint) = saved.as_ref().and_then(|s| s.endpoint.clone()) {
+                let restore = |kind, resources| {
+                    handle.restore(kind, resources).map_err(|e| {
+                        TenantError::Endpoint(format!("restoring its {kind:?}s: {}", e.detail.unwrap_or_default()))
+                    })
+                };
+                restore(server::ResourceType::User, endpoint.users)?;
+                restore(server::ResourceType::Group, endpoint.groups)?;
+            }
             let (url, token) = (handle.url().to_string(), handle.token().to_string());
             (Some(handle), url, Auth::Bearer(Secret::new(token)))
         }
@@ -206,7 +242,8 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
     let dialect = config.connection.dialect.unwrap_or_else(|| Dialect::from_flag(client.tenant().flag));
     let base_url = client.tenant().base.clone();
 
-    let scaled = Arc::new(ScaledClock::new(crate::engine::clock::epoch(), config.speed));
+    let start_at = saved.as_ref().map_or_else(crate::engine::clock::epoch, |s| s.clock);
+    let scaled = Arc::new(ScaledClock::new(start_at, config.speed));
     if config.clock_paused {
         scaled.pause();
     }
@@ -218,11 +255,26 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
         config.seed,
     )
     .with_clock(clock);
-    let runner = Runner::new(engine, Lifetime::LongRunning);
-
-    let (identity, credentials) = identity::make(&config.name, config.client_secret.clone(), &config.directory);
-    // A preset or TOML mapping is served as a schema once `mapping::export_schema` lands (branch `export`).
-    let schema = config.schema.clone().unwrap_or_default();
+    let mut runner = Runner::new(engine, Lifetime::LongRunning);
+    let (mut identity, mut credentials) = identity::make(&config.name, config.client_secret.clone(), &config.directory);
+    let mut log = std::collections::VecDeque::new();
+    if let Some(saved) = saved {
+        let engine = &mut runner.engine;
+        engine.cycles = saved.job.cycles;
+        engine.job = saved.job.schedule;
+        engine.cds = saved.job.cds;
+        engine.aliases = crate::engine::state::Aliases::from_list(saved.job.aliases);
+        engine.evaluations = saved.job.evaluations.into();
+        engine.legacy_member_removals = saved.job.legacy_member_removals;
+        runner.resume_from(saved.job.paused, saved.job.status);
+        identity = saved.identity.identity();
+        if let Some(secret) = &config.client_secret {
+            identity.client_secret_sha256 = crate::graph::secret_sha256(secret.expose());
+        }
+        credentials = identity::restored(&identity, config.client_secret.clone());
+        log = saved.log.iter().map(state::SavedLog::entry).collect();
+    }
+    let schema = config.schema.clone().unwrap_or_else(|| crate::mapping::export_schema(&config.mapping));
     let (commands, receiver) = mpsc::unbounded_channel();
     let shared = Arc::new(shared::Shared {
         identity,
@@ -231,7 +283,7 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
         status: runner.status().clone(),
         // The runner's own events reach listeners through `job::forward_events`.
         events: crate::engine::runner::EventHub::default(),
-        log: Mutex::default(),
+        log: Mutex::new(log),
         exchanges: Mutex::default(),
         schema: RwLock::new(schema),
         mapping: RwLock::new(Arc::new(config.mapping.clone())),
@@ -266,6 +318,7 @@ pub async fn start(config: TenantConfig) -> Result<TenantHandle, TenantError> {
         seed: config.seed,
         exchanges_seen: 0,
         base_url,
+        state: state_dir,
         test_first: true,
         recorded: watch::channel(0).0,
     };

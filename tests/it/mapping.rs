@@ -402,3 +402,36 @@ fn every_function_is_documented_in_the_mapping_format() {
         assert!(doc.contains(&format!("`{}(", f.name)), "`{}` is missing from docs/mapping-format.md", f.name);
     }
 }
+
+#[test]
+fn mapping_export_writes_a_schema_that_explains_like_the_mapping() {
+    use crate::cli::Cli;
+    use entrasim::exit;
+    let user = alice().to_json().to_string();
+    let out = Cli::new()
+        .file("alice.json", &user)
+        .args(["mapping", "export", "entra-default", "--out", "schema.json"])
+        .run()
+        .code(exit::OK);
+    assert_eq!(out.stdout, "");
+    let schema = std::fs::read_to_string(out.path("schema.json")).expect("written");
+    let stdout = Cli::new().args(["mapping", "export", "entra-default"]).run().code(exit::OK).stdout.clone();
+    assert_eq!(stdout, schema, "stdout and --out carry the same JSON");
+    let explain = |spec: &str| {
+        Cli::new()
+            .file("alice.json", &user)
+            .file("schema.json", &schema)
+            .args(["mapping", "explain", spec, "--user", "alice.json"])
+            .run()
+            .code(exit::OK)
+            .stdout
+            .clone()
+    };
+    assert_eq!(explain("schema.json"), explain("entra-default"));
+    let broken = Cli::new()
+        .file("m.toml", "[users]\n[[users.attributes]]\ntarget = \"userName\"\nsource = \"userPrincipalNme\"\n")
+        .args(["mapping", "export", "m.toml"])
+        .run()
+        .code(exit::INVALID);
+    assert_eq!(broken.stdout, "", "nothing is exported from a mapping with errors");
+}

@@ -23,6 +23,13 @@ struct Live {
 
 impl Live {
     async fn start(configure: impl FnOnce(&mut TenantConfig)) -> Live {
+        let mut live = Live::start_only(configure).await;
+        // Test Connection and the initial cycle run at once, whatever the clock.
+        live.cycle_finished().await;
+        live
+    }
+
+    async fn start_only(configure: impl FnOnce(&mut TenantConfig)) -> Live {
         let mapping = entrasim::mapping::load("entra-default", std::path::Path::new(".")).expect("preset").set;
         let mut config = TenantConfig::new(mapping);
         config.clock_paused = true;
@@ -46,10 +53,7 @@ impl Live {
             .await
             .expect("token JSON");
         let token = answer["access_token"].as_str().expect("a token").to_string();
-        let mut live = Live { handle, http, token, events, seen: 0 };
-        // Test Connection and the initial cycle run at once, whatever the clock.
-        live.cycle_finished().await;
-        live
+        Live { handle, http, token, events, seen: 0 }
     }
 
     fn url(&self, path: &str) -> String {
@@ -271,4 +275,37 @@ async fn without_a_token_graph_and_the_control_routes_refuse() {
         assert_eq!(body["error"]["code"], "InvalidAuthenticationToken", "{path}");
     }
     live.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_kept_with_state_comes_back_and_its_next_cycle_is_incremental() {
+    let dir = std::env::temp_dir().join(format!("entrasim-tenant-state-{}", uuid::Uuid::new_v4()));
+    let secret = entrasim::scim::client::Secret::new("kept-secret-for-the-test".to_string());
+    let configure = |config: &mut TenantConfig| {
+        config.state_dir = Some(dir.clone());
+        config.client_secret = Some(secret.clone());
+    };
+    let mut live = Live::start(configure).await;
+    let id = live.create_user("fabio").await;
+    live.assign(&id).await;
+    live.next_cycle().await;
+    assert!(sent(&live.new_requests().await, "POST /Users"));
+    let before = live.handle.identity().clone();
+    live.handle.shutdown().await;
+
+    let mut live = Live::start_only(configure).await;
+    assert_eq!(live.handle.identity(), &before, "same tenant, application and job");
+    let users = live.ok(reqwest::Method::GET, "/v1.0/users", None).await;
+    assert_eq!(users["value"][0]["id"], json!(id));
+    live.ok(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"jobTitle": "Chef"}))).await;
+    assert_eq!(live.next_cycle().await, 3, "cycle numbers go on");
+    let requests = live.new_requests().await;
+    assert!(!sent(&requests, "POST /Users"), "still linked: {requests:#?}");
+    assert!(sent_with(&requests, "PATCH /Users/", "Chef"), "{requests:#?}");
+    let log = live.ok(reqwest::Method::GET, "/v1.0/auditLogs/provisioning", None).await;
+    let actions: Vec<&str> =
+        log["value"].as_array().expect("entries").iter().filter_map(|e| e["provisioningAction"].as_str()).collect();
+    assert!(actions.contains(&"create") && actions.contains(&"update"), "{actions:?}");
+    live.handle.shutdown().await;
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -65,7 +65,7 @@ fn seed_resources(scenario: &Scenario, options: &IsolationOptions) -> Vec<(Objec
             if let Some(object) = body.as_object_mut() {
                 if !object.contains_key("schemas") {
                     let urn = match kind {
-                        ObjectKind::User => crate::engine::users::USER_URN,
+                        ObjectKind::User => crate::engine::post::USER_URN,
                         ObjectKind::Group => crate::engine::groups::GROUP_URN,
                     };
                     object.insert("schemas".into(), serde_json::json!([urn]));

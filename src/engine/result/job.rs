@@ -1,9 +1,9 @@
 //! The job's status as the provisioning blade and Graph's `synchronizationJob.status` report it: state,
 //! the cycle in flight and its progress, the last execution and the last successful one, the quarantine,
-//! steady state, entry counts and escrows. [`crate::engine::runner`] keeps it up to date.
+//! steady state, entry counts and escrows. The job runner keeps it up to date.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Counts, CycleKind};
 
@@ -11,7 +11,7 @@ use super::{Counts, CycleKind};
 pub const PAGE_SIZE: usize = 1024;
 
 /// What the job is doing, in Graph's `synchronizationStatusCode` terms plus `disabled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum JobCode {
     /// No cycle has run yet.
@@ -28,7 +28,7 @@ pub enum JobCode {
 }
 
 /// A cycle in flight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Running {
     /// Cycle number, from 1.
     pub cycle: u32,
@@ -50,7 +50,7 @@ impl Running {
 }
 
 /// A finished cycle, as `lastExecution` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Execution {
     /// Cycle number.
     pub cycle: u32,
@@ -69,7 +69,7 @@ pub struct Execution {
 }
 
 /// A quarantine in progress (Graph `synchronizationQuarantine`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantineStatus {
     /// Graph's `quarantineReason` name.
     pub reason: String,
@@ -88,7 +88,7 @@ pub struct QuarantineStatus {
 }
 
 /// Everything the blade's overview shows about the job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct JobStatus {
     /// What the job is doing.
     pub code: JobCode,

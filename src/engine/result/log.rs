@@ -1,12 +1,12 @@
 //! The provisioning log's vocabulary (ENTRA.md 6.3): what was done to an object, how it went, Entra's
 //! error and reason codes, and the requests and attribute changes behind each entry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scim::client::Exchange;
 
 /// Provisioning-log action (ENTRA.md 6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum LogAction {
     /// Object created.
@@ -28,7 +28,7 @@ pub enum LogAction {
 }
 
 /// Provisioning-log status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LogStatus {
     /// Done.
     Success,
@@ -41,7 +41,7 @@ pub enum LogStatus {
 }
 
 /// Entra's error and reason codes (ENTRA.md 6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// Uniqueness conflict (409).
@@ -85,7 +85,7 @@ pub enum ErrorCode {
 }
 
 /// Source object kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     /// A user.
@@ -95,7 +95,7 @@ pub enum ObjectKind {
 }
 
 /// A source object as reports name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRef {
     /// User or group.
     pub kind: ObjectKind,
@@ -108,7 +108,7 @@ pub struct ObjectRef {
 }
 
 /// A request a report can point at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRef {
     /// Index in the transcript.
     pub index: usize,
@@ -126,7 +126,7 @@ impl RequestRef {
 }
 
 /// One attribute change as the provisioning log's "Modified Properties" shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModifiedProperty {
     /// Target attribute path.
     pub name: String,
@@ -137,7 +137,7 @@ pub struct ModifiedProperty {
 }
 
 /// One provisioning-log entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisioningEvent {
     /// The object.
     pub object: ObjectRef,

@@ -11,7 +11,7 @@ use super::{
     Abort, CycleResult, Event, ExpectationResult, Finding, IdAlias, ModifiedProperty, ObjectRef, OnDemandResult,
     ProvisioningEvent, RequestRef, ScenarioResult, SteadyResult, StepDetail, StepResult,
 };
-use crate::engine::isolation::{IsolationReport, TargetObject};
+use super::{IsolationReport, TargetObject};
 use crate::scim::client::{Exchange, Scrubber};
 
 /// A value whose texts can hold a secret.

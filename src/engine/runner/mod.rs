@@ -16,13 +16,10 @@
 //! Whatever the runner does is published as it happens: [`Event`]s on the [`EventHub`] (any number of
 //! listeners) and the [`JobStatus`] on the [`StatusBoard`] (readable while a cycle runs).
 
-pub mod events;
-pub mod status;
-
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub use events::EventHub;
-pub use status::StatusBoard;
+pub use crate::engine::events::EventHub;
+pub use crate::engine::status::StatusBoard;
 
 use crate::engine::probe::Probe;
 use crate::engine::quarantine::{self, Transition};
@@ -98,6 +95,22 @@ impl Runner {
     /// The status, readable at any time.
     pub fn status(&self) -> &StatusBoard {
         &self.engine.status
+    }
+
+    /// Whether the admin stopped the job.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Puts back what a job that was saved reported (its pause and its status: last executions, steady
+    /// state); the engine's own state is put back by whoever saved it.
+    pub fn resume_from(&mut self, paused: bool, status: crate::engine::result::JobStatus) {
+        self.paused = paused;
+        self.engine.status.update(|s| {
+            *s = status;
+            true
+        });
+        self.publish();
     }
 
     /// Stops the job: no cycle is due until [`Runner::start`].
@@ -340,7 +353,7 @@ impl Runner {
         let quarantine = job.quarantine.as_ref().map(|q| QuarantineStatus {
             reason: q.reason.name().to_string(),
             detail: q.detail.clone(),
-            what_to_do: status::what_to_do(q.reason.name()).to_string(),
+            what_to_do: crate::engine::status::what_to_do(q.reason.name()).to_string(),
             current_began: q.current_began,
             series_began: q.series_began,
             series_count: q.cycles,
