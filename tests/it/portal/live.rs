@@ -244,6 +244,26 @@ fn portal_drives_a_live_tenant() {
         b.css("#restart-confirm").await.send_keys(&Key::Enter.to_string()).await.expect("Enter confirms");
         wait_for(&b, "the quarantine lifted", "document.getElementById('quarantine').hidden").await;
 
+        // Groups: create one on the Users page, then add a member in its Members dialog.
+        b.client.goto(&format!("{base}/users-and-groups")).await.expect("users load");
+        click(&b, "#tab-groups").await;
+        click(&b, "#cmd-add-group").await;
+        b.css("#g-displayName").await.send_keys("Engineers").await.expect("type");
+        click(&b, "#group-save").await;
+        let members = "//tr[contains(., 'Engineers')]//button[normalize-space()='Members']";
+        wait_for(&b, "the group", &format!("document.evaluate(\"{members}\", document, null, 9, null).singleNodeValue")).await;
+        b.client.find(Locator::XPath(members)).await.expect("Members").click().await.expect("click Members");
+        wait_for(&b, "the members dialog", "document.getElementById('members-dialog').open").await;
+        b.css("#member-search").await.send_keys("ada@contoso.com").await.expect("type");
+        b.css("#member-add button[type=submit]").await.click().await.expect("add member");
+        wait_for(&b, "ada a member", "document.getElementById('members-body').innerText.includes('ada@contoso.com')").await;
+        assert_no_problems(&b).await;
+        b.screenshot("portal-tenant-members").await;
+        let group = tenant.call(reqwest::Method::GET, "/v1.0/groups?$filter=displayName eq 'Engineers'", None).await;
+        let gid = group["value"][0]["id"].as_str().expect("the group exists in Graph").to_string();
+        let list = tenant.call(reqwest::Method::GET, &format!("/v1.0/groups/{gid}/members"), None).await;
+        assert_eq!(list["value"][0]["userPrincipalName"], "ada@contoso.com", "{list}");
+
         b.close().await;
         tenant.handle.shutdown().await;
     });
