@@ -116,6 +116,9 @@ fn portal_pages_work_against_microsofts_graph_shapes() {
         .await;
         assert_no_problems(&b).await;
         b.screenshot("portal-logs-detail-desktop").await;
+        b.width(390).await;
+        b.screenshot_view("portal-logs-detail-narrow").await;
+        b.width(1280).await;
         click(&b, "#dt-props").await;
         assert!(text(&b, "#dp-props").await.contains("carol@contoso.com"));
         click(&b, "#detail-close").await;
