@@ -193,11 +193,12 @@
   function renderModified(props) {
     var box = P.clear($("pod-modified"));
     if (!props.length) { box.appendChild(el("p", { class: "empty" }, "No properties were modified.")); return; }
-    box.appendChild(el("div", { class: "table-wrap" }, el("table", { id: "pod-modified-table" },
+    box.appendChild(el("div", { class: "table-wrap" }, el("table", { id: "pod-modified-table", class: "stack" },
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Property"), el("th", { scope: "col" }, "Old value"), el("th", { scope: "col" }, "New value"))),
       el("tbody", {}, props.map(function (p) {
-        return el("tr", {}, el("td", { class: "mono" }, p.displayName), el("td", { class: "mono" }, p.oldValue === null || p.oldValue === undefined ? "" : p.oldValue),
-          el("td", { class: "mono" }, p.newValue === null || p.newValue === undefined ? "" : p.newValue));
+        return el("tr", {}, el("td", { class: "mono", "data-label": "Property" }, p.displayName),
+          el("td", { class: "mono", "data-label": "Old value" }, p.oldValue === null || p.oldValue === undefined ? "" : p.oldValue),
+          el("td", { class: "mono", "data-label": "New value" }, p.newValue === null || p.newValue === undefined ? "" : p.newValue));
       })))));
   }
 
