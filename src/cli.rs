@@ -66,15 +66,6 @@ pub enum Color {
     Never,
 }
 
-/// The PATCH dialect to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DialectArg {
-    /// The default `scim` job: capitalised ops, `"False"` strings, one op per attribute.
-    Legacy,
-    /// The `aadOptscim062020` behaviour: lowercase ops, booleans, folded path-less replace.
-    Compliant,
-}
-
 /// Where requests go and how they authenticate.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
@@ -179,7 +170,7 @@ pub struct RunArgs {
 
     /// Speak this dialect whatever the tenant URL and the scenarios say.
     #[arg(long, value_enum)]
-    pub dialect: Option<DialectArg>,
+    pub dialect: Option<crate::scim::Dialect>,
 
     /// Leftovers, cleanup and unique names against a shared endpoint.
     #[command(flatten)]
@@ -267,7 +258,7 @@ pub struct TenantArgs {
 
     /// Speak this dialect whatever the tenant URL says.
     #[arg(long, value_enum)]
-    pub dialect: Option<DialectArg>,
+    pub dialect: Option<crate::scim::Dialect>,
 }
 
 /// `entrasim validate`.

@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use colored::Colorize;
 
 use crate::app::{self, Context};
-use crate::cli::{DialectArg, IsolationArgs, RunArgs, TargetArgs};
+use crate::cli::{IsolationArgs, RunArgs, TargetArgs};
 use crate::cmd::{htmlconv, outputs, reportconv};
 use crate::diagnostic::Diagnostic;
 use crate::engine::isolation::IsolationOptions;
-use crate::engine::{self, Dialect, RunOptions, ScenarioResult, Target};
+use crate::engine::{self, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
 use crate::report::{self, paint::Paint, terminal};
@@ -56,7 +56,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let options = RunOptions {
         ca_cert,
         insecure,
-        dialect: args.dialect.map(dialect),
+        dialect: args.dialect,
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
         isolation: isolation_options(&args.isolation, &target),
@@ -309,14 +309,6 @@ fn target_secret(target: &Target) -> Option<String> {
 /// How reports name the target: the URL as given (never a token), or `embedded`.
 pub fn target_display(args: &TargetArgs) -> String {
     args.target.clone().unwrap_or_else(|| "embedded".into())
-}
-
-/// The engine dialect of `--dialect`.
-pub fn dialect(d: DialectArg) -> Dialect {
-    match d {
-        DialectArg::Legacy => Dialect::Legacy,
-        DialectArg::Compliant => Dialect::Compliant,
-    }
 }
 
 /// Runs one scenario while `live` follows its events (a progress bar when `progress`, SLOW lines).

@@ -48,7 +48,7 @@ pub fn run(args: TenantArgs, _ctx: &Context) -> Result<u8, Error> {
     config.clock_paused = args.paused_clock;
     config.target = target;
     config.connection.timeout = std::time::Duration::from_secs(args.target.timeout);
-    config.connection.dialect = args.dialect.map(crate::cmd::run::dialect);
+    config.connection.dialect = args.dialect;
     if let Some(var) = &args.app_secret_env {
         let secret = std::env::var(var)
             .ok()

@@ -19,7 +19,6 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::fidelity::Fidelity;
-use crate::scim::client::UrlFlag;
 
 /// The enterprise extension URN.
 pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -28,34 +27,9 @@ pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The `PatchOp` message URN.
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-/// Which request shapes Entra uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dialect {
-    /// The default `scim` job.
-    #[default]
-    Legacy,
-    /// The `aadOptscim062020` flag.
-    Compliant,
-}
+pub use crate::scim::Dialect;
 
 impl Dialect {
-    /// The dialect a tenant URL selects: compliant only with `aadOptscim062020`.
-    pub fn from_flag(flag: UrlFlag) -> Self {
-        match flag {
-            UrlFlag::Compliant => Dialect::Compliant,
-            UrlFlag::None | UrlFlag::Legacy => Dialect::Legacy,
-        }
-    }
-
-    /// `legacy` or `compliant`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Legacy => "legacy",
-            Dialect::Compliant => "compliant",
-        }
-    }
-
     /// The `op` text for an operation kind.
     pub fn op(self, kind: OpKind) -> &'static str {
         match (self, kind) {
@@ -238,6 +212,7 @@ pub fn quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scim::client::UrlFlag;
 
     fn change(path: &str, op: OpKind, value: Json) -> AttrChange {
         AttrChange { path: path.into(), op, value, old: None }

@@ -210,10 +210,7 @@ pub async fn run_with_mapper(
     let client = Client::new(config)?;
     let dialect = options
         .dialect
-        .or(scenario.dialect.as_ref().map(|d| match d.value {
-            scenario::Dialect::Legacy => Dialect::Legacy,
-            scenario::Dialect::Compliant => Dialect::Compliant,
-        }))
+        .or(scenario.dialect.as_ref().map(|d| d.value))
         .unwrap_or_else(|| Dialect::from_flag(client.tenant().flag));
     let base = client.tenant().base.clone();
     let setup = Client::new(setup_config)?;

@@ -73,14 +73,7 @@ pub enum SnapshotDetail {
     Compact,
 }
 
-/// Entra's two PATCH dialects (ENTRA.md 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// The default `scim` job: capitalised ops, string booleans.
-    Legacy,
-    /// `aadOptscim062020`: RFC 7644 ops and types.
-    Compliant,
-}
+pub use crate::scim::Dialect;
 
 /// `[settings]`: the provisioning job's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,9 +16,12 @@
 //! ```
 
 pub mod client;
+pub mod dialect;
 pub mod filter;
 pub mod model;
 pub mod oauth;
 pub mod patch;
 pub mod path;
 pub mod schema;
+
+pub use dialect::Dialect;
