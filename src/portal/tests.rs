@@ -77,3 +77,30 @@ fn the_config_never_prints_a_token() {
     let config = PortalConfig { access_token: Arc::new(|| "s3cr3t-token".into()), ..config("app", Arc::default()) };
     assert!(!format!("{config:?}").contains("s3cr3t"));
 }
+
+#[tokio::test]
+async fn the_portal_merges_with_routes_shaped_like_the_tenants() {
+    // The tenant serves the token endpoint under a tenant id segment, Graph under /v1.0 and /beta with a
+    // fallback, and its own routes under /_entrasim: none of them may clash with the portal's.
+    use axum::routing;
+    let tenant = axum::Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", routing::post(|| async { "token" }))
+        .route("/v1.0/{*rest}", routing::get(|| async { "graph" }))
+        .route("/beta/{*rest}", routing::get(|| async { "graph" }))
+        .route("/_entrasim/status", routing::get(|| async { "status" }))
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "unknown") });
+    let app = tenant.merge(router(config("Contoso", Arc::default())));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    assert!(get_text(&format!("{url}/target")).await.contains("data-page=\"target\""));
+    assert_eq!(get_text(&format!("{url}/v1.0/users")).await, "graph");
+    assert_eq!(get_text(&format!("{url}/_entrasim/status")).await, "status");
+    assert!(get(&format!("{url}/_portal/portal.js")).await.status().is_success());
+    let token = reqwest::Client::new().post(format!("{url}/t1/oauth2/v2.0/token")).send().await.unwrap();
+    assert_eq!(token.text().await.unwrap(), "token");
+}
+
+async fn get_text(url: &str) -> String {
+    get(url).await.text().await.unwrap()
+}
