@@ -6,7 +6,7 @@
 //! downloads `entrasim logs`/`replay` read).
 //!
 //! ```text
-//! browser ──GET page──▶ portal::router ──askama (templates/)──▶ frame + Target exchanges
+//! browser ──GET page──▶ portal::router ──askama (templates/)──▶ the blade's frame and page structure
 //!    │  scripts (assets/, compiled in)
 //!    ├──bearer token──▶ /v1.0/… Microsoft Graph (the tenant's graph module): every read and change
 //!    ├──EventSource──▶ /_entrasim/events (the tenant): engine events; a page refreshes what they touch
@@ -14,8 +14,9 @@
 //! ```
 //!
 //! The portal holds no directory or provisioning logic of its own: its pages change the tenant only
-//! through Graph, with a token the tenant mints for each page served and puts in it (`<meta name="entrasim:token">`;
-//! pages are served `no-store`, and nothing inline runs under their Content-Security-Policy). What the
+//! through Graph, with a token the tenant mints for each page served and puts in it
+//! (`<meta name="entrasim:token">`; pages are served `no-store`, and nothing inline runs under their
+//! Content-Security-Policy). The stylesheet starts with the HTML report's, so both look alike. What the
 //! pages show is described in `docs/portal.md`.
 
 mod assets;
