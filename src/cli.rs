@@ -170,7 +170,7 @@ pub struct RunArgs {
 
     /// Speak this dialect whatever the tenant URL and the scenarios say.
     #[arg(long, value_enum)]
-    pub dialect: Option<crate::scim::Dialect>,
+    pub dialect: Option<crate::scim::dialect::Dialect>,
 
     /// Leftovers, cleanup and unique names against a shared endpoint.
     #[command(flatten)]
@@ -258,7 +258,7 @@ pub struct TenantArgs {
 
     /// Speak this dialect whatever the tenant URL says.
     #[arg(long, value_enum)]
-    pub dialect: Option<crate::scim::Dialect>,
+    pub dialect: Option<crate::scim::dialect::Dialect>,
 }
 
 /// `entrasim validate`.

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
-use colored::Colorize;
+use crate::paint::Paint;
 
 /// A byte range into a source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -149,20 +149,23 @@ impl Diagnostic {
 
     /// Renders the diagnostic; `color` adds ANSI styles to the same text.
     pub fn render(&self, color: bool) -> String {
-        let paint =
-            |s: &str, f: fn(&str) -> colored::ColoredString| if color { f(s).to_string() } else { s.to_string() };
-        let (word, style): (&str, fn(&str) -> colored::ColoredString) = match self.severity {
-            Severity::Error => ("error", |s| s.red().bold()),
-            Severity::Warning => ("warning", |s| s.yellow().bold()),
+        let paint = Paint::new(color);
+        let style = |s: &str| match self.severity {
+            Severity::Error => paint.fail(s),
+            Severity::Warning => paint.bold_yellow(s),
+        };
+        let word = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
         };
         let mut out = String::new();
-        let _ = writeln!(out, "{}: {}", paint(word, style), paint(&self.message, |s| s.bold()));
+        let _ = writeln!(out, "{}: {}", style(word), paint.bold(&self.message));
         if let Some((file, span)) = &self.location {
             let (line, col) = file.line_col(span.start);
             let (end_line, end_col) = file.line_col(span.end);
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
-            let blue = |s: &str| paint(s, |s| s.blue().bold());
+            let blue = |s: &str| paint.bold_blue(s);
             let _ = writeln!(out, "{pad}{} {}:{line}:{col}", blue("-->"), file.name);
             let _ = writeln!(out, "{pad} {}", blue("|"));
             let full = file.line_text(line);
@@ -176,13 +179,7 @@ impl Diagnostic {
             let _ = writeln!(out, "{} {} {text}", blue(&line.to_string()), blue("|"));
             let carets = "^".repeat(width);
             let label = self.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{pad} {} {}{}",
-                blue("|"),
-                " ".repeat(col - 1),
-                paint(&format!("{carets}{label}"), style)
-            );
+            let _ = writeln!(out, "{pad} {} {}{}", blue("|"), " ".repeat(col - 1), style(&format!("{carets}{label}")));
         } else if let Some(label) = &self.label {
             let _ = writeln!(out, "  = {label}");
         }

@@ -37,11 +37,10 @@ impl Error {
         }
     }
 
-    /// The message for stderr (diagnostics rendered with carets; colour follows `NO_COLOR`/terminal).
-    pub fn render(&self) -> String {
+    /// The message for stderr (diagnostics rendered with carets, coloured when `color`).
+    pub fn render(&self, color: bool) -> String {
         match self {
             Error::Invalid(diagnostics) => {
-                let color = crate::app::stderr_color();
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 let mut out = diagnostic::render_all(diagnostics, color);
                 out.push_str(&format!(

@@ -7,10 +7,11 @@ use std::time::Duration;
 use crate::app::{self, Context};
 use crate::check::{self, CheckOptions};
 use crate::cli::{CheckArgs, CheckDialect};
-use crate::cmd::{outputs, run};
+use crate::cmd::outputs::{self, report_error};
+use crate::cmd::run;
 use crate::engine::{Dialect, Target};
 use crate::error::Error;
-use crate::report::{self, paint::Paint};
+use crate::report::{Finished, Reporter};
 use crate::scim::client::{Auth, Client, ClientConfig};
 use crate::server::{self, ServerConfig};
 
@@ -47,7 +48,7 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     }
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let started = std::time::Instant::now();
-    let (ca_cert, insecure) = run::tls_options(&args.target)?;
+    let (ca_cert, insecure) = run::tls_options(&args.target, ctx)?;
     let result = app::runtime()?.block_on(async move {
         let (url, auth, server) = match target {
             Target::Url { url, auth } => (url, auth, None),
@@ -71,8 +72,11 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     })?;
     let mut report = result.to_report();
     report.target = run::target_display(&args.target);
-    let opts = report::terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
-    print!("{}", report::terminal::render(&report, Some(started.elapsed()), &opts));
+    let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, false, &[]);
+    for suite in &report.suites {
+        reporters.suite(&Finished { suite, scenario: None, drift: None }).map_err(report_error)?;
+    }
+    let reported = reporters.finish(&report, Some(started.elapsed()));
     if !result.left_behind.is_empty() {
         eprintln!(
             "warning: could not delete {} object(s) this run created: {}",
@@ -80,6 +84,6 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
             result.left_behind.join(", ")
         );
     }
-    outputs::write_reports(&report, &[], &args.reports)?;
+    reported.map_err(report_error)?;
     Ok(report.exit_code())
 }

@@ -16,7 +16,7 @@ pub fn run(command: LogsCommand, ctx: &Context) -> Result<u8, Error> {
     match command {
         LogsCommand::Summarize { logs, json } => {
             let read = logs::read_detailed(&logs).map_err(Error::Invalid)?;
-            warn(&read.warnings);
+            warn(&read.warnings, ctx);
             let summary = logs::summarize(&read.records);
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary).expect("invariant: summaries serialise"));
@@ -31,7 +31,7 @@ pub fn run(command: LogsCommand, ctx: &Context) -> Result<u8, Error> {
 /// `entrasim replay`.
 pub fn replay(args: ReplayArgs, ctx: &Context) -> Result<u8, Error> {
     let read = logs::read_detailed(&args.logs).map_err(Error::Invalid)?;
-    warn(&read.warnings);
+    warn(&read.warnings, ctx);
     let anonymizer = args.anonymize.then(|| Anonymizer::new(&anonymize_key()));
     let records = match &anonymizer {
         Some(a) => {
@@ -80,9 +80,9 @@ fn anonymize_key() -> Vec<u8> {
     }
 }
 
-fn warn(warnings: &[diagnostic::Diagnostic]) {
+fn warn(warnings: &[diagnostic::Diagnostic], ctx: &Context) {
     if !warnings.is_empty() {
-        eprintln!("{}", diagnostic::render_all(warnings, crate::app::stderr_color()));
+        eprintln!("{}", diagnostic::render_all(warnings, ctx.stderr_color));
     }
 }
 

@@ -15,15 +15,15 @@ pub fn run(command: MappingCommand, ctx: &Context) -> Result<u8, Error> {
     match command {
         MappingCommand::Check { file } => check(&file, ctx),
         MappingCommand::Explain { file, user, json } => explain(&file, &user, json, ctx),
-        MappingCommand::Export { spec, out } => export(&spec, out.as_deref()),
+        MappingCommand::Export { spec, out } => export(&spec, out.as_deref(), ctx),
     }
 }
 
 /// The schema JSON on stdout or in `out`; the mapping's warnings on stderr.
-fn export(spec: &str, out: Option<&Path>) -> Result<u8, Error> {
+fn export(spec: &str, out: Option<&Path>, ctx: &Context) -> Result<u8, Error> {
     let loaded = mapping::load(spec, Path::new(".")).map_err(Error::Invalid)?;
     for warning in &loaded.warnings {
-        eprintln!("{}", warning.render(crate::app::stderr_color()));
+        eprintln!("{}", warning.render(ctx.stderr_color));
     }
     let mut json =
         serde_json::to_string_pretty(&mapping::export_schema(&loaded.set)).expect("invariant: JSON values serialise");
@@ -42,7 +42,7 @@ fn check(spec: &str, ctx: &Context) -> Result<u8, Error> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if !diagnostics.is_empty() {
-        eprintln!("{}", diagnostic::render_all(&diagnostics, crate::app::stderr_color()));
+        eprintln!("{}", diagnostic::render_all(&diagnostics, ctx.stderr_color));
     }
     let mut out = std::io::stdout().lock();
     if errors > 0 {
@@ -51,7 +51,6 @@ fn check(spec: &str, ctx: &Context) -> Result<u8, Error> {
     }
     let _ =
         writeln!(out, "{spec}: ok{}", if warnings > 0 { format!(" ({warnings} warning(s))") } else { String::new() });
-    let _ = ctx;
     Ok(exit::OK)
 }
 
@@ -72,7 +71,7 @@ fn explain(spec: &str, user: &Path, json: bool, ctx: &Context) -> Result<u8, Err
         explanation.render(ctx.color)
     };
     for warning in &loaded.warnings {
-        eprintln!("{}", warning.render(crate::app::stderr_color()));
+        eprintln!("{}", warning.render(ctx.stderr_color));
     }
     println!("{text}");
     Ok(exit::OK)

@@ -4,7 +4,6 @@
 pub mod bench;
 pub mod check;
 pub mod completions;
-pub mod htmlconv;
 pub mod logs;
 pub mod mapping;
 pub mod outputs;
@@ -24,7 +23,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Completions(args) => completions::run(&args),
         Command::Run(args) => run::run(args, ctx),
         Command::Provision(args) => provision::run(args, ctx),
-        Command::Validate(args) => run::validate(args),
+        Command::Validate(args) => run::validate(args, ctx),
         Command::Check(args) => check::run(args, ctx),
         Command::Bench(args) => bench::run(args, ctx),
         Command::Logs(command) => logs::run(command, ctx),

@@ -1,5 +1,5 @@
-//! Files a run or check writes: JUnit, JSON and HTML reports, and stored transcripts for
-//! `run --snapshots`.
+//! What a run or check outputs: the reporters its flags ask for (the terminal always, then
+//! `--report-junit`, `--report-json`, `--report-html`), and stored transcripts for `run --snapshots`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,33 +8,35 @@ use similar::{ChangeTag, TextDiff};
 use crate::app::Context;
 use crate::cli::ReportArgs;
 use crate::error::Error;
-use crate::report::html::{Drift, SuiteExtras};
-use crate::report::{self, Case, Finding, Outcome, Report, Severity};
+use crate::report::html::Drift;
+use crate::report::reporter::write_file;
+use crate::report::terminal::{self, Printer};
+use crate::report::{html, json, junit, Case, Finding, Outcome, ReportError, Reporters, Severity};
 
-/// Writes the reports the user asked for. `extras[i]` is what the HTML report shows beyond
-/// `report.suites[i]` (a check passes none).
-pub fn write_reports(report: &Report, extras: &[SuiteExtras], args: &ReportArgs) -> Result<(), Error> {
+/// The terminal at `verbosity` (progress bars when `progress`), then each report file the flags name.
+/// `secrets` never show in what they write.
+pub fn reporters(args: &ReportArgs, ctx: &Context, verbosity: u8, progress: bool, secrets: &[String]) -> Reporters {
+    let opts = terminal::Options { paint: ctx.paint(), verbosity };
+    let mut all = Reporters::new();
+    all.push(Printer::new(std::io::stdout(), opts, progress).with_secrets(secrets));
     if let Some(path) = &args.report_junit {
-        let xml =
-            report::junit::render(report).map_err(|e| Error::Other(format!("rendering the JUnit report: {e}")))?;
-        write(path, &xml)?;
+        all.push(junit::Exporter::new(path.clone()));
     }
     if let Some(path) = &args.report_json {
-        write(path, &report::json::render(report))?;
+        all.push(json::Exporter::new(path.clone()));
     }
     if let Some(path) = &args.report_html {
-        let html = report::html::render(report, extras)
-            .map_err(|e| Error::Other(format!("rendering the HTML report: {e}")))?;
-        write(path, &html)?;
+        all.push(html::Exporter::new(path.clone(), secrets));
     }
-    Ok(())
+    all
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
+/// A reporter's failure as the command's error.
+pub fn report_error(e: ReportError) -> Error {
+    match e {
+        ReportError::Io { context, source } => Error::Io { context, source },
+        other => Error::Other(other.to_string()),
     }
-    std::fs::write(path, text).map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
 }
 
 /// The stored snapshot file of a scenario: its path with separators flattened, under `dir`.
@@ -59,12 +61,11 @@ pub fn compare_snapshot(
     scenario: &Path,
     transcript: &str,
     accept: bool,
-    _ctx: &Context,
 ) -> Result<Option<(Case, Drift)>, Error> {
     let path = snapshot_path(dir, scenario);
     let stored = std::fs::read_to_string(&path).ok();
     if accept || stored.is_none() {
-        write(&path, transcript)?;
+        write_file(&path, transcript).map_err(report_error)?;
         if !accept {
             println!("  new snapshot recorded: {}", path.display());
         }
@@ -82,7 +83,7 @@ pub fn compare_snapshot(
         findings: vec![Finding {
             severity: Severity::Error,
             kind: "snapshot_drift".into(),
-            message: render_diff(&stored, transcript, false),
+            message: render_diff(&stored, transcript),
             hint: Some("if the new behaviour is intended, re-run with --accept".into()),
             evidence: None,
         }],
@@ -91,13 +92,13 @@ pub fn compare_snapshot(
     Ok(Some((case, Drift { path: path.display().to_string(), stored, new: transcript.to_string() })))
 }
 
-/// A unified diff of stored → new, coloured when asked.
-pub fn render_diff(old: &str, new: &str, color: bool) -> String {
-    use colored::Colorize;
+/// A unified diff of stored → new, plain: the terminal colours its lines when it shows the finding, and
+/// the JSON, JUnit and HTML reports carry it as text.
+pub fn render_diff(old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
     for group in diff.grouped_ops(2) {
-        out.push_str(&"@@".dimmed().to_string());
+        out.push_str("@@");
         out.push('\n');
         for op in group {
             for change in diff.iter_changes(&op) {
@@ -106,15 +107,6 @@ pub fn render_diff(old: &str, new: &str, color: bool) -> String {
                     ChangeTag::Delete => format!("-{line}"),
                     ChangeTag::Insert => format!("+{line}"),
                     ChangeTag::Equal => format!(" {line}"),
-                };
-                let text = if !color {
-                    text
-                } else if sign == ChangeTag::Delete {
-                    text.red().to_string()
-                } else if sign == ChangeTag::Insert {
-                    text.green().to_string()
-                } else {
-                    text
                 };
                 out.push_str(&text);
                 if !text.ends_with('\n') {

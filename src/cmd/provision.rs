@@ -3,25 +3,22 @@
 //! import, scope, match, action — each with its details; `-v` adds each step's requests with their
 //! status, `-vv` the whole exchanges (redacted).
 
-use std::fmt::Write as _;
-
 use crate::app::{self, Context};
 use crate::cli::ProvisionArgs;
 use crate::cmd::run;
 use crate::diagnostic::{self, Diagnostic, Span};
 use crate::directory::ObjectRef;
-use crate::engine::result::{FindingKind, LogStatus, OnDemandResult, StepDetail};
-use crate::engine::{self, RunOptions, ScenarioResult};
+use crate::engine::result::{FindingKind, LogStatus, StepDetail};
+use crate::engine::{self, RunOptions};
 use crate::error::Error;
 use crate::exit;
-use crate::report::paint::Paint;
+use crate::report::terminal::on_demand;
 use crate::scenario::{Action, ObjectAlias, Step};
-use crate::snapshot::redact::Redactor;
 
 /// Provisions one object on demand and prints Entra's report.
 pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     let target = run::resolve_target(&args.target)?;
-    let mut prepared = run::prepare(std::slice::from_ref(&args.scenario))?;
+    let mut prepared = run::prepare(std::slice::from_ref(&args.scenario), ctx)?;
     let Some(mut p) = prepared.pop() else {
         return Err(Error::Invalid(vec![Diagnostic::error(format!("no scenario in `{}`", args.scenario.display()))]));
     };
@@ -46,7 +43,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     }];
     let options = RunOptions {
         timeout: std::time::Duration::from_secs(args.target.timeout.max(1)),
-        isolation: run::isolation_options(&args.isolation, &target),
+        isolation: run::isolation_options(&args.isolation, &target, ctx),
         wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
@@ -69,61 +66,10 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(on_demand).expect("invariant: results serialise"));
     } else {
-        print!("{}", render(on_demand, &result, Paint::new(ctx.color), args.verbose));
+        print!("{}", on_demand::render(on_demand, &result, ctx.paint(), args.verbose));
     }
     Ok(match on_demand.status {
         LogStatus::Failure => exit::FINDINGS,
         _ => exit::OK,
     })
-}
-
-/// The portal's on-demand view as text.
-pub fn render(o: &OnDemandResult, result: &ScenarioResult, paint: Paint, verbosity: u8) -> String {
-    let mut redactor = Redactor::new(&result.aliases, Some(&result.base_url), &[]);
-    redactor.learn(&result.transcript);
-    let mut out = String::new();
-    let kind = format!("{:?}", o.object.kind).to_lowercase();
-    let _ = writeln!(
-        out,
-        "{} {} ({kind}, objectId {})",
-        paint.bold("Provision on demand:"),
-        o.object.alias,
-        o.object.source_id
-    );
-    for (i, step) in o.steps.iter().enumerate() {
-        let mark = run::log::status_mark(step.status, paint);
-        let _ = writeln!(out, "\n{mark} {}. {}", i + 1, paint.bold(&step.title));
-        for d in &step.details {
-            let (value, passed) = run::log::detail_row(d, paint);
-            let _ = writeln!(out, "     {:<40} {}{passed}", d.name, redactor.text(&value));
-        }
-        for r in &step.requests {
-            match result.transcript.get(r.index) {
-                Some(e) if verbosity > 1 => {
-                    let _ = write!(out, "{}", indent(&crate::snapshot::transcript::render_exchange(e, &redactor), 5));
-                }
-                Some(e) if verbosity == 1 => {
-                    let status = e.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
-                    let _ = writeln!(out, "     → {} ← {status}", redactor.request_line(e));
-                }
-                _ => {}
-            }
-        }
-    }
-    let _ = writeln!(out, "\n{} {:?} — {:?}", paint.bold("Result:"), o.action, o.status);
-    if !o.modified.is_empty() {
-        let _ = writeln!(out, "Modified properties:");
-        for m in &o.modified {
-            let show = |v: &Option<serde_json::Value>| {
-                v.as_ref().map_or("(none)".to_string(), |v| redactor.json(v).to_string())
-            };
-            let _ = writeln!(out, "  {:<60} {} → {}", m.name, show(&m.old), show(&m.new));
-        }
-    }
-    out
-}
-
-fn indent(text: &str, n: usize) -> String {
-    let pad = " ".repeat(n);
-    text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }

@@ -5,29 +5,27 @@
 //!
 //! ```text
 //! paths ─discover─▶ partition ─load+check all─▶ (exit 3 on any error, nothing sent)
-//!       ─▶ per scenario: engine::run_scenario ─events─▶ live (progress bar, SLOW lines)
-//!                        ─▶ snapshot compare/accept ─▶ status line + log::render
-//!       ─▶ report::Report ─▶ terminal summary, --report-junit, --report-json, --report-html
+//!       ─▶ per scenario: engine::run_scenario ─events─▶ reporters (progress bar, SLOW lines)
+//!                        ─▶ reportconv::scenario_suite ─▶ snapshot compare/accept
+//!                        ─▶ reporters: status line + -v log, HTML extras
+//!       ─▶ report::Report ─▶ reporters: terminal summary, --report-junit, --report-json, --report-html
 //! ```
-
-mod live;
-pub(crate) mod log;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use colored::Colorize;
-
 use crate::app::{self, Context};
 use crate::cli::{IsolationArgs, RunArgs, TargetArgs};
-use crate::cmd::{htmlconv, outputs, reportconv};
+use crate::cmd::outputs::{self, report_error};
+use crate::cmd::reportconv;
 use crate::diagnostic::Diagnostic;
 use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, RunOptions, ScenarioResult, Target};
 use crate::error::Error;
 use crate::mapping::{self, MappingSet};
-use crate::report::{self, paint::Paint, terminal};
+use crate::report::reporter::STILL_RUNNING_EVERY;
+use crate::report::{self, Finished, Reporter, Reporters, Start};
 use crate::scenario::{self, Scenario};
 use crate::scim::client::{Auth, Secret};
 use crate::scim::oauth::OAuthConfig;
@@ -51,15 +49,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         Some(spec) => app::partition(paths, spec)?,
         None => paths,
     };
-    let prepared = prepare(&paths)?;
-    let (ca_cert, insecure) = tls_options(&args.target)?;
+    let prepared = prepare(&paths, ctx)?;
+    let (ca_cert, insecure) = tls_options(&args.target, ctx)?;
     let options = RunOptions {
         ca_cert,
         insecure,
         dialect: args.dialect,
         timeout: Duration::from_secs(args.target.timeout.max(1)),
         steady: args.steady,
-        isolation: isolation_options(&args.isolation, &target),
+        isolation: isolation_options(&args.isolation, &target, ctx),
         wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
@@ -69,44 +67,40 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     let rt = app::runtime()?;
     let interrupted = rt.block_on(async { interrupt_on_ctrl_c() });
     let options = RunOptions { cancel: Some(interrupted.clone()), ..options };
-    let opts = terminal::Options { paint: Paint::new(ctx.color), verbosity: args.verbose };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
+    let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, progress, &secrets);
     let mut against = if args.target.target.is_some() { target_name.clone() } else { "the embedded endpoint".into() };
     if let Some(part) = &args.partition {
         against.push_str(&format!(" (part {part})"));
     }
-    print!("{}", terminal::starting(prepared.len(), &against, opts.paint));
+    reporters.start(&Start { suites: prepared.len(), against: &against }).map_err(report_error)?;
     let run_started = Instant::now();
     let mut suites = Vec::new();
-    let mut extras = Vec::new();
     let mut drifted = 0usize;
     for p in &prepared {
         if *interrupted.borrow() {
             break;
         }
         let started = Instant::now();
-        let result = rt.block_on(run_one(p, target.clone(), &options, progress, opts.paint))?;
+        let result;
+        (result, reporters) = rt.block_on(run_one(p, target.clone(), &options, reporters))?;
         let mut suite = reportconv::scenario_suite(&p.path.display().to_string(), &result, started.elapsed());
-        let mut extra = if args.reports.report_html.is_some() {
-            htmlconv::scenario_extras(&result, &secrets)
-        } else {
-            Default::default()
-        };
+        let mut drift = None;
         if let Some(dir) = &args.snapshots {
             let transcript = snapshot::render_with(&result, None, &secrets, p.scenario.snapshot);
-            if let Some((finding, drift)) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept, ctx)? {
+            if let Some((finding, drifted_from)) = outputs::compare_snapshot(dir, &p.path, &transcript, args.accept)? {
                 drifted += 1;
                 suite.cases.push(finding);
-                extra.drift = Some(drift);
+                drift = Some(drifted_from);
             }
         }
-        extras.push(extra);
-        print!("{}{}", terminal::status_line(&suite, opts.paint), log::render(&result, &suite, &opts, &secrets));
-        print_isolation(&result, opts.paint);
+        let finished = Finished { suite: &suite, scenario: Some(&result), drift: drift.as_ref() };
+        reporters.suite(&finished).map_err(report_error)?;
         suites.push(suite);
     }
     let report = report::Report { command: "run".into(), target: target_name, suites };
-    print!("{}", terminal::summary(&report, Some(run_started.elapsed()), opts.paint));
+    // The terminal's summary comes first; the snapshot notes follow it, also when a report file failed.
+    let reported = reporters.finish(&report, Some(run_started.elapsed()));
     if args.accept {
         println!(
             "recorded {} snapshot(s) in {}",
@@ -116,7 +110,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
     } else if drifted > 0 {
         println!("{drifted} snapshot(s) drifted; re-run with --accept to record the new behaviour");
     }
-    outputs::write_reports(&report, &extras, &args.reports)?;
+    reported.map_err(report_error)?;
     if *interrupted.borrow() {
         let not_run = prepared.len() - report.suites.len();
         println!("interrupted: {not_run} scenario(s) not run");
@@ -127,11 +121,11 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
 
 /// The isolation flags as engine options; `--unique-names` draws this run's tag. `--clean` and `--keep`
 /// without a `--target` get a warning: each scenario's embedded endpoint starts empty and ends with it.
-pub fn isolation_options(args: &IsolationArgs, target: &Target) -> IsolationOptions {
+pub fn isolation_options(args: &IsolationArgs, target: &Target, ctx: &Context) -> IsolationOptions {
     if matches!(target, Target::Embedded) && (args.clean || args.keep) {
         eprintln!(
             "{} --clean and --keep act on a --target only: each scenario's embedded endpoint starts empty and stops with it",
-            "warning:".yellow().bold()
+            warning_label(ctx)
         );
     }
     IsolationOptions {
@@ -158,21 +152,10 @@ fn interrupt_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
     rx
 }
 
-/// What isolation did against a `--target` besides its findings (leftovers and objects that could not
-/// be deleted are findings, shown with the others): what `--clean` deleted and what `--keep` left.
-fn print_isolation(result: &ScenarioResult, paint: Paint) {
-    let Some(report) = &result.isolation else { return };
-    for (label, objects) in [("--clean deleted:", &report.cleaned), ("--keep left:", &report.kept)] {
-        for object in objects {
-            println!("      {} {}", paint.yellow(label), object.describe());
-        }
-    }
-}
-
 /// `entrasim validate`: load and check every scenario and its mapping; nothing is sent.
-pub fn validate(args: crate::cli::ValidateArgs) -> Result<u8, Error> {
+pub fn validate(args: crate::cli::ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     let paths = discover(&args.scenarios)?;
-    let prepared = prepare(&paths)?;
+    let prepared = prepare(&paths, ctx)?;
     for p in &prepared {
         println!("ok  {}", p.path.display());
     }
@@ -197,7 +180,7 @@ fn bundled_dir() -> PathBuf {
 }
 
 /// Loads and checks every scenario and its mapping; all diagnostics of all files, or the prepared set.
-pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
+pub fn prepare(paths: &[PathBuf], ctx: &Context) -> Result<Vec<Prepared>, Error> {
     let mut diagnostics = Vec::new();
     let mut prepared = Vec::new();
     for path in paths {
@@ -230,7 +213,7 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Vec<Prepared>, Error> {
         return Err(Error::Invalid(diagnostics));
     }
     if !diagnostics.is_empty() {
-        eprintln!("{}", crate::diagnostic::render_all(&diagnostics, app::stderr_color()));
+        eprintln!("{}", crate::diagnostic::render_all(&diagnostics, ctx.stderr_color));
     }
     Ok(prepared)
 }
@@ -284,7 +267,7 @@ pub fn resolve_target(args: &TargetArgs) -> Result<Target, Error> {
 }
 
 /// `--ca-cert` and `--insecure` as run options (the certificate read now, so a bad path fails early).
-pub fn tls_options(args: &TargetArgs) -> Result<(Option<Vec<u8>>, bool), Error> {
+pub fn tls_options(args: &TargetArgs, ctx: &Context) -> Result<(Option<Vec<u8>>, bool), Error> {
     let ca = match &args.ca_cert {
         Some(path) => Some(std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?),
         None => None,
@@ -292,10 +275,15 @@ pub fn tls_options(args: &TargetArgs) -> Result<(Option<Vec<u8>>, bool), Error> 
     if args.insecure {
         eprintln!(
             "{} --insecure: TLS certificates are not checked; anyone on the path can read and change this traffic",
-            "warning:".yellow().bold()
+            warning_label(ctx)
         );
     }
     Ok((ca, args.insecure))
+}
+
+/// `warning:` as stderr shows it.
+fn warning_label(ctx: &Context) -> String {
+    ctx.stderr_paint().bold_yellow("warning:")
 }
 
 fn target_secret(target: &Target) -> Option<String> {
@@ -311,40 +299,43 @@ pub fn target_display(args: &TargetArgs) -> String {
     args.target.clone().unwrap_or_else(|| "embedded".into())
 }
 
-/// Runs one scenario while `live` follows its events (a progress bar when `progress`, SLOW lines).
+/// Runs one scenario while `reporters` follow its live events (and hears that it is still running every
+/// [`STILL_RUNNING_EVERY`]); the reporters come back with the result.
 async fn run_one(
     p: &Prepared,
     target: Target,
     options: &RunOptions,
-    progress: bool,
-    paint: Paint,
-) -> Result<ScenarioResult, Error> {
+    mut reporters: Reporters,
+) -> Result<(ScenarioResult, Reporters), Error> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let options = RunOptions { events: Some(tx), ..options.clone() };
     let name = p.path.display().to_string();
-    let printer = tokio::spawn({
-        let name = name.clone();
-        async move {
-            let mut live = live::Live::new(progress, paint, &name);
-            let started = tokio::time::Instant::now();
-            let mut slow = tokio::time::interval_at(started + live::SLOW_PERIOD, live::SLOW_PERIOD);
-            loop {
-                tokio::select! {
-                    event = rx.recv() => match event {
-                        Some(event) => live.event(&event),
-                        None => break,
-                    },
-                    _ = slow.tick() => live.slow(started.elapsed()),
-                }
+    reporters.suite_started(&name);
+    // On a task of its own, so a busy engine thread does not hold up the progress bar.
+    let follower = tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
+        let mut still_running = tokio::time::interval_at(started + STILL_RUNNING_EVERY, STILL_RUNNING_EVERY);
+        loop {
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => reporters.event(&event),
+                    None => break,
+                },
+                _ = still_running.tick() => reporters.still_running(started.elapsed()),
             }
-            live.finish();
         }
+        reporters
     });
     let result = engine::run_scenario(&p.scenario, &name, &p.mapping, target, &options).await;
     drop(options);
-    let _ = printer.await;
-    result.map_err(|e| match e.exit_code() {
+    let reporters = match follower.await {
+        Ok(reporters) => reporters,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => return Err(Error::Other(format!("following {}: {e}", p.path.display()))),
+    };
+    let result = result.map_err(|e| match e.exit_code() {
         crate::exit::INVALID => Error::Invalid(vec![Diagnostic::error(format!("{}: {e}", p.path.display()))]),
         _ => Error::Target(format!("{}: {e}", p.path.display())),
-    })
+    })?;
+    Ok((result, reporters))
 }

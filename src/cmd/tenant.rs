@@ -15,7 +15,7 @@ use crate::scim::client::Secret;
 use crate::tenant::{self, TenantConfig};
 
 /// Runs the tenant until Ctrl-C.
-pub fn run(args: TenantArgs, _ctx: &Context) -> Result<u8, Error> {
+pub fn run(args: TenantArgs, ctx: &Context) -> Result<u8, Error> {
     let addr: SocketAddr = args
         .addr
         .parse()
@@ -26,7 +26,7 @@ pub fn run(args: TenantArgs, _ctx: &Context) -> Result<u8, Error> {
     let target = crate::cmd::run::resolve_target(&args.target)?;
     let mut config = match &args.scenario {
         Some(path) => {
-            let prepared = crate::cmd::run::prepare(std::slice::from_ref(path))?;
+            let prepared = crate::cmd::run::prepare(std::slice::from_ref(path), ctx)?;
             let Some(p) = prepared.into_iter().next() else {
                 return Err(Error::Other(format!("`{}` holds no scenario", path.display())));
             };

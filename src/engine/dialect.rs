@@ -27,7 +27,7 @@ pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The `PatchOp` message URN.
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-pub use crate::scim::Dialect;
+pub use crate::scim::dialect::Dialect;
 
 impl Dialect {
     /// The `op` text for an operation kind.

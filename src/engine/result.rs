@@ -17,6 +17,8 @@ mod log;
 mod scrub;
 mod views;
 
+/// Defined with the redactor that reads it, so the redactor needs nothing from the engine.
+pub use crate::redact::IdAlias;
 pub use finding::{hint, Finding, FindingKind, Severity};
 pub use isolation::{IsolationReport, TargetObject, Undeletable};
 pub use job::{Execution, JobCode, JobStatus, QuarantineStatus, Running, PAGE_SIZE};
@@ -148,15 +150,6 @@ impl AbortKind {
             AbortKind::CleanupFailed => "cleanup could not delete every object",
         }
     }
-}
-
-/// A target id (or probe value) and the alias transcripts show instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdAlias {
-    /// The raw value as the endpoint returned it.
-    pub id: String,
-    /// The alias, such as `user:alice`, `group:eng`, `probe:1`.
-    pub alias: String,
 }
 
 /// Whether a step (or a run) met its expectations.

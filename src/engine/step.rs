@@ -16,10 +16,10 @@ use crate::engine::source::Mapper;
 use crate::engine::state::Engine;
 use crate::engine::view;
 use crate::engine::{audit, check};
+use crate::redact::Redactor;
 use crate::scenario::{self, Action, FaultChange, ObjectAlias, Restart, Step};
 use crate::scim::client::{Client, Exchange, Method, Request, TransportErrorKind};
 use crate::server::ServerHandle;
-use crate::snapshot::Redactor;
 
 /// What steps use besides the engine and the directory.
 pub(crate) struct StepEnv<'a> {

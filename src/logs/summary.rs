@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use crate::paint::Paint;
 use chrono::{DateTime, Utc};
-use colored::Colorize;
 use serde::Serialize;
 
 use super::codes::{lookup, Retry};
@@ -405,9 +405,10 @@ impl Summary {
 
     /// Renders the summary as text; `color` adds ANSI styles to the same text.
     pub fn render(&self, color: bool) -> String {
-        let bold = |s: &str| if color { s.bold().to_string() } else { s.to_string() };
-        let red = |s: &str| if color { s.red().to_string() } else { s.to_string() };
-        let yellow = |s: &str| if color { s.yellow().to_string() } else { s.to_string() };
+        let paint = Paint::new(color);
+        let bold = |s: &str| paint.bold(s);
+        let red = |s: &str| paint.red(s);
+        let yellow = |s: &str| paint.yellow(s);
         let mut out = String::new();
         let span = match (self.cycles.first(), self.cycles.last()) {
             (Some(a), Some(b)) => {

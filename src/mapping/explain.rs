@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use colored::Colorize;
+use crate::paint::Paint;
 use serde::Serialize;
 
 use super::catalog::ObjectKind;
@@ -141,13 +141,9 @@ fn attribute_outcome(
 impl Explanation {
     /// Human-readable text; `color` adds ANSI styles.
     pub fn render(&self, color: bool) -> String {
-        let head = |s: &str| if color { s.bold().to_string() } else { s.to_string() };
-        let mark = |ok: bool| match (ok, color) {
-            (true, true) => "pass".green().to_string(),
-            (false, true) => "fail".red().to_string(),
-            (true, false) => "pass".to_string(),
-            (false, false) => "fail".to_string(),
-        };
+        let paint = Paint::new(color);
+        let head = |s: &str| paint.bold(s);
+        let mark = |ok: bool| if ok { paint.green("pass") } else { paint.red("fail") };
         let mut out = String::new();
         let _ = writeln!(out, "{} {}", head("object:"), self.kind.as_str());
         let verdict = if self.scope.in_scope { "in scope" } else { "out of scope" };

@@ -21,9 +21,13 @@
 //! }
 //! ```
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use serde::Serialize;
 
 use super::model::{Outcome, Report, Suite, Totals};
+use super::reporter::{write_file, ReportError, Reporter};
 
 /// The version of the JSON wire format.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -72,6 +76,24 @@ pub fn render(report: &Report) -> String {
         suites: report.suites.iter().map(|suite| SuiteDoc { outcome: suite.outcome(), suite }).collect(),
     };
     serde_json::to_string_pretty(&doc).expect("invariant: the report is made of strings, numbers and enums")
+}
+
+/// Writes the JSON report to a file once the run is over.
+pub struct Exporter {
+    path: PathBuf,
+}
+
+impl Exporter {
+    /// The report goes to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        Exporter { path }
+    }
+}
+
+impl Reporter for Exporter {
+    fn finish(&mut self, report: &Report, _elapsed: Option<Duration>) -> Result<(), ReportError> {
+        write_file(&self.path, &render(report))
+    }
 }
 
 #[cfg(test)]

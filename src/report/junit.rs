@@ -15,11 +15,13 @@
 //! </testsuites>
 //! ```
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{Case, Finding, JobStatus, Outcome, Report, Severity};
+use super::reporter::{write_file, ReportError, Reporter};
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
@@ -117,6 +119,25 @@ fn describe(f: &Finding) -> String {
         }
     }
     out
+}
+
+/// Writes the JUnit XML to a file once the run is over.
+pub struct Exporter {
+    path: PathBuf,
+}
+
+impl Exporter {
+    /// The XML goes to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        Exporter { path }
+    }
+}
+
+impl Reporter for Exporter {
+    fn finish(&mut self, report: &Report, _elapsed: Option<Duration>) -> Result<(), ReportError> {
+        let xml = render(report).map_err(|e| ReportError::Render { format: "JUnit", message: e.to_string() })?;
+        write_file(&self.path, &xml)
+    }
 }
 
 #[cfg(test)]

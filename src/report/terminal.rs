@@ -14,14 +14,25 @@
 //! ```
 //!
 //! Findings that differ only in the object they name (the same kind, status and request shape) are
-//! grouped with a count, so 5,000 users failing the same way take three lines, not 5,000. Everything is
-//! a pure function of a [`Report`]; colour comes in as a [`Paint`] value.
+//! grouped with a count, so 5,000 users failing the same way take three lines, not 5,000. The functions
+//! here are pure functions of a [`Report`]; colour comes in as a [`Paint`] value.
+//!
+//! [`Printer`] is the terminal as a [`super::Reporter`]: it writes these lines as a run goes, with the
+//! live progress bar (`live`), a finished scenario's steps and provisioning log by verbosity (`log`);
+//! [`on_demand`] is `entrasim provision`'s view of one object.
+
+mod live;
+mod log;
+pub mod on_demand;
+mod printer;
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::model::{Case, Finding, Outcome, Report, Severity, Suite};
-use super::paint::Paint;
+use crate::paint::Paint;
+
+pub use printer::Printer;
 
 /// How much to show and how.
 #[derive(Debug, Clone, Copy)]
@@ -184,15 +195,20 @@ fn render_group(out: &mut String, g: &Group<'_>, opts: &Options) {
     };
     let count = if g.count > 1 { format!("{} × ", thousands(g.count)) } else { String::new() };
     let message = if g.count > 1 { &g.shape } else { &f.message };
+    // A snapshot drift's message is a unified diff: its hunk marks dimmed, its changes in colour.
+    let drift = f.kind == "snapshot_drift";
+    let style = |line: &str| match line.chars().next() {
+        Some('@') if drift && line == "@@" => paint.dim(line),
+        Some('+') if drift => paint.green(line),
+        Some('-') if drift => paint.red(line),
+        _ => line.to_string(),
+    };
     let mut lines = message.lines();
-    let _ = writeln!(out, "          {count}{label}: {}", lines.next().unwrap_or_default());
+    let first = lines.next().unwrap_or_default();
+    let first = if drift && first == "@@" { style(first) } else { first.to_string() };
+    let _ = writeln!(out, "          {count}{label}: {first}");
     for line in lines {
-        let line = match line.chars().next() {
-            Some('+') if f.kind == "snapshot_drift" => paint.green(line),
-            Some('-') if f.kind == "snapshot_drift" => paint.red(line),
-            _ => line.to_string(),
-        };
-        let _ = writeln!(out, "            {line}");
+        let _ = writeln!(out, "            {}", style(line));
     }
     if let Some(e) = &f.evidence {
         let status = e.status.map_or_else(|| "no response".to_string(), |s| s.to_string());
@@ -340,6 +356,22 @@ mod tests {
         assert!(text.contains("… 5 more finding(s) not shown"), "{text}");
         let all = super::findings(&findings, &Options { paint: Paint::plain(), verbosity: 1 });
         assert_eq!(all.lines().count(), 15, "{all}");
+    }
+
+    #[test]
+    fn a_snapshot_drift_is_coloured_by_the_terminal_not_in_the_finding() {
+        let drift = Finding {
+            severity: Severity::Error,
+            kind: "snapshot_drift".into(),
+            message: "@@\n-old\n+new\n same".into(),
+            hint: None,
+            evidence: None,
+        };
+        let text = super::findings(&[drift], &Options { paint: Paint::new(true), verbosity: 0 });
+        assert_eq!(
+            text,
+            "          \u{1b}[1;31merror[snapshot_drift]\u{1b}[0m: \u{1b}[2m@@\u{1b}[0m\n            \u{1b}[31m-old\u{1b}[0m\n            \u{1b}[32m+new\u{1b}[0m\n             same\n"
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub enum SnapshotDetail {
     Compact,
 }
 
-pub use crate::scim::Dialect;
+pub use crate::scim::dialect::Dialect;
 
 /// `[settings]`: the provisioning job's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

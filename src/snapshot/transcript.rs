@@ -23,9 +23,9 @@ use std::fmt::Write as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::engine::result::{FindingKind, ScenarioResult, StepDetail};
+use crate::redact::Redactor;
 use crate::scenario::SnapshotDetail;
 use crate::scim::client::{Body, Exchange, Origin};
-use crate::snapshot::redact::Redactor;
 
 /// Renders a whole run in full. `base_url` is the URL the run used (its host and port are redacted; `None`
 /// uses [`ScenarioResult::base_url`]); `secrets` are values that must never show (bearer tokens).
@@ -83,7 +83,7 @@ pub fn render_with(
         }
         left_out.write(&mut out);
         render_log(&mut out, &step.detail, &redactor, shown);
-        let finding_line = |f: &crate::engine::Finding| {
+        let finding_line = |f: &crate::engine::result::Finding| {
             let code = f.code.map(|c| format!(" {c:?}")).unwrap_or_default();
             format!("{:?}{code}", f.severity)
         };

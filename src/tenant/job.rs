@@ -25,10 +25,10 @@ use crate::engine::runner::{NextCycle, Runner};
 use crate::engine::source::SourceSnapshot;
 use crate::engine::state::Engine;
 use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget};
+use crate::redact::Redactor;
 use crate::scim::client::{Auth, Client, ClientConfig, Secret};
 use crate::server::{ResourceType, ServerHandle};
 use crate::snapshot::transcript::render_exchange;
-use crate::snapshot::Redactor;
 
 /// How the job reaches its endpoint.
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link step on our 2-core machines). Each module tests one area.
 
+mod architecture;
 mod browser;
 mod check;
 mod check_wire;

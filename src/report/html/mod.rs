@@ -10,16 +10,24 @@
 //!
 //! Templates are askama's, compiled into the binary and HTML-escaped by default; the pieces in
 //! `templates/partials/` (badges, findings, exchanges, timeline, provisioning log, diff) are macros and
-//! includes meant to be reused by the portal. Everything shown was redacted before it got here (ids as
-//! aliases, secrets never present): this module only lays it out.
+//! includes meant to be reused by the portal. Everything shown is redacted before it gets to the page
+//! (ids as aliases, secrets never present): `from_scenario` derives a scenario's extras through the same
+//! redactor and exchange text as snapshots; `view` and the templates only lay it out. [`Exporter`] is the
+//! page as a [`Reporter`], written once the run is over.
 
+mod from_scenario;
 mod model;
 pub mod view;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use askama::Template;
 
+pub use from_scenario::scenario_extras;
 pub use model::{Drift, ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
 
+use super::reporter::{write_file, Finished, ReportError, Reporter};
 use super::Report;
 
 #[derive(Template)]
@@ -32,6 +40,35 @@ struct ReportPage<'a> {
 pub fn render(report: &Report, extras: &[SuiteExtras]) -> Result<String, askama::Error> {
     let empty = SuiteExtras::default();
     ReportPage { page: view::page(report, extras, &empty) }.render()
+}
+
+/// Writes the page to a file once the run is over, with each scenario's extras taken as it finishes.
+pub struct Exporter {
+    path: PathBuf,
+    secrets: Vec<String>,
+    extras: Vec<SuiteExtras>,
+}
+
+impl Exporter {
+    /// The page goes to `path`; `secrets` never show in its exchanges.
+    pub fn new(path: PathBuf, secrets: &[String]) -> Self {
+        Exporter { path, secrets: secrets.to_vec(), extras: Vec::new() }
+    }
+}
+
+impl Reporter for Exporter {
+    fn suite(&mut self, finished: &Finished<'_>) -> Result<(), ReportError> {
+        let mut extras = finished.scenario.map(|r| scenario_extras(r, &self.secrets)).unwrap_or_default();
+        extras.drift = finished.drift.cloned();
+        self.extras.push(extras);
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &Report, _elapsed: Option<Duration>) -> Result<(), ReportError> {
+        let html =
+            render(report, &self.extras).map_err(|e| ReportError::Render { format: "HTML", message: e.to_string() })?;
+        write_file(&self.path, &html)
+    }
 }
 
 #[cfg(test)]

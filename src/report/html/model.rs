@@ -1,7 +1,7 @@
 //! What the HTML report shows beyond the [`Report`](crate::report::Report) every reporter shares: per
 //! scenario, the cycle timeline with simulated times, the provisioning log, each step's exchanges
 //! (already redacted), the steady-state table of flapping attributes and snapshot drift. Plain data that
-//! `cmd/` fills from an engine result; nothing here knows the engine.
+//! `from_scenario` fills from an engine result; nothing here knows the engine.
 
 /// Extra detail of one suite, at the same index as its [`Suite`](crate::report::Suite). A check group
 /// has none of it (`Default`).

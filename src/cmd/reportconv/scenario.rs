@@ -1,13 +1,14 @@
-//! Engine results into the report model: one suite per scenario, one case per step; expectation
-//! failures and engine findings become report findings with the exchange that showed them and a hint.
+//! A scenario's engine result into the report model: one suite per scenario, one case per step;
+//! expectation failures and engine findings become report findings with the exchange that showed them
+//! (redacted as snapshots are) and a hint.
 
 use std::time::Duration;
 
 use crate::engine::result::{Outcome, ScenarioResult, StepDetail, StepResult};
 use crate::engine::{self};
+use crate::redact::Redactor;
 use crate::report::{self, Case, Evidence, Severity, Suite};
 use crate::scim::client::Exchange;
-use crate::snapshot::redact::Redactor;
 
 /// The report suite of one scenario run.
 pub fn scenario_suite(name: &str, result: &ScenarioResult, elapsed: Duration) -> Suite {

@@ -1,12 +1,12 @@
-//! Engine results into what the HTML report shows beyond the shared report model
-//! ([`report::html::SuiteExtras`]): each step's simulated time, exchanges and on-demand steps, the cycle
-//! timeline, the provisioning log and the flapping attributes. Everything passes through the same
+//! A scenario's engine result into what the HTML report shows beyond the shared report model
+//! ([`SuiteExtras`]): each step's simulated time, exchanges and on-demand steps, the cycle timeline, the
+//! provisioning log and the flapping attributes. Everything passes through the same
 //! [`Redactor`] and [`render_exchange`] as snapshots and `-vv`, with the run's secrets, so the page shows
 //! exactly what a transcript would.
 
+use super::{ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
 use crate::engine::result::{CycleKind, CycleResult, ModifiedProperty, ScenarioResult, StepDetail, StepResult};
-use crate::report::html::{ExchangeText, FlapRow, LogEntry, OnDemandStep, StepExtras, SuiteExtras, TimelineEntry};
-use crate::snapshot::redact::Redactor;
+use crate::redact::Redactor;
 use crate::snapshot::transcript::render_exchange;
 
 /// Exchanges shown per step; a 5,000-user cycle would otherwise make a file no browser opens quickly.

@@ -1,4 +1,4 @@
-//! A finished scenario as `entrasim run` prints it under its status line, by verbosity:
+//! A finished scenario as the terminal shows it under its status line, by verbosity:
 //!
 //! - default: the cases that did not pass with their findings grouped (see `report::terminal`), and the
 //!   portal's "Current status" when the scenario failed;
@@ -15,10 +15,10 @@ use std::fmt::Write as _;
 use crate::engine::result::{
     Detail, JobState, LogStatus, OnDemandResult, Outcome, ProvisioningEvent, ScenarioResult, StepDetail, StepResult,
 };
-use crate::report::paint::Paint;
+use crate::paint::Paint;
+use crate::redact::Redactor;
 use crate::report::terminal::{self, Options};
 use crate::report::{self, Suite};
-use crate::snapshot::redact::Redactor;
 use crate::snapshot::transcript::render_exchange;
 
 /// The lines under a scenario's status line. `secrets` are never shown in exchanges.
@@ -106,7 +106,7 @@ pub fn object_line(cycle: u32, event: &ProvisioningEvent, paint: Paint) -> Strin
 }
 
 /// The mark of an on-demand step's status, as the portal's icons: ✓ ✗ - !.
-pub(crate) fn status_mark(status: LogStatus, paint: Paint) -> String {
+pub(super) fn status_mark(status: LogStatus, paint: Paint) -> String {
     match status {
         LogStatus::Success => paint.green("✓"),
         LogStatus::Failure => paint.red("✗"),
@@ -116,7 +116,7 @@ pub(crate) fn status_mark(status: LogStatus, paint: Paint) -> String {
 }
 
 /// An on-demand detail row's value as text, and its verdict (` pass`, ` fail` or nothing).
-pub(crate) fn detail_row(d: &Detail, paint: Paint) -> (String, String) {
+pub(super) fn detail_row(d: &Detail, paint: Paint) -> (String, String) {
     let verdict = match d.passed {
         Some(true) => format!(" {}", paint.green("pass")),
         Some(false) => format!(" {}", paint.red("fail")),

@@ -1,15 +1,30 @@
 //! Redaction for deterministic transcripts (STYLE C6): server ids become stable aliases named after
 //! the source object (`<user:alice>`, `<group:eng>`, probe GUIDs `<probe:1>`); ids the engine never
 //! linked become `<id:1>`, `<id:2>` in order of first appearance; timestamps, `ETag` versions, the base
-//! URL (and so the port) and secrets become fixed placeholders. Durations are never rendered.
+//! URL (and so the port), secrets and the `--unique-names` run tag become fixed placeholders. Durations are
+//! never rendered.
+//!
+//! A low module on purpose: it owns [`IdAlias`] (the engine records them, `engine::result` re-exports the
+//! type) and reads only `scim::client` exchanges, so the engine (expectations read redacted request lines),
+//! `snapshot` (transcripts), `report` and `cmd` all import it without importing each other.
 
 use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::{Map, Value as Json};
 
-use crate::engine::result::IdAlias;
+use serde::{Deserialize, Serialize};
+
 use crate::scim::client::{form_decode, Exchange};
+
+/// A target id (or probe value) and the alias transcripts show instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdAlias {
+    /// The raw value as the endpoint returned it.
+    pub id: String,
+    /// The alias, such as `user:alice`, `group:eng`, `probe:1`.
+    pub alias: String,
+}
 
 fn timestamp_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -93,7 +108,7 @@ impl Redactor {
             return alias.to_string();
         }
         let mut out = match &self.run_tag {
-            Some(tag) => crate::engine::isolation::tag::remove_tag(text, tag),
+            Some(tag) => remove_tag(text, tag),
             None => text.to_string(),
         };
         for secret in &self.secrets {
@@ -165,6 +180,14 @@ impl Redactor {
             format!("{} {path}?{}", e.method, query.join("&"))
         }
     }
+}
+
+/// `text` without the run tag `tag`, as sent or upper-cased (lower-casing leaves a tag as it is).
+pub fn remove_tag(text: &str, tag: &str) -> String {
+    if tag.is_empty() {
+        return text.to_string();
+    }
+    text.replace(tag, "").replace(&tag.to_uppercase(), "")
 }
 
 /// Replaces `id` where it stands as a whole token (not inside a longer run of letters, digits or `-`).

@@ -1,24 +1,21 @@
-//! What `entrasim run` shows while a scenario is still running, from the engine's [`Event`]s: a progress
+//! What the terminal shows while a scenario is still running, from the engine's [`Event`]s: a progress
 //! bar over a long cycle's users (only when stdout and stderr are terminals; drawn on stderr and cleared
-//! when the step ends), and a `SLOW` line each minute a scenario goes on, naming the step it is in, so a
-//! CI log shows where a hanging endpoint holds the run. Everything else is printed once the scenario has
-//! finished (see `log`).
+//! when the step ends), and a `SLOW` line each time the run says the scenario is still going
+//! ([`crate::report::reporter::STILL_RUNNING_EVERY`]), naming the step it is in, so a CI log shows where a
+//! hanging endpoint holds the run. Everything else is printed once the scenario has finished (see `log`).
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::result::Event;
-use crate::report::paint::Paint;
+use crate::paint::Paint;
 
 /// Cycles over more users than this get a progress bar.
 const PROGRESS_THRESHOLD: usize = 100;
 
-/// How often a still-running scenario is reported as slow.
-pub const SLOW_PERIOD: Duration = Duration::from_secs(60);
-
 /// Follows one scenario's events.
-pub struct Live {
+pub(super) struct Live {
     /// Draw progress bars (a terminal on both streams).
     progress: bool,
     paint: Paint,
@@ -33,7 +30,7 @@ impl Live {
         Live { progress, paint, scenario: scenario.to_string(), step: String::new(), bar: None }
     }
 
-    /// Takes one engine event.
+    /// Takes one engine event; events it has no use for (and variants added later) are ignored.
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::StepStarted { index, label } => self.step = format!("step {index}: {label}"),
@@ -72,12 +69,13 @@ impl Live {
         }
     }
 
-    /// Reports that the scenario has run for `elapsed` and is not done yet.
-    pub fn slow(&self, elapsed: Duration) {
+    /// The scenario has run for `elapsed` and is not done yet: its `SLOW` line goes to `print`, with the
+    /// progress bar (if any) out of the way meanwhile.
+    pub fn slow(&self, elapsed: Duration, print: impl FnOnce(&str)) {
         let line = slow_line(&self.scenario, &self.step, elapsed, self.paint);
         match &self.bar {
-            Some((_, bar)) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
+            Some((_, bar)) => bar.suspend(|| print(&line)),
+            None => print(&line),
         }
     }
 
@@ -88,7 +86,7 @@ impl Live {
 }
 
 /// `        SLOW [>  60.000s]           scenarios/x.toml — step 3: initial cycle`
-pub fn slow_line(scenario: &str, step: &str, elapsed: Duration, paint: Paint) -> String {
+fn slow_line(scenario: &str, step: &str, elapsed: Duration, paint: Paint) -> String {
     let at = if step.is_empty() { String::new() } else { format!(" — {step}") };
     format!(
         "{} {} {:<9} {scenario}{at}",
