@@ -19,6 +19,7 @@ pub mod graph;
 pub mod logs;
 pub mod mapping;
 pub mod paint;
+pub mod portal;
 pub mod redact;
 pub mod report;
 pub mod scenario;

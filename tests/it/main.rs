@@ -16,6 +16,7 @@ mod html_report;
 mod isolation;
 mod logs;
 mod mapping;
+mod portal;
 mod progress;
 mod readme;
 mod scenarios;
