@@ -44,6 +44,16 @@ pub trait Backend: Send + Sync + 'static {
         secret_token: Secret,
     ) -> BoxFuture<'_, Result<(), BackendError>>;
 
+    /// Test Connection against the job's own endpoint with the credentials it already has
+    /// (`useSavedCredentials`). A backend that keeps none refuses with a 400 that says what to send.
+    fn validate_saved_credentials(&self) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(async {
+            Err(BackendError::bad_request(
+                "`useSavedCredentials` is not supported here: send `credentials` with BaseAddress and SecretToken",
+            ))
+        })
+    }
+
     /// Saves the job's target (tenant URL and secret token).
     fn set_secrets(&self, base_address: String, secret_token: Secret) -> BoxFuture<'_, Result<(), BackendError>>;
 

@@ -222,9 +222,8 @@ pub async fn validate_job_credentials(
 async fn validate(g: &Graph, bytes: &Bytes) -> Answer {
     let body = objects::body(bytes)?;
     if body.get("useSavedCredentials").and_then(Json::as_bool) == Some(true) {
-        return Err(GraphError::bad_request(
-            "`useSavedCredentials` is not supported by the simulator: send `credentials` with BaseAddress and SecretToken",
-        ));
+        g.backend.validate_saved_credentials().await?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let (base, token) = credentials(body.get("credentials"), "credentials")?;
     g.backend.validate_credentials(base, token).await?;

@@ -31,7 +31,7 @@ impl Backend for TenantBackend {
     }
 
     fn job(&self) -> JobView {
-        job_view(&self.0.status.get(), self.0.clock_now())
+        job_view(&self.0.status.get(), self.0.clock_now(), &self.0.identity.job_id)
     }
 
     fn control(&self, command: JobCommand) -> BoxFuture<'_, Result<(), BackendError>> {
@@ -48,6 +48,10 @@ impl Backend for TenantBackend {
         secret_token: Secret,
     ) -> BoxFuture<'_, Result<(), BackendError>> {
         Box::pin(self.0.ask(move |reply| Command::Validate(base_address, secret_token, reply)))
+    }
+
+    fn validate_saved_credentials(&self) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(self.0.ask(Command::TestSaved))
     }
 
     fn set_secrets(&self, base_address: String, secret_token: Secret) -> BoxFuture<'_, Result<(), BackendError>> {
@@ -91,7 +95,7 @@ impl Shared {
 }
 
 /// Graph's `synchronizationJob` from the runner's status.
-pub fn job_view(status: &Status, now: DateTime<Utc>) -> JobView {
+pub fn job_view(status: &Status, now: DateTime<Utc>, job_id: &str) -> JobView {
     let state = match status.code {
         JobCode::Paused => ScheduleState::Paused,
         JobCode::Disabled => ScheduleState::Disabled,
@@ -123,7 +127,7 @@ pub fn job_view(status: &Status, now: DateTime<Utc>) -> JobView {
         e.error.as_ref().map(|message| JobError { code: "SynchronizationFailed".into(), message: message.clone() })
     };
     let execution = |e: &Cycle| Execution {
-        activity_identifier: format!("cycle-{}", e.cycle),
+        activity_identifier: shared::cycle_id(job_id, e.cycle),
         time_began: e.began,
         time_ended: Some(e.ended),
         state: if e.succeeded {

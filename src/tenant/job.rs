@@ -150,6 +150,18 @@ impl JobTask {
             Command::OnDemand(target, reply) => {
                 let _ = reply.send(self.on_demand(target).await);
             }
+            Command::TestSaved(reply) => {
+                let answer = if self.test_connection().await {
+                    Ok(())
+                } else {
+                    let message = shared::read(&self.shared.connection)
+                        .as_ref()
+                        .and_then(|c| c.message.clone())
+                        .unwrap_or_else(|| "the endpoint did not pass Test Connection".into());
+                    Err(BackendError { status: 400, code: "CredentialValidationUnavailable".into(), message })
+                };
+                let _ = reply.send(answer);
+            }
             Command::Validate(url, token, reply) => {
                 let _ = reply.send(self.validate(url, token).await);
             }
@@ -186,7 +198,7 @@ impl JobTask {
         let started = self.shared.clock.now();
         let run = self.runner.cycle(kind, &source, &*self.mapper).await;
         if let StepDetail::Cycle(result) = &run.detail {
-            let cycle_id = uuid::Uuid::new_v4().to_string();
+            let cycle_id = shared::cycle_id(&self.shared.identity.job_id, result.number);
             let at = chrono::DateTime::parse_from_rfc3339(&result.started_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(started);

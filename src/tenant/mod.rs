@@ -298,7 +298,17 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
         .map_err(|source| TenantError::Bind { addr: config.addr, source })?;
     let local = listener.local_addr().map_err(|source| TenantError::Bind { addr: config.addr, source })?;
     let backend: Arc<dyn crate::graph::Backend> = Arc::new(TenantBackend(shared.clone()));
-    let app = crate::graph::router_with_tokens(backend, shared.tokens.clone()).merge(control::router(shared.clone()));
+    let tokens = shared.tokens.clone();
+    let portal = crate::portal::router(crate::portal::PortalConfig {
+        access_token: Arc::new(move || tokens.issue()),
+        service_principal_id: shared.identity.service_principal_id.clone(),
+        job_id: shared.identity.job_id.clone(),
+        tenant_id: shared.identity.tenant_id.clone(),
+        app_name: shared.identity.display_name.clone(),
+    });
+    let app = crate::graph::router_with_tokens(backend, shared.tokens.clone())
+        .merge(control::router(shared.clone()))
+        .merge(portal);
     let (stop, stopped) = watch::channel(false);
     let mut server_stop = stopped.clone();
     let server = tokio::spawn(async move {

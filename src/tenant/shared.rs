@@ -33,6 +33,8 @@ pub enum Command {
     OnDemand(OnDemandTarget, oneshot::Sender<Result<OnDemandResult, BackendError>>),
     /// Test Connection against another endpoint, without keeping it.
     Validate(String, Secret, oneshot::Sender<Result<(), BackendError>>),
+    /// Test Connection against the job's own endpoint.
+    TestSaved(oneshot::Sender<Result<(), BackendError>>),
     /// Use another endpoint from now on (Test Connection first).
     SetSecrets(String, Secret, oneshot::Sender<Result<(), BackendError>>),
     /// Use another mapping from the next cycle on.
@@ -148,4 +150,14 @@ impl Shared {
         let excess = kept.len().saturating_sub(EXCHANGE_CAPACITY);
         kept.drain(..excess);
     }
+}
+
+/// The id of cycle `number` of job `job_id`, as the provisioning log's `cycleId` and the job status's
+/// `activityIdentifier` both show it: a GUID, the same for the same cycle every time it is asked for.
+pub fn cycle_id(job_id: &str, number: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(job_id.as_bytes()).chain_update(number.to_be_bytes()).finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
