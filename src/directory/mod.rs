@@ -29,6 +29,7 @@
 mod attributes;
 mod change;
 mod error;
+mod index;
 mod membership;
 mod model;
 mod mutation;
