@@ -25,7 +25,7 @@ pub fn run(args: ServeArgs, _ctx: &Context) -> Result<u8, Error> {
         ..ServerConfig::default()
     };
     // One thread: the store serialises requests anyway, and on a multi-threaded runtime each request paid for
-    // wake-ups between threads (docs/ARCHITECTURE.md, "How the embedded endpoint holds a large tenant").
+    // wake-ups between threads (docs/ARCHITECTURE.md, "Where the endpoint's CPU goes").
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
