@@ -63,6 +63,9 @@ pub struct Phase {
     pub entrasim_cpu: Option<f64>,
     /// CPU seconds the embedded endpoint used during the phase (child process only).
     pub endpoint_cpu: Option<f64>,
+    /// entrasim's peak resident memory in MiB when the phase started (the first phase: once the tenant was
+    /// generated) and when it ended, which says which phase raised it.
+    pub entrasim_peak_mib: (Option<f64>, Option<f64>),
 }
 
 /// The whole measurement.
@@ -258,17 +261,20 @@ async fn measure_engine(
             kinds: latencies.figures(),
             entrasim_cpu: cpu(|m| m.entrasim_cpu),
             endpoint_cpu: cpu(|m| m.endpoint_cpu),
+            entrasim_peak_mib: span.map_or((None, None), |(start, end)| (start.peak.map(mib), end.peak.map(mib))),
         });
     }
     let findings = result.all_findings().filter(|f| f.is_error()).count();
     Ok((phases, findings))
 }
 
-/// A moment of the run: wall clock and the CPU time used so far by entrasim and by the endpoint child.
+/// A moment of the run: wall clock, the CPU time used so far by entrasim and by the endpoint child, and
+/// entrasim's peak memory so far.
 struct Mark {
     at: Instant,
     entrasim_cpu: Option<Duration>,
     endpoint_cpu: Option<Duration>,
+    peak: Option<u64>,
 }
 
 impl Mark {
@@ -277,6 +283,7 @@ impl Mark {
             at: Instant::now(),
             entrasim_cpu: resources::self_cpu(),
             endpoint_cpu: endpoint_pid.and_then(resources::pid_cpu),
+            peak: resources::self_peak_bytes(),
         }
     }
 }

@@ -52,6 +52,9 @@ pub fn render(r: &BenchReport) -> String {
             }
             _ => {}
         }
+        if let (Some(start), Some(end)) = p.entrasim_peak_mib {
+            let _ = writeln!(out, "    memory: entrasim peak {start:.1} MiB at the start, {end:.1} MiB at the end");
+        }
         for k in &p.kinds {
             let _ =
                 writeln!(out, "    {:<24} {:>9}  p50 {:>7.3} ms  p99 {:>7.3} ms", k.kind, k.count, k.p50_ms, k.p99_ms);

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use crate::app::{self, Context};
+use crate::app::Context;
 use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::exit;
@@ -24,7 +24,13 @@ pub fn run(args: ServeArgs, _ctx: &Context) -> Result<u8, Error> {
         max_body_bytes: args.max_body_bytes,
         ..ServerConfig::default()
     };
-    app::runtime()?.block_on(async move {
+    // One thread: the store serialises requests anyway, and on a multi-threaded runtime each request paid for
+    // wake-ups between threads (docs/ARCHITECTURE.md, "Where the endpoint's CPU goes").
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    runtime.block_on(async move {
         let handle = server::start(config).await.map_err(|e| Error::Other(e.to_string()))?;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", handle.url());

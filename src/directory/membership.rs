@@ -44,9 +44,8 @@ impl Directory {
     /// Appends a group whose alias, objectId and members were checked (assignment counts not updated).
     pub(crate) fn push_group(&mut self, group: Group) -> GroupId {
         let id = GroupId(index_u32(self.groups.len()));
-        self.aliases.insert(group.alias.clone(), ObjectRef::Group(id));
-        self.object_ids.insert(group.object_id, ObjectRef::Group(id));
         self.groups.push(group);
+        self.index_object(ObjectRef::Group(id));
         id
     }
 

@@ -33,6 +33,7 @@ mod admin;
 mod attributes;
 mod change;
 mod error;
+mod index;
 mod membership;
 mod model;
 mod mutation;

@@ -5,6 +5,7 @@
 use super::attributes::{classify_user_attribute, AttributeName};
 use super::change::ChangeKind;
 use super::error::{invalid, read_only, DirectoryError};
+use super::index;
 use super::model::{GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
 use super::tenant::{index_u32, Directory};
 use crate::mapping::Value;
@@ -159,7 +160,7 @@ impl Directory {
     }
 
     pub(super) fn check_new_object(&self, alias: &str, object_id: ObjectId) -> Result<(), DirectoryError> {
-        if self.aliases.contains_key(alias) {
+        if self.lookup(alias).is_some() {
             return Err(DirectoryError::DuplicateAlias(alias.to_string()));
         }
         if let Some(other) = self.by_object_id(object_id) {
@@ -208,16 +209,11 @@ impl Directory {
     /// Appends a user whose alias, objectId and userPrincipalName were checked.
     pub(crate) fn push_user(&mut self, user: User) -> UserId {
         let id = UserId(index_u32(self.users.len()));
-        self.aliases.insert(user.alias.clone(), ObjectRef::User(id));
-        self.object_ids.insert(user.object_id, ObjectRef::User(id));
-        let upn = match &user.persona {
-            // Generated names are lower-case ASCII already: skip the copy (100,000 of them).
-            Some(p) => Some(p.user_principal_name()),
-            None => user.attrs.get("userPrincipalName").to_text().map(|u| u.to_lowercase()),
-        };
+        let upn = index::upn_key(&user);
         self.users.push(user);
+        self.index_object(ObjectRef::User(id));
         if let Some(upn) = upn {
-            self.upns.insert(upn.into_boxed_str(), id);
+            self.index_upn(id, &upn);
         }
         id
     }
@@ -237,13 +233,10 @@ impl Directory {
     /// Re-indexes the user's userPrincipalName after it changed from `old`.
     fn reindex_upn(&mut self, id: UserId, old: Option<String>) {
         if let Some(old) = old {
-            let key = old.to_lowercase();
-            if self.upns.get(key.as_str()) == Some(&id) {
-                self.upns.remove(key.as_str());
-            }
+            self.unindex_upn(id, &old.to_lowercase());
         }
         if let Some(new) = self.user_principal_name(id).filter(|_| !self.users[id.index()].hard_deleted) {
-            self.upns.insert(new.to_lowercase().into(), id);
+            self.index_upn(id, &new.to_lowercase());
         }
     }
 

@@ -188,8 +188,7 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Directory {
     let users = users.min(u32::MAX as usize / 2);
     let groups = groups.min(u32::MAX as usize / 2);
     dir.users.reserve_exact(users);
-    dir.aliases.reserve(users + groups);
-    dir.object_ids.reserve(users + groups);
+    dir.reserve_objects(users + groups);
     let mut rng = Rng(seed);
     let departments = generate_users(&mut dir, users, &mut rng);
     generate_groups(&mut dir, groups, &departments, &mut rng);

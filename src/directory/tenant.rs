@@ -1,10 +1,11 @@
 //! [`Directory`]: the users and groups of the simulated tenant, their indexes, the read side used by the
 //! engine (scope helpers, source objects, change queries). Mutations are in `mutation.rs`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::change::{Change, ChangeLog, ChangeSet, Watermark};
-use super::model::{Group, GroupId, ObjectId, ObjectRef, User, UserId};
+use super::index::Tables;
+use super::model::{Group, GroupId, ObjectRef, User, UserId};
 use crate::mapping::{SourceObject, Value};
 
 /// The simulated Entra tenant: users and groups keyed by alias, each with an objectId, plus the change log
@@ -13,12 +14,10 @@ use crate::mapping::{SourceObject, Value};
 pub struct Directory {
     pub(crate) users: Vec<User>,
     pub(crate) groups: Vec<Group>,
-    /// Aliases are unique across users and groups (a step such as `on_demand` may name either).
-    pub(crate) aliases: HashMap<Box<str>, ObjectRef>,
-    pub(crate) object_ids: HashMap<ObjectId, ObjectRef>,
-    /// Lower-cased `userPrincipalName` → user: Entra keeps them unique (case-insensitively) until a user is
-    /// permanently deleted.
-    pub(crate) upns: HashMap<Box<str>, UserId>,
+    /// Alias → object (aliases are unique across users and groups: a step such as `on_demand` may name
+    /// either), objectId → object, and lower-cased `userPrincipalName` → user (Entra keeps them unique,
+    /// case-insensitively, until a user is permanently deleted).
+    pub(crate) tables: Tables,
     pub(crate) log: ChangeLog,
 }
 
@@ -68,11 +67,6 @@ impl Directory {
         self.groups.get(id.index())
     }
 
-    /// The object an alias names (including tombstones).
-    pub fn lookup(&self, alias: &str) -> Option<ObjectRef> {
-        self.aliases.get(alias).copied()
-    }
-
     /// The user an alias names.
     pub fn user_id(&self, alias: &str) -> Option<UserId> {
         match self.lookup(alias)? {
@@ -89,16 +83,6 @@ impl Directory {
         }
     }
 
-    /// The object with this objectId.
-    pub fn by_object_id(&self, object_id: ObjectId) -> Option<ObjectRef> {
-        self.object_ids.get(&object_id).copied()
-    }
-
-    /// The user with this `userPrincipalName` (case-insensitive), hard-deleted users excepted.
-    pub fn user_by_principal_name(&self, upn: &str) -> Option<UserId> {
-        self.upns.get(upn.to_lowercase().as_str()).copied()
-    }
-
     /// The user's `userPrincipalName`, if it has one.
     pub fn user_principal_name(&self, user: UserId) -> Option<String> {
         let u = self.user(user)?;
@@ -110,7 +94,7 @@ impl Directory {
 
     /// Every alias in use (users and groups, including tombstones), for "did you mean" hints.
     pub fn aliases(&self) -> impl Iterator<Item = &str> + '_ {
-        self.aliases.keys().map(|k| &**k)
+        self.users.iter().map(|u| &*u.alias).chain(self.groups.iter().map(|g| &*g.alias))
     }
 
     /// The user is assigned to the application directly.

@@ -17,9 +17,11 @@ use serde_json::Value;
 use crate::scim::filter::EvalOptions;
 use crate::scim::model::ScimError;
 use crate::scim::patch::ApplyOptions;
+use crate::server::auth::Bearer;
 use crate::server::error::ServerError;
 use crate::server::lenient::LenientListener;
-use crate::server::routes::{self, AppState, BASE_PATH};
+use crate::server::routes;
+use crate::server::state::{AppState, BASE_PATH};
 use crate::server::store::{Kind, Store, StoreOptions};
 use crate::server::switches::{FaultRates, Switches};
 
@@ -196,7 +198,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let state = Arc::new(AppState {
         store: RwLock::new(Store::new(url.clone(), store_opts.clone())),
         shaping: store_opts,
-        token_digest: routes::digest(&token),
+        bearer: Bearer::new(&token),
         faults: RwLock::new(switches.faults()),
         switches,
         requests: AtomicU64::new(0),

@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! start(ServerConfig) ─▶ ServerHandle { url: http://127.0.0.1:PORT/scim/v2, token }
-//!   request ─▶ routes (auth, faults, content type, routing) ─▶ query (filter check, paging, projection)
-//!                                                         └─▶ store (documents, indexes) ─▶ scim::{patch, filter}
+//!   request ─▶ routes (auth, faults, routing) ─▶ request (path, query, body) ─▶ query (filter check, paging)
+//!                 │                            └─▶ store (documents, indexes) ─▶ scim::{patch, filter}
+//!                 └─▶ present (stored text or presented, lists) ─▶ reply (responses, errors)
 //! ```
 //!
 //! Behaviour the engine and users can rely on:
@@ -25,13 +26,18 @@
 //! - fault injection can change while the endpoint runs ([`ServerHandle::set_faults`]); the other switches
 //!   are fixed at start.
 
+mod auth;
 mod defects;
 mod discovery;
 mod error;
 mod handle;
 mod lenient;
+mod present;
 mod query;
+mod reply;
+mod request;
 mod routes;
+mod state;
 mod store;
 mod switches;
 

@@ -198,7 +198,7 @@ impl Store {
         let id = Id::random();
         let ts = now();
         self.stamp(kind, &mut doc, id, &ts, &ts, 1);
-        self.commit(kind, id, None, doc, 1);
+        self.commit(kind, id, None, doc, 1, &[]);
         Ok(id.to_string())
     }
 
@@ -223,7 +223,7 @@ impl Store {
         let mut doc = self.opts.prepare(kind, doc)?;
         self.check_unique(kind, &doc, None)?;
         self.stamp(kind, &mut doc, id, &created, &modified, version);
-        self.commit(kind, id, None, doc, version);
+        self.commit(kind, id, None, doc, version, &[]);
         Ok(())
     }
 
@@ -243,7 +243,7 @@ impl Store {
         self.check_unique(kind, &doc, Some(slot))?;
         self.check_members(kind, &doc, Some(rid))?;
         self.stamp(kind, &mut doc, rid, &created, &now(), version);
-        self.commit(kind, rid, Some((slot, &old)), doc, version);
+        self.commit(kind, rid, Some((slot, &old)), doc, version, &[]);
         Ok(())
     }
 
@@ -262,7 +262,8 @@ impl Store {
                 return done;
             }
         }
-        let old = self.table(kind).at(slot).map(Record::doc).unwrap_or_default();
+        let extensions = self.opts.keep_attributes.is_some();
+        let (old, opaque) = self.table(kind).at(slot).map(|rec| edited(kind, rec, ops, extensions)).unwrap_or_default();
         let mut doc = patch::apply_owned(old.clone(), ops, self.opts.patch)?;
         self.opts.keep_only(kind, &mut doc);
         validate_required(kind, &doc)?;
@@ -270,11 +271,11 @@ impl Store {
         if doc == old {
             return Ok(());
         }
-        let created = old.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
+        let created = partial::created(&old);
         self.check_unique(kind, &doc, Some(slot))?;
         self.check_members(kind, &doc, Some(rid))?;
         self.stamp(kind, &mut doc, rid, &created, &now(), version + 1);
-        self.commit(kind, rid, Some((slot, &old)), doc, version + 1);
+        self.commit(kind, rid, Some((slot, &old)), doc, version + 1, &opaque);
         Ok(())
     }
 
@@ -283,7 +284,10 @@ impl Store {
         let table = self.table_mut(kind);
         let rec = table.slots.get_mut(slot as usize).and_then(Option::take).ok_or_else(|| Self::missing(kind, id))?;
         table.by_id.remove(&rec.id);
-        self.reindex(kind, rec.id, slot, Some(&rec.doc()), None);
+        // The indexes need the name, `externalId` and emails; a group's members are in its whole document.
+        let indexed = (kind == Kind::User).then(|| partial::read(&rec.json, &["emails".into()], false)).flatten();
+        let doc = indexed.map_or_else(|| rec.doc(), |p| p.doc);
+        self.reindex(kind, rec.id, slot, Some(&doc), None);
         // Leave every group that listed the deleted resource.
         for gid in self.member_of.remove(&rec.id).unwrap_or_default() {
             let ts = now();
@@ -424,8 +428,8 @@ impl Store {
     }
 
     /// Stores `doc` under `id` (in `old`'s slot when it replaces a version, at the end otherwise) and moves
-    /// the indexes.
-    fn commit(&mut self, kind: Kind, id: Id, old: Option<(u32, &Value)>, doc: Value, version: u64) {
+    /// the indexes. The values of the `opaque` keys are stored text ([`partial`]).
+    fn commit(&mut self, kind: Kind, id: Id, old: Option<(u32, &Value)>, doc: Value, version: u64, opaque: &[String]) {
         let slot = match old {
             Some((slot, _)) => slot,
             None => u32::try_from(self.table(kind).slots.len()).unwrap_or(u32::MAX),
@@ -433,13 +437,24 @@ impl Store {
         self.reindex(kind, id, slot, old.map(|(_, d)| d), Some(&doc));
         let name = if kind == Kind::Group { str_at(&doc, kind.unique_attr()).unwrap_or_default() } else { "" };
         let name = name.to_string();
-        let rec = Record::new(kind, id, doc, &name, version);
+        let rec = Record::new(kind, id, doc, &name, version, opaque);
         let table = self.table_mut(kind);
         match table.slots.get_mut(slot as usize) {
             Some(place) => *place = Some(rec),
             None => table.slots.push(Some(rec)),
         }
         table.by_id.insert(id, slot);
+    }
+}
+
+/// The document `ops` edit, and the keys in it that are kept as stored text: a user's attributes that no
+/// operation names stay text ([`partial`]; the extensions are read when `keep_attributes` looks inside them);
+/// a group, or operations without a path, read the whole document.
+fn edited(kind: Kind, rec: &Record, ops: &[PatchOperation], extensions: bool) -> (Value, Vec<String>) {
+    let partial = (kind == Kind::User).then(|| partial::touched(ops)).flatten();
+    match partial.and_then(|names| partial::read(&rec.json, &names, extensions)) {
+        Some(p) => (p.doc, p.opaque),
+        None => (rec.doc(), Vec::new()),
     }
 }
 
@@ -462,6 +477,7 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
 
 mod index;
 mod members;
+mod partial;
 mod record;
 mod shape;
 mod stored;

@@ -11,6 +11,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::members::Members;
+use super::partial::Partial;
 use super::Kind;
 use crate::scim::model;
 
@@ -19,9 +20,11 @@ use crate::scim::model;
 pub(crate) struct Id(u128);
 
 impl Id {
-    /// A fresh random id.
+    /// A fresh random (version 4) id, from the thread's generator: `Uuid::new_v4` asked the kernel for every
+    /// id, a system call per create.
     pub fn random() -> Self {
-        Id(uuid::Uuid::new_v4().as_u128())
+        let bytes: [u8; 16] = rand::random();
+        Id(uuid::Builder::from_random_bytes(bytes).into_uuid().as_u128())
     }
 
     /// The id `text` names, or `None` when `text` is not in the canonical form the store writes ids in.
@@ -55,10 +58,11 @@ pub(super) struct Record {
 }
 
 impl Record {
-    pub fn new(kind: Kind, id: Id, mut doc: Value, name: &str, version: u64) -> Self {
+    /// A record of `doc`, whose `opaque` keys hold stored text ([`Partial`]).
+    pub fn new(kind: Kind, id: Id, mut doc: Value, name: &str, version: u64, opaque: &[String]) -> Self {
         let has_password = doc.as_object().is_some_and(|o| model::get_ci(o, "password").is_some());
         let members = if kind == Kind::Group { Members::split(&mut doc).map(Box::new) } else { None };
-        Record { id, json: encode(&doc), members, name: name.into(), version, has_password }
+        Record { id, json: Partial::encode(&doc, opaque), members, name: name.into(), version, has_password }
     }
 
     /// The whole document as a JSON tree.
@@ -91,6 +95,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn random_ids_are_version_4() {
+        let text = Id::random().to_string();
+        let uuid = uuid::Uuid::parse_str(&text).expect("uuid");
+        assert_eq!(uuid.get_version_num(), 4);
+        assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122);
+        assert_ne!(Id::random(), Id::random());
+    }
+
+    #[test]
     fn ids_round_trip_only_in_canonical_form() {
         let id = Id::random();
         let text = id.to_string();
@@ -104,7 +117,7 @@ mod tests {
     #[test]
     fn documents_round_trip_with_their_key_order() {
         let doc: Value = serde_json::from_str(r#"{"z":1,"a":{"y":[1.5,-2,"x"],"b":null},"m":true}"#).expect("json");
-        let rec = Record::new(Kind::User, Id::random(), doc.clone(), "n", 1);
+        let rec = Record::new(Kind::User, Id::random(), doc.clone(), "n", 1, &[]);
         assert_eq!(&*rec.json, r#"{"z":1,"a":{"y":[1.5,-2,"x"],"b":null},"m":true}"#);
         assert_eq!(rec.doc(), doc);
     }
@@ -124,13 +137,16 @@ mod tests {
             r#"{{"schemas":[],"id":"g","members":[{{"value":"{a}"}},{{"value":"{b}","display":"B"}}],"meta":{{}}}}"#
         );
         let doc: Value = serde_json::from_str(&text).expect("json");
-        let rec = Record::new(Kind::Group, Id::random(), doc.clone(), "g", 1);
+        let rec = Record::new(Kind::Group, Id::random(), doc.clone(), "g", 1, &[]);
         assert_eq!(&*rec.json, r#"{"schemas":[],"id":"g","meta":{}}"#);
         assert_eq!(rec.members.as_deref().map(Members::ids), Some(vec![a, b]));
         assert_eq!(serde_json::to_string(&rec.doc()).expect("json"), text);
         let dup = serde_json::json!({"members": [{"value": a.to_string()}, {"value": a.to_string()}]});
-        assert!(Record::new(Kind::Group, Id::random(), dup, "g", 1).members.is_none(), "duplicates stay in the text");
+        assert!(
+            Record::new(Kind::Group, Id::random(), dup, "g", 1, &[]).members.is_none(),
+            "duplicates stay in the text"
+        );
         let odd = serde_json::json!({"members": [{"value": "not-an-id"}]});
-        assert!(Record::new(Kind::Group, Id::random(), odd, "g", 1).members.is_none());
+        assert!(Record::new(Kind::Group, Id::random(), odd, "g", 1, &[]).members.is_none());
     }
 }
