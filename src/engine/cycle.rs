@@ -233,6 +233,8 @@ impl Engine {
                     break 'pages;
                 }
             }
+            // Listeners see a page's entries as soon as the page is exported, not when the cycle ends.
+            self.emit_new_entries(number, &mut log);
         }
         for object_id in &gone {
             if staged {
@@ -260,11 +262,7 @@ impl Engine {
         let transcript = self.actor.client().transcript();
         log.counts.requests = transcript.len().saturating_sub(first_request);
         log.counts.writes = transcript.writes_since(first_request);
-        if self.object_events {
-            for event in &log.events {
-                self.emit(Event::Object { cycle: number, event: event.clone() });
-            }
-        }
+        self.emit_new_entries(number, &mut log);
         let mut events = std::mem::take(&mut log.events);
         if log.lean {
             // Runs too large for per-object reporting keep the attributes an entry changed (the steady-state
@@ -284,6 +282,18 @@ impl Engine {
             since_previous: None,
         };
         (result, log)
+    }
+}
+
+impl Engine {
+    /// Sends the log entries not sent yet as [`Event::Object`]s (when object events are on).
+    fn emit_new_entries(&self, cycle: u32, log: &mut CycleLog) {
+        if self.object_events {
+            for event in log.events.iter().skip(log.emitted) {
+                self.emit(Event::Object { cycle, event: event.clone() });
+            }
+        }
+        log.emitted = log.events.len();
     }
 }
 

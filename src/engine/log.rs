@@ -26,6 +26,8 @@ pub struct CycleLog {
     /// without an entry each; failures and changes to existing objects (updates, enables, disables,
     /// deletes) keep their entries, with the attributes they changed.
     pub lean: bool,
+    /// Entries already sent as live events ([`crate::engine::result::Event::Object`]).
+    pub emitted: usize,
 }
 
 impl CycleLog {

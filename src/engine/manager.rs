@@ -106,6 +106,8 @@ impl Engine {
         }
         if !dropped_skips.is_empty() {
             let dropped: HashSet<usize> = dropped_skips.into_iter().collect();
+            // Entries already sent live stay sent; the count of them follows the removal.
+            log.emitted -= dropped.iter().filter(|&&i| i < log.emitted).count();
             let mut i = 0;
             log.events.retain(|_| {
                 let keep = !dropped.contains(&i);

@@ -78,7 +78,7 @@ fn entry(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent) -> Json {
 pub fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent) -> LogRecord {
     let ev = &e.event;
     let (kind, scim_type) = match ev.object.kind {
-        ObjectKind::User => ("User", "urn:ietf:params:scim:schemas:core:2.0:User"),
+        ObjectKind::User => ("User", crate::mapping::target_object_name(crate::mapping::ObjectKind::User)),
         ObjectKind::Group => ("Group", "urn:ietf:params:scim:schemas:core:2.0:Group"),
     };
     let (display_name, upn) = source_names(dir, &ev.object.source_id);

@@ -76,7 +76,7 @@ pub fn to_json(result: &OnDemandResult, app: &str) -> Json {
         _ => json!({}),
     };
     let (type_name, scim_type) = match result.object.kind {
-        ObjectKind::User => ("User", "urn:ietf:params:scim:schemas:core:2.0:User"),
+        ObjectKind::User => ("User", crate::mapping::target_object_name(crate::mapping::ObjectKind::User)),
         ObjectKind::Group => ("Group", "urn:ietf:params:scim:schemas:core:2.0:Group"),
     };
     let steps: Vec<Json> = result
