@@ -22,11 +22,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::diagnostic::Span;
 use crate::engine::result::Event;
 use crate::engine::{self, RunOptions, Target};
 use crate::mapping::{self, Value};
-use crate::scenario::{self, Action, Step};
+use crate::scenario::{self, Action};
 use crate::scim::client::{Auth, Secret};
 
 /// What to measure.
@@ -198,7 +197,7 @@ async fn measure_engine(
     child: Option<&endpoint::ChildEndpoint>,
     set: &mapping::MappingSet,
 ) -> Result<(Vec<Phase>, usize), BenchError> {
-    let scenario = build_scenario(options)?;
+    let (scenario, work) = build_scenario(options);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run_options = RunOptions {
         timeout: options.timeout,
@@ -231,7 +230,8 @@ async fn measure_engine(
     });
     let auth = token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t)));
     let target = Target::Url { url: url.to_string(), auth };
-    let result = engine::run_scenario(&scenario, "bench", set, target, &run_options).await?;
+    let result =
+        engine::run_scenario_work(&scenario, "bench", set, target, &run_options, engine::Work::Actions(&work)).await?;
     drop(run_options);
     let marks = timer.join().unwrap_or_default();
 
@@ -296,37 +296,25 @@ fn first(d: &[crate::diagnostic::Diagnostic]) -> String {
     d.first().map(|d| d.message.clone()).unwrap_or_default()
 }
 
-/// The benchmark as a scenario: the generated tenant, an initial cycle, 1% of users changed, an
-/// incremental cycle, and a steady-state check.
-fn build_scenario(options: &BenchOptions) -> Result<scenario::Scenario, BenchError> {
-    let text = format!(
-        "description = \"benchmark: {} users\"\nmapping = \"entra-default\"\n\n[settings]\nscope = \"all\"\n\n\
-         [generate]\nusers = {}\ngroups = {}\nseed = {}\n\n[[steps]]\ncycle = \"initial\"\n",
-        options.users, options.users, options.groups, options.seed
-    );
-    let loaded = scenario::parse_str("<bench>", &text, std::path::Path::new("."))
-        .map_err(|d| BenchError::Scenario(first(&d)))?;
-    let mut scenario = loaded.scenario;
+/// The benchmark's tenant and work: the generated directory (every user in scope), then an initial cycle,
+/// 1% of users changed, an incremental cycle and a steady-state check, as runner actions.
+fn build_scenario(options: &BenchOptions) -> (scenario::Scenario, Vec<(String, Action)>) {
+    let directory = crate::directory::generate(options.users, options.groups, options.seed);
+    let settings = scenario::Settings { scope: scenario::Scope::All, ..scenario::Settings::default() };
+    let scenario = scenario::Scenario::of_directory("<bench>", directory, settings);
     let changed: Vec<String> = scenario.directory.users().map(|(_, u)| u.alias.to_string()).step_by(100).collect();
-    let mut number = scenario.steps.len();
-    let mut step = |action: Action| {
-        number += 1;
-        Step { number, name: None, span: Span::default(), action, action_span: Span::default(), expect: None }
-    };
-    let mut steps: Vec<Step> = changed
-        .into_iter()
-        .map(|user| {
-            step(Action::Change(crate::directory::Mutation::Update {
-                user,
-                set: vec![("jobTitle".to_string(), Value::from("Benchmark Engineer"))],
-                unset: vec![],
-            }))
-        })
-        .collect();
-    steps.push(step(Action::Cycle(scenario::CycleKind::Incremental)));
-    steps.push(step(Action::Steady));
-    scenario.steps.extend(steps);
-    Ok(scenario)
+    let labelled = |action: Action| (action.to_string(), action);
+    let mut work = vec![labelled(Action::Cycle(scenario::CycleKind::Initial))];
+    work.extend(changed.into_iter().map(|user| {
+        labelled(Action::Change(crate::directory::Mutation::Update {
+            user,
+            set: vec![("jobTitle".to_string(), Value::from("Benchmark Engineer"))],
+            unset: vec![],
+        }))
+    }));
+    work.push(labelled(Action::Cycle(scenario::CycleKind::Incremental)));
+    work.push(labelled(Action::Steady));
+    (scenario, work)
 }
 
 /// The requests of an initial cycle over the same tenant, as the engine sends them: per user a matching

@@ -46,6 +46,26 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
+impl Scenario {
+    /// A scenario with no file behind it: `directory` and `settings` as given, the default mapping, no
+    /// steps (a command that runs its own work over a directory, as `bench` does, builds one this way).
+    pub fn of_directory(name: &str, directory: Directory, settings: Settings) -> Self {
+        Scenario {
+            file: SourceFile::new(name, ""),
+            base_dir: PathBuf::from("."),
+            description: String::new(),
+            mapping: MappingRef { spec: MappingRef::DEFAULT.to_string(), span: None },
+            dialect: None,
+            snapshot: SnapshotDetail::default(),
+            settings,
+            embedded: None,
+            target: TargetSeed::default(),
+            directory,
+            steps: Vec::new(),
+        }
+    }
+}
+
 /// The `mapping` key: a preset name or a path relative to [`Scenario::base_dir`]; resolve it with
 /// `mapping::load(spec, base_dir)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
