@@ -85,13 +85,8 @@ pub fn apply_tag(value: &str, tag: &str) -> String {
     }
 }
 
-/// `text` without `tag`, as sent or upper-cased (lower-casing leaves a tag as it is).
-pub fn remove_tag(text: &str, tag: &str) -> String {
-    if tag.is_empty() {
-        return text.to_string();
-    }
-    text.replace(tag, "").replace(&tag.to_uppercase(), "")
-}
+/// `text` without `tag` (the redactor's, which transcripts use too).
+pub use crate::redact::remove_tag;
 
 /// True for a top-level target attribute that names or identifies an object.
 fn name_like(attribute: &str) -> bool {
