@@ -30,18 +30,35 @@ fn arbitrary_record() -> impl Strategy<Value = serde_json::Value> {
     let value = proptest::option::of("\\PC{0,12}");
     let props = proptest::collection::vec((prop_name, value.clone(), value), 0..4);
     let scoping = proptest::option::of((any::<bool>(), any::<bool>(), "\\PC{0,16}"));
-    (0u8..3, 0u8..4, action, status, kind, "\\PC{0,10}", props, scoping, proptest::option::of("[A-Za-z]{0,12}"))
-        .prop_map(|(cycle, obj, action, status, kind, name, props, scoping, code)| {
+    // Import details name source attributes in any case, as exported logs do.
+    let detail = prop_oneof![
+        Just("displayName"),
+        Just("DisplayName"),
+        Just("DISPLAYNAME"),
+        Just("department"),
+        Just("Department"),
+        Just("userPrincipalName"),
+        Just("UserPrincipalName"),
+        Just("mail"),
+    ];
+    let imported = proptest::collection::btree_map(detail, "\\PC{0,8}", 0..5);
+    let parts =
+        (0u8..3, 0u8..4, action, status, kind, "\\PC{0,10}", props, scoping, proptest::option::of("[A-Za-z]{0,12}"));
+    (parts, imported)
+        .prop_map(|((cycle, obj, action, status, kind, name, props, scoping, code), imported)| {
             let mut r = record(&format!("c{cycle}"), &format!("2026-11-20T0{cycle}:00:0{obj}Z"), kind, &format!("o{obj}"), &name, action, status);
             r["modifiedProperties"] = props
                 .into_iter()
                 .map(|(n, o, v)| serde_json::json!({"displayName": n, "oldValue": o, "newValue": v}))
                 .collect();
+            let mut steps = vec![serde_json::json!({"name": "i", "provisioningStepType": "import", "status": "success",
+                "description": "", "details": imported})];
             if let Some((assigned, active, clause)) = scoping {
-                r["provisioningSteps"] = serde_json::json!([{"name": "s", "provisioningStepType": "scoping", "status": "success",
+                steps.push(serde_json::json!({"name": "s", "provisioningStepType": "scoping", "status": "success",
                     "description": "", "details": {"Assigned to the application": assigned.to_string(),
-                    "Active in the source system": active.to_string(), "ScopeEvaluationResult": serde_json::json!({clause: false}).to_string()}}]);
+                    "Active in the source system": active.to_string(), "ScopeEvaluationResult": serde_json::json!({clause: false}).to_string()}}));
             }
+            r["provisioningSteps"] = serde_json::Value::Array(steps);
             if let Some(code) = code {
                 r["provisioningStatusInfo"]["errorInformation"] = serde_json::json!({"errorCode": code, "reason": name});
             }

@@ -361,3 +361,23 @@ fn a_companion_csv_given_as_the_log_is_explained() {
     let text = render_all(&err, false);
     assert!(text.contains("companion file"), "{text}");
 }
+
+#[test]
+fn replay_keeps_one_key_when_import_details_differ_in_case_from_the_mapping() {
+    let mut r = record("c1", "2026-11-20T08:00:01Z", "User", "u1", "Ann Lee", "create", "success");
+    r["provisioningSteps"] = serde_json::json!([{"name": "EntryImportAdd", "provisioningStepType": "import",
+        "status": "success", "description": "", "details": {
+            "DisplayName": "Ann Lee", "UserPrincipalName": "ann@contoso.com", "Department": "Sales"}}]);
+    r["modifiedProperties"] = serde_json::json!([
+        {"displayName": "userName", "oldValue": null, "newValue": "ann@contoso.com"},
+        {"displayName": "displayName", "oldValue": null, "newValue": "Ann Lee"}
+    ]);
+    let log = serde_json::json!({"value": [r]});
+    let records =
+        logs::parse_str("case.json", &log.to_string()).map_err(|d| render_all(&d, false)).expect("parses").records;
+    let toml = replay::build(&records, None, &replay::ReplayOptions::default()).expect("replay builds").scenario_toml;
+    assert_eq!(toml.matches("displayName = ").count(), 1, "{toml}");
+    assert!(toml.contains("department = \"Sales\""), "{toml}");
+    assert!(!toml.contains("Department"), "{toml}");
+    assert_scenario_parses(&toml);
+}

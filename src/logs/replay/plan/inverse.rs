@@ -51,9 +51,11 @@ impl Planner<'_> {
         let mapped: Vec<String> = self.mapped_sources(group);
         if let Some(step) = r.step(StepType::Import) {
             for (k, v) in &step.details {
-                let known = mapped.iter().any(|m| m.eq_ignore_ascii_case(k));
-                if known && !v.is_empty() && !NOT_ATTRIBUTES.contains(&k.to_ascii_lowercase().as_str()) {
-                    new.insert(k.clone(), v.clone());
+                // Details may spell a name in another case (`DisplayName`); the mapping's spelling is the
+                // one every other value of this attribute is kept under, so the scenario gets one key.
+                let Some(name) = mapped.iter().find(|m| m.eq_ignore_ascii_case(k)) else { continue };
+                if !v.is_empty() && !NOT_ATTRIBUTES.contains(&k.to_ascii_lowercase().as_str()) {
+                    new.insert(name.clone(), v.clone());
                 }
             }
         }
