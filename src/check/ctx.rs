@@ -93,6 +93,8 @@ pub struct Ctx {
     pub sleep_left: Duration,
     /// The wire switches: the same request shapes as `run` sends.
     pub fidelity: crate::fidelity::Fidelity,
+    /// Where each check goes, scrubbed, as soon as it is recorded (see [`super::run_live`]).
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<Check>>,
     /// Warnings collected by the running check.
     warnings: Vec<Problem>,
     counter: usize,
@@ -112,6 +114,7 @@ impl Ctx {
             warnings: Vec::new(),
             sleep_left: RETRY_SLEEP_BUDGET,
             fidelity: crate::fidelity::Fidelity::default(),
+            progress: None,
             counter: 0,
             objects: 0,
         }
@@ -160,6 +163,12 @@ impl Ctx {
             exchanges,
             duration: mark.started.elapsed(),
         });
+        if let (Some(progress), Some(check)) = (&self.progress, self.checks.last()) {
+            let mut check = check.clone();
+            check.scrub(&self.client.scrubber());
+            // The receiver may have gone (its reporters failed); the result still has every check.
+            let _ = progress.send(check);
+        }
     }
 
     /// The start mark of a check.

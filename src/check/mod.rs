@@ -68,6 +68,25 @@ pub async fn run_until(
     options: &CheckOptions,
     cancel: impl Future<Output = ()>,
 ) -> Result<CheckResult, CheckError> {
+    run_reporting(client, options, cancel, None).await
+}
+
+/// [`run`] that also sends each check, scrubbed, to `progress` as soon as it is recorded, so a caller can
+/// report a group of checks while the next one runs. The result still holds every check.
+pub async fn run_live(
+    client: &Client,
+    options: &CheckOptions,
+    progress: tokio::sync::mpsc::UnboundedSender<Check>,
+) -> Result<CheckResult, CheckError> {
+    run_reporting(client, options, ctrl_c(), Some(progress)).await
+}
+
+async fn run_reporting(
+    client: &Client,
+    options: &CheckOptions,
+    cancel: impl Future<Output = ()>,
+    progress: Option<tokio::sync::mpsc::UnboundedSender<Check>>,
+) -> Result<CheckResult, CheckError> {
     if options.dialects.is_empty() {
         return Err(CheckError::NoDialect);
     }
@@ -78,6 +97,7 @@ pub async fn run_until(
     let mut ctx = Ctx::new(client.clone(), tag);
     ctx.sleep_left = options.retry_sleep_budget;
     ctx.fidelity = options.fidelity;
+    ctx.progress = progress;
     let end = {
         let checks = all_checks(&mut ctx, options, &mapping);
         tokio::pin!(cancel);

@@ -159,6 +159,26 @@ pub struct Check {
 }
 
 impl Check {
+    /// Hides every secret in the check's detail, problems and exchanges.
+    pub fn scrub(&mut self, s: &Scrubber) {
+        if s.is_empty() {
+            return;
+        }
+        s.string(&mut self.detail);
+        self.exchanges.iter_mut().for_each(|e| s.exchange(e));
+        for p in &mut self.problems {
+            s.string(&mut p.message);
+            if let Some(hint) = &mut p.hint {
+                s.string(hint);
+            }
+            if let Some(e) = &mut p.exchange {
+                s.exchange(e);
+            }
+        }
+    }
+}
+
+impl Check {
     /// `group/name`, the identifier used in docs and tests.
     pub fn id(&self) -> String {
         format!("{}/{}", self.group, self.name)
@@ -202,19 +222,7 @@ impl CheckResult {
             return;
         }
         s.string(&mut self.target);
-        for check in &mut self.checks {
-            s.string(&mut check.detail);
-            check.exchanges.iter_mut().for_each(|e| s.exchange(e));
-            for p in &mut check.problems {
-                s.string(&mut p.message);
-                if let Some(hint) = &mut p.hint {
-                    s.string(hint);
-                }
-                if let Some(e) = &mut p.exchange {
-                    s.exchange(e);
-                }
-            }
-        }
+        self.checks.iter_mut().for_each(|check| check.scrub(s));
         if let RunEnd::Stopped { reason } = &mut self.end {
             s.string(reason);
         }

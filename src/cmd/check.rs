@@ -8,10 +8,11 @@ use crate::app::{self, Context};
 use crate::check::{self, CheckOptions};
 use crate::cli::{CheckArgs, CheckDialect};
 use crate::cmd::outputs::{self, report_error};
+use crate::cmd::reportconv::check_suites;
 use crate::cmd::run;
 use crate::engine::{Dialect, Target};
 use crate::error::Error;
-use crate::report::{Finished, Reporter};
+use crate::report::{Finished, ReportError, Reporter};
 use crate::scim::client::{Auth, Client, ClientConfig};
 use crate::server::{self, ServerConfig};
 
@@ -49,7 +50,9 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let started = std::time::Instant::now();
     let (ca_cert, insecure) = run::tls_options(&args.target, ctx)?;
-    let result = app::runtime()?.block_on(async move {
+    let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, false, &[]);
+    let mut live = LiveSuites::default();
+    let result = app::runtime()?.block_on(async {
         let (url, auth, server) = match target {
             Target::Url { url, auth } => (url, auth, None),
             Target::Embedded => {
@@ -60,7 +63,8 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
         };
         let config = ClientConfig { timeout, ca_cert, insecure, ..ClientConfig::new(url, auth) };
         let client = Client::new(config).map_err(|e| Error::Target(e.to_string()))?;
-        let result = check::run(&client, &options).await.map_err(|e| match e {
+        let result = check_live(&client, &options, &mut reporters, &mut live).await;
+        let result = result.map_err(|e| match e {
             check::CheckError::Mapping { diagnostics, .. } => Error::Invalid(diagnostics),
             check::CheckError::MatchAttribute { reason } => Error::Other(reason),
             other => Error::Target(other.to_string()),
@@ -72,8 +76,8 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     })?;
     let mut report = result.to_report();
     report.target = run::target_display(&args.target);
-    let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, false, &[]);
-    for suite in &report.suites {
+    live.error.map_or(Ok(()), Err).map_err(report_error)?;
+    for suite in report.suites.iter().skip(live.reported) {
         reporters.suite(&Finished { suite, scenario: None, drift: None }).map_err(report_error)?;
     }
     let reported = reporters.finish(&report, Some(started.elapsed()));
@@ -86,4 +90,88 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     }
     reported.map_err(report_error)?;
     Ok(report.exit_code())
+}
+
+/// Runs the checks, handing each group's suite to the reporters as soon as the next group starts.
+async fn check_live(
+    client: &Client,
+    options: &CheckOptions,
+    reporters: &mut impl Reporter,
+    live: &mut LiveSuites,
+) -> Result<check::CheckResult, check::CheckError> {
+    let (progress, mut checks) = tokio::sync::mpsc::unbounded_channel();
+    let run = check::run_live(client, options, progress);
+    tokio::pin!(run);
+    let result = loop {
+        tokio::select! {
+            biased;
+            Some(check) = checks.recv() => live.push(check, reporters),
+            result = &mut run => break result,
+        }
+    };
+    live.while_running = live.reported;
+    while let Ok(check) = checks.try_recv() {
+        live.push(check, reporters);
+    }
+    result
+}
+
+/// The checks of the group running now, and how many suites the reporters have had. A group's suite is
+/// handed on once a check of another group follows it, so the last group waits for the result.
+#[derive(Default)]
+struct LiveSuites {
+    group: Vec<check::Check>,
+    reported: usize,
+    /// Suites reported before the run's result was there.
+    while_running: usize,
+    error: Option<ReportError>,
+}
+
+impl LiveSuites {
+    fn push(&mut self, check: check::Check, reporters: &mut impl Reporter) {
+        if self.group.last().is_some_and(|last| last.group != check.group) {
+            for suite in check_suites(&std::mem::take(&mut self.group)) {
+                if self.error.is_none() {
+                    self.error = reporters.suite(&Finished { suite: &suite, scenario: None, drift: None }).err();
+                }
+                self.reported += 1;
+            }
+        }
+        self.group.push(check);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+
+    #[derive(Default)]
+    struct Recorder(Vec<crate::report::Suite>);
+
+    impl Reporter for Recorder {
+        fn suite(&mut self, finished: &Finished<'_>) -> Result<(), ReportError> {
+            self.0.push(finished.suite.clone());
+            Ok(())
+        }
+        fn finish(&mut self, _: &Report, _: Option<Duration>) -> Result<(), ReportError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn each_group_is_reported_while_the_next_runs_and_the_suites_are_the_reports() {
+        let handle = server::start(ServerConfig::default()).await.expect("embedded endpoint");
+        let auth = Auth::Bearer(crate::scim::client::Secret::new(handle.token()));
+        let client = Client::new(ClientConfig::new(handle.url().to_string(), auth)).expect("client");
+        let (mut recorder, mut live) = (Recorder::default(), LiveSuites::default());
+        let result = check_live(&client, &CheckOptions::default(), &mut recorder, &mut live).await.expect("runs");
+        handle.shutdown().await;
+        let report = result.to_report();
+        assert!(report.suites.len() >= 6, "{:?}", report.suites.iter().map(|s| &s.name).collect::<Vec<_>>());
+        // The last group waits for the result; the one before it may too, when its successor's only check
+        // came in with the result.
+        assert!(live.while_running + 2 >= report.suites.len(), "{} of {}", live.while_running, report.suites.len());
+        assert_eq!(recorder.0, report.suites[..live.reported]);
+    }
 }

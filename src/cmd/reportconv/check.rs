@@ -11,23 +11,7 @@ use crate::report;
 impl CheckResult {
     /// The result as a report (suites = check groups, cases = checks) for the JUnit/JSON/terminal renderers.
     pub fn to_report(&self) -> report::Report {
-        let mut suites: Vec<report::Suite> = Vec::new();
-        for check in &self.checks {
-            if suites.last().is_none_or(|s| s.name != check.group) {
-                suites.push(report::Suite {
-                    name: check.group.clone(),
-                    dialect: dialect_of(&check.group),
-                    cases: Vec::new(),
-                    duration_ms: 0,
-                    error: None,
-                    status: None,
-                });
-            }
-            let suite = suites.last_mut().expect("invariant: a suite was pushed above");
-            let case = to_case(check);
-            suite.duration_ms += case.duration_ms;
-            suite.cases.push(case);
-        }
+        let mut suites = check_suites(&self.checks);
         let end_error = match &self.end {
             RunEnd::Completed => None,
             RunEnd::Stopped { reason } => Some(format!("checks stopped early: {reason}")),
@@ -47,6 +31,29 @@ impl CheckResult {
         }
         report::Report { command: "check".into(), target: self.target.clone(), suites }
     }
+}
+
+/// Consecutive checks of one group as one suite each, in order: the suites of [`CheckResult::to_report`]
+/// without the run's own error suites. `entrasim check` reports each suite as soon as its group is done.
+pub fn check_suites(checks: &[Check]) -> Vec<report::Suite> {
+    let mut suites: Vec<report::Suite> = Vec::new();
+    for check in checks {
+        if suites.last().is_none_or(|s| s.name != check.group) {
+            suites.push(report::Suite {
+                name: check.group.clone(),
+                dialect: dialect_of(&check.group),
+                cases: Vec::new(),
+                duration_ms: 0,
+                error: None,
+                status: None,
+            });
+        }
+        let suite = suites.last_mut().expect("invariant: a suite was pushed above");
+        let case = to_case(check);
+        suite.duration_ms += case.duration_ms;
+        suite.cases.push(case);
+    }
+    suites
 }
 
 fn dialect_of(group: &str) -> Option<String> {

@@ -10,4 +10,5 @@
 mod check;
 mod scenario;
 
+pub use check::check_suites;
 pub use scenario::{evidence, scenario_suite};
