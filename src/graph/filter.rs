@@ -114,14 +114,16 @@ impl Filter {
     }
 }
 
-fn lookup<'a>(entity: &'a Json, path: &[String]) -> Option<&'a Json> {
+/// The value at `path` (property names matched without regard to case).
+pub(super) fn lookup<'a>(entity: &'a Json, path: &[String]) -> Option<&'a Json> {
     path.iter().try_fold(entity, |v, name| {
         let map = v.as_object()?;
         map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
     })
 }
 
-fn compare(value: &Json, literal: &Json) -> Option<std::cmp::Ordering> {
+/// How `value` compares with `literal`: `None` when they are not comparable (null against a value, mixed kinds).
+pub(super) fn compare(value: &Json, literal: &Json) -> Option<std::cmp::Ordering> {
     match (value, literal) {
         (Json::Null, Json::Null) => Some(std::cmp::Ordering::Equal),
         (Json::Null, _) | (_, Json::Null) => None,

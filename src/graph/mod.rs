@@ -11,8 +11,9 @@
 //!
 //! - [`Backend`] is the seam: `tenant` implements it over the job runner. Changes go through directory
 //!   mutations under the write lock, so the next incremental cycle sees them in the change log.
-//! - `odata` renders collections and entities (`@odata.context`, `$select`, `$top`, `$filter`, `$count`,
-//!   `@odata.nextLink` on the request's own host); `filter` parses `$filter`; `shape` maps directory
+//! - `odata` renders collections and entities (`@odata.context`, `$select`, `$top`, `$filter`, `$search`,
+//!   `$orderby`, `$count`, `@odata.nextLink` on the request's own host); `filter` parses `$filter` and
+//!   `search` parses `$search`; `shape` maps directory
 //!   objects to Graph JSON and back; `error` writes Graph's error body with request ids on every error.
 //! - What is supported, and where the simulator differs from Graph: `docs/tenant.md`.
 
@@ -28,6 +29,7 @@ mod objects;
 mod odata;
 mod on_demand;
 mod routes;
+mod search;
 mod shape;
 mod sync;
 mod users;

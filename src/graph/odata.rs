@@ -1,5 +1,5 @@
 //! `OData` conventions of Graph answers: `@odata.context`, query options (`$select`, `$top`, `$filter`,
-//! `$count`, `$skiptoken`), paging with an absolute `@odata.nextLink` on the request's own host, and the
+//! `$search`, `$orderby`, `$count`, `$skiptoken`), paging with an absolute `@odata.nextLink` on the request's own host, and the
 //! entity types' property lists that `$select` and `$filter` are checked against.
 //!
 //! A handler takes a [`Ctx`] (version, base URL, path and query of the request), builds the full JSON of
@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json};
 
 use super::error::GraphError;
 use super::filter::{self, Filter};
+use super::search::{self, Search};
 use crate::scim::client::{encode_query, form_decode};
 
 /// Page size when the request gives no `$top` (Graph's for directory objects).
@@ -53,6 +54,8 @@ pub struct Ctx {
     pub base: String,
     path: String,
     params: Vec<(String, String)>,
+    /// The request said `ConsistencyLevel: eventual` (Graph's advanced queries; `$search` needs it).
+    eventual: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -73,7 +76,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 (form_decode(k), form_decode(v))
             })
             .collect();
-        Ok(Ctx { version, base: format!("http://{host}"), path, params })
+        let eventual = parts
+            .headers
+            .get("consistencylevel")
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"));
+        Ok(Ctx { version, base: format!("http://{host}"), path, params, eventual })
     }
 }
 
@@ -84,7 +92,68 @@ struct Options {
     top: Option<usize>,
     skip: usize,
     filter: Option<Filter>,
+    search: Option<Search>,
+    /// `$orderby`: properties, each descending or not.
+    order: Vec<(String, bool)>,
     count: bool,
+}
+
+impl Options {
+    /// The properties `$filter`, `$search` and `$orderby` read.
+    fn names(&self) -> Vec<String> {
+        let mut names = self.filter.as_ref().map(Filter::names).unwrap_or_default();
+        names.extend(self.search.as_ref().map(Search::names).unwrap_or_default());
+        names.extend(self.order.iter().map(|(name, _)| name.clone()));
+        names
+    }
+
+    /// Whether the query reads any property (and so needs each item shaped before paging).
+    fn examines(&self) -> bool {
+        self.filter.is_some() || self.search.is_some() || !self.order.is_empty()
+    }
+
+    /// True when `item` passes `$filter` and `$search`.
+    fn keeps(&self, item: &Json) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(item)) && self.search.as_ref().is_none_or(|s| s.matches(item))
+    }
+
+    /// `$orderby`'s order of two items: nulls first, text without regard to case, timestamps as instants.
+    fn ordering(&self, a: &Json, b: &Json) -> std::cmp::Ordering {
+        for (name, descending) in &self.order {
+            let path = std::slice::from_ref(name);
+            let (x, y) =
+                (filter::lookup(a, path).unwrap_or(&Json::Null), filter::lookup(b, path).unwrap_or(&Json::Null));
+            let order = match (x.is_null(), y.is_null()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Less,
+                (false, true) => std::cmp::Ordering::Greater,
+                (false, false) => filter::compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+            };
+            let order = if *descending { order.reverse() } else { order };
+            if order.is_ne() {
+                return order;
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+
+    /// The items that pass, in `$orderby`'s order (stable: equal items keep the directory's order).
+    fn arrange<T>(&self, items: Vec<T>, shaped: impl Fn(&T) -> Json) -> Vec<T> {
+        if !self.examines() {
+            return items;
+        }
+        let mut kept: Vec<(Json, T)> = items
+            .into_iter()
+            .filter_map(|item| {
+                let json = shaped(&item);
+                self.keeps(&json).then_some((json, item))
+            })
+            .collect();
+        if !self.order.is_empty() {
+            kept.sort_by(|(a, _), (b, _)| self.ordering(a, b));
+        }
+        kept.into_iter().map(|(_, item)| item).collect()
+    }
 }
 
 impl Ctx {
@@ -104,9 +173,9 @@ impl Ctx {
     fn options(&self, ty: &EntityType) -> Result<Options, GraphError> {
         for (key, _) in &self.params {
             let k = key.trim_start_matches('$').to_ascii_lowercase();
-            if ["orderby", "expand", "search", "skip", "format", "apply"].contains(&k.as_str()) {
+            if ["expand", "skip", "format", "apply"].contains(&k.as_str()) {
                 return Err(GraphError::bad_request(format!(
-                    "the query option `{key}` is not supported by the simulator (supported: $select, $top, $filter, $count)"
+                    "the query option `{key}` is not supported by the simulator (supported: $select, $top, $filter, $search, $orderby, $count)"
                 )));
             }
         }
@@ -142,6 +211,44 @@ impl Ctx {
                 .map_err(|e| GraphError::bad_request(format!("Invalid filter clause: {e}")))?;
             o.filter = Some(parsed);
         }
+        if let Some(text) = self.param("$search") {
+            if !self.eventual {
+                return Err(GraphError::bad_request(
+                    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ));
+            }
+            let parsed = search::parse(text, &|name| ty.knows(name))
+                .map_err(|e| GraphError::bad_request(format!("Invalid search clause: {e}")))?;
+            o.search = Some(parsed);
+        }
+        if let Some(text) = self.param("$orderby").filter(|t| !t.trim().is_empty()) {
+            for part in text.split(',') {
+                let mut words = part.split_whitespace();
+                let name = words.next().unwrap_or("");
+                let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                    None | Some("asc") => false,
+                    Some("desc") => true,
+                    Some(other) => {
+                        return Err(GraphError::bad_request(format!(
+                            "Invalid $orderby: `{other}` after `{name}`; expected asc or desc"
+                        )))
+                    }
+                };
+                if name.is_empty() || words.next().is_some() {
+                    return Err(GraphError::bad_request(format!(
+                        "Invalid $orderby: `{}`; expected `property`, `property asc` or `property desc`",
+                        part.trim()
+                    )));
+                }
+                if !ty.knows(name) {
+                    return Err(GraphError::bad_request(format!(
+                        "Could not find a property named '{name}' on type '{}'.",
+                        ty.name
+                    )));
+                }
+                o.order.push((name.to_string(), descending));
+            }
+        }
         if let Some(count) = self.param("$count") {
             o.count = match count.to_ascii_lowercase().as_str() {
                 "true" => true,
@@ -156,10 +263,7 @@ impl Ctx {
     /// `@odata.context` for `set` (`users`, `groups/{id}/members`) and a `@odata.nextLink` when more remain.
     pub fn collection(&self, set: &str, ty: &EntityType, items: Vec<Json>) -> Result<Json, GraphError> {
         let o = self.options(ty)?;
-        let matching: Vec<Json> = match &o.filter {
-            Some(f) => items.into_iter().filter(|i| f.matches(i)).collect(),
-            None => items,
-        };
+        let matching = o.arrange(items, Json::clone);
         let total = matching.len();
         let value = matching.into_iter().skip(o.skip).take(o.top.unwrap_or(DEFAULT_PAGE)).collect();
         Ok(self.page(set, ty, &o, total, value))
@@ -178,13 +282,8 @@ impl Ctx {
     ) -> Result<Json, GraphError> {
         let o = self.options(ty)?;
         let page = o.top.unwrap_or(DEFAULT_PAGE);
-        let matching: Vec<T> = match &o.filter {
-            Some(f) => {
-                let names = f.names();
-                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).collect()
-            }
-            None => items,
-        };
+        let names = o.names();
+        let matching = o.arrange(items, |i| shape(i.clone(), Some(&names)));
         let total = matching.len();
         let value = matching.into_iter().skip(o.skip).take(page).map(|i| shape(i, None)).collect();
         Ok(self.page(set, ty, &o, total, value))
@@ -205,7 +304,7 @@ impl Ctx {
         Json::Object(out)
     }
 
-    /// The number of `items` that pass `$filter`: the answer of a `/$count` segment.
+    /// The number of `items` that pass `$filter` and `$search`: the answer of a `/$count` segment.
     pub fn count_of<T: Clone>(
         &self,
         ty: &EntityType,
@@ -213,12 +312,11 @@ impl Ctx {
         shape: impl Fn(T, Option<&[String]>) -> Json,
     ) -> Result<usize, GraphError> {
         let o = self.options(ty)?;
-        Ok(match &o.filter {
-            Some(f) => {
-                let names = f.names();
-                items.into_iter().filter(|i| f.matches(&shape(i.clone(), Some(&names)))).count()
-            }
-            None => items.len(),
+        let names = o.names();
+        Ok(if o.examines() {
+            items.into_iter().filter(|i| o.keeps(&shape(i.clone(), Some(&names)))).count()
+        } else {
+            items.len()
         })
     }
 
@@ -296,7 +394,13 @@ mod tests {
                 (form_decode(k), form_decode(v))
             })
             .collect();
-        Ctx { version: "beta".into(), base: "http://127.0.0.1:9".into(), path: "/beta/things".into(), params }
+        Ctx {
+            version: "beta".into(),
+            base: "http://127.0.0.1:9".into(),
+            path: "/beta/things".into(),
+            params,
+            eventual: true,
+        }
     }
 
     fn things() -> Vec<Json> {

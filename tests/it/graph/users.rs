@@ -54,7 +54,13 @@ async fn users_list_with_graph_defaults_select_filter_count_and_paging() {
         ("$filter=displayName eq", "Invalid filter clause: expected a value, found the end"),
         ("$top=0", "Invalid page size specified: '0'"),
         ("$top=1000", "Must be between 1 and 999"),
-        ("$orderby=displayName", "`$orderby` is not supported by the simulator"),
+        ("$expand=manager", "`$expand` is not supported by the simulator"),
+        ("$orderby=displayNmae", "Could not find a property named 'displayNmae'"),
+        ("$orderby=displayName sideways", "expected asc or desc"),
+        (
+            "$search=\"displayName:al\"",
+            "only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        ),
         ("$count=maybe", "`$count` must be true or false"),
         ("$skiptoken=xyz", "was not issued by this server"),
     ];
@@ -63,6 +69,47 @@ async fn users_list_with_graph_defaults_select_filter_count_and_paging() {
         let got = answer.error(400, "Request_BadRequest");
         assert!(got.contains(message), "{query}: {got}");
     }
+}
+
+#[tokio::test]
+async fn users_and_groups_are_searched_with_consistency_level_eventual_and_ordered() {
+    let api = start().await;
+    let search = |query: &'static str| {
+        let request = api.http.get(format!("{}/v1.0/{query}", api.base)).bearer_auth(&api.token);
+        async move {
+            let answer = request.header("ConsistencyLevel", "eventual").send().await.expect("request");
+            let status = answer.status();
+            let body: serde_json::Value = answer.json().await.expect("JSON");
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            body["value"].as_array().unwrap().iter().map(|u| u["displayName"].clone()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("users?$search=\"displayName:smi\"").await, [json!("Alice Smith")]);
+    assert_eq!(search("users?$search=\"displayName:jo\" OR \"mailNickname:ali\"").await.len(), 2);
+    assert_eq!(search("users?$search=\"userPrincipalName:bob@\"&$select=displayName").await, [json!("Bob Jones")]);
+    assert!(search("users?$search=\"displayName:mith\"").await.is_empty(), "words are matched from their start");
+    assert_eq!(search("groups?$search=\"displayName:eng\"").await, [json!("Engineering")]);
+    let counted = api
+        .http
+        .get(format!("{}/v1.0/users/$count?$search=\"displayName:bob\"", api.base))
+        .bearer_auth(&api.token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(counted.text().await.unwrap(), "1");
+
+    let names = |v: serde_json::Value| -> Vec<_> {
+        v["value"].as_array().unwrap().iter().map(|u| u["displayName"].clone()).collect()
+    };
+    let descending = api.ok("/v1.0/users?$orderby=displayName desc").await;
+    assert_eq!(names(descending), [json!("Bob Jones"), json!("Alice Smith")]);
+    let by_upn = api.ok("/v1.0/users?$orderby=userPrincipalName&$top=1").await;
+    assert_eq!(names(by_upn.clone()), [json!("Alice Smith")]);
+    let next = by_upn["@odata.nextLink"].as_str().expect("a second page").to_string();
+    assert_eq!(names(api.ok(&next).await), [json!("Bob Jones")], "the order holds across pages");
+    let nulls_first = api.ok("/v1.0/users?$orderby=jobTitle,displayName desc&$select=displayName,jobTitle").await;
+    assert_eq!(names(nulls_first), [json!("Bob Jones"), json!("Alice Smith")], "bob has no jobTitle");
 }
 
 #[tokio::test]
