@@ -11,6 +11,7 @@
 //!
 //! - [`Backend`] is the seam: `tenant` implements it over the job runner. Changes go through directory
 //!   mutations under the write lock, so the next incremental cycle sees them in the change log.
+//! - `delta` answers `users/delta` from the directory's change log.
 //! - `odata` renders collections and entities (`@odata.context`, `$select`, `$top`, `$filter`, `$search`,
 //!   `$orderby`, `$count`, `@odata.nextLink` on the request's own host); `filter` parses `$filter` and
 //!   `search` parses `$search`; `shape` maps directory
@@ -21,6 +22,7 @@ mod apps;
 mod audit;
 mod auth;
 pub mod backend;
+mod delta;
 mod error;
 mod filter;
 mod groups;

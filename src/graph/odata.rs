@@ -56,6 +56,8 @@ pub struct Ctx {
     params: Vec<(String, String)>,
     /// The request said `ConsistencyLevel: eventual` (Graph's advanced queries; `$search` needs it).
     eventual: bool,
+    /// `Prefer: odata.maxpagesize=N`, the page size of a delta query.
+    max_page: Option<usize>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -81,8 +83,40 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .get("consistencylevel")
             .and_then(|h| h.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"));
-        Ok(Ctx { version, base: format!("http://{host}"), path, params, eventual })
+        let max_page = parts
+            .headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|h| h.to_str().ok())
+            .flat_map(|h| h.split(','))
+            .find_map(|p| p.trim().strip_prefix("odata.maxpagesize=").and_then(|n| n.trim().parse().ok()))
+            .filter(|n| (1..=MAX_PAGE).contains(n));
+        Ok(Ctx { version, base: format!("http://{host}"), path, params, eventual, max_page })
     }
+}
+
+/// One entry of a delta page.
+#[derive(Debug)]
+pub enum DeltaItem {
+    /// An object that exists: its full JSON.
+    Present(Json),
+    /// An object gone since the last round: `reason` is `changed` (restorable, in the recycle bin) or
+    /// `deleted` (permanently).
+    Removed {
+        /// Its id.
+        id: String,
+        /// `changed` or `deleted`.
+        reason: &'static str,
+    },
+}
+
+/// Where a delta page points next.
+#[derive(Debug)]
+pub enum DeltaLink {
+    /// More of this round: `$skiptoken`.
+    Next(String),
+    /// The round is complete: `$deltatoken` for the next one.
+    Delta(String),
 }
 
 /// The query options of one request, checked against an entity type.
@@ -162,7 +196,8 @@ impl Ctx {
         format!("{}/{}/$metadata#{fragment}", self.base, self.version)
     }
 
-    fn param(&self, name: &str) -> Option<&str> {
+    /// A query parameter, with or without its `$`.
+    pub fn param(&self, name: &str) -> Option<&str> {
         let bare = name.trim_start_matches('$');
         self.params
             .iter()
@@ -171,6 +206,11 @@ impl Ctx {
     }
 
     fn options(&self, ty: &EntityType) -> Result<Options, GraphError> {
+        self.options_paged(ty, true)
+    }
+
+    /// The options; `$skiptoken` is read as a position when `paged` (a delta query's tokens are its own).
+    fn options_paged(&self, ty: &EntityType, paged: bool) -> Result<Options, GraphError> {
         for (key, _) in &self.params {
             let k = key.trim_start_matches('$').to_ascii_lowercase();
             if ["expand", "skip", "format", "apply"].contains(&k.as_str()) {
@@ -201,7 +241,7 @@ impl Ctx {
                 }
             }
         }
-        if let Some(token) = self.param("$skiptoken") {
+        if let Some(token) = self.param("$skiptoken").filter(|_| paged) {
             o.skip = token.parse().map_err(|_| {
                 GraphError::bad_request(format!("the $skiptoken `{token}` was not issued by this server"))
             })?;
@@ -332,15 +372,64 @@ impl Ctx {
         Ok(Json::Object(out))
     }
 
-    fn next_link(&self, skip: usize) -> String {
+    /// A page of a delta query: `items` with `$select` applied to the present ones, then either an
+    /// `@odata.nextLink` carrying `$skiptoken` or the round's final `@odata.deltaLink` carrying `$deltatoken`.
+    /// `$select` is the only query option a delta query takes here.
+    pub fn delta_page(
+        &self,
+        set: &str,
+        ty: &EntityType,
+        items: Vec<DeltaItem>,
+        link: DeltaLink,
+    ) -> Result<Json, GraphError> {
+        let o = self.options_paged(ty, false)?;
+        if o.examines() || o.top.is_some() || o.count {
+            return Err(GraphError::bad_request(
+                "a delta query takes only $select here (and `Prefer: odata.maxpagesize=N` for its page size)",
+            ));
+        }
+        let value: Vec<Json> = items
+            .into_iter()
+            .map(|item| match item {
+                DeltaItem::Present(json) => select(json, ty, o.select.as_deref()),
+                DeltaItem::Removed { id, reason } => serde_json::json!({
+                    "@odata.type": format!("#{}", ty.name), "id": id, "@removed": {"reason": reason}
+                }),
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("@odata.context".into(), Json::String(self.context(&selected(set, o.select.as_deref()))));
+        let (key, token) = match link {
+            DeltaLink::Next(token) => ("@odata.nextLink", ("$skiptoken", token)),
+            DeltaLink::Delta(token) => ("@odata.deltaLink", ("$deltatoken", token)),
+        };
+        out.insert(key.into(), Json::String(self.link_with(token.0, &token.1)));
+        out.insert("value".into(), Json::Array(value));
+        Ok(Json::Object(out))
+    }
+
+    /// The page size of a delta query (`Prefer: odata.maxpagesize`, else Graph's default).
+    pub fn delta_page_size(&self) -> usize {
+        self.max_page.unwrap_or(DEFAULT_PAGE)
+    }
+
+    /// This request's URL with its paging tokens replaced by `key=value`.
+    fn link_with(&self, key: &str, value: &str) -> String {
         let mut params: Vec<(String, String)> = self
             .params
             .iter()
-            .filter(|(k, _)| !k.trim_start_matches('$').eq_ignore_ascii_case("skiptoken"))
+            .filter(|(k, _)| {
+                let bare = k.trim_start_matches('$');
+                !bare.eq_ignore_ascii_case("skiptoken") && !bare.eq_ignore_ascii_case("deltatoken")
+            })
             .cloned()
             .collect();
-        params.push(("$skiptoken".into(), skip.to_string()));
+        params.push((key.into(), value.into()));
         format!("{}{}?{}", self.base, self.path, encode_query(&params))
+    }
+
+    fn next_link(&self, skip: usize) -> String {
+        self.link_with("$skiptoken", &skip.to_string())
     }
 }
 
@@ -400,6 +489,7 @@ mod tests {
             path: "/beta/things".into(),
             params,
             eventual: true,
+            max_page: None,
         }
     }
 

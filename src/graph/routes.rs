@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 use super::auth::{self, TokenStore, Tokens};
 use super::backend::Backend;
 use super::error::{request_ids, GraphError};
-use super::{apps, audit, groups, sync, users};
+use super::{apps, audit, delta, groups, sync, users};
 
 /// What every handler shares: the tenant behind the surface and the issued tokens.
 #[derive(Clone)]
@@ -47,6 +47,8 @@ fn api() -> Router<Graph> {
     Router::new()
         .route("/users", get(users::list).post(users::create))
         .route("/users/$count", get(users::count))
+        .route("/users/delta", get(delta::users))
+        .route("/users/delta()", get(delta::users))
         .route("/users/{id}/memberOf", get(users::member_of))
         .route("/users/{id}", get(users::get).patch(users::update).delete(users::delete))
         .route("/users/{id}/manager", get(users::get_manager))

@@ -321,3 +321,63 @@ async fn concurrent_calls_leave_the_directory_and_its_change_log_consistent() {
     assert_eq!(added, 24);
     assert_eq!(dir.changed_since(mark).users.len(), 24);
 }
+
+#[tokio::test]
+async fn users_delta_lists_everyone_then_only_what_changed_with_removals() {
+    let api = start().await;
+    let delta = |url: String| {
+        let request = api.http.get(url).bearer_auth(&api.token).header("Prefer", "odata.maxpagesize=1");
+        async move {
+            let answer = request.send().await.expect("request");
+            let status = answer.status();
+            let body: serde_json::Value = answer.json().await.expect("JSON");
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    // A whole round, page by page: the entries and the next round's link.
+    let round = |first: String| async move {
+        let (mut entries, mut url) = (Vec::new(), first);
+        loop {
+            let page = delta(url).await;
+            entries.extend(page["value"].as_array().unwrap().iter().cloned());
+            if let Some(next) = page["@odata.nextLink"].as_str() {
+                url = next.to_string();
+            } else {
+                break (entries, page["@odata.deltaLink"].as_str().expect("a delta link").to_string());
+            }
+        }
+    };
+    let first = delta(format!("{}/v1.0/users/delta?$select=displayName", api.base)).await;
+    assert_eq!(first["value"], json!([{"displayName": "Alice Smith"}]), "one per page");
+    assert!(first["@odata.nextLink"].as_str().unwrap().contains("%24select=displayName"), "{first}");
+    let (everyone, link) = round(format!("{}/v1.0/users/delta?$select=displayName,jobTitle", api.base)).await;
+    assert_eq!(everyone.len(), 2, "{everyone:?}");
+    assert!(link.starts_with(&format!("{}/v1.0/users/delta?", api.base)) && link.contains("deltatoken"), "{link}");
+    let (nothing, link) = round(link).await;
+    assert!(nothing.is_empty(), "nothing changed: {nothing:?}");
+
+    let (alice, bob) = (api.tenant.oid("alice"), api.tenant.oid("bob"));
+    let patched = api.send(Method::PATCH, &format!("/v1.0/users/{bob}"), Some(json!({"jobTitle": "Lead"}))).await;
+    assert_eq!(patched.status, StatusCode::NO_CONTENT, "{}", patched.text);
+    assert_eq!(api.send(Method::DELETE, &format!("/v1.0/users/{alice}"), None).await.status, StatusCode::NO_CONTENT);
+    let (changed, link) = round(link).await;
+    assert_eq!(
+        changed,
+        [
+            json!({"@odata.type": "#microsoft.graph.user", "id": alice, "@removed": {"reason": "changed"}}),
+            json!({"displayName": "Bob Jones", "jobTitle": "Lead"}),
+        ]
+    );
+    let purged = api.send(Method::DELETE, &format!("/v1.0/directory/deletedItems/{alice}"), None).await;
+    assert_eq!(purged.status, StatusCode::NO_CONTENT, "{}", purged.text);
+    let (gone, _) = round(link).await;
+    let deleted = json!({"@odata.type": "#microsoft.graph.user", "id": alice, "@removed": {"reason": "deleted"}});
+    let unmanaged = json!({"displayName": "Bob Jones", "jobTitle": "Lead"});
+    assert_eq!(gone, [deleted, unmanaged], "bob lost his manager with her");
+
+    for query in ["$deltatoken=banana", "$deltatoken=999999", "$skiptoken=1.2", "$filter=displayName eq 'x'"] {
+        let answer = api.get(&format!("/v1.0/users/delta?{query}")).await;
+        answer.error(400, "Request_BadRequest");
+    }
+}
