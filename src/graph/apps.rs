@@ -43,6 +43,7 @@ static SERVICE_PRINCIPAL: EntityType = EntityType {
         "appRoles",
     ],
     defaults: &[],
+    expandable: &[],
 };
 
 static ASSIGNMENT: EntityType = EntityType {
@@ -59,6 +60,7 @@ static ASSIGNMENT: EntityType = EntityType {
         "resourceId",
     ],
     defaults: &[],
+    expandable: &[],
 };
 
 fn service_principal(g: &Graph) -> Json {

@@ -41,6 +41,7 @@ static SUMMARY: EntityType = EntityType {
         "servicePrincipal",
     ],
     defaults: &[],
+    expandable: &[],
 };
 
 /// `GET /auditLogs/provisioning`.

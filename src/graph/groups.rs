@@ -23,6 +23,7 @@ static DIRECTORY_OBJECT: EntityType = EntityType {
     name: "microsoft.graph.directoryObject",
     properties: &["id", "displayName", "userPrincipalName", "mail", "mailNickname", "accountEnabled", "description"],
     defaults: &[],
+    expandable: &[],
 };
 
 /// `GET /groups`.

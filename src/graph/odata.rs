@@ -31,6 +31,9 @@ pub struct EntityType {
     pub properties: &'static [&'static str],
     /// Returned when there is no `$select` (empty: all).
     pub defaults: &'static [&'static str],
+    /// Navigation properties `$expand` may name (each an entity of this same type, such as a user's
+    /// `manager`).
+    pub expandable: &'static [&'static str],
 }
 
 impl EntityType {
@@ -129,7 +132,16 @@ struct Options {
     search: Option<Search>,
     /// `$orderby`: properties, each descending or not.
     order: Vec<(String, bool)>,
+    /// `$expand=property` or `property($select=a,b)`.
+    expand: Option<Expansion>,
     count: bool,
+}
+
+/// One expanded navigation property and what to select of it.
+#[derive(Debug)]
+struct Expansion {
+    property: String,
+    select: Option<Vec<String>>,
 }
 
 impl Options {
@@ -213,7 +225,7 @@ impl Ctx {
     fn options_paged(&self, ty: &EntityType, paged: bool) -> Result<Options, GraphError> {
         for (key, _) in &self.params {
             let k = key.trim_start_matches('$').to_ascii_lowercase();
-            if ["expand", "skip", "format", "apply"].contains(&k.as_str()) {
+            if ["skip", "format", "apply"].contains(&k.as_str()) {
                 return Err(GraphError::bad_request(format!(
                     "the query option `{key}` is not supported by the simulator (supported: $select, $top, $filter, $search, $orderby, $count)"
                 )));
@@ -289,6 +301,9 @@ impl Ctx {
                 o.order.push((name.to_string(), descending));
             }
         }
+        if let Some(text) = self.param("$expand").filter(|t| !t.trim().is_empty()) {
+            o.expand = Some(expansion(text, ty)?);
+        }
         if let Some(count) = self.param("$count") {
             o.count = match count.to_ascii_lowercase().as_str() {
                 "true" => true,
@@ -331,7 +346,7 @@ impl Ctx {
 
     fn page(&self, set: &str, ty: &EntityType, o: &Options, total: usize, value: Vec<Json>) -> Json {
         let page = o.top.unwrap_or(DEFAULT_PAGE);
-        let value: Vec<Json> = value.into_iter().map(|i| select(i, ty, o.select.as_deref())).collect();
+        let value: Vec<Json> = value.into_iter().map(|i| select_expanded(i, ty, o)).collect();
         let mut out = Map::new();
         out.insert("@odata.context".into(), Json::String(self.context(&selected(set, o.select.as_deref()))));
         if o.count {
@@ -366,10 +381,16 @@ impl Ctx {
         let mut out = Map::new();
         let context = self.context(&format!("{}/$entity", selected(set, o.select.as_deref())));
         out.insert("@odata.context".into(), Json::String(context));
-        if let Json::Object(map) = select(item, ty, o.select.as_deref()) {
+        if let Json::Object(map) = select_expanded(item, ty, &o) {
             out.extend(map);
         }
         Ok(Json::Object(out))
+    }
+
+    /// The navigation property `$expand` names, checked against `ty` (`None` without `$expand`): a handler
+    /// adds it to each item it shapes in full.
+    pub fn expands(&self, ty: &EntityType) -> Result<Option<String>, GraphError> {
+        Ok(self.options(ty)?.expand.map(|e| e.property))
     }
 
     /// A page of a delta query: `items` with `$select` applied to the present ones, then either an
@@ -440,6 +461,58 @@ fn selected(set: &str, select: Option<&[String]>) -> String {
     }
 }
 
+/// `$expand`'s value: one property of `ty.expandable`, with an optional nested `($select=a,b)`.
+fn expansion(text: &str, ty: &EntityType) -> Result<Expansion, GraphError> {
+    let text = text.trim();
+    let (name, nested) = match text.split_once('(') {
+        Some((name, rest)) => (name.trim(), Some(rest.strip_suffix(')').unwrap_or(rest))),
+        None => (text, None),
+    };
+    let Some(property) = ty.expandable.iter().find(|p| p.eq_ignore_ascii_case(name)) else {
+        let supported = if ty.expandable.is_empty() { "nothing here".to_string() } else { ty.expandable.join(", ") };
+        return Err(GraphError::bad_request(format!(
+            "the query option `$expand={text}` is not supported by the simulator on type '{}' (it expands {supported})",
+            ty.name
+        )));
+    };
+    let select = match nested.map(str::trim) {
+        None | Some("") => None,
+        Some(options) => {
+            let names = options
+                .split_once('=')
+                .filter(|(k, _)| k.trim().trim_start_matches('$').eq_ignore_ascii_case("select"))
+                .map(|(_, v)| v)
+                .ok_or_else(|| {
+                    GraphError::bad_request(format!(
+                        "`$expand={text}`: only a nested $select is supported, as in `{property}($select=id,displayName)`"
+                    ))
+                })?;
+            let names: Vec<String> = names.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+            if let Some(bad) = names.iter().find(|n| !ty.knows(n)) {
+                return Err(GraphError::bad_request(format!(
+                    "Parsing OData Select and Expand failed: Could not find a property named '{bad}' on type '{}'.",
+                    ty.name
+                )));
+            }
+            Some(names)
+        }
+    };
+    Ok(Expansion { property: property.to_string(), select })
+}
+
+/// [`select`] on the item, keeping the expanded property whatever `$select` says (as Graph does), itself
+/// selected by the nested `$select` or the type's defaults.
+fn select_expanded(item: Json, ty: &EntityType, o: &Options) -> Json {
+    let Some(expand) = &o.expand else { return select(item, ty, o.select.as_deref()) };
+    let Json::Object(mut map) = item else { return item };
+    let expanded = map.remove(&expand.property);
+    let mut out = select(Json::Object(map), ty, o.select.as_deref());
+    if let (Some(value), Json::Object(out)) = (expanded, &mut out) {
+        out.insert(expand.property.clone(), select(value, ty, expand.select.as_deref()));
+    }
+    out
+}
+
 /// Keeps the selected properties (or the type's defaults), plus `@odata.type` when the item has one.
 fn select(item: Json, ty: &EntityType, select: Option<&[String]>) -> Json {
     let Json::Object(mut map) = item else { return item };
@@ -472,7 +545,7 @@ mod tests {
     use serde_json::json;
 
     static THING: EntityType =
-        EntityType { name: "test.thing", properties: &["id", "name", "size"], defaults: &["id"] };
+        EntityType { name: "test.thing", properties: &["id", "name", "size"], defaults: &["id"], expandable: &[] };
 
     fn ctx(query: &str) -> Ctx {
         let params = query

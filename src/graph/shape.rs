@@ -155,6 +155,7 @@ pub static USER: EntityType = EntityType {
         "userPrincipalName",
         "id",
     ],
+    expandable: &["manager"],
 };
 
 /// `microsoft.graph.group`.
@@ -175,6 +176,7 @@ pub static GROUP: EntityType = EntityType {
         "visibility",
     ],
     defaults: &[],
+    expandable: &[],
 };
 
 /// The object with its `@odata.type` first, as Graph writes members of a mixed `directoryObject` collection.

@@ -24,6 +24,7 @@ static JOB: EntityType = EntityType {
     name: "microsoft.graph.synchronizationJob",
     properties: &["id", "templateId", "schedule", "status", "synchronizationJobSettings"],
     defaults: &[],
+    expandable: &[],
 };
 
 fn check_job(g: &Graph, sp: &str, job: &str) -> Result<(), GraphError> {

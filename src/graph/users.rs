@@ -17,7 +17,7 @@ use super::objects::{self, Bin};
 use super::odata::Ctx;
 use super::routes::Graph;
 use super::shape::{self, GROUP, USER};
-use crate::directory::{Mutation, NewUser, ObjectId, ObjectRef};
+use crate::directory::{Mutation, NewUser, ObjectId, ObjectRef, UserId};
 use crate::mapping::Value;
 
 type Answer = Result<Response, GraphError>;
@@ -27,9 +27,30 @@ pub async fn list(State(g): State<Graph>, ctx: Ctx) -> Answer {
     let answer = {
         let dir = g.read();
         let ids = dir.users().filter(|(_, u)| !u.is_soft_deleted()).map(|(id, _)| id).collect();
-        ctx.collection_of("users", &USER, ids, |id, only| shape::user_fields(&dir, id, only))?
+        let manager = ctx.expands(&USER)?.is_some();
+        ctx.collection_of("users", &USER, ids, |id, only| {
+            let user = shape::user_fields(&dir, id, only);
+            if manager && only.is_none() {
+                with_manager(&dir, id, user)
+            } else {
+                user
+            }
+        })?
     };
     Ok(axum::Json(answer).into_response())
+}
+
+/// The user's JSON with its live manager under `manager` (`$expand=manager`); none when it has none.
+fn with_manager(dir: &crate::directory::Directory, id: UserId, mut user: Json) -> Json {
+    if let (Some(manager), Json::Object(map)) = (live_manager(dir, id), &mut user) {
+        map.insert("manager".into(), shape::typed(shape::user(dir, manager), USER.name));
+    }
+    user
+}
+
+/// The user's manager, unless it was permanently deleted.
+fn live_manager(dir: &crate::directory::Directory, id: UserId) -> Option<UserId> {
+    dir.user(id).and_then(|u| u.manager()).filter(|&m| dir.user(m).is_some_and(|m| !m.is_hard_deleted()))
 }
 
 /// `GET /users/$count`: the number of live users (after `$filter`), as plain text.
@@ -56,7 +77,13 @@ pub async fn member_of(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>
 pub async fn get(State(g): State<Graph>, ctx: Ctx, Path(key): Path<String>) -> Answer {
     let item = {
         let dir = g.read();
-        shape::user(&dir, objects::user(&dir, &key, Bin::Live)?)
+        let id = objects::user(&dir, &key, Bin::Live)?;
+        let user = shape::user(&dir, id);
+        if ctx.expands(&USER)?.is_some() {
+            with_manager(&dir, id, user)
+        } else {
+            user
+        }
     };
     Ok(axum::Json(ctx.entity("users", &USER, item)?).into_response())
 }
@@ -211,11 +238,7 @@ pub async fn get_manager(State(g): State<Graph>, ctx: Ctx, Path(key): Path<Strin
     let item = {
         let dir = g.read();
         let user = objects::user(&dir, &key, Bin::Live)?;
-        let manager = dir
-            .user(user)
-            .and_then(|u| u.manager())
-            .filter(|&m| dir.user(m).is_some_and(|m| !m.is_hard_deleted()))
-            .ok_or_else(|| GraphError::not_found("manager"))?;
+        let manager = live_manager(&dir, user).ok_or_else(|| GraphError::not_found("manager"))?;
         shape::typed(shape::user(&dir, manager), USER.name)
     };
     Ok(axum::Json(ctx.entity("directoryObjects", &USER, item)?).into_response())

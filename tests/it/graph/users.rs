@@ -54,7 +54,9 @@ async fn users_list_with_graph_defaults_select_filter_count_and_paging() {
         ("$filter=displayName eq", "Invalid filter clause: expected a value, found the end"),
         ("$top=0", "Invalid page size specified: '0'"),
         ("$top=1000", "Must be between 1 and 999"),
-        ("$expand=manager", "`$expand` is not supported by the simulator"),
+        ("$expand=memberOf", "`$expand=memberOf` is not supported by the simulator on type 'microsoft.graph.user'"),
+        ("$expand=manager($top=1)", "only a nested $select is supported"),
+        ("$expand=manager($select=nope)", "Could not find a property named 'nope'"),
         ("$orderby=displayNmae", "Could not find a property named 'displayNmae'"),
         ("$orderby=displayName sideways", "expected asc or desc"),
         (
@@ -320,6 +322,25 @@ async fn concurrent_calls_leave_the_directory_and_its_change_log_consistent() {
     let added = dir.changes_since(mark).iter().filter(|c| c.kind == ChangeKind::UserAdded).count();
     assert_eq!(added, 24);
     assert_eq!(dir.changed_since(mark).users.len(), 24);
+}
+
+#[tokio::test]
+async fn the_manager_is_expanded_inline_with_its_own_select() {
+    let api = start().await;
+    let listed = api.ok("/v1.0/users?$select=displayName&$expand=manager($select=id,displayName)").await;
+    assert_eq!(
+        listed["value"],
+        json!([
+            {"displayName": "Alice Smith"},
+            {"displayName": "Bob Jones", "manager": {
+                "@odata.type": "#microsoft.graph.user", "id": api.tenant.oid("alice"), "displayName": "Alice Smith"}}
+        ])
+    );
+    let bob = api.ok(&format!("/v1.0/users/{}?$expand=manager", api.tenant.oid("bob"))).await;
+    assert_eq!(bob["manager"]["userPrincipalName"], "alice@contoso.com", "the defaults without a nested $select");
+    assert_eq!(bob["displayName"], "Bob Jones");
+    let groups = api.get("/v1.0/groups?$expand=members").await;
+    assert!(groups.error(400, "Request_BadRequest").contains("it expands nothing here"));
 }
 
 #[tokio::test]
