@@ -10,7 +10,6 @@
 mod fixture;
 mod graph_shapes;
 mod live;
-mod proxy;
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-// Provision on demand: pick a user or group, POST …/jobs/{id}/provisionOnDemand, and show the answer
+// Provision on demand: pick a user or group (and up to five of a group's members), POST
+// …/jobs/{id}/provisionOnDemand, and show the answer
 // (Graph's stringKeyStringValuePair: `key` holds the result, `value` the steps and modified properties,
 // both as JSON text) as the blade's numbered steps.
 (function () {
@@ -8,6 +9,7 @@
   var selected = null;
   var active = -1;
   var ruleId = null;
+  var MAX_MEMBERS = 5;
 
   function kind() { return document.querySelector("input[name=pod-kind]:checked").value; }
 
@@ -49,6 +51,41 @@
     });
     $("pod-selected").textContent = "Selected " + selected.kind.toLowerCase() + ": " + selected.name + (selected.upn ? " (" + selected.upn + ")" : "");
     $("pod-run").disabled = false;
+    renderMembers();
+  }
+
+  // A group's direct user members as checkboxes; at most five can be picked (Graph's limit).
+  async function renderMembers() {
+    var box = $("pod-members"), list = P.clear($("pod-member-list"));
+    box.hidden = !selected || selected.kind !== "Group";
+    if (box.hidden) { return; }
+    var group = selected.id, members = [];
+    try {
+      members = await P.graphAll("/v1.0/groups/" + encodeURIComponent(group) + "/members?$select=id,displayName,userPrincipalName", 5000);
+    } catch (e) {
+      P.toast(e.message, "error");
+    }
+    if (!selected || selected.id !== group) { return; }
+    var users = members.filter(function (m) { return String(m["@odata.type"] || "").toLowerCase().indexOf("user") !== -1; });
+    if (!users.length) { list.appendChild(el("p", { class: "empty" }, "The group has no user members; only the group is provisioned.")); return; }
+    users.forEach(function (m) {
+      var input = el("input", { type: "checkbox", value: m.id, name: "pod-member", onchange: limitMembers });
+      list.appendChild(el("label", { class: "check" }, input,
+        el("span", {}, m.displayName || m.id), el("span", { class: "sub mono" }, " " + (m.userPrincipalName || ""))));
+    });
+    limitMembers();
+  }
+
+  function pickedMembers() {
+    return Array.prototype.map.call(document.querySelectorAll("input[name=pod-member]:checked"), function (i) { return i.value; });
+  }
+
+  function limitMembers() {
+    var full = pickedMembers().length >= MAX_MEMBERS;
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=pod-member]"), function (i) {
+      i.disabled = full && !i.checked;
+    });
+    $("pod-members-note").textContent = pickedMembers().length + " of at most " + MAX_MEMBERS + " members picked.";
   }
 
   function moveActive(delta) {
@@ -96,7 +133,12 @@
     button.textContent = "Provisioning…";
     var result = $("pod-result");
     try {
-      var body = { parameters: [{ subjects: [{ objectId: selected.id, objectTypeName: selected.kind }], ruleId: await rule() }] };
+      var subject = { objectId: selected.id, objectTypeName: selected.kind };
+      var members = selected.kind === "Group" ? pickedMembers() : [];
+      if (members.length) {
+        subject.links = { members: members.map(function (id) { return { objectId: id, objectTypeName: "User" }; }) };
+      }
+      var body = { parameters: [{ subjects: [subject], ruleId: await rule() }] };
       var answer = await P.graph("POST", P.jobPath + "/provisionOnDemand", body);
       show(parseJson(answer.key), parseJson(answer.value));
     } catch (err) {
@@ -211,6 +253,7 @@
       selected = null;
       $("pod-run").disabled = true;
       $("pod-selected").textContent = "Nothing selected.";
+      renderMembers();
       $("pod-search").placeholder = kind() === "User" ? "Type a display name or user principal name" : "Type a group name";
       renderPicklist();
     });

@@ -8,10 +8,7 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use serde_json::json;
 
-use super::{
-    assert_fits, assert_no_problems, assert_same_origin, click, downloads, proxy, runtime, serve, text, wait_for,
-    Profile,
-};
+use super::{assert_fits, assert_no_problems, assert_same_origin, click, downloads, runtime, text, wait_for, Profile};
 use crate::browser::Browser;
 
 /// A running `entrasim tenant` and the one origin the browser uses for it and the portal.
@@ -34,22 +31,10 @@ impl LiveTenant {
         let handle = entrasim::tenant::start(config).await.expect("the tenant starts");
         let token = handle.issue_token();
         let http = reqwest::Client::new();
-        // The portal on the tenant's own address when the tenant serves it, else on a proxy in front of it.
+        // The tenant serves the portal on its own address.
         let served = http.get(format!("{}/", handle.url())).send().await.expect("the tenant answers");
-        let base = if served.text().await.unwrap_or_default().contains("data-page=\"overview\"") {
-            handle.url().to_string()
-        } else {
-            let identity = handle.identity().clone();
-            let minted = token.clone();
-            let portal = entrasim::portal::router(entrasim::portal::PortalConfig {
-                access_token: std::sync::Arc::new(move || minted.clone()),
-                service_principal_id: identity.service_principal_id,
-                job_id: identity.job_id,
-                tenant_id: identity.tenant_id,
-                app_name: identity.display_name,
-            });
-            serve(proxy::router(portal, handle.url().to_string())).await
-        };
+        assert!(served.text().await.unwrap_or_default().contains("data-page=\"overview\""), "the portal at /");
+        let base = handle.url().to_string();
         LiveTenant { handle, base, token, http }
     }
 
@@ -258,6 +243,23 @@ fn portal_drives_a_live_tenant() {
         let gid = group["value"][0]["id"].as_str().expect("the group exists in Graph").to_string();
         let list = tenant.call(reqwest::Method::GET, &format!("/v1.0/groups/{gid}/members"), None).await;
         assert_eq!(list["value"][0]["userPrincipalName"], "ada@contoso.com", "{list}");
+
+        // Provision the group on demand with ada picked among its members.
+        b.client.goto(&format!("{base}/provision-on-demand")).await.expect("on-demand loads");
+        click(&b, "input[name=pod-kind][value=Group]").await;
+        b.css("#pod-search").await.send_keys("Engineers").await.expect("type");
+        wait_for(&b, "the group in the list", "document.querySelectorAll('#pod-results [role=option]').length === 1").await;
+        click(&b, "#pod-results [role=option]").await;
+        wait_for(&b, "its members", "document.querySelectorAll('input[name=pod-member]').length === 1").await;
+        click(&b, "input[name=pod-member]").await;
+        assert_eq!(text(&b, "#pod-members-note").await, "1 of at most 5 members picked.");
+        click(&b, "#pod-run").await;
+        wait_for(&b, "the steps", "document.querySelectorAll('#pod-steps > li').length === 5").await;
+        assert_eq!(text(&b, "#pod-outcome").await, "Success");
+        let modified = text(&b, "#pod-modified").await;
+        assert!(modified.contains("Engineers") && modified.contains("members"), "the picked member went along: {modified}");
+        assert_no_problems(&b).await;
+        b.screenshot("portal-tenant-on-demand-group").await;
 
         b.close().await;
         tenant.handle.shutdown().await;
