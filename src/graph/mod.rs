@@ -11,7 +11,8 @@
 //!
 //! - [`Backend`] is the seam: `tenant` implements it over the job runner. Changes go through directory
 //!   mutations under the write lock, so the next incremental cycle sees them in the change log.
-//! - `delta` answers `users/delta` from the directory's change log.
+//! - `delta` answers `users/delta` from the directory's change log; `batch` runs a `$batch`'s requests
+//!   through the same routes.
 //! - `odata` renders collections and entities (`@odata.context`, `$select`, `$top`, `$filter`, `$search`,
 //!   `$orderby`, `$count`, `@odata.nextLink` on the request's own host); `filter` parses `$filter` and
 //!   `search` parses `$search`; `shape` maps directory
@@ -22,6 +23,7 @@ mod apps;
 mod audit;
 mod auth;
 pub mod backend;
+mod batch;
 mod delta;
 mod error;
 mod filter;

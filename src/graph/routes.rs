@@ -1,16 +1,17 @@
 //! The router: the token endpoint, then every Graph route under both `/v1.0` and `/beta`, behind the
-//! bearer check, with Graph's request ids and error bodies on every answer.
+//! bearer check, with Graph's request ids and error bodies on every answer; `$batch` in front of them.
 
 use std::sync::Arc;
 
-use axum::http::{Method, Uri};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::{get, post, put};
 use axum::{middleware, Router};
 
 use super::auth::{self, TokenStore, Tokens};
 use super::backend::Backend;
 use super::error::{request_ids, GraphError};
-use super::{apps, audit, delta, groups, sync, users};
+use super::{apps, audit, batch, delta, groups, sync, users};
 
 /// What every handler shares: the tenant behind the surface and the issued tokens.
 #[derive(Clone)]
@@ -31,14 +32,25 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
 pub fn router_with_tokens(backend: Arc<dyn Backend>, tokens: Tokens) -> Router {
     let graph = Graph { backend, tokens };
     let api = api().route_layer(middleware::from_fn_with_state(graph.clone(), auth::require_token));
-    Router::new()
+    let routes: Router = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
         .nest("/v1.0", api.clone())
         .nest("/beta", api)
         .fallback(unknown)
         .method_not_allowed_fallback(not_allowed)
         .layer(middleware::from_fn(request_ids))
-        .with_state(graph)
+        .with_state(graph.clone());
+    // A batch's requests go through these same routes, each with the batch's own token.
+    let batch = |version: &'static str| {
+        let routes = routes.clone();
+        post(move |headers: HeaderMap, body: Bytes| batch::run(routes.clone(), version, headers, body))
+    };
+    Router::new()
+        .route("/v1.0/$batch", batch("v1.0"))
+        .route("/beta/$batch", batch("beta"))
+        .route_layer(middleware::from_fn_with_state(graph, auth::require_token))
+        .layer(middleware::from_fn(request_ids))
+        .merge(routes)
 }
 
 fn api() -> Router<Graph> {

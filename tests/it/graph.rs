@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 mod apps;
 mod audit;
+mod batch;
 mod client;
 mod double;
 mod groups;
