@@ -412,7 +412,15 @@ impl Ctx {
         let value: Vec<Json> = items
             .into_iter()
             .map(|item| match item {
-                DeltaItem::Present(json) => select(json, ty, o.select.as_deref()),
+                // A delta entry always carries its id, whatever `$select` says: it is how a client applies it.
+                DeltaItem::Present(json) => match o.select.as_deref() {
+                    Some(names) if !names.iter().any(|n| n.eq_ignore_ascii_case("id")) => {
+                        let mut with_id = vec!["id".to_string()];
+                        with_id.extend(names.iter().cloned());
+                        select(json, ty, Some(&with_id))
+                    }
+                    names => select(json, ty, names),
+                },
                 DeltaItem::Removed { id, reason } => serde_json::json!({
                     "@odata.type": format!("#{}", ty.name), "id": id, "@removed": {"reason": reason}
                 }),

@@ -370,7 +370,12 @@ async fn users_delta_lists_everyone_then_only_what_changed_with_removals() {
         }
     };
     let first = delta(format!("{}/v1.0/users/delta?$select=displayName", api.base)).await;
-    assert_eq!(first["value"], json!([{"displayName": "Alice Smith"}]), "one per page");
+    let alice_id = api.tenant.oid("alice");
+    assert_eq!(
+        first["value"],
+        json!([{"id": alice_id, "displayName": "Alice Smith"}]),
+        "one per page, always with its id"
+    );
     assert!(first["@odata.nextLink"].as_str().unwrap().contains("%24select=displayName"), "{first}");
     let (everyone, link) = round(format!("{}/v1.0/users/delta?$select=displayName,jobTitle", api.base)).await;
     assert_eq!(everyone.len(), 2, "{everyone:?}");
@@ -387,14 +392,14 @@ async fn users_delta_lists_everyone_then_only_what_changed_with_removals() {
         changed,
         [
             json!({"@odata.type": "#microsoft.graph.user", "id": alice, "@removed": {"reason": "changed"}}),
-            json!({"displayName": "Bob Jones", "jobTitle": "Lead"}),
+            json!({"id": bob, "displayName": "Bob Jones", "jobTitle": "Lead"}),
         ]
     );
     let purged = api.send(Method::DELETE, &format!("/v1.0/directory/deletedItems/{alice}"), None).await;
     assert_eq!(purged.status, StatusCode::NO_CONTENT, "{}", purged.text);
     let (gone, _) = round(link).await;
     let deleted = json!({"@odata.type": "#microsoft.graph.user", "id": alice, "@removed": {"reason": "deleted"}});
-    let unmanaged = json!({"displayName": "Bob Jones", "jobTitle": "Lead"});
+    let unmanaged = json!({"id": bob, "displayName": "Bob Jones", "jobTitle": "Lead"});
     assert_eq!(gone, [deleted, unmanaged], "bob lost his manager with her");
 
     for query in ["$deltatoken=banana", "$deltatoken=999999", "$skiptoken=1.2", "$filter=displayName eq 'x'"] {
