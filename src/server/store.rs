@@ -255,13 +255,19 @@ impl Store {
 
     /// Applies a PATCH. The stored text stays untouched until every check passed.
     pub fn patch_in_place(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<(), ApiError> {
-        let (slot, rec) = self.table(kind).find(id).ok_or_else(|| Self::missing(kind, id))?;
+        let slot = self.table(kind).slot(id).filter(|&slot| self.table(kind).at(slot).is_some());
+        let slot = slot.ok_or_else(|| Self::missing(kind, id))?;
+        let done = match kind {
+            Kind::Group => self.patch_members(slot, ops),
+            Kind::User => self.patch_manager(slot, ops),
+        };
+        done.unwrap_or_else(|| self.patch_whole(kind, slot, ops))
+    }
+
+    /// The general PATCH: the document (a user's in part) edited as a tree, completed and written again.
+    fn patch_whole(&mut self, kind: Kind, slot: u32, ops: &[PatchOperation]) -> Result<(), ApiError> {
+        let Some(rec) = self.table(kind).at(slot) else { return Ok(()) };
         let (rid, version) = (rec.id, rec.version);
-        if kind == Kind::Group {
-            if let Some(done) = self.patch_members(slot, ops) {
-                return done;
-            }
-        }
         let extensions = self.opts.keep_attributes.is_some();
         let (old, opaque) = self.table(kind).at(slot).map(|rec| edited(kind, rec, ops, extensions)).unwrap_or_default();
         let mut doc = patch::apply_owned(old.clone(), ops, self.opts.patch)?;
@@ -415,16 +421,18 @@ impl Store {
         }
         let at = usize::from(obj.contains_key("schemas"));
         obj.shift_insert(at, "id".into(), json!(id.to_string()));
-        obj.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": created,
-                "lastModified": modified,
-                "location": self.location(kind, id),
-                "version": record::etag(version),
-            }),
-        );
+        obj.insert("meta".into(), self.meta(kind, id, created, modified, version));
+    }
+
+    /// The `meta` the store writes.
+    fn meta(&self, kind: Kind, id: Id, created: &str, modified: &str, version: u64) -> Value {
+        json!({
+            "resourceType": kind.name(),
+            "created": created,
+            "lastModified": modified,
+            "location": self.location(kind, id),
+            "version": record::etag(version),
+        })
     }
 
     /// Stores `doc` under `id` (in `old`'s slot when it replaces a version, at the end otherwise) and moves
@@ -476,6 +484,7 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
 }
 
 mod index;
+mod manager;
 mod members;
 mod partial;
 mod record;
