@@ -23,6 +23,7 @@ use crate::scim::filter::{EvalOptions, Filter};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
+use keys::KeyIndex;
 use record::{Id, Record};
 pub(crate) use stored::Stored;
 
@@ -70,10 +71,10 @@ struct Table {
     slots: Vec<Option<Record>>,
     by_id: FxHashMap<Id, u32>,
     /// Lower-cased unique name → slot.
-    by_name: FxHashMap<Box<str>, u32>,
-    by_external: FxHashMap<Box<str>, Vec<u32>>,
+    by_name: KeyIndex,
+    by_external: KeyIndex,
     /// Lower-cased `emails[].value` → slots (users only).
-    by_email: FxHashMap<Box<str>, Vec<u32>>,
+    by_email: KeyIndex,
 }
 
 impl Table {
@@ -369,14 +370,23 @@ impl Store {
             return Ok(());
         }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
-        match self.table(kind).by_name.get(name.to_lowercase().as_str()) {
-            Some(&other) if Some(other) != own => Err(ApiError::conflict(format!(
+        let lower = name.to_lowercase();
+        let table = self.table(kind);
+        // The index may list other names with the same hash: compare the candidates' own names.
+        let taken = table.by_name.get(&lower).into_iter().filter(|&slot| Some(slot) != own).any(|slot| {
+            table.at(slot).is_some_and(|rec| match kind {
+                Kind::Group => rec.name.to_lowercase() == lower,
+                Kind::User => str_at(&rec.doc(), kind.unique_attr()).is_some_and(|n| n.to_lowercase() == lower),
+            })
+        });
+        if taken {
+            return Err(ApiError::conflict(format!(
                 "{} `{name}` already exists (`{}` must be unique, case-insensitively)",
                 kind.name(),
                 kind.unique_attr()
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
 
     /// Members must reference existing users or groups (an unknown id is a 400 `invalidValue`: silently
@@ -484,6 +494,7 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
 }
 
 mod index;
+mod keys;
 mod manager;
 mod members;
 mod partial;
