@@ -10,7 +10,9 @@
 //! Each document is kept as its compact JSON text ([`record`]), ~1.1 KB for a user, and is parsed only where
 //! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
 //! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
-//! an ordered id set ([`members`]), so a member PATCH does not read the list.
+//! an ordered id set ([`members`]), so a member PATCH does not read the list; a user PATCH that only sets
+//! the manager is spliced into the text ([`manager`]). The name, `externalId` and email indexes keep key
+//! hashes, not keys ([`keys`]).
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
 //! uniqueness, member references), so a failed request leaves the store unchanged. The store has no locks and no
@@ -70,8 +72,9 @@ struct Table {
     /// Records in creation order (a slot is its creation sequence number); deleted ones leave `None`.
     slots: Vec<Option<Record>>,
     by_id: FxHashMap<Id, u32>,
-    /// Lower-cased unique name → slot.
+    /// Lower-cased unique name → slots (may list others with the same key hash, as the other two).
     by_name: KeyIndex,
+    /// `externalId` → slots.
     by_external: KeyIndex,
     /// Lower-cased `emails[].value` → slots (users only).
     by_email: KeyIndex,

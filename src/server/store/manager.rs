@@ -12,8 +12,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::{now, Store};
@@ -24,32 +22,83 @@ use crate::server::error::ApiError;
 /// The one path the splice serves, as Entra writes it.
 const MANAGER_PATH: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
 
-/// The top-level entries of a compact JSON object: each key and the byte range of its value.
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// The top-level entries of a compact JSON object (as `serde_json` writes it: no whitespace): each key and
+/// the byte range of its value in the text.
+struct Entries<'a>(Vec<(Cow<'a, str>, Range<usize>)>);
 
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-                let mut out = Vec::with_capacity(16);
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    out.push((key, map.next_value::<&'de RawValue>()?));
+/// The index just past the string that opens at `at` (a `"`), escapes skipped.
+fn string_end(b: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
+/// The index just past the value that starts at `at`.
+fn value_end(b: &[u8], at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => string_end(b, at),
+        b'{' | b'[' => {
+            let (mut depth, mut i) = (0usize, at);
+            loop {
+                match *b.get(i)? {
+                    b'"' => {
+                        i = string_end(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
                 }
-                Ok(Entries(out))
+                i += 1;
             }
         }
-        d.deserialize_map(V)
+        _ => Some(at + b.get(at..)?.iter().position(|c| matches!(c, b',' | b'}' | b']'))?),
     }
 }
 
 impl<'a> Entries<'a> {
+    /// The entries of `text`, or `None` when it is not a compact JSON object.
     fn parse(text: &'a str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        let b = text.as_bytes();
+        let mut out = Vec::with_capacity(16);
+        let mut i = 1;
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        if b.get(1) == Some(&b'}') {
+            return (b.len() == 2).then_some(Entries(out));
+        }
+        loop {
+            let key_end = string_end(b, i).filter(|_| b[i] == b'"')?;
+            let raw = text.get(i..key_end)?;
+            let key = if raw.contains('\\') {
+                Cow::Owned(serde_json::from_str(raw).ok()?)
+            } else {
+                Cow::Borrowed(&raw[1..raw.len() - 1])
+            };
+            (b.get(key_end) == Some(&b':')).then_some(())?;
+            let end = value_end(b, key_end + 1)?;
+            out.push((key, key_end + 1..end));
+            match b.get(end) {
+                Some(b',') => i = end + 1,
+                Some(b'}') if end + 1 == b.len() => return Some(Entries(out)),
+                _ => return None,
+            }
+        }
+    }
+
+    fn raw(&self, text: &'a str, i: usize) -> &'a str {
+        &text[self.0[i].1.clone()]
     }
 
     /// The one entry whose key is `key`; `None` when a key differs from it only in case (the general PATCH
@@ -67,11 +116,9 @@ impl<'a> Entries<'a> {
         Some(found)
     }
 
-    /// The byte range of entry `i`'s value within `text` (the text these entries were read from).
-    fn range(&self, text: &str, i: usize) -> Range<usize> {
-        let raw = self.0[i].1.get();
-        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
-        start..start + raw.len()
+    /// The byte range of entry `i`'s value within the text these entries were read from.
+    fn range(&self, i: usize) -> Range<usize> {
+        self.0[i].1.clone()
     }
 }
 
@@ -101,12 +148,12 @@ impl Store {
         let text: &str = &rec.json;
         let top = Entries::parse(text)?;
         // `schemas` already names both schemas (the general PATCH would add them), `meta` is the store's.
-        let schemas: Vec<&str> = serde_json::from_str(top.0.get(top.exactly("schemas")??)?.1.get()).ok()?;
+        let schemas: Vec<&str> = serde_json::from_str(top.raw(text, top.exactly("schemas")??)).ok()?;
         for urn in [model::USER_SCHEMA, model::ENTERPRISE_USER_SCHEMA] {
             schemas.iter().any(|s| s.eq_ignore_ascii_case(urn)).then_some(())?;
         }
         let (ext_at, meta_at) = (top.exactly(model::ENTERPRISE_USER_SCHEMA)??, top.exactly("meta")??);
-        let ext_range = top.range(text, ext_at);
+        let ext_range = top.range(ext_at);
         let ext_text = &text[ext_range.clone()];
         let ext = Entries::parse(ext_text)?;
         let old_at = ext.exactly("manager")?;
@@ -117,7 +164,7 @@ impl Store {
         }
         let manager = serde_json::json!({"value": id, "$ref": format!("{}/Users/{id}", self.opts.base_url)});
         if let Some(i) = old_at {
-            let old: Value = serde_json::from_str(ext.0[i].1.get()).ok()?;
+            let old: Value = serde_json::from_str(ext.raw(ext_text, i)).ok()?;
             if old == manager {
                 // The general PATCH compares the documents as trees: nothing changed, nothing is stored.
                 return Some(Ok(()));
@@ -129,7 +176,7 @@ impl Store {
         new_ext.push('{');
         let mut from = 1;
         for i in 0..ext.0.len() {
-            let end = ext.range(ext_text, i).end;
+            let end = ext.range(i).end;
             if Some(i) != old_at {
                 if new_ext.len() > 1 {
                     new_ext.push(',');
@@ -145,7 +192,7 @@ impl Store {
         new_ext.push_str(&serde_json::to_string(&manager).ok()?);
         new_ext.push('}');
 
-        let meta_range = top.range(text, meta_at);
+        let meta_range = top.range(meta_at);
         #[derive(serde::Deserialize)]
         struct Created<'a> {
             #[serde(borrow)]
@@ -187,4 +234,34 @@ pub(super) fn put_record(s: &mut Store, id: &str, json: Box<str>, version: u64) 
     let rec = s.users.slots[slot as usize].as_mut().expect("record");
     rec.json = json;
     rec.version = version;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scanner finds the entries `serde_json` reads, on the text `serde_json` writes.
+    #[test]
+    fn entries_are_the_objects_top_level() {
+        let docs = [
+            serde_json::json!({}),
+            serde_json::json!({"a": 1, "b": -2.5e-3, "c": true, "d": null}),
+            serde_json::json!({"q\"k\\": "v\\", "e": "", "x": "\\\"}]", "n": {"m": [1, {"z": "}"}], "o": {}}}),
+            serde_json::json!({"ü\u{1}": ["", [], {}], "s": "é\n\t", "last": [1, 2]}),
+        ];
+        for doc in docs {
+            let text = serde_json::to_string(&doc).expect("json");
+            let entries = Entries::parse(&text).expect("entries");
+            let obj = doc.as_object().expect("object");
+            assert_eq!(entries.0.len(), obj.len(), "{text}");
+            for (i, (key, value)) in obj.iter().enumerate() {
+                assert_eq!(entries.0[i].0, *key, "{text}");
+                let raw: Value = serde_json::from_str(entries.raw(&text, i)).expect("value");
+                assert_eq!(raw, *value, "{text}");
+            }
+        }
+        for bad in ["", "{", "[]", "{\"a\":1", "{\"a\":1}x", "{\"a\"1}", "{a:1}"] {
+            assert!(Entries::parse(bad).is_none(), "{bad}");
+        }
+    }
 }
