@@ -10,7 +10,9 @@
 //! Each document is kept as its compact JSON text ([`record`]), ~1.1 KB for a user, and is parsed only where
 //! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
 //! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
-//! an ordered id set ([`members`]), so a member PATCH does not read the list.
+//! an ordered id set ([`members`]), so a member PATCH does not read the list; a user PATCH that only sets
+//! the manager is spliced into the text ([`manager`]). The name, `externalId` and email indexes keep key
+//! hashes, not keys ([`keys`]).
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
 //! uniqueness, member references), so a failed request leaves the store unchanged. The store has no locks and no
@@ -23,6 +25,7 @@ use crate::scim::filter::{EvalOptions, Filter};
 use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
+use keys::KeyIndex;
 use record::{Id, Record};
 pub(crate) use stored::Stored;
 
@@ -69,11 +72,12 @@ struct Table {
     /// Records in creation order (a slot is its creation sequence number); deleted ones leave `None`.
     slots: Vec<Option<Record>>,
     by_id: FxHashMap<Id, u32>,
-    /// Lower-cased unique name → slot.
-    by_name: FxHashMap<Box<str>, u32>,
-    by_external: FxHashMap<Box<str>, Vec<u32>>,
+    /// Lower-cased unique name → slots (may list others with the same key hash, as the other two).
+    by_name: KeyIndex,
+    /// `externalId` → slots.
+    by_external: KeyIndex,
     /// Lower-cased `emails[].value` → slots (users only).
-    by_email: FxHashMap<Box<str>, Vec<u32>>,
+    by_email: KeyIndex,
 }
 
 impl Table {
@@ -255,13 +259,19 @@ impl Store {
 
     /// Applies a PATCH. The stored text stays untouched until every check passed.
     pub fn patch_in_place(&mut self, kind: Kind, id: &str, ops: &[PatchOperation]) -> Result<(), ApiError> {
-        let (slot, rec) = self.table(kind).find(id).ok_or_else(|| Self::missing(kind, id))?;
+        let slot = self.table(kind).slot(id).filter(|&slot| self.table(kind).at(slot).is_some());
+        let slot = slot.ok_or_else(|| Self::missing(kind, id))?;
+        let done = match kind {
+            Kind::Group => self.patch_members(slot, ops),
+            Kind::User => self.patch_manager(slot, ops),
+        };
+        done.unwrap_or_else(|| self.patch_whole(kind, slot, ops))
+    }
+
+    /// The general PATCH: the document (a user's in part) edited as a tree, completed and written again.
+    fn patch_whole(&mut self, kind: Kind, slot: u32, ops: &[PatchOperation]) -> Result<(), ApiError> {
+        let Some(rec) = self.table(kind).at(slot) else { return Ok(()) };
         let (rid, version) = (rec.id, rec.version);
-        if kind == Kind::Group {
-            if let Some(done) = self.patch_members(slot, ops) {
-                return done;
-            }
-        }
         let extensions = self.opts.keep_attributes.is_some();
         let (old, opaque) = self.table(kind).at(slot).map(|rec| edited(kind, rec, ops, extensions)).unwrap_or_default();
         let mut doc = patch::apply_owned(old.clone(), ops, self.opts.patch)?;
@@ -363,14 +373,23 @@ impl Store {
             return Ok(());
         }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
-        match self.table(kind).by_name.get(name.to_lowercase().as_str()) {
-            Some(&other) if Some(other) != own => Err(ApiError::conflict(format!(
+        let lower = name.to_lowercase();
+        let table = self.table(kind);
+        // The index may list other names with the same hash: compare the candidates' own names.
+        let taken = table.by_name.get(&lower).into_iter().filter(|&slot| Some(slot) != own).any(|slot| {
+            table.at(slot).is_some_and(|rec| match kind {
+                Kind::Group => rec.name.to_lowercase() == lower,
+                Kind::User => str_at(&rec.doc(), kind.unique_attr()).is_some_and(|n| n.to_lowercase() == lower),
+            })
+        });
+        if taken {
+            return Err(ApiError::conflict(format!(
                 "{} `{name}` already exists (`{}` must be unique, case-insensitively)",
                 kind.name(),
                 kind.unique_attr()
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
 
     /// Members must reference existing users or groups (an unknown id is a 400 `invalidValue`: silently
@@ -415,16 +434,18 @@ impl Store {
         }
         let at = usize::from(obj.contains_key("schemas"));
         obj.shift_insert(at, "id".into(), json!(id.to_string()));
-        obj.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": created,
-                "lastModified": modified,
-                "location": self.location(kind, id),
-                "version": record::etag(version),
-            }),
-        );
+        obj.insert("meta".into(), self.meta(kind, id, created, modified, version));
+    }
+
+    /// The `meta` the store writes.
+    fn meta(&self, kind: Kind, id: Id, created: &str, modified: &str, version: u64) -> Value {
+        json!({
+            "resourceType": kind.name(),
+            "created": created,
+            "lastModified": modified,
+            "location": self.location(kind, id),
+            "version": record::etag(version),
+        })
     }
 
     /// Stores `doc` under `id` (in `old`'s slot when it replaces a version, at the end otherwise) and moves
@@ -476,6 +497,8 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
 }
 
 mod index;
+mod keys;
+mod manager;
 mod members;
 mod partial;
 mod record;

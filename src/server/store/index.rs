@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::keys::KeyIndex;
 use super::record::Id;
 use super::{str_at, Kind, Store};
 use crate::scim::filter::{AttrRef, CompareOp, Filter, Literal};
@@ -24,7 +24,7 @@ impl Store {
                     && is_core_attr(attr, "emails")
                     && attr.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value")) =>
             {
-                Some(table.by_email.get(v.to_lowercase().as_str()).cloned().unwrap_or_default())
+                Some(table.by_email.get(&v.to_lowercase()))
             }
             Filter::Compare { attr, op: CompareOp::Eq, value: Literal::Str(v) }
                 if attr.sub.is_none() && attr.urn.as_deref().is_none_or(schema::is_core) =>
@@ -35,9 +35,9 @@ impl Store {
                     if kind == Kind::Group && self.opts.duplicate_group_names {
                         return None;
                     }
-                    Some(table.by_name.get(v.to_lowercase().as_str()).copied().into_iter().collect())
+                    Some(table.by_name.get(&v.to_lowercase()))
                 } else if name.eq_ignore_ascii_case("externalId") {
-                    Some(table.by_external.get(v.as_str()).cloned().unwrap_or_default())
+                    Some(table.by_external.get(v))
                 } else if name.eq_ignore_ascii_case("id") {
                     Some(table.slot(v).into_iter().collect())
                 } else {
@@ -68,7 +68,7 @@ impl Store {
                     }
                 }
                 let v = found?;
-                Some(table.by_email.get(v.as_str()).cloned().unwrap_or_default())
+                Some(table.by_email.get(&v))
             }
             _ => None,
         }
@@ -91,12 +91,10 @@ impl Store {
         let table = self.table_mut(kind);
         if old_name != new_name {
             if let Some(n) = old_name {
-                if table.by_name.get(n.as_str()) == Some(&slot) {
-                    table.by_name.remove(n.as_str());
-                }
+                table.by_name.remove(&n, slot);
             }
             if let Some(n) = new_name {
-                table.by_name.insert(n.into_boxed_str(), slot);
+                table.by_name.insert(&n, slot);
             }
         }
         reindex_multi(&mut table.by_external, slot, ext_of(old), ext_of(new));
@@ -132,19 +130,12 @@ fn member_ids(doc: &Value) -> HashSet<&str> {
 }
 
 /// Moves `slot` in a multi-valued index from the `old` keys to the `new` ones.
-fn reindex_multi(index: &mut FxHashMap<Box<str>, Vec<u32>>, slot: u32, old: HashSet<String>, new: HashSet<String>) {
+fn reindex_multi(index: &mut KeyIndex, slot: u32, old: HashSet<String>, new: HashSet<String>) {
     for key in old.difference(&new) {
-        if let Some(slots) = index.get_mut(key.as_str()) {
-            slots.retain(|&x| x != slot);
-            if slots.is_empty() {
-                index.remove(key.as_str());
-            }
-        }
+        index.remove(key, slot);
     }
     for key in new.difference(&old) {
-        let slots = index.entry(key.as_str().into()).or_default();
-        slots.push(slot);
-        slots.shrink_to_fit();
+        index.insert(key, slot);
     }
 }
 
