@@ -22,6 +22,7 @@ mod exchange;
 mod projection;
 mod read;
 mod request;
+mod scan;
 mod scrub;
 mod tenant;
 
