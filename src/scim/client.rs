@@ -398,6 +398,9 @@ mod tests {
         assert_eq!(q, "filter=userName+eq+%22alice%40contoso.com%22");
         assert_eq!(form_decode("userName+eq+%22alice%40contoso.com%22"), "userName eq \"alice@contoso.com\"");
         assert_eq!(form_decode("100%"), "100%");
+        let two = encode_query(&[("count".into(), "1".into()), ("attributes".into(), "ü ~/".into())]);
+        assert_eq!(two, "count=1&attributes=%C3%BC+%7E%2F");
+        assert_eq!(encode_query(&[]), "");
     }
 
     #[test]
