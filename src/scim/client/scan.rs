@@ -83,12 +83,13 @@ impl<'a> Scanner<'a> {
     fn plain_string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let end = stop(self.bytes, start)?;
-        if self.bytes[end] != b'"' {
+        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        let text = &self.bytes[start..start + len];
+        if self.bytes[start + len] != b'"' || text.iter().any(|&b| b < 0x20) {
             return None;
         }
-        self.at = end + 1;
-        std::str::from_utf8(&self.bytes[start..end]).ok()
+        self.at = start + len + 1;
+        std::str::from_utf8(text).ok()
     }
 
     /// A string value, escapes checked (`\u` declined).
@@ -96,18 +97,17 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         loop {
             let start = self.at;
-            let end = stop(self.bytes, start)?;
-            let text = &self.bytes[start..end];
-            if !text.is_ascii() && std::str::from_utf8(text).is_err() {
+            let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+            let text = &self.bytes[start..start + len];
+            if text.iter().any(|&b| b < 0x20) || (!text.is_ascii() && std::str::from_utf8(text).is_err()) {
                 return None;
             }
-            self.at = end + 1;
-            match self.bytes[end] {
-                b'"' => return Some(()),
-                b'\\' => match self.next()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    _ => return None,
-                },
+            self.at = start + len + 1;
+            if self.bytes[start + len] == b'"' {
+                return Some(());
+            }
+            match self.next()? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                 _ => return None,
             }
         }
@@ -215,29 +215,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The position of the first byte from `from` on that ends a run of plain string text: `"`, `\\` or a
-/// control character (below 0x20, which JSON strings may not hold). `None` when the input ends first.
-/// Eight bytes are checked at a time (the word tricks `serde_json` uses to skip strings): at 10 to 30
-/// bytes a string, a call into `memchr` cost more than the loop.
-fn stop(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is zero (exact for the lowest such byte, which is all that is read).
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().expect("invariant: the chunk is 8 bytes"));
-        let found = zero(v ^ (ONES * u64::from(b'"')))
-            | zero(v ^ (ONES * u64::from(b'\\')))
-            | (v.wrapping_sub(ONES * 0x20) & !v & HIGHS);
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    bytes[at.min(bytes.len())..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|i| at + i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,16 +303,6 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
-
-        #[test]
-        fn stop_finds_the_first_quote_backslash_or_control_byte(
-            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, any::<u8>(), any::<u8>()], 0..40),
-            from in 0usize..40,
-        ) {
-            let from = from.min(bytes.len());
-            let naive = bytes[from..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|i| from + i);
-            prop_assert_eq!(stop(&bytes, from), naive);
-        }
 
         #[test]
         fn accepts_only_what_serde_json_accepts(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
