@@ -22,7 +22,6 @@ mod exchange;
 mod projection;
 mod read;
 mod request;
-mod scan;
 mod scrub;
 mod tenant;
 

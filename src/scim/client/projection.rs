@@ -4,8 +4,7 @@
 //! top-level members it names (case-insensitively, as SCIM attribute names are) and skips the rest with
 //! `IgnoredAny`, which still checks that the whole body is valid JSON: a broken body is still reported.
 //! (Skipped members are checked for syntax only, without `serde_json`'s nesting limit, which applies to
-//! what is kept.) Most bodies never reach `serde_json` whole: [`super::scan`] checks them in one quick
-//! pass and parses only the kept members; what it declines is parsed here.
+//! what is kept.)
 
 use std::fmt;
 
@@ -32,9 +31,6 @@ pub fn parse(bytes: &[u8], reads: Reads) -> Result<Json, serde_json::Error> {
     match reads {
         Reads::All => serde_json::from_slice(bytes),
         Reads::Members(names) => {
-            if let Some(kept) = super::scan::members(bytes, names) {
-                return Ok(kept);
-            }
             let mut de = serde_json::Deserializer::from_slice(bytes);
             let value = Members(names).deserialize(&mut de)?;
             de.end()?;
