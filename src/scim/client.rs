@@ -28,6 +28,8 @@ mod tenant;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{self, HeaderName, HeaderValue};
+
 pub use encode::{encode_query, form_decode, form_encode};
 pub use exchange::{
     request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
@@ -48,8 +50,10 @@ pub const COMPLIANT_FLAG: &str = "aadOptscim062020";
 pub const LEGACY_FLAG: &str = "AzureAdScimPatch2017";
 /// Default bound on a response body.
 pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
-/// Response headers kept in the transcript.
-const HEADERS_OF_INTEREST: [&str; 4] = ["content-type", "retry-after", "location", "etag"];
+/// Response headers kept in the transcript (as named constants: looking a header up by its text parses
+/// the name on every request).
+const HEADERS_OF_INTEREST: [HeaderName; 4] =
+    [header::CONTENT_TYPE, header::RETRY_AFTER, header::LOCATION, header::ETAG];
 
 /// A secret (bearer token). Its `Debug` and `Display` forms are `***`, so it cannot leak into logs,
 /// transcripts or error messages by formatting.
@@ -193,6 +197,9 @@ pub struct Client {
     tokens: Option<std::sync::Arc<crate::scim::oauth::TokenSource>>,
     /// OAuth access tokens sent so far (secrets to scrub from outputs).
     sent_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// `Authorization: Bearer <token>` of a configured bearer token, built once (marked sensitive, so
+    /// it never formats); `None` without one, or when the token is one that fails as a header value.
+    bearer_header: Option<HeaderValue>,
 }
 
 impl Client {
@@ -221,7 +228,11 @@ impl Client {
             }
             _ => None,
         };
-        Ok(Client { http, tenant, config, transcript, tokens, sent_tokens: Default::default() })
+        let bearer_header = match &config.auth {
+            Auth::Bearer(token) => bearer_header(token.expose()),
+            _ => None,
+        };
+        Ok(Client { http, tenant, config, transcript, tokens, sent_tokens: Default::default(), bearer_header })
     }
 
     /// The scrubber for every secret this client has sent or holds: the bearer token, the OAuth client
@@ -283,7 +294,7 @@ impl Client {
         let path = normalize_path(&request.path);
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
-        let mut builder = self.http.request(request.method.to_reqwest(), url.clone()).header("Accept", SCIM_MEDIA_TYPE);
+        let mut builder = self.http.request(request.method.to_reqwest(), url).header(header::ACCEPT, SCIM_MEDIA);
         let oauth_token = match &self.tokens {
             Some(tokens) => Some(tokens.token().await?),
             None => None,
@@ -295,12 +306,16 @@ impl Client {
                 }
             }
         }
-        let bearer = match (&oauth_token, &self.config.auth) {
-            (Some(token), _) | (None, Auth::Bearer(token)) => Some(token.expose()),
-            _ => None,
-        };
-        if let Some(token) = bearer {
-            builder = builder.header("Authorization", format!("Bearer {token}"));
+        match (&oauth_token, &self.bearer_header, &self.config.auth) {
+            (Some(token), _, _) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()))
+            }
+            (None, Some(value), _) => builder = builder.header(header::AUTHORIZATION, value.clone()),
+            // A token that is not a valid header value: reqwest reports it as the request's error.
+            (None, None, Auth::Bearer(token)) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()))
+            }
+            (None, None, _) => {}
         }
         let bytes = match (&request.encoded, &request.body) {
             (Some(bytes), _) => Some(bytes.clone()),
@@ -308,7 +323,7 @@ impl Client {
             (None, None) => None,
         };
         if let Some(bytes) = bytes {
-            builder = builder.header("Content-Type", SCIM_MEDIA_TYPE).body(bytes);
+            builder = builder.header(header::CONTENT_TYPE, SCIM_MEDIA).body(bytes);
         }
         let started = Instant::now();
         let mut exchange = Exchange {
@@ -337,7 +352,8 @@ impl Client {
                 let exchange = self.transcript.push(exchange);
                 Err(ClientError::Transport {
                     method: request.method,
-                    url: url.into(),
+                    // Built again here rather than kept: a failure is rare, every request would copy it.
+                    url: self.url_for(&exchange.path, &exchange.query).into(),
                     kind,
                     exchange: Box::new(exchange),
                     source,
@@ -357,8 +373,8 @@ impl Client {
         exchange.response_headers = HEADERS_OF_INTEREST
             .iter()
             .filter_map(|name| {
-                let value = response.headers().get(*name)?;
-                Some((name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                let value = response.headers().get(name)?;
+                Some((name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             })
             .collect();
         let Some(bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {
@@ -380,6 +396,16 @@ fn classify(error: &reqwest::Error) -> TransportErrorKind {
     } else {
         TransportErrorKind::Other
     }
+}
+
+/// [`SCIM_MEDIA_TYPE`] as a header value.
+const SCIM_MEDIA: HeaderValue = HeaderValue::from_static(SCIM_MEDIA_TYPE);
+
+/// `Authorization: Bearer <token>` marked sensitive, or `None` when the token cannot be a header value.
+fn bearer_header(token: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// `Users` → `/Users`; `//Users/` → `/Users/`: exactly one leading `/`.
