@@ -260,19 +260,27 @@ impl Client {
     /// The full URL for a path and encoded query (path joined with a single `/`), built from the tenant's
     /// parsed base: only the path and the query are parsed, not the whole URL.
     pub fn url_for(&self, path: &str, query: &str) -> reqwest::Url {
-        let mut parts: Vec<&str> = Vec::new();
-        if self.config.forward_flag {
-            parts.extend(self.tenant.flag_token.as_deref());
-        }
-        parts.extend(self.tenant.extra_query.iter().map(String::as_str));
-        if !query.is_empty() {
-            parts.push(query);
+        // Joined in one buffer each, as `join("&")` would: this runs for every request.
+        let flag = self.tenant.flag_token.as_deref().filter(|_| self.config.forward_flag);
+        let extra = self.tenant.extra_query.iter().map(String::as_str);
+        let mut parts = 0;
+        let mut full_query = String::new();
+        for part in flag.into_iter().chain(extra).chain((!query.is_empty()).then_some(query)) {
+            if parts > 0 {
+                full_query.push('&');
+            }
+            full_query.push_str(part);
+            parts += 1;
         }
         let mut url = self.tenant.base_url.clone();
         let base_path = url.path().trim_end_matches('/');
-        let full_path = format!("{base_path}/{}", path.trim_start_matches('/'));
+        let path = path.trim_start_matches('/');
+        let mut full_path = String::with_capacity(base_path.len() + 1 + path.len());
+        full_path.push_str(base_path);
+        full_path.push('/');
+        full_path.push_str(path);
         url.set_path(&full_path);
-        url.set_query((!parts.is_empty()).then(|| parts.join("&")).as_deref());
+        url.set_query((parts > 0).then_some(full_query.as_str()));
         url
     }
 
@@ -410,7 +418,11 @@ fn bearer_header(token: &str) -> Option<HeaderValue> {
 
 /// `Users` → `/Users`; `//Users/` → `/Users/`: exactly one leading `/`.
 fn normalize_path(path: &str) -> String {
-    format!("/{}", path.trim_start_matches('/'))
+    let path = path.trim_start_matches('/');
+    let mut normal = String::with_capacity(path.len() + 1);
+    normal.push('/');
+    normal.push_str(path);
+    normal
 }
 
 #[cfg(test)]
