@@ -271,11 +271,10 @@ pub fn describe_failure(sent: &Sent) -> String {
 
 /// The resources of a `ListResponse` answer to a filter query (ENTRA.md 1.0 item 11, 1.1).
 pub fn list_resources(e: &Exchange) -> Result<&[Json], Finding> {
-    let line = e.request_line();
     if e.status == Some(404) {
         return Err(Finding::error(
             FindingKind::NonCompliance,
-            format!("{line} returned 404 rather than the expected 200 with an empty ListResponse"),
+            format!("{} returned 404 rather than the expected 200 with an empty ListResponse", e.request_line()),
         )
         .with_request(e));
     }

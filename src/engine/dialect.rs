@@ -189,6 +189,24 @@ pub fn manager_set_op(dialect: Dialect, kind: OpKind, manager_target_id: &str) -
     op_with_path(dialect, kind, &format!("{ENTERPRISE_URN}:manager"), Json::String(manager_target_id.to_string()))
 }
 
+/// The serialized `PatchOp` of [`manager_set_op`] alone, byte for byte what serializing
+/// `patch_body(vec![manager_set_op(..)])` gives, written without building the JSON value: a lean
+/// run's manager pass sends one per user and keeps no request body.
+pub fn manager_set_body(dialect: Dialect, kind: OpKind, manager_target_id: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(200 + manager_target_id.len());
+    body.extend_from_slice(br#"{"schemas":[""#);
+    body.extend_from_slice(PATCH_OP_URN.as_bytes());
+    body.extend_from_slice(br#""],"Operations":[{"op":""#);
+    body.extend_from_slice(dialect.op(kind).as_bytes());
+    body.extend_from_slice(br#"","path":""#);
+    body.extend_from_slice(ENTERPRISE_URN.as_bytes());
+    body.extend_from_slice(br#":manager","value":"#);
+    // The id escaped as serde_json escapes any string (writing to a Vec cannot fail).
+    let _ = serde_json::to_writer(&mut body, manager_target_id);
+    body.extend_from_slice(b"}]}");
+    body
+}
+
 /// Remove the manager.
 pub fn manager_remove_op(dialect: Dialect, manager_target_id: &str) -> Json {
     match dialect {
@@ -213,6 +231,19 @@ pub fn quote(value: &str) -> String {
 mod tests {
     use super::*;
     use crate::scim::client::UrlFlag;
+
+    #[test]
+    fn a_manager_set_body_is_the_serialized_patch_op() {
+        for dialect in [Dialect::Legacy, Dialect::Compliant] {
+            for kind in [OpKind::Add, OpKind::Replace] {
+                for id in ["7f3a", "", "quote \" back\\slash", "ü\u{1}\n"] {
+                    let value = patch_body(vec![manager_set_op(dialect, kind, id)]);
+                    let expected = serde_json::to_vec(&value).unwrap();
+                    assert_eq!(manager_set_body(dialect, kind, id), expected, "{dialect:?} {kind:?} {id:?}");
+                }
+            }
+        }
+    }
 
     fn change(path: &str, op: OpKind, value: Json) -> AttrChange {
         AttrChange { path: path.into(), op, value, old: None }

@@ -44,13 +44,15 @@ impl Evaluated {
             .iter()
             .zip(&self.values)
             .filter_map(|(s, v)| {
+                // The precedence first: only the one or two matching attributes have their value copied.
+                let priority = s.matching_priority.filter(|p| *p > 0)?;
                 let text = match v {
                     Json::String(s) => s.clone(),
                     Json::Number(n) => n.to_string(),
                     Json::Bool(b) => b.to_string(),
                     _ => return None,
                 };
-                Some((s.matching_priority.filter(|p| *p > 0)?, s.target.clone(), text)).filter(|t| !t.2.is_empty())
+                Some((priority, s.target.clone(), text)).filter(|t| !t.2.is_empty())
             })
             .collect();
         m.sort_by_key(|t| t.0);

@@ -11,7 +11,7 @@ use crate::engine::log::CycleLog;
 use crate::engine::result::{Finding, FindingKind, LogAction, ModifiedProperty, RequestRef};
 use crate::engine::state::Engine;
 use crate::engine::users::{user_ref, Exported};
-use crate::scim::client::{Method, Reads, Request};
+use crate::scim::client::{EncodedBody, Method, Reads, Request};
 
 impl Engine {
     /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
@@ -41,19 +41,23 @@ impl Engine {
                 let Some(entry) = self.cds.users.get(&x.object_id) else { continue };
                 let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
                 let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
-                let op = match (&desired, &x.current_manager) {
+                let request = Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).reading(Reads::STATUS);
+                let request = match (&desired, &x.current_manager) {
                     (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
                         let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
-                        dialect::manager_set_op(self.dialect, kind, d)
+                        if log.lean {
+                            // A lean transcript keeps no request body: the bytes alone, without the value.
+                            let bytes = dialect::manager_set_body(self.dialect, kind, d);
+                            request.encoded_body(EncodedBody::from_parts(None, bytes.into()))
+                        } else {
+                            request.body(dialect::patch_body(vec![dialect::manager_set_op(self.dialect, kind, d)]))
+                        }
                     }
                     (None, Some(cur)) if desired_source.is_none() && entry.manager.is_some() => {
-                        dialect::manager_remove_op(self.dialect, cur)
+                        request.body(dialect::patch_body(vec![dialect::manager_remove_op(self.dialect, cur)]))
                     }
                     _ => continue,
                 };
-                let request = Request::new(Method::Patch, format!("/Users/{}", entry.target_id))
-                    .body(dialect::patch_body(vec![op]))
-                    .reading(Reads::STATUS);
                 planned.push((x, obj, desired, request));
             }
             {

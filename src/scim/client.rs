@@ -28,6 +28,8 @@ mod tenant;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{self, HeaderName, HeaderValue};
+
 pub use encode::{encode_query, form_decode, form_encode};
 pub use exchange::{
     request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
@@ -48,8 +50,10 @@ pub const COMPLIANT_FLAG: &str = "aadOptscim062020";
 pub const LEGACY_FLAG: &str = "AzureAdScimPatch2017";
 /// Default bound on a response body.
 pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
-/// Response headers kept in the transcript.
-const HEADERS_OF_INTEREST: [&str; 4] = ["content-type", "retry-after", "location", "etag"];
+/// Response headers kept in the transcript (as named constants: looking a header up by its text parses
+/// the name on every request).
+const HEADERS_OF_INTEREST: [HeaderName; 4] =
+    [header::CONTENT_TYPE, header::RETRY_AFTER, header::LOCATION, header::ETAG];
 
 /// A secret (bearer token). Its `Debug` and `Display` forms are `***`, so it cannot leak into logs,
 /// transcripts or error messages by formatting.
@@ -193,6 +197,9 @@ pub struct Client {
     tokens: Option<std::sync::Arc<crate::scim::oauth::TokenSource>>,
     /// OAuth access tokens sent so far (secrets to scrub from outputs).
     sent_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// `Authorization: Bearer <token>` of a configured bearer token, built once (marked sensitive, so
+    /// it never formats); `None` without one, or when the token is one that fails as a header value.
+    bearer_header: Option<HeaderValue>,
 }
 
 impl Client {
@@ -221,7 +228,11 @@ impl Client {
             }
             _ => None,
         };
-        Ok(Client { http, tenant, config, transcript, tokens, sent_tokens: Default::default() })
+        let bearer_header = match &config.auth {
+            Auth::Bearer(token) => bearer_header(token.expose()),
+            _ => None,
+        };
+        Ok(Client { http, tenant, config, transcript, tokens, sent_tokens: Default::default(), bearer_header })
     }
 
     /// The scrubber for every secret this client has sent or holds: the bearer token, the OAuth client
@@ -249,19 +260,27 @@ impl Client {
     /// The full URL for a path and encoded query (path joined with a single `/`), built from the tenant's
     /// parsed base: only the path and the query are parsed, not the whole URL.
     pub fn url_for(&self, path: &str, query: &str) -> reqwest::Url {
-        let mut parts: Vec<&str> = Vec::new();
-        if self.config.forward_flag {
-            parts.extend(self.tenant.flag_token.as_deref());
-        }
-        parts.extend(self.tenant.extra_query.iter().map(String::as_str));
-        if !query.is_empty() {
-            parts.push(query);
+        // Joined in one buffer each, as `join("&")` would: this runs for every request.
+        let flag = self.tenant.flag_token.as_deref().filter(|_| self.config.forward_flag);
+        let extra = self.tenant.extra_query.iter().map(String::as_str);
+        let mut parts = 0;
+        let mut full_query = String::new();
+        for part in flag.into_iter().chain(extra).chain((!query.is_empty()).then_some(query)) {
+            if parts > 0 {
+                full_query.push('&');
+            }
+            full_query.push_str(part);
+            parts += 1;
         }
         let mut url = self.tenant.base_url.clone();
         let base_path = url.path().trim_end_matches('/');
-        let full_path = format!("{base_path}/{}", path.trim_start_matches('/'));
+        let path = path.trim_start_matches('/');
+        let mut full_path = String::with_capacity(base_path.len() + 1 + path.len());
+        full_path.push_str(base_path);
+        full_path.push('/');
+        full_path.push_str(path);
         url.set_path(&full_path);
-        url.set_query((!parts.is_empty()).then(|| parts.join("&")).as_deref());
+        url.set_query((parts > 0).then_some(full_query.as_str()));
         url
     }
 
@@ -283,7 +302,7 @@ impl Client {
         let path = normalize_path(&request.path);
         let query = encode_query(&request.query);
         let url = self.url_for(&path, &query);
-        let mut builder = self.http.request(request.method.to_reqwest(), url.clone()).header("Accept", SCIM_MEDIA_TYPE);
+        let mut builder = self.http.request(request.method.to_reqwest(), url).header(header::ACCEPT, SCIM_MEDIA);
         let oauth_token = match &self.tokens {
             Some(tokens) => Some(tokens.token().await?),
             None => None,
@@ -295,12 +314,16 @@ impl Client {
                 }
             }
         }
-        let bearer = match (&oauth_token, &self.config.auth) {
-            (Some(token), _) | (None, Auth::Bearer(token)) => Some(token.expose()),
-            _ => None,
-        };
-        if let Some(token) = bearer {
-            builder = builder.header("Authorization", format!("Bearer {token}"));
+        match (&oauth_token, &self.bearer_header, &self.config.auth) {
+            (Some(token), _, _) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()))
+            }
+            (None, Some(value), _) => builder = builder.header(header::AUTHORIZATION, value.clone()),
+            // A token that is not a valid header value: reqwest reports it as the request's error.
+            (None, None, Auth::Bearer(token)) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()))
+            }
+            (None, None, _) => {}
         }
         let bytes = match (&request.encoded, &request.body) {
             (Some(bytes), _) => Some(bytes.clone()),
@@ -308,7 +331,7 @@ impl Client {
             (None, None) => None,
         };
         if let Some(bytes) = bytes {
-            builder = builder.header("Content-Type", SCIM_MEDIA_TYPE).body(bytes);
+            builder = builder.header(header::CONTENT_TYPE, SCIM_MEDIA).body(bytes);
         }
         let started = Instant::now();
         let mut exchange = Exchange {
@@ -337,7 +360,8 @@ impl Client {
                 let exchange = self.transcript.push(exchange);
                 Err(ClientError::Transport {
                     method: request.method,
-                    url: url.into(),
+                    // Built again here rather than kept: a failure is rare, every request would copy it.
+                    url: self.url_for(&exchange.path, &exchange.query).into(),
                     kind,
                     exchange: Box::new(exchange),
                     source,
@@ -357,8 +381,8 @@ impl Client {
         exchange.response_headers = HEADERS_OF_INTEREST
             .iter()
             .filter_map(|name| {
-                let value = response.headers().get(*name)?;
-                Some((name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                let value = response.headers().get(name)?;
+                Some((name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             })
             .collect();
         let Some(bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {
@@ -382,9 +406,23 @@ fn classify(error: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
+/// [`SCIM_MEDIA_TYPE`] as a header value.
+const SCIM_MEDIA: HeaderValue = HeaderValue::from_static(SCIM_MEDIA_TYPE);
+
+/// `Authorization: Bearer <token>` marked sensitive, or `None` when the token cannot be a header value.
+fn bearer_header(token: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// `Users` → `/Users`; `//Users/` → `/Users/`: exactly one leading `/`.
 fn normalize_path(path: &str) -> String {
-    format!("/{}", path.trim_start_matches('/'))
+    let path = path.trim_start_matches('/');
+    let mut normal = String::with_capacity(path.len() + 1);
+    normal.push('/');
+    normal.push_str(path);
+    normal
 }
 
 #[cfg(test)]
@@ -397,6 +435,9 @@ mod tests {
         assert_eq!(q, "filter=userName+eq+%22alice%40contoso.com%22");
         assert_eq!(form_decode("userName+eq+%22alice%40contoso.com%22"), "userName eq \"alice@contoso.com\"");
         assert_eq!(form_decode("100%"), "100%");
+        let two = encode_query(&[("count".into(), "1".into()), ("attributes".into(), "ü ~/".into())]);
+        assert_eq!(two, "count=1&attributes=%C3%BC+%7E%2F");
+        assert_eq!(encode_query(&[]), "");
     }
 
     #[test]

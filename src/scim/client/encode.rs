@@ -3,20 +3,39 @@
 /// Form-encodes query parameters the way Entra does: space as `+`, everything but `A-Za-z0-9-._*`
 /// percent-encoded (`"` → `%22`, `@` → `%40`).
 pub fn encode_query(params: &[(String, String)]) -> String {
-    params.iter().map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v))).collect::<Vec<_>>().join("&")
+    let mut out = String::new();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        push_form_encoded(&mut out, k);
+        out.push('=');
+        push_form_encoded(&mut out, v);
+    }
+    out
 }
 
 /// Form-encodes one component (`application/x-www-form-urlencoded`).
 pub fn form_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_form_encoded(&mut out, text);
+    out
+}
+
+/// [`form_encode`] onto the end of `out` (every request's query is encoded: no text is allocated per byte).
+fn push_form_encoded(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(byte as char),
             b' ' => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
+            other => {
+                out.push('%');
+                out.push(HEX[usize::from(other >> 4)] as char);
+                out.push(HEX[usize::from(other & 0xF)] as char);
+            }
         }
     }
-    out
 }
 
 /// Decodes a form-encoded component (`+` → space, `%XX` → byte); malformed escapes are kept as text.

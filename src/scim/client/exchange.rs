@@ -144,19 +144,24 @@ impl Exchange {
 
     /// `METHOD /path?query` with the query decoded for reading (`filter=userName eq "a@b.c"`).
     pub fn request_line(&self) -> String {
-        if self.query.is_empty() {
-            format!("{} {}", self.method, self.path)
-        } else {
-            let decoded: Vec<String> = self
-                .query
-                .split('&')
-                .map(|part| match part.split_once('=') {
-                    Some((k, v)) => format!("{}={}", form_decode(k), form_decode(v)),
-                    None => form_decode(part),
-                })
-                .collect();
-            format!("{} {}?{}", self.method, self.path, decoded.join("&"))
+        // Built in one buffer: every logged request has its line made.
+        let method = self.method.as_str();
+        let mut line = String::with_capacity(method.len() + 2 + self.path.len() + self.query.len());
+        line.push_str(method);
+        line.push(' ');
+        line.push_str(&self.path);
+        for (i, part) in self.query.split('&').enumerate().filter(|_| !self.query.is_empty()) {
+            line.push(if i == 0 { '?' } else { '&' });
+            match part.split_once('=') {
+                Some((k, v)) => {
+                    line.push_str(&form_decode(k));
+                    line.push('=');
+                    line.push_str(&form_decode(v));
+                }
+                None => line.push_str(&form_decode(part)),
+            }
         }
+        line
     }
 
     /// `METHOD /path?query` exactly as sent (query still encoded).
@@ -509,6 +514,15 @@ mod tests {
             duration: Duration::from_millis(3),
             error: None,
         }
+    }
+
+    #[test]
+    fn request_lines_decode_each_query_part() {
+        let line = |query: &str| exchange(Method::Get, "/Users", query).request_line();
+        assert_eq!(line(""), "GET /Users");
+        assert_eq!(line("filter=userName+eq+%22a%40b%22"), "GET /Users?filter=userName eq \"a@b\"");
+        assert_eq!(line("a=1&flag&b=x%3Dy=z&&c=%zz"), "GET /Users?a=1&flag&b=x=y=z&&c=%zz");
+        assert_eq!(exchange(Method::Patch, "/Users/7", "").request_line(), "PATCH /Users/7");
     }
 
     #[test]
