@@ -299,7 +299,7 @@ impl Engine {
             ..UserEntry::default()
         });
         entry.target_id = target_id.to_string();
-        self.aliases.add(target_id, format!("user:{}", user.alias));
+        self.aliases.add_with(target_id, || format!("user:{}", user.alias));
     }
 
     /// The manager id in a returned resource; a bare string fails the object (ENTRA.md 1.8).
