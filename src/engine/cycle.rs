@@ -252,7 +252,7 @@ impl Engine {
         for c in &candidates {
             let Some(head) = heads.get(c.index) else { continue };
             if !log.failed.contains(head.object_id) {
-                self.cds.fingerprints.insert(head.object_id.to_string(), c.fingerprint);
+                self.cds.fingerprints.insert(head.object_id, c.fingerprint);
             }
         }
         let escrows = self.settle_escrows(kind, snapshot, &log);
@@ -512,7 +512,7 @@ mod tests {
             |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
-        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0);
         assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1);
         let now = e.clock.at();
@@ -574,7 +574,7 @@ mod tests {
         let seen =
             |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
-        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
         let now = e.clock.at();
         e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::Backoff);
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0, "the first retry is 6 h away");
