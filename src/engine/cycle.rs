@@ -245,12 +245,13 @@ impl Engine {
             }
         }
         self.link_managers(&exported, &mut log).await;
+        // Freed before the groups and the fingerprints: at 1,000,000 users it is 80 MB.
+        drop(exported);
         if self.settings.provision_groups && !mapper.specs(ObjectKind::Group).is_empty() {
             self.run_groups(kind, snapshot, mapper, staged, &mut log).await;
         }
-        let heads: Vec<_> = snapshot.heads().collect();
         for c in &candidates {
-            let Some(head) = heads.get(c.index) else { continue };
+            let Some(head) = snapshot.head(c.index) else { continue };
             if !log.failed.contains(head.object_id) {
                 self.cds.fingerprints.insert(head.object_id, c.fingerprint);
             }

@@ -175,6 +175,12 @@ impl<'a> SourceSnapshot<'a> {
         })
     }
 
+    /// The user at `index` as [`SourceSnapshot::heads`] lists it.
+    pub fn head(&self, index: usize) -> Option<UserKey<'_>> {
+        let h = self.users.get(index)?;
+        Some(UserKey { index, alias: &h.alias, object_id: h.object_id.as_str() })
+    }
+
     /// The user at `index` with its attributes (read now), if there is one.
     pub fn user_at(&self, index: usize) -> Option<SourceUser> {
         let head = self.users.get(index)?;
@@ -379,6 +385,8 @@ mod tests {
         let snapshot = SourceSnapshot::new(vec![user], Vec::new());
         let head = snapshot.heads().next().expect("one user");
         assert_eq!((head.alias, head.object_id), ("alice", "oid-a"));
+        assert_eq!(snapshot.head(0), Some(head));
+        assert_eq!(snapshot.head(1), None);
         assert_eq!(snapshot.user("oid-a").map(|u| u.alias), Some("alice".to_string()));
     }
 }
