@@ -230,8 +230,10 @@ async fn measure_engine(
     });
     let auth = token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t)));
     let target = Target::Url { url: url.to_string(), auth };
+    // The scenario is handed over: the run takes its directory instead of copying it.
+    let scenario = std::borrow::Cow::Owned(scenario);
     let result =
-        engine::run_scenario_work(&scenario, "bench", set, target, &run_options, engine::Work::Actions(&work)).await?;
+        engine::run_scenario_work(scenario, "bench", set, target, &run_options, engine::Work::Actions(&work)).await?;
     drop(run_options);
     let marks = timer.join().unwrap_or_default();
 
@@ -244,7 +246,7 @@ async fn measure_engine(
         };
         let mut latencies = stats::Latencies::default();
         for r in result.records.get(step.requests.clone()).unwrap_or_default() {
-            latencies.record(r.kind, r.duration);
+            latencies.record(r.kind(), r.duration());
         }
         let span = marks.iter().find(|m| m.0 == step.index).and_then(|m| Some((&m.1, m.2.as_ref()?)));
         let seconds = span.map_or(0.0, |(start, end)| end.at.duration_since(start.at).as_secs_f64());

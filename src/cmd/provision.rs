@@ -44,7 +44,14 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
     };
     let name = args.scenario.display().to_string();
     let result = app::runtime()?
-        .block_on(engine::run_scenario_work(&p.scenario, &name, &p.mapping, target, &options, Work::Actions(&work)))
+        .block_on(engine::run_scenario_work(
+            std::borrow::Cow::Borrowed(&p.scenario),
+            &name,
+            &p.mapping,
+            target,
+            &options,
+            Work::Actions(&work),
+        ))
         .map_err(|e| Error::Target(e.to_string()))?;
     if let Some(abort) = &result.aborted {
         // Leftovers, a refused seed or an object cleanup could not delete are named in the findings.

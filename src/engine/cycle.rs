@@ -245,14 +245,15 @@ impl Engine {
             }
         }
         self.link_managers(&exported, &mut log).await;
+        // Freed before the groups and the fingerprints: at 1,000,000 users it is 80 MB.
+        drop(exported);
         if self.settings.provision_groups && !mapper.specs(ObjectKind::Group).is_empty() {
             self.run_groups(kind, snapshot, mapper, staged, &mut log).await;
         }
-        let heads: Vec<_> = snapshot.heads().collect();
         for c in &candidates {
-            let Some(head) = heads.get(c.index) else { continue };
+            let Some(head) = snapshot.head(c.index) else { continue };
             if !log.failed.contains(head.object_id) {
-                self.cds.fingerprints.insert(head.object_id.to_string(), c.fingerprint);
+                self.cds.fingerprints.insert(head.object_id, c.fingerprint);
             }
         }
         let escrows = self.settle_escrows(kind, snapshot, &log);
@@ -512,7 +513,7 @@ mod tests {
             |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
-        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0);
         assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1);
         let now = e.clock.at();
@@ -574,7 +575,7 @@ mod tests {
         let seen =
             |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
-        e.cds.fingerprints.insert("oid".into(), user_fingerprint(&user(true, true, false)));
+        e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
         let now = e.clock.at();
         e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::Backoff);
         assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0, "the first retry is 6 h away");

@@ -101,7 +101,7 @@ impl Engine {
                 log.skip(&obj, ErrorCode::EntrySynchronizationSkipped, "out of scope");
             }
             if !log.failed.contains(&group.object_id) {
-                self.cds.fingerprints.insert(group.object_id.clone(), group_fingerprint(group));
+                self.cds.fingerprints.insert(&group.object_id, group_fingerprint(group));
             }
         }
         let gone: Vec<String> = self

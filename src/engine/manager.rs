@@ -6,12 +6,20 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value as Json;
 
 use crate::engine::action::{describe_failure, failure_code, Sent};
+use crate::engine::compact_id::CompactId;
 use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::log::CycleLog;
 use crate::engine::result::{Finding, FindingKind, LogAction, ModifiedProperty, RequestRef};
 use crate::engine::state::Engine;
 use crate::engine::users::{user_ref, Exported};
 use crate::scim::client::{EncodedBody, Method, Reads, Request};
+
+/// A user whose manager reference the pass updates, with its ids as text.
+struct Planned {
+    object_id: String,
+    current_manager: Option<String>,
+    logged_entry: bool,
+}
 
 impl Engine {
     /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
@@ -38,11 +46,14 @@ impl Engine {
             let mut planned = Vec::new();
             for x in chunk {
                 let Some(desired_source) = &x.manager else { continue };
-                let Some(entry) = self.cds.users.get(&x.object_id) else { continue };
-                let obj = user_ref(&entry.alias, &x.object_id, Some(&entry.target_id));
-                let desired = desired_source.as_deref().and_then(|m| self.cds.user_target(m)).map(str::to_string);
+                let object_id = x.object_id.to_string();
+                let Some(entry) = self.cds.users.get(&object_id) else { continue };
+                let obj = user_ref(&entry.alias, &object_id, Some(&entry.target_id));
+                let desired =
+                    desired_source.as_ref().and_then(|m| m.with_str(|m| self.cds.user_target(m).map(str::to_string)));
+                let current_manager = x.current_manager.as_ref().map(CompactId::to_string);
                 let request = Request::new(Method::Patch, format!("/Users/{}", entry.target_id)).reading(Reads::STATUS);
-                let request = match (&desired, &x.current_manager) {
+                let request = match (&desired, &current_manager) {
                     (Some(d), cur) if cur.as_deref().map(str::to_lowercase) != Some(d.to_lowercase()) => {
                         let kind = if cur.is_some() { OpKind::Replace } else { OpKind::Add };
                         if log.lean {
@@ -58,6 +69,7 @@ impl Engine {
                     }
                     _ => continue,
                 };
+                let x = Planned { object_id, current_manager, logged_entry: x.logged_entry };
                 planned.push((x, obj, desired, request));
             }
             {

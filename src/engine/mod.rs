@@ -33,6 +33,7 @@ mod body;
 pub mod cds;
 mod check;
 pub mod clock;
+pub mod compact_id;
 mod cycle;
 mod deprovision;
 pub mod dialect;

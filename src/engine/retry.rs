@@ -91,7 +91,7 @@ impl Engine {
         for (id, (code, reference)) in failed {
             let fingerprint = fingerprints.remove(id);
             if let Some(fp) = fingerprint {
-                self.cds.fingerprints.insert(id.to_string(), fp);
+                self.cds.fingerprints.insert(id, fp);
             }
             counts.new += usize::from(!self.cds.escrows.contains(id));
             if !self.cds.escrows.fail(id, Failure { code, reference, fingerprint }, now, schedule) {

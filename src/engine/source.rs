@@ -6,6 +6,7 @@
 //! Delta queries are emulated with fingerprints: an incremental cycle evaluates the objects whose
 //! source state changed since the previous cycle (plus escrowed ones), as Graph delta would report.
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -58,19 +59,54 @@ pub struct SourceGroup {
 /// list itself (identity, assignment) is taken when the snapshot is.
 #[derive(Default)]
 pub struct SourceSnapshot<'a> {
-    users: Vec<UserHead>,
+    users: Vec<UserHead<'a>>,
     attrs: Attributes<'a>,
     /// Groups.
     pub groups: Vec<SourceGroup>,
 }
 
-/// What a snapshot knows of a user before reading its attributes.
+/// What a snapshot knows of a user before reading its attributes. A snapshot holds one per user for the
+/// whole cycle, so nothing of it is on the heap for a directory's user: the alias is borrowed from the
+/// directory and the objectId is held in place (72 bytes in all).
 #[derive(Debug, Clone, PartialEq)]
-struct UserHead {
-    alias: String,
-    object_id: String,
+struct UserHead<'a> {
+    alias: Cow<'a, str>,
+    object_id: IdText,
     assigned: bool,
     soft_deleted: bool,
+}
+
+/// An objectId's text: held in place up to 36 bytes (a GUID's length), on the heap beyond.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdText(IdBytes);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IdBytes {
+    Short { len: u8, bytes: [u8; 36] },
+    Long(Box<str>),
+}
+
+impl IdText {
+    /// The text, held in place when it is short enough.
+    pub fn new(text: &str) -> Self {
+        let mut bytes = [0u8; 36];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(prefix), Ok(len)) => {
+                prefix.copy_from_slice(text.as_bytes());
+                IdText(IdBytes::Short { len, bytes })
+            }
+            _ => IdText(IdBytes::Long(text.into())),
+        }
+    }
+
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Copied whole from a `str`, so always UTF-8.
+            IdBytes::Short { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            IdBytes::Long(text) => text,
+        }
+    }
 }
 
 /// Where a snapshot reads user attributes: a function of the user's position, or a list held in full.
@@ -100,8 +136,8 @@ impl<'a> SourceSnapshot<'a> {
             .into_iter()
             .map(|u| {
                 let head = UserHead {
-                    alias: u.alias,
-                    object_id: u.object_id,
+                    alias: Cow::Owned(u.alias),
+                    object_id: IdText::new(&u.object_id),
                     assigned: u.assigned,
                     soft_deleted: u.soft_deleted,
                 };
@@ -114,7 +150,7 @@ impl<'a> SourceSnapshot<'a> {
     /// A snapshot whose user attributes are read on demand: `read(i)` gives the attributes of the `i`-th
     /// user of `users` (alias, objectId, assigned, soft-deleted).
     pub fn reading(
-        users: impl IntoIterator<Item = (String, String, bool, bool)>,
+        users: impl IntoIterator<Item = (Cow<'a, str>, IdText, bool, bool)>,
         read: impl Fn(usize) -> SourceObject + Send + Sync + 'a,
         groups: Vec<SourceGroup>,
     ) -> Self {
@@ -132,7 +168,17 @@ impl<'a> SourceSnapshot<'a> {
 
     /// Every user's position, alias and objectId, in source order; attributes are not read.
     pub fn heads(&self) -> impl Iterator<Item = UserKey<'_>> + '_ {
-        self.users.iter().enumerate().map(|(index, h)| UserKey { index, alias: &h.alias, object_id: &h.object_id })
+        self.users.iter().enumerate().map(|(index, h)| UserKey {
+            index,
+            alias: &h.alias,
+            object_id: h.object_id.as_str(),
+        })
+    }
+
+    /// The user at `index` as [`SourceSnapshot::heads`] lists it.
+    pub fn head(&self, index: usize) -> Option<UserKey<'_>> {
+        let h = self.users.get(index)?;
+        Some(UserKey { index, alias: &h.alias, object_id: h.object_id.as_str() })
     }
 
     /// The user at `index` with its attributes (read now), if there is one.
@@ -144,8 +190,8 @@ impl<'a> SourceSnapshot<'a> {
             Attributes::Read(read) => read(index),
         };
         Some(SourceUser {
-            alias: head.alias.clone(),
-            object_id: head.object_id.clone(),
+            alias: head.alias.to_string(),
+            object_id: head.object_id.as_str().to_string(),
             attrs,
             assigned: head.assigned,
             soft_deleted: head.soft_deleted,
@@ -315,5 +361,32 @@ fn calls(expr: &Expr, function: &str) -> bool {
             name.eq_ignore_ascii_case(function) || args.iter().flatten().any(|a| calls(a, function))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_objectid_reads_back_as_given_and_a_head_holds_nothing_on_the_heap() {
+        let long = "x".repeat(37);
+        for text in ["2f1c4c2e-6a3b-4d1e-9f3a-0b5c7d9e1f20", "oid", "", "ünïcödé", long.as_str()] {
+            assert_eq!(IdText::new(text).as_str(), text);
+        }
+        assert_eq!(std::mem::size_of::<UserHead<'_>>(), 72);
+        let user = SourceUser {
+            alias: "alice".into(),
+            object_id: "oid-a".into(),
+            attrs: SourceObject::new(),
+            assigned: true,
+            soft_deleted: false,
+        };
+        let snapshot = SourceSnapshot::new(vec![user], Vec::new());
+        let head = snapshot.heads().next().expect("one user");
+        assert_eq!((head.alias, head.object_id), ("alice", "oid-a"));
+        assert_eq!(snapshot.head(0), Some(head));
+        assert_eq!(snapshot.head(1), None);
+        assert_eq!(snapshot.user("oid-a").map(|u| u.alias), Some("alice".to_string()));
     }
 }

@@ -1,7 +1,11 @@
 //! The engine's mutable state across steps: the actor (client), the connector data store, the dialect,
 //! settings, the job's clock and the id aliases used by transcripts.
 
+use std::hash::BuildHasher;
 use std::time::Duration;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -56,22 +60,46 @@ impl Default for Settings {
 }
 
 /// Target ids and the aliases transcripts show.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Aliases {
     /// In order of registration.
     pub list: Vec<IdAlias>,
-    /// The ids in `list`, for constant-time "already registered?" checks.
-    known: std::collections::HashSet<String>,
+    /// Positions in `list` by id, for constant-time "already registered?" checks (the ids are read back
+    /// from `list`: a set of the ids themselves held a second copy of each, ~100 bytes per user).
+    known: HashTable<usize>,
     probes: usize,
+}
+
+impl PartialEq for Aliases {
+    fn eq(&self, other: &Self) -> bool {
+        // `known` is derived from `list`.
+        self.list == other.list && self.probes == other.probes
+    }
+}
+
+fn id_hash(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
 }
 
 impl Aliases {
     /// Registers `id` as `alias` (first registration wins).
     pub fn add(&mut self, id: &str, alias: String) {
-        if !id.is_empty() && !self.known.contains(id) {
-            self.known.insert(id.to_string());
-            self.list.push(IdAlias { id: id.to_string(), alias });
+        self.add_with(id, || alias);
+    }
+
+    /// Registers `id` with the alias `alias()` makes, made only when `id` is new (first registration wins).
+    pub fn add_with(&mut self, id: &str, alias: impl FnOnce() -> String) {
+        if id.is_empty() {
+            return;
         }
+        let list = &self.list;
+        let hash = id_hash(id);
+        if self.known.find(hash, |&i| list.get(i).is_some_and(|a| a.id == id)).is_some() {
+            return;
+        }
+        let position = self.list.len();
+        self.known.insert_unique(hash, position, |&i| self.list.get(i).map_or(0, |a| id_hash(&a.id)));
+        self.list.push(IdAlias { id: id.to_string(), alias: alias() });
     }
 
     /// Aliases registered before (a saved job's), in their order.
@@ -82,6 +110,12 @@ impl Aliases {
             aliases.add(&a.id, a.alias);
         }
         aliases
+    }
+
+    /// Takes the list out (the run's result keeps it): nothing stays registered.
+    pub fn take_list(&mut self) -> Vec<IdAlias> {
+        self.known.clear();
+        std::mem::take(&mut self.list)
     }
 
     /// Registers a probe GUID as `probe:N`.

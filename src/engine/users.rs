@@ -6,6 +6,7 @@ use serde_json::{json, Value as Json};
 
 use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
 use crate::engine::cds::UserEntry;
+use crate::engine::compact_id::CompactId;
 use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
 pub use crate::engine::evaluate::{evaluate, evaluate_matching, Evaluated};
@@ -58,15 +59,16 @@ pub struct ExportOutcome {
     pub enabled: bool,
 }
 
-/// What export did with a user, for the manager pass.
+/// What export did with a user, for the manager pass: a cycle keeps one per exported user until its end,
+/// so the ids are compact (80 bytes in all for GUIDs, nothing on the heap).
 #[derive(Debug, Clone)]
 pub struct Exported {
     /// Source objectId.
-    pub object_id: String,
+    pub object_id: CompactId,
     /// The manager's source objectId (outer `None`: no manager mapping).
-    pub manager: Option<Option<String>>,
+    pub manager: Option<Option<CompactId>>,
     /// The manager target id the endpoint returned.
-    pub current_manager: Option<String>,
+    pub current_manager: Option<CompactId>,
     /// The export logged an entry (create, update) rather than a skip; the manager pass adds its
     /// reference update to that entry, or turns the skip into an update.
     pub logged_entry: bool,
@@ -289,7 +291,12 @@ impl Engine {
             false => self.update_user(&eval, &resource, &target_id, mapper, &obj, requests, log).await?,
         };
         outcome.enabled = true;
-        Some(Exported { object_id: user.object_id.clone(), manager: eval.manager(), current_manager, logged_entry })
+        Some(Exported {
+            object_id: CompactId::new(&user.object_id),
+            manager: eval.manager().map(|m| m.as_deref().map(CompactId::new)),
+            current_manager: current_manager.as_deref().map(CompactId::new),
+            logged_entry,
+        })
     }
 
     fn link_user(&mut self, user: &SourceUser, target_id: &str) {
@@ -299,7 +306,7 @@ impl Engine {
             ..UserEntry::default()
         });
         entry.target_id = target_id.to_string();
-        self.aliases.add(target_id, format!("user:{}", user.alias));
+        self.aliases.add_with(target_id, || format!("user:{}", user.alias));
     }
 
     /// The manager id in a returned resource; a bare string fails the object (ENTRA.md 1.8).

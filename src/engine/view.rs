@@ -1,7 +1,9 @@
 //! The source snapshot of a [`Directory`] at one moment: what the engine's cycles read.
 
 use crate::directory::Directory;
-use crate::engine::source::{SourceGroup, SourceSnapshot};
+use std::borrow::Cow;
+
+use crate::engine::source::{IdText, SourceGroup, SourceSnapshot};
 
 /// Snapshots the directory: live users (with assignment direct or through an assigned group) and live
 /// groups with their direct user members as objectIds. Hard-deleted objects are absent. User attributes
@@ -10,7 +12,11 @@ pub fn snapshot(dir: &Directory) -> SourceSnapshot<'_> {
     let ids: Vec<_> = dir.users().map(|(id, _)| id).collect();
     let heads: Vec<_> = dir
         .users()
-        .map(|(id, u)| (u.alias().to_string(), u.object_id().to_string(), dir.is_assigned(id), u.is_soft_deleted()))
+        .map(|(id, u)| {
+            let mut text = uuid::Uuid::encode_buffer();
+            let object_id = uuid::Uuid::from_bytes(*u.object_id().as_bytes()).hyphenated().encode_lower(&mut text);
+            (Cow::Borrowed(u.alias()), IdText::new(object_id), dir.is_assigned(id), u.is_soft_deleted())
+        })
         .collect();
     let groups = dir
         .groups()
