@@ -306,7 +306,10 @@ impl Engine {
             ..UserEntry::default()
         });
         entry.target_id = target_id.to_string();
-        self.aliases.add_with(target_id, || format!("user:{}", user.alias));
+        // Aliases name ids in transcripts; a lean run keeps no transcript, so it needs none (~120 bytes a user).
+        if self.object_events {
+            self.aliases.add_with(target_id, || format!("user:{}", user.alias));
+        }
     }
 
     /// The manager id in a returned resource; a bare string fails the object (ENTRA.md 1.8).

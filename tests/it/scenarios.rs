@@ -345,6 +345,9 @@ async fn a_lean_run_counts_what_a_full_run_logs() {
     let (full, lean_result) = (run(RunOptions::default()).await, run(lean).await);
     assert_eq!(cycles(&full), cycles(&lean_result));
     assert!(lean_result.passed(), "{}", problems(&lean_result));
+    // Aliases name ids in transcripts; a lean run has none to name them in.
+    assert!(full.aliases.iter().any(|a| a.alias == "user:u000007"), "{:?}", &full.aliases[..3]);
+    assert!(lean_result.aliases.iter().all(|a| !a.alias.starts_with("user:")));
 }
 
 #[tokio::test]
