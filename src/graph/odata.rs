@@ -1,6 +1,7 @@
 //! `OData` conventions of Graph answers: `@odata.context`, query options (`$select`, `$top`, `$filter`,
-//! `$search`, `$orderby`, `$count`, `$skiptoken`), paging with an absolute `@odata.nextLink` on the request's own host, and the
-//! entity types' property lists that `$select` and `$filter` are checked against.
+//! `$search`, `$orderby`, `$expand`, `$count`, `$skiptoken`), paging with an absolute `@odata.nextLink` on
+//! the request's own host, delta pages, and the entity types' property lists that the options are checked
+//! against.
 //!
 //! A handler takes a [`Ctx`] (version, base URL, path and query of the request), builds the full JSON of
 //! every entity, and hands them to [`Ctx::collection`] or [`Ctx::entity`], which filter, count, page and
