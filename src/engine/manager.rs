@@ -42,7 +42,7 @@ impl Engine {
         // A round at a time: plan the reference updates (no traffic), send them, record the answers in order.
         // Planning an object reads only its own entry and other users' target ids, which answers never
         // change, so rounds give the same requests as one pass would, holding one round in memory.
-        for chunk in exported.chunks(crate::engine::cycle::EXPORT_ROUND) {
+        for chunk in exported.chunks(crate::engine::concurrent::EXPORT_ROUND) {
             let mut planned = Vec::new();
             for x in chunk {
                 let Some(desired_source) = &x.manager else { continue };

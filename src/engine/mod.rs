@@ -34,6 +34,7 @@ pub mod cds;
 mod check;
 pub mod clock;
 pub mod compact_id;
+mod concurrent;
 mod cycle;
 mod deprovision;
 pub mod dialect;
@@ -64,6 +65,7 @@ pub mod state;
 pub mod status;
 pub mod steady;
 mod step;
+mod survey;
 pub mod users;
 mod view;
 
