@@ -149,14 +149,15 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             || tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BenchError::Runtime);
         for (flavour, rt) in [("current-thread", runtime()?), ("multi-thread", multi_thread()?)] {
             let fresh = endpoint::ChildEndpoint::start().map_err(BenchError::Endpoint)?;
-            let replay = Replay::new(options, &fresh.url, &mapping.set);
+            // The requests are handed to the generator, not copied, and the answers are dropped once the
+            // PATCHes are built: at 1,000,000 users each of them is about a gigabyte.
+            let Replay { creates, managers } = Replay::new(options, &fresh.url, &mapping.set);
             let endpoint_before = resources::pid_cpu(fresh.pid());
             let before = resources::self_cpu();
-            let creates =
-                rt.block_on(loadgen::run(Arc::new(replay.creates.clone()), &fresh.token, options.concurrency))?;
+            let mut creates = rt.block_on(loadgen::run(Arc::new(creates), &fresh.token, options.concurrency))?;
             let mut cpu = before.zip(resources::self_cpu()).map(|(b, a)| a.saturating_sub(b));
             // Building the PATCHes from the answers is not timed: the generator only sends.
-            let patches = replay.manager_patches(&fresh.url, &creates.answers);
+            let patches = manager_patches(&managers, &fresh.url, &std::mem::take(&mut creates.answers));
             let before = resources::self_cpu();
             let links = rt.block_on(loadgen::run(Arc::new(patches), &fresh.token, options.concurrency))?;
             cpu = cpu.zip(before.zip(resources::self_cpu())).map(|(c, (b, a))| c + a.saturating_sub(b));
@@ -330,6 +331,7 @@ struct Replay {
 }
 
 impl Replay {
+    /// The queries and creates of `options.users` generated users, in source order.
     fn new(options: &BenchOptions, base: &str, set: &mapping::MappingSet) -> Self {
         let directory = crate::directory::generate(options.users, 0, options.seed);
         let mapper = engine::mapper::SetMapper::new(set.clone(), options.seed);
@@ -352,43 +354,45 @@ impl Replay {
             creates.push(loadgen::PlainRequest {
                 method: reqwest::Method::POST,
                 url: format!("{base}/Users"),
-                body: Some(serde_json::to_vec(&body).unwrap_or_default()),
+                // Exactly as long as the body: `to_vec` leaves up to half of the buffer unused.
+                body: Some(serde_json::to_vec(&body).map(|b| b.into_boxed_slice().into_vec()).unwrap_or_default()),
                 keep_answer: true,
             });
             managers.push(user.manager().and_then(|m| position.get(&m).copied()));
         }
         Replay { creates, managers }
     }
+}
 
-    /// The manager `PATCH`es, given the `POST` answers of the first run (request index, body).
-    fn manager_patches(&self, base: &str, answers: &[(usize, Vec<u8>)]) -> Vec<loadgen::PlainRequest> {
-        #[derive(serde::Deserialize)]
-        struct Created {
-            id: String,
-        }
-        let mut ids: Vec<Option<String>> = vec![None; self.managers.len()];
-        for (index, body) in answers {
-            if let Ok(created) = serde_json::from_slice::<Created>(body) {
-                if let Some(slot) = ids.get_mut(index / 2) {
-                    *slot = Some(created.id);
-                }
+/// The manager `PATCH`es, given each user's manager ([`Replay::managers`]) and the `POST` answers of the first
+/// run (request index, body).
+fn manager_patches(managers: &[Option<usize>], base: &str, answers: &[(usize, Vec<u8>)]) -> Vec<loadgen::PlainRequest> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        id: String,
+    }
+    let mut ids: Vec<Option<String>> = vec![None; managers.len()];
+    for (index, body) in answers {
+        if let Ok(created) = serde_json::from_slice::<Created>(body) {
+            if let Some(slot) = ids.get_mut(index / 2) {
+                *slot = Some(created.id);
             }
         }
-        let mut out = Vec::new();
-        for (user, manager) in self.managers.iter().enumerate() {
-            let (Some(Some(id)), Some(Some(manager_id))) = (ids.get(user), manager.and_then(|m| ids.get(m))) else {
-                continue;
-            };
-            let op = engine::dialect::manager_set_op(engine::Dialect::Legacy, engine::dialect::OpKind::Add, manager_id);
-            out.push(loadgen::PlainRequest {
-                method: reqwest::Method::PATCH,
-                url: format!("{base}/Users/{id}"),
-                body: Some(serde_json::to_vec(&engine::dialect::patch_body(vec![op])).unwrap_or_default()),
-                keep_answer: false,
-            });
-        }
-        out
     }
+    let mut out = Vec::new();
+    for (user, manager) in managers.iter().enumerate() {
+        let (Some(Some(id)), Some(Some(manager_id))) = (ids.get(user), manager.and_then(|m| ids.get(m))) else {
+            continue;
+        };
+        let op = engine::dialect::manager_set_op(engine::Dialect::Legacy, engine::dialect::OpKind::Add, manager_id);
+        out.push(loadgen::PlainRequest {
+            method: reqwest::Method::PATCH,
+            url: format!("{base}/Users/{id}"),
+            body: Some(serde_json::to_vec(&engine::dialect::patch_body(vec![op])).unwrap_or_default()),
+            keep_answer: false,
+        });
+    }
+    out
 }
 
 fn url_encode(text: &str) -> String {

@@ -66,7 +66,9 @@ pub fn render(r: &BenchReport) -> String {
     if let (Some(base), Some(ratio)) = (&r.baseline, r.ratio) {
         let _ = writeln!(
             out,
-            "plain load generator, same requests and concurrency: {:.0} req/s ({} runtime); entrasim/generator = {:.0}%",
+            "plain load generator, the initial cycle's {} requests at the same concurrency: {:.0} req/s ({} runtime); \
+             entrasim/generator = {:.0}%",
+            base.requests,
             base.rate,
             base.flavour,
             ratio * 100.0

@@ -431,3 +431,23 @@ fn wire_switches_change_what_run_sends_and_bad_ones_are_usage_errors() {
         Cli::new().args(["provision", "alice", "--scenario", "g.toml", "--wire", "cycle_prob=true"]).run().code(2);
     assert!(out.stderr.contains("did you mean `cycle_probe`?"), "{}", out.stderr);
 }
+
+/// `bench` end to end at a small size: the engine's three phases against the endpoint in a child process,
+/// then the plain load generator replaying exactly the initial cycle's requests (queries, creates, and the
+/// manager PATCHes it builds from the created ids) against a fresh one.
+#[test]
+fn bench_runs_its_phases_and_the_generator_replays_the_initial_cycle() {
+    let out = Cli::new().args(["bench", "--users", "40", "--color", "never"]).run().code(0);
+    let requests = |line_start: &str| -> usize {
+        let line = out.stdout.lines().find(|l| l.starts_with(line_start)).unwrap_or_else(|| panic!("{}", out.stdout));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words[words.iter().position(|w| *w == "requests").expect("a request count") - 1].parse().unwrap()
+    };
+    let initial = requests("initial");
+    // A query and a create per user, and a manager PATCH for every user with a manager.
+    assert!(initial > 80 && initial < 120, "{}", out.stdout);
+    assert_eq!(requests("steady"), 40, "{}", out.stdout);
+    assert_eq!(requests("plain load generator"), initial, "the generator replays the initial cycle:\n{}", out.stdout);
+    assert!(out.stdout.contains("cpu: generator") && out.stdout.contains("peak memory: entrasim"), "{}", out.stdout);
+    assert!(!out.stdout.contains("error finding"), "{}", out.stdout);
+}
