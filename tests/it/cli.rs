@@ -434,7 +434,7 @@ fn wire_switches_change_what_run_sends_and_bad_ones_are_usage_errors() {
 
 /// `bench` end to end at a small size: the engine's three phases against the endpoint in a child process,
 /// then the plain load generator replaying exactly the initial cycle's requests (queries, creates, and the
-/// manager PATCHes it builds from the created ids) against a fresh one.
+/// manager `PATCH`es it builds from the created ids) against a fresh one.
 #[test]
 fn bench_runs_its_phases_and_the_generator_replays_the_initial_cycle() {
     let out = Cli::new().args(["bench", "--users", "40", "--color", "never"]).run().code(0);
