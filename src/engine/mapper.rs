@@ -55,6 +55,12 @@ impl SetMapper {
             ObjectKind::Group => self.set.groups.as_ref(),
         }
     }
+
+    /// The scoping filters' verdict on `source`, each clause with its title, attribute, operator and value
+    /// (what a provisioning log's scoping step shows); `None` when the kind is not mapped.
+    pub fn scope_verdict(&self, kind: ObjectKind, source: &SourceObject) -> Option<crate::mapping::ScopeVerdict> {
+        self.object(kind).map(|o| o.scope.evaluate(source))
+    }
 }
 
 /// The specs of an object mapping, in mapping order (none when the kind is not mapped).

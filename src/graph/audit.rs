@@ -11,13 +11,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value as Json};
 
+use super::audit_steps;
 use super::backend::{Initiator, LoggedEvent, TenantIdentity};
 use super::error::GraphError;
 use super::odata::{Ctx, EntityType};
 use super::routes::Graph;
 use crate::directory::{Directory, ObjectId, ObjectRef};
 use crate::engine::result::{ErrorCode, LogAction, LogStatus, ObjectKind};
-use crate::logs::{self, Action, ErrorInfo, Identity, LogRecord, ModifiedProperty, Status, Step, StepType};
+use crate::logs::{self, Action, ErrorInfo, Identity, LogRecord, ModifiedProperty, Status};
 
 static SUMMARY: EntityType = EntityType {
     name: "microsoft.graph.provisioningObjectSummary",
@@ -108,22 +109,14 @@ pub fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent) -> Lo
         ..ErrorInfo::default()
     });
     let name = upn.clone().unwrap_or_else(|| display_name.clone());
-    let steps = vec![
-        Step {
-            name: "EntryImport".into(),
-            step_type: StepType::Import,
-            status: Some(Status::Success),
-            description: format!("Retrieved {kind} '{name}' from Microsoft Entra ID"),
-            details: source_attributes(dir, &ev.object.source_id),
-        },
-        Step {
-            name: export_step(ev.action).into(),
-            step_type: StepType::Export,
-            status: Some(status),
-            description: ev.message.clone(),
-            details: ev.requests.iter().map(|r| ("Request".to_string(), r.line.clone())).collect(),
-        },
-    ];
+    let present = match ObjectId::parse(&ev.object.source_id).and_then(|oid| dir.by_object_id(oid)) {
+        Some(ObjectRef::User(id)) => dir.user(id).is_some_and(|u| !u.is_hard_deleted()),
+        Some(ObjectRef::Group(id)) => dir.group(id).is_some_and(|g| !g.is_deleted()),
+        None => false,
+    };
+    let current = if e.source.is_none() { source_attributes(dir, &ev.object.source_id) } else { Vec::new() };
+    let names = audit_steps::Names { kind, object: &name, app: &identity.display_name };
+    let steps = audit_steps::steps(e, &names, present, current);
     LogRecord {
         id: e.id.clone(),
         activity_date_time: e.at,
@@ -182,16 +175,6 @@ fn source_names(dir: &Directory, source_id: &str) -> (Option<String>, Option<Str
         }
         Some(ObjectRef::Group(id)) => (dir.group(id).and_then(|g| g.display_name()), None),
         None => (None, None),
-    }
-}
-
-fn export_step(action: LogAction) -> &'static str {
-    match action {
-        LogAction::Create => "EntryExportAdd",
-        LogAction::Update | LogAction::Enable => "EntryExportUpdate",
-        LogAction::Disable => "EntryExportUpdateSoftDelete",
-        LogAction::Delete => "EntryExportDelete",
-        _ => "EntrySynchronizationSkip",
     }
 }
 

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::directory::{AppRole, Directory, ObjectId};
 use crate::engine::result::{OnDemandResult, ProvisioningEvent};
@@ -292,6 +293,35 @@ pub struct LoggedEvent {
     pub initiated_by: Initiator,
     /// What was done.
     pub event: ProvisioningEvent,
+    /// The source object as the cycle read it, when it was in the directory (not for an object gone from
+    /// it): the import and scoping steps of the entry.
+    pub source: Option<SourceFacts>,
+}
+
+/// What a provisioning log entry records of its source object when it is logged: Entra's entries show the
+/// object as the cycle imported it and the parts of its scope verdict, not as it is when the log is read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceFacts {
+    /// Its attributes (names as the mapping reads them, values as text): the import step's details.
+    pub attributes: Vec<(String, String)>,
+    /// A user's `accountEnabled` and not in the recycle bin; `None` for a group.
+    pub active: Option<bool>,
+    /// Assigned to the application (a user directly or through a group).
+    pub assigned: bool,
+    /// The job syncs every user and group, not only assigned ones.
+    pub sync_all: bool,
+    /// Each scoping-filter clause as Entra writes it (`{filter title}.{attribute} {OPERATOR} '{value}'`) and
+    /// whether it held.
+    pub clauses: Vec<(String, bool)>,
+    /// The scoping filters passed (or there are none).
+    pub filters_passed: bool,
+}
+
+impl SourceFacts {
+    /// In scope: active (users), assigned or synced with everything, and through the scoping filters.
+    pub fn in_scope(&self) -> bool {
+        self.active != Some(false) && (self.assigned || self.sync_all) && self.filters_passed
+    }
 }
 
 /// Who started the work an entry logs (`initiatedBy`).

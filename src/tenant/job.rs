@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
+use super::facts;
 use super::shared::{self, Command, ExchangeView, Shared};
 use super::state::{self, Saved, SavedDirectory, SavedEndpoint, SavedIdentity, SavedJob, SavedLog, StateDir};
 use crate::directory::Directory;
@@ -24,7 +25,7 @@ use crate::engine::result::{CycleKind, Event, OnDemandResult, ProvisioningEvent,
 use crate::engine::runner::{NextCycle, Runner};
 use crate::engine::source::SourceSnapshot;
 use crate::engine::state::Engine;
-use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget};
+use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget, SourceFacts};
 use crate::redact::Redactor;
 use crate::scim::client::{Auth, Client, ClientConfig, Secret};
 use crate::server::{ResourceType, ServerHandle};
@@ -202,7 +203,11 @@ impl JobTask {
             let at = chrono::DateTime::parse_from_rfc3339(&result.started_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(started);
-            self.shared.append_log(result.events.iter().map(|e| logged(e.clone(), &cycle_id, at, Initiator::System)));
+            let sync_all = self.runner.engine.settings.scope_all;
+            let facts = |e: &ProvisioningEvent| facts::source_facts(&directory, &self.mapper, sync_all, &e.object);
+            self.shared.append_log(
+                result.events.iter().map(|e| logged(e.clone(), facts(e), &cycle_id, at, Initiator::System)),
+            );
             self.collect_exchanges(Some(result.number), "cycle");
             self.recorded.send_modify(|n| *n += 1);
         }
@@ -239,7 +244,8 @@ impl JobTask {
             modified: result.modified.clone(),
             requests: Vec::new(),
         };
-        self.shared.append_log([logged(event, &cycle_id, self.shared.clock.now(), Initiator::OnDemand)]);
+        let facts = facts::source_facts(&directory, &self.mapper, self.runner.engine.settings.scope_all, &event.object);
+        self.shared.append_log([logged(event, facts, &cycle_id, self.shared.clock.now(), Initiator::OnDemand)]);
         self.collect_exchanges(None, "on_demand");
         self.recorded.send_modify(|n| *n += 1);
         self.save();
@@ -355,7 +361,13 @@ impl JobTask {
 }
 
 /// A provisioning log entry as the Graph surface serves it.
-fn logged(event: ProvisioningEvent, cycle_id: &str, at: DateTime<Utc>, initiated_by: Initiator) -> LoggedEvent {
+fn logged(
+    event: ProvisioningEvent,
+    source: Option<SourceFacts>,
+    cycle_id: &str,
+    at: DateTime<Utc>,
+    initiated_by: Initiator,
+) -> LoggedEvent {
     LoggedEvent {
         id: uuid::Uuid::new_v4().to_string(),
         cycle_id: cycle_id.to_string(),
@@ -363,6 +375,7 @@ fn logged(event: ProvisioningEvent, cycle_id: &str, at: DateTime<Utc>, initiated
         at,
         initiated_by,
         event,
+        source,
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod backend;
 mod control;
+mod facts;
 mod identity;
 mod job;
 pub mod shared;

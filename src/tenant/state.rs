@@ -136,6 +136,9 @@ pub struct SavedLog {
     pub at: DateTime<Utc>,
     pub on_demand: bool,
     pub event: ProvisioningEvent,
+    /// The source object as the cycle read it (absent in states saved before entries kept it).
+    #[serde(default)]
+    pub source: Option<crate::graph::SourceFacts>,
 }
 
 /// The embedded endpoint's resources as its `GET` answers them.
@@ -362,6 +365,7 @@ impl SavedLog {
             at: entry.at,
             on_demand: entry.initiated_by == Initiator::OnDemand,
             event: entry.event.clone(),
+            source: entry.source.clone(),
         }
     }
 
@@ -374,6 +378,7 @@ impl SavedLog {
             at: self.at,
             initiated_by: if self.on_demand { Initiator::OnDemand } else { Initiator::System },
             event: self.event.clone(),
+            source: self.source.clone(),
         }
     }
 }

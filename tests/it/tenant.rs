@@ -191,6 +191,58 @@ async fn a_user_made_and_assigned_through_graph_is_created_disabled_enabled_and_
     for action in ["create", "disable", "delete"] {
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
+    // Each entry's steps show the user as that cycle read it, in Entra's words, newest entry first.
+    let steps_of = |action: &str, status: &str| -> Vec<(String, String, String)> {
+        let entry = log["value"]
+            .as_array()
+            .and_then(|v| {
+                v.iter()
+                    .rev()
+                    .find(|e| e["provisioningAction"] == action && e["provisioningStatusInfo"]["status"] == status)
+            })
+            .unwrap_or_else(|| panic!("a {action} entry that is {status}: {log:#}"));
+        let steps = entry["provisioningSteps"].as_array().expect("steps");
+        steps
+            .iter()
+            .map(|s| (s["name"].to_string(), s["provisioningStepType"].to_string(), s["status"].to_string()))
+            .collect()
+    };
+    let step = |name: &str, kind: &str, status: &str| (format!("{name:?}"), format!("{kind:?}"), format!("{status:?}"));
+    assert_eq!(
+        steps_of("other", "skipped"),
+        [step("EntryImportUpdate", "import", "success"), step("EntrySynchronizationScoping", "scoping", "skipped")],
+        "not assigned yet: the entry ends with its scope"
+    );
+    assert_eq!(
+        steps_of("create", "success"),
+        [
+            step("EntryImportAdd", "import", "success"),
+            step("EntrySynchronizationScoping", "scoping", "success"),
+            step("EntrySynchronizationAdd", "matching", "success"),
+            step("EntryExportAdd", "export", "success"),
+        ]
+    );
+    assert_eq!(
+        steps_of("disable", "success"),
+        [
+            step("EntryImportUpdate", "import", "success"),
+            step("EntrySynchronizationScoping", "scoping", "skipped"),
+            step("EntrySynchronizationUpdate", "matching", "success"),
+            step("EntryExportUpdateSoftDelete", "export", "success"),
+        ],
+        "in the recycle bin: not active, so out of scope, and disabled"
+    );
+    assert_eq!(
+        steps_of("delete", "success"),
+        [
+            step("EntryImportDelete", "import", "success"),
+            step("EntrySynchronizationUpdate", "matching", "success"),
+            step("EntryExportDelete", "export", "success"),
+        ],
+        "deleted from the directory: no scope to evaluate"
+    );
+    let disable = log["value"].as_array().unwrap().iter().find(|e| e["provisioningAction"] == "disable").unwrap();
+    assert_eq!(disable["provisioningSteps"][1]["details"]["Active in the source system"], "False", "{disable:#}");
     live.handle.shutdown().await;
 }
 

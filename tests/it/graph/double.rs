@@ -161,6 +161,7 @@ fn seed_log(dir: &Directory) -> Vec<LoggedEvent> {
             at: start_time() + Duration::minutes(if cycle == "cycle-1" { i as i64 } else { 40 }),
             initiated_by: Initiator::System,
             event,
+            source: None,
         })
         .collect()
 }
@@ -274,6 +275,7 @@ impl Backend for Double {
                 at: start_time() + Duration::hours(2),
                 initiated_by: Initiator::OnDemand,
                 event: ev,
+                source: None,
             });
             Ok(result)
         })
