@@ -45,10 +45,10 @@ pub enum ChangeKind {
     GroupRenamed,
     /// Other group attributes were set or removed (through Graph).
     GroupUpdated,
-    /// A member was added to a group.
-    MemberAdded,
+    /// A member (a user or a nested group) was added to a group.
+    MemberAdded(ObjectRef),
     /// A member was removed from a group (also when the member was hard-deleted).
-    MemberRemoved,
+    MemberRemoved(ObjectRef),
     /// The group was assigned to the application.
     GroupAssigned,
     /// The group's assignment was removed.
@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(log.record(&[]), None);
         assert_eq!(log.record(&[(u, ChangeKind::UserAdded)]), Some(1));
         let mark = log.watermark();
-        assert_eq!(log.record(&[(g, ChangeKind::MemberAdded), (u, ChangeKind::AssignmentViaGroup)]), Some(2));
+        assert_eq!(log.record(&[(g, ChangeKind::MemberAdded(u)), (u, ChangeKind::AssignmentViaGroup)]), Some(2));
         let since: Vec<_> = log.since(mark).iter().map(|c| (c.seq, c.object)).collect();
         assert_eq!(since, vec![(2, g), (2, u)]);
         assert!(log.since(log.watermark()).is_empty());

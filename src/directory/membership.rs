@@ -66,7 +66,7 @@ impl Directory {
         add: bool,
     ) -> Result<Changes, DirectoryError> {
         let gid = self.resolve_group(alias)?;
-        let kind = if add { ChangeKind::MemberAdded } else { ChangeKind::MemberRemoved };
+        let kind = |member| if add { ChangeKind::MemberAdded(member) } else { ChangeKind::MemberRemoved(member) };
         let mut changes = Vec::new();
         match self.lookup(member) {
             None => return Err(DirectoryError::UnknownObject(member.to_string())),
@@ -77,14 +77,14 @@ impl Directory {
                 }
                 let set = &mut self.groups[gid.index()].nested;
                 if if add { set.insert(nested) } else { set.remove(&nested) } {
-                    changes.push((ObjectRef::Group(gid), kind));
+                    changes.push((ObjectRef::Group(gid), kind(ObjectRef::Group(nested))));
                 }
             }
             Some(ObjectRef::User(_)) => {
                 let user = self.resolve_active_user(member)?;
                 let group = &mut self.groups[gid.index()];
                 if if add { group.members.insert(user) } else { group.members.remove(&user) } {
-                    changes.push((ObjectRef::Group(gid), kind));
+                    changes.push((ObjectRef::Group(gid), kind(ObjectRef::User(user))));
                     if group.assigned {
                         self.adjust_group_count(user, add, &mut changes);
                     }

@@ -333,7 +333,8 @@ impl Directory {
         let mut changes = vec![(ObjectRef::User(id), ChangeKind::HardDeleted)];
         for (gid, group) in self.groups.iter_mut().enumerate() {
             if group.members.remove(&id) && !group.deleted {
-                changes.push((ObjectRef::Group(GroupId(index_u32(gid))), ChangeKind::MemberRemoved));
+                changes
+                    .push((ObjectRef::Group(GroupId(index_u32(gid))), ChangeKind::MemberRemoved(ObjectRef::User(id))));
             }
         }
         for (uid, user) in self.users.iter_mut().enumerate() {

@@ -104,6 +104,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 pub enum DeltaItem {
     /// An object that exists: its full JSON.
     Present(Json),
+    /// An object that exists, and an annotation added after `$select` in place of the property it stands
+    /// for (a group's `members@delta`).
+    Annotated(Json, Option<(&'static str, Json)>),
     /// An object gone since the last round: `reason` is `changed` (restorable, in the recycle bin) or
     /// `deleted` (permanently).
     Removed {
@@ -414,14 +417,19 @@ impl Ctx {
             .into_iter()
             .map(|item| match item {
                 // A delta entry always carries its id, whatever `$select` says: it is how a client applies it.
-                DeltaItem::Present(json) => match o.select.as_deref() {
-                    Some(names) if !names.iter().any(|n| n.eq_ignore_ascii_case("id")) => {
-                        let mut with_id = vec!["id".to_string()];
-                        with_id.extend(names.iter().cloned());
-                        select(json, ty, Some(&with_id))
+                DeltaItem::Present(json) => with_id_selected(json, ty, o.select.as_deref()),
+                DeltaItem::Annotated(json, annotation) => {
+                    let mut json = with_id_selected(json, ty, o.select.as_deref());
+                    if let (Json::Object(map), Some((key, value))) = (&mut json, annotation) {
+                        // The annotation stands for its property (`members@delta` for `members`).
+                        let property = key.split('@').next().unwrap_or(key);
+                        if map.get(property).is_some_and(Json::is_null) {
+                            map.remove(property);
+                        }
+                        map.insert(key.into(), value);
                     }
-                    names => select(json, ty, names),
-                },
+                    json
+                }
                 DeltaItem::Removed { id, reason } => serde_json::json!({
                     "@odata.type": format!("#{}", ty.name), "id": id, "@removed": {"reason": reason}
                 }),
@@ -436,6 +444,11 @@ impl Ctx {
         out.insert(key.into(), Json::String(self.link_with(token.0, &token.1)));
         out.insert("value".into(), Json::Array(value));
         Ok(Json::Object(out))
+    }
+
+    /// Whether the answer shows property `name`: there is no `$select`, or it names `name`.
+    pub fn selects(&self, name: &str) -> bool {
+        self.param("$select").is_none_or(|list| list.split(',').any(|n| n.trim().eq_ignore_ascii_case(name)))
     }
 
     /// The page size of a delta query (`Prefer: odata.maxpagesize`, else Graph's default).
@@ -460,6 +473,18 @@ impl Ctx {
 
     fn next_link(&self, skip: usize) -> String {
         self.link_with("$skiptoken", &skip.to_string())
+    }
+}
+
+/// `$select` applied to a delta entry, which always keeps its id: it is how a client applies the entry.
+fn with_id_selected(json: Json, ty: &EntityType, names: Option<&[String]>) -> Json {
+    match names {
+        Some(names) if !names.iter().any(|n| n.eq_ignore_ascii_case("id")) => {
+            let mut with_id = vec!["id".to_string()];
+            with_id.extend(names.iter().cloned());
+            select(json, ty, Some(&with_id))
+        }
+        names => select(json, ty, names),
     }
 }
 

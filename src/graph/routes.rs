@@ -61,6 +61,8 @@ fn api() -> Router<Graph> {
         .route("/users/$count", get(users::count))
         .route("/users/delta", get(delta::users))
         .route("/users/delta()", get(delta::users))
+        .route("/groups/delta", get(delta::groups))
+        .route("/groups/delta()", get(delta::groups))
         .route("/users/{id}/memberOf", get(users::member_of))
         .route("/users/{id}", get(users::get).patch(users::update).delete(users::delete))
         .route("/users/{id}/manager", get(users::get_manager))

@@ -91,3 +91,52 @@ async fn members_are_listed_added_and_removed_by_reference() {
         .error(400, "Request_BadRequest");
     api.get(&format!("/v1.0/groups/{}/members", unknown_oid())).await.error(404, "Request_ResourceNotFound");
 }
+
+#[tokio::test]
+async fn groups_delta_lists_every_group_with_its_members_then_member_changes_and_deletions() {
+    let api = start().await;
+    let (eng, alice, bob) = (api.tenant.oid("eng"), api.tenant.oid("alice"), api.tenant.oid("bob"));
+    let user = |id: &str| json!({"@odata.type": "#microsoft.graph.user", "id": id});
+    let removed =
+        |id: &str| json!({"@odata.type": "#microsoft.graph.user", "id": id, "@removed": {"reason": "deleted"}});
+
+    let first = api.ok("/v1.0/groups/delta?$select=displayName,members").await;
+    assert_eq!(
+        first["value"],
+        json!([{"id": eng, "displayName": "Engineering", "members@delta": [user(&alice), user(&bob)]}])
+    );
+    let link = first["@odata.deltaLink"].as_str().expect("one page: the round's delta link").to_string();
+    assert!(link.contains("%24select=displayName%2Cmembers") && link.contains("deltatoken"), "{link}");
+    let path = |link: &str| link.strip_prefix(&api.base).expect("a link to this server").to_string();
+    let nothing = api.ok(&path(&link)).await;
+    assert_eq!(nothing["value"], json!([]), "nothing changed");
+
+    // Bob leaves and comes back (net: still a member), alice leaves.
+    for (method, member) in [("remove", &bob), ("add", &bob), ("remove", &alice)] {
+        let answer = if method == "add" {
+            let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{member}")});
+            api.post(&format!("/v1.0/groups/{eng}/members/$ref"), reference).await
+        } else {
+            api.delete(&format!("/v1.0/groups/{eng}/members/{member}/$ref")).await
+        };
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text);
+    }
+    let changed = api.ok(&path(nothing["@odata.deltaLink"].as_str().unwrap())).await;
+    assert_eq!(
+        changed["value"],
+        json!([{"id": eng, "displayName": "Engineering", "members@delta": [user(&bob), removed(&alice)]}]),
+        "each member once, as it stands now"
+    );
+
+    // Without `members` in `$select`, no `members@delta`; a deleted group is `@removed`.
+    let without = api.ok("/v1.0/groups/delta?$select=displayName").await;
+    assert_eq!(without["value"], json!([{"id": eng, "displayName": "Engineering"}]));
+    let deleted = api.delete(&format!("/v1.0/groups/{eng}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    let gone = api.ok(&path(changed["@odata.deltaLink"].as_str().unwrap())).await;
+    assert_eq!(
+        gone["value"],
+        json!([{"@odata.type": "#microsoft.graph.group", "id": eng, "@removed": {"reason": "deleted"}}])
+    );
+    api.get("/v1.0/groups/delta?$deltatoken=banana").await.error(400, "Request_BadRequest");
+}
