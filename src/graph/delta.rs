@@ -141,21 +141,7 @@ pub async fn groups(State(g): State<Graph>, ctx: Ctx) -> Result<Response, GraphE
 /// A group as its delta lists it: the group's properties and `members`, which only a delta query selects.
 static GROUP_DELTA: EntityType = EntityType {
     name: GROUP.name,
-    properties: &[
-        "id",
-        "deletedDateTime",
-        "createdDateTime",
-        "description",
-        "displayName",
-        "groupTypes",
-        "mail",
-        "mailEnabled",
-        "mailNickname",
-        "proxyAddresses",
-        "securityEnabled",
-        "visibility",
-        "members",
-    ],
+    properties: shape::group_properties!("members"),
     defaults: GROUP.defaults,
     expandable: GROUP.expandable,
 };

@@ -158,26 +158,31 @@ pub static USER: EntityType = EntityType {
     expandable: &["manager"],
 };
 
+/// `microsoft.graph.group`'s properties, then `$extra` ones (a delta query's `members`).
+macro_rules! group_properties {
+    ($($extra:literal),*) => {
+        &[
+            "id",
+            "deletedDateTime",
+            "createdDateTime",
+            "description",
+            "displayName",
+            "groupTypes",
+            "mail",
+            "mailEnabled",
+            "mailNickname",
+            "proxyAddresses",
+            "securityEnabled",
+            "visibility",
+            $($extra),*
+        ]
+    };
+}
+pub(crate) use group_properties;
+
 /// `microsoft.graph.group`.
-pub static GROUP: EntityType = EntityType {
-    name: "microsoft.graph.group",
-    properties: &[
-        "id",
-        "deletedDateTime",
-        "createdDateTime",
-        "description",
-        "displayName",
-        "groupTypes",
-        "mail",
-        "mailEnabled",
-        "mailNickname",
-        "proxyAddresses",
-        "securityEnabled",
-        "visibility",
-    ],
-    defaults: &[],
-    expandable: &[],
-};
+pub static GROUP: EntityType =
+    EntityType { name: "microsoft.graph.group", properties: group_properties!(), defaults: &[], expandable: &[] };
 
 /// The object with its `@odata.type` first, as Graph writes members of a mixed `directoryObject` collection.
 pub fn typed(item: Json, type_name: &str) -> Json {
