@@ -102,6 +102,21 @@ async function main() {
   const restored = await client.api(`/directory/deletedItems/${user.id}/restore`).post({});
   assert.equal(restored.id, user.id);
 
+  // Change tracking: a first round of groups/delta, then a group made with the user as a member, which the
+  // next round (asked for with the first round's $deltatoken, as the SDK cannot follow an http link) lists.
+  const first = await client.api("/groups/delta").select("displayName,members").get();
+  assert.ok(first.value.every((g) => Array.isArray(g["members@delta"])), JSON.stringify(first));
+  const deltaToken = new URL(first["@odata.deltaLink"]).searchParams.get("$deltatoken");
+  const group = await client.api("/groups").post({
+    displayName: "Partners",
+    mailEnabled: false,
+    mailNickname: "partners",
+    securityEnabled: true,
+  });
+  await client.api(`/groups/${group.id}/members/$ref`).post({ "@odata.id": `${base}/v1.0/directoryObjects/${user.id}` });
+  const next = await client.api("/groups/delta").select("displayName,members").query({ $deltatoken: deltaToken }).get();
+  out.groupsDelta = next.value.map((g) => [g.displayName, g["members@delta"].map((m) => m.id === user.id)]);
+
   // A missing object is a GraphError with Graph's code.
   try {
     await client.api("/users/00000000-1111-4111-8111-000000000000").get();

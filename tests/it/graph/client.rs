@@ -1,9 +1,10 @@
 //! Microsoft's Graph JavaScript client (`@microsoft/microsoft-graph-client`, pinned in
 //! `tests/graph-client/package-lock.json`, installed by `tests/run.sh`) drives the surface the way an
 //! admin script does: `tests/graph-client/admin.js` creates, assigns, filters, updates, deletes and
-//! restores a user, starts the job and pages through the provisioning logs, asserting every answer. It
-//! runs twice: against the in-test tenant (which records what the job was asked), and against a real
-//! `entrasim tenant`, whose next cycle then provisions the script's user to the embedded endpoint.
+//! restores a user, tracks group changes with `groups/delta`, starts the job and pages through the
+//! provisioning logs, asserting every answer. It runs twice: against the in-test tenant (which records
+//! what the job was asked), and against a real `entrasim tenant`, whose next cycle then provisions the
+//! script's user to the embedded endpoint.
 
 use std::path::Path;
 use std::process::Command;
@@ -56,6 +57,7 @@ async fn microsofts_graph_javascript_client_runs_an_admin_script_against_the_sim
     assert_eq!(report["logEntries"], 4);
     assert_eq!(report["logStatuses"], json!(["failure", "success", "skipped", "success"]));
     assert!(report["notFoundRequestId"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(report["groupsDelta"], json!([["Partners", [true]]]), "the new group and its member");
 
     assert_eq!(*api.tenant.commands.lock().unwrap(), [JobCommand::Start]);
     let dir = api.tenant.dir();
@@ -106,6 +108,7 @@ async fn the_admin_script_runs_against_a_real_tenant_whose_next_cycle_provisions
     .await;
     assert_eq!(report["jobCodeAfter"], "Active");
     assert_eq!(report["userCount"], 2);
+    assert_eq!(report["groupsDelta"], json!([["Partners", [true]]]), "the new group and its member");
     let user = report["userId"].as_str().unwrap().to_string();
 
     let http = reqwest::Client::new();
