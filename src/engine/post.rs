@@ -68,8 +68,23 @@ fn post_tree<'a>(dialect: Dialect, eval: &'a Evaluated, fidelity: &Fidelity) -> 
 /// transcript keeps request bodies (`keep_json`).
 pub fn create_body(dialect: Dialect, eval: &Evaluated, fidelity: &Fidelity, keep_json: bool) -> EncodedBody {
     let tree = post_tree(dialect, eval, fidelity);
-    let bytes = serde_json::to_vec(&tree).unwrap_or_default();
+    // Sized ahead from the values, so the buffer is not grown (and copied) several times per user.
+    let mut bytes = Vec::with_capacity(size_hint(eval));
+    if serde_json::to_writer(&mut bytes, &tree).is_err() {
+        bytes.clear();
+    }
     EncodedBody::from_parts(keep_json.then(|| tree.to_json()), bytes.into())
+}
+
+/// A guess at a create body's length: its fixed members, and each attribute's name and text.
+fn size_hint(eval: &Evaluated) -> usize {
+    let values: usize = eval
+        .specs
+        .iter()
+        .zip(&eval.values)
+        .map(|(spec, value)| spec.target.len() + 8 + value.as_str().map_or(16, str::len))
+        .sum();
+    256 + values
 }
 
 #[cfg(test)]
