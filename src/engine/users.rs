@@ -120,7 +120,10 @@ impl Engine {
             };
         }
         for (attr, value) in eval.matching() {
-            let sent = self.actor.send(Request::get_filtered("/Users", matching::filter(&attr, &value))).await;
+            // What the engine reads of a query's answer ([`list_resources`]): the resources and the count.
+            const LISTED: Reads = Reads::Members(&["Resources", "totalResults"]);
+            let request = Request::get_filtered("/Users", matching::filter(&attr, &value)).reading(LISTED);
+            let sent = self.actor.send(request).await;
             requests.push(RequestRef::of(sent.exchange()));
             let Sent::Answer(e) = &sent else {
                 let f =

@@ -390,6 +390,8 @@ impl Client {
             exchange.response_body = Body::TooLarge { limit: self.config.max_body };
             return Ok(());
         };
+        // An error answer is read whole: its SCIM error (`detail`, `scimType`) goes into the finding.
+        let reads = if response.status().is_success() { reads } else { Reads::All };
         exchange.response_body = read::parse_body(&bytes, reads);
         Ok(())
     }
