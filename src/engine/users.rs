@@ -276,7 +276,9 @@ impl Engine {
                 let modified = if log.lean { Vec::new() } else { created_properties(&eval) };
                 outcome.link = Some(id.clone());
                 obj.target_id = Some(id.clone());
-                log.success(&obj, LogAction::Create, "created", modified, requests.clone());
+                // A lean log keeps no create entries: no copy of the request lines for it.
+                let logged = if log.lean { Vec::new() } else { requests.clone() };
+                log.success(&obj, LogAction::Create, "created", modified, logged);
                 (id, res, true)
             }
         };

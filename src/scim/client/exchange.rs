@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::encode::form_decode;
+use super::encode::push_form_decoded;
 use super::Method;
 
 /// The longest `Retry-After` believed: one hour.
@@ -154,11 +154,11 @@ impl Exchange {
             line.push(if i == 0 { '?' } else { '&' });
             match part.split_once('=') {
                 Some((k, v)) => {
-                    line.push_str(&form_decode(k));
+                    push_form_decoded(&mut line, k);
                     line.push('=');
-                    line.push_str(&form_decode(v));
+                    push_form_decoded(&mut line, v);
                 }
-                None => line.push_str(&form_decode(part)),
+                None => push_form_decoded(&mut line, part),
             }
         }
         line
