@@ -37,6 +37,19 @@ impl Evaluated {
         Some(self.values[i].as_str().map(str::to_string).filter(|s| !s.is_empty()))
     }
 
+    /// True when some matching attribute has a value (what [`Evaluated::matching`] would list), without
+    /// copying any.
+    pub fn has_matching(&self) -> bool {
+        self.specs.iter().zip(&self.values).any(|(s, v)| {
+            s.matching_priority.is_some_and(|p| p > 0)
+                && match v {
+                    Json::String(s) => !s.is_empty(),
+                    Json::Number(_) | Json::Bool(_) => true,
+                    _ => false,
+                }
+        })
+    }
+
     /// Matching attributes with a value, lowest precedence first.
     pub fn matching(&self) -> Vec<(String, String)> {
         let mut m: Vec<(u32, String, String)> = self

@@ -22,6 +22,11 @@ pub struct SetMapper {
     /// `specs()` of users and groups, built once.
     user_specs: Arc<[AttrSpec]>,
     group_specs: Arc<[AttrSpec]>,
+    /// Per attribute of users and groups: a string value is sent as it is (a single-valued attribute that
+    /// is neither boolean nor integer), so [`Mapper::typed`] moves it without looking the target's schema
+    /// row up again for every user.
+    user_plain: Arc<[bool]>,
+    group_plain: Arc<[bool]>,
     seed: u64,
     allowed: ObjectActions,
     /// The job's clock, which `Now()` reads (the deterministic epoch without one).
@@ -33,7 +38,18 @@ impl SetMapper {
     pub fn new(set: MappingSet, seed: u64) -> Self {
         let user_specs = specs_of(Some(&set.users));
         let group_specs = specs_of(set.groups.as_ref());
-        SetMapper { set, user_specs, group_specs, seed, allowed: ObjectActions::default(), clock: None }
+        let user_plain = plain_of(Some(&set.users));
+        let group_plain = plain_of(set.groups.as_ref());
+        SetMapper {
+            set,
+            user_specs,
+            group_specs,
+            user_plain,
+            group_plain,
+            seed,
+            allowed: ObjectActions::default(),
+            clock: None,
+        }
     }
 
     /// Makes `Now()` read the job's clock: the time of the cycle that evaluates, plus one second per
@@ -88,6 +104,13 @@ fn specs_of(object: Option<&ObjectMapping>) -> Arc<[AttrSpec]> {
         .collect()
 }
 
+/// Per attribute of an object mapping: whether a string value is sent unchanged (see
+/// [`mapping::TargetAttr::into_scim_value`]).
+fn plain_of(object: Option<&ObjectMapping>) -> Arc<[bool]> {
+    let Some(object) = object else { return Arc::from([]) };
+    object.attributes.iter().map(|a| a.target.sends_strings_unchanged()).collect()
+}
+
 impl Mapper for SetMapper {
     fn specs(&self, kind: ObjectKind) -> Arc<[AttrSpec]> {
         match kind {
@@ -119,9 +142,16 @@ impl Mapper for SetMapper {
     }
 
     fn typed(&self, kind: ObjectKind, index: usize, value: Value) -> serde_json::Value {
-        match self.object(kind).and_then(|o| o.attributes.get(index)) {
-            Some(attr) => attr.target.into_scim_value(value),
-            None => value.to_json(),
+        let plain = match kind {
+            ObjectKind::User => &self.user_plain,
+            ObjectKind::Group => &self.group_plain,
+        };
+        match (value, plain.get(index)) {
+            (Value::Str(s), Some(true)) => serde_json::Value::String(s),
+            (value, _) => match self.object(kind).and_then(|o| o.attributes.get(index)) {
+                Some(attr) => attr.target.into_scim_value(value),
+                None => value.to_json(),
+            },
         }
     }
 

@@ -92,8 +92,7 @@ impl Engine {
         requests: &mut Vec<RequestRef>,
     ) -> Result<Option<(String, Json)>, Failed> {
         // The `linked_user_lookup` switch: read a linked user by its matching filter instead of its id.
-        let by_filter =
-            self.settings.fidelity.linked_user_lookup == LinkedLookup::Filter && !eval.matching().is_empty();
+        let by_filter = self.settings.fidelity.linked_user_lookup == LinkedLookup::Filter && eval.has_matching();
         if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string).filter(|_| !by_filter) {
             let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
             requests.push(RequestRef::of(sent.exchange()));
@@ -121,7 +120,10 @@ impl Engine {
             };
         }
         for (attr, value) in eval.matching() {
-            let sent = self.actor.send(Request::get_filtered("/Users", matching::filter(&attr, &value))).await;
+            // What the engine reads of a query's answer ([`list_resources`]): the resources and the count.
+            const LISTED: Reads = Reads::Members(&["Resources", "totalResults"]);
+            let request = Request::get_filtered("/Users", matching::filter(&attr, &value)).reading(LISTED);
+            let sent = self.actor.send(request).await;
             requests.push(RequestRef::of(sent.exchange()));
             let Sent::Answer(e) = &sent else {
                 let f =
@@ -222,7 +224,7 @@ impl Engine {
                     .with_object(obj.clone()),
             );
         }
-        if eval.matching().is_empty() && self.cds.user_target(&user.object_id).is_none() {
+        if !eval.has_matching() && self.cds.user_target(&user.object_id).is_none() {
             log.skip(&obj, ErrorCode::ImportSkipped, "the source object has no value for any matching attribute");
             return None;
         }
@@ -274,7 +276,9 @@ impl Engine {
                 let modified = if log.lean { Vec::new() } else { created_properties(&eval) };
                 outcome.link = Some(id.clone());
                 obj.target_id = Some(id.clone());
-                log.success(&obj, LogAction::Create, "created", modified, requests.clone());
+                // A lean log keeps no create entries: no copy of the request lines for it.
+                let logged = if log.lean { Vec::new() } else { requests.clone() };
+                log.success(&obj, LogAction::Create, "created", modified, logged);
                 (id, res, true)
             }
         };
@@ -492,5 +496,14 @@ pub(crate) mod tests {
             vec![("userName".to_string(), "a@x".to_string()), ("title".to_string(), "Engineer".to_string())]
         );
         assert_eq!(e.manager(), Some(Some("mgr-oid".to_string())));
+        assert!(e.has_matching());
+        for value in [json!(""), json!(null), json!(["a"])] {
+            for i in [0, 2, 5] {
+                e.values[i] = value.clone();
+            }
+            assert!(!e.has_matching() && e.matching().is_empty(), "{value}");
+        }
+        e.values[2] = json!(7);
+        assert!(e.has_matching() && !e.matching().is_empty());
     }
 }

@@ -279,13 +279,15 @@ impl TargetAttr {
     /// not copied.
     pub fn into_scim_value(&self, v: Value) -> serde_json::Value {
         match v {
-            Value::Str(s)
-                if !self.is_multi_valued() && !matches!(self.scim_type(), ScimType::Boolean | ScimType::Integer) =>
-            {
-                serde_json::Value::String(s)
-            }
+            Value::Str(s) if self.sends_strings_unchanged() => serde_json::Value::String(s),
             other => self.scim_value(&other),
         }
+    }
+
+    /// True when [`TargetAttr::into_scim_value`] sends a string as it is: a single-valued attribute that is
+    /// neither boolean nor integer.
+    pub fn sends_strings_unchanged(&self) -> bool {
+        !self.is_multi_valued() && !matches!(self.scim_type(), ScimType::Boolean | ScimType::Integer)
     }
 
     fn scim_element(&self, v: &Value) -> serde_json::Value {

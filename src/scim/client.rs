@@ -21,9 +21,11 @@ mod encode;
 mod exchange;
 mod projection;
 mod read;
+mod record;
 mod request;
 mod scrub;
 mod tenant;
+mod transcript;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -31,16 +33,15 @@ use std::time::{Duration, Instant};
 use reqwest::header::{self, HeaderName, HeaderValue};
 
 pub use encode::{encode_query, form_decode, form_encode};
-pub use exchange::{
-    request_kind, Body, Exchange, Held, Origin, RequestRecord, ScimErrorBody, Transcript, TransportErrorKind,
-    MAX_RETRY_AFTER,
-};
+pub use exchange::{Body, Exchange, Origin, ScimErrorBody, TransportErrorKind, MAX_RETRY_AFTER};
 pub use projection::Reads;
 pub(crate) use read::bounded_body;
 pub use read::MAX_TEXT;
+pub use record::{request_kind, RequestRecord};
 pub use request::{EncodedBody, Method, Request};
 pub use scrub::{Scrubber, SCRUBBED};
 pub use tenant::{TenantUrl, UrlFlag};
+pub use transcript::{Held, Transcript};
 
 /// The media type Entra sends and expects.
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
@@ -389,6 +390,8 @@ impl Client {
             exchange.response_body = Body::TooLarge { limit: self.config.max_body };
             return Ok(());
         };
+        // An error answer is read whole: its SCIM error (`detail`, `scimType`) goes into the finding.
+        let reads = if response.status().is_success() { reads } else { Reads::All };
         exchange.response_body = read::parse_body(&bytes, reads);
         Ok(())
     }

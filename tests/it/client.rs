@@ -253,3 +253,24 @@ mod oauth {
         assert!(!text.contains("client-secret-value") && !text.contains("tok"), "no secret in the transcript");
     }
 }
+
+/// A lean client parses only what a request reads of a successful answer, but an error answer whole:
+/// its SCIM error goes into the finding.
+#[tokio::test]
+async fn a_lean_client_reads_an_error_answer_whole() {
+    use entrasim::scim::client::Reads;
+    let server = MockServer::start().await;
+    let created = json!({"id": "7", "userName": "a", "meta": {"resourceType": "User"}});
+    Mock::given(method("POST")).respond_with(scim(201, created)).up_to_n_times(1).mount(&server).await;
+    let conflict = json!({"status": "409", "scimType": "uniqueness", "detail": "userName taken"});
+    Mock::given(method("POST")).respond_with(scim(409, conflict)).mount(&server).await;
+    let mut cfg = ClientConfig::new(format!("{}/scim/v2", server.uri()), Auth::None);
+    cfg.keep_bodies = false;
+    let c = Client::new(cfg).expect("client builds");
+    let post = || Request::new(Method::Post, "/Users").body(json!({"userName": "a"})).reading(Reads::Members(&["id"]));
+    let ok = c.send(&post()).await.unwrap();
+    assert_eq!(ok.response_body, Body::Json { value: json!({"id": "7"}) }, "only what the request reads");
+    let refused = c.send(&post()).await.unwrap();
+    let error = refused.scim_error().expect("a SCIM error");
+    assert_eq!((error.scim_type.as_deref(), error.detail.as_deref()), (Some("uniqueness"), Some("userName taken")));
+}

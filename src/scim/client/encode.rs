@@ -60,5 +60,16 @@ pub fn form_decode(text: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Valid UTF-8 (the usual case) becomes the string without a copy.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Appends `text` form-decoded to `out` (see [`form_decode`]); text with nothing to decode is appended as
+/// it is.
+pub(crate) fn push_form_decoded(out: &mut String, text: &str) {
+    if text.bytes().any(|b| b == b'+' || b == b'%') {
+        out.push_str(&form_decode(text));
+    } else {
+        out.push_str(text);
+    }
 }

@@ -134,4 +134,9 @@ impl EncodedBody {
     pub fn from_parts(json: Option<serde_json::Value>, bytes: bytes::Bytes) -> Self {
         EncodedBody { json, bytes }
     }
+
+    /// The serialized body.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
 }
