@@ -252,10 +252,30 @@ mod tests {
         out
     }
 
+    /// Every store option but `keep_attributes` (which the fast path leaves to the general path) leaves a
+    /// user create as it is; the comparison runs under each anyway.
     #[test]
     fn direct_creates_store_what_the_general_path_stores() {
-        let opts = StoreOptions { base_url: BASE.into(), ..StoreOptions::default() };
-        let (mut whole, mut fast) = (Store::new(BASE.into(), opts.clone()), Store::new(BASE.into(), opts.clone()));
+        let plain = StoreOptions { base_url: BASE.into(), ..StoreOptions::default() };
+        let switched = StoreOptions {
+            keep_group_attributes: Some(vec!["displayName".into()]),
+            patch: crate::scim::patch::ApplyOptions {
+                remove_all_members_on_legacy_remove: true,
+                ignore_pathless_replace: true,
+            },
+            duplicate_group_names: true,
+            ..plain.clone()
+        };
+        let escaped = StoreOptions { base_url: "http://[::1]:1/scim/v2?\"q\"".into(), ..plain.clone() };
+        for opts in [plain, switched, escaped] {
+            compare_creates(&opts);
+        }
+    }
+
+    fn compare_creates(opts: &StoreOptions) {
+        let opts = opts.clone();
+        let base = opts.base_url.clone();
+        let (mut whole, mut fast) = (Store::new(base.clone(), opts.clone()), Store::new(base, opts.clone()));
         let mut taken = Vec::new();
         for body in bodies() {
             let expected = general(&mut whole, &opts, &body);
