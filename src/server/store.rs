@@ -115,6 +115,8 @@ pub(crate) struct Store {
     /// Member id → ids of the groups listing it.
     member_of: FxHashMap<Id, FxHashSet<Id>>,
     opts: StoreOptions,
+    /// The base URL's JSON text (without quotes), for `meta` written as text.
+    base_text: String,
 }
 
 fn now() -> String {
@@ -127,8 +129,9 @@ fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 
 impl Store {
     pub fn new(base_url: String, opts: StoreOptions) -> Self {
+        let base_text = stamp::json_text(&base_url).into_owned();
         let opts = StoreOptions { base_url, ..opts };
-        Store { users: Table::default(), groups: Table::default(), member_of: FxHashMap::default(), opts }
+        Store { users: Table::default(), groups: Table::default(), member_of: FxHashMap::default(), opts, base_text }
     }
 
     fn table(&self, kind: Kind) -> &Table {

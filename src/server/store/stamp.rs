@@ -2,6 +2,8 @@
 //! ([`Store::stamp`] on a tree), and the text of `meta` for writers of text ([`Store::write_meta`]: the
 //! create fast path and the manager splice).
 
+use std::fmt::Write;
+
 use serde_json::{json, Value};
 
 use super::record::{self, Id};
@@ -42,17 +44,28 @@ impl Store {
         push_json_str(out, created);
         out.push_str(",\"lastModified\":");
         push_json_str(out, modified);
-        out.push_str(",\"location\":");
-        push_json_str(out, &self.location(kind, id));
-        out.push_str(",\"version\":\"W/\\\"");
-        out.push_str(&version.to_string());
-        out.push_str("\\\"\"}");
+        // `location` is the base URL (its JSON text kept by the store), the endpoint and the id: no escapes.
+        let _ = write!(out, ",\"location\":\"{}/{}/{id}\"", self.base_text, kind.endpoint());
+        let _ = write!(out, ",\"version\":\"W/\\\"{version}\\\"\"}}");
     }
 }
 
+/// The bytes JSON writes escaped: `"`, `\\` and the control characters.
+const ESCAPED: [bool; 256] = {
+    let mut escaped = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        escaped[b] = true;
+        b += 1;
+    }
+    escaped[b'"' as usize] = true;
+    escaped[b'\\' as usize] = true;
+    escaped
+};
+
 /// A string's JSON text without its quotes.
 pub(super) fn json_text(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if s.bytes().any(|b| ESCAPED[usize::from(b)]) {
         let quoted = serde_json::to_string(s).unwrap_or_default();
         std::borrow::Cow::Owned(quoted[1..quoted.len() - 1].to_string())
     } else {
