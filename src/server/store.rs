@@ -11,7 +11,8 @@
 //! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
 //! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
 //! an ordered id set ([`members`]), so a member PATCH does not read the list; a user PATCH that only sets
-//! the manager is spliced into the text ([`manager`]). The name, `externalId` and email indexes keep key
+//! the manager is spliced into the text ([`manager`]); a user create in the common form is written straight
+//! from the body's tokens ([`direct`]). The name, `externalId` and email indexes keep key
 //! hashes, not keys ([`keys`]).
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
