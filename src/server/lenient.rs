@@ -82,12 +82,13 @@ impl Rewriter {
                 State::RequestLine { seen } => {
                     let (part, rest, ended) = split_line(input);
                     input = rest;
-                    for (k, piece) in part.split(|b| *b == b'"').enumerate() {
-                        if k > 0 {
-                            out.extend_from_slice(b"%22");
-                        }
-                        out.extend_from_slice(piece);
+                    let mut rest = part;
+                    while let Some(quote) = memchr::memchr(b'"', rest) {
+                        out.extend_from_slice(&rest[..quote]);
+                        out.extend_from_slice(b"%22");
+                        rest = &rest[quote + 1..];
                     }
+                    out.extend_from_slice(rest);
                     // Empty lines before a request line are allowed (RFC 9112 §2.2).
                     let seen = seen || part.iter().any(|b| !matches!(b, b'\r' | b'\n'));
                     self.state = if ended && seen { State::Headers } else { State::RequestLine { seen } };
@@ -132,7 +133,11 @@ impl Rewriter {
             self.chunked = false;
             return;
         }
-        let Some(colon) = text.iter().position(|b| *b == b':') else { return };
+        // Only two headers matter: skip the others on their first letter.
+        if !matches!(text.first(), Some(b'c' | b'C' | b't' | b'T' | b' ' | b'\t')) {
+            return;
+        }
+        let Some(colon) = memchr::memchr(b':', text) else { return };
         let (name, value) = (text[..colon].trim_ascii(), text[colon + 1..].trim_ascii());
         if name.eq_ignore_ascii_case(b"content-length") {
             match std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
@@ -150,7 +155,7 @@ impl Rewriter {
 
 /// The bytes up to and including the next `\n` (or all of them), the rest, and whether a `\n` ended it.
 fn split_line(input: &[u8]) -> (&[u8], &[u8], bool) {
-    match input.iter().position(|b| *b == b'\n') {
+    match memchr::memchr(b'\n', input) {
         Some(i) => (&input[..=i], &input[i + 1..], true),
         None => (input, &[], false),
     }

@@ -77,6 +77,15 @@ pub(crate) fn json_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Value, ApiError> {
+    parse_json(&body_bytes(state, headers, body)?)
+}
+
+/// The bytes of a JSON request body: 415 for another media type, 413 past the size limit.
+pub(crate) fn body_bytes(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, ApiError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != model::SCIM_MEDIA_TYPE && mime != "application/json" {
@@ -87,13 +96,17 @@ pub(crate) fn json_body(
             format!("unsupported Content-Type {shown}: send application/scim+json or application/json"),
         ));
     }
-    let bytes = body.map_err(|r| match r.status() {
+    body.map_err(|r| match r.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(413, None, format!("request body larger than the {} byte limit", state.max_body_bytes))
         }
         s => ApiError::new(s.as_u16(), Some(ScimType::InvalidSyntax), format!("cannot read the request body: {r}")),
-    })?;
-    serde_json::from_slice(&bytes)
+    })
+}
+
+/// A request body read as JSON: 400 when it does not parse.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad(ScimType::InvalidSyntax, format!("malformed JSON body: {e}")))
 }
 

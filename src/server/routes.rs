@@ -23,7 +23,9 @@ use crate::server::error::ApiError;
 use crate::server::present::{answer_stored, list};
 use crate::server::query::ListParams;
 use crate::server::reply::{error_response, malformed, render, Reply};
-use crate::server::request::{json_body, kind_of, percent_decode, projection, query_pairs, strip_base};
+use crate::server::request::{
+    body_bytes, json_body, kind_of, parse_json, percent_decode, projection, query_pairs, strip_base,
+};
 use crate::server::state::{AppState, BASE_PATH, HANG};
 use crate::server::store::{self, Kind};
 use crate::server::switches::Fault;
@@ -122,9 +124,19 @@ fn route(
                 ([], Method::GET) => list(state, kind, ListParams::from_query(kind, &query_pairs(uri)?)?),
                 ([], Method::POST) => {
                     let projection = projection(uri)?;
-                    let doc = state.shaping.prepare(kind, json_body(state, headers, body)?)?;
-                    let mut store = state.write();
-                    let id = store.create_prepared(kind, doc)?;
+                    let bytes = body_bytes(state, headers, body)?;
+                    // A user body in the common form is written straight into its stored text.
+                    let (id, store) = match state.shaping.read_create(kind, &bytes) {
+                        Some(create) => {
+                            let mut store = state.write();
+                            (store.create_direct(create)?, store)
+                        }
+                        None => {
+                            let doc = state.shaping.prepare(kind, parse_json(&bytes)?)?;
+                            let mut store = state.write();
+                            (store.create_prepared(kind, doc)?, store)
+                        }
+                    };
                     answer_stored(state, &store, kind, &id, &projection, StatusCode::CREATED, true)
                 }
                 ([s], Method::POST) if *s == ".search" => {

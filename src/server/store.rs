@@ -11,7 +11,8 @@
 //! it is examined or edited; an answer that needs no change is the text itself. Records sit in a vector in
 //! creation order and the indexes map to their slot numbers. A group's members are kept beside its text as
 //! an ordered id set ([`members`]), so a member PATCH does not read the list; a user PATCH that only sets
-//! the manager is spliced into the text ([`manager`]). The name, `externalId` and email indexes keep key
+//! the manager is spliced into the text ([`manager`]); a user create in the common form is written straight
+//! from the body's tokens ([`direct`]). The name, `externalId` and email indexes keep key
 //! hashes, not keys ([`keys`]).
 //!
 //! Every write prepares the new document on a copy and commits only when all checks pass (required attributes,
@@ -115,6 +116,8 @@ pub(crate) struct Store {
     /// Member id → ids of the groups listing it.
     member_of: FxHashMap<Id, FxHashSet<Id>>,
     opts: StoreOptions,
+    /// The base URL's JSON text (without quotes), for `meta` written as text.
+    base_text: String,
 }
 
 fn now() -> String {
@@ -127,8 +130,9 @@ fn str_at<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 
 impl Store {
     pub fn new(base_url: String, opts: StoreOptions) -> Self {
+        let base_text = stamp::json_text(&base_url).into_owned();
         let opts = StoreOptions { base_url, ..opts };
-        Store { users: Table::default(), groups: Table::default(), member_of: FxHashMap::default(), opts }
+        Store { users: Table::default(), groups: Table::default(), member_of: FxHashMap::default(), opts, base_text }
     }
 
     fn table(&self, kind: Kind) -> &Table {
@@ -273,7 +277,8 @@ impl Store {
         let Some(rec) = self.table(kind).at(slot) else { return Ok(()) };
         let (rid, version) = (rec.id, rec.version);
         let extensions = self.opts.keep_attributes.is_some();
-        let (old, opaque) = self.table(kind).at(slot).map(|rec| edited(kind, rec, ops, extensions)).unwrap_or_default();
+        let (old, opaque) =
+            self.table(kind).at(slot).map(|rec| partial::edited(kind, rec, ops, extensions)).unwrap_or_default();
         let mut doc = patch::apply_owned(old.clone(), ops, self.opts.patch)?;
         self.opts.keep_only(kind, &mut doc);
         validate_required(kind, &doc)?;
@@ -373,6 +378,11 @@ impl Store {
             return Ok(());
         }
         let Some(name) = str_at(doc, kind.unique_attr()) else { return Ok(()) };
+        self.check_unique_name(kind, name, own)
+    }
+
+    /// 409 when another resource (not the one in slot `own`) has unique name `name` in any case.
+    fn check_unique_name(&self, kind: Kind, name: &str, own: Option<u32>) -> Result<(), ApiError> {
         let lower = name.to_lowercase();
         let table = self.table(kind);
         // The index may list other names with the same hash: compare the candidates' own names.
@@ -422,60 +432,31 @@ impl Store {
         Ok(())
     }
 
-    fn stamp(&self, kind: Kind, doc: &mut Value, id: Id, created: &str, modified: &str, version: u64) {
-        let Some(obj) = doc.as_object_mut() else { return };
-        // `schemas`, `id`, the attributes, `meta`: entries move within the map, no key is hashed again.
-        obj.shift_remove("id");
-        obj.shift_remove("meta");
-        if obj.keys().next().is_some_and(|k| k != "schemas") {
-            if let Some(schemas) = obj.shift_remove("schemas") {
-                obj.shift_insert(0, "schemas".into(), schemas);
-            }
-        }
-        let at = usize::from(obj.contains_key("schemas"));
-        obj.shift_insert(at, "id".into(), json!(id.to_string()));
-        obj.insert("meta".into(), self.meta(kind, id, created, modified, version));
-    }
-
-    /// The `meta` the store writes.
-    fn meta(&self, kind: Kind, id: Id, created: &str, modified: &str, version: u64) -> Value {
-        json!({
-            "resourceType": kind.name(),
-            "created": created,
-            "lastModified": modified,
-            "location": self.location(kind, id),
-            "version": record::etag(version),
-        })
-    }
-
     /// Stores `doc` under `id` (in `old`'s slot when it replaces a version, at the end otherwise) and moves
     /// the indexes. The values of the `opaque` keys are stored text ([`partial`]).
     fn commit(&mut self, kind: Kind, id: Id, old: Option<(u32, &Value)>, doc: Value, version: u64, opaque: &[String]) {
-        let slot = match old {
-            Some((slot, _)) => slot,
-            None => u32::try_from(self.table(kind).slots.len()).unwrap_or(u32::MAX),
-        };
+        let slot = old.map_or_else(|| self.next_slot(kind), |(slot, _)| slot);
         self.reindex(kind, id, slot, old.map(|(_, d)| d), Some(&doc));
         let name = if kind == Kind::Group { str_at(&doc, kind.unique_attr()).unwrap_or_default() } else { "" };
         let name = name.to_string();
         let rec = Record::new(kind, id, doc, &name, version, opaque);
+        self.put(kind, slot, rec);
+    }
+
+    /// The slot a new resource takes: the next in creation order.
+    fn next_slot(&self, kind: Kind) -> u32 {
+        u32::try_from(self.table(kind).slots.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Puts `rec` in `slot` (a new one at the end) and maps its id there.
+    fn put(&mut self, kind: Kind, slot: u32, rec: Record) {
+        let id = rec.id;
         let table = self.table_mut(kind);
         match table.slots.get_mut(slot as usize) {
             Some(place) => *place = Some(rec),
             None => table.slots.push(Some(rec)),
         }
         table.by_id.insert(id, slot);
-    }
-}
-
-/// The document `ops` edit, and the keys in it that are kept as stored text: a user's attributes that no
-/// operation names stay text ([`partial`]; the extensions are read when `keep_attributes` looks inside them);
-/// a group, or operations without a path, read the whole document.
-fn edited(kind: Kind, rec: &Record, ops: &[PatchOperation], extensions: bool) -> (Value, Vec<String>) {
-    let partial = (kind == Kind::User).then(|| partial::touched(ops)).flatten();
-    match partial.and_then(|names| partial::read(&rec.json, &names, extensions)) {
-        Some(p) => (p.doc, p.opaque),
-        None => (rec.doc(), Vec::new()),
     }
 }
 
@@ -496,13 +477,16 @@ pub(crate) fn etag_matches(tags: &str, current: &str) -> bool {
     tags.split(',').any(|t| t.trim() == "*" || opaque(t) == opaque(current))
 }
 
+mod direct;
 mod index;
 mod keys;
 mod manager;
 mod members;
 mod partial;
+mod raw;
 mod record;
 mod shape;
+mod stamp;
 mod stored;
 
 use shape::validate_required;

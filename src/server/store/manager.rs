@@ -200,8 +200,9 @@ impl Store {
         }
         let created: Created<'_> = serde_json::from_str(&text[meta_range.clone()]).ok()?;
         let (rid, version) = (rec.id, rec.version + 1);
-        let meta = self.meta(super::Kind::User, rid, created.created.as_deref().unwrap_or_default(), &now(), version);
-        let new_meta = serde_json::to_string(&meta).ok()?;
+        let mut new_meta = String::with_capacity(200);
+        let created = created.created.as_deref().unwrap_or_default();
+        self.write_meta(&mut new_meta, super::Kind::User, rid, created, &now(), version);
 
         let mut pieces = [(ext_range, new_ext), (meta_range, new_meta)];
         pieces.sort_by_key(|(r, _)| r.start);

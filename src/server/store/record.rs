@@ -65,6 +65,11 @@ impl Record {
         Record { id, json: Partial::encode(&doc, opaque), members, name: name.into(), version, has_password }
     }
 
+    /// A user's record of its stored text, as the create fast path writes it ([`super::direct`]).
+    pub fn from_text(id: Id, json: String, version: u64, has_password: bool) -> Self {
+        Record { id, json: json.into_boxed_str(), members: None, name: "".into(), version, has_password }
+    }
+
     /// The whole document as a JSON tree.
     pub fn doc(&self) -> Value {
         let mut doc = decode(&self.json);
