@@ -26,7 +26,7 @@ use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
 use keys::KeyIndex;
-use record::{Id, Record};
+use record::{Id, Record, RecordView};
 pub(crate) use stored::Stored;
 
 /// A resource type served by the store.
@@ -78,6 +78,8 @@ struct Table {
     by_external: KeyIndex,
     /// Lower-cased `emails[].value` → slots (users only).
     by_email: KeyIndex,
+    /// The records' texts ([`texts`]).
+    texts: texts::Texts,
 }
 
 impl Table {
@@ -85,11 +87,11 @@ impl Table {
         self.by_id.get(&Id::parse(id)?).copied()
     }
 
-    fn at(&self, slot: u32) -> Option<&Record> {
-        self.slots.get(slot as usize).and_then(Option::as_ref)
+    fn at(&self, slot: u32) -> Option<RecordView<'_>> {
+        self.slots.get(slot as usize).and_then(Option::as_ref).map(|rec| self.view(rec))
     }
 
-    fn find(&self, id: &str) -> Option<(u32, &Record)> {
+    fn find(&self, id: &str) -> Option<(u32, RecordView<'_>)> {
         let slot = self.slot(id)?;
         Some((slot, self.at(slot)?))
     }
@@ -292,18 +294,18 @@ impl Store {
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
         let slot = self.table(kind).slot(id).ok_or_else(|| Self::missing(kind, id))?;
         let table = self.table_mut(kind);
-        let rec = table.slots.get_mut(slot as usize).and_then(Option::take).ok_or_else(|| Self::missing(kind, id))?;
+        let (rec, json) = table.take(slot).ok_or_else(|| Self::missing(kind, id))?;
         table.by_id.remove(&rec.id);
         // The indexes need the name, `externalId` and emails; a group's members are in its whole document.
-        let indexed = (kind == Kind::User).then(|| partial::read(&rec.json, &["emails".into()], false)).flatten();
-        let doc = indexed.map_or_else(|| rec.doc(), |p| p.doc);
+        let indexed = (kind == Kind::User).then(|| partial::read(&json, &["emails".into()], false)).flatten();
+        let doc = indexed.map_or_else(|| RecordView { rec: &rec, json: &json }.doc(), |p| p.doc);
         self.reindex(kind, rec.id, slot, Some(&doc), None);
         // Leave every group that listed the deleted resource.
         for gid in self.member_of.remove(&rec.id).unwrap_or_default() {
             let ts = now();
             let Some(&gslot) = self.groups.by_id.get(&gid) else { continue };
             let Some(g) = self.groups.slots.get_mut(gslot as usize).and_then(Option::as_mut) else { continue };
-            let mut doc = record::decode(&g.json);
+            let mut doc = record::decode(self.groups.texts.get(g.text));
             if let Some(members) = g.members.as_deref_mut() {
                 members.remove(rec.id);
                 if members.is_empty() {
@@ -322,7 +324,7 @@ impl Store {
                 meta.insert("lastModified".into(), json!(ts));
                 meta.insert("version".into(), json!(record::etag(g.version)));
             }
-            g.json = record::encode(&doc);
+            self.groups.set_text(gslot, &record::encode(&doc));
         }
         Ok(())
     }
@@ -337,12 +339,12 @@ impl Store {
         count: usize,
     ) -> (usize, Vec<Stored<'_>>) {
         let table = self.table(kind);
-        let candidates: Box<dyn Iterator<Item = &Record>> = match filter.and_then(|f| self.plan(kind, f)) {
+        let candidates: Box<dyn Iterator<Item = RecordView<'_>>> = match filter.and_then(|f| self.plan(kind, f)) {
             Some(mut slots) => {
                 slots.sort_unstable();
                 Box::new(slots.into_iter().filter_map(|slot| table.at(slot)))
             }
-            None => Box::new(table.slots.iter().flatten()),
+            None => Box::new(table.slots.iter().flatten().map(|rec| table.view(rec))),
         };
         let mut total = 0;
         let mut page = Vec::new();
@@ -351,7 +353,7 @@ impl Store {
                 None => (true, None),
                 // A filter that does not look at the members is evaluated without them.
                 Some(f) if rec.members.is_some() && !mentions(f, "members") => {
-                    (f.matches_with(&record::decode(&rec.json), opts), None)
+                    (f.matches_with(&record::decode(rec.json), opts), None)
                 }
                 Some(f) => {
                     let doc = rec.doc();
@@ -458,12 +460,9 @@ impl Store {
         self.reindex(kind, id, slot, old.map(|(_, d)| d), Some(&doc));
         let name = if kind == Kind::Group { str_at(&doc, kind.unique_attr()).unwrap_or_default() } else { "" };
         let name = name.to_string();
-        let rec = Record::new(kind, id, doc, &name, version, opaque);
+        let (rec, json) = Record::new(kind, id, doc, &name, version, opaque);
         let table = self.table_mut(kind);
-        match table.slots.get_mut(slot as usize) {
-            Some(place) => *place = Some(rec),
-            None => table.slots.push(Some(rec)),
-        }
+        table.put(slot, rec, &json);
         table.by_id.insert(id, slot);
     }
 }
@@ -471,9 +470,9 @@ impl Store {
 /// The document `ops` edit, and the keys in it that are kept as stored text: a user's attributes that no
 /// operation names stay text ([`partial`]; the extensions are read when `keep_attributes` looks inside them);
 /// a group, or operations without a path, read the whole document.
-fn edited(kind: Kind, rec: &Record, ops: &[PatchOperation], extensions: bool) -> (Value, Vec<String>) {
+fn edited(kind: Kind, rec: RecordView<'_>, ops: &[PatchOperation], extensions: bool) -> (Value, Vec<String>) {
     let partial = (kind == Kind::User).then(|| partial::touched(ops)).flatten();
-    match partial.and_then(|names| partial::read(&rec.json, &names, extensions)) {
+    match partial.and_then(|names| partial::read(rec.json, &names, extensions)) {
         Some(p) => (p.doc, p.opaque),
         None => (rec.doc(), Vec::new()),
     }
@@ -504,6 +503,7 @@ mod partial;
 mod record;
 mod shape;
 mod stored;
+mod texts;
 
 use shape::validate_required;
 
