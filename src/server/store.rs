@@ -27,7 +27,7 @@ use crate::scim::model::{self, ScimType};
 use crate::scim::patch::{self, ApplyOptions, PatchOperation};
 use crate::server::error::ApiError;
 use keys::KeyIndex;
-use record::{Id, Record, RecordView};
+use record::{Id, Record};
 pub(crate) use stored::Stored;
 
 /// A resource type served by the store.
@@ -79,8 +79,6 @@ struct Table {
     by_external: KeyIndex,
     /// Lower-cased `emails[].value` → slots (users only).
     by_email: KeyIndex,
-    /// The records' texts ([`texts`]).
-    texts: texts::Texts,
 }
 
 impl Table {
@@ -88,11 +86,11 @@ impl Table {
         self.by_id.get(&Id::parse(id)?).copied()
     }
 
-    fn at(&self, slot: u32) -> Option<RecordView<'_>> {
-        self.slots.get(slot as usize).and_then(Option::as_ref).map(|rec| self.view(rec))
+    fn at(&self, slot: u32) -> Option<&Record> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn find(&self, id: &str) -> Option<(u32, RecordView<'_>)> {
+    fn find(&self, id: &str) -> Option<(u32, &Record)> {
         let slot = self.slot(id)?;
         Some((slot, self.at(slot)?))
     }
@@ -299,18 +297,18 @@ impl Store {
     pub fn delete(&mut self, kind: Kind, id: &str) -> Result<(), ApiError> {
         let slot = self.table(kind).slot(id).ok_or_else(|| Self::missing(kind, id))?;
         let table = self.table_mut(kind);
-        let (rec, json) = table.take(slot).ok_or_else(|| Self::missing(kind, id))?;
+        let rec = table.slots.get_mut(slot as usize).and_then(Option::take).ok_or_else(|| Self::missing(kind, id))?;
         table.by_id.remove(&rec.id);
         // The indexes need the name, `externalId` and emails; a group's members are in its whole document.
-        let indexed = (kind == Kind::User).then(|| partial::read(&json, &["emails".into()], false)).flatten();
-        let doc = indexed.map_or_else(|| RecordView { rec: &rec, json: &json }.doc(), |p| p.doc);
+        let indexed = (kind == Kind::User).then(|| partial::read(&rec.json, &["emails".into()], false)).flatten();
+        let doc = indexed.map_or_else(|| rec.doc(), |p| p.doc);
         self.reindex(kind, rec.id, slot, Some(&doc), None);
         // Leave every group that listed the deleted resource.
         for gid in self.member_of.remove(&rec.id).unwrap_or_default() {
             let ts = now();
             let Some(&gslot) = self.groups.by_id.get(&gid) else { continue };
             let Some(g) = self.groups.slots.get_mut(gslot as usize).and_then(Option::as_mut) else { continue };
-            let mut doc = record::decode(self.groups.texts.get(g.text));
+            let mut doc = record::decode(&g.json);
             if let Some(members) = g.members.as_deref_mut() {
                 members.remove(rec.id);
                 if members.is_empty() {
@@ -329,7 +327,7 @@ impl Store {
                 meta.insert("lastModified".into(), json!(ts));
                 meta.insert("version".into(), json!(record::etag(g.version)));
             }
-            self.groups.set_text(gslot, &record::encode(&doc));
+            g.json = record::encode(&doc);
         }
         Ok(())
     }
@@ -344,12 +342,12 @@ impl Store {
         count: usize,
     ) -> (usize, Vec<Stored<'_>>) {
         let table = self.table(kind);
-        let candidates: Box<dyn Iterator<Item = RecordView<'_>>> = match filter.and_then(|f| self.plan(kind, f)) {
+        let candidates: Box<dyn Iterator<Item = &Record>> = match filter.and_then(|f| self.plan(kind, f)) {
             Some(mut slots) => {
                 slots.sort_unstable();
                 Box::new(slots.into_iter().filter_map(|slot| table.at(slot)))
             }
-            None => Box::new(table.slots.iter().flatten().map(|rec| table.view(rec))),
+            None => Box::new(table.slots.iter().flatten()),
         };
         let mut total = 0;
         let mut page = Vec::new();
@@ -358,7 +356,7 @@ impl Store {
                 None => (true, None),
                 // A filter that does not look at the members is evaluated without them.
                 Some(f) if rec.members.is_some() && !mentions(f, "members") => {
-                    (f.matches_with(&record::decode(rec.json), opts), None)
+                    (f.matches_with(&record::decode(&rec.json), opts), None)
                 }
                 Some(f) => {
                     let doc = rec.doc();
@@ -441,8 +439,8 @@ impl Store {
         self.reindex(kind, id, slot, old.map(|(_, d)| d), Some(&doc));
         let name = if kind == Kind::Group { str_at(&doc, kind.unique_attr()).unwrap_or_default() } else { "" };
         let name = name.to_string();
-        let (rec, json) = Record::new(kind, id, doc, &name, version, opaque);
-        self.put(kind, slot, rec, &json);
+        let rec = Record::new(kind, id, doc, &name, version, opaque);
+        self.put(kind, slot, rec);
     }
 
     /// The slot a new resource takes: the next in creation order.
@@ -450,11 +448,14 @@ impl Store {
         u32::try_from(self.table(kind).slots.len()).unwrap_or(u32::MAX)
     }
 
-    /// Puts `rec` with its text in `slot` (a new one at the end) and maps its id there.
-    fn put(&mut self, kind: Kind, slot: u32, rec: Record, json: &str) {
+    /// Puts `rec` in `slot` (a new one at the end) and maps its id there.
+    fn put(&mut self, kind: Kind, slot: u32, rec: Record) {
         let id = rec.id;
         let table = self.table_mut(kind);
-        table.put(slot, rec, json);
+        match table.slots.get_mut(slot as usize) {
+            Some(place) => *place = Some(rec),
+            None => table.slots.push(Some(rec)),
+        }
         table.by_id.insert(id, slot);
     }
 }
@@ -487,7 +488,6 @@ mod record;
 mod shape;
 mod stamp;
 mod stored;
-mod texts;
 
 use shape::validate_required;
 

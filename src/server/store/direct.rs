@@ -158,7 +158,7 @@ impl Store {
         text.push('}');
         let slot = self.next_slot(Kind::User);
         self.reindex(Kind::User, id, slot, None, Some(&create.indexed));
-        self.put(Kind::User, slot, Record::from_text(id, 1, create.has_password), &text);
+        self.put(Kind::User, slot, Record::from_text(id, text, 1, create.has_password));
         Ok(id.to_string())
     }
 }

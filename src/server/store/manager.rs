@@ -145,7 +145,7 @@ impl Store {
             return None;
         }
         let rec = self.users.at(slot)?;
-        let text: &str = rec.json;
+        let text: &str = &rec.json;
         let top = Entries::parse(text)?;
         // `schemas` already names both schemas (the general PATCH would add them), `meta` is the store's.
         let schemas: Vec<&str> = serde_json::from_str(top.raw(text, top.exactly("schemas")??)).ok()?;
@@ -215,8 +215,8 @@ impl Store {
         }
         out.push_str(&text[at..]);
         let rec = self.users.slots.get_mut(slot as usize).and_then(Option::as_mut)?;
+        rec.json = out.into_boxed_str();
         rec.version = version;
-        self.users.set_text(slot, &out);
         Some(Ok(()))
     }
 }
@@ -225,7 +225,7 @@ impl Store {
 #[cfg(test)]
 pub(super) fn record_of(s: &Store, id: &str) -> Option<(Box<str>, u64)> {
     let (_, rec) = s.users.find(id)?;
-    Some((rec.json.into(), rec.version))
+    Some((rec.json.clone(), rec.version))
 }
 
 /// Puts a user's stored text and version back.
@@ -233,8 +233,8 @@ pub(super) fn record_of(s: &Store, id: &str) -> Option<(Box<str>, u64)> {
 pub(super) fn put_record(s: &mut Store, id: &str, json: Box<str>, version: u64) {
     let slot = s.users.slot(id).expect("stored");
     let rec = s.users.slots[slot as usize].as_mut().expect("record");
+    rec.json = json;
     rec.version = version;
-    s.users.set_text(slot, &json);
 }
 
 #[cfg(test)]

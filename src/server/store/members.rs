@@ -207,7 +207,7 @@ impl Store {
         }
         let Some(rec) = self.groups.slots.get_mut(slot as usize).and_then(Option::as_mut) else { return Ok(()) };
         let gid = rec.id;
-        let mut doc = record::decode(self.groups.texts.get(rec.text));
+        let mut doc = record::decode(&rec.json);
         let created = doc.pointer("/meta/created").and_then(Value::as_str).unwrap_or_default().to_string();
         rec.version += 1;
         let version = rec.version;
@@ -234,7 +234,9 @@ impl Store {
             self.member_of.entry(id).or_default().insert(gid);
         }
         self.stamp(Kind::Group, &mut doc, gid, &created, &now(), version);
-        self.groups.set_text(slot, &record::encode(&doc));
+        if let Some(rec) = self.groups.slots.get_mut(slot as usize).and_then(Option::as_mut) {
+            rec.json = record::encode(&doc);
+        }
         Ok(())
     }
 }

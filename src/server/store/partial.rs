@@ -19,7 +19,7 @@ use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::record::RecordView;
+use super::record::Record;
 use super::Kind;
 use crate::scim::patch::PatchOperation;
 use crate::scim::path::AttrPath;
@@ -143,14 +143,9 @@ impl<'de> Visitor<'de> for Reader<'_> {
 /// The document `ops` edit, and the keys in it that are kept as stored text: a user's attributes that no
 /// operation names stay text ([`read`]; the extensions are read when `keep_attributes` looks inside them);
 /// a group, or operations without a path, read the whole document.
-pub(super) fn edited(
-    kind: Kind,
-    rec: RecordView<'_>,
-    ops: &[PatchOperation],
-    extensions: bool,
-) -> (Value, Vec<String>) {
+pub(super) fn edited(kind: Kind, rec: &Record, ops: &[PatchOperation], extensions: bool) -> (Value, Vec<String>) {
     let partial = (kind == Kind::User).then(|| touched(ops)).flatten();
-    match partial.and_then(|names| read(rec.json, &names, extensions)) {
+    match partial.and_then(|names| read(&rec.json, &names, extensions)) {
         Some(p) => (p.doc, p.opaque),
         None => (rec.doc(), Vec::new()),
     }

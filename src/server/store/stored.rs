@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::record::{self, RecordView};
+use super::record::{self, Record};
 use super::{Kind, Store};
 
 /// A stored resource as a request sees it: its text, entity tag and location without parsing, its document
@@ -11,7 +11,7 @@ use super::{Kind, Store};
 pub(crate) struct Stored<'a> {
     pub(super) store: &'a Store,
     pub(super) kind: Kind,
-    pub(super) rec: RecordView<'a>,
+    pub(super) rec: &'a Record,
     /// The document, when a filter already parsed it.
     pub(super) parsed: Option<Value>,
 }
@@ -19,7 +19,7 @@ pub(crate) struct Stored<'a> {
 impl Stored<'_> {
     /// The stored document as compact JSON text (without the computed `groups`).
     pub fn json(&self) -> &str {
-        self.rec.json
+        &self.rec.json
     }
 
     /// The entity tag, `meta.version`.
