@@ -74,16 +74,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         let path = uri.path().to_string();
         let version = path.trim_start_matches('/').split('/').next().unwrap_or("v1.0").to_string();
-        let params = uri
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (form_decode(k), form_decode(v))
-            })
-            .collect();
+        let params = query_params(uri.query().unwrap_or(""));
         let eventual = parts
             .headers
             .get("consistencylevel")
@@ -301,6 +292,18 @@ impl Ctx {
     }
 }
 
+/// A query string's parameters, decoded, in order.
+fn query_params(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,14 +313,7 @@ mod tests {
         EntityType { name: "test.thing", properties: &["id", "name", "size"], defaults: &["id"], expandable: &[] };
 
     fn ctx(query: &str) -> Ctx {
-        let params = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (form_decode(k), form_decode(v))
-            })
-            .collect();
+        let params = query_params(query);
         Ctx {
             version: "beta".into(),
             base: "http://127.0.0.1:9".into(),

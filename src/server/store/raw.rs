@@ -10,6 +10,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::stamp::ESCAPED;
+
 /// Deepest nesting read; deeper documents take the general path.
 const MAX_DEPTH: usize = 64;
 
@@ -192,19 +194,6 @@ struct Reader<'a> {
     spaced: bool,
 }
 
-/// Bytes that end a run of plain string text: `"`, `\\` and the control characters.
-const STRING_STOP: [bool; 256] = {
-    let mut stop = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        stop[b] = true;
-        b += 1;
-    }
-    stop[b'"' as usize] = true;
-    stop[b'\\' as usize] = true;
-    stop
-};
-
 impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.at).copied()
@@ -269,7 +258,7 @@ impl<'a> Reader<'a> {
         let start = self.at;
         loop {
             // Strings are short: a table lookup per byte beats a vectorised search here.
-            let found = self.b[self.at..].iter().position(|&c| STRING_STOP[usize::from(c)])?;
+            let found = self.b[self.at..].iter().position(|&c| ESCAPED[usize::from(c)])?;
             self.at += found;
             match (self.b[self.at], self.b.get(self.at + 1)) {
                 (b'"', _) => {

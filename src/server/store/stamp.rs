@@ -50,8 +50,9 @@ impl Store {
     }
 }
 
-/// The bytes JSON writes escaped: `"`, `\\` and the control characters.
-const ESCAPED: [bool; 256] = {
+/// The bytes JSON writes escaped: `"`, `\\` and the control characters (a run of plain string text ends
+/// at one of them).
+pub(super) const ESCAPED: [bool; 256] = {
     let mut escaped = [false; 256];
     let mut b = 0;
     while b < 0x20 {
