@@ -134,4 +134,37 @@ mod tests {
         let c = parse_clause("f.extensionAttribute1 NOT EQUALS 'x'", false);
         assert_eq!(c.map(|c| c.operator), Some("NOT EQUALS".to_string()));
     }
+
+    /// The scoping step of a live tenant's log entry (`tenant::facts` writes its clauses in this form, and its
+    /// test holds the form) reads back into a verdict.
+    #[test]
+    fn a_tenant_entrys_scoping_step_reads_back() {
+        let entry = serde_json::json!({"value": [{
+            "id": "e1", "activityDateTime": "2026-12-07T08:00:00Z", "cycleId": "c1", "changeId": "x1",
+            "provisioningAction": "other", "provisioningStatusInfo": {"status": "skipped"},
+            "sourceIdentity": {"id": "0b6f4a1e-2c3d-4e5f-8a9b-1c2d3e4f5a61", "displayName": "Ann", "identityType": "User"},
+            "provisioningSteps": [{
+                "name": "EntrySynchronizationScoping", "provisioningStepType": "scoping", "status": "skipped",
+                "description": "Determine if User in scope by evaluating against each scoping filter",
+                "details": {
+                    "Active in the source system": "True",
+                    "Assigned to the application": "False",
+                    "Scope sync all": "False",
+                    "Scoping filter evaluation passed": "False",
+                    "ScopeEvaluationResult":
+                        "{\"Engineers.department EQUALS 'Engineering'\":false,\"Active.accountEnabled IS TRUE\":true}"
+                }
+            }]
+        }]});
+        let read = crate::logs::parse_str("tenant.json", &entry.to_string()).expect("a Graph log");
+        let record = &read.records[0];
+        let v = verdict(record);
+        assert_eq!(
+            (v.active, v.assigned, v.sync_all, v.filters_passed),
+            (Some(true), Some(false), Some(false), Some(false))
+        );
+        let clauses: Vec<_> =
+            v.clauses.iter().map(|c| (c.attribute.as_str(), c.operator.as_str(), c.value.as_str(), c.passed)).collect();
+        assert_eq!(clauses, [("department", "EQUALS", "Engineering", false), ("accountEnabled", "IS TRUE", "", true)]);
+    }
 }
