@@ -11,6 +11,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value as Json};
 
 use serde::{Deserialize, Serialize};
@@ -40,9 +41,19 @@ fn etag_re() -> &'static Regex {
 }
 
 /// Replaces run-specific values with stable placeholders.
+///
+/// A tenant of 100,000 users has 100,000 aliases and renders thousands of exchanges, so ids are not
+/// searched for one by one: an id made only of ASCII letters, digits and `-` (UUIDs, numbers, hex: nearly
+/// all of them) can only stand as a whole run of such characters, so [`Redactor::text`] looks each run of
+/// the text up once. The few other ids are replaced one by one, longest first.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
+    /// Every id with its placeholder, in the order they became known (aliases first).
     ids: Vec<(String, String)>,
+    /// Where each id stands in `ids` (the first, when an id has two aliases).
+    index: FxHashMap<String, usize>,
+    /// The ids that are not a plain run of letters, digits and `-`, longest first.
+    unusual: Vec<usize>,
     unknown: usize,
     base: Option<String>,
     secrets: Vec<String>,
@@ -52,10 +63,13 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for known aliases, the base URL the run used and secrets that must never show.
     pub fn new(aliases: &[IdAlias], base_url: Option<&str>, secrets: &[String]) -> Self {
-        let ids = aliases.iter().map(|a| (a.id.clone(), format!("<{}>", a.alias))).collect();
         let base = base_url.map(|b| b.trim_end_matches('/').to_string()).filter(|b| !b.is_empty());
         let secrets = secrets.iter().filter(|s| !s.is_empty()).cloned().collect();
-        Redactor { ids, unknown: 0, base, secrets, run_tag: None }
+        let mut redactor = Redactor { base, secrets, ..Redactor::default() };
+        for a in aliases {
+            redactor.add(a.id.clone(), format!("<{}>", a.alias));
+        }
+        redactor
     }
 
     /// Also removes the `--unique-names` tag (in any case), so a tagged run reads like an untagged one.
@@ -83,9 +97,10 @@ impl Redactor {
                             Json::Number(n) => n.to_string(),
                             _ => continue,
                         };
-                        if !id.is_empty() && !self.ids.iter().any(|(known, _)| *known == id) {
+                        if !id.is_empty() && !self.index.contains_key(&id) {
                             self.unknown += 1;
-                            self.ids.push((id, format!("<id:{}>", self.unknown)));
+                            let placeholder = format!("<id:{}>", self.unknown);
+                            self.add(id, placeholder);
                         }
                     } else {
                         self.learn_json(v);
@@ -97,9 +112,25 @@ impl Redactor {
         }
     }
 
+    /// Records `id`'s placeholder; an id that already has one keeps it.
+    fn add(&mut self, id: String, placeholder: String) {
+        if self.index.contains_key(&id) {
+            return;
+        }
+        let at = self.ids.len();
+        if id.is_empty() || !is_plain(&id) {
+            // After every unusual id at least as long: longest first, and in order among equals.
+            let len = id.len();
+            let slot = self.unusual.partition_point(|&i| self.ids[i].0.len() >= len);
+            self.unusual.insert(slot, at);
+        }
+        self.index.insert(id.clone(), at);
+        self.ids.push((id, placeholder));
+    }
+
     /// The alias of an exact id.
     fn alias(&self, text: &str) -> Option<&str> {
-        self.ids.iter().find(|(id, _)| id == text).map(|(_, a)| a.as_str())
+        self.index.get(text).map(|&i| self.ids[i].1.as_str())
     }
 
     /// Redacts free text: base URL, secrets, path segments and quoted literals that are ids, timestamps.
@@ -117,16 +148,50 @@ impl Redactor {
         if let Some(base) = &self.base {
             out = out.replace(base.as_str(), "<base>");
         }
-        let mut ids: Vec<&(String, String)> = self.ids.iter().collect();
-        ids.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
-        for (id, alias) in ids {
+        for &i in &self.unusual {
+            let (id, alias) = &self.ids[i];
             out = out.replace(&format!("\"{id}\""), &format!("\"{alias}\""));
             out = replace_segment(&out, id, alias);
             if id.len() >= 8 {
                 out = replace_word(&out, id, alias);
             }
         }
+        if !self.index.is_empty() {
+            out = self.replace_plain_ids(&out);
+        }
         timestamp_re().replace_all(&out, "<timestamp>").into_owned()
+    }
+
+    /// Replaces every plain id that stands quoted (`"id"`), as a path segment (`/id` before `/`, `?`, `"`,
+    /// a space, `#` or the end) or, when it has at least 8 characters, as a whole word. Such an id is a whole
+    /// run of letters, digits and `-` in each of these places, so each run is looked up once.
+    fn replace_plain_ids(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut at = 0;
+        while at < bytes.len() {
+            if !is_plain_byte(bytes[at]) {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < bytes.len() && is_plain_byte(bytes[at]) {
+                at += 1;
+            }
+            let Some(&i) = self.index.get(&text[start..at]) else { continue };
+            let before = start.checked_sub(1).map(|b| bytes[b]);
+            let after = bytes.get(at).copied();
+            let quoted = before == Some(b'"') && after == Some(b'"');
+            let segment = before == Some(b'/') && after.is_none_or(|c| matches!(c, b'/' | b'?' | b'"' | b' ' | b'#'));
+            if quoted || segment || at - start >= 8 {
+                out.push_str(&text[copied..start]);
+                out.push_str(&self.ids[i].1);
+                copied = at;
+            }
+        }
+        out.push_str(&text[copied..]);
+        out
     }
 
     /// Redacts a JSON value; `version` fields and `ETag`s become `<version>`.
@@ -188,6 +253,15 @@ pub fn remove_tag(text: &str, tag: &str) -> String {
         return text.to_string();
     }
     text.replace(tag, "").replace(&tag.to_uppercase(), "")
+}
+
+/// Whether `id` is one run of ASCII letters, digits and `-`.
+fn is_plain(id: &str) -> bool {
+    id.bytes().all(is_plain_byte)
+}
+
+fn is_plain_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
 }
 
 /// Replaces `id` where it stands as a whole token (not inside a longer run of letters, digits or `-`).
@@ -265,6 +339,51 @@ mod tests {
             let _ = r.text(&text);
             let _ = r.header("etag", &text);
         }
+    }
+
+    /// The redaction `text` stands for: every id in turn, longest first, each replaced where it stands
+    /// quoted, as a path segment or (8 characters or more) as a whole word.
+    fn one_by_one(aliases: &[IdAlias], text: &str) -> String {
+        if let Some(a) = aliases.iter().find(|a| a.id == text) {
+            return format!("<{}>", a.alias);
+        }
+        let mut ids: Vec<&IdAlias> = aliases.iter().collect();
+        ids.sort_by_key(|a| std::cmp::Reverse(a.id.len()));
+        let mut out = text.to_string();
+        for a in ids {
+            let alias = format!("<{}>", a.alias);
+            out = out.replace(&format!("\"{}\"", a.id), &format!("\"{alias}\""));
+            out = replace_segment(&out, &a.id, &alias);
+            if a.id.len() >= 8 {
+                out = replace_word(&out, &a.id, &alias);
+            }
+        }
+        timestamp_re().replace_all(&out, "<timestamp>").into_owned()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ids_are_replaced_as_if_one_by_one(
+            ids in proptest::collection::vec("[a-c0-9-]{1,10}|[a-c0-9.@_ -]{1,10}", 0..8),
+            words in proptest::collection::vec("[a-c0-9-]{1,10}|[a-c0-9.@_ -]{1,10}|[\"/?# .@=\\[\\]]", 0..24),
+        ) {
+            let aliases: Vec<IdAlias> =
+                ids.iter().enumerate().map(|(i, id)| IdAlias { id: id.clone(), alias: format!("user:{i}") }).collect();
+            let text = words.concat();
+            let r = Redactor::new(&aliases, None, &[]);
+            proptest::prop_assert_eq!(r.text(&text), one_by_one(&aliases, &text));
+        }
+    }
+
+    #[test]
+    fn a_hundred_thousand_aliases_redact_an_exchange_at_once() {
+        let aliases: Vec<IdAlias> = (0..100_000)
+            .map(|i| IdAlias { id: format!("{i:08x}-0000-4000-8000-000000000000"), alias: format!("user:u{i:06}") })
+            .collect();
+        let r = Redactor::new(&aliases, None, &[]);
+        let text = r#"{"id":"0001869f-0000-4000-8000-000000000000","manager":{"value":"00000001-0000-4000-8000-000000000000"}}"#;
+        assert_eq!(r.text(text), r#"{"id":"<user:u099999>","manager":{"value":"<user:u000001>"}}"#);
+        assert_eq!(r.text("/Users/00000002-0000-4000-8000-000000000000"), "/Users/<user:u000002>");
     }
 
     #[test]

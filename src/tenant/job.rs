@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use super::facts;
-use super::shared::{self, Command, ExchangeView, Shared};
+use super::shared::{self, Command, ExchangeView, Shared, EXCHANGE_CAPACITY};
 use super::state::{self, Saved, SavedDirectory, SavedEndpoint, SavedIdentity, SavedJob, SavedLog, StateDir};
 use crate::directory::Directory;
 use crate::engine::action::Actor;
@@ -307,10 +307,15 @@ impl JobTask {
         if exchanges.is_empty() {
             return;
         }
+        // Only the last `EXCHANGE_CAPACITY` are kept, so only those are rendered (an initial cycle of 100,000
+        // users has 300,000), though every exchange is counted.
+        let skipped = exchanges.len().saturating_sub(EXCHANGE_CAPACITY);
+        self.exchanges_seen += skipped as u64;
+        let kept = &exchanges[skipped..];
         let secrets: Vec<String> = self.runner.engine.actor.client().scrubber().secrets().collect();
         let mut redactor = Redactor::new(&self.runner.engine.aliases.list, Some(&self.base_url), &secrets);
-        redactor.learn(&exchanges);
-        let views: Vec<ExchangeView> = exchanges
+        redactor.learn(kept);
+        let views: Vec<ExchangeView> = kept
             .iter()
             .map(|e| {
                 self.exchanges_seen += 1;
