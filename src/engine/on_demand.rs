@@ -212,7 +212,8 @@ impl Engine {
         // Only this object's exchanges are read: the run's earlier traffic may be large.
         let first = match_requests.iter().chain(&action_requests).map(|r| r.index).min().unwrap_or(usize::MAX);
         let exchanges = if first == usize::MAX { Vec::new() } else { self.actor.client().transcript().since(first) };
-        let exchange = |index: usize| index.checked_sub(first).and_then(|k| exchanges.get(k));
+        // By index: a long-running job's transcript keeps only its most recent exchanges whole.
+        let exchange = |index: usize| exchanges.binary_search_by_key(&index, |e| e.index).ok().map(|k| &exchanges[k]);
         let hits: Vec<Detail> = match_requests
             .iter()
             .map(|r| {

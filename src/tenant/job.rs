@@ -198,16 +198,20 @@ impl JobTask {
         let source = crate::engine::source_snapshot(&directory);
         let started = self.shared.clock.now();
         let run = self.runner.cycle(kind, &source, &*self.mapper).await;
-        if let StepDetail::Cycle(result) = &run.detail {
+        if let StepDetail::Cycle(result) = run.detail {
             let cycle_id = shared::cycle_id(&self.shared.identity.job_id, result.number);
             let at = chrono::DateTime::parse_from_rfc3339(&result.started_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(started);
             let sync_all = self.runner.engine.settings.scope_all;
             let facts = |e: &ProvisioningEvent| facts::source_facts(&directory, &self.mapper, sync_all, &e.object);
-            self.shared.append_log(
-                result.events.iter().map(|e| logged(e.clone(), facts(e), &cycle_id, at, Initiator::System)),
-            );
+            // The events are moved into the log, not copied (an initial cycle of 100,000 users has 100,000),
+            // and only those the log keeps are made into entries.
+            let skipped = result.events.len().saturating_sub(shared::LOG_CAPACITY);
+            self.shared.append_log(result.events.into_iter().skip(skipped).map(|e| {
+                let source = facts(&e);
+                logged(e, source, &cycle_id, at, Initiator::System)
+            }));
             self.collect_exchanges(Some(result.number), "cycle");
             self.recorded.send_modify(|n| *n += 1);
         }
@@ -303,15 +307,16 @@ impl JobTask {
 
     /// Moves the exchanges of the work just done into the Target view, redacted.
     fn collect_exchanges(&mut self, cycle: Option<u32>, origin: &'static str) {
+        // The transcript keeps only the last `EXCHANGE_CAPACITY` exchanges whole (an initial cycle of 100,000
+        // users sends 300,000), but every exchange is counted.
+        let sent = self.runner.engine.transcript_len();
         let exchanges = self.runner.take_exchanges();
         if exchanges.is_empty() {
             return;
         }
-        // Only the last `EXCHANGE_CAPACITY` are kept, so only those are rendered (an initial cycle of 100,000
-        // users has 300,000), though every exchange is counted.
-        let skipped = exchanges.len().saturating_sub(EXCHANGE_CAPACITY);
+        let skipped = sent.saturating_sub(exchanges.len()) + exchanges.len().saturating_sub(EXCHANGE_CAPACITY);
         self.exchanges_seen += skipped as u64;
-        let kept = &exchanges[skipped..];
+        let kept = &exchanges[exchanges.len().saturating_sub(EXCHANGE_CAPACITY)..];
         let secrets: Vec<String> = self.runner.engine.actor.client().scrubber().secrets().collect();
         let mut redactor = Redactor::new(&self.runner.engine.aliases.list, Some(&self.base_url), &secrets);
         redactor.learn(kept);

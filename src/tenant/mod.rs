@@ -240,6 +240,7 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
     client_config.timeout = config.connection.timeout;
     client_config.forward_flag = config.connection.forward_flag;
     let client = Client::new(client_config)?;
+    client.transcript().keep_whole_only_last(shared::EXCHANGE_CAPACITY);
     let dialect = config.connection.dialect.unwrap_or_else(|| Dialect::from_flag(client.tenant().flag));
     let base_url = client.tenant().base.clone();
 

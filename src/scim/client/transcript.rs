@@ -1,18 +1,35 @@
-//! Where exchanges are kept: the [`Transcript`] shared by the client and the engine, whole or lean (a
-//! [`RequestRecord`] each), and the exchanges concurrent work holds back ([`Held`]) to append in a fixed
-//! order.
+//! Where exchanges are kept: the [`Transcript`] shared by the client and the engine, whole, lean (a
+//! [`RequestRecord`] each) or lean with the most recent ones whole, and the exchanges concurrent work holds
+//! back ([`Held`]) to append in a fixed order.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::exchange::Exchange;
 use super::record::RequestRecord;
 use super::Method;
 
-/// Exchanges as stored: whole, or as lean records.
+/// Exchanges as stored: whole, as lean records, or as records with the last few also whole.
 #[derive(Debug)]
 enum Store {
     Full(Vec<Exchange>),
     Lean(Vec<RequestRecord>),
+    Recent(Recent),
+}
+
+/// A record of every exchange, and the last `keep` exchanges whole.
+#[derive(Debug)]
+struct Recent {
+    records: Vec<RequestRecord>,
+    whole: VecDeque<Exchange>,
+    keep: usize,
+}
+
+impl Recent {
+    /// The index of the oldest exchange kept whole.
+    fn first_whole(&self) -> usize {
+        self.records.len() - self.whole.len()
+    }
 }
 
 impl Store {
@@ -20,6 +37,7 @@ impl Store {
         match self {
             Store::Full(v) => v.len(),
             Store::Lean(v) => v.len(),
+            Store::Recent(r) => r.records.len(),
         }
     }
 
@@ -29,10 +47,18 @@ impl Store {
         match self {
             Store::Full(v) => v.push(Exchange { index, ..exchange.clone() }),
             Store::Lean(v) => v.push(RequestRecord::of(exchange)),
+            Store::Recent(r) => {
+                r.records.push(RequestRecord::of(exchange));
+                r.whole.push_back(Exchange { index, ..exchange.clone() });
+                if r.whole.len() > r.keep {
+                    r.whole.pop_front();
+                }
+            }
         }
         index
     }
 
+    /// The exchanges from index `start` on; a store that keeps only the last few whole has only those.
     fn since(&self, start: usize) -> Vec<Exchange> {
         match self {
             Store::Full(v) => v.get(start..).map(<[Exchange]>::to_vec).unwrap_or_default(),
@@ -40,6 +66,23 @@ impl Store {
                 .get(start..)
                 .map(|rs| rs.iter().enumerate().map(|(i, r)| r.exchange(start + i)).collect())
                 .unwrap_or_default(),
+            Store::Recent(r) => r.whole.iter().skip(start.saturating_sub(r.first_whole())).cloned().collect(),
+        }
+    }
+
+    fn records(&self) -> Vec<RequestRecord> {
+        match self {
+            Store::Full(v) => v.iter().map(RequestRecord::of).collect(),
+            Store::Lean(v) | Store::Recent(Recent { records: v, .. }) => v.clone(),
+        }
+    }
+
+    /// The same kind of store, empty.
+    fn emptied(&self) -> Store {
+        match self {
+            Store::Full(_) => Store::Full(Vec::new()),
+            Store::Lean(_) => Store::Lean(Vec::new()),
+            Store::Recent(r) => Store::Recent(Recent { records: Vec::new(), whole: VecDeque::new(), keep: r.keep }),
         }
     }
 }
@@ -82,6 +125,13 @@ impl Transcript {
     /// A transcript that keeps a [`RequestRecord`] per exchange (method, kind, status and duration).
     pub fn lean() -> Self {
         Transcript { inner: Arc::new(Mutex::new(Store::Lean(Vec::new()))), lean: true }
+    }
+
+    /// From now on keeps a record of every exchange and only the last `keep` exchanges whole: a job that runs
+    /// for days shows its recent traffic, and a cycle of 100,000 users does not hold 300,000 bodies. What the
+    /// transcript held so far is let go.
+    pub fn keep_whole_only_last(&self, keep: usize) {
+        *self.store() = Store::Recent(Recent { records: Vec::new(), whole: VecDeque::new(), keep });
     }
 
     fn empty_store(&self) -> Store {
@@ -134,6 +184,11 @@ impl Transcript {
             (Store::Full(to), Store::Lean(from)) => {
                 to.extend(from.iter().enumerate().map(|(i, r)| r.exchange(base + i)))
             }
+            (to @ Store::Recent(_), Store::Full(from)) => from.iter().for_each(|e| _ = to.push(e)),
+            (to @ Store::Recent(_), Store::Lean(from)) => {
+                from.iter().enumerate().for_each(|(i, r)| _ = to.push(&r.exchange(base + i)))
+            }
+            (to, Store::Recent(from)) => from.whole.iter().for_each(|e| _ = to.push(e)),
         }
         base
     }
@@ -149,6 +204,11 @@ impl Transcript {
         match &*self.store() {
             Store::Full(v) => f(v.get(start..).unwrap_or_default()),
             Store::Lean(_) => f(&[]),
+            Store::Recent(r) => {
+                let whole: Vec<Exchange> =
+                    r.whole.iter().skip(start.saturating_sub(r.first_whole())).cloned().collect();
+                f(&whole)
+            }
         }
     }
 
@@ -157,17 +217,14 @@ impl Transcript {
         self.store().since(start)
     }
 
-    /// The exchange at `index`, if any.
+    /// The exchange at `index`, if the transcript still has it.
     pub fn get(&self, index: usize) -> Option<Exchange> {
-        self.store().since(index).into_iter().next()
+        self.store().since(index).into_iter().next().filter(|e| e.index == index)
     }
 
     /// The records of every exchange so far (lean or not).
     pub fn records(&self) -> Vec<RequestRecord> {
-        match &*self.store() {
-            Store::Full(v) => v.iter().map(RequestRecord::of).collect(),
-            Store::Lean(v) => v.clone(),
-        }
+        self.store().records()
     }
 
     /// The records of every exchange, taken out of a lean transcript (which starts again from index 0)
@@ -175,8 +232,8 @@ impl Transcript {
     pub fn take_records(&self) -> Vec<RequestRecord> {
         let mut store = self.store();
         match &mut *store {
-            Store::Full(v) => v.iter().map(RequestRecord::of).collect(),
             Store::Lean(v) => std::mem::take(v),
+            other => other.records(),
         }
     }
 
@@ -185,17 +242,23 @@ impl Transcript {
         let is_write = |m: Method| m != Method::Get;
         match &*self.store() {
             Store::Full(v) => v.get(start..).map_or(0, |s| s.iter().filter(|e| is_write(e.method)).count()),
-            Store::Lean(v) => v.get(start..).map_or(0, |s| s.iter().filter(|r| is_write(r.method())).count()),
+            Store::Lean(v) | Store::Recent(Recent { records: v, .. }) => {
+                v.get(start..).map_or(0, |s| s.iter().filter(|r| is_write(r.method())).count())
+            }
         }
     }
 
-    /// Takes every exchange out: the transcript starts again from index 0. A job that runs for days hands
-    /// each cycle's exchanges on this way instead of keeping them all.
+    /// Takes every exchange out (those it still has whole, for a transcript that keeps only the last few):
+    /// the transcript starts again from index 0. A job that runs for days hands each cycle's exchanges on
+    /// this way instead of keeping them all.
     pub fn take(&self) -> Vec<Exchange> {
         let mut store = self.store();
-        let taken = store.since(0);
-        *store = self.empty_store();
-        taken
+        let emptied = store.emptied();
+        match std::mem::replace(&mut *store, emptied) {
+            Store::Full(v) => v,
+            Store::Recent(r) => r.whole.into(),
+            lean @ Store::Lean(_) => lean.since(0),
+        }
     }
 
     /// True for a lean transcript.
@@ -235,6 +298,29 @@ mod tests {
         let taken = lean.take_records();
         assert_eq!((taken.len(), taken[1].duration(), taken[1].status()), (2, Duration::from_millis(3), Some(200)));
         assert!(lean.is_empty(), "taken out, not copied");
+    }
+
+    #[tokio::test]
+    async fn a_transcript_of_recent_exchanges_counts_all_and_keeps_the_last_whole() {
+        let recent = Transcript::new();
+        recent.push(exchange(Method::Get, "/Users/before", ""));
+        recent.keep_whole_only_last(2);
+        assert!(recent.is_empty(), "what it held before is let go");
+        recent.push(exchange(Method::Post, "/Users", ""));
+        let ((), held) = Transcript::deferred(async {
+            recent.push(exchange(Method::Patch, "/Users/a", ""));
+            recent.push(exchange(Method::Get, "/Users/b", ""));
+        })
+        .await;
+        assert_eq!(recent.append(held), 1);
+        assert_eq!((recent.len(), recent.writes_since(0), recent.records().len()), (3, 2, 3));
+        let kept: Vec<(usize, String)> = recent.since(0).into_iter().map(|e| (e.index, e.path)).collect();
+        assert_eq!(kept, [(1, "/Users/a".into()), (2, "/Users/b".into())]);
+        assert!(recent.get(0).is_none() && recent.get(2).is_some_and(|e| e.request_body.is_some()));
+        assert_eq!(recent.inspect_since(2, <[Exchange]>::len), 1);
+        assert_eq!(recent.take().len(), 2);
+        recent.push(exchange(Method::Delete, "/Users/c", ""));
+        assert_eq!((recent.len(), recent.get(0).map(|e| e.path)), (1, Some("/Users/c".into())), "still recent-only");
     }
 
     #[tokio::test]
