@@ -64,8 +64,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Replaces the job's schema; an error says what is wrong with it.
     fn put_schema(&self, schema: serde_json::Value) -> Result<(), BackendError>;
 
-    /// Every provisioning log entry so far, oldest first.
-    fn provisioning_log(&self) -> Vec<LoggedEvent>;
+    /// Every provisioning log entry so far, oldest first (shared: a log holds up to 100,000 entries, and
+    /// every read of it would otherwise copy them all).
+    fn provisioning_log(&self) -> Vec<std::sync::Arc<LoggedEvent>>;
 }
 
 /// The ids and names of the tenant, its application and the provisioning job.

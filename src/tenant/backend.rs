@@ -83,7 +83,7 @@ impl Backend for TenantBackend {
         })
     }
 
-    fn provisioning_log(&self) -> Vec<LoggedEvent> {
+    fn provisioning_log(&self) -> Vec<Arc<LoggedEvent>> {
         shared::lock(&self.0.log).iter().cloned().collect()
     }
 }

@@ -360,7 +360,7 @@ impl JobTask {
                 legacy_member_removals: engine.legacy_member_removals.clone(),
                 status: engine.status.get(),
             },
-            log: shared::lock(&self.shared.log).iter().map(SavedLog::of).collect(),
+            log: shared::lock(&self.shared.log).iter().map(|e| SavedLog::of(e)).collect(),
             endpoint,
         };
         if let Err(e) = state.save(&saved) {

@@ -274,7 +274,7 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
             identity.client_secret_sha256 = crate::graph::secret_sha256(secret.expose());
         }
         credentials = identity::restored(&identity, config.client_secret.clone());
-        log = saved.log.iter().map(state::SavedLog::entry).collect();
+        log = saved.log.iter().map(|l| Arc::new(l.entry())).collect();
     }
     let schema = config.schema.clone().unwrap_or_else(|| crate::mapping::export_schema(&config.mapping));
     let (commands, receiver) = mpsc::unbounded_channel();

@@ -87,7 +87,7 @@ pub struct Shared {
     /// The job's live events.
     pub events: EventHub,
     /// Provisioning log entries, oldest first.
-    pub log: Mutex<VecDeque<LoggedEvent>>,
+    pub log: Mutex<VecDeque<Arc<LoggedEvent>>>,
     /// Recent exchanges with the target.
     pub exchanges: Mutex<VecDeque<ExchangeView>>,
     /// The schema in force (`synchronizationSchema` JSON).
@@ -138,7 +138,7 @@ impl Shared {
     /// Appends log entries, dropping the oldest past [`LOG_CAPACITY`].
     pub fn append_log(&self, entries: impl IntoIterator<Item = LoggedEvent>) {
         let mut log = lock(&self.log);
-        log.extend(entries);
+        log.extend(entries.into_iter().map(Arc::new));
         let excess = log.len().saturating_sub(LOG_CAPACITY);
         log.drain(..excess);
     }

@@ -2,7 +2,7 @@
 //! commands, on-demand requests and secrets it receives. It tests the HTTP layer only; the tenant's real
 //! job (engine runner) is tested end to end in `tests/it/tenant*.rs`.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use entrasim::directory::{AppRole, Directory, NewGroup, NewUser, ObjectId, ObjectRef as DirRef};
@@ -317,8 +317,8 @@ impl Backend for Double {
         Ok(())
     }
 
-    fn provisioning_log(&self) -> Vec<LoggedEvent> {
-        self.log.lock().unwrap().clone()
+    fn provisioning_log(&self) -> Vec<Arc<LoggedEvent>> {
+        self.log.lock().unwrap().iter().cloned().map(Arc::new).collect()
     }
 }
 
