@@ -1,5 +1,6 @@
-//! Starting and stopping the embedded endpoint: [`start`] binds, spawns the axum server on the current tokio
-//! runtime and returns a [`ServerHandle`] with the base URL and bearer token.
+//! Starting and stopping the embedded endpoint: [`start`] binds, spawns the server (axum's `serve` around the
+//! [`routes::service`] function, no router) on the current tokio runtime and returns a [`ServerHandle`] with
+//! the base URL and bearer token.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -7,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::extract::DefaultBodyLimit;
-use axum::Router;
+use axum::ServiceExt;
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -208,10 +209,10 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         max_body_bytes: config.max_body_bytes,
         tombstones: Default::default(),
     });
-    let app = Router::new()
-        .fallback(routes::handle)
-        .with_state(state.clone())
-        .layer(DefaultBodyLimit::max(config.max_body_bytes));
+    let served = state.clone();
+    let app = tower::ServiceBuilder::new()
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .service(tower::service_fn(move |request| routes::service(served.clone(), request)));
     let mut stopped = stopped;
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -219,7 +220,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         };
         // A serve error (the listener failing) ends the task; there is no one to report it to but the handle,
         // whose next request will fail to connect.
-        let _ = axum::serve(LenientListener(listener), app).with_graceful_shutdown(signal).await;
+        let _ = axum::serve(LenientListener(listener), app.into_make_service()).with_graceful_shutdown(signal).await;
     });
     Ok(ServerHandle { url, token, addr, state, stop, task: Some(task) })
 }

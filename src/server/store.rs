@@ -172,7 +172,13 @@ impl Store {
     }
 
     fn location(&self, kind: Kind, id: Id) -> String {
-        format!("{}/{}/{id}", self.opts.base_url, kind.endpoint())
+        let (base, endpoint) = (self.opts.base_url.as_str(), kind.endpoint());
+        let mut location = String::with_capacity(base.len() + endpoint.len() + 38);
+        for part in [base, "/", endpoint, "/"] {
+            location.push_str(part);
+        }
+        id.push_to(&mut location);
+        location
     }
 
     /// Checks an `If-Match` header (RFC 7644 §3.14) against the current version: 404 for an unknown id, 412 when

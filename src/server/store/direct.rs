@@ -12,11 +12,12 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::index::UserKeys;
 use super::raw::{self, Document, Raw};
 use super::record::{Id, Record};
-use super::stamp::{json_text, push_json_str};
+use super::stamp::json_text;
 use super::{now, Kind, Store, StoreOptions};
 use crate::scim::model;
 use crate::scim::schema::{self, AttrDef, AttrType};
@@ -31,8 +32,8 @@ pub(crate) struct DirectCreate {
     id_at: usize,
     /// The `userName`.
     name: String,
-    /// The attributes the indexes read (`userName`, `externalId`, `emails`) as a tree.
-    indexed: Value,
+    /// What the indexes read (`userName`, `externalId`, `emails`), taken from the tokens.
+    keys: UserKeys,
     has_password: bool,
 }
 
@@ -74,25 +75,30 @@ impl StoreOptions {
             }
         }
         self.set_manager_ref(&mut doc);
-        let mut indexed = Map::new();
-        for key in ["userName", "externalId"] {
-            if let Some(value) = raw::get_ci(&doc.entries, key) {
-                indexed.insert(key.to_string(), value.to_value());
+        // A string's value: its text, or the text read with its escapes.
+        let string = |v: &Raw<'_>| match v.to_value() {
+            Value::String(s) => Some(s),
+            _ => None,
+        };
+        let external = raw::get_ci(&doc.entries, "externalId").and_then(string);
+        // The email index reads the string `value` of each element of an `emails` list, and nothing else.
+        let mut emails = Vec::new();
+        if let Some(Raw::Arr(list)) = raw::get_ci(&doc.entries, "emails") {
+            for email in list.iter().filter_map(|e| e.get_ci("value")).filter_map(string) {
+                let email = email.to_lowercase();
+                if !emails.contains(&email) {
+                    emails.push(email);
+                }
             }
         }
-        // The email index reads the string `value` of each element of an `emails` list, and nothing else.
-        if let Some(Raw::Arr(emails)) = raw::get_ci(&doc.entries, "emails") {
-            let values = emails.iter().filter_map(|e| e.get_ci("value")).filter(|v| matches!(v, Raw::Str(_)));
-            let values = values.map(|v| Value::Object(Map::from_iter([("value".to_string(), v.to_value())])));
-            indexed.insert("emails".to_string(), Value::Array(values.collect()));
-        }
+        let keys = UserKeys { name: name.to_lowercase(), external, emails };
         let mut text = String::with_capacity(body.len() + 64);
         text.push_str("{\"schemas\":");
         Raw::Arr(schemas).write(&mut text);
         let id_at = text.len();
         doc.write_entries(&mut text);
         let has_password = raw::find_ci(&doc.entries, "password").is_some();
-        Some(DirectCreate { text, id_at, name, indexed: Value::Object(indexed), has_password })
+        Some(DirectCreate { text, id_at, name, keys, has_password })
     }
 
     /// The enterprise manager's `$ref`, as [`StoreOptions::finish`] sets it.
@@ -150,14 +156,16 @@ impl Store {
         let ts = now();
         let mut text = String::with_capacity(create.text.len() + 256);
         text.push_str(&create.text[..create.id_at]);
-        text.push_str(",\"id\":");
-        push_json_str(&mut text, &id.to_string());
+        // An id's text has nothing to escape.
+        text.push_str(",\"id\":\"");
+        id.push_to(&mut text);
+        text.push('"');
         text.push_str(&create.text[create.id_at..]);
         text.push_str(",\"meta\":");
         self.write_meta(&mut text, Kind::User, id, &ts, &ts, 1);
         text.push('}');
         let slot = self.next_slot(Kind::User);
-        self.reindex(Kind::User, id, slot, None, Some(&create.indexed));
+        self.index_new_user(slot, &create.keys);
         self.put(Kind::User, slot, Record::from_text(id, text, 1, create.has_password));
         Ok(id.to_string())
     }
@@ -239,6 +247,8 @@ mod tests {
             r#"{"userName":"pw","password":"secret","emails":{"value":"single@x"}}"#.to_string(),
             r#"{"userName":"odd-emails","emails":[{"type":"work"},{"value":5},{"value":"Ok@x","type":"home"}]}"#
                 .to_string(),
+            r#"{"userName":"two-emails","externalId":"e\\1","emails":[{"value":"Dup@x"},{"value":"dup@X"},{"value":"q\"@x"}]}"#
+                .to_string(),
             r#"{"userName":"bool-string","active":"True"}"#.to_string(),
             r#"{"userName":"sub-bool-string","emails":[{"value":"a@x","primary":"true"}]}"#.to_string(),
             r#"{"userName":"email-string","emails":["s@x"]}"#.to_string(),
@@ -302,9 +312,18 @@ mod tests {
             }
         }
         // The fast path serves the common forms (and the uniqueness 409), not only the trivial ones.
-        for name in
-            ["first@contoso.com", "pretty@", "\"bare\"", "BARE", "cased", "ext-cased", "mgr-ref", "pw", "odd-emails"]
-        {
+        for name in [
+            "first@contoso.com",
+            "pretty@",
+            "\"bare\"",
+            "BARE",
+            "cased",
+            "ext-cased",
+            "mgr-ref",
+            "pw",
+            "odd-emails",
+            "two-emails",
+        ] {
             assert!(taken.iter().any(|b| b.contains(name)), "{name} takes the fast path");
         }
         for name in
@@ -312,7 +331,11 @@ mod tests {
         {
             assert!(!taken.iter().any(|b| b.contains(name)), "{name} takes the general path");
         }
-        // The indexes answer the same resources.
+        // The indexes list the same keys, and answer the same resources.
+        let (a, b) = (whole.table(Kind::User), fast.table(Kind::User));
+        for (a, b) in [(&a.by_name, &b.by_name), (&a.by_external, &b.by_external), (&a.by_email, &b.by_email)] {
+            assert_eq!(a.entries(), b.entries());
+        }
         let filters = [
             r#"emails.value eq "ok@X""#,
             r#"userName eq "pretty@contoso.com""#,

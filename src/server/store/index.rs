@@ -117,6 +117,32 @@ impl Store {
     }
 }
 
+/// What a new user puts in the indexes, read from its create body's tokens (`store::direct`): what
+/// [`Store::reindex`] reads from a document, without building one.
+#[derive(Debug)]
+pub(super) struct UserKeys {
+    /// The lower-cased `userName`.
+    pub name: String,
+    /// The `externalId`, when it is a string.
+    pub external: Option<String>,
+    /// The lower-cased string `emails[].value`s, each once.
+    pub emails: Vec<String>,
+}
+
+impl Store {
+    /// Lists a new user in `slot` under its keys, as `reindex` from no document to the user's does.
+    pub(super) fn index_new_user(&mut self, slot: u32, keys: &UserKeys) {
+        let table = self.table_mut(Kind::User);
+        table.by_name.insert(&keys.name, slot);
+        if let Some(external) = &keys.external {
+            table.by_external.insert(external, slot);
+        }
+        for email in &keys.emails {
+            table.by_email.insert(email, slot);
+        }
+    }
+}
+
 fn is_core_attr(attr: &AttrRef, name: &str) -> bool {
     attr.name.eq_ignore_ascii_case(name) && attr.urn.as_deref().is_none_or(schema::is_core)
 }

@@ -49,6 +49,16 @@ impl KeyIndex {
     }
 }
 
+/// Every listing, as (key hash, slot) in order, for tests that compare two indexes.
+#[cfg(test)]
+impl KeyIndex {
+    pub fn entries(&self) -> Vec<(u32, u32)> {
+        let mut entries: Vec<(u32, u32)> = self.0.iter().copied().collect();
+        entries.sort_unstable();
+        entries
+    }
+}
+
 /// Two different keys with the same hash, for tests of the candidates' checks.
 #[cfg(test)]
 pub(super) fn colliding_keys() -> (String, String) {

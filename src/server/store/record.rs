@@ -36,6 +36,13 @@ impl Id {
     }
 }
 
+impl Id {
+    /// Appends the id's text, what `Display` writes, without going through `fmt`.
+    pub fn push_to(self, out: &mut String) {
+        out.push_str(uuid::Uuid::from_u128(self.0).hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()));
+    }
+}
+
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&uuid::Uuid::from_u128(self.0).hyphenated(), f)
@@ -92,12 +99,32 @@ pub(super) fn decode(json: &str) -> Value {
 
 /// The entity tag of a version.
 pub(crate) fn etag(version: u64) -> String {
-    format!("W/\"{version}\"")
+    let mut tag = String::with_capacity(24);
+    push_etag(&mut tag, version);
+    tag
+}
+
+/// Appends the entity tag of a version (allocated once, not grown as `format!` would).
+pub(super) fn push_etag(out: &mut String, version: u64) {
+    use fmt::Write;
+    let _ = write!(out, "W/\"{version}\"");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_and_tags_are_written_as_formatted() {
+        for id in [Id::random(), Id(0), Id(u128::MAX)] {
+            let mut text = "x".to_string();
+            id.push_to(&mut text);
+            assert_eq!(text, format!("x{id}"));
+        }
+        for version in [0, 1, 42, u64::MAX] {
+            assert_eq!(etag(version), format!("W/\"{version}\""));
+        }
+    }
 
     #[test]
     fn random_ids_are_version_4() {

@@ -45,8 +45,11 @@ impl Store {
         out.push_str(",\"lastModified\":");
         push_json_str(out, modified);
         // `location` is the base URL (its JSON text kept by the store), the endpoint and the id: no escapes.
-        let _ = write!(out, ",\"location\":\"{}/{}/{id}\"", self.base_text, kind.endpoint());
-        let _ = write!(out, ",\"version\":\"W/\\\"{version}\\\"\"}}");
+        for part in [",\"location\":\"", &self.base_text, "/", kind.endpoint(), "/"] {
+            out.push_str(part);
+        }
+        id.push_to(out);
+        let _ = write!(out, "\",\"version\":\"W/\\\"{version}\\\"\"}}");
     }
 }
 
