@@ -49,12 +49,18 @@ impl Options {
         self.filter.as_ref().is_none_or(|f| f.matches(item)) && self.search.as_ref().is_none_or(|s| s.matches(item))
     }
 
-    /// `$orderby`'s order of two items: nulls first, text without regard to case, timestamps as instants.
-    pub(super) fn ordering(&self, a: &Json, b: &Json) -> std::cmp::Ordering {
-        for (name, descending) in &self.order {
-            let path = std::slice::from_ref(name);
-            let (x, y) =
-                (filter::lookup(a, path).unwrap_or(&Json::Null), filter::lookup(b, path).unwrap_or(&Json::Null));
+    /// The values `$orderby` sorts `item` by, in its order.
+    fn order_keys(&self, item: &Json) -> Vec<Json> {
+        self.order
+            .iter()
+            .map(|(name, _)| filter::lookup(item, std::slice::from_ref(name)).cloned().unwrap_or(Json::Null))
+            .collect()
+    }
+
+    /// `$orderby`'s order of two items by their [`Options::order_keys`]: nulls first, text without regard to
+    /// case, timestamps as instants.
+    fn ordering(&self, a: &[Json], b: &[Json]) -> std::cmp::Ordering {
+        for (((_, descending), x), y) in self.order.iter().zip(a).zip(b) {
             let order = match (x.is_null(), y.is_null()) {
                 (true, true) => std::cmp::Ordering::Equal,
                 (true, false) => std::cmp::Ordering::Less,
@@ -69,16 +75,18 @@ impl Options {
         std::cmp::Ordering::Equal
     }
 
-    /// The items that pass, in `$orderby`'s order (stable: equal items keep the directory's order).
+    /// The items that pass, in `$orderby`'s order (stable: equal items keep the directory's order). Each item's
+    /// shape is dropped once read; only the values it is sorted by are kept (a provisioning log's 100,000
+    /// entries, shaped at once, would take gigabytes).
     pub(super) fn arrange<T>(&self, items: Vec<T>, shaped: impl Fn(&T) -> Json) -> Vec<T> {
         if !self.examines() {
             return items;
         }
-        let mut kept: Vec<(Json, T)> = items
+        let mut kept: Vec<(Vec<Json>, T)> = items
             .into_iter()
             .filter_map(|item| {
                 let json = shaped(&item);
-                self.keeps(&json).then_some((json, item))
+                self.keeps(&json).then(|| (self.order_keys(&json), item))
             })
             .collect();
         if !self.order.is_empty() {
