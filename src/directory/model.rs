@@ -40,6 +40,11 @@ impl ObjectId {
         ObjectId(uuid::Uuid::from_bytes(bytes))
     }
 
+    /// The hyphenated lowercase text, as [`fmt::Display`] writes it, without going through a formatter.
+    pub fn text(&self) -> String {
+        self.0.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()).to_string()
+    }
+
     /// Parses a GUID in any of the usual textual forms (hyphenated, simple, braced, URN).
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(ObjectId)
@@ -270,6 +275,7 @@ mod tests {
         assert_ne!(a, ObjectId::derive("bob"));
         let text = a.to_string();
         assert_eq!(text.len(), 36);
+        assert_eq!(a.text(), text);
         assert_eq!(&text[14..15], "4");
         assert_eq!(ObjectId::parse(&text), Some(a));
         insta::assert_snapshot!(text, @"21470211-b03f-4702-9627-093f86784e67");

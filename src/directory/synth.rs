@@ -17,10 +17,12 @@
 //! tenant takes a few megabytes.
 
 mod data;
+mod persona;
 
 use std::collections::HashSet;
 
 use data::{DEPARTMENTS, FIRST_NAMES, LAST_NAMES, PLACES, STREETS, TEAM_ADJECTIVES, TEAM_KINDS, TEAM_NOUNS};
+pub(crate) use persona::Persona;
 
 use super::model::{Group, GroupId, ObjectId, User, UserId};
 use super::tenant::{index_u32, Directory};
@@ -34,130 +36,6 @@ pub const COMPANY: &str = "Contoso";
 
 /// Direct reports per manager below the vice presidents.
 const FAN_OUT: usize = 7;
-
-/// The compact form of a generated user: indexes into the built-in lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Persona {
-    number: u32,
-    first: u16,
-    last: u16,
-    /// 0 for the first user with this name, n for the (n+1)th: `james.smith{n+1}`.
-    duplicate: u16,
-    phone: u16,
-    mobile: u16,
-    street_number: u16,
-    department: u8,
-    /// 0 CEO, 1 vice president, 2 director, 3 senior manager, 4 manager, 10+n individual title n.
-    title: u8,
-    place: u8,
-    street: u8,
-    building: u8,
-}
-
-impl Persona {
-    /// The user's attributes, spelled out, in name order (the source object is then built without
-    /// reordering). Room is left for the three attributes [`Directory::source_object`] adds.
-    pub(crate) fn attributes(&self) -> SourceObject {
-        let first = FIRST_NAMES[usize::from(self.first)];
-        let last = LAST_NAMES[usize::from(self.last)];
-        let dept = &DEPARTMENTS[usize::from(self.department)];
-        let place = &PLACES[usize::from(self.place)];
-        let nickname = self.mail_nickname();
-        let upn = concat(&[&nickname, "@", DOMAIN]);
-        let title = match self.title {
-            0 => "Chief Executive Officer".to_string(),
-            1 => concat(&["Vice President, ", dept.name]),
-            2 => concat(&["Director, ", dept.name]),
-            3 => "Senior Manager".to_string(),
-            4 => "Manager".to_string(),
-            n => dept.titles[usize::from(n.saturating_sub(10)) % dept.titles.len()].to_string(),
-        };
-        let text = |s: &str| Value::Str(s.to_string());
-        let padded = |prefix: &str, n: u32, width: usize| {
-            let mut out = String::with_capacity(prefix.len() + width + 4);
-            out.push_str(prefix);
-            push_padded(&mut out, n, width);
-            Value::Str(out)
-        };
-        let street_number = {
-            let mut out = String::new();
-            push_padded(&mut out, u32::from(self.street_number), 1);
-            out
-        };
-        let building = {
-            let mut out = String::new();
-            push_padded(&mut out, u32::from(self.building), 1);
-            out
-        };
-        let attrs: [(&'static str, Value); 21] = [
-            ("city", text(place.city)),
-            ("companyName", text(COMPANY)),
-            ("country", text(place.country)),
-            ("department", text(dept.name)),
-            ("displayName", Value::Str(concat(&[first, " ", last]))),
-            ("employeeId", padded("E", self.number, 6)),
-            ("givenName", text(first)),
-            ("jobTitle", Value::Str(title)),
-            ("mail", Value::Str(upn.clone())),
-            ("mailNickname", Value::Str(nickname)),
-            ("mobile", padded(place.mobile, u32::from(self.mobile), 4)),
-            ("physicalDeliveryOfficeName", Value::Str(concat(&[place.city, " ", &building]))),
-            ("postalCode", text(place.postal_code)),
-            ("preferredLanguage", text(place.language)),
-            ("state", text(place.state)),
-            ("streetAddress", Value::Str(concat(&[&street_number, " ", STREETS[usize::from(self.street)]]))),
-            ("surname", text(last)),
-            ("telephoneNumber", padded(place.phone, u32::from(self.phone), 4)),
-            ("usageLocation", text(place.usage_location)),
-            ("userPrincipalName", Value::Str(upn)),
-            ("userType", text("Member")),
-        ];
-        SourceObject::from_sorted_constants(attrs, 3)
-    }
-
-    /// `first.last[n]@contoso.com`.
-    pub(crate) fn user_principal_name(&self) -> String {
-        concat(&[&self.mail_nickname(), "@", DOMAIN])
-    }
-
-    fn mail_nickname(&self) -> String {
-        let first = FIRST_NAMES[usize::from(self.first)];
-        let last = LAST_NAMES[usize::from(self.last)];
-        let mut out = String::with_capacity(first.len() + last.len() + 6);
-        out.push_str(first);
-        out.push('.');
-        out.push_str(last);
-        out.make_ascii_lowercase();
-        if self.duplicate > 0 {
-            push_padded(&mut out, u32::from(self.duplicate) + 1, 1);
-        }
-        out
-    }
-}
-
-/// The parts joined, in one allocation (`format!` costs several times more, and a cycle spells out every
-/// user's attributes).
-fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    parts.iter().for_each(|p| out.push_str(p));
-    out
-}
-
-/// Appends `n` in decimal, zero-padded to at least `width` digits (`{n:0width$}`).
-fn push_padded(out: &mut String, n: u32, width: usize) {
-    let mut digits = [0u8; 10];
-    let (mut n, mut len) = (n, 0);
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    (len..width).for_each(|_| out.push('0'));
-    digits[..len].iter().rev().for_each(|d| out.push(char::from(*d)));
-}
 
 /// `SplitMix64`: tiny, fast, and its output for a seed never changes.
 struct Rng(u64);
@@ -346,6 +224,23 @@ mod tests {
         let (_, eng) = dir.groups().next().unwrap();
         assert_eq!(eng.display_name().as_deref(), Some("Engineering"));
         assert!(dir.users().all(|(id, _)| dir.is_assigned_directly(id)));
+    }
+
+    /// The source object built in one go is what the attributes and three `set`s build, for every kind of
+    /// user (CEO, vice presidents, managers, duplicated names, all titles and offices).
+    #[test]
+    fn source_objects_are_the_attributes_plus_what_the_directory_adds() {
+        let dir = generate(3_000, 0, 11);
+        for (id, user) in dir.users() {
+            let persona = user.persona.expect("generated");
+            let mut general = persona.attributes();
+            general.set("objectId", Value::Str(user.object_id.to_string()));
+            general.set("accountEnabled", Value::Bool(user.account_enabled));
+            if let Some(m) = user.manager {
+                general.set("manager", Value::Str(dir.users[m.index()].object_id.to_string()));
+            }
+            assert_eq!(dir.source_object(id), general, "{}", user.alias);
+        }
     }
 
     /// One 100,000-user tenant serves every large-scale assertion (building it is the slow part).

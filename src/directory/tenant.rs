@@ -129,14 +129,18 @@ impl Directory {
     /// is not included: the engine computes it because scope decides part of it (ENTRA.md 4.5).
     pub fn source_object(&self, user: UserId) -> SourceObject {
         let Some(u) = self.user(user) else { return SourceObject::new() };
-        let mut obj = match &u.persona {
-            Some(p) => p.attributes(),
-            None => u.attrs.clone(),
-        };
-        obj.set("objectId", Value::Str(u.object_id.to_string()));
-        obj.set("accountEnabled", Value::Bool(u.account_enabled));
-        if let Some(m) = u.manager.and_then(|m| self.user(m)).filter(|m| !m.hard_deleted) {
-            obj.set("manager", Value::Str(m.object_id.to_string()));
+        let object_id = Value::Str(u.object_id.text());
+        let account_enabled = Value::Bool(u.account_enabled);
+        let manager = u.manager.and_then(|m| self.user(m)).filter(|m| !m.hard_deleted);
+        let manager = manager.map_or(Value::Null, |m| Value::Str(m.object_id.text()));
+        if let Some(p) = &u.persona {
+            return p.source_object(object_id, account_enabled, manager);
+        }
+        let mut obj = u.attrs.clone();
+        obj.set("objectId", object_id);
+        obj.set("accountEnabled", account_enabled);
+        if !manager.is_null() {
+            obj.set("manager", manager);
         }
         obj
     }

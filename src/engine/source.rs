@@ -32,8 +32,11 @@ pub struct SourceUser {
 impl SourceUser {
     /// `accountEnabled`, true unless explicitly false.
     pub fn enabled(&self) -> bool {
-        !matches!(self.attrs.get("accountEnabled"), Value::Bool(false))
-            && !self.attrs.get("accountEnabled").to_text().is_some_and(|t| t.eq_ignore_ascii_case("false"))
+        match self.attrs.get("accountEnabled") {
+            Value::Bool(enabled) => *enabled,
+            Value::Str(text) => !text.eq_ignore_ascii_case("false"),
+            other => !other.to_text().is_some_and(|t| t.eq_ignore_ascii_case("false")),
+        }
     }
 }
 
@@ -367,6 +370,30 @@ fn calls(expr: &Expr, function: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_is_enabled_unless_account_enabled_reads_false() {
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::from("FALSE"),
+            Value::from("false "),
+            Value::from("True"),
+            Value::Int(0),
+            Value::Multi(vec![Value::from("false")]),
+            Value::Multi(vec![Value::from("false"), Value::from("x")]),
+        ];
+        for value in values {
+            let mut attrs = SourceObject::new();
+            attrs.set("accountEnabled", value.clone());
+            let user =
+                SourceUser { alias: "a".into(), object_id: "o".into(), attrs, assigned: true, soft_deleted: false };
+            let general = !matches!(value, Value::Bool(false))
+                && !value.to_text().is_some_and(|t| t.eq_ignore_ascii_case("false"));
+            assert_eq!(user.enabled(), general, "{value:?}");
+        }
+    }
 
     #[test]
     fn an_objectid_reads_back_as_given_and_a_head_holds_nothing_on_the_heap() {

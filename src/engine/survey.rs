@@ -5,11 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::engine::evaluate::first_matching_key;
 use crate::engine::parallel;
 use crate::engine::result::{CycleKind, ObjectKind};
 use crate::engine::source::{fingerprint, user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
-use crate::engine::users::evaluate_matching;
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,11 +41,10 @@ pub(super) struct Survey {
 }
 
 /// A user's first matching value as Entra compares it for duplicates: the attribute and the value,
-/// case-insensitively.
+/// case-insensitively (see [`first_matching_key`]).
 fn matching_key(mapper: &dyn Mapper, user: &SourceUser, evaluation: u64) -> Option<String> {
-    let eval = evaluate_matching(mapper, ObjectKind::User, &user.attrs, evaluation);
-    let (attr, value) = eval.matching().into_iter().next()?;
-    Some(format!("{attr}={}", value.to_lowercase()))
+    let mut key = String::new();
+    first_matching_key(mapper, ObjectKind::User, &user.attrs, evaluation, &mut key).then_some(key)
 }
 
 /// The users (by index) whose key another user shares, from each user's key hash (a
@@ -99,15 +98,19 @@ impl Engine {
         let full = kind == CycleKind::Initial || !self.cds.initialized;
         let n = snapshot.user_count();
         let first_evaluation = self.reserve_evaluations(n as u64);
-        let key_of = |index: usize, user: &SourceUser| matching_key(mapper, user, first_evaluation + index as u64);
         // Each user: its plan, its fingerprint, whether it is evaluated, and a hash of its first matching
-        // value (the values themselves are not kept: at 100,000 users they were 15 MB).
+        // value (the values themselves are not kept: at 100,000 users they were 15 MB). The key is written
+        // into one buffer per thread.
         let rows = parallel::map_ranges(n, |range| {
+            let mut key = String::new();
             range
                 .filter_map(|index| {
                     let user = snapshot.user_at(index)?;
                     let plan = self.plan_user(&user, mapper);
-                    let key = (plan == Plan::Export).then(|| key_of(index, &user)).flatten().map(|k| fingerprint(&k));
+                    let evaluation = first_evaluation + index as u64;
+                    let key = (plan == Plan::Export
+                        && first_matching_key(mapper, ObjectKind::User, &user.attrs, evaluation, &mut key))
+                    .then(|| fingerprint(&key));
                     let fingerprint = user_fingerprint(&user);
                     let evaluated = self.evaluates(full, &user.object_id, fingerprint);
                     Some((Candidate { index, plan, fingerprint }, evaluated, key))
@@ -124,7 +127,9 @@ impl Engine {
                 candidates.push(candidate);
             }
         }
-        let duplicates = sharing_a_key(keyed, |index| key_of(index, &snapshot.user_at(index)?));
+        let duplicates = sharing_a_key(keyed, |index| {
+            matching_key(mapper, &snapshot.user_at(index)?, first_evaluation + index as u64)
+        });
         let present: HashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
         let gone = self
             .cds

@@ -9,7 +9,7 @@ use crate::engine::cds::UserEntry;
 use crate::engine::compact_id::CompactId;
 use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
-pub use crate::engine::evaluate::{evaluate, evaluate_matching, Evaluated};
+pub use crate::engine::evaluate::{evaluate, Evaluated};
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
 use crate::engine::resource::{self, TargetPath};

@@ -89,4 +89,4 @@ pub use scope::{ClauseResult, ScopeOperator, ScopeVerdict, ScopingClause, Scopin
 pub use source::{ExprError, ExprSource};
 pub use target::{ScimType, TargetAttr, TargetError, ValueFilter, ENTERPRISE_USER};
 pub use toml_format::parse_mapping_toml;
-pub use value::{SourceObject, Value};
+pub use value::{SortedNames, SourceObject, Value};

@@ -200,18 +200,47 @@ impl FromIterator<(&'static str, Value)> for SourceObject {
     }
 }
 
-impl SourceObject {
-    /// From attributes whose names are constants, given in strictly increasing name order without
-    /// `Null` values (the synthetic directory spells its users out this way), with room for `spare` more
-    /// [`SourceObject::set`]s; other input is sorted as [`FromIterator`] would.
-    pub fn from_sorted_constants<const N: usize>(attrs: [(&'static str, Value); N], spare: usize) -> Self {
-        let ordered = attrs.windows(2).all(|w| w[0].0 < w[1].0) && attrs.iter().all(|(_, v)| !v.is_null());
-        if !ordered {
-            return attrs.into_iter().collect();
+/// Attribute names in strictly increasing order, checked when the build evaluates the `const` that holds
+/// them: [`SourceObject::from_sorted`] then builds an object from them without sorting or checking.
+#[derive(Debug, Clone, Copy)]
+pub struct SortedNames<const N: usize>([&'static str; N]);
+
+impl<const N: usize> SortedNames<N> {
+    /// The names. Meant for a `const` item, where names out of order fail the build.
+    pub const fn new(names: [&'static str; N]) -> Self {
+        let mut i = 1;
+        while i < N {
+            assert!(precedes(names[i - 1], names[i]), "attribute names must be in strictly increasing order");
+            i += 1;
         }
-        let mut out = Vec::with_capacity(N + spare);
-        out.extend(attrs.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
-        SourceObject { attrs: out }
+        SortedNames(names)
+    }
+}
+
+/// `a < b` as `str`'s `Ord` compares them (bytewise), usable in a `const`.
+const fn precedes(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
+
+impl SourceObject {
+    /// From values of constant names (the synthetic directory spells its users out this way), `Null`
+    /// values left out, with room for `spare` more [`SourceObject::set`]s.
+    pub fn from_sorted<const N: usize>(names: &SortedNames<N>, values: [Value; N], spare: usize) -> Self {
+        let mut attrs = Vec::with_capacity(N + spare);
+        for (name, value) in names.0.iter().zip(values) {
+            if !value.is_null() {
+                attrs.push((Cow::Borrowed(*name), value));
+            }
+        }
+        SourceObject { attrs }
     }
 
     fn from_names(iter: impl Iterator<Item = (Cow<'static, str>, Value)>) -> Self {
@@ -235,12 +264,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn constants_in_order_are_taken_as_they_are_and_others_sorted() {
-        let ordered = SourceObject::from_sorted_constants([("a", Value::from("1")), ("b", Value::from("2"))], 3);
-        let shuffled = SourceObject::from_sorted_constants([("b", Value::from("2")), ("a", Value::from("1"))], 0);
-        assert_eq!(ordered, shuffled);
-        let with_null = SourceObject::from_sorted_constants([("a", Value::Null), ("b", Value::from("2"))], 0);
-        assert_eq!(with_null.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["b"]);
+    fn sorted_constants_build_what_sets_build() {
+        const NAMES: SortedNames<4> = SortedNames::new(["B", "a", "ab", "b"]);
+        let values = [Value::from("1"), Value::Null, Value::Bool(true), Value::Multi(vec![Value::from("x")])];
+        let fast = SourceObject::from_sorted(&NAMES, values.clone(), 2);
+        let mut general = SourceObject::new();
+        NAMES.0.iter().zip(values).rev().for_each(|(k, v)| general.set(*k, v));
+        assert_eq!(fast, general);
+        assert_eq!(fast.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["B", "ab", "b"]);
+        assert!(precedes("a", "ab") && precedes("Z", "a") && !precedes("b", "b") && !precedes("b", "a"));
     }
 
     #[test]
