@@ -55,6 +55,10 @@ pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
 /// the name on every request).
 const HEADERS_OF_INTEREST: [HeaderName; 4] =
     [header::CONTENT_TYPE, header::RETRY_AFTER, header::LOCATION, header::ETAG];
+/// Response headers kept with a lean transcript: only `Retry-After`, which the engine reads from the
+/// exchange it is handed (a lean transcript keeps no headers, and nothing else reads them from a lean
+/// run's exchanges), so the other three are not copied into two strings each on every request.
+const LEAN_HEADERS: [HeaderName; 1] = [header::RETRY_AFTER];
 
 /// A secret (bearer token). Its `Debug` and `Display` forms are `***`, so it cannot leak into logs,
 /// transcripts or error messages by formatting.
@@ -351,7 +355,8 @@ impl Client {
         };
         // A full transcript keeps whole bodies; a lean one only what the caller reads.
         let reads = if self.transcript.is_lean() { request.reads } else { Reads::All };
-        let outcome = self.exchange(builder, reads, &mut exchange).await;
+        let headers: &[HeaderName] = if self.transcript.is_lean() { &LEAN_HEADERS } else { &HEADERS_OF_INTEREST };
+        let outcome = self.exchange(builder, reads, headers, &mut exchange).await;
         exchange.duration = started.elapsed();
         match outcome {
             Ok(()) => Ok(self.transcript.push(exchange)),
@@ -375,15 +380,21 @@ impl Client {
         &self,
         builder: reqwest::RequestBuilder,
         reads: Reads,
+        headers: &[HeaderName],
         exchange: &mut Exchange,
     ) -> Result<(), reqwest::Error> {
         let mut response = builder.send().await?;
         exchange.status = Some(response.status().as_u16());
-        exchange.response_headers = HEADERS_OF_INTEREST
+        exchange.response_headers = headers
             .iter()
             .filter_map(|name| {
                 let value = response.headers().get(name)?;
-                Some((name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                // Visible ASCII (almost every value) is copied as it is; anything else as lossy UTF-8.
+                let text = match value.to_str() {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                };
+                Some((name.as_str().to_owned(), text))
             })
             .collect();
         let Some(bytes) = read::bounded_body(&mut response, self.config.max_body).await? else {

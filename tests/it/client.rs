@@ -274,3 +274,20 @@ async fn a_lean_client_reads_an_error_answer_whole() {
     let error = refused.scim_error().expect("a SCIM error");
     assert_eq!((error.scim_type.as_deref(), error.detail.as_deref()), (Some("uniqueness"), Some("userName taken")));
 }
+
+#[tokio::test]
+async fn a_lean_client_keeps_only_the_retry_after_header() {
+    let server = MockServer::start().await;
+    let throttled =
+        scim(429, json!({"detail": "slow down"})).insert_header("Retry-After", "3").insert_header("ETag", "W/\"1\"");
+    Mock::given(method("GET")).respond_with(throttled).mount(&server).await;
+    for keep_bodies in [true, false] {
+        let mut cfg = ClientConfig::new(format!("{}/scim/v2", server.uri()), Auth::None);
+        cfg.keep_bodies = keep_bodies;
+        let c = Client::new(cfg).expect("client builds");
+        let e = c.send(&Request::new(Method::Get, "/Users/7")).await.unwrap();
+        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(3)), "the engine reads it either way");
+        let kept = (e.header("content-type").is_some(), e.header("etag").is_some());
+        assert_eq!(kept, (keep_bodies, keep_bodies), "keep_bodies {keep_bodies}");
+    }
+}

@@ -3,7 +3,8 @@
 /// Form-encodes query parameters the way Entra does: space as `+`, everything but `A-Za-z0-9-._*`
 /// percent-encoded (`"` → `%22`, `@` → `%40`).
 pub fn encode_query(params: &[(String, String)]) -> String {
-    let mut out = String::new();
+    // Room for every part unescaped and a few escapes: every query is encoded, growing costs a copy each time.
+    let mut out = String::with_capacity(params.iter().map(|(k, v)| k.len() + v.len() + 8).sum());
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');

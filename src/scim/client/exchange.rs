@@ -114,7 +114,8 @@ pub struct Exchange {
     pub request_body: Option<serde_json::Value>,
     /// HTTP status; `None` when the transport failed.
     pub status: Option<u16>,
-    /// Response headers of interest (`content-type`, `retry-after`, `location`, `etag`), lowercase names.
+    /// Response headers of interest (`content-type`, `retry-after`, `location`, `etag`), lowercase names;
+    /// with a lean transcript only `retry-after`, the one the engine reads.
     pub response_headers: Vec<(String, String)>,
     /// Response body.
     pub response_body: Body,

@@ -9,6 +9,8 @@
 //! The body is parsed exactly as it came: secrets the endpoint echoes are hidden only where results are
 //! shown or stored ([`super::scrub`]), never before the engine reads them.
 
+use bytes::Bytes;
+
 use super::exchange::Body;
 use super::projection::{self, Reads};
 
@@ -22,19 +24,32 @@ pub fn declared_too_large(content_length: Option<u64>, max_body: usize) -> bool 
 }
 
 /// A response's body, or `None` when it is longer than `max` bytes: a declared length over the bound is
-/// not read at all, and an undeclared one stops being read there.
-pub async fn bounded_body(response: &mut reqwest::Response, max: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
+/// not read at all, and an undeclared one stops being read there. A body that comes in one chunk (most
+/// answers) is that chunk, not a copy of it.
+pub async fn bounded_body(response: &mut reqwest::Response, max: usize) -> Result<Option<Bytes>, reqwest::Error> {
     if declared_too_large(response.content_length(), max) {
         return Ok(None);
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
+    let Some(first) = response.chunk().await? else {
+        return Ok(Some(Bytes::new()));
+    };
+    if first.len() > max {
+        return Ok(None);
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok(Some(first));
+    };
+    let mut bytes = Vec::with_capacity(first.len() + second.len());
+    bytes.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if bytes.len() + chunk.len() > max {
             return Ok(None);
         }
         bytes.extend_from_slice(&chunk);
+        next = response.chunk().await?;
     }
-    Ok(Some(bytes))
+    Ok(Some(bytes.into()))
 }
 
 /// Parses a body already bounded: empty, JSON (what `reads` names of it), or text.
