@@ -47,14 +47,15 @@ pub fn form_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
+            b'%' => {
+                // Exactly two hex digits; anything else (`%4`, `%zz`, `%+1`) stays as text.
+                let digit = |at: usize| bytes.get(at).and_then(|&d| char::from(d).to_digit(16));
+                match (digit(i + 1), digit(i + 2)) {
+                    (Some(high), Some(low)) => {
+                        out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
                         i += 2;
                     }
-                    None => out.push(b'%'),
+                    _ => out.push(b'%'),
                 }
             }
             b => out.push(b),
@@ -72,5 +73,17 @@ pub(crate) fn push_form_decoded(out: &mut String, text: &str) {
         out.push_str(&form_decode(text));
     } else {
         out.push_str(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding_takes_two_hex_digits_and_keeps_anything_else() {
+        assert_eq!(form_decode("userName+eq+%22a%40b%22"), "userName eq \"a@b\"");
+        assert_eq!(form_decode("%+1%zz%4"), "% 1%zz%4", "a sign is not a digit; the + is a space");
+        assert_eq!(form_decode("%e2%82%ac"), "€");
     }
 }
