@@ -1,17 +1,18 @@
-//! Exporting one user (ENTRA.md 1.2–1.6): evaluate the mapping, find the target object (cached id, or
+//! Exporting one user (ENTRA.md 1.2–1.6): evaluate the mapping, find the target object (`find`: cached id, or
 //! filter queries in matching precedence), then create, update only the differing attributes, disable,
 //! re-enable or delete. Manager references are linked in a second pass with the manager's target id.
 
+mod find;
+
 use serde_json::{json, Value as Json};
 
-use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
+use crate::engine::action::{describe_failure, failure_code, incompatible, resource_with_id, Sent};
 use crate::engine::cds::UserEntry;
 use crate::engine::compact_id::CompactId;
 use crate::engine::dialect::{self, OpKind, ENTERPRISE_URN};
 use crate::engine::diff::{self, Desired};
 pub use crate::engine::evaluate::{evaluate, Evaluated};
 use crate::engine::log::{CycleLog, Failed};
-use crate::engine::matching;
 use crate::engine::resource::{self, TargetPath};
 use crate::engine::result::{
     ErrorCode, Finding, FindingKind, LogAction, ModifiedProperty, ObjectKind, ObjectRef, RequestRef,
@@ -19,7 +20,6 @@ use crate::engine::result::{
 use crate::engine::roles;
 use crate::engine::source::{Mapper, SourceUser};
 use crate::engine::state::Engine;
-use crate::fidelity::LinkedLookup;
 use crate::scim::client::{Body, EncodedBody, Method, Reads, Request};
 
 /// A user's export prepared before anything is sent for it: the evaluated mapping and, for a user not
@@ -79,79 +79,6 @@ impl Engine {
     pub(crate) fn create_body(&self, eval: &Evaluated) -> EncodedBody {
         let keep_json = !self.actor.client().transcript().is_lean();
         crate::engine::post::create_body(self.dialect, eval, &self.settings.fidelity, keep_json)
-    }
-
-    /// Finds the user's target object: by cached id, or by filter queries in precedence order.
-    /// `Ok(None)` means no match; `Err(())` means the object failed (already logged).
-    async fn find_user(
-        &self,
-        user: &SourceUser,
-        eval: &Evaluated,
-        log: &mut CycleLog,
-        obj: &ObjectRef,
-        requests: &mut Vec<RequestRef>,
-    ) -> Result<Option<(String, Json)>, Failed> {
-        // The `linked_user_lookup` switch: read a linked user by its matching filter instead of its id.
-        let by_filter = self.settings.fidelity.linked_user_lookup == LinkedLookup::Filter && eval.has_matching();
-        if let Some(target_id) = self.cds.user_target(&user.object_id).map(str::to_string).filter(|_| !by_filter) {
-            let sent = self.actor.send(Request::new(Method::Get, format!("/Users/{target_id}"))).await;
-            requests.push(RequestRef::of(sent.exchange()));
-            return match sent {
-                Sent::Answer(mut e) if e.status == Some(200) => match resource_with_id(&e) {
-                    Ok((id, _)) => Ok(Some((id, e.take_json()))),
-                    Err(f) => Err(log.fail(obj, requests, f)),
-                },
-                sent => {
-                    let code = failure_code(&sent);
-                    let msg = if code == ErrorCode::InvalidAnchor {
-                        format!(
-                            "linked target object {target_id} no longer exists ({} returned 404)",
-                            sent.exchange().request_line()
-                        )
-                    } else {
-                        describe_failure(&sent)
-                    };
-                    Err(log.fail(
-                        obj,
-                        requests,
-                        Finding::error(FindingKind::ObjectFailure, msg).with_code(code).with_request(sent.exchange()),
-                    ))
-                }
-            };
-        }
-        for (attr, value) in eval.matching() {
-            // What the engine reads of a query's answer ([`list_resources`]): the resources and the count.
-            const LISTED: Reads = Reads::Members(&["Resources", "totalResults"]);
-            let request = Request::get_filtered("/Users", matching::filter(&attr, &value)).reading(LISTED);
-            let sent = self.actor.send(request).await;
-            requests.push(RequestRef::of(sent.exchange()));
-            let Sent::Answer(e) = &sent else {
-                let f =
-                    Finding::error(FindingKind::ObjectFailure, describe_failure(&sent)).with_code(failure_code(&sent));
-                return Err(log.fail(obj, requests, f.with_request(sent.exchange())));
-            };
-            let hits = match list_resources(e) {
-                Ok(hits) => hits,
-                Err(f) => return Err(log.fail(obj, requests, f)),
-            };
-            match hits.len() {
-                0 => continue,
-                1 => match hits[0].get("id").and_then(Json::as_str) {
-                    Some(id) => return Ok(Some((id.to_string(), hits[0].clone()))),
-                    None => return Err(log.fail(obj, requests, incompatible(e, "the matched resource has no `id`"))),
-                },
-                n => {
-                    let f = Finding::error(
-                        FindingKind::ObjectFailure,
-                        format!("{} matched {n} target objects", e.request_line()),
-                    )
-                    .with_code(ErrorCode::DuplicateTargetEntries)
-                    .with_request(e);
-                    return Err(log.fail(obj, requests, f));
-                }
-            }
-        }
-        Ok(None)
     }
 
     /// Exports an in-scope, enabled user and records the outcome in the connector data store at once.
