@@ -42,6 +42,16 @@ async fn provisioning_logs_are_filtered_by_job_cycle_action_status_and_date_and_
         let page = api.ok(&format!("/beta/auditLogs/provisioning?$filter={}", urlencode(&filter))).await;
         assert_eq!(count(&page), expected, "{filter}: {page}");
     }
+    // A filter reads a slim shape of each entry; the page it answers is whole.
+    let failures = api
+        .ok(&format!(
+            "/v1.0/auditLogs/provisioning?$filter={}",
+            urlencode("provisioningStatusInfo/status eq 'failure'")
+        ))
+        .await;
+    assert_eq!(failures["value"][0]["modifiedProperties"], failed["modifiedProperties"]);
+    assert_eq!(failures["value"][0]["provisioningSteps"], failed["provisioningSteps"]);
+    assert!(failed["provisioningSteps"].as_array().is_some_and(|s| !s.is_empty()));
     let bad = api.get("/v1.0/auditLogs/provisioning?$filter=status eq 'failure'").await;
     assert!(bad.error(400, "Request_BadRequest").contains("'status'"));
 
