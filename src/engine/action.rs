@@ -294,6 +294,25 @@ pub fn list_resources(e: &Exchange) -> Result<&[Json], Finding> {
     }
 }
 
+/// What a matching query found in its answer's `Resources` (`hits`): nothing, one object (its `id` and
+/// resource), or a failure: a match without an `id`, or more than one (`DuplicateTargetEntries`). `one` and
+/// `many` name the objects in the messages (`resource`/`objects`, `group`/`groups`).
+pub fn single_match(e: &Exchange, hits: &[Json], one: &str, many: &str) -> Result<Option<(String, Json)>, Finding> {
+    match hits {
+        [] => Ok(None),
+        [hit] => match hit.get("id").and_then(Json::as_str) {
+            Some(id) => Ok(Some((id.to_string(), hit.clone()))),
+            None => Err(incompatible(e, &format!("the matched {one} has no `id`"))),
+        },
+        _ => Err(Finding::error(
+            FindingKind::ObjectFailure,
+            format!("{} matched {} target {many}", e.request_line(), hits.len()),
+        )
+        .with_code(ErrorCode::DuplicateTargetEntries)
+        .with_request(e)),
+    }
+}
+
 /// The `id` and the resource of a POST or GET-by-id answer.
 pub fn resource_with_id(e: &Exchange) -> Result<(String, &Json), Finding> {
     let json = body_json(e)?;

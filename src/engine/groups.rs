@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
+use crate::engine::action::{describe_failure, failure_code, list_resources, resource_with_id, single_match, Sent};
 use crate::engine::cds::GroupEntry;
 use crate::engine::dialect;
 use crate::engine::diff::{self, Desired};
@@ -190,21 +190,8 @@ impl Engine {
                 }
             };
             let hits = list_resources(e).map_err(|f| log.fail(obj, requests, f))?;
-            match hits.len() {
-                0 => {}
-                1 => match hits[0].get("id").and_then(Json::as_str) {
-                    Some(id) => found = Some((id.to_string(), hits[0].clone())),
-                    None => return Err(log.fail(obj, requests, incompatible(e, "the matched group has no `id`"))),
-                },
-                n => {
-                    let f = Finding::error(
-                        FindingKind::ObjectFailure,
-                        format!("{} matched {n} target groups", e.request_line()),
-                    )
-                    .with_code(ErrorCode::DuplicateTargetEntries)
-                    .with_request(e);
-                    return Err(log.fail(obj, requests, f));
-                }
+            if let Some(hit) = single_match(e, hits, "group", "groups").map_err(|f| log.fail(obj, requests, f))? {
+                found = Some(hit);
             }
         }
         if let (Some((_, res)), Some(last)) = (&found, answers.last()) {

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::engine::action::{describe_failure, failure_code, incompatible, list_resources, resource_with_id, Sent};
+use crate::engine::action::{describe_failure, failure_code, list_resources, resource_with_id, single_match, Sent};
 use crate::engine::evaluate::Evaluated;
 use crate::engine::log::{CycleLog, Failed};
 use crate::engine::matching;
@@ -67,21 +67,10 @@ impl Engine {
                 Ok(hits) => hits,
                 Err(f) => return Err(log.fail(obj, requests, f)),
             };
-            match hits.len() {
-                0 => continue,
-                1 => match hits[0].get("id").and_then(Json::as_str) {
-                    Some(id) => return Ok(Some((id.to_string(), hits[0].clone()))),
-                    None => return Err(log.fail(obj, requests, incompatible(e, "the matched resource has no `id`"))),
-                },
-                n => {
-                    let f = Finding::error(
-                        FindingKind::ObjectFailure,
-                        format!("{} matched {n} target objects", e.request_line()),
-                    )
-                    .with_code(ErrorCode::DuplicateTargetEntries)
-                    .with_request(e);
-                    return Err(log.fail(obj, requests, f));
-                }
+            match single_match(e, hits, "resource", "objects") {
+                Ok(None) => continue,
+                Ok(found) => return Ok(found),
+                Err(f) => return Err(log.fail(obj, requests, f)),
             }
         }
         Ok(None)
