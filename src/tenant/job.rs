@@ -314,9 +314,9 @@ impl JobTask {
         if exchanges.is_empty() {
             return;
         }
-        let skipped = sent.saturating_sub(exchanges.len()) + exchanges.len().saturating_sub(EXCHANGE_CAPACITY);
-        self.exchanges_seen += skipped as u64;
         let kept = &exchanges[exchanges.len().saturating_sub(EXCHANGE_CAPACITY)..];
+        // Each view's `seq` is its place among every exchange sent, kept or not.
+        self.exchanges_seen += sent.saturating_sub(kept.len()) as u64;
         let secrets: Vec<String> = self.runner.engine.actor.client().scrubber().secrets().collect();
         let mut redactor = Redactor::new(&self.runner.engine.aliases.list, Some(&self.base_url), &secrets);
         redactor.learn(kept);
