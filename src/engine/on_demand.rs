@@ -11,14 +11,15 @@ use crate::engine::result::{
     Detail, ErrorCode, Finding, LogAction, LogStatus, ModifiedProperty, ObjectKind, OnDemandResult, OnDemandStep,
     OnDemandStepKind, RequestRef,
 };
-use crate::engine::source::{Mapper, SourceGroup, SourceSnapshot, SourceUser};
+use crate::engine::source::{Mapper, ScopeCheck, SourceGroup, SourceSnapshot, SourceUser};
 
-/// Most members a group may have for on-demand provisioning (ENTRA.md 6.2).
-pub const ON_DEMAND_GROUP_MEMBERS: usize = 5;
 use crate::engine::probe::Probe;
 use crate::engine::state::Engine;
 use crate::engine::users::{evaluate, user_ref};
 use crate::scim::client::Method;
+
+/// Most members a group may have for on-demand provisioning (ENTRA.md 6.2).
+pub const ON_DEMAND_GROUP_MEMBERS: usize = 5;
 
 fn step(
     kind: OnDemandStepKind,
@@ -37,6 +38,11 @@ fn failed_connection(probe: Probe) -> (OnDemandStep, Vec<Finding>) {
     let failed =
         step(OnDemandStepKind::TestConnection, "Test connection", LogStatus::Failure, details, probe.result.probes);
     (failed, probe.findings)
+}
+
+/// The scope step's details of each scoping-filter clause.
+fn clause_details(scope: &ScopeCheck) -> impl Iterator<Item = Detail> + '_ {
+    scope.clauses.iter().map(|c| detail(format!("Scoping filter: {}", c.text), json!(c.passed), Some(c.passed)))
 }
 
 fn detail(name: impl Into<String>, value: Json, passed: Option<bool>) -> Detail {
@@ -64,9 +70,7 @@ impl Engine {
         let finish = |steps, action, status, modified, findings| {
             (OnDemandResult { object: obj.clone(), steps, action, status, modified }, findings)
         };
-        let probe = self.test_connection(mapper).await;
-        if !probe.result.passed {
-            let (failed, probe_findings) = failed_connection(probe);
+        if let Some((failed, probe_findings)) = self.connection_failure(mapper).await {
             steps.push(failed);
             findings.extend(probe_findings);
             return finish(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
@@ -87,12 +91,7 @@ impl Engine {
             detail("Assigned to application", json!(user.assigned), Some(assigned)),
             detail("Scope sync all", json!(self.settings.scope_all), None),
         ];
-        conditions.extend(
-            scope
-                .clauses
-                .iter()
-                .map(|c| detail(format!("Scoping filter: {}", c.text), json!(c.passed), Some(c.passed))),
-        );
+        conditions.extend(clause_details(&scope));
         let in_scope = assigned && scope.in_scope;
         let scope_status = if in_scope && active { LogStatus::Success } else { LogStatus::Skipped };
         steps.push(step(
@@ -130,6 +129,17 @@ impl Engine {
     ) -> (OnDemandResult, Vec<Finding>) {
         let saved = self.dialect;
         self.dialect = Dialect::Legacy;
+        let outcome = self.group_on_demand_steps(group, snapshot, mapper).await;
+        self.dialect = saved;
+        outcome
+    }
+
+    async fn group_on_demand_steps(
+        &mut self,
+        group: &SourceGroup,
+        snapshot: &SourceSnapshot<'_>,
+        mapper: &dyn Mapper,
+    ) -> (OnDemandResult, Vec<Finding>) {
         let obj = ObjectRef {
             kind: ObjectKind::Group,
             alias: group.alias.clone(),
@@ -141,10 +151,7 @@ impl Engine {
         let done = |steps, action, status, modified, findings| {
             (OnDemandResult { object: obj.clone(), steps, action, status, modified }, findings)
         };
-        let probe = self.test_connection(mapper).await;
-        if !probe.result.passed {
-            self.dialect = saved;
-            let (failed, probe_findings) = failed_connection(probe);
+        if let Some((failed, probe_findings)) = self.connection_failure(mapper).await {
             steps.push(failed);
             findings.extend(probe_findings);
             return done(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
@@ -155,18 +162,12 @@ impl Engine {
         let import_status = if too_many { LogStatus::Failure } else { LogStatus::Success };
         steps.push(step(OnDemandStepKind::ImportUser, "Import group", import_status, imported, Vec::new()));
         if too_many {
-            self.dialect = saved;
             return done(steps, LogAction::Skip, LogStatus::Failure, Vec::new(), findings);
         }
         let scope = mapper.scope(ObjectKind::Group, &group.attrs);
         let assigned = self.settings.scope_all || group.assigned;
         let mut conditions = vec![detail("Assigned to application", json!(group.assigned), Some(assigned))];
-        conditions.extend(
-            scope
-                .clauses
-                .iter()
-                .map(|c| detail(format!("Scoping filter: {}", c.text), json!(c.passed), Some(c.passed))),
-        );
+        conditions.extend(clause_details(&scope));
         let in_scope = assigned && scope.in_scope;
         let scope_status = if in_scope { LogStatus::Success } else { LogStatus::Skipped };
         steps.push(step(
@@ -177,7 +178,6 @@ impl Engine {
             Vec::new(),
         ));
         if !in_scope {
-            self.dialect = saved;
             return done(steps, LogAction::Skip, LogStatus::Skipped, Vec::new(), findings);
         }
         let mut log = CycleLog::default();
@@ -193,8 +193,13 @@ impl Engine {
         let (action, status, modified) =
             self.action_steps(&log, &mut steps, "Match group between source and target system", Some(&group.object_id));
         findings.extend(log.findings);
-        self.dialect = saved;
         done(steps, action, status, modified, findings)
+    }
+
+    /// Test Connection first: the failed step and its findings when it fails, `None` when it passes.
+    async fn connection_failure(&mut self, mapper: &dyn Mapper) -> Option<(OnDemandStep, Vec<Finding>)> {
+        let probe = self.test_connection(mapper).await;
+        (!probe.result.passed).then(|| failed_connection(probe))
     }
 
     /// The "Match" and "Perform action" steps from what an export logged. With `main_object`, the action
