@@ -1,13 +1,12 @@
-//! Subcommand dispatch and the few decisions every command shares: colour, the async runtime, the bearer
-//! token, and CI partitioning. Each subcommand lives in `cmd/`; only this module and `cmd/` print.
+//! The entry point behind the binary: the colour decision every command shares, and the hand-over to the
+//! subcommand in `cmd/`. Only this module and `cmd/` print.
 //!
 //! Colour is decided here once per stream and handed on as a value ([`Context`], [`Paint`]): no renderer
 //! reads a process-wide switch.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
-use crate::cli::{Cli, Color, Command, RunArgs, TargetArgs};
+use crate::cli::{Cli, Color, Command, RunArgs};
 use crate::cmd;
 use crate::error::Error;
 use crate::paint::Paint;
@@ -72,61 +71,4 @@ fn context(flag: Color) -> Context {
         Color::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     Context { color, stderr_color: color && std::io::stderr().is_terminal(), stdout_is_terminal }
-}
-
-/// A multi-threaded tokio runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))
-}
-
-/// The bearer token from `--token`, `--token-env VAR`, or `ENTRASIM_TOKEN`, in that order.
-pub fn resolve_token(args: &TargetArgs) -> Result<Option<String>, Error> {
-    if let Some(token) = &args.token {
-        return Ok(Some(token.clone()));
-    }
-    if let Some(var) = &args.token_env {
-        return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(Some(v)),
-            _ => Err(Error::Other(format!("--token-env names `{var}`, but that environment variable is not set"))),
-        };
-    }
-    Ok(std::env::var("ENTRASIM_TOKEN").ok().filter(|v| !v.is_empty()))
-}
-
-/// Keeps part `K` of `N` (1-based) of `paths`, which must already be in a stable order: the i-th path
-/// goes to part `i mod N + 1`, so every path lands in exactly one part whatever N is.
-pub fn partition(paths: Vec<PathBuf>, spec: &str) -> Result<Vec<PathBuf>, Error> {
-    let parsed = spec
-        .split_once('/')
-        .and_then(|(k, n)| Some((k.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
-    let (k, n) = match parsed {
-        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => (k, n),
-        _ => return Err(Error::Other(format!("--partition expects K/N with 1 <= K <= N, got `{spec}`"))),
-    };
-    Ok(paths.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, p)| p).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partitions_cover_every_path_once() {
-        let paths: Vec<PathBuf> = (0..7).map(|i| PathBuf::from(format!("s{i}.toml"))).collect();
-        let mut all: Vec<PathBuf> =
-            (1..=3).flat_map(|k| partition(paths.clone(), &format!("{k}/3")).unwrap()).collect();
-        all.sort();
-        assert_eq!(all, paths);
-        assert_eq!(partition(paths.clone(), "1/3").unwrap().len(), 3);
-    }
-
-    #[test]
-    fn partition_rejects_nonsense() {
-        for bad in ["0/3", "4/3", "x", "1/0", "2"] {
-            assert!(partition(vec![], bad).is_err(), "{bad}");
-        }
-    }
 }

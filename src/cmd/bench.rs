@@ -3,15 +3,16 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::app::{self, Context};
+use crate::app::Context;
 use crate::bench::{self, BenchOptions, BenchReport};
 use crate::cli::BenchArgs;
+use crate::cmd::target;
 use crate::error::Error;
 use crate::exit;
 
 /// Runs the benchmark and prints its figures.
 pub fn run(args: BenchArgs, _ctx: &Context) -> Result<u8, Error> {
-    let token = app::resolve_token(&args.target)?;
+    let token = target::resolve_token(&args.target)?;
     let options = BenchOptions {
         users: args.users,
         groups: args.groups,

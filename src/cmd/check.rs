@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::app::{self, Context};
+use crate::app::Context;
 use crate::check::{self, CheckOptions};
 use crate::cli::{CheckArgs, CheckDialect};
 use crate::cmd::outputs::{self, report_error};
 use crate::cmd::reportconv::check_suites;
-use crate::cmd::run;
+use crate::cmd::{self, target};
 use crate::engine::{Dialect, Target};
 use crate::error::Error;
 use crate::report::{Finished, ReportError, Reporter};
@@ -18,7 +18,7 @@ use crate::server::{self, ServerConfig};
 
 /// Runs the checks and prints the results.
 pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
-    let target = run::resolve_target(&args.target)?;
+    let target = target::resolve_target(&args.target)?;
     let oauth = match &target {
         Target::Url { auth: Auth::OAuth(config), .. } => Some(config.clone()),
         _ => None,
@@ -49,10 +49,10 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
     }
     let timeout = Duration::from_secs(args.target.timeout.max(1));
     let started = std::time::Instant::now();
-    let (ca_cert, insecure) = run::tls_options(&args.target, ctx)?;
+    let (ca_cert, insecure) = target::tls_options(&args.target, ctx)?;
     let mut reporters = outputs::reporters(&args.reports, ctx, args.verbose, false, &[]);
     let mut live = LiveSuites::default();
-    let result = app::runtime()?.block_on(async {
+    let result = cmd::runtime()?.block_on(async {
         let (url, auth, server) = match target {
             Target::Url { url, auth } => (url, auth, None),
             Target::Embedded => {
@@ -75,7 +75,7 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<u8, Error> {
         Ok::<_, Error>(result)
     })?;
     let mut report = result.to_report();
-    report.target = run::target_display(&args.target);
+    report.target = target::target_display(&args.target);
     live.error.map_or(Ok(()), Err).map_err(report_error)?;
     for suite in report.suites.iter().skip(live.reported) {
         reporters.suite(&Finished { suite, scenario: None, drift: None }).map_err(report_error)?;

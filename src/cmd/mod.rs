@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns parsed arguments into library calls, prints the result and
-//! returns the exit code.
+//! returns the exit code. What several subcommands share sits beside them: the target and its secret
+//! ([`target`]), `--partition` ([`partition`]), report files ([`outputs`]) and the async runtime.
 
 pub mod bench;
 pub mod check;
@@ -7,10 +8,12 @@ pub mod completions;
 pub mod logs;
 pub mod mapping;
 pub mod outputs;
+pub mod partition;
 pub mod provision;
 pub mod reportconv;
 pub mod run;
 pub mod serve;
+pub mod target;
 pub mod tenant;
 
 use crate::app::Context;
@@ -33,4 +36,12 @@ pub fn dispatch(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Mapping(command) => mapping::run(command, ctx),
         Command::Expr(args) => mapping::expr(args, ctx),
     }
+}
+
+/// A multi-threaded tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))
 }

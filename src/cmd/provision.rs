@@ -3,9 +3,10 @@
 //! import, scope, match, action — each with its details; `-v` adds each step's requests with their
 //! status, `-vv` the whole exchanges (redacted).
 
-use crate::app::{self, Context};
+use crate::app::Context;
 use crate::cli::ProvisionArgs;
 use crate::cmd::run;
+use crate::cmd::{self, target};
 use crate::diagnostic::{self, Diagnostic};
 use crate::directory::ObjectRef;
 use crate::engine::result::{FindingKind, LogStatus, StepDetail};
@@ -17,7 +18,7 @@ use crate::scenario::{Action, ObjectAlias};
 
 /// Provisions one object on demand and prints Entra's report.
 pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
-    let target = run::resolve_target(&args.target)?;
+    let target = target::resolve_target(&args.target)?;
     let mut prepared = run::prepare(std::slice::from_ref(&args.scenario), ctx)?;
     let Some(mut p) = prepared.pop() else {
         return Err(Error::Invalid(vec![Diagnostic::error(format!("no scenario in `{}`", args.scenario.display()))]));
@@ -43,7 +44,7 @@ pub fn run(args: ProvisionArgs, ctx: &Context) -> Result<u8, Error> {
         ..RunOptions::default()
     };
     let name = args.scenario.display().to_string();
-    let result = app::runtime()?
+    let result = cmd::runtime()?
         .block_on(engine::run_scenario_work(
             std::borrow::Cow::Borrowed(&p.scenario),
             &name,

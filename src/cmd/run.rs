@@ -15,10 +15,11 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::app::{self, Context};
-use crate::cli::{IsolationArgs, RunArgs, TargetArgs};
+use crate::app::Context;
+use crate::cli::{IsolationArgs, RunArgs};
 use crate::cmd::outputs::{self, report_error};
 use crate::cmd::reportconv;
+use crate::cmd::{self, partition, target};
 use crate::diagnostic::Diagnostic;
 use crate::engine::isolation::IsolationOptions;
 use crate::engine::{self, RunOptions, ScenarioResult, Target};
@@ -27,8 +28,6 @@ use crate::mapping::{self, MappingSet};
 use crate::report::reporter::STILL_RUNNING_EVERY;
 use crate::report::{self, Finished, Reporter, Reporters, Start};
 use crate::scenario::{self, Scenario};
-use crate::scim::client::{Auth, Secret};
-use crate::scim::oauth::OAuthConfig;
 use crate::snapshot;
 
 /// A scenario that passed validation, with its mapping.
@@ -43,14 +42,14 @@ pub struct Prepared {
 
 /// Runs the scenarios.
 pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
-    let target = resolve_target(&args.target)?;
+    let target = target::resolve_target(&args.target)?;
     let paths = discover(&args.scenarios)?;
     let paths = match &args.partition {
-        Some(spec) => app::partition(paths, spec)?,
+        Some(spec) => partition::partition(paths, spec)?,
         None => paths,
     };
     let prepared = prepare(&paths, ctx)?;
-    let (ca_cert, insecure) = tls_options(&args.target, ctx)?;
+    let (ca_cert, insecure) = target::tls_options(&args.target, ctx)?;
     let options = RunOptions {
         ca_cert,
         insecure,
@@ -61,10 +60,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<u8, Error> {
         wire: args.wire.wire.clone(),
         ..RunOptions::default()
     };
-    let secrets: Vec<String> = target_secret(&target).into_iter().collect();
-    let target_name = target_display(&args.target);
+    let secrets: Vec<String> = target::target_secret(&target).into_iter().collect();
+    let target_name = target::target_display(&args.target);
 
-    let rt = app::runtime()?;
+    let rt = cmd::runtime()?;
     let interrupted = rt.block_on(async { interrupt_on_ctrl_c() });
     let options = RunOptions { cancel: Some(interrupted.clone()), ..options };
     let progress = ctx.stdout_is_terminal && std::io::stderr().is_terminal();
@@ -125,7 +124,7 @@ pub fn isolation_options(args: &IsolationArgs, target: &Target, ctx: &Context) -
     if matches!(target, Target::Embedded) && (args.clean || args.keep) {
         eprintln!(
             "{} --clean and --keep act on a --target only: each scenario's embedded endpoint starts empty and stops with it",
-            warning_label(ctx)
+            target::warning_label(ctx)
         );
     }
     IsolationOptions {
@@ -241,62 +240,6 @@ fn switch_problem(scenario: &Scenario) -> Option<Diagnostic> {
         None => d.with_help("`entrasim serve --help` lists the switches"),
     };
     Some(d)
-}
-
-/// The engine target from `--target` and the token or OAuth flags.
-pub fn resolve_target(args: &TargetArgs) -> Result<Target, Error> {
-    // Checked even without --target: a flag naming an unset variable is a mistake worth saying.
-    let token = app::resolve_token(args)?;
-    let Some(url) = &args.target else { return Ok(Target::Embedded) };
-    let auth = match &args.oauth_token_url {
-        Some(token_url) => {
-            let var = args.client_secret_env.clone().unwrap_or_else(|| "ENTRASIM_CLIENT_SECRET".into());
-            let secret = std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
-                Error::Other(format!("the OAuth client secret is read from `{var}`, which is not set"))
-            })?;
-            Auth::OAuth(OAuthConfig {
-                token_url: token_url.clone(),
-                client_id: args.client_id.clone().unwrap_or_default(),
-                client_secret: Secret::new(secret),
-                scope: args.scope.clone(),
-            })
-        }
-        None => token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t))),
-    };
-    Ok(Target::Url { url: url.clone(), auth })
-}
-
-/// `--ca-cert` and `--insecure` as run options (the certificate read now, so a bad path fails early).
-pub fn tls_options(args: &TargetArgs, ctx: &Context) -> Result<(Option<Vec<u8>>, bool), Error> {
-    let ca = match &args.ca_cert {
-        Some(path) => Some(std::fs::read(path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?),
-        None => None,
-    };
-    if args.insecure {
-        eprintln!(
-            "{} --insecure: TLS certificates are not checked; anyone on the path can read and change this traffic",
-            warning_label(ctx)
-        );
-    }
-    Ok((ca, args.insecure))
-}
-
-/// `warning:` as stderr shows it.
-fn warning_label(ctx: &Context) -> String {
-    ctx.stderr_paint().bold_yellow("warning:")
-}
-
-fn target_secret(target: &Target) -> Option<String> {
-    match target {
-        Target::Url { auth: Auth::Bearer(secret), .. } => Some(secret.expose().to_string()),
-        Target::Url { auth: Auth::OAuth(o), .. } => Some(o.client_secret.expose().to_string()),
-        _ => None,
-    }
-}
-
-/// How reports name the target: the URL as given (never a token), or `embedded`.
-pub fn target_display(args: &TargetArgs) -> String {
-    args.target.clone().unwrap_or_else(|| "embedded".into())
 }
 
 /// Runs one scenario while `reporters` follow its live events (and hears that it is still running every

@@ -5,8 +5,9 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use crate::app::{self, Context};
+use crate::app::Context;
 use crate::cli::TenantArgs;
+use crate::cmd::{self, target};
 use crate::engine::result::Event;
 use crate::engine::{self, RunOptions};
 use crate::error::Error;
@@ -23,7 +24,7 @@ pub fn run(args: TenantArgs, ctx: &Context) -> Result<u8, Error> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         return Err(Error::Other(format!("--speed must be a positive number, got {}", args.speed)));
     }
-    let target = crate::cmd::run::resolve_target(&args.target)?;
+    let target = target::resolve_target(&args.target)?;
     let mut config = match &args.scenario {
         Some(path) => {
             let prepared = crate::cmd::run::prepare(std::slice::from_ref(path), ctx)?;
@@ -57,7 +58,7 @@ pub fn run(args: TenantArgs, ctx: &Context) -> Result<u8, Error> {
         config.client_secret = Some(Secret::new(secret));
     }
     config.state_dir = args.state.clone();
-    app::runtime()?.block_on(async move {
+    cmd::runtime()?.block_on(async move {
         let handle = tenant::start(config).await.map_err(|e| Error::Other(e.to_string()))?;
         let mut events = handle.subscribe();
         print_banner(&handle);
