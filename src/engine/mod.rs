@@ -43,6 +43,7 @@ pub mod escrow;
 pub mod evaluate;
 pub mod events;
 mod groups;
+pub mod id_map;
 mod inflight;
 pub mod isolation;
 pub mod log;

@@ -5,6 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashSet;
+
 use crate::engine::evaluate::first_matching_key;
 use crate::engine::parallel;
 use crate::engine::result::{CycleKind, ObjectKind};
@@ -130,14 +132,17 @@ impl Engine {
         let duplicates = sharing_a_key(keyed, |index| {
             matching_key(mapper, &snapshot.user_at(index)?, first_evaluation + index as u64)
         });
-        let present: HashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
-        let gone = self
+        // In the text order of their ids, as the deprovisioning requests go out.
+        let present: FxHashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
+        let mut gone: Vec<String> = self
             .cds
             .users
-            .keys()
-            .filter(|id| !present.contains(id.as_str()) && (full || !self.escrow_held(id)))
-            .cloned()
+            .iter_unordered()
+            .filter_map(|(id, _)| {
+                id.with_str(|id| (!present.contains(id) && (full || !self.escrow_held(id))).then(|| id.to_string()))
+            })
             .collect();
+        gone.sort_unstable();
         Survey { candidates, duplicates, gone }
     }
 
@@ -190,7 +195,7 @@ mod tests {
     }
 
     fn link(e: &mut Engine) {
-        e.cds.users.insert("oid".into(), UserEntry { alias: "a".into(), target_id: "t".into(), ..Default::default() });
+        e.cds.users.insert("oid", UserEntry { alias: "a".into(), target_id: "t".into(), ..Default::default() });
     }
 
     #[test]

@@ -246,7 +246,7 @@ async fn a_linked_user_deleted_in_the_target_fails_with_invalid_anchor_and_is_no
     let mapper = DirectMapper::entra_like();
     let (first, _) = engine.run_cycle(CycleKind::Initial, &hand_snapshot("Engineer"), &mapper).await;
     assert_eq!(first.counts.creates, 1);
-    let id = engine.cds.users.values().next().unwrap().target_id.clone();
+    let id = engine.cds.users.sorted()[0].1.target_id.clone();
     let side = Client::new(config).unwrap();
     assert_eq!(side.send(&Request::new(Method::Delete, format!("/Users/{id}"))).await.unwrap().status, Some(204));
     let (second, log) = engine.run_cycle(CycleKind::Incremental, &hand_snapshot("Architect"), &mapper).await;

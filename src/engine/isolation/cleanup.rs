@@ -3,6 +3,8 @@
 //! look its values up again and delete whatever is still there — an object whose create answer never
 //! came back. `--keep` lists the objects instead of deleting them.
 
+use std::collections::BTreeSet;
+
 use futures::StreamExt as _;
 use serde_json::Value as Json;
 
@@ -75,16 +77,17 @@ pub async fn cleanup(
 fn created_objects(seeded: &[TargetObject], cds: &Cds, transcript: &[Exchange]) -> Vec<TargetObject> {
     let mut objects: Vec<TargetObject> = seeded.to_vec();
     objects.extend(transcript.iter().filter_map(created_by));
-    let linked_users = cds.users.values().map(|u| (ObjectKind::User, &u.target_id, &u.alias));
+    let linked_users = cds.users.sorted().into_iter().map(|(_, u)| (ObjectKind::User, &u.target_id, &u.alias));
     let linked_groups = cds.groups.values().map(|g| (ObjectKind::Group, &g.target_id, &g.alias));
     objects.extend(linked_users.chain(linked_groups).map(|(kind, id, alias)| TargetObject {
         kind,
         id: id.clone(),
         name: Some(format!("source {alias}")),
     }));
+    let mut seen = BTreeSet::new();
     let mut unique: Vec<TargetObject> = Vec::with_capacity(objects.len());
     for object in objects {
-        if !object.id.is_empty() && !unique.iter().any(|o| o.kind == object.kind && o.id == object.id) {
+        if !object.id.is_empty() && seen.insert((object.kind, object.id.clone())) {
             unique.push(object);
         }
     }

@@ -231,7 +231,7 @@ impl Engine {
     }
 
     fn link_user(&mut self, user: &SourceUser, target_id: &str) {
-        let entry = self.cds.users.entry(user.object_id.clone()).or_insert_with(|| UserEntry {
+        let entry = self.cds.users.entry(&user.object_id).or_insert_with(|| UserEntry {
             alias: user.alias.clone(),
             target_id: target_id.to_string(),
             ..UserEntry::default()
