@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashSet;
 
+use crate::engine::cds::UserEntry;
 use crate::engine::evaluate::first_matching_key;
 use crate::engine::parallel;
 use crate::engine::result::{CycleKind, ObjectKind};
@@ -68,8 +69,8 @@ fn sharing_a_key(mut keyed: Vec<(u64, usize)>, key_of: impl Fn(usize) -> Option<
 }
 
 impl Engine {
-    fn plan_user(&self, user: &SourceUser, mapper: &dyn Mapper) -> Plan {
-        let linked = self.cds.users.get(&user.object_id);
+    /// The plan of `user`, `linked` to a target object as the connector data store says.
+    fn plan_user(&self, user: &SourceUser, mapper: &dyn Mapper, linked: Option<&UserEntry>) -> Plan {
         let assigned = self.settings.scope_all || user.assigned;
         let in_scope = assigned && mapper.scope(ObjectKind::User, &user.attrs).in_scope;
         if !in_scope {
@@ -108,20 +109,23 @@ impl Engine {
             range
                 .filter_map(|index| {
                     let user = snapshot.user_at(index)?;
-                    let plan = self.plan_user(&user, mapper);
+                    let linked = self.cds.users.get(&user.object_id);
+                    let plan = self.plan_user(&user, mapper, linked);
                     let evaluation = first_evaluation + index as u64;
                     let key = (plan == Plan::Export
                         && first_matching_key(mapper, ObjectKind::User, &user.attrs, evaluation, &mut key))
                     .then(|| fingerprint(&key));
                     let fingerprint = user_fingerprint(&user);
                     let evaluated = self.evaluates(full, &user.object_id, fingerprint);
-                    Some((Candidate { index, plan, fingerprint }, evaluated, key))
+                    Some((Candidate { index, plan, fingerprint }, evaluated, key, linked.is_some()))
                 })
                 .collect()
         });
         let mut candidates = Vec::new();
         let mut keyed = Vec::new();
-        for (candidate, evaluated, key) in rows {
+        let mut linked_read = 0;
+        for (candidate, evaluated, key, linked) in rows {
+            linked_read += usize::from(linked);
             if let Some(key) = key {
                 keyed.push((key, candidate.index));
             }
@@ -132,7 +136,15 @@ impl Engine {
         let duplicates = sharing_a_key(keyed, |index| {
             matching_key(mapper, &snapshot.user_at(index)?, first_evaluation + index as u64)
         });
-        // In the text order of their ids, as the deprovisioning requests go out.
+        // objectIds are unique in a directory: when every linked user was read, none is gone (the usual
+        // cycle, spared a set of every objectId).
+        let gone = if linked_read == self.cds.users.len() { Vec::new() } else { self.gone(snapshot, full) };
+        Survey { candidates, duplicates, gone }
+    }
+
+    /// The linked users missing from the source, in the text order of their ids (as their deprovisioning
+    /// requests go out); on an incremental cycle, not those whose escrow holds them back.
+    fn gone(&self, snapshot: &SourceSnapshot<'_>, full: bool) -> Vec<String> {
         let present: FxHashSet<&str> = snapshot.heads().map(|h| h.object_id).collect();
         let mut gone: Vec<String> = self
             .cds
@@ -143,7 +155,7 @@ impl Engine {
             })
             .collect();
         gone.sort_unstable();
-        Survey { candidates, duplicates, gone }
+        gone
     }
 
     /// Whether a cycle evaluates a user: every user on a full cycle, otherwise the ones a delta query
@@ -194,6 +206,11 @@ mod tests {
         SourceUser { alias: "a".into(), object_id: "oid".into(), attrs, assigned, soft_deleted }
     }
 
+    /// The plan of `user` as the survey makes it.
+    fn plan(e: &Engine, user: SourceUser) -> Plan {
+        e.plan_user(&user, &NoFilters, e.cds.users.get(&user.object_id))
+    }
+
     fn link(e: &mut Engine) {
         e.cds.users.insert("oid", UserEntry { alias: "a".into(), target_id: "t".into(), ..Default::default() });
     }
@@ -202,26 +219,26 @@ mod tests {
     fn unassigning_a_linked_user_disables_and_unmanages_unless_skipped() {
         let mut e = engine();
         link(&mut e);
-        assert_eq!(e.plan_user(&user(false, true, false), &NoFilters), Plan::Deprovision { unmanage: true });
+        assert_eq!(plan(&e, user(false, true, false)), Plan::Deprovision { unmanage: true });
         e.settings.skip_out_of_scope_deletions = true;
-        assert!(matches!(e.plan_user(&user(false, true, false), &NoFilters), Plan::Skip(_)));
+        assert!(matches!(plan(&e, user(false, true, false)), Plan::Skip(_)));
     }
 
     #[test]
     fn soft_delete_and_disable_keep_the_user_managed() {
         let mut e = engine();
         link(&mut e);
-        assert_eq!(e.plan_user(&user(true, true, true), &NoFilters), Plan::Deprovision { unmanage: false });
-        assert_eq!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Deprovision { unmanage: false });
+        assert_eq!(plan(&e, user(true, true, true)), Plan::Deprovision { unmanage: false });
+        assert_eq!(plan(&e, user(true, false, false)), Plan::Deprovision { unmanage: false });
         e.cds.users.get_mut("oid").expect("linked").disabled = true;
-        assert!(matches!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Skip(_)));
+        assert!(matches!(plan(&e, user(true, false, false)), Plan::Skip(_)));
     }
 
     #[test]
     fn disabled_users_are_not_created_and_enabled_ones_are_exported() {
         let e = engine();
-        assert!(matches!(e.plan_user(&user(true, false, false), &NoFilters), Plan::Skip(_)));
-        assert_eq!(e.plan_user(&user(true, true, false), &NoFilters), Plan::Export);
+        assert!(matches!(plan(&e, user(true, false, false)), Plan::Skip(_)));
+        assert_eq!(plan(&e, user(true, true, false)), Plan::Export);
     }
 
     #[test]
