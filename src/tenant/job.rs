@@ -20,12 +20,13 @@ use crate::directory::Directory;
 use crate::engine::action::Actor;
 use crate::engine::clock::Clock as _;
 use crate::engine::dialect::Dialect;
+use crate::engine::log::packed::{NameLists, PackedEvent};
 use crate::engine::mapper::SetMapper;
 use crate::engine::result::{CycleKind, Event, OnDemandResult, ProvisioningEvent, StepDetail};
 use crate::engine::runner::{NextCycle, Runner};
 use crate::engine::source::SourceSnapshot;
 use crate::engine::state::Engine;
-use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget, SourceFacts};
+use crate::graph::{BackendError, Initiator, JobCommand, LoggedEvent, OnDemandTarget, PackedFacts};
 use crate::redact::Redactor;
 use crate::scim::client::{Auth, Client, ClientConfig, Secret};
 use crate::server::{ResourceType, ServerHandle};
@@ -71,6 +72,8 @@ pub struct JobTask {
     /// Counts the cycles and on-demand requests whose log entries and exchanges are recorded (see
     /// [`forward_events`]).
     pub recorded: watch::Sender<u64>,
+    /// The lists of attribute names the log's entries share.
+    pub names: NameLists,
 }
 
 /// Passes the runner's events on to the tenant's listeners, holding each [`Event::CycleFinished`] and
@@ -204,12 +207,13 @@ impl JobTask {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(started);
             let sync_all = self.runner.engine.settings.scope_all;
-            let facts = |e: &ProvisioningEvent| facts::source_facts(&directory, &self.mapper, sync_all, &e.object);
-            // The events are moved into the log, not copied (an initial cycle of 100,000 users has 100,000),
-            // and only those the log keeps are made into entries.
-            let skipped = result.events.len().saturating_sub(shared::LOG_CAPACITY);
-            self.shared.append_log(result.events.into_iter().skip(skipped).map(|e| {
-                let source = facts(&e);
+            // The engine packed the entries as it wrote them and hands over only those the log keeps (an
+            // initial cycle of 100,000 users has 100,000); they are moved into the log, not copied.
+            let packed = std::mem::take(&mut self.runner.engine.packed_log);
+            let names = &mut self.names;
+            self.shared.append_log(packed.into_iter().map(|e| {
+                let source = facts::source_facts(&directory, &self.mapper, sync_all, &e.object())
+                    .map(|f| PackedFacts::pack(f, names));
                 logged(e, source, &cycle_id, at, Initiator::System)
             }));
             self.collect_exchanges(Some(result.number), "cycle");
@@ -248,7 +252,9 @@ impl JobTask {
             modified: result.modified.clone(),
             requests: Vec::new(),
         };
-        let facts = facts::source_facts(&directory, &self.mapper, self.runner.engine.settings.scope_all, &event.object);
+        let facts = facts::source_facts(&directory, &self.mapper, self.runner.engine.settings.scope_all, &event.object)
+            .map(|f| PackedFacts::pack(f, &mut self.names));
+        let event = PackedEvent::pack(event, &mut self.names);
         self.shared.append_log([logged(event, facts, &cycle_id, self.shared.clock.now(), Initiator::OnDemand)]);
         self.collect_exchanges(None, "on_demand");
         self.recorded.send_modify(|n| *n += 1);
@@ -372,8 +378,8 @@ impl JobTask {
 
 /// A provisioning log entry as the Graph surface serves it.
 fn logged(
-    event: ProvisioningEvent,
-    source: Option<SourceFacts>,
+    event: PackedEvent,
+    source: Option<PackedFacts>,
     cycle_id: &str,
     at: DateTime<Utc>,
     initiated_by: Initiator,

@@ -160,7 +160,7 @@ fn seed_log(dir: &Directory) -> Vec<LoggedEvent> {
             change_id: format!("change-{i}"),
             at: start_time() + Duration::minutes(if cycle == "cycle-1" { i as i64 } else { 40 }),
             initiated_by: Initiator::System,
-            event,
+            event: event.into(),
             source: None,
         })
         .collect()
@@ -274,7 +274,7 @@ impl Backend for Double {
                 change_id: format!("change-{n}"),
                 at: start_time() + Duration::hours(2),
                 initiated_by: Initiator::OnDemand,
-                event: ev,
+                event: ev.into(),
                 source: None,
             });
             Ok(result)
