@@ -133,10 +133,10 @@ fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent, whole: bo
         Vec::new()
     };
     LogRecord {
-        id: e.id.clone(),
+        id: e.id.to_string(),
         activity_date_time: e.at,
-        cycle_id: e.cycle_id.clone(),
-        change_id: e.change_id.clone(),
+        cycle_id: e.cycle_id.to_string(),
+        change_id: e.change_id.to_string(),
         job_id: identity.job_id.clone(),
         action,
         status,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{AppRole, Directory, ObjectId};
+use crate::engine::compact_id::CompactId;
 use crate::engine::log::packed::{NameList, NameLists, PackedEvent};
 use crate::engine::result::OnDemandResult;
 use crate::scim::client::Secret;
@@ -284,11 +285,11 @@ impl BackendError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedEvent {
     /// The entry's id (unique).
-    pub id: String,
+    pub id: CompactId,
     /// The cycle it belongs to (`cycleId`).
-    pub cycle_id: String,
+    pub cycle_id: CompactId,
     /// The change within the cycle (`changeId`).
-    pub change_id: String,
+    pub change_id: CompactId,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// A scheduled cycle or an on-demand request.
@@ -329,32 +330,37 @@ impl SourceFacts {
 /// [`SourceFacts`] as a log of many entries keeps them: the attribute names in a list shared by the entries
 /// that have the same ones, the values in one text with their ends (about 0.5 KB an entry instead of 2 KB).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PackedFacts {
-    names: NameList,
-    values: Box<str>,
-    ends: Box<[usize]>,
-    active: Option<bool>,
-    assigned: bool,
-    sync_all: bool,
-    clauses: Box<[(Box<str>, bool)]>,
-    filters_passed: bool,
+pub struct PackedFacts(FactsForm);
+
+#[derive(Debug, Clone, PartialEq)]
+enum FactsForm {
+    Packed {
+        names: NameList,
+        values: Box<str>,
+        ends: Box<[u32]>,
+        active: Option<bool>,
+        assigned: bool,
+        sync_all: bool,
+        clauses: Box<[(Box<str>, bool)]>,
+        filters_passed: bool,
+    },
+    /// Facts whose values do not fit 32-bit offsets, as they came.
+    Whole(Box<SourceFacts>),
 }
 
 impl PackedFacts {
     /// Packs `facts`, sharing the attribute names through `lists`.
     pub fn pack(facts: SourceFacts, lists: &mut NameLists) -> Self {
-        let names = lists.share(facts.attributes.iter().map(|(name, _)| name.as_str()));
         let mut values = String::new();
-        let ends = facts
-            .attributes
-            .iter()
-            .map(|(_, value)| {
-                values.push_str(value);
-                values.len()
-            })
-            .collect();
-        PackedFacts {
-            names,
+        let ends = facts.attributes.iter().map(|(_, value)| {
+            values.push_str(value);
+            u32::try_from(values.len())
+        });
+        let Ok(ends) = ends.collect::<Result<Box<[u32]>, _>>() else {
+            return PackedFacts(FactsForm::Whole(Box::new(facts)));
+        };
+        PackedFacts(FactsForm::Packed {
+            names: lists.share(facts.attributes.iter().map(|(name, _)| name.as_str())),
             values: values.into_boxed_str(),
             ends,
             active: facts.active,
@@ -362,25 +368,31 @@ impl PackedFacts {
             sync_all: facts.sync_all,
             clauses: facts.clauses.into_iter().map(|(text, passed)| (text.into_boxed_str(), passed)).collect(),
             filters_passed: facts.filters_passed,
-        }
+        })
     }
 
     /// The facts as they were packed.
     pub fn unpack(&self) -> SourceFacts {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        let attributes = self
-            .names
+        let (names, values, ends, active, assigned, sync_all, clauses, filters_passed) = match &self.0 {
+            FactsForm::Packed { names, values, ends, active, assigned, sync_all, clauses, filters_passed } => {
+                (names, values, ends, active, assigned, sync_all, clauses, filters_passed)
+            }
+            FactsForm::Whole(facts) => return (**facts).clone(),
+        };
+        let ends = ends.iter().map(|&end| end as usize);
+        let starts = std::iter::once(0).chain(ends.clone());
+        let attributes = names
             .iter()
-            .zip(starts.zip(self.ends.iter().copied()))
-            .map(|(name, (start, end))| (name.to_string(), self.values.get(start..end).unwrap_or("").to_string()))
+            .zip(starts.zip(ends))
+            .map(|(name, (start, end))| (name.to_string(), values.get(start..end).unwrap_or("").to_string()))
             .collect();
         SourceFacts {
             attributes,
-            active: self.active,
-            assigned: self.assigned,
-            sync_all: self.sync_all,
-            clauses: self.clauses.iter().map(|(text, passed)| (text.to_string(), *passed)).collect(),
-            filters_passed: self.filters_passed,
+            active: *active,
+            assigned: *assigned,
+            sync_all: *sync_all,
+            clauses: clauses.iter().map(|(text, passed)| (text.to_string(), *passed)).collect(),
+            filters_passed: *filters_passed,
         }
     }
 }

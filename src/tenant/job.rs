@@ -19,6 +19,7 @@ use super::state::{self, Saved, SavedDirectory, SavedEndpoint, SavedIdentity, Sa
 use crate::directory::Directory;
 use crate::engine::action::Actor;
 use crate::engine::clock::Clock as _;
+use crate::engine::compact_id::CompactId;
 use crate::engine::dialect::Dialect;
 use crate::engine::log::packed::{NameLists, PackedEvent};
 use crate::engine::mapper::SetMapper;
@@ -202,7 +203,7 @@ impl JobTask {
         let started = self.shared.clock.now();
         let run = self.runner.cycle(kind, &source, &*self.mapper).await;
         if let StepDetail::Cycle(result) = run.detail {
-            let cycle_id = shared::cycle_id(&self.shared.identity.job_id, result.number);
+            let cycle_id = CompactId::new(&shared::cycle_id(&self.shared.identity.job_id, result.number));
             let at = chrono::DateTime::parse_from_rfc3339(&result.started_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(started);
@@ -242,7 +243,7 @@ impl JobTask {
                 self.runner.provision_group(&group, &source, &*self.mapper).await
             }
         };
-        let cycle_id = uuid::Uuid::new_v4().to_string();
+        let cycle_id = CompactId::Guid(uuid::Uuid::new_v4().into_bytes());
         let event = ProvisioningEvent {
             object: result.object.clone(),
             action: result.action,
@@ -380,14 +381,14 @@ impl JobTask {
 fn logged(
     event: PackedEvent,
     source: Option<PackedFacts>,
-    cycle_id: &str,
+    cycle_id: &CompactId,
     at: DateTime<Utc>,
     initiated_by: Initiator,
 ) -> LoggedEvent {
     LoggedEvent {
-        id: uuid::Uuid::new_v4().to_string(),
-        cycle_id: cycle_id.to_string(),
-        change_id: uuid::Uuid::new_v4().to_string(),
+        id: CompactId::Guid(uuid::Uuid::new_v4().into_bytes()),
+        cycle_id: cycle_id.clone(),
+        change_id: CompactId::Guid(uuid::Uuid::new_v4().into_bytes()),
         at,
         initiated_by,
         event,

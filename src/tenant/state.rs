@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::{AppRole, Directory, Mutation, NewGroup, NewUser, ObjectId};
 use crate::engine::cds::Cds;
+use crate::engine::compact_id::CompactId;
 use crate::engine::log::packed::{NameLists, PackedEvent};
 use crate::engine::quarantine::Job;
 use crate::engine::result::{IdAlias, JobStatus, ProvisioningEvent};
@@ -360,9 +361,9 @@ impl SavedLog {
     /// An entry to save.
     pub fn of(entry: &LoggedEvent) -> Self {
         SavedLog {
-            id: entry.id.clone(),
-            cycle_id: entry.cycle_id.clone(),
-            change_id: entry.change_id.clone(),
+            id: entry.id.to_string(),
+            cycle_id: entry.cycle_id.to_string(),
+            change_id: entry.change_id.to_string(),
             at: entry.at,
             on_demand: entry.initiated_by == Initiator::OnDemand,
             event: entry.event.unpack(),
@@ -373,9 +374,9 @@ impl SavedLog {
     /// The entry saved, sharing its lists of attribute names through `names`.
     pub fn entry(&self, names: &mut NameLists) -> LoggedEvent {
         LoggedEvent {
-            id: self.id.clone(),
-            cycle_id: self.cycle_id.clone(),
-            change_id: self.change_id.clone(),
+            id: CompactId::new(&self.id),
+            cycle_id: CompactId::new(&self.cycle_id),
+            change_id: CompactId::new(&self.change_id),
             at: self.at,
             initiated_by: if self.on_demand { Initiator::OnDemand } else { Initiator::System },
             event: PackedEvent::pack(self.event.clone(), names),

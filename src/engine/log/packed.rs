@@ -73,8 +73,8 @@ struct Packed {
     status: LogStatus,
     code: Option<ErrorCode>,
     has_target: bool,
-    /// Alias, source id, target id (empty when none), message, each modified property's old and new value,
-    /// each request's line.
+    /// Alias, source id, target id (empty when none), message, each modified property's old and new value
+    /// (an absent one takes no piece), each request's line.
     text: Box<str>,
     /// Where each piece of `text` ends.
     ends: Box<[u32]>,
@@ -93,7 +93,7 @@ impl PackedEvent {
     /// Packs `event`, sharing its names through `lists`.
     pub fn pack(event: ProvisioningEvent, lists: &mut NameLists) -> Self {
         let mut text = String::new();
-        let mut ends = Vec::with_capacity(HEAD + 2 * event.modified.len() + event.requests.len());
+        let mut ends = Vec::new();
         let mut push = |text: &mut String, piece: &str| {
             text.push_str(piece);
             ends.push(u32::try_from(text.len()));
@@ -105,10 +105,15 @@ impl PackedEvent {
         push(&mut text, &event.message);
         let mut kept = Vec::with_capacity(event.modified.len());
         for m in &event.modified {
+            // An absent value (a create's old ones) takes no piece.
             let old = keep(&mut text, m.old.as_ref());
-            push(&mut text, "");
+            if old != Kept::Absent {
+                push(&mut text, "");
+            }
             let new = keep(&mut text, m.new.as_ref());
-            push(&mut text, "");
+            if new != Kept::Absent {
+                push(&mut text, "");
+            }
             kept.push((old, new));
         }
         for r in &event.requests {
@@ -138,23 +143,23 @@ impl PackedEvent {
             Form::Packed(p) => p,
             Form::Whole(event) => return (**event).clone(),
         };
+        let mut next = HEAD;
+        let mut value = |kept: Kept| {
+            let value = p.value(next, kept);
+            next += usize::from(kept != Kept::Absent);
+            value
+        };
         let modified = p
             .names
             .iter()
             .zip(p.kept.iter())
-            .enumerate()
-            .map(|(i, (name, &(old, new)))| ModifiedProperty {
-                name: name.to_string(),
-                old: p.value(HEAD + 2 * i, old),
-                new: p.value(HEAD + 2 * i + 1, new),
-            })
+            .map(|(name, &(old, new))| ModifiedProperty { name: name.to_string(), old: value(old), new: value(new) })
             .collect();
-        let first_line = HEAD + 2 * p.kept.len();
         let requests = p
             .requests
             .iter()
             .enumerate()
-            .map(|(i, &(index, status))| RequestRef { index, line: p.piece(first_line + i).to_string(), status })
+            .map(|(i, &(index, status))| RequestRef { index, line: p.piece(next + i).to_string(), status })
             .collect();
         ProvisioningEvent {
             object: self.object(),
