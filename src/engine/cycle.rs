@@ -26,6 +26,7 @@ impl Engine {
         let started_at = self.clock.now();
         let first_request = self.transcript_len();
         let mut log = CycleLog::new(!self.object_events);
+        log.packing = self.pack_log;
         if self.settings.fidelity.cycle_probe {
             // The `cycle_probe` switch: the random-GUID probe also opens provisioning activity (ENTRA.md 1.1).
             let probe = self.test_connection(mapper).await;
@@ -131,6 +132,7 @@ impl Engine {
         log.counts.requests = transcript.len().saturating_sub(first_request);
         log.counts.writes = transcript.writes_since(first_request);
         self.emit_new_entries(number, &mut log);
+        self.packed_log = std::mem::take(&mut log.packed);
         let mut events = std::mem::take(&mut log.events);
         if log.lean {
             // Runs too large for per-object reporting keep the attributes an entry changed (the steady-state
@@ -154,7 +156,8 @@ impl Engine {
 }
 
 impl Engine {
-    /// Sends the log entries not sent yet as [`Event::Object`]s (when object events are on).
+    /// Sends the log entries not sent yet as [`Event::Object`]s (when object events are on), then packs
+    /// them when the log packs.
     fn emit_new_entries(&self, cycle: u32, log: &mut CycleLog) {
         if self.object_events {
             for event in log.events.iter().skip(log.emitted) {
@@ -162,6 +165,7 @@ impl Engine {
             }
         }
         log.emitted = log.events.len();
+        log.pack_emitted();
     }
 }
 

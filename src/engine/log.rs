@@ -1,11 +1,15 @@
 //! The provisioning log of one cycle as it is written: events, findings, counts and the objects that
-//! failed (escrowed for the next cycle).
+//! failed (escrowed for the next cycle). A log that packs ([`CycleLog::packing`], as the live tenant's
+//! cycles do) packs its entries once they are sent live and keeps only the last ones its caller wants.
+
+pub mod packed;
 
 use std::collections::BTreeSet;
 
 use crate::engine::result::{
     Counts, ErrorCode, Finding, LogAction, LogStatus, ModifiedProperty, ObjectRef, ProvisioningEvent, RequestRef,
 };
+use packed::{NameLists, PackedEvent};
 
 /// Marker returned when an object failed and the failure is already logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +32,53 @@ pub struct CycleLog {
     pub lean: bool,
     /// Entries already sent as live events ([`crate::engine::result::Event::Object`]).
     pub emitted: usize,
+    /// The entries before `events`, packed (only when the log packs).
+    pub packed: Vec<PackedEvent>,
+    /// Pack entries once sent, keeping at most this many packed ones (the caller wants only the last ones).
+    pub packing: Option<usize>,
+    /// What settling the escrows needs of the failures among the packed entries dropped past `packing`.
+    pub dropped_failures: Vec<(String, Option<ErrorCode>, bool)>,
+    names: NameLists,
 }
 
 impl CycleLog {
     /// An empty log, lean or not.
     pub fn new(lean: bool) -> Self {
         CycleLog { lean, ..CycleLog::default() }
+    }
+
+    /// Packs the entries already sent live (when the log packs), dropping the oldest packed ones past the
+    /// bound.
+    pub fn pack_emitted(&mut self) {
+        let Some(keep) = self.packing else { return };
+        let names = &mut self.names;
+        self.packed.extend(self.events.drain(..self.emitted).map(|e| PackedEvent::pack(e, names)));
+        self.emitted = 0;
+        let excess = self.packed.len().saturating_sub(keep);
+        for e in self.packed.drain(..excess).filter(|e| e.status() == LogStatus::Failure) {
+            let only = reference_only(e.names().iter().map(|n| &**n));
+            self.dropped_failures.push((e.source_id().to_string(), e.code(), only));
+        }
+    }
+
+    /// Changes the packed entry at `i` (unpacked, changed, packed again).
+    pub fn amend_packed(&mut self, i: usize, change: impl FnOnce(&mut ProvisioningEvent)) {
+        let Some(slot) = self.packed.get_mut(i) else { return };
+        let mut event = slot.unpack();
+        change(&mut event);
+        *slot = PackedEvent::pack(event, &mut self.names);
+    }
+
+    /// Each failure entry's source objectId, code, and whether it changed only references (managers,
+    /// members), in the log's order, packed and dropped ones included.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, Option<ErrorCode>, bool)> {
+        let dropped = self.dropped_failures.iter().map(|(id, code, only)| (id.as_str(), *code, *only));
+        let packed = self.packed.iter().filter(|e| e.status() == LogStatus::Failure);
+        let packed = packed.map(|e| (e.source_id(), e.code(), reference_only(e.names().iter().map(|n| &**n))));
+        let events = self.events.iter().filter(|e| e.status == LogStatus::Failure);
+        let events = events
+            .map(|e| (e.object.source_id.as_str(), e.code, reference_only(e.modified.iter().map(|m| m.name.as_str()))));
+        dropped.chain(packed).chain(events)
     }
 
     /// Appends the log of work done elsewhere (one object exported concurrently) whose request indices
@@ -148,4 +193,14 @@ impl CycleLog {
         });
         self.findings.push(finding.with_object(obj.clone()));
     }
+}
+
+/// Whether the attributes an entry changed are only references (`members`, a manager).
+fn reference_only<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
+    let mut any = false;
+    let all = names.all(|n| {
+        any = true;
+        n.eq_ignore_ascii_case("members") || n.rsplit(':').next().is_some_and(|n| n == "manager")
+    });
+    any && all
 }

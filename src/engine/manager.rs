@@ -25,20 +25,22 @@ impl Engine {
     /// The reference pass: link (or unlink) managers with the manager's target id as a bare string.
     pub async fn link_managers(&mut self, exported: &[Exported], log: &mut CycleLog) {
         // Where each object's entry of this cycle is: looked up once per user, not by scanning the log.
-        let mut entry_of: HashMap<String, usize> = HashMap::new();
-        let mut skip_of: HashMap<String, usize> = HashMap::new();
-        for (i, e) in log.events.iter().enumerate() {
-            match e.action {
+        let mut entry_of: HashMap<String, At> = HashMap::new();
+        let mut skip_of: HashMap<String, At> = HashMap::new();
+        let packed = log.packed.iter().enumerate().map(|(i, e)| (At::Packed(i), e.action(), e.source_id()));
+        let live = log.events.iter().enumerate().map(|(i, e)| (At::Live(i), e.action, e.object.source_id.as_str()));
+        for (at, action, source_id) in packed.chain(live) {
+            match action {
                 LogAction::Create | LogAction::Update | LogAction::Enable => {
-                    entry_of.insert(e.object.source_id.clone(), i);
+                    entry_of.insert(source_id.to_string(), at);
                 }
                 LogAction::Skip => {
-                    skip_of.entry(e.object.source_id.clone()).or_insert(i);
+                    skip_of.entry(source_id.to_string()).or_insert(at);
                 }
                 _ => {}
             }
         }
-        let mut dropped_skips: Vec<usize> = Vec::new();
+        let mut dropped_skips: Vec<At> = Vec::new();
         // A round at a time: plan the reference updates (no traffic), send them, record the answers in order.
         // Planning an object reads only its own entry and other users' target ids, which answers never
         // change, so rounds give the same requests as one pass would, holding one round in memory.
@@ -94,9 +96,8 @@ impl Engine {
                             // The reference export belongs to the object's entry of this cycle when it has one
                             // (a lean log keeps no entry for a create: nothing to add to).
                             if x.logged_entry {
-                                if let Some(&i) = entry_of.get(&x.object_id) {
-                                    log.events[i].modified.extend(modified);
-                                    log.events[i].requests.extend(requests);
+                                if let Some(&at) = entry_of.get(&x.object_id) {
+                                    log.amend(at, modified, requests);
                                 }
                             } else {
                                 // An "already in sync" skip of this object becomes the update.
@@ -121,15 +122,52 @@ impl Engine {
             }
         }
         if !dropped_skips.is_empty() {
-            let dropped: HashSet<usize> = dropped_skips.into_iter().collect();
-            // Entries already sent live stay sent; the count of them follows the removal.
-            log.emitted -= dropped.iter().filter(|&&i| i < log.emitted).count();
-            let mut i = 0;
-            log.events.retain(|_| {
-                let keep = !dropped.contains(&i);
-                i += 1;
-                keep
-            });
+            log.remove(&dropped_skips.into_iter().collect());
         }
     }
+}
+
+impl CycleLog {
+    /// Adds the reference export to the entry at `at` (without spare room: a log may hold 100,000 entries).
+    fn amend(&mut self, at: At, modified: Vec<ModifiedProperty>, requests: Vec<RequestRef>) {
+        match at {
+            At::Live(i) => {
+                if let Some(e) = self.events.get_mut(i) {
+                    e.modified.reserve_exact(modified.len());
+                    e.modified.extend(modified);
+                    e.requests.reserve_exact(requests.len());
+                    e.requests.extend(requests);
+                }
+            }
+            At::Packed(i) => self.amend_packed(i, |e| {
+                e.modified.extend(modified);
+                e.requests.extend(requests);
+            }),
+        }
+    }
+
+    /// Removes the entries at `dropped`.
+    fn remove(&mut self, dropped: &HashSet<At>) {
+        // Entries already sent live stay sent; the count of them follows the removal.
+        self.emitted -= dropped.iter().filter(|&&at| matches!(at, At::Live(i) if i < self.emitted)).count();
+        let mut i = 0;
+        self.packed.retain(|_| {
+            let keep = !dropped.contains(&At::Packed(i));
+            i += 1;
+            keep
+        });
+        let mut i = 0;
+        self.events.retain(|_| {
+            let keep = !dropped.contains(&At::Live(i));
+            i += 1;
+            keep
+        });
+    }
+}
+
+/// Where an entry of the cycle's log is: packed, or not yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum At {
+    Packed(usize),
+    Live(usize),
 }

@@ -9,18 +9,9 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::escrow::{EscrowCounts, Escrows, Failure};
 use crate::engine::log::CycleLog;
-use crate::engine::result::{CycleKind, ErrorCode, Finding, LogStatus, ProvisioningEvent};
+use crate::engine::result::{CycleKind, ErrorCode, Finding};
 use crate::engine::source::{group_fingerprint, user_fingerprint, SourceSnapshot};
 use crate::engine::state::Engine;
-
-/// Whether a failed log entry carried only reference attributes (the enterprise `manager`, group
-/// `members`): a "reference failure" (ENTRA.md 6.5).
-fn reference_only(event: &ProvisioningEvent) -> bool {
-    !event.modified.is_empty()
-        && event.modified.iter().all(|m| {
-            m.name.eq_ignore_ascii_case("members") || m.name.rsplit(':').next().is_some_and(|n| n == "manager")
-        })
-}
 
 impl Engine {
     /// Whether an escrowed object's retry is due in the cycle running now.
@@ -55,9 +46,11 @@ impl Engine {
         let now = self.clock.at();
         let full = kind == CycleKind::Initial || !self.cds.initialized;
         let mut failed: BTreeMap<&str, (Option<ErrorCode>, bool)> = BTreeMap::new();
-        for e in log.events.iter().filter(|e| e.status == LogStatus::Failure) {
-            let slot = failed.entry(e.object.source_id.as_str()).or_insert((e.code, true));
-            *slot = (e.code, slot.1 && reference_only(e));
+        // A failed entry that carried only reference attributes (the enterprise `manager`, group `members`)
+        // is a "reference failure" (ENTRA.md 6.5).
+        for (object_id, code, reference_only) in log.failures() {
+            let slot = failed.entry(object_id).or_insert((code, true));
+            *slot = (code, slot.1 && reference_only);
         }
         for id in &log.failed {
             failed.entry(id.as_str()).or_insert((None, false));

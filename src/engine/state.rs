@@ -153,6 +153,11 @@ pub struct Engine {
     pub status: StatusBoard,
     /// Send an event per object processed (off for runs too large to print per object).
     pub object_events: bool,
+    /// Pack each cycle's log entries once they are sent live, and hand over only the last this many, in
+    /// [`Engine::packed_log`] instead of the cycle result's events (the live tenant, whose log keeps as many).
+    pub pack_log: Option<usize>,
+    /// The last cycle's log entries, packed, when the engine packs them ([`Engine::pack_log`]).
+    pub packed_log: Vec<crate::engine::log::packed::PackedEvent>,
     /// Object evaluations handed out so far (see [`crate::engine::source::Mapper::evaluate`]).
     pub evaluations: std::sync::atomic::AtomicU64,
     /// Target ids of groups to which a legacy `Remove members` was sent (remove-all hazard check).
@@ -175,6 +180,8 @@ impl Engine {
             events: EventHub::default(),
             status: StatusBoard::default(),
             object_events: true,
+            pack_log: None,
+            packed_log: Vec::new(),
             legacy_member_removals: Default::default(),
             evaluations: Default::default(),
         }

@@ -86,7 +86,9 @@ fn entry(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent, read: Opti
 
 /// The log model's record of one event; without its steps and modified properties unless `whole`.
 fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent, whole: bool) -> LogRecord {
-    let ev = &e.event;
+    // Only the parts a filtered read tests, unless the whole entry is shaped.
+    let ev = if whole { e.event.unpack() } else { e.event.head() };
+    let ev = &ev;
     let (kind, scim_type) = match ev.object.kind {
         ObjectKind::User => ("User", crate::mapping::target_object_name(crate::mapping::ObjectKind::User)),
         ObjectKind::Group => ("Group", "urn:ietf:params:scim:schemas:core:2.0:Group"),
@@ -125,15 +127,16 @@ fn record(identity: &TenantIdentity, dir: &Directory, e: &LoggedEvent, whole: bo
         };
         let current = if e.source.is_none() { source_attributes(dir, &ev.object.source_id) } else { Vec::new() };
         let names = audit_steps::Names { kind, object: &name, app: &identity.display_name };
-        audit_steps::steps(e, &names, present, current)
+        let source = e.source.as_ref().map(|f| f.unpack());
+        audit_steps::steps(ev, source.as_ref(), &names, present, current)
     } else {
         Vec::new()
     };
     LogRecord {
-        id: e.id.clone(),
+        id: e.id.to_string(),
         activity_date_time: e.at,
-        cycle_id: e.cycle_id.clone(),
-        change_id: e.change_id.clone(),
+        cycle_id: e.cycle_id.to_string(),
+        change_id: e.change_id.to_string(),
         job_id: identity.job_id.clone(),
         action,
         status,

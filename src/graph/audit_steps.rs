@@ -5,8 +5,8 @@
 //! got. An entry that recorded its source object ([`SourceFacts`]) shows it as the cycle read it; one that did
 //! not (an object gone from the source) has no scoping step, as Entra's delete entries have none.
 
-use super::backend::{LoggedEvent, SourceFacts};
-use crate::engine::result::{ErrorCode, LogAction, LogStatus};
+use super::backend::SourceFacts;
+use crate::engine::result::{ErrorCode, LogAction, LogStatus, ProvisioningEvent};
 use crate::logs::{Status, Step, StepType};
 
 /// What the steps name: the object's kind (`User`), its name (userPrincipalName or display name), the
@@ -20,12 +20,18 @@ pub struct Names<'a> {
     pub app: &'a str,
 }
 
-/// The steps of `entry`. `present` says whether the source object is still in the directory (for entries
-/// without [`SourceFacts`]), `attributes` gives its current attributes then.
-pub fn steps(entry: &LoggedEvent, names: &Names<'_>, present: bool, attributes: Vec<(String, String)>) -> Vec<Step> {
-    let ev = &entry.event;
+/// The steps of the entry of `ev`, whose source object the cycle read as `source`. `present` says whether the
+/// source object is still in the directory (for entries without [`SourceFacts`]), `attributes` gives its
+/// current attributes then.
+pub fn steps(
+    ev: &ProvisioningEvent,
+    source: Option<&SourceFacts>,
+    names: &Names<'_>,
+    present: bool,
+    attributes: Vec<(String, String)>,
+) -> Vec<Step> {
     let Names { kind, object, app } = *names;
-    let (import, change) = match (&entry.source, ev.action) {
+    let (import, change) = match (source, ev.action) {
         (None, _) if !present => ("EntryImportDelete", "Delete"),
         (_, LogAction::Create) => ("EntryImportAdd", "Add"),
         _ => ("EntryImportUpdate", "Update"),
@@ -40,12 +46,12 @@ pub fn steps(entry: &LoggedEvent, names: &Names<'_>, present: bool, attributes: 
         } else {
             format!("Received {kind} '{object}' change of type ({change}) from Microsoft Entra ID")
         },
-        details: entry.source.as_ref().map_or(attributes, |f| f.attributes.clone()),
+        details: source.map_or(attributes, |f| f.attributes.clone()),
     }];
     if import_skipped {
         return steps;
     }
-    if let Some(facts) = &entry.source {
+    if let Some(facts) = source {
         steps.push(scoping(kind, facts));
         if !facts.in_scope() && ev.action == LogAction::Skip {
             // Out of scope and nothing linked to disable: the entry ends with its scope.
@@ -58,7 +64,7 @@ pub fn steps(entry: &LoggedEvent, names: &Names<'_>, present: bool, attributes: 
             step_type: StepType::Matching,
             status: Some(status(ev.status)),
             description: ev.message.clone(),
-            details: matched_on(entry),
+            details: matched_on(ev),
         });
         return steps;
     };
@@ -77,7 +83,7 @@ pub fn steps(entry: &LoggedEvent, names: &Names<'_>, present: bool, attributes: 
         } else {
             format!("{kind} '{object}' will be {verb} in {app} ({found})")
         },
-        details: matched_on(entry),
+        details: matched_on(ev),
     });
     if staged {
         return steps;
@@ -152,8 +158,7 @@ fn export_name(action: LogAction) -> &'static str {
 }
 
 /// What the object was matched on: the matching query's attribute and value, and the target id.
-fn matched_on(entry: &LoggedEvent) -> Vec<(String, String)> {
-    let ev = &entry.event;
+fn matched_on(ev: &ProvisioningEvent) -> Vec<(String, String)> {
     let mut details: Vec<(String, String)> = ev
         .requests
         .iter()
@@ -182,34 +187,26 @@ fn status(status: LogStatus) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::result::{ObjectKind, ObjectRef, ProvisioningEvent, RequestRef};
+    use crate::engine::result::{ObjectKind, ObjectRef, RequestRef};
 
-    fn entry(action: LogAction, status: LogStatus, source: Option<SourceFacts>) -> LoggedEvent {
-        LoggedEvent {
-            id: "e".into(),
-            cycle_id: "c".into(),
-            change_id: "x".into(),
-            at: chrono::Utc::now(),
-            initiated_by: super::super::backend::Initiator::System,
-            event: ProvisioningEvent {
-                object: ObjectRef {
-                    kind: ObjectKind::User,
-                    alias: "ann".into(),
-                    source_id: "oid".into(),
-                    target_id: (action != LogAction::Create).then(|| "t-1".to_string()),
-                },
-                action,
-                status,
-                code: None,
-                message: "why".into(),
-                modified: Vec::new(),
-                requests: vec![RequestRef {
-                    index: 0,
-                    line: "GET /Users?filter=userName eq \"ann@contoso.com\"".into(),
-                    status: Some(200),
-                }],
+    fn entry(action: LogAction, status: LogStatus) -> ProvisioningEvent {
+        ProvisioningEvent {
+            object: ObjectRef {
+                kind: ObjectKind::User,
+                alias: "ann".into(),
+                source_id: "oid".into(),
+                target_id: (action != LogAction::Create).then(|| "t-1".to_string()),
             },
-            source,
+            action,
+            status,
+            code: None,
+            message: "why".into(),
+            modified: Vec::new(),
+            requests: vec![RequestRef {
+                index: 0,
+                line: "GET /Users?filter=userName eq \"ann@contoso.com\"".into(),
+                status: Some(200),
+            }],
         }
     }
 
@@ -234,7 +231,7 @@ mod tests {
 
     #[test]
     fn a_create_has_entras_four_steps_and_the_scope_verdict() {
-        let steps = steps(&entry(LogAction::Create, LogStatus::Success, Some(facts(true))), &names(), true, vec![]);
+        let steps = steps(&entry(LogAction::Create, LogStatus::Success), Some(&facts(true)), &names(), true, vec![]);
         assert_eq!(
             shape(&steps),
             [
@@ -252,7 +249,7 @@ mod tests {
 
     #[test]
     fn an_unassigned_skip_ends_at_scoping_and_a_failed_update_at_its_export() {
-        let skipped = steps(&entry(LogAction::Skip, LogStatus::Skipped, Some(facts(false))), &names(), true, vec![]);
+        let skipped = steps(&entry(LogAction::Skip, LogStatus::Skipped), Some(&facts(false)), &names(), true, vec![]);
         assert_eq!(
             shape(&skipped),
             [
@@ -262,7 +259,7 @@ mod tests {
         );
         assert_eq!(skipped[1].detail("Assigned to the application"), Some("False"));
 
-        let failed = steps(&entry(LogAction::Update, LogStatus::Failure, Some(facts(true))), &names(), true, vec![]);
+        let failed = steps(&entry(LogAction::Update, LogStatus::Failure), Some(&facts(true)), &names(), true, vec![]);
         assert_eq!(failed[2].detail("id"), Some("t-1"));
         assert_eq!(failed[3].status, Some(Status::Failure));
         assert_eq!(failed[3].description, "Failed to update User 'ann@contoso.com' in Contoso");
@@ -270,7 +267,7 @@ mod tests {
 
     #[test]
     fn an_object_gone_from_the_source_is_imported_as_a_delete_without_scoping() {
-        let steps = steps(&entry(LogAction::Delete, LogStatus::Success, None), &names(), false, vec![]);
+        let steps = steps(&entry(LogAction::Delete, LogStatus::Success), None, &names(), false, vec![]);
         assert_eq!(
             shape(&steps),
             [

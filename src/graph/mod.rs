@@ -42,7 +42,7 @@ mod users;
 pub use auth::{secret_sha256, TokenStore, Tokens};
 pub use backend::{
     Backend, BackendError, BoxFuture, Execution, ExecutionState, Initiator, JobCommand, JobError, JobSchedule,
-    JobStatus, JobView, LoggedEvent, OnDemandTarget, Progress, Quarantine, ScheduleState, SourceFacts, StatusCode,
-    TenantIdentity,
+    JobStatus, JobView, LoggedEvent, OnDemandTarget, PackedFacts, Progress, Quarantine, ScheduleState, SourceFacts,
+    StatusCode, TenantIdentity,
 };
 pub use routes::{router, router_with_tokens};

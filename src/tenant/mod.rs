@@ -258,6 +258,8 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
     )
     .with_clock(clock);
     let mut runner = Runner::new(engine, Lifetime::LongRunning);
+    // A cycle's entries are packed as they are written, and only those the log keeps are handed over.
+    runner.engine.pack_log = Some(shared::LOG_CAPACITY);
     let (mut identity, mut credentials) = identity::make(&config.name, config.client_secret.clone(), &config.directory);
     let mut log = std::collections::VecDeque::new();
     if let Some(saved) = saved {
@@ -274,7 +276,8 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
             identity.client_secret_sha256 = crate::graph::secret_sha256(secret.expose());
         }
         credentials = identity::restored(&identity, config.client_secret.clone());
-        log = saved.log.iter().map(|l| Arc::new(l.entry())).collect();
+        let mut names = crate::engine::log::packed::NameLists::default();
+        log = saved.log.iter().map(|l| Arc::new(l.entry(&mut names))).collect();
     }
     let schema = config.schema.clone().unwrap_or_else(|| crate::mapping::export_schema(&config.mapping));
     let (commands, receiver) = mpsc::unbounded_channel();
@@ -334,6 +337,7 @@ pub async fn start(mut config: TenantConfig) -> Result<TenantHandle, TenantError
         state: state_dir,
         test_first: true,
         recorded: watch::channel(0).0,
+        names: Default::default(),
     };
     let job = task.spawn(stopped).map_err(|source| TenantError::Job { source })?;
     Ok(TenantHandle { url: format!("http://{local}"), credentials, shared, stop, server, job })

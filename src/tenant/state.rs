@@ -18,9 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::{AppRole, Directory, Mutation, NewGroup, NewUser, ObjectId};
 use crate::engine::cds::Cds;
+use crate::engine::compact_id::CompactId;
+use crate::engine::log::packed::{NameLists, PackedEvent};
 use crate::engine::quarantine::Job;
 use crate::engine::result::{IdAlias, JobStatus, ProvisioningEvent};
-use crate::graph::{Initiator, LoggedEvent, TenantIdentity};
+use crate::graph::{Initiator, LoggedEvent, PackedFacts, TenantIdentity};
 use crate::mapping::{SourceObject, Value};
 
 /// The file's format; a file of another format is refused, not guessed at.
@@ -359,26 +361,26 @@ impl SavedLog {
     /// An entry to save.
     pub fn of(entry: &LoggedEvent) -> Self {
         SavedLog {
-            id: entry.id.clone(),
-            cycle_id: entry.cycle_id.clone(),
-            change_id: entry.change_id.clone(),
+            id: entry.id.to_string(),
+            cycle_id: entry.cycle_id.to_string(),
+            change_id: entry.change_id.to_string(),
             at: entry.at,
             on_demand: entry.initiated_by == Initiator::OnDemand,
-            event: entry.event.clone(),
-            source: entry.source.clone(),
+            event: entry.event.unpack(),
+            source: entry.source.as_ref().map(PackedFacts::unpack),
         }
     }
 
-    /// The entry saved.
-    pub fn entry(&self) -> LoggedEvent {
+    /// The entry saved, sharing its lists of attribute names through `names`.
+    pub fn entry(&self, names: &mut NameLists) -> LoggedEvent {
         LoggedEvent {
-            id: self.id.clone(),
-            cycle_id: self.cycle_id.clone(),
-            change_id: self.change_id.clone(),
+            id: CompactId::new(&self.id),
+            cycle_id: CompactId::new(&self.cycle_id),
+            change_id: CompactId::new(&self.change_id),
             at: self.at,
             initiated_by: if self.on_demand { Initiator::OnDemand } else { Initiator::System },
-            event: self.event.clone(),
-            source: self.source.clone(),
+            event: PackedEvent::pack(self.event.clone(), names),
+            source: self.source.clone().map(|f| PackedFacts::pack(f, names)),
         }
     }
 }

@@ -16,6 +16,7 @@ mod html_report;
 mod isolation;
 mod logs;
 mod mapping;
+mod packed_log;
 mod portal;
 mod progress;
 mod readme;

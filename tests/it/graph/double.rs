@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use entrasim::directory::{AppRole, Directory, NewGroup, NewUser, ObjectId, ObjectRef as DirRef};
+use entrasim::engine::compact_id::CompactId;
 use entrasim::engine::result::{
     Detail, ErrorCode, LogAction, LogStatus, ModifiedProperty, ObjectKind, ObjectRef, OnDemandResult, OnDemandStep,
     OnDemandStepKind, ProvisioningEvent, RequestRef,
@@ -155,12 +156,12 @@ fn seed_log(dir: &Directory) -> Vec<LoggedEvent> {
         .into_iter()
         .enumerate()
         .map(|(i, (cycle, event))| LoggedEvent {
-            id: format!("entry-{i}"),
-            cycle_id: cycle.into(),
-            change_id: format!("change-{i}"),
+            id: CompactId::new(&format!("entry-{i}")),
+            cycle_id: CompactId::new(cycle),
+            change_id: CompactId::new(&format!("change-{i}")),
             at: start_time() + Duration::minutes(if cycle == "cycle-1" { i as i64 } else { 40 }),
             initiated_by: Initiator::System,
-            event,
+            event: event.into(),
             source: None,
         })
         .collect()
@@ -269,12 +270,12 @@ impl Backend for Double {
             let mut log = self.log.lock().unwrap();
             let n = log.len();
             log.push(LoggedEvent {
-                id: format!("entry-{n}"),
-                cycle_id: format!("on-demand-{n}"),
-                change_id: format!("change-{n}"),
+                id: CompactId::new(&format!("entry-{n}")),
+                cycle_id: CompactId::new(&format!("on-demand-{n}")),
+                change_id: CompactId::new(&format!("change-{n}")),
                 at: start_time() + Duration::hours(2),
                 initiated_by: Initiator::OnDemand,
-                event: ev,
+                event: ev.into(),
                 source: None,
             });
             Ok(result)
