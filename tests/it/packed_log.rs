@@ -33,7 +33,7 @@ async fn initial_cycle(pack: Option<usize>) -> (Vec<String>, Vec<String>) {
         }
         None => result.events,
     };
-    let users = engine.cds.users.iter().map(|(source, e)| (e.target_id.clone(), source.clone()));
+    let users = engine.cds.users.sorted().into_iter().map(|(source, e)| (e.target_id.clone(), source));
     let groups = engine.cds.groups.iter().map(|(source, e)| (e.target_id.clone(), source.clone()));
     let targets: Vec<(String, String)> = users.chain(groups).collect();
     let written = events
