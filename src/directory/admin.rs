@@ -121,6 +121,7 @@ impl Directory {
 
     fn record(&mut self, changed: Changes) -> Applied {
         let seq = self.log.record(&changed);
+        self.restamp(&changed);
         Applied { seq, changed }
     }
 }

@@ -49,7 +49,7 @@ pub use attributes::{
 };
 pub use change::{Change, ChangeKind, ChangeSet, Watermark};
 pub use error::DirectoryError;
-pub use model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
+pub use model::{Group, GroupId, NewGroup, NewUser, ObjectId, ObjectRef, Stamp, User, UserId};
 pub use mutation::{Applied, Mutation};
 pub use roles::{role_id, AppRole};
 pub use synth::generate;

@@ -105,6 +105,36 @@ pub struct User {
     pub(crate) hard_deleted: bool,
     /// How many live, assigned groups have this user as a direct member.
     pub(crate) assigned_groups: u32,
+    /// The version of the user's source state, for caches (see [`Stamp`]).
+    pub(crate) stamp: Stamp,
+}
+
+/// A version of a user's source state: a new one, from a counter shared by the whole process, when the user
+/// is added and whenever a recorded change touches it. Two users with one stamp are one user in one state
+/// (a cloned directory keeps the stamps of what it did not change since), so a cache can keep what it
+/// computed from a user under the user's stamp and skip reading it again (the incremental cycle's survey
+/// does). A stamp is not part of the user's state: users equal in every other field are equal whatever
+/// their stamps.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp(u64);
+
+impl Stamp {
+    /// A stamp no user had before.
+    pub(crate) fn fresh() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Stamp(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The stamp as a number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl PartialEq for Stamp {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl User {
@@ -121,6 +151,11 @@ impl User {
     /// The manager, if any (it may since have been soft-deleted).
     pub fn manager(&self) -> Option<UserId> {
         self.manager
+    }
+
+    /// The version of the user's source state.
+    pub fn stamp(&self) -> Stamp {
+        self.stamp
     }
 
     /// Directly assigned to the application.

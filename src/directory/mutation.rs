@@ -6,7 +6,7 @@ use super::attributes::{classify_user_attribute, AttributeName};
 use super::change::ChangeKind;
 use super::error::{invalid, read_only, DirectoryError};
 use super::index;
-use super::model::{GroupId, NewGroup, NewUser, ObjectId, ObjectRef, User, UserId};
+use super::model::{GroupId, NewGroup, NewUser, ObjectId, ObjectRef, Stamp, User, UserId};
 use super::tenant::{index_u32, Directory};
 use crate::mapping::Value;
 
@@ -110,7 +110,19 @@ impl Directory {
             Mutation::DeleteGroup(g) => self.delete_group_changes(g)?,
         };
         let seq = self.log.record(&changed);
+        self.restamp(&changed);
         Ok(Applied { seq, changed })
+    }
+
+    /// Gives every user a change touched a new [`Stamp`].
+    pub(super) fn restamp(&mut self, changed: &[(ObjectRef, ChangeKind)]) {
+        for (object, _) in changed {
+            if let ObjectRef::User(id) = object {
+                if let Some(user) = self.users.get_mut(id.index()) {
+                    user.stamp = Stamp::fresh();
+                }
+            }
+        }
     }
 
     /// Adds a user; returns its id.
@@ -202,6 +214,7 @@ impl Directory {
             soft_deleted: new.soft_deleted,
             hard_deleted: false,
             assigned_groups: 0,
+            stamp: Stamp::fresh(),
         };
         Ok(vec![(ObjectRef::User(self.push_user(user)), ChangeKind::UserAdded)])
     }

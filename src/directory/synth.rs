@@ -24,7 +24,7 @@ use std::collections::HashSet;
 use data::{DEPARTMENTS, FIRST_NAMES, LAST_NAMES, PLACES, STREETS, TEAM_ADJECTIVES, TEAM_KINDS, TEAM_NOUNS};
 pub(crate) use persona::Persona;
 
-use super::model::{Group, GroupId, ObjectId, User, UserId};
+use super::model::{Group, GroupId, ObjectId, Stamp, User, UserId};
 use super::tenant::{index_u32, Directory};
 use crate::mapping::{SourceObject, Value};
 
@@ -143,6 +143,7 @@ fn generate_users(dir: &mut Directory, users: usize, rng: &mut Rng) -> Vec<u8> {
             soft_deleted: false,
             hard_deleted: false,
             assigned_groups: 0,
+            stamp: Stamp::fresh(),
         });
     }
     departments

@@ -31,6 +31,9 @@ pub struct SetMapper {
     allowed: ObjectActions,
     /// The job's clock, which `Now()` reads (the deterministic epoch without one).
     clock: Option<JobClock>,
+    /// A number no other mapper of the process has ([`Mapper::revision`]): a mapper does not change once
+    /// built, and a changed mapping is a new mapper.
+    revision: u64,
 }
 
 impl SetMapper {
@@ -49,6 +52,10 @@ impl SetMapper {
             seed,
             allowed: ObjectActions::default(),
             clock: None,
+            revision: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
@@ -112,6 +119,10 @@ fn plain_of(object: Option<&ObjectMapping>) -> Arc<[bool]> {
 }
 
 impl Mapper for SetMapper {
+    fn revision(&self) -> Option<u64> {
+        Some(self.revision)
+    }
+
     fn specs(&self, kind: ObjectKind) -> Arc<[AttrSpec]> {
         match kind {
             ObjectKind::User => self.user_specs.clone(),

@@ -67,6 +67,7 @@ pub mod status;
 pub mod steady;
 mod step;
 mod survey;
+mod survey_memo;
 pub mod users;
 mod view;
 

@@ -34,6 +34,28 @@ pub fn map_ranges<T: Send>(n: usize, work: impl Fn(Range<usize>) -> Vec<T> + Syn
     })
 }
 
+/// Runs `work` over contiguous chunks of `items` on up to [`threads`] threads (the caller's among them),
+/// each with the position of its first item, and returns the results in chunk order: `map_ranges` for work
+/// that updates a slice in place.
+pub fn map_chunks_mut<T: Send, R: Send>(items: &mut [T], work: impl Fn(usize, &mut [T]) -> R + Sync) -> Vec<R> {
+    let threads = threads();
+    if items.len() < MIN_PARALLEL || threads == 1 {
+        return vec![work(0, items)];
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let mut chunks = items.chunks_mut(size).enumerate();
+        let (_, first) = chunks.next().expect("invariant: a long slice has a first chunk");
+        let handles: Vec<_> = chunks.map(|(i, chunk)| scope.spawn(move || work(i * size, chunk))).collect();
+        let mut out = vec![work(0, first)];
+        for handle in handles {
+            out.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +65,21 @@ mod tests {
         for n in [0, 1, 255, 256, 1000, 1001] {
             let squares = map_ranges(n, |r| r.map(|i| i * i).collect());
             assert_eq!(squares, (0..n).map(|i| i * i).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn chunks_are_updated_in_place_and_know_their_position() {
+        for n in [0, 1, 255, 256, 1000, 1001] {
+            let mut items = vec![0; n];
+            let counts = map_chunks_mut(&mut items, |start, chunk| {
+                for (offset, item) in chunk.iter_mut().enumerate() {
+                    *item = start + offset;
+                }
+                chunk.len()
+            });
+            assert_eq!(items, (0..n).collect::<Vec<_>>(), "n = {n}");
+            assert_eq!(counts.iter().sum::<usize>(), n);
         }
     }
 }

@@ -70,13 +70,26 @@ pub struct SourceSnapshot<'a> {
 
 /// What a snapshot knows of a user before reading its attributes. A snapshot holds one per user for the
 /// whole cycle, so nothing of it is on the heap for a directory's user: the alias is borrowed from the
-/// directory and the objectId is held in place (72 bytes in all).
+/// directory and the objectId is held in place (80 bytes in all).
 #[derive(Debug, Clone, PartialEq)]
 struct UserHead<'a> {
     alias: Cow<'a, str>,
     object_id: IdText,
     assigned: bool,
     soft_deleted: bool,
+    /// The source's version of the user ([`crate::directory::Stamp`]); 0 when the source keeps none.
+    stamp: u64,
+}
+
+impl UserHead<'_> {
+    fn key(&self, index: usize) -> UserKey<'_> {
+        UserKey {
+            index,
+            alias: &self.alias,
+            object_id: self.object_id.as_str(),
+            stamp: (self.stamp != 0).then_some(self.stamp),
+        }
+    }
 }
 
 /// An objectId's text: held in place up to 36 bytes (a GUID's length), on the heap beyond.
@@ -130,6 +143,9 @@ pub struct UserKey<'s> {
     pub alias: &'s str,
     /// Entra `objectId`.
     pub object_id: &'s str,
+    /// The source's version of the user, when it keeps one: equal stamps mean equal attributes, assignment
+    /// and soft-deletion ([`crate::directory::Stamp`]).
+    pub stamp: Option<u64>,
 }
 
 impl<'a> SourceSnapshot<'a> {
@@ -143,6 +159,7 @@ impl<'a> SourceSnapshot<'a> {
                     object_id: IdText::new(&u.object_id),
                     assigned: u.assigned,
                     soft_deleted: u.soft_deleted,
+                    stamp: 0,
                 };
                 (head, u.attrs)
             })
@@ -151,15 +168,22 @@ impl<'a> SourceSnapshot<'a> {
     }
 
     /// A snapshot whose user attributes are read on demand: `read(i)` gives the attributes of the `i`-th
-    /// user of `users` (alias, objectId, assigned, soft-deleted).
+    /// user of `users` (alias, objectId, assigned, soft-deleted, and the source's version of the user as in
+    /// [`UserKey::stamp`]).
     pub fn reading(
-        users: impl IntoIterator<Item = (Cow<'a, str>, IdText, bool, bool)>,
+        users: impl IntoIterator<Item = (Cow<'a, str>, IdText, bool, bool, Option<u64>)>,
         read: impl Fn(usize) -> SourceObject + Send + Sync + 'a,
         groups: Vec<SourceGroup>,
     ) -> Self {
         let users = users
             .into_iter()
-            .map(|(alias, object_id, assigned, soft_deleted)| UserHead { alias, object_id, assigned, soft_deleted })
+            .map(|(alias, object_id, assigned, soft_deleted, stamp)| UserHead {
+                alias,
+                object_id,
+                assigned,
+                soft_deleted,
+                stamp: stamp.unwrap_or(0),
+            })
             .collect();
         SourceSnapshot { users, attrs: Attributes::Read(Box::new(read)), groups }
     }
@@ -171,17 +195,12 @@ impl<'a> SourceSnapshot<'a> {
 
     /// Every user's position, alias and objectId, in source order; attributes are not read.
     pub fn heads(&self) -> impl Iterator<Item = UserKey<'_>> + '_ {
-        self.users.iter().enumerate().map(|(index, h)| UserKey {
-            index,
-            alias: &h.alias,
-            object_id: h.object_id.as_str(),
-        })
+        self.users.iter().enumerate().map(|(index, h)| h.key(index))
     }
 
     /// The user at `index` as [`SourceSnapshot::heads`] lists it.
     pub fn head(&self, index: usize) -> Option<UserKey<'_>> {
-        let h = self.users.get(index)?;
-        Some(UserKey { index, alias: &h.alias, object_id: h.object_id.as_str() })
+        Some(self.users.get(index)?.key(index))
     }
 
     /// The user at `index` with its attributes (read now), if there is one.
@@ -328,6 +347,12 @@ pub trait Mapper: Send + Sync {
     fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck;
     /// Target object actions.
     fn actions(&self, kind: ObjectKind) -> ObjectActions;
+    /// Names this mapping: two calls give one value only if scoping and matching give the same results for
+    /// the same source object. `None` (the default): unknown, so nothing computed under the mapping is
+    /// kept for the next cycle.
+    fn revision(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The role function behind a `roles` mapping.
@@ -401,7 +426,7 @@ mod tests {
         for text in ["2f1c4c2e-6a3b-4d1e-9f3a-0b5c7d9e1f20", "oid", "", "ünïcödé", long.as_str()] {
             assert_eq!(IdText::new(text).as_str(), text);
         }
-        assert_eq!(std::mem::size_of::<UserHead<'_>>(), 72);
+        assert_eq!(std::mem::size_of::<UserHead<'_>>(), 80);
         let user = SourceUser {
             alias: "alice".into(),
             object_id: "oid-a".into(),

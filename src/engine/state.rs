@@ -162,6 +162,9 @@ pub struct Engine {
     pub evaluations: std::sync::atomic::AtomicU64,
     /// Target ids of groups to which a legacy `Remove members` was sent (remove-all hazard check).
     pub legacy_member_removals: std::collections::BTreeSet<String>,
+    /// What the last cycle's survey read from each user, so that the next incremental cycle reads only the
+    /// users that changed.
+    pub(crate) survey_memo: crate::engine::survey_memo::SurveyMemo,
 }
 
 impl Engine {
@@ -183,6 +186,7 @@ impl Engine {
             pack_log: None,
             packed_log: Vec::new(),
             legacy_member_removals: Default::default(),
+            survey_memo: Default::default(),
             evaluations: Default::default(),
         }
     }

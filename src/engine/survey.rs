@@ -13,6 +13,10 @@ use crate::engine::parallel;
 use crate::engine::result::{CycleKind, ObjectKind};
 use crate::engine::source::{fingerprint, user_fingerprint, Mapper, SourceSnapshot, SourceUser};
 use crate::engine::state::Engine;
+use crate::engine::survey_memo::{Reading, Row, SurveyMemo, Under};
+
+/// The reading of a user who is not there (a position past the snapshot's end: never, in practice).
+const BLANK_READING: Reading = Reading { fingerprint: 0, key: None };
 
 /// What a cycle decides for one user before sending anything.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +45,16 @@ pub(super) struct Survey {
     pub duplicates: HashSet<usize>,
     /// Linked users missing from the source.
     pub gone: Vec<String>,
+}
+
+/// A contiguous range of users as the survey reads it.
+struct Part {
+    /// The users evaluated.
+    candidates: Vec<Candidate>,
+    /// (hash of the first matching value, position) of the users to export that have one.
+    keyed: Vec<(u64, usize)>,
+    /// How many users read are linked.
+    linked_read: usize,
 }
 
 /// A user's first matching value as Entra compares it for duplicates: the attribute and the value,
@@ -96,42 +110,75 @@ impl Engine {
     /// evaluates (all on an initial cycle; changed and escrowed ones otherwise) and, among the users to
     /// export, those whose first matching value (case-insensitive) another user to export shares: Entra
     /// fails them with `DuplicateSourceEntries` (ENTRA.md 4.1). Attributes are read one user at a time
-    /// and dropped; the export reads them again a page at a time.
-    pub(super) fn survey(&self, kind: CycleKind, snapshot: &SourceSnapshot<'_>, mapper: &dyn Mapper) -> Survey {
+    /// and dropped; the export reads them again a page at a time. On an incremental cycle, a user whose
+    /// stamp is the one [`SurveyMemo`] holds is not read: its fingerprint and matching value are recalled.
+    pub(super) fn survey(&mut self, kind: CycleKind, snapshot: &SourceSnapshot<'_>, mapper: &dyn Mapper) -> Survey {
+        let mut memo = std::mem::take(&mut self.survey_memo);
+        let survey = self.survey_into(kind, snapshot, mapper, &mut memo);
+        self.survey_memo = memo;
+        survey
+    }
+
+    /// [`Engine::survey`], recalling from `memo` and writing this survey's readings over it.
+    fn survey_into(
+        &self,
+        kind: CycleKind,
+        snapshot: &SourceSnapshot<'_>,
+        mapper: &dyn Mapper,
+        memo: &mut SurveyMemo,
+    ) -> Survey {
         let full = kind == CycleKind::Initial || !self.cds.initialized;
         let n = snapshot.user_count();
         let first_evaluation = self.reserve_evaluations(n as u64);
+        let recallable = memo.renew(Under::now(mapper, self.settings.scope_all), n) && !full;
+        let verify = memo.verify;
         // Each user: its plan, its fingerprint, whether it is evaluated, and a hash of its first matching
         // value (the values themselves are not kept: at 100,000 users they were 15 MB). The key is written
-        // into one buffer per thread.
-        let rows = parallel::map_ranges(n, |range| {
+        // into one buffer per thread; the memo's rows are overwritten in place.
+        let parts = parallel::map_chunks_mut(memo.rows_mut(), |start, rows| {
+            let mut part = Part { candidates: Vec::new(), keyed: Vec::new(), linked_read: 0 };
             let mut key = String::new();
-            range
-                .filter_map(|index| {
-                    let user = snapshot.user_at(index)?;
-                    let linked = self.cds.users.get(&user.object_id);
-                    let plan = self.plan_user(&user, mapper, linked);
-                    let evaluation = first_evaluation + index as u64;
-                    let key = (plan == Plan::Export
-                        && first_matching_key(mapper, ObjectKind::User, &user.attrs, evaluation, &mut key))
-                    .then(|| fingerprint(&key));
-                    let fingerprint = user_fingerprint(&user);
-                    let evaluated = self.evaluates(full, &user.object_id, fingerprint);
-                    Some((Candidate { index, plan, fingerprint }, evaluated, key, linked.is_some()))
-                })
-                .collect()
+            for (index, row) in (start..).zip(rows.iter_mut()) {
+                let Some(head) = snapshot.head(index) else {
+                    *row = Row::BLANK;
+                    continue;
+                };
+                let linked = self.cds.users.get(head.object_id);
+                part.linked_read += usize::from(linked.is_some());
+                let evaluation = first_evaluation + index as u64;
+                let recalled = if recallable { row.recall(head.stamp) } else { None };
+                let read = match recalled {
+                    Some(reading) if !self.evaluates(false, head.object_id, reading.fingerprint) => {
+                        if verify {
+                            self.assert_recalled(snapshot, &head, mapper, evaluation, reading);
+                        }
+                        None
+                    }
+                    _ => {
+                        snapshot.user_at(index).map(|user| self.read_user(&user, mapper, linked, evaluation, &mut key))
+                    }
+                };
+                let reading = match read {
+                    Some((plan, reading)) => {
+                        if self.evaluates(full, head.object_id, reading.fingerprint) {
+                            part.candidates.push(Candidate { index, plan, fingerprint: reading.fingerprint });
+                        }
+                        reading
+                    }
+                    None => recalled.unwrap_or(BLANK_READING),
+                };
+                if let Some(hash) = reading.key {
+                    part.keyed.push((hash, index));
+                }
+                *row = Row::new(head.stamp, reading);
+            }
+            part
         });
-        let mut candidates = Vec::new();
-        let mut keyed = Vec::new();
-        let mut linked_read = 0;
-        for (candidate, evaluated, key, linked) in rows {
-            linked_read += usize::from(linked);
-            if let Some(key) = key {
-                keyed.push((key, candidate.index));
-            }
-            if evaluated {
-                candidates.push(candidate);
-            }
+        let (mut candidates, mut keyed, mut linked_read) = (Vec::new(), Vec::new(), 0);
+        for part in parts {
+            candidates.extend(part.candidates);
+            keyed.extend(part.keyed);
+            linked_read += part.linked_read;
         }
         let duplicates = sharing_a_key(keyed, |index| {
             matching_key(mapper, &snapshot.user_at(index)?, first_evaluation + index as u64)
@@ -140,6 +187,42 @@ impl Engine {
         // cycle, spared a set of every objectId).
         let gone = if linked_read == self.cds.users.len() { Vec::new() } else { self.gone(snapshot, full) };
         Survey { candidates, duplicates, gone }
+    }
+
+    /// Reads one user's attributes: its plan and what [`SurveyMemo`] keeps of it.
+    fn read_user(
+        &self,
+        user: &SourceUser,
+        mapper: &dyn Mapper,
+        linked: Option<&UserEntry>,
+        evaluation: u64,
+        key: &mut String,
+    ) -> (Plan, Reading) {
+        let plan = self.plan_user(user, mapper, linked);
+        let key = (plan == Plan::Export && first_matching_key(mapper, ObjectKind::User, &user.attrs, evaluation, key))
+            .then(|| fingerprint(&key.as_str()));
+        (plan, Reading { fingerprint: user_fingerprint(user), key })
+    }
+
+    /// Reads a recalled user again and compares ([`SurveyMemo::verify`]): a directory change that did not
+    /// give the user a new stamp would otherwise go unseen by incremental cycles.
+    fn assert_recalled(
+        &self,
+        snapshot: &SourceSnapshot<'_>,
+        head: &crate::engine::source::UserKey<'_>,
+        mapper: &dyn Mapper,
+        evaluation: u64,
+        recalled: Reading,
+    ) {
+        if let Some(user) = snapshot.user_at(head.index) {
+            let linked = self.cds.users.get(head.object_id);
+            let (_, read) = self.read_user(&user, mapper, linked, evaluation, &mut String::new());
+            assert_eq!(
+                read, recalled,
+                "the survey recalled a stale reading of {}: its stamp did not change",
+                head.alias
+            );
+        }
     }
 
     /// The linked users missing from the source, in the text order of their ids (as their deprovisioning
@@ -162,7 +245,8 @@ impl Engine {
     /// reports (fingerprint changed since the last cycle) and escrowed ones whose retry is due; an escrow
     /// not due yet is held back unless the user changed (delta reports it like any change).
     fn evaluates(&self, full: bool, object_id: &str, fingerprint: u64) -> bool {
-        full || self.escrow_due(object_id) || self.cds.fingerprints.get(object_id) != Some(&fingerprint)
+        full || self.cds.fingerprints.get(object_id) != Some(&fingerprint)
+            || (!self.cds.escrows.is_empty() && self.escrow_due(object_id))
     }
 }
 
@@ -173,7 +257,7 @@ mod tests {
     use crate::engine::cds::UserEntry;
     use crate::engine::dialect::Dialect;
     use crate::engine::escrow::{EscrowRetry, Failure};
-    use crate::engine::source::{AttrSpec, ObjectActions, ScopeCheck};
+    use crate::engine::source::{AttrSpec, IdText, ObjectActions, ScopeCheck};
     use crate::engine::state::Settings;
     use crate::mapping::{SourceObject, Value};
     use crate::scim::client::{Auth, Client, ClientConfig};
@@ -246,15 +330,15 @@ mod tests {
         let mut e = engine();
         let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
         let seen =
-            |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
+            |e: &mut Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
         e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0);
-        assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1);
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 0);
+        assert_eq!(seen(&mut e, CycleKind::Initial, &snapshot), 1);
         let now = e.clock.at();
         e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::NextCycle);
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "escrowed and due");
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 1, "escrowed and due");
         link(&mut e);
         let empty = SourceSnapshot::default();
         assert_eq!(e.survey(CycleKind::Incremental, &empty, &NoFilters).gone, vec!["oid".to_string()]);
@@ -304,26 +388,112 @@ mod tests {
         assert!(sharing_a_key(distinct, |i| Some(keys[i].to_string())).is_empty());
     }
 
+    /// [`NoFilters`] under a name, so the survey keeps a memo.
+    struct Named;
+
+    impl Mapper for Named {
+        fn specs(&self, kind: ObjectKind) -> std::sync::Arc<[AttrSpec]> {
+            NoFilters.specs(kind)
+        }
+        fn evaluate(&self, kind: ObjectKind, i: usize, source: &SourceObject, n: u64) -> Result<Value, String> {
+            NoFilters.evaluate(kind, i, source, n)
+        }
+        fn scope(&self, kind: ObjectKind, source: &SourceObject) -> ScopeCheck {
+            NoFilters.scope(kind, source)
+        }
+        fn actions(&self, kind: ObjectKind) -> ObjectActions {
+            NoFilters.actions(kind)
+        }
+        fn revision(&self) -> Option<u64> {
+            Some(1)
+        }
+    }
+
+    /// Three users a, b and c whose attributes the survey reads through `read`, with these stamps.
+    fn stamped<'a>(
+        users: &'a [SourceUser],
+        stamps: [u64; 3],
+        reads: &'a std::sync::atomic::AtomicUsize,
+    ) -> SourceSnapshot<'a> {
+        let heads = users.iter().zip(stamps).map(|(u, stamp)| {
+            (std::borrow::Cow::Borrowed(u.alias.as_str()), IdText::new(&u.object_id), true, false, Some(stamp))
+        });
+        let read = move |i: usize| {
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            users[i].attrs.clone()
+        };
+        SourceSnapshot::reading(heads, read, Vec::new())
+    }
+
+    fn three_users() -> Vec<SourceUser> {
+        ["a", "b", "c"]
+            .map(|alias| SourceUser {
+                alias: alias.into(),
+                object_id: format!("oid-{alias}"),
+                ..user(true, true, false)
+            })
+            .into()
+    }
+
+    /// Runs the initial survey of `users` and records what a cycle would: the memo and the fingerprints.
+    fn initial_survey(e: &mut Engine, users: &[SourceUser]) {
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let survey = e.survey(CycleKind::Initial, &stamped(users, [1, 2, 3], &reads), &Named);
+        for c in &survey.candidates {
+            e.cds.fingerprints.insert(&users[c.index].object_id, c.fingerprint);
+        }
+        e.cds.initialized = true;
+    }
+
+    #[test]
+    fn an_incremental_survey_reads_only_the_users_whose_stamp_changed() {
+        let mut e = engine();
+        let mut users = three_users();
+        initial_survey(&mut e, &users);
+        e.survey_memo.verify = false;
+        users[1].attrs.set("jobTitle", Value::from("Engineer"));
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let survey = e.survey(CycleKind::Incremental, &stamped(&users, [1, 7, 3], &reads), &Named);
+        assert_eq!(reads.into_inner(), 1, "only b is read");
+        assert_eq!(survey.candidates.iter().map(|c| c.index).collect::<Vec<_>>(), vec![1]);
+        // Under another mapping, nothing is recalled.
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        e.survey(CycleKind::Incremental, &stamped(&users, [1, 7, 3], &reads), &NoFilters);
+        assert_eq!(reads.into_inner(), 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "stale reading of b")]
+    fn a_changed_user_whose_stamp_did_not_change_is_caught_when_verifying() {
+        let mut e = engine();
+        let mut users = three_users();
+        initial_survey(&mut e, &users);
+        e.survey_memo.verify = true;
+        users[1].attrs.set("jobTitle", Value::from("Engineer"));
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        e.survey(CycleKind::Incremental, &stamped(&users, [1, 2, 3], &reads), &Named);
+    }
+
     #[test]
     fn escrows_not_due_are_held_back_unless_the_user_changed() {
         let mut e = engine();
         let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
         let seen =
-            |e: &Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
+            |e: &mut Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
         e.cds.initialized = true;
         e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
         let now = e.clock.at();
         e.cds.escrows.fail("oid", Failure::default(), now, EscrowRetry::Backoff);
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 0, "the first retry is 6 h away");
-        assert_eq!(seen(&e, CycleKind::Initial, &snapshot), 1, "an initial cycle evaluates everything");
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 0, "the first retry is 6 h away");
+        assert_eq!(seen(&mut e, CycleKind::Initial, &snapshot), 1, "an initial cycle evaluates everything");
         let mut changed_user = user(true, true, false);
         changed_user.attrs.set("jobTitle", Value::from("Engineer"));
         let changed = SourceSnapshot::new(vec![changed_user], Vec::new());
-        assert_eq!(seen(&e, CycleKind::Incremental, &changed), 1, "delta reports the change");
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &changed), 1, "delta reports the change");
         link(&mut e);
         let gone = e.survey(CycleKind::Incremental, &SourceSnapshot::default(), &NoFilters).gone;
         assert!(gone.is_empty(), "a held delete waits");
         e.clock.advance(std::time::Duration::from_secs(6 * 3600));
-        assert_eq!(seen(&e, CycleKind::Incremental, &snapshot), 1, "due after 6 h");
+        assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 1, "due after 6 h");
     }
 }

@@ -15,7 +15,13 @@ pub fn snapshot(dir: &Directory) -> SourceSnapshot<'_> {
         .map(|(id, u)| {
             let mut text = uuid::Uuid::encode_buffer();
             let object_id = uuid::Uuid::from_bytes(*u.object_id().as_bytes()).hyphenated().encode_lower(&mut text);
-            (Cow::Borrowed(u.alias()), IdText::new(object_id), dir.is_assigned(id), u.is_soft_deleted())
+            (
+                Cow::Borrowed(u.alias()),
+                IdText::new(object_id),
+                dir.is_assigned(id),
+                u.is_soft_deleted(),
+                Some(u.stamp().get()),
+            )
         })
         .collect();
     let groups = dir

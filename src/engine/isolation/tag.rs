@@ -150,6 +150,12 @@ impl Mapper for TaggingMapper<'_> {
     fn actions(&self, kind: ObjectKind) -> ObjectActions {
         self.inner.actions(kind)
     }
+
+    fn revision(&self) -> Option<u64> {
+        // Tagged values match differently from the inner mapper's: a revision of their own.
+        let inner = self.inner.revision()?;
+        Some(crate::engine::source::fingerprint(&(inner, self.tag.as_str())))
+    }
 }
 
 #[cfg(test)]
