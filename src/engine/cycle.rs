@@ -125,6 +125,7 @@ impl Engine {
             }
         }
         let escrows = self.settle_escrows(kind, snapshot, &log);
+        self.settle_survey_memo(snapshot, &candidates, &log);
         if kind == CycleKind::Initial {
             self.cds.initialized = true;
         }

@@ -3,7 +3,8 @@
 //! `String`s a lookup walked about twenty string comparisons, each a cache miss at that size (the
 //! incremental cycle spent half its time there). Here an id is a [`CompactId`] (16 inline bytes for a GUID)
 //! in a hash map: one hash and one comparison. Whoever shows or saves the entries gets them in the text
-//! order of their ids, as the ordered map gave them: [`IdMap::sorted`], `Debug` and serde.
+//! order of their ids, as the ordered map gave them: [`IdMap::sorted`], `Debug` and serde. Each map has a
+//! [`IdMap::version`] that every write renews, so a cache of what the map said can tell whether it still holds.
 
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
@@ -15,70 +16,102 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::engine::compact_id::CompactId;
 
 /// Values by object id, looked up by the id's text.
-#[derive(Clone, PartialEq)]
-pub struct IdMap<V>(FxHashMap<CompactId, V>);
+#[derive(Clone)]
+pub struct IdMap<V> {
+    map: FxHashMap<CompactId, V>,
+    version: u64,
+}
+
+/// A version no map had before: from a counter shared by the process, so a map replaced by another (a
+/// restored state) never shows the version the first one had.
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap(FxHashMap::default())
+        IdMap::from_map(FxHashMap::default())
+    }
+}
+
+impl<V: PartialEq> PartialEq for IdMap<V> {
+    /// Maps are equal when their entries are, whatever their versions.
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
     }
 }
 
 impl<V> IdMap<V> {
+    fn from_map(map: FxHashMap<CompactId, V>) -> Self {
+        IdMap { map, version: next_version() }
+    }
+
+    /// The map's version: a new one after every write (`get_mut` and `entry` count as writes), unique in
+    /// the process. Equal versions mean the same entries.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// The value of `id`.
     pub fn get(&self, id: &str) -> Option<&V> {
-        self.0.get(&CompactId::new(id))
+        self.map.get(&CompactId::new(id))
     }
 
     /// The value of `id`, to change.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut V> {
-        self.0.get_mut(&CompactId::new(id))
+        self.version = next_version();
+        self.map.get_mut(&CompactId::new(id))
     }
 
     /// Whether `id` has a value.
     pub fn contains_key(&self, id: &str) -> bool {
-        self.0.contains_key(&CompactId::new(id))
+        self.map.contains_key(&CompactId::new(id))
     }
 
     /// Sets the value of `id`; the one it had, if any.
     pub fn insert(&mut self, id: impl AsRef<str>, value: V) -> Option<V> {
-        self.0.insert(CompactId::new(id.as_ref()), value)
+        self.version = next_version();
+        self.map.insert(CompactId::new(id.as_ref()), value)
     }
 
     /// Forgets `id`; the value it had, if any.
     pub fn remove(&mut self, id: &str) -> Option<V> {
-        self.0.remove(&CompactId::new(id))
+        self.version = next_version();
+        self.map.remove(&CompactId::new(id))
     }
 
     /// The place of `id`'s value, to read or fill.
     pub fn entry(&mut self, id: &str) -> Entry<'_, CompactId, V> {
-        self.0.entry(CompactId::new(id))
+        self.version = next_version();
+        self.map.entry(CompactId::new(id))
     }
 
     /// Number of ids with a value.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
 
     /// True when no id has a value.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 
     /// Forgets every id.
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.version = next_version();
+        self.map.clear();
     }
 
     /// Every id and its value, in no particular order: for a pass that keeps few of them (and sorts those)
     /// or only counts.
     pub fn iter_unordered(&self) -> impl Iterator<Item = (&CompactId, &V)> {
-        self.0.iter()
+        self.map.iter()
     }
 
     /// Every id (as text) and its value, in the text order of the ids.
     pub fn sorted(&self) -> Vec<(String, &V)> {
-        let mut all: Vec<(String, &V)> = self.0.iter().map(|(id, v)| (id.to_string(), v)).collect();
+        let mut all: Vec<(String, &V)> = self.map.iter().map(|(id, v)| (id.to_string(), v)).collect();
         all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         all
     }
@@ -99,7 +132,7 @@ impl<V: Serialize> Serialize for IdMap<V> {
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for IdMap<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let by_text = BTreeMap::<String, V>::deserialize(deserializer)?;
-        Ok(IdMap(by_text.into_iter().map(|(id, v)| (CompactId::new(&id), v)).collect()))
+        Ok(IdMap::from_map(by_text.into_iter().map(|(id, v)| (CompactId::new(&id), v)).collect()))
     }
 }
 
@@ -150,5 +183,30 @@ mod tests {
         assert!(!map.contains_key("oid") && map.contains_key("new"));
         map.clear();
         assert!(map.is_empty());
+    }
+
+    #[test]
+    fn every_write_gives_a_new_version_and_reads_keep_it() {
+        let mut map = IdMap::default();
+        let mut seen = vec![map.version()];
+        map.insert("a", 1);
+        seen.push(map.version());
+        assert_eq!(map.get("a"), Some(&1));
+        assert!(map.contains_key("a"));
+        assert_eq!(map.version(), seen[1], "reads are not writes");
+        map.get_mut("a");
+        seen.push(map.version());
+        map.entry("b").or_insert(2);
+        seen.push(map.version());
+        map.remove("a");
+        seen.push(map.version());
+        map.clear();
+        seen.push(map.version());
+        let restored: IdMap<u64> = serde_json::from_str("{}").expect("deserializes");
+        seen.push(restored.version());
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 7, "each write, and a restored map, has a version of its own");
+        assert_eq!(map, restored, "equality ignores versions");
     }
 }
