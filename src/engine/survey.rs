@@ -12,7 +12,7 @@ use crate::engine::evaluate::first_matching_key;
 use crate::engine::log::CycleLog;
 use crate::engine::parallel;
 use crate::engine::result::{CycleKind, ObjectKind};
-use crate::engine::source::{fingerprint, user_fingerprint, Mapper, SourceSnapshot, SourceUser};
+use crate::engine::source::{fingerprint, user_fingerprint, Mapper, SourceSnapshot, SourceUser, UserKey};
 use crate::engine::state::Engine;
 use crate::engine::survey_memo::{Reading, Row, SurveyMemo, Under};
 
@@ -56,6 +56,22 @@ struct Part {
     keyed: Vec<(u64, usize)>,
     /// How many users read are linked.
     linked_read: usize,
+}
+
+/// What one survey knows of every user alike.
+struct Pass<'p> {
+    snapshot: &'p SourceSnapshot<'p>,
+    mapper: &'p dyn Mapper,
+    /// Every user is evaluated (an initial cycle, or none since the last restart).
+    full: bool,
+    /// The memo's rows may be recalled for users whose stamp is the same.
+    recallable: bool,
+    /// The memo's rows agree with the store (see [`SurveyMemo`]).
+    settled: bool,
+    /// Check every recall ([`SurveyMemo::verify`]).
+    verify: bool,
+    /// The evaluation number of the first user.
+    first_evaluation: u64,
 }
 
 /// A user's first matching value as Entra compares it for duplicates: the attribute and the value,
@@ -134,7 +150,7 @@ impl Engine {
         let store = (self.cds.users.version(), self.cds.fingerprints.version());
         let renewed = memo.renew(Under::now(mapper, self.settings.scope_all), n, store);
         let (recallable, settled) = (renewed.recallable && !full, renewed.settled && !full);
-        let verify = memo.verify;
+        let pass = Pass { snapshot, mapper, full, recallable, settled, verify: memo.verify, first_evaluation };
         // Each user: its plan, its fingerprint, whether it is evaluated, and a hash of its first matching
         // value (the values themselves are not kept: at 100,000 users they were 15 MB). The key is written
         // into one buffer per thread; the memo's rows are overwritten in place.
@@ -146,47 +162,9 @@ impl Engine {
                     *row = Row::BLANK;
                     continue;
                 };
-                let evaluation = first_evaluation + index as u64;
-                let recalled = if recallable { row.recall(head.stamp) } else { None };
-                // A recalled user of a settled memo: the row knows the link, and the store holds its
-                // fingerprint, so nothing is looked up unless an escrow may be due.
-                let quiet = recalled.filter(|_| settled && !self.escrow_may_be_due(head.object_id));
-                let (reading, linked) = match quiet {
-                    Some(reading) => {
-                        if verify {
-                            self.assert_settled(&head, reading, row.linked());
-                            self.assert_recalled(snapshot, &head, mapper, evaluation, reading);
-                        }
-                        (reading, row.linked())
-                    }
-                    None => {
-                        let entry = self.cds.users.get(head.object_id);
-                        let reading = match recalled {
-                            Some(reading) if !self.evaluates(false, head.object_id, reading.fingerprint) => {
-                                if verify {
-                                    self.assert_recalled(snapshot, &head, mapper, evaluation, reading);
-                                }
-                                reading
-                            }
-                            _ => match snapshot.user_at(index) {
-                                Some(user) => {
-                                    let (plan, reading) = self.read_user(&user, mapper, entry, evaluation, &mut key);
-                                    if self.evaluates(full, head.object_id, reading.fingerprint) {
-                                        part.candidates.push(Candidate {
-                                            index,
-                                            plan,
-                                            fingerprint: reading.fingerprint,
-                                        });
-                                    }
-                                    reading
-                                }
-                                None => BLANK_READING,
-                            },
-                        };
-                        (reading, entry.is_some())
-                    }
-                };
+                let (reading, linked, candidate) = self.survey_user(&pass, &head, row, &mut key);
                 part.linked_read += usize::from(linked);
+                part.candidates.extend(candidate);
                 if let Some(hash) = reading.key {
                     part.keyed.push((hash, index));
                 }
@@ -207,6 +185,41 @@ impl Engine {
         // cycle, spared a set of every objectId).
         let gone = if linked_read == self.cds.users.len() { Vec::new() } else { self.gone(snapshot, full) };
         Survey { candidates, duplicates, gone }
+    }
+
+    /// One user as the survey sees it: what it read or recalled of the user's attributes, whether the
+    /// user is linked, and the candidate to evaluate, if the user is one. `row` is the memo's row of the
+    /// user's position.
+    fn survey_user(
+        &self,
+        pass: &Pass<'_>,
+        head: &UserKey<'_>,
+        row: &Row,
+        key: &mut String,
+    ) -> (Reading, bool, Option<Candidate>) {
+        let evaluation = pass.first_evaluation + head.index as u64;
+        let recalled = if pass.recallable { row.recall(head.stamp) } else { None };
+        // A recalled user of a settled memo: the row knows the link, and the store holds its fingerprint,
+        // so nothing is looked up unless an escrow may be due.
+        if let Some(reading) = recalled.filter(|_| pass.settled && !self.escrow_may_be_due(head.object_id)) {
+            if pass.verify {
+                self.assert_settled(head, reading, row.linked());
+                self.assert_recalled(pass, head, evaluation, reading);
+            }
+            return (reading, row.linked(), None);
+        }
+        let entry = self.cds.users.get(head.object_id);
+        if let Some(reading) = recalled.filter(|r| !self.evaluates(false, head.object_id, r.fingerprint)) {
+            if pass.verify {
+                self.assert_recalled(pass, head, evaluation, reading);
+            }
+            return (reading, entry.is_some(), None);
+        }
+        let Some(user) = pass.snapshot.user_at(head.index) else { return (BLANK_READING, entry.is_some(), None) };
+        let (plan, reading) = self.read_user(&user, pass.mapper, entry, evaluation, key);
+        let evaluated = self.evaluates(pass.full, head.object_id, reading.fingerprint);
+        let candidate = evaluated.then_some(Candidate { index: head.index, plan, fingerprint: reading.fingerprint });
+        (reading, entry.is_some(), candidate)
     }
 
     /// Settles the survey memo when the cycle ended cleanly (no failure, nothing escrowed): the rows of the
@@ -245,7 +258,7 @@ impl Engine {
 
     /// Looks up what a settled row stands for and compares ([`SurveyMemo::verify`]): a store write that did
     /// not change the store's version would otherwise go unseen.
-    fn assert_settled(&self, head: &crate::engine::source::UserKey<'_>, reading: Reading, linked: bool) {
+    fn assert_settled(&self, head: &UserKey<'_>, reading: Reading, linked: bool) {
         let stored = self.cds.fingerprints.get(head.object_id);
         assert_eq!(
             (self.cds.users.contains_key(head.object_id), stored),
@@ -257,17 +270,10 @@ impl Engine {
 
     /// Reads a recalled user again and compares ([`SurveyMemo::verify`]): a directory change that did not
     /// give the user a new stamp would otherwise go unseen by incremental cycles.
-    fn assert_recalled(
-        &self,
-        snapshot: &SourceSnapshot<'_>,
-        head: &crate::engine::source::UserKey<'_>,
-        mapper: &dyn Mapper,
-        evaluation: u64,
-        recalled: Reading,
-    ) {
-        if let Some(user) = snapshot.user_at(head.index) {
+    fn assert_recalled(&self, pass: &Pass<'_>, head: &UserKey<'_>, evaluation: u64, recalled: Reading) {
+        if let Some(user) = pass.snapshot.user_at(head.index) {
             let linked = self.cds.users.get(head.object_id);
-            let (_, read) = self.read_user(&user, mapper, linked, evaluation, &mut String::new());
+            let (_, read) = self.read_user(&user, pass.mapper, linked, evaluation, &mut String::new());
             assert_eq!(
                 read, recalled,
                 "the survey recalled a stale reading of {}: its stamp did not change",
