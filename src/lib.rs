@@ -27,3 +27,4 @@ pub mod scim;
 pub mod server;
 pub mod snapshot;
 pub mod tenant;
+pub mod unique;

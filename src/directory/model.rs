@@ -121,8 +121,7 @@ pub struct Stamp(u64);
 impl Stamp {
     /// A stamp no user had before.
     pub(crate) fn fresh() -> Self {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        Stamp(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        Stamp(crate::unique::next())
     }
 
     /// The stamp as a number.

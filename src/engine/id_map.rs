@@ -22,13 +22,6 @@ pub struct IdMap<V> {
     version: u64,
 }
 
-/// A version no map had before: from a counter shared by the process, so a map replaced by another (a
-/// restored state) never shows the version the first one had.
-fn next_version() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
         IdMap::from_map(FxHashMap::default())
@@ -44,11 +37,12 @@ impl<V: PartialEq> PartialEq for IdMap<V> {
 
 impl<V> IdMap<V> {
     fn from_map(map: FxHashMap<CompactId, V>) -> Self {
-        IdMap { map, version: next_version() }
+        IdMap { map, version: crate::unique::next() }
     }
 
     /// The map's version: a new one after every write (`get_mut` and `entry` count as writes), unique in
-    /// the process. Equal versions mean the same entries.
+    /// the process ([`crate::unique`]), so a map replaced by another (a restored state) never shows the
+    /// version the first one had. Equal versions mean the same entries.
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -60,7 +54,7 @@ impl<V> IdMap<V> {
 
     /// The value of `id`, to change.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut V> {
-        self.version = next_version();
+        self.version = crate::unique::next();
         self.map.get_mut(&CompactId::new(id))
     }
 
@@ -71,19 +65,19 @@ impl<V> IdMap<V> {
 
     /// Sets the value of `id`; the one it had, if any.
     pub fn insert(&mut self, id: impl AsRef<str>, value: V) -> Option<V> {
-        self.version = next_version();
+        self.version = crate::unique::next();
         self.map.insert(CompactId::new(id.as_ref()), value)
     }
 
     /// Forgets `id`; the value it had, if any.
     pub fn remove(&mut self, id: &str) -> Option<V> {
-        self.version = next_version();
+        self.version = crate::unique::next();
         self.map.remove(&CompactId::new(id))
     }
 
     /// The place of `id`'s value, to read or fill.
     pub fn entry(&mut self, id: &str) -> Entry<'_, CompactId, V> {
-        self.version = next_version();
+        self.version = crate::unique::next();
         self.map.entry(CompactId::new(id))
     }
 
@@ -99,7 +93,7 @@ impl<V> IdMap<V> {
 
     /// Forgets every id.
     pub fn clear(&mut self) {
-        self.version = next_version();
+        self.version = crate::unique::next();
         self.map.clear();
     }
 

@@ -52,10 +52,7 @@ impl SetMapper {
             seed,
             allowed: ObjectActions::default(),
             clock: None,
-            revision: {
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            },
+            revision: crate::unique::next(),
         }
     }
 

@@ -73,12 +73,15 @@ fn disabled_users_are_not_created_and_enabled_ones_are_exported() {
     assert_eq!(plan(&e, user(true, true, false)), Plan::Export);
 }
 
+/// How many users a survey of `snapshot` evaluates.
+fn seen(e: &mut Engine, kind: CycleKind, snapshot: &SourceSnapshot<'_>) -> usize {
+    e.survey(kind, snapshot, &NoFilters).candidates.len()
+}
+
 #[test]
 fn incremental_cycles_only_see_changed_escrowed_and_gone_objects() {
     let mut e = engine();
     let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
-    let seen =
-        |e: &mut Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
     e.cds.initialized = true;
     assert_eq!(seen(&mut e, CycleKind::Incremental, &snapshot), 1, "never seen: changed");
     e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
@@ -242,8 +245,6 @@ fn a_changed_user_whose_stamp_did_not_change_is_caught_when_verifying() {
 fn escrows_not_due_are_held_back_unless_the_user_changed() {
     let mut e = engine();
     let snapshot = SourceSnapshot::new(vec![user(true, true, false)], Vec::new());
-    let seen =
-        |e: &mut Engine, kind, snapshot: &SourceSnapshot<'_>| e.survey(kind, snapshot, &NoFilters).candidates.len();
     e.cds.initialized = true;
     e.cds.fingerprints.insert("oid", user_fingerprint(&user(true, true, false)));
     let now = e.clock.at();
